@@ -1,0 +1,92 @@
+//! The `tern` command-line runtime.
+//!
+//! Subcommands:
+//! - `tern run FILE [--invoke NAME] [ARGS...]`: instantiate a `.wasm` or
+//!   `.wat` module and call an export (default `_start`), printing results.
+//! - `tern wast FILE...`: run `.wast` spec scripts and summarize.
+//! - `tern validate FILE`: check that a module is well-formed and valid.
+//!
+//! All work happens on a spawned thread with a 256 MiB stack so that deeply
+//! recursive scripts and modules have room to run.
+
+mod run;
+mod script;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line arguments of `tern`.
+#[derive(Parser, Debug)]
+#[command(name = "tern", version, about = "A WebAssembly 3.0 interpreter")]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands of `tern`.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Instantiate a module and call one of its exported functions.
+    Run(run::RunArgs),
+    /// Run .wast spec scripts.
+    Wast {
+        /// The scripts to run.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check that a module (.wasm or .wat) is well-formed and valid.
+    Validate {
+        /// The module to check.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = tern_wast::with_large_stack(move || match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Wast { files } => script::run_scripts(&files),
+        Command::Validate { file } => validate(&file),
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(panic) => {
+            eprintln!("Error: internal error (panic): {panic}");
+            ExitCode::from(101)
+        }
+    }
+}
+
+/// `tern validate FILE`: exit 0 if valid, else print the error (with its
+/// byte offset for binary modules, line and column for text) and exit 1.
+fn validate(file: &std::path::Path) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("Error: cannot read {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let binary = match wat::parse_bytes(&bytes) {
+        Ok(b) => b,
+        Err(mut e) => {
+            e.set_path(file);
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let engine = tern::Engine::default();
+    match tern::Module::validate(&engine, &binary) {
+        Ok(()) => {
+            println!("{}: valid", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Error: {}: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! `tern run FILE [--invoke NAME] [ARGS...]`: instantiate a module and call
+//! one of its exports.
+//!
+//! Arguments are parsed by the callee's parameter types: decimal integers
+//! (signed, or unsigned up to the type's width), decimal floats (also `inf`,
+//! `-inf`, `nan`), and `null` for a nullable reference. Each result is
+//! printed on its own line. A trap prints `Error: wasm trap: <message>` and
+//! a backtrace of wasm frames to stderr and exits with status 1.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::Args;
+use tern::{Engine, Func, Linker, Module, Store, Val, ValType};
+
+/// Arguments of `tern run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The module to run (.wasm binary or .wat text).
+    pub file: PathBuf,
+    /// The exported function to call; defaults to `_start` if exported.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+    /// Arguments for the function, parsed by its parameter types.
+    #[arg(
+        allow_negative_numbers = true,
+        trailing_var_arg = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
+}
+
+/// What went wrong in `tern run`: a wasm error (possibly a trap, printed
+/// with its backtrace) or any other failure.
+enum RunError {
+    Wasm(tern::Error),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for RunError {
+    fn from(e: anyhow::Error) -> Self {
+        RunError::Other(e)
+    }
+}
+
+/// Runs `tern run` and returns the process exit status.
+pub fn run(args: &RunArgs) -> ExitCode {
+    match try_run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(RunError::Wasm(e)) => {
+            eprintln!("Error: {e}");
+            let frames = e.backtrace();
+            if e.as_trap().is_some() && !frames.is_empty() {
+                eprintln!("wasm backtrace:");
+                for (i, frame) in frames.iter().enumerate() {
+                    eprintln!("  {i}: {frame}");
+                }
+            }
+            ExitCode::FAILURE
+        }
+        Err(RunError::Other(e)) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_run(args: &RunArgs) -> Result<(), RunError> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let engine = Engine::default();
+    let module =
+        Module::new(&engine, &bytes).map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
+
+    let imports: Vec<String> = module
+        .imports()
+        .map(|i| format!("{}::{}", i.module(), i.name()))
+        .collect();
+    if !imports.is_empty() {
+        return Err(anyhow!(
+            "{} has imports that `tern run` cannot satisfy (it provides no host imports): {}",
+            args.file.display(),
+            imports.join(", ")
+        )
+        .into());
+    }
+
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .map_err(RunError::Wasm)?;
+
+    let (name, func) = match &args.invoke {
+        Some(name) => match instance.get_func(&mut store, name) {
+            Some(f) => (name.as_str(), f),
+            None if instance.get_export(&mut store, name).is_some() => {
+                return Err(anyhow!("export `{name}` is not a function").into());
+            }
+            None => return Err(anyhow!("unknown export `{name}`").into()),
+        },
+        None => match instance.get_func(&mut store, "_start") {
+            Some(f) => ("_start", f),
+            None if args.args.is_empty() => return Ok(()),
+            None => {
+                return Err(anyhow!(
+                    "arguments were given but there is no `--invoke NAME` and no `_start` export"
+                )
+                .into());
+            }
+        },
+    };
+    call(&mut store, name, func, &args.args)
+}
+
+/// Calls `func` (exported as `name`) with `args` parsed by its parameter
+/// types and prints each result on its own line.
+fn call(store: &mut Store<()>, name: &str, func: Func, args: &[String]) -> Result<(), RunError> {
+    let ty = func.ty(&*store);
+    let params: Vec<ValType> = ty.params().collect();
+    let results = ty.results().count();
+    if params.len() != args.len() {
+        return Err(anyhow!(
+            "`{name}` takes {} argument{}, but {} {} given",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            args.len(),
+            if args.len() == 1 { "was" } else { "were" },
+        )
+        .into());
+    }
+    let vals = params
+        .iter()
+        .zip(args)
+        .enumerate()
+        .map(|(i, (ty, arg))| {
+            parse_arg(arg, ty).with_context(|| format!("argument {} (`{arg}`) of `{name}`", i + 1))
+        })
+        .collect::<anyhow::Result<Vec<Val>>>()?;
+    let mut out = vec![Val::I32(0); results];
+    func.call(&mut *store, &vals, &mut out)
+        .map_err(RunError::Wasm)?;
+    for v in &out {
+        println!("{}", format_val(store, v));
+    }
+    Ok(())
+}
+
+/// Parses one command-line argument as a value of type `ty`.
+fn parse_arg(s: &str, ty: &ValType) -> anyhow::Result<Val> {
+    Ok(match ty {
+        ValType::I32 => match s.parse::<i32>() {
+            Ok(v) => Val::I32(v),
+            Err(_) => Val::I32(
+                s.parse::<u32>()
+                    .map_err(|_| anyhow!("expected a 32-bit integer"))? as i32,
+            ),
+        },
+        ValType::I64 => match s.parse::<i64>() {
+            Ok(v) => Val::I64(v),
+            Err(_) => Val::I64(
+                s.parse::<u64>()
+                    .map_err(|_| anyhow!("expected a 64-bit integer"))? as i64,
+            ),
+        },
+        ValType::F32 => Val::F32(
+            s.parse::<f32>()
+                .map_err(|_| anyhow!("expected a 32-bit float"))?
+                .to_bits(),
+        ),
+        ValType::F64 => Val::F64(
+            s.parse::<f64>()
+                .map_err(|_| anyhow!("expected a 64-bit float"))?
+                .to_bits(),
+        ),
+        ValType::V128 => bail!("v128 arguments are not supported"),
+        ValType::Ref(rt) => {
+            if s != "null" {
+                bail!("expected `null` for a reference parameter");
+            }
+            if !rt.is_nullable() {
+                bail!("the parameter is a non-nullable reference; `null` is not allowed");
+            }
+            Val::null_ref(rt.heap_type())
+        }
+    })
+}
+
+/// Renders a result value for printing: integers in signed decimal, floats
+/// via Rust's `Display`, references by kind.
+fn format_val(store: &mut Store<()>, v: &Val) -> String {
+    match v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        Val::V128(x) => format!("0x{x:032x}"),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            "null".to_string()
+        }
+        Val::FuncRef(Some(_)) => "ref.func".to_string(),
+        Val::ExternRef(Some(_)) => "ref.extern".to_string(),
+        Val::AnyRef(Some(a)) => {
+            if let Ok(Some(i)) = a.as_i31(&*store) {
+                format!("ref.i31 {}", i.get_i32())
+            } else if a.is_struct(&*store).unwrap_or(false) {
+                "ref.struct".to_string()
+            } else if a.is_array(&*store).unwrap_or(false) {
+                "ref.array".to_string()
+            } else {
+                "ref.any".to_string()
+            }
+        }
+        Val::ExnRef(Some(_)) => "ref.exn".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_integers_in_both_ranges() {
+        assert!(matches!(parse_arg("-1", &ValType::I32), Ok(Val::I32(-1))));
+        assert!(matches!(
+            parse_arg("4294967295", &ValType::I32),
+            Ok(Val::I32(-1))
+        ));
+        assert!(parse_arg("4294967296", &ValType::I32).is_err());
+        assert!(matches!(
+            parse_arg("18446744073709551615", &ValType::I64),
+            Ok(Val::I64(-1))
+        ));
+        assert!(parse_arg("x", &ValType::I64).is_err());
+    }
+
+    #[test]
+    fn parses_floats() {
+        assert!(matches!(
+            parse_arg("1.5", &ValType::F32),
+            Ok(Val::F32(b)) if b == 1.5f32.to_bits()
+        ));
+        assert!(matches!(
+            parse_arg("-inf", &ValType::F64),
+            Ok(Val::F64(b)) if b == f64::NEG_INFINITY.to_bits()
+        ));
+    }
+}

@@ -1,0 +1,250 @@
+//! End-to-end tests of the `tern` binary: `run`, `validate` and `wast`,
+//! their output formats and exit statuses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root (for `examples/`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tern-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Writes `contents` to `name` in `dir` and returns the path.
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write test file");
+    path
+}
+
+fn tern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run tern")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const TRAPPING: &str = r#"
+(module
+  (func $inner (param i32) (result i32) unreachable)
+  (func $outer (export "boom") (param i32) (result i32)
+    (call $inner (local.get 0)))
+  (func (export "add") (param i32 i64) (result i64)
+    (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
+  (func (export "floats") (param f32 f64) (result f32 f64)
+    local.get 0 local.get 1)
+  (func (export "null") (param funcref) (result funcref) local.get 0)
+  (global (export "g") i32 (i32.const 0)))
+"#;
+
+#[test]
+fn run_fib_example() {
+    let o = tern(&["run", "examples/fib.wat", "--invoke", "fib", "20"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "6765\n");
+}
+
+#[test]
+fn run_parses_args_by_type() {
+    let dir = scratch("args");
+    let m = write(&dir, "m.wat", TRAPPING);
+    let m = m.to_str().expect("utf-8 path");
+
+    let o = tern(&["run", m, "--invoke", "add", "-3", "18446744073709551615"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "-4\n");
+
+    let o = tern(&["run", m, "--invoke", "floats", "1.5", "-0.25"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "1.5\n-0.25\n");
+
+    let o = tern(&["run", m, "--invoke", "null", "null"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "null\n");
+}
+
+#[test]
+fn run_trap_prints_message_and_backtrace() {
+    let dir = scratch("trap");
+    let m = write(&dir, "m.wat", TRAPPING);
+    let o = tern(&[
+        "run",
+        m.to_str().expect("utf-8 path"),
+        "--invoke",
+        "boom",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("Error: wasm trap: unreachable\n"),
+        "stderr: {err}"
+    );
+    let inner = err.find("  0: ").expect("frame 0 in backtrace");
+    let outer = err.find("  1: ").expect("frame 1 in backtrace");
+    assert!(err[inner..outer].contains("inner"), "stderr: {err}");
+    assert!(err[outer..].contains("outer"), "stderr: {err}");
+}
+
+#[test]
+fn run_usage_errors() {
+    let dir = scratch("usage");
+    let m = write(&dir, "m.wat", TRAPPING);
+    let m = m.to_str().expect("utf-8 path");
+
+    let o = tern(&["run", m, "--invoke", "nope"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown export `nope`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = tern(&["run", m, "--invoke", "g"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a function"), "{}", stderr(&o));
+
+    let o = tern(&["run", m, "--invoke", "boom"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("takes 1 argument"), "{}", stderr(&o));
+
+    let o = tern(&["run", m, "--invoke", "boom", "1", "2"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("takes 1 argument"), "{}", stderr(&o));
+
+    let o = tern(&["run", m, "--invoke", "boom", "one"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("32-bit integer"), "{}", stderr(&o));
+
+    let o = tern(&["run", m, "--invoke", "boom", "4294967296"]);
+    assert!(!o.status.success());
+
+    let imports = write(&dir, "imports.wat", r#"(module (import "env" "f" (func)))"#);
+    let o = tern(&["run", imports.to_str().expect("utf-8 path")]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("env::f"), "{}", stderr(&o));
+
+    let o = tern(&["run", "does/not/exist.wasm"]);
+    assert!(!o.status.success());
+}
+
+#[test]
+fn run_start_by_default() {
+    let dir = scratch("start");
+    let m = write(
+        &dir,
+        "m.wat",
+        r#"(module (func (export "_start") (result i32) i32.const 42))"#,
+    );
+    let o = tern(&["run", m.to_str().expect("utf-8 path")]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "42\n");
+}
+
+#[test]
+fn validate_reports_validity() {
+    let o = tern(&["validate", "examples/fib.wat"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+
+    let dir = scratch("validate");
+    // (module (func (result i32) i64.const 0)) as a binary: a type error.
+    let invalid = write(
+        &dir,
+        "invalid.wasm",
+        [
+            0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // header
+            0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type: () -> i32
+            0x03, 0x02, 0x01, 0x00, // func 0: type 0
+            0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b, // code: i64.const 0
+        ],
+    );
+    let o = tern(&["validate", invalid.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("offset"), "stderr: {}", stderr(&o));
+
+    let truncated = write(&dir, "truncated.wasm", [0x00, 0x61, 0x73]);
+    let o = tern(&["validate", truncated.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+
+    let bad_text = write(&dir, "bad.wat", "(module (func (fnord)))");
+    let o = tern(&["validate", bad_text.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).is_empty());
+}
+
+#[test]
+fn wast_output_format() {
+    let dir = scratch("wast");
+    let good = write(
+        &dir,
+        "good.wast",
+        r#"(module (func (export "one") (result i32) i32.const 1))
+(assert_return (invoke "one") (i32.const 1))
+"#,
+    );
+    let bad = write(
+        &dir,
+        "bad.wast",
+        r#"(module (func (export "one") (result i32) i32.const 1))
+(assert_return (invoke "one") (i32.const 1))
+(assert_return (invoke "one") (i32.const 2))
+(assert_trap (invoke "one") "unreachable")
+"#,
+    );
+    let (good, bad) = (
+        good.to_str().expect("utf-8 path"),
+        bad.to_str().expect("utf-8 path"),
+    );
+
+    let o = tern(&["wast", good]);
+    assert!(o.status.success(), "stdout: {}", stdout(&o));
+    assert_eq!(stdout(&o), format!("ok   {good} 2/2\n2 passed, 0 failed\n"));
+
+    let o = tern(&["wast", good, bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "stdout: {out}");
+    assert_eq!(lines[0], format!("ok   {good} 2/2"));
+    assert_eq!(lines[1], format!("FAIL {bad} 2/4"));
+    assert_eq!(
+        lines[2],
+        format!("  {bad}:3:2: expected (i32.const 2), got (i32.const 1)")
+    );
+    assert!(
+        lines[3].starts_with(&format!("  {bad}:4:2: expected trap \"unreachable\", got ")),
+        "stdout: {out}"
+    );
+    assert_eq!(lines[4], "4 passed, 2 failed");
+}
+
+#[test]
+fn wast_lists_at_most_five_failures() {
+    let dir = scratch("wast5");
+    let mut script = String::from("(module (func (export \"z\") (result i32) i32.const 0))\n");
+    for _ in 0..8 {
+        script.push_str("(assert_return (invoke \"z\") (i32.const 1))\n");
+    }
+    let f = write(&dir, "many.wast", script);
+    let o = tern(&["wast", f.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1 + 5 + 1, "stdout: {out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 8 failed"));
+}

@@ -1,0 +1,145 @@
+//! Conformance test: every testsuite script listed in `tests/manifest.txt`
+//! (at the workspace root) must pass completely.
+//!
+//! The testsuite is found through `$TERN_TESTSUITE`, then
+//! `<workspace>/tests/testsuite` (a git submodule of WebAssembly/testsuite),
+//! then `<workspace>/../shared/testsuite`. The test fails, naming every
+//! failing directive as `file:line:col: expected ..., got ...`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tern_wast::{FileReport, WastContext, with_large_stack};
+
+/// The workspace root: two levels above this crate.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether `dir` holds at least one `.wast` file.
+fn has_wast_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "wast"))
+    })
+}
+
+/// Locates the testsuite, or explains how to get it.
+fn find_testsuite(root: &Path) -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("TERN_TESTSUITE") {
+        let dir = PathBuf::from(dir);
+        return if has_wast_files(&dir) {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "TERN_TESTSUITE={} holds no .wast files",
+                dir.display()
+            ))
+        };
+    }
+    for dir in [
+        root.join("tests/testsuite"),
+        root.join("../shared/testsuite"),
+    ] {
+        if has_wast_files(&dir) {
+            return Ok(dir);
+        }
+    }
+    Err(
+        "the WebAssembly testsuite was not found: set TERN_TESTSUITE to a checkout of \
+         https://github.com/WebAssembly/testsuite, or run `git submodule update --init` \
+         to fetch it into tests/testsuite"
+            .to_string(),
+    )
+}
+
+/// The script names listed in the manifest (comments and blanks skipped).
+fn read_manifest(root: &Path) -> Vec<String> {
+    let path = root.join("tests/manifest.txt");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs one script on a large stack, turning a runner panic into a report.
+fn run_one(name: &str, path: &Path) -> FileReport {
+    with_large_stack(|| WastContext::new().run_file(path)).unwrap_or_else(|panic| FileReport {
+        name: name.to_string(),
+        passed: 0,
+        failed: 1,
+        failures: vec![tern_wast::Failure {
+            line: 0,
+            col: 0,
+            expected: "the runner not to panic".into(),
+            got: format!("panic: {panic}"),
+        }],
+    })
+}
+
+#[test]
+fn testsuite_manifest_passes() {
+    let root = workspace_root();
+    let suite = find_testsuite(&root).unwrap_or_else(|msg| panic!("{msg}"));
+    let files = read_manifest(&root);
+    assert!(!files.is_empty(), "tests/manifest.txt lists no files");
+
+    let queue = Mutex::new(files.iter());
+    let results = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    let Some(name) = next else { break };
+                    let path = suite.join(name);
+                    let report = if path.is_file() {
+                        run_one(name, &path)
+                    } else {
+                        FileReport {
+                            name: name.clone(),
+                            passed: 0,
+                            failed: 1,
+                            failures: vec![tern_wast::Failure {
+                                line: 0,
+                                col: 0,
+                                expected: format!("{} to exist", path.display()),
+                                got: "no such file".into(),
+                            }],
+                        }
+                    };
+                    if let Ok(mut r) = results.lock() {
+                        r.push((name.clone(), report));
+                    }
+                }
+            });
+        }
+    });
+
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut problems = Vec::new();
+    let (mut passed, mut failed) = (0, 0);
+    for (name, report) in &results {
+        passed += report.passed;
+        failed += report.failed;
+        for f in &report.failures {
+            problems.push(format!(
+                "  {name}:{}:{}: expected {}, got {}",
+                f.line, f.col, f.expected, f.got
+            ));
+        }
+    }
+    assert_eq!(results.len(), files.len(), "some scripts did not run");
+    assert!(
+        problems.is_empty(),
+        "{failed} directive(s) failed ({passed} passed) in {}:\n{}",
+        suite.display(),
+        problems.join("\n")
+    );
+}

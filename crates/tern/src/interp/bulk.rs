@@ -1,0 +1,312 @@
+//! Memory and table operations that are too large for the dispatch loop:
+//! sizes, growth, bulk copies and fills, segment initialization, and the
+//! generic (multi-memory / memory64 / wide-offset) loads and stores.
+
+use crate::error::Trap;
+use crate::ir::MemArgs;
+use crate::module::translate_access as access;
+use crate::runtime::StoreInner;
+
+fn mem_index(store: &StoreInner, inst: u32, mem: u32) -> Result<usize, Trap> {
+    store.instances[inst as usize]
+        .memories
+        .get(mem as usize)
+        .map(|m| *m as usize)
+        .ok_or(Trap::MemoryOutOfBounds)
+}
+
+fn table_index(store: &StoreInner, inst: u32, table: u32) -> Result<usize, Trap> {
+    store.instances[inst as usize]
+        .tables
+        .get(table as usize)
+        .map(|t| *t as usize)
+        .ok_or(Trap::TableOutOfBounds)
+}
+
+/// Interprets an address operand for a memory or table of the given width.
+fn addr(x: u64, is64: bool) -> u64 {
+    if is64 { x } else { x as u32 as u64 }
+}
+
+/// `start..start+len` if it lies within `size`.
+fn range(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    if end > size as u64 {
+        return None;
+    }
+    Some(start as usize..end as usize)
+}
+
+pub(crate) fn memory_size(store: &StoreInner, inst: u32, mem: u32) -> u64 {
+    mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
+}
+
+pub(crate) fn memory_grow(store: &mut StoreInner, inst: u32, mem: u32, delta: u64) -> u64 {
+    let Ok(m) = mem_index(store, inst, mem) else {
+        return u64::MAX;
+    };
+    let e = &mut store.memories[m];
+    let delta = addr(delta, e.ty.is64);
+    match e.grow(delta) {
+        Some(old) => old,
+        None if e.ty.is64 => u64::MAX,
+        None => u32::MAX as u64,
+    }
+}
+
+pub(crate) fn memory_fill(
+    store: &mut StoreInner,
+    inst: u32,
+    mem: u32,
+    dst: u64,
+    val: u8,
+    n: u64,
+) -> Result<(), Trap> {
+    let m = mem_index(store, inst, mem)?;
+    let e = &mut store.memories[m];
+    let (dst, n) = (addr(dst, e.ty.is64), addr(n, e.ty.is64));
+    let r = range(dst, n, e.data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    e.data[r].fill(val);
+    Ok(())
+}
+
+pub(crate) fn memory_copy(
+    store: &mut StoreInner,
+    inst: u32,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), Trap> {
+    let dm = mem_index(store, inst, dst_mem)?;
+    let sm = mem_index(store, inst, src_mem)?;
+    let (d64, s64) = (store.memories[dm].ty.is64, store.memories[sm].ty.is64);
+    let n = addr(n, d64 && s64);
+    let dr = range(addr(dst, d64), n, store.memories[dm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    let sr = range(addr(src, s64), n, store.memories[sm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    if dm == sm {
+        store.memories[dm].data.copy_within(sr, dr.start);
+    } else {
+        let (a, b) = if dm < sm {
+            let (lo, hi) = store.memories.split_at_mut(sm);
+            (&mut lo[dm], &hi[0])
+        } else {
+            let (lo, hi) = store.memories.split_at_mut(dm);
+            (&mut hi[0], &lo[sm])
+        };
+        a.data[dr].copy_from_slice(&b.data[sr]);
+    }
+    Ok(())
+}
+
+/// `memory.init` and active data segment initialization.
+pub(crate) fn memory_init(
+    store: &mut StoreInner,
+    inst: u32,
+    mem: u32,
+    seg: u32,
+    dst: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), Trap> {
+    let m = mem_index(store, inst, mem)?;
+    let data = store.instances[inst as usize]
+        .datas
+        .get(seg as usize)
+        .cloned()
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    let e = &mut store.memories[m];
+    let dst = addr(dst, e.ty.is64);
+    let (src, n) = (src as u32 as u64, n as u32 as u64);
+    let sr = range(src, n, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    let dr = range(dst, n, e.data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    e.data[dr].copy_from_slice(&data[sr]);
+    Ok(())
+}
+
+/// `memory.init` from code (same as [`memory_init`]).
+pub(crate) fn memory_init_checked(
+    store: &mut StoreInner,
+    inst: u32,
+    mem: u32,
+    seg: u32,
+    dst: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), Trap> {
+    memory_init(store, inst, mem, seg, dst, src, n)
+}
+
+pub(crate) fn table_get(store: &StoreInner, inst: u32, table: u32, i: u64) -> Result<u32, Trap> {
+    let t = &store.tables[table_index(store, inst, table)?];
+    let i = addr(i, t.is64);
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| t.elems.get(i))
+        .copied()
+        .ok_or(Trap::TableOutOfBounds)
+}
+
+pub(crate) fn table_set(
+    store: &mut StoreInner,
+    inst: u32,
+    table: u32,
+    i: u64,
+    val: u32,
+) -> Result<(), Trap> {
+    let ti = table_index(store, inst, table)?;
+    let t = &mut store.tables[ti];
+    let i = addr(i, t.is64);
+    let slot = usize::try_from(i)
+        .ok()
+        .and_then(|i| t.elems.get_mut(i))
+        .ok_or(Trap::TableOutOfBounds)?;
+    *slot = val;
+    Ok(())
+}
+
+pub(crate) fn table_size(store: &StoreInner, inst: u32, table: u32) -> u64 {
+    table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
+}
+
+pub(crate) fn table_grow(store: &mut StoreInner, inst: u32, table: u32, delta: u64, init: u32) -> u64 {
+    let Ok(ti) = table_index(store, inst, table) else {
+        return u64::MAX;
+    };
+    let t = &mut store.tables[ti];
+    let delta = addr(delta, t.is64);
+    match t.grow(delta, init) {
+        Some(old) => old,
+        None if t.is64 => u64::MAX,
+        None => u32::MAX as u64,
+    }
+}
+
+pub(crate) fn table_fill(
+    store: &mut StoreInner,
+    inst: u32,
+    table: u32,
+    dst: u64,
+    val: u32,
+    n: u64,
+) -> Result<(), Trap> {
+    let ti = table_index(store, inst, table)?;
+    let t = &mut store.tables[ti];
+    let (dst, n) = (addr(dst, t.is64), addr(n, t.is64));
+    let r = range(dst, n, t.elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    t.elems[r].fill(val);
+    Ok(())
+}
+
+pub(crate) fn table_copy(
+    store: &mut StoreInner,
+    inst: u32,
+    dst_table: u32,
+    src_table: u32,
+    dst: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), Trap> {
+    let dt = table_index(store, inst, dst_table)?;
+    let st = table_index(store, inst, src_table)?;
+    let (d64, s64) = (store.tables[dt].is64, store.tables[st].is64);
+    let n = addr(n, d64 && s64);
+    let dr = range(addr(dst, d64), n, store.tables[dt].elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    let sr = range(addr(src, s64), n, store.tables[st].elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    if dt == st {
+        store.tables[dt].elems.copy_within(sr, dr.start);
+    } else {
+        let (a, b) = if dt < st {
+            let (lo, hi) = store.tables.split_at_mut(st);
+            (&mut lo[dt], &hi[0])
+        } else {
+            let (lo, hi) = store.tables.split_at_mut(dt);
+            (&mut hi[0], &lo[st])
+        };
+        a.elems[dr].copy_from_slice(&b.elems[sr]);
+    }
+    Ok(())
+}
+
+/// `table.init` and active element segment initialization.
+pub(crate) fn table_init(
+    store: &mut StoreInner,
+    inst: u32,
+    table: u32,
+    seg: u32,
+    dst: u64,
+    src: u64,
+    n: u64,
+) -> Result<(), Trap> {
+    let ti = table_index(store, inst, table)?;
+    let items = store.instances[inst as usize]
+        .elems
+        .get(seg as usize)
+        .cloned()
+        .ok_or(Trap::TableOutOfBounds)?;
+    let t = &mut store.tables[ti];
+    let dst = addr(dst, t.is64);
+    let (src, n) = (src as u32 as u64, n as u32 as u64);
+    let sr = range(src, n, items.len()).ok_or(Trap::TableOutOfBounds)?;
+    let dr = range(dst, n, t.elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    t.elems[dr].copy_from_slice(&items[sr]);
+    Ok(())
+}
+
+fn ea(store: &StoreInner, m: usize, a: u64, offset: u64, size: u64) -> Result<usize, Trap> {
+    let e = &store.memories[m];
+    let start = addr(a, e.ty.is64)
+        .checked_add(offset)
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    range(start, size, e.data.len())
+        .map(|r| r.start)
+        .ok_or(Trap::MemoryOutOfBounds)
+}
+
+fn bytes<const N: usize>(data: &[u8], at: usize) -> [u8; N] {
+    let mut b = [0u8; N];
+    b.copy_from_slice(&data[at..at + N]);
+    b
+}
+
+pub(crate) fn load_ext(store: &StoreInner, inst: u32, m: MemArgs, a: u64) -> Result<u64, Trap> {
+    let mi = mem_index(store, inst, m.mem)?;
+    let size = match m.kind {
+        access::I64_LOAD | access::F64_LOAD => 8,
+        access::I32_LOAD | access::F32_LOAD | access::I64_LOAD32_S | access::I64_LOAD32_U => 4,
+        access::I32_LOAD16_S | access::I32_LOAD16_U | access::I64_LOAD16_S | access::I64_LOAD16_U => 2,
+        _ => 1,
+    };
+    let at = ea(store, mi, a, m.offset, size)?;
+    let d = &store.memories[mi].data;
+    Ok(match m.kind {
+        access::I32_LOAD | access::F32_LOAD | access::I64_LOAD32_U => {
+            u32::from_le_bytes(bytes(d, at)) as u64
+        }
+        access::I64_LOAD | access::F64_LOAD => u64::from_le_bytes(bytes(d, at)),
+        access::I32_LOAD8_S => d[at] as i8 as i32 as u32 as u64,
+        access::I32_LOAD8_U | access::I64_LOAD8_U => d[at] as u64,
+        access::I32_LOAD16_S => i16::from_le_bytes(bytes(d, at)) as i32 as u32 as u64,
+        access::I32_LOAD16_U | access::I64_LOAD16_U => u16::from_le_bytes(bytes(d, at)) as u64,
+        access::I64_LOAD8_S => d[at] as i8 as i64 as u64,
+        access::I64_LOAD16_S => i16::from_le_bytes(bytes(d, at)) as i64 as u64,
+        access::I64_LOAD32_S => i32::from_le_bytes(bytes(d, at)) as i64 as u64,
+        _ => return Err(Trap::MemoryOutOfBounds),
+    })
+}
+
+pub(crate) fn store_ext(store: &mut StoreInner, inst: u32, m: MemArgs, a: u64, v: u64) -> Result<(), Trap> {
+    let mi = mem_index(store, inst, m.mem)?;
+    let size: u64 = match m.kind {
+        access::I64_STORE | access::F64_STORE => 8,
+        access::I32_STORE | access::F32_STORE | access::I64_STORE32 => 4,
+        access::I32_STORE16 | access::I64_STORE16 => 2,
+        _ => 1,
+    };
+    let at = ea(store, mi, a, m.offset, size)?;
+    let d = &mut store.memories[mi].data;
+    let le = v.to_le_bytes();
+    d[at..at + size as usize].copy_from_slice(&le[..size as usize]);
+    Ok(())
+}

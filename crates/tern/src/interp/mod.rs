@@ -1,0 +1,984 @@
+//! The executor: runs IR over a value stack and a reference stack.
+//!
+//! A frame is a window `[vfp..vfp+value_frame)` of the value stack and
+//! `[rfp..rfp+ref_frame)` of the reference stack. A call's callee frame
+//! starts at the caller's argument slots, so arguments are passed in place
+//! and results come back in place. Wasm-to-wasm calls never recurse on the
+//! Rust stack; only host calls that re-enter wasm do, and those are bounded.
+
+mod bulk;
+mod num;
+
+pub(crate) use bulk::{memory_init, table_init};
+
+use crate::error::{Error, FrameInfo, Result, Trap};
+use crate::ir::{CompiledFunc, Instr};
+use crate::runtime::{Caller, FuncKind, Store, StoreInner};
+use crate::values::raw;
+
+/// Nested host-to-wasm activations allowed before `call stack exhausted`
+/// (each one uses some native stack).
+const MAX_ACTIVATIONS: usize = 200;
+
+/// Most value or reference slots one activation's stack may hold.
+const MAX_STACK_SLOTS: usize = 1 << 26;
+
+/// The interpreter stacks of one activation.
+#[derive(Default)]
+pub(crate) struct Stack {
+    vals: Vec<u64>,
+    refs: Vec<u32>,
+    frames: Vec<Frame>,
+}
+
+/// A suspended caller.
+struct Frame {
+    ret_ip: *const Instr,
+    vfp: usize,
+    rfp: usize,
+    func: *const CompiledFunc,
+    inst: u32,
+    store_func: u32,
+}
+
+// SAFETY: the raw pointers in a `Stack` point into `CompiledFunc`s owned by
+// modules that the store keeps alive; a `Stack` is only used with its store.
+unsafe impl Send for Stack {}
+unsafe impl Sync for Stack {}
+
+fn signature_counts(store: &StoreInner, func: u32) -> Result<((usize, usize), (usize, usize))> {
+    let entry = store
+        .funcs
+        .get(func as usize)
+        .ok_or_else(|| Error::usage("invalid function"))?;
+    let (p, r) = entry
+        .ty
+        .info()
+        .as_func()
+        .ok_or_else(|| Error::usage("not a function type"))?;
+    Ok((
+        crate::runtime::func_slot_counts(p),
+        crate::runtime::func_slot_counts(r),
+    ))
+}
+
+/// Calls store function `func` from the host: `put` writes the arguments
+/// into the first slots, `take` reads the results from them.
+pub(crate) fn invoke<T, R>(
+    store: &mut Store<T>,
+    func: u32,
+    put: impl FnOnce(&mut StoreInner, &mut [u64], &mut [u32]) -> Result<()>,
+    take: impl FnOnce(&StoreInner, &[u64], &[u32]) -> R,
+) -> Result<R> {
+    let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
+    if store.inner.activations >= MAX_ACTIVATIONS {
+        return Err(Error::trap(Trap::StackOverflow, Vec::new()));
+    }
+    let mut stack = store.inner.stacks.pop().unwrap_or_default();
+    stack.vals.clear();
+    stack.refs.clear();
+    stack.frames.clear();
+    stack.vals.resize(pv.max(rv), 0);
+    stack.refs.resize(pr.max(rr), raw::NULL);
+    let result = match put(&mut store.inner, &mut stack.vals, &mut stack.refs) {
+        Ok(()) => {
+            store.inner.activations += 1;
+            let r = match store.inner.funcs[func as usize].kind {
+                FuncKind::Host { index } => call_host(store, &mut stack, index, None, 0, 0, (pv, pr), (rv, rr)),
+                FuncKind::Wasm { instance, def } => run(store, &mut stack, func, instance, def),
+            };
+            store.inner.activations -= 1;
+            r.map(|()| take(&store.inner, &stack.vals, &stack.refs))
+        }
+        Err(e) => Err(e),
+    };
+    stack.frames.clear();
+    if stack.vals.capacity() <= 1 << 20 {
+        store.inner.stacks.push(stack);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn call_host<T>(
+    store: &mut Store<T>,
+    stack: &mut Stack,
+    index: u32,
+    instance: Option<u32>,
+    vbase: usize,
+    rbase: usize,
+    (pv, pr): (usize, usize),
+    (rv, rr): (usize, usize),
+) -> Result<()> {
+    let nv = pv.max(rv);
+    let nr = pr.max(rr);
+    if stack.vals.len() < vbase + nv {
+        stack.vals.resize(vbase + nv, 0);
+    }
+    if stack.refs.len() < rbase + nr {
+        stack.refs.resize(rbase + nr, raw::NULL);
+    }
+    let f = store
+        .host_funcs
+        .get(index as usize)
+        .cloned()
+        .ok_or_else(|| Error::usage("invalid host function"))?;
+    let caller = Caller { store, instance };
+    f(
+        caller,
+        &mut stack.vals[vbase..vbase + nv],
+        &mut stack.refs[rbase..rbase + nr],
+    )
+}
+
+/// Builds the backtrace of a trap: the current function, then its callers.
+#[cold]
+fn backtrace(store: &StoreInner, current: u32, frames: &[Frame]) -> Vec<FrameInfo> {
+    let mut out = Vec::new();
+    let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| f.store_func));
+    for f in funcs.take(100) {
+        if let Some(entry) = store.funcs.get(f as usize) {
+            if let FuncKind::Wasm { instance, def } = entry.kind {
+                let m = &store.instances[instance as usize].module.0;
+                let index = m.num_imported_funcs + def;
+                out.push(FrameInfo {
+                    func_index: index,
+                    func_name: m.func_names.get(&index).cloned(),
+                    module_name: m.name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn first_memory(store: &StoreInner, inst: u32) -> usize {
+    store.instances[inst as usize]
+        .memories
+        .first()
+        .map_or(usize::MAX, |m| *m as usize)
+}
+
+fn read<const N: usize>(mem: &[u8], addr: u64, offset: u64) -> Option<[u8; N]> {
+    let start = usize::try_from(addr.checked_add(offset)?).ok()?;
+    let bytes = mem.get(start..start.checked_add(N)?)?;
+    bytes.try_into().ok()
+}
+
+fn write<const N: usize>(mem: &mut [u8], addr: u64, offset: u64, val: [u8; N]) -> Option<()> {
+    let start = usize::try_from(addr.checked_add(offset)?).ok()?;
+    let bytes = mem.get_mut(start..start.checked_add(N)?)?;
+    bytes.copy_from_slice(&val);
+    Some(())
+}
+
+/// Runs defined function `def` of instance `inst` (store function `func`)
+/// with its arguments already in slots `0..` of `stack`.
+fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u32) -> Result<()> {
+    let max_depth = store.inner.engine.config().max_call_depth;
+    let mut inst = inst;
+    let mut cur_func = func;
+    let mut cur: *const CompiledFunc = &store.inner.instances[inst as usize].module.0.code[def as usize];
+    let mut vfp = 0usize;
+    let mut rfp = 0usize;
+    // SAFETY: `cur` points into a module owned by an instance of this store;
+    // instances are never removed while the store lives, and the store is
+    // exclusively borrowed for the whole run. The same holds for every
+    // `CompiledFunc` pointer below.
+    let f = unsafe { &*cur };
+    if let Err(t) = enter_frame(stack, f, vfp, rfp) {
+        return Err(Error::trap(t, backtrace(&store.inner, cur_func, &stack.frames)));
+    }
+    let mut ip: *const Instr = f.code.as_ptr();
+    let mut mem0 = first_memory(&store.inner, inst);
+
+    macro_rules! v {
+        ($s:expr) => {
+            stack.vals[vfp + $s as usize]
+        };
+    }
+    macro_rules! r {
+        ($s:expr) => {
+            stack.refs[rfp + $s as usize]
+        };
+    }
+    macro_rules! trap {
+        ($code:expr) => {{
+            let bt = backtrace(&store.inner, cur_func, &stack.frames);
+            return Err(Error::trap($code, bt));
+        }};
+    }
+    macro_rules! tri {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(t) => trap!(t),
+            }
+        };
+    }
+    macro_rules! i32bin {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = v!($a) as u32 as i32;
+            let $y = v!($b) as u32 as i32;
+            v!($dst) = ($e) as u32 as u64;
+        }};
+    }
+    macro_rules! i64bin {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = v!($a) as i64;
+            let $y = v!($b) as i64;
+            v!($dst) = ($e) as u64;
+        }};
+    }
+    macro_rules! f32bin {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = f32::from_bits(v!($a) as u32);
+            let $y = f32::from_bits(v!($b) as u32);
+            v!($dst) = ($e).to_bits() as u64;
+        }};
+    }
+    macro_rules! f32cmp {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = f32::from_bits(v!($a) as u32);
+            let $y = f32::from_bits(v!($b) as u32);
+            v!($dst) = ($e) as u64;
+        }};
+    }
+    macro_rules! f64bin {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = f64::from_bits(v!($a));
+            let $y = f64::from_bits(v!($b));
+            v!($dst) = ($e).to_bits();
+        }};
+    }
+    macro_rules! f64cmp {
+        ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = f64::from_bits(v!($a));
+            let $y = f64::from_bits(v!($b));
+            v!($dst) = ($e) as u64;
+        }};
+    }
+    macro_rules! un {
+        ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
+            let $x = v!($src);
+            v!($dst) = $e;
+        }};
+    }
+    macro_rules! f32un {
+        ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
+            let $x = f32::from_bits(v!($src) as u32);
+            v!($dst) = ($e).to_bits() as u64;
+        }};
+    }
+    macro_rules! f64un {
+        ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
+            let $x = f64::from_bits(v!($src));
+            v!($dst) = ($e).to_bits();
+        }};
+    }
+    macro_rules! load {
+        ($dst:expr, $addr:expr, $off:expr, $n:literal, |$b:ident| $conv:expr) => {{
+            let addr = v!($addr) as u32 as u64;
+            let mem = match store.inner.memories.get(mem0) {
+                Some(m) => &m.data,
+                None => trap!(Trap::MemoryOutOfBounds),
+            };
+            match read::<$n>(mem, addr, $off as u64) {
+                Some($b) => v!($dst) = $conv,
+                None => trap!(Trap::MemoryOutOfBounds),
+            }
+        }};
+    }
+    macro_rules! store {
+        ($addr:expr, $val:expr, $off:expr, |$x:ident| $bytes:expr) => {{
+            let addr = v!($addr) as u32 as u64;
+            let $x = v!($val);
+            let bytes = $bytes;
+            let mem = match store.inner.memories.get_mut(mem0) {
+                Some(m) => &mut m.data,
+                None => trap!(Trap::MemoryOutOfBounds),
+            };
+            if write(mem, addr, $off as u64, bytes).is_none() {
+                trap!(Trap::MemoryOutOfBounds);
+            }
+        }};
+    }
+    macro_rules! branch {
+        ($offset:expr) => {{
+            // SAFETY: branch targets are instruction indices of the current
+            // function, resolved at translation time.
+            ip = unsafe { ip.offset($offset as isize) };
+            continue;
+        }};
+    }
+
+    // Calls store function `$f` with the callee frame at `$vbase`/`$rbase`
+    // of the current frame. `$tail` replaces the current frame.
+    macro_rules! call {
+        ($f:expr, $vbase:expr, $rbase:expr, $tail:expr) => {{
+            let callee_func: u32 = $f;
+            let (vbase, rbase) = ($vbase as usize, $rbase as usize);
+            let kind = store.inner.funcs[callee_func as usize].kind;
+            match kind {
+                FuncKind::Wasm { instance, def } => {
+                    let callee: *const CompiledFunc =
+                        &store.inner.instances[instance as usize].module.0.code[def as usize];
+                    // SAFETY: see the comment at the top of `run`.
+                    let c = unsafe { &*callee };
+                    if $tail {
+                        let (np, nr) = (c.value_params as usize, c.ref_params as usize);
+                        stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
+                        stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
+                    } else {
+                        if stack.frames.len() + store.inner.outer_depth >= max_depth {
+                            trap!(Trap::StackOverflow);
+                        }
+                        stack.frames.push(Frame {
+                            // SAFETY: the instruction after a call exists (every
+                            // function ends with `Return` or `Trap`).
+                            ret_ip: unsafe { ip.add(1) },
+                            vfp,
+                            rfp,
+                            func: cur,
+                            inst,
+                            store_func: cur_func,
+                        });
+                        vfp += vbase;
+                        rfp += rbase;
+                    }
+                    if let Err(t) = enter_frame(stack, c, vfp, rfp) {
+                        trap!(t);
+                    }
+                    cur = callee;
+                    cur_func = callee_func;
+                    if inst != instance {
+                        inst = instance;
+                        mem0 = first_memory(&store.inner, inst);
+                    }
+                    ip = c.code.as_ptr();
+                    continue;
+                }
+                FuncKind::Host { index } => {
+                    let counts = match signature_counts(&store.inner, callee_func) {
+                        Ok(c) => c,
+                        Err(e) => return Err(e),
+                    };
+                    store.inner.outer_depth += stack.frames.len() + 1;
+                    let res = call_host(
+                        store,
+                        stack,
+                        index,
+                        Some(inst),
+                        vfp + vbase,
+                        rfp + rbase,
+                        counts.0,
+                        counts.1,
+                    );
+                    store.inner.outer_depth -= stack.frames.len() + 1;
+                    if let Err(mut e) = res {
+                        e.set_backtrace_if_empty(backtrace(&store.inner, cur_func, &stack.frames));
+                        return Err(e);
+                    }
+                    if $tail {
+                        // Results are at the argument slots; move them to the
+                        // frame base and return.
+                        let (rv, rr) = counts.1;
+                        stack.vals.copy_within(vfp + vbase..vfp + vbase + rv, vfp);
+                        stack.refs.copy_within(rfp + rbase..rfp + rbase + rr, rfp);
+                        match stack.frames.pop() {
+                            None => return Ok(()),
+                            Some(fr) => {
+                                ip = fr.ret_ip;
+                                vfp = fr.vfp;
+                                rfp = fr.rfp;
+                                cur = fr.func;
+                                cur_func = fr.store_func;
+                                if inst != fr.inst {
+                                    inst = fr.inst;
+                                    mem0 = first_memory(&store.inner, inst);
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                }
+            }
+        }};
+    }
+
+    // Resolves a `call_indirect` target or traps.
+    macro_rules! indirect_target {
+        ($index:expr, $site:expr) => {{
+            // SAFETY: see the comment at the top of `run`.
+            let site = unsafe { &(*cur).call_sites[$site as usize] };
+            let instance = &store.inner.instances[inst as usize];
+            let table = instance.tables[site.target as usize] as usize;
+            let t = &store.inner.tables[table];
+            let i = if t.is64 { v!($index) } else { v!($index) as u32 as u64 };
+            let raw_ref = match usize::try_from(i).ok().and_then(|i| t.elems.get(i)) {
+                Some(r) => *r,
+                None => trap!(Trap::TableOutOfBounds),
+            };
+            let f = match store.inner.func_of_raw(raw_ref) {
+                Some(f) => f,
+                None => trap!(Trap::IndirectCallToNull),
+            };
+            let expected = &instance.module.0.types[site.ty as usize];
+            let actual = &store.inner.funcs[f as usize].ty;
+            let (eid, aid) = (expected.id(), actual.id());
+            if eid != aid && !actual.info().is_subtype_of(eid, expected.info().depth()) {
+                trap!(Trap::BadSignature);
+            }
+            (f, site.vbase, site.rbase)
+        }};
+    }
+
+    macro_rules! ref_target {
+        ($func:expr, $site:expr) => {{
+            // SAFETY: see the comment at the top of `run`.
+            let site = unsafe { &(*cur).call_sites[$site as usize] };
+            let f = match store.inner.func_of_raw(r!($func)) {
+                Some(f) => f,
+                None => trap!(Trap::NullFunctionReference),
+            };
+            (f, site.vbase, site.rbase)
+        }};
+    }
+
+    macro_rules! direct_target {
+        ($site:expr, $internal:expr) => {{
+            // SAFETY: see the comment at the top of `run`.
+            let site = unsafe { &(*cur).call_sites[$site as usize] };
+            let instance = &store.inner.instances[inst as usize];
+            let index = if $internal {
+                site.target + instance.module.0.num_imported_funcs
+            } else {
+                site.target
+            };
+            (instance.funcs[index as usize], site.vbase, site.rbase)
+        }};
+    }
+
+    loop {
+        // SAFETY: `ip` always points at an instruction of the current
+        // function: it starts at the first one, advances by one after a
+        // non-branching instruction (never past the final `Return`/`Trap`),
+        // and jumps only to translated branch targets.
+        let instr = unsafe { *ip };
+        match instr {
+            Instr::I32Add { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_add(y)),
+            Instr::I32Sub { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
+            Instr::I32Mul { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+            Instr::I32DivS { dst, a, b } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                if x == i32::MIN && y == -1 {
+                    trap!(Trap::IntegerOverflow);
+                }
+                v!(dst) = (x / y) as u32 as u64;
+            }
+            Instr::I32DivU { dst, a, b } => {
+                let (x, y) = (v!(a) as u32, v!(b) as u32);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = (x / y) as u64;
+            }
+            Instr::I32RemS { dst, a, b } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = x.wrapping_rem(y) as u32 as u64;
+            }
+            Instr::I32RemU { dst, a, b } => {
+                let (x, y) = (v!(a) as u32, v!(b) as u32);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = (x % y) as u64;
+            }
+            Instr::I32And { dst, a, b } => i32bin!(dst, a, b, |x, y| x & y),
+            Instr::I32Or { dst, a, b } => i32bin!(dst, a, b, |x, y| x | y),
+            Instr::I32Xor { dst, a, b } => i32bin!(dst, a, b, |x, y| x ^ y),
+            Instr::I32Shl { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_shl(y as u32)),
+            Instr::I32ShrS { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32)),
+            Instr::I32ShrU { dst, a, b } => {
+                i32bin!(dst, a, b, |x, y| (x as u32).wrapping_shr(y as u32))
+            }
+            Instr::I32Rotl { dst, a, b } => {
+                i32bin!(dst, a, b, |x, y| (x as u32).rotate_left(y as u32))
+            }
+            Instr::I32Rotr { dst, a, b } => {
+                i32bin!(dst, a, b, |x, y| (x as u32).rotate_right(y as u32))
+            }
+            Instr::I32Eq { dst, a, b } => i32bin!(dst, a, b, |x, y| x == y),
+            Instr::I32Ne { dst, a, b } => i32bin!(dst, a, b, |x, y| x != y),
+            Instr::I32LtS { dst, a, b } => i32bin!(dst, a, b, |x, y| x < y),
+            Instr::I32LtU { dst, a, b } => i32bin!(dst, a, b, |x, y| (x as u32) < (y as u32)),
+            Instr::I32GtS { dst, a, b } => i32bin!(dst, a, b, |x, y| x > y),
+            Instr::I32GtU { dst, a, b } => i32bin!(dst, a, b, |x, y| (x as u32) > (y as u32)),
+            Instr::I32LeS { dst, a, b } => i32bin!(dst, a, b, |x, y| x <= y),
+            Instr::I32LeU { dst, a, b } => i32bin!(dst, a, b, |x, y| (x as u32) <= (y as u32)),
+            Instr::I32GeS { dst, a, b } => i32bin!(dst, a, b, |x, y| x >= y),
+            Instr::I32GeU { dst, a, b } => i32bin!(dst, a, b, |x, y| (x as u32) >= (y as u32)),
+            Instr::I64Add { dst, a, b } => i64bin!(dst, a, b, |x, y| x.wrapping_add(y)),
+            Instr::I64Sub { dst, a, b } => i64bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
+            Instr::I64Mul { dst, a, b } => i64bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
+            Instr::I64DivS { dst, a, b } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                if x == i64::MIN && y == -1 {
+                    trap!(Trap::IntegerOverflow);
+                }
+                v!(dst) = (x / y) as u64;
+            }
+            Instr::I64DivU { dst, a, b } => {
+                let (x, y) = (v!(a), v!(b));
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = x / y;
+            }
+            Instr::I64RemS { dst, a, b } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = x.wrapping_rem(y) as u64;
+            }
+            Instr::I64RemU { dst, a, b } => {
+                let (x, y) = (v!(a), v!(b));
+                if y == 0 {
+                    trap!(Trap::IntegerDivisionByZero);
+                }
+                v!(dst) = x % y;
+            }
+            Instr::I64And { dst, a, b } => i64bin!(dst, a, b, |x, y| x & y),
+            Instr::I64Or { dst, a, b } => i64bin!(dst, a, b, |x, y| x | y),
+            Instr::I64Xor { dst, a, b } => i64bin!(dst, a, b, |x, y| x ^ y),
+            Instr::I64Shl { dst, a, b } => i64bin!(dst, a, b, |x, y| x.wrapping_shl(y as u32)),
+            Instr::I64ShrS { dst, a, b } => i64bin!(dst, a, b, |x, y| x.wrapping_shr(y as u32)),
+            Instr::I64ShrU { dst, a, b } => {
+                i64bin!(dst, a, b, |x, y| (x as u64).wrapping_shr(y as u32))
+            }
+            Instr::I64Rotl { dst, a, b } => {
+                i64bin!(dst, a, b, |x, y| (x as u64).rotate_left((y & 63) as u32))
+            }
+            Instr::I64Rotr { dst, a, b } => {
+                i64bin!(dst, a, b, |x, y| (x as u64).rotate_right((y & 63) as u32))
+            }
+            Instr::I64Eq { dst, a, b } => i64bin!(dst, a, b, |x, y| x == y),
+            Instr::I64Ne { dst, a, b } => i64bin!(dst, a, b, |x, y| x != y),
+            Instr::I64LtS { dst, a, b } => i64bin!(dst, a, b, |x, y| x < y),
+            Instr::I64LtU { dst, a, b } => i64bin!(dst, a, b, |x, y| (x as u64) < (y as u64)),
+            Instr::I64GtS { dst, a, b } => i64bin!(dst, a, b, |x, y| x > y),
+            Instr::I64GtU { dst, a, b } => i64bin!(dst, a, b, |x, y| (x as u64) > (y as u64)),
+            Instr::I64LeS { dst, a, b } => i64bin!(dst, a, b, |x, y| x <= y),
+            Instr::I64LeU { dst, a, b } => i64bin!(dst, a, b, |x, y| (x as u64) <= (y as u64)),
+            Instr::I64GeS { dst, a, b } => i64bin!(dst, a, b, |x, y| x >= y),
+            Instr::I64GeU { dst, a, b } => i64bin!(dst, a, b, |x, y| (x as u64) >= (y as u64)),
+            Instr::F32Add { dst, a, b } => f32bin!(dst, a, b, |x, y| x + y),
+            Instr::F32Sub { dst, a, b } => f32bin!(dst, a, b, |x, y| x - y),
+            Instr::F32Mul { dst, a, b } => f32bin!(dst, a, b, |x, y| x * y),
+            Instr::F32Div { dst, a, b } => f32bin!(dst, a, b, |x, y| x / y),
+            Instr::F32Min { dst, a, b } => f32bin!(dst, a, b, |x, y| num::fmin32(x, y)),
+            Instr::F32Max { dst, a, b } => f32bin!(dst, a, b, |x, y| num::fmax32(x, y)),
+            Instr::F32Copysign { dst, a, b } => {
+                let (x, y) = (v!(a) as u32, v!(b) as u32);
+                v!(dst) = ((x & 0x7fff_ffff) | (y & 0x8000_0000)) as u64;
+            }
+            Instr::F32Eq { dst, a, b } => f32cmp!(dst, a, b, |x, y| x == y),
+            Instr::F32Ne { dst, a, b } => f32cmp!(dst, a, b, |x, y| x != y),
+            Instr::F32Lt { dst, a, b } => f32cmp!(dst, a, b, |x, y| x < y),
+            Instr::F32Gt { dst, a, b } => f32cmp!(dst, a, b, |x, y| x > y),
+            Instr::F32Le { dst, a, b } => f32cmp!(dst, a, b, |x, y| x <= y),
+            Instr::F32Ge { dst, a, b } => f32cmp!(dst, a, b, |x, y| x >= y),
+            Instr::F64Add { dst, a, b } => f64bin!(dst, a, b, |x, y| x + y),
+            Instr::F64Sub { dst, a, b } => f64bin!(dst, a, b, |x, y| x - y),
+            Instr::F64Mul { dst, a, b } => f64bin!(dst, a, b, |x, y| x * y),
+            Instr::F64Div { dst, a, b } => f64bin!(dst, a, b, |x, y| x / y),
+            Instr::F64Min { dst, a, b } => f64bin!(dst, a, b, |x, y| num::fmin64(x, y)),
+            Instr::F64Max { dst, a, b } => f64bin!(dst, a, b, |x, y| num::fmax64(x, y)),
+            Instr::F64Copysign { dst, a, b } => {
+                let (x, y) = (v!(a), v!(b));
+                v!(dst) = (x & !(1 << 63)) | (y & (1 << 63));
+            }
+            Instr::F64Eq { dst, a, b } => f64cmp!(dst, a, b, |x, y| x == y),
+            Instr::F64Ne { dst, a, b } => f64cmp!(dst, a, b, |x, y| x != y),
+            Instr::F64Lt { dst, a, b } => f64cmp!(dst, a, b, |x, y| x < y),
+            Instr::F64Gt { dst, a, b } => f64cmp!(dst, a, b, |x, y| x > y),
+            Instr::F64Le { dst, a, b } => f64cmp!(dst, a, b, |x, y| x <= y),
+            Instr::F64Ge { dst, a, b } => f64cmp!(dst, a, b, |x, y| x >= y),
+
+            Instr::I32Eqz { dst, src } => un!(dst, src, |x| (x as u32 == 0) as u64),
+            Instr::I32Clz { dst, src } => un!(dst, src, |x| (x as u32).leading_zeros() as u64),
+            Instr::I32Ctz { dst, src } => un!(dst, src, |x| (x as u32).trailing_zeros() as u64),
+            Instr::I32Popcnt { dst, src } => un!(dst, src, |x| (x as u32).count_ones() as u64),
+            Instr::I64Eqz { dst, src } => un!(dst, src, |x| (x == 0) as u64),
+            Instr::I64Clz { dst, src } => un!(dst, src, |x| x.leading_zeros() as u64),
+            Instr::I64Ctz { dst, src } => un!(dst, src, |x| x.trailing_zeros() as u64),
+            Instr::I64Popcnt { dst, src } => un!(dst, src, |x| x.count_ones() as u64),
+            Instr::F32Abs { dst, src } => un!(dst, src, |x| (x as u32 & 0x7fff_ffff) as u64),
+            Instr::F32Neg { dst, src } => un!(dst, src, |x| (x as u32 ^ 0x8000_0000) as u64),
+            Instr::F32Sqrt { dst, src } => f32un!(dst, src, |x| x.sqrt()),
+            Instr::F32Ceil { dst, src } => f32un!(dst, src, |x| x.ceil()),
+            Instr::F32Floor { dst, src } => f32un!(dst, src, |x| x.floor()),
+            Instr::F32Trunc { dst, src } => f32un!(dst, src, |x| x.trunc()),
+            Instr::F32Nearest { dst, src } => f32un!(dst, src, |x| x.round_ties_even()),
+            Instr::F64Abs { dst, src } => un!(dst, src, |x| x & !(1 << 63)),
+            Instr::F64Neg { dst, src } => un!(dst, src, |x| x ^ (1 << 63)),
+            Instr::F64Sqrt { dst, src } => f64un!(dst, src, |x| x.sqrt()),
+            Instr::F64Ceil { dst, src } => f64un!(dst, src, |x| x.ceil()),
+            Instr::F64Floor { dst, src } => f64un!(dst, src, |x| x.floor()),
+            Instr::F64Trunc { dst, src } => f64un!(dst, src, |x| x.trunc()),
+            Instr::F64Nearest { dst, src } => f64un!(dst, src, |x| x.round_ties_even()),
+            Instr::I32WrapI64 { dst, src } => un!(dst, src, |x| x as u32 as u64),
+            Instr::I64ExtendI32S { dst, src } => un!(dst, src, |x| x as u32 as i32 as i64 as u64),
+            Instr::I64ExtendI32U { dst, src } => un!(dst, src, |x| x as u32 as u64),
+            Instr::I32TruncF32S { dst, src } => {
+                v!(dst) = tri!(num::i32_trunc_s(num::f32_as_f64(v!(src))))
+            }
+            Instr::I32TruncF32U { dst, src } => {
+                v!(dst) = tri!(num::i32_trunc_u(num::f32_as_f64(v!(src))))
+            }
+            Instr::I32TruncF64S { dst, src } => {
+                v!(dst) = tri!(num::i32_trunc_s(f64::from_bits(v!(src))))
+            }
+            Instr::I32TruncF64U { dst, src } => {
+                v!(dst) = tri!(num::i32_trunc_u(f64::from_bits(v!(src))))
+            }
+            Instr::I64TruncF32S { dst, src } => {
+                v!(dst) = tri!(num::i64_trunc_s(num::f32_as_f64(v!(src))))
+            }
+            Instr::I64TruncF32U { dst, src } => {
+                v!(dst) = tri!(num::i64_trunc_u(num::f32_as_f64(v!(src))))
+            }
+            Instr::I64TruncF64S { dst, src } => {
+                v!(dst) = tri!(num::i64_trunc_s(f64::from_bits(v!(src))))
+            }
+            Instr::I64TruncF64U { dst, src } => {
+                v!(dst) = tri!(num::i64_trunc_u(f64::from_bits(v!(src))))
+            }
+            Instr::I32TruncSatF32S { dst, src } => {
+                un!(dst, src, |x| f32::from_bits(x as u32) as i32 as u32 as u64)
+            }
+            Instr::I32TruncSatF32U { dst, src } => {
+                un!(dst, src, |x| f32::from_bits(x as u32) as u32 as u64)
+            }
+            Instr::I32TruncSatF64S { dst, src } => {
+                un!(dst, src, |x| f64::from_bits(x) as i32 as u32 as u64)
+            }
+            Instr::I32TruncSatF64U { dst, src } => {
+                un!(dst, src, |x| f64::from_bits(x) as u32 as u64)
+            }
+            Instr::I64TruncSatF32S { dst, src } => {
+                un!(dst, src, |x| f32::from_bits(x as u32) as i64 as u64)
+            }
+            Instr::I64TruncSatF32U { dst, src } => un!(dst, src, |x| f32::from_bits(x as u32) as u64),
+            Instr::I64TruncSatF64S { dst, src } => un!(dst, src, |x| f64::from_bits(x) as i64 as u64),
+            Instr::I64TruncSatF64U { dst, src } => un!(dst, src, |x| f64::from_bits(x) as u64),
+            Instr::F32ConvertI32S { dst, src } => {
+                un!(dst, src, |x| (x as u32 as i32 as f32).to_bits() as u64)
+            }
+            Instr::F32ConvertI32U { dst, src } => {
+                un!(dst, src, |x| (x as u32 as f32).to_bits() as u64)
+            }
+            Instr::F32ConvertI64S { dst, src } => {
+                un!(dst, src, |x| (x as i64 as f32).to_bits() as u64)
+            }
+            Instr::F32ConvertI64U { dst, src } => un!(dst, src, |x| (x as f32).to_bits() as u64),
+            Instr::F32DemoteF64 { dst, src } => {
+                un!(dst, src, |x| (f64::from_bits(x) as f32).to_bits() as u64)
+            }
+            Instr::F64ConvertI32S { dst, src } => {
+                un!(dst, src, |x| (x as u32 as i32 as f64).to_bits())
+            }
+            Instr::F64ConvertI32U { dst, src } => un!(dst, src, |x| (x as u32 as f64).to_bits()),
+            Instr::F64ConvertI64S { dst, src } => un!(dst, src, |x| (x as i64 as f64).to_bits()),
+            Instr::F64ConvertI64U { dst, src } => un!(dst, src, |x| (x as f64).to_bits()),
+            Instr::F64PromoteF32 { dst, src } => {
+                un!(dst, src, |x| (f32::from_bits(x as u32) as f64).to_bits())
+            }
+            Instr::I32Extend8S { dst, src } => un!(dst, src, |x| x as i8 as i32 as u32 as u64),
+            Instr::I32Extend16S { dst, src } => un!(dst, src, |x| x as i16 as i32 as u32 as u64),
+            Instr::I64Extend8S { dst, src } => un!(dst, src, |x| x as i8 as i64 as u64),
+            Instr::I64Extend16S { dst, src } => un!(dst, src, |x| x as i16 as i64 as u64),
+            Instr::I64Extend32S { dst, src } => un!(dst, src, |x| x as i32 as i64 as u64),
+            Instr::Copy { dst, src } => v!(dst) = v!(src),
+
+            Instr::I32Load { dst, addr, offset } => {
+                load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            }
+            Instr::I64Load { dst, addr, offset } => {
+                load!(dst, addr, offset, 8, |b| u64::from_le_bytes(b))
+            }
+            Instr::F32Load { dst, addr, offset } => {
+                load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            }
+            Instr::F64Load { dst, addr, offset } => {
+                load!(dst, addr, offset, 8, |b| u64::from_le_bytes(b))
+            }
+            Instr::I32Load8S { dst, addr, offset } => {
+                load!(dst, addr, offset, 1, |b| b[0] as i8 as i32 as u32 as u64)
+            }
+            Instr::I32Load8U { dst, addr, offset } => load!(dst, addr, offset, 1, |b| b[0] as u64),
+            Instr::I32Load16S { dst, addr, offset } => {
+                load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+            }
+            Instr::I32Load16U { dst, addr, offset } => {
+                load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            }
+            Instr::I64Load8S { dst, addr, offset } => {
+                load!(dst, addr, offset, 1, |b| b[0] as i8 as i64 as u64)
+            }
+            Instr::I64Load8U { dst, addr, offset } => load!(dst, addr, offset, 1, |b| b[0] as u64),
+            Instr::I64Load16S { dst, addr, offset } => {
+                load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64 as u64)
+            }
+            Instr::I64Load16U { dst, addr, offset } => {
+                load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            }
+            Instr::I64Load32S { dst, addr, offset } => {
+                load!(dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64 as u64)
+            }
+            Instr::I64Load32U { dst, addr, offset } => {
+                load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            }
+            Instr::I32Store { addr, val, offset } => {
+                store!(addr, val, offset, |x| (x as u32).to_le_bytes())
+            }
+            Instr::I64Store { addr, val, offset } => store!(addr, val, offset, |x| x.to_le_bytes()),
+            Instr::F32Store { addr, val, offset } => {
+                store!(addr, val, offset, |x| (x as u32).to_le_bytes())
+            }
+            Instr::F64Store { addr, val, offset } => store!(addr, val, offset, |x| x.to_le_bytes()),
+            Instr::I32Store8 { addr, val, offset } => store!(addr, val, offset, |x| [x as u8]),
+            Instr::I32Store16 { addr, val, offset } => {
+                store!(addr, val, offset, |x| (x as u16).to_le_bytes())
+            }
+            Instr::I64Store8 { addr, val, offset } => store!(addr, val, offset, |x| [x as u8]),
+            Instr::I64Store16 { addr, val, offset } => {
+                store!(addr, val, offset, |x| (x as u16).to_le_bytes())
+            }
+            Instr::I64Store32 { addr, val, offset } => {
+                store!(addr, val, offset, |x| (x as u32).to_le_bytes())
+            }
+            Instr::LoadExt { dst, addr, site } => {
+                // SAFETY: see the comment at the top of `run`.
+                let m = unsafe { (*cur).mem_args[site as usize] };
+                let x = tri!(bulk::load_ext(&store.inner, inst, m, v!(addr)));
+                v!(dst) = x;
+            }
+            Instr::StoreExt { addr, val, site } => {
+                // SAFETY: see the comment at the top of `run`.
+                let m = unsafe { (*cur).mem_args[site as usize] };
+                tri!(bulk::store_ext(&mut store.inner, inst, m, v!(addr), v!(val)));
+            }
+
+            Instr::Const32 { dst, imm } => v!(dst) = imm as u64,
+            Instr::Const64 { dst, imm } => v!(dst) = imm,
+            Instr::RefCopy { dst, src } => r!(dst) = r!(src),
+            Instr::CopyMany { dst, src, len } => {
+                let (d, s) = (vfp + dst as usize, vfp + src as usize);
+                stack.vals.copy_within(s..s + len as usize, d);
+            }
+            Instr::RefCopyMany { dst, src, len } => {
+                let (d, s) = (rfp + dst as usize, rfp + src as usize);
+                stack.refs.copy_within(s..s + len as usize, d);
+            }
+            Instr::Select { dst, b, cond } => {
+                if v!(cond) as u32 == 0 {
+                    v!(dst) = v!(b);
+                }
+            }
+            Instr::RefSelect { dst, b, cond } => {
+                if v!(cond) as u32 == 0 {
+                    r!(dst) = r!(b);
+                }
+            }
+
+            Instr::Br { offset } => branch!(offset),
+            Instr::BrIf { cond, offset } => {
+                if v!(cond) as u32 != 0 {
+                    branch!(offset);
+                }
+            }
+            Instr::BrIfNot { cond, offset } => {
+                if v!(cond) as u32 == 0 {
+                    branch!(offset);
+                }
+            }
+            Instr::BrTable { index, len } => {
+                let i = (v!(index) as u32).min(len);
+                branch!(1 + i as i64);
+            }
+            Instr::BrOnNull { src, offset } => {
+                if r!(src) == raw::NULL {
+                    branch!(offset);
+                }
+            }
+            Instr::BrOnNonNull { src, offset } => {
+                if r!(src) != raw::NULL {
+                    branch!(offset);
+                }
+            }
+            Instr::Return => match stack.frames.pop() {
+                None => return Ok(()),
+                Some(fr) => {
+                    ip = fr.ret_ip;
+                    vfp = fr.vfp;
+                    rfp = fr.rfp;
+                    cur = fr.func;
+                    cur_func = fr.store_func;
+                    if inst != fr.inst {
+                        inst = fr.inst;
+                        mem0 = first_memory(&store.inner, inst);
+                    }
+                    continue;
+                }
+            },
+            Instr::Trap { code } => trap!(code),
+
+            Instr::CallInternal { site } => {
+                let (f, vb, rb) = direct_target!(site, true);
+                call!(f, vb, rb, false)
+            }
+            Instr::CallImported { site } => {
+                let (f, vb, rb) = direct_target!(site, false);
+                call!(f, vb, rb, false)
+            }
+            Instr::CallIndirect { index, site } => {
+                let (f, vb, rb) = indirect_target!(index, site);
+                call!(f, vb, rb, false)
+            }
+            Instr::CallRef { func, site } => {
+                let (f, vb, rb) = ref_target!(func, site);
+                call!(f, vb, rb, false)
+            }
+            Instr::ReturnCallInternal { site } => {
+                let (f, vb, rb) = direct_target!(site, true);
+                call!(f, vb, rb, true)
+            }
+            Instr::ReturnCallImported { site } => {
+                let (f, vb, rb) = direct_target!(site, false);
+                call!(f, vb, rb, true)
+            }
+            Instr::ReturnCallIndirect { index, site } => {
+                let (f, vb, rb) = indirect_target!(index, site);
+                call!(f, vb, rb, true)
+            }
+            Instr::ReturnCallRef { func, site } => {
+                let (f, vb, rb) = ref_target!(func, site);
+                call!(f, vb, rb, true)
+            }
+
+            Instr::GlobalGet { dst, index } => {
+                let g = store.inner.instances[inst as usize].globals[index as usize];
+                v!(dst) = store.inner.globals[g as usize].bits;
+            }
+            Instr::GlobalSet { src, index } => {
+                let g = store.inner.instances[inst as usize].globals[index as usize];
+                store.inner.globals[g as usize].bits = v!(src);
+            }
+            Instr::RefGlobalGet { dst, index } => {
+                let g = store.inner.instances[inst as usize].globals[index as usize];
+                r!(dst) = store.inner.globals[g as usize].bits as u32;
+            }
+            Instr::RefGlobalSet { src, index } => {
+                let g = store.inner.instances[inst as usize].globals[index as usize];
+                store.inner.globals[g as usize].bits = r!(src) as u64;
+            }
+
+            Instr::MemorySize { dst, mem } => {
+                v!(dst) = bulk::memory_size(&store.inner, inst, mem);
+            }
+            Instr::MemoryGrow { dst, delta, mem } => {
+                let d = v!(delta);
+                v!(dst) = bulk::memory_grow(&mut store.inner, inst, mem, d);
+            }
+            Instr::MemoryFill { args, mem } => {
+                let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
+                tri!(bulk::memory_fill(&mut store.inner, inst, mem, d, val as u8, n));
+            }
+            Instr::MemoryCopy { args, mems } => {
+                let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
+                tri!(bulk::memory_copy(&mut store.inner, inst, mems >> 16, mems & 0xffff, d, s, n));
+            }
+            Instr::MemoryInit { args, seg, mem } => {
+                let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
+                tri!(bulk::memory_init_checked(&mut store.inner, inst, mem, seg, d, s, n));
+            }
+            Instr::DataDrop { seg } => {
+                store.inner.instances[inst as usize].datas[seg as usize] = std::sync::Arc::from([]);
+            }
+            Instr::TableGet { dst, index, table } => {
+                let i = v!(index);
+                r!(dst) = tri!(bulk::table_get(&store.inner, inst, table, i));
+            }
+            Instr::TableSet { index, src, table } => {
+                let (i, x) = (v!(index), r!(src));
+                tri!(bulk::table_set(&mut store.inner, inst, table, i, x));
+            }
+            Instr::TableSize { dst, table } => {
+                v!(dst) = bulk::table_size(&store.inner, inst, table);
+            }
+            Instr::TableGrow { dst, init, table } => {
+                let (d, x) = (v!(dst), r!(init));
+                v!(dst) = bulk::table_grow(&mut store.inner, inst, table, d, x);
+            }
+            Instr::TableFill { args, val, table } => {
+                let (d, n, x) = (v!(args), v!(args + 1), r!(val));
+                tri!(bulk::table_fill(&mut store.inner, inst, table, d, x, n));
+            }
+            Instr::TableCopy { args, tables } => {
+                let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
+                tri!(bulk::table_copy(&mut store.inner, inst, tables >> 16, tables & 0xffff, d, s, n));
+            }
+            Instr::TableInit { args, seg, table } => {
+                let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
+                tri!(table_init(&mut store.inner, inst, table, seg, d, s, n));
+            }
+            Instr::ElemDrop { seg } => {
+                store.inner.instances[inst as usize].elems[seg as usize] = std::sync::Arc::from([]);
+            }
+
+            Instr::RefNull { dst } => r!(dst) = raw::NULL,
+            Instr::RefIsNull { dst, src } => v!(dst) = (r!(src) == raw::NULL) as u64,
+            Instr::RefFunc { dst, func } => {
+                let f = store.inner.instances[inst as usize].funcs[func as usize];
+                r!(dst) = raw::func(f);
+            }
+            Instr::RefAsNonNull { src } => {
+                if r!(src) == raw::NULL {
+                    trap!(Trap::NullReference);
+                }
+            }
+            Instr::RefEq { dst, a, b } => v!(dst) = (r!(a) == r!(b)) as u64,
+        }
+        // SAFETY: see the comment on `ip` at the top of the loop.
+        ip = unsafe { ip.add(1) };
+    }
+}
+
+/// Makes room for `f`'s frame at `vfp`/`rfp` and clears its locals.
+fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> Result<(), Trap> {
+    let vend = vfp + f.value_frame as usize;
+    let rend = rfp + f.ref_frame as usize;
+    if vend > MAX_STACK_SLOTS || rend > MAX_STACK_SLOTS {
+        return Err(Trap::StackOverflow);
+    }
+    if stack.vals.len() < vend {
+        stack.vals.resize(vend, 0);
+    }
+    if stack.refs.len() < rend {
+        stack.refs.resize(rend, raw::NULL);
+    }
+    stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
+    stack.refs[rfp + f.ref_params as usize..rfp + f.ref_locals as usize].fill(raw::NULL);
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! Tern's slot-addressed (register-based) instruction set.
+//!
+//! Every function has a value frame (untyped 64-bit slots for numbers) and a
+//! reference frame (32-bit raw references, see `values::raw`). Locals come
+//! first in each frame, operand-stack positions follow; an instruction names
+//! its input and output slots directly, relative to the current frame base.
+//! Branch offsets are relative to the branching instruction and resolved at
+//! translation time. Rare, wide operands live in the module's side tables
+//! (`CallSite`) so that `Instr` stays 16 bytes.
+
+/// A frame-relative slot index (value frame or reference frame, as the
+/// instruction says).
+pub(crate) type Slot = u32;
+
+/// A branch offset, relative to the branching instruction.
+pub(crate) type Offset = i32;
+
+/// Describes a call: where the callee's frame starts in the caller's frames
+/// and what is called.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallSite {
+    /// Value-frame slot of the first value argument (= callee value frame base).
+    pub vbase: Slot,
+    /// Reference-frame slot of the first reference argument.
+    pub rbase: Slot,
+    /// The function index (direct calls), or the table index (`call_indirect`).
+    pub target: u32,
+    /// The module type index of the expected signature (indirect and ref calls).
+    pub ty: u32,
+}
+
+macro_rules! instrs {
+    (
+        binary: [$($bin:ident),* $(,)?],
+        unary: [$($un:ident),* $(,)?],
+        load: [$($ld:ident),* $(,)?],
+        store: [$($st:ident),* $(,)?],
+        other: { $($rest:tt)* }
+    ) => {
+        /// One IR instruction. See the module docs for the slot model.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) enum Instr {
+            $(
+                #[doc = "Binary numeric op: `dst = a op b` (value slots)."]
+                $bin { dst: Slot, a: Slot, b: Slot },
+            )*
+            $(
+                #[doc = "Unary numeric op: `dst = op src` (value slots)."]
+                $un { dst: Slot, src: Slot },
+            )*
+            $(
+                #[doc = "Load from memory 0: `dst = mem[addr + offset]`; `offset` fits in u32."]
+                $ld { dst: Slot, addr: Slot, offset: u32 },
+            )*
+            $(
+                #[doc = "Store to memory 0: `mem[addr + offset] = val`."]
+                $st { addr: Slot, val: Slot, offset: u32 },
+            )*
+            $($rest)*
+        }
+
+        impl Instr {
+            /// The result slot of a simple instruction whose result may be
+            /// retargeted by the translator (e.g. straight into a local).
+            pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $(Instr::$bin { dst, .. } => Some(dst),)*
+                    $(Instr::$un { dst, .. } => Some(dst),)*
+                    $(Instr::$ld { dst, .. } => Some(dst),)*
+                    Instr::Const32 { dst, .. }
+                    | Instr::Const64 { dst, .. }
+                    | Instr::GlobalGet { dst, .. }
+                    | Instr::RefGlobalGet { dst, .. }
+                    | Instr::MemorySize { dst, .. }
+                    | Instr::TableSize { dst, .. }
+                    | Instr::TableGet { dst, .. }
+                    | Instr::RefNull { dst }
+                    | Instr::RefFunc { dst, .. }
+                    | Instr::RefIsNull { dst, .. }
+                    | Instr::RefEq { dst, .. } => Some(dst),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+instrs! {
+    binary: [
+        I32Add, I32Sub, I32Mul, I32DivS, I32DivU, I32RemS, I32RemU, I32And, I32Or, I32Xor,
+        I32Shl, I32ShrS, I32ShrU, I32Rotl, I32Rotr,
+        I32Eq, I32Ne, I32LtS, I32LtU, I32GtS, I32GtU, I32LeS, I32LeU, I32GeS, I32GeU,
+        I64Add, I64Sub, I64Mul, I64DivS, I64DivU, I64RemS, I64RemU, I64And, I64Or, I64Xor,
+        I64Shl, I64ShrS, I64ShrU, I64Rotl, I64Rotr,
+        I64Eq, I64Ne, I64LtS, I64LtU, I64GtS, I64GtU, I64LeS, I64LeU, I64GeS, I64GeU,
+        F32Add, F32Sub, F32Mul, F32Div, F32Min, F32Max, F32Copysign,
+        F32Eq, F32Ne, F32Lt, F32Gt, F32Le, F32Ge,
+        F64Add, F64Sub, F64Mul, F64Div, F64Min, F64Max, F64Copysign,
+        F64Eq, F64Ne, F64Lt, F64Gt, F64Le, F64Ge,
+    ],
+    unary: [
+        I32Eqz, I32Clz, I32Ctz, I32Popcnt, I64Eqz, I64Clz, I64Ctz, I64Popcnt,
+        F32Abs, F32Neg, F32Sqrt, F32Ceil, F32Floor, F32Trunc, F32Nearest,
+        F64Abs, F64Neg, F64Sqrt, F64Ceil, F64Floor, F64Trunc, F64Nearest,
+        I32WrapI64, I64ExtendI32S, I64ExtendI32U,
+        I32TruncF32S, I32TruncF32U, I32TruncF64S, I32TruncF64U,
+        I64TruncF32S, I64TruncF32U, I64TruncF64S, I64TruncF64U,
+        I32TruncSatF32S, I32TruncSatF32U, I32TruncSatF64S, I32TruncSatF64U,
+        I64TruncSatF32S, I64TruncSatF32U, I64TruncSatF64S, I64TruncSatF64U,
+        F32ConvertI32S, F32ConvertI32U, F32ConvertI64S, F32ConvertI64U, F32DemoteF64,
+        F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64ConvertI64U, F64PromoteF32,
+        I32Extend8S, I32Extend16S, I64Extend8S, I64Extend16S, I64Extend32S,
+        // Reinterpretations are plain copies of the bit pattern (32-bit
+        // values are kept zero-extended in their 64-bit slot).
+        Copy,
+    ],
+    load: [
+        I32Load, I64Load, F32Load, F64Load,
+        I32Load8S, I32Load8U, I32Load16S, I32Load16U,
+        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U,
+    ],
+    store: [
+        I32Store, I64Store, F32Store, F64Store,
+        I32Store8, I32Store16, I64Store8, I64Store16, I64Store32,
+    ],
+    other: {
+        /// `dst = imm` (32-bit constant, zero-extended in the slot).
+        Const32 { dst: Slot, imm: u32 },
+        /// `dst = imm` (64-bit constant).
+        Const64 { dst: Slot, imm: u64 },
+        /// Reference slot copy: `refs[dst] = refs[src]`.
+        RefCopy { dst: Slot, src: Slot },
+        /// Copy `len` value slots from `src..` to `dst..` (forward order).
+        CopyMany { dst: Slot, src: Slot, len: u32 },
+        /// Copy `len` reference slots from `src..` to `dst..` (forward order).
+        RefCopyMany { dst: Slot, src: Slot, len: u32 },
+        /// `dst = cond != 0 ? a : b` (value slots; the result overwrites `dst`
+        /// which holds `a` on entry — see the translator).
+        Select { dst: Slot, b: Slot, cond: Slot },
+        /// Reference select: `refs[dst] = cond != 0 ? refs[dst] : refs[b]`.
+        RefSelect { dst: Slot, b: Slot, cond: Slot },
+
+        /// Unconditional branch.
+        Br { offset: Offset },
+        /// Branch if `vals[cond] as i32 != 0`.
+        BrIf { cond: Slot, offset: Offset },
+        /// Branch if `vals[cond] as i32 == 0`.
+        BrIfNot { cond: Slot, offset: Offset },
+        /// Jump table: followed by `len + 1` `Br` entries (the last is the default).
+        BrTable { index: Slot, len: u32 },
+        /// Branch if `refs[src]` is null.
+        BrOnNull { src: Slot, offset: Offset },
+        /// Branch if `refs[src]` is not null.
+        BrOnNonNull { src: Slot, offset: Offset },
+
+        /// Return from the function; results are already in slots 0...
+        Return,
+        /// Trap with the given code.
+        Trap { code: crate::Trap },
+
+        /// Direct call of a function defined in this module (`site.target`
+        /// is the defined-function index, not counting imports).
+        CallInternal { site: u32 },
+        /// Direct call through the instance's function table (imports).
+        CallImported { site: u32 },
+        /// Indirect call through table `site.target`, index in `vals[index]`.
+        CallIndirect { index: Slot, site: u32 },
+        /// Call the function reference in `refs[func]`.
+        CallRef { func: Slot, site: u32 },
+        /// Tail call variants: the arguments are moved to the frame base
+        /// and the current frame is replaced.
+        ReturnCallInternal { site: u32 },
+        /// Tail call of an import.
+        ReturnCallImported { site: u32 },
+        /// Tail call through a table.
+        ReturnCallIndirect { index: Slot, site: u32 },
+        /// Tail call of a function reference.
+        ReturnCallRef { func: Slot, site: u32 },
+
+        /// `vals[dst] = global[index]` (numeric global, module index).
+        GlobalGet { dst: Slot, index: u32 },
+        /// `global[index] = vals[src]`.
+        GlobalSet { src: Slot, index: u32 },
+        /// `refs[dst] = global[index]` (reference global).
+        RefGlobalGet { dst: Slot, index: u32 },
+        /// `global[index] = refs[src]`.
+        RefGlobalSet { src: Slot, index: u32 },
+
+        /// `vals[dst] = memory.size` of memory `mem`.
+        MemorySize { dst: Slot, mem: u32 },
+        /// `vals[dst] = memory.grow(vals[delta])` on memory `mem`.
+        MemoryGrow { dst: Slot, delta: Slot, mem: u32 },
+        /// `memory.fill`: operands at `args`, `args+1`, `args+2` (dst, val, len).
+        MemoryFill { args: Slot, mem: u32 },
+        /// `memory.copy`: operands at `args..args+3`; `mems` packs dst and src memory (16 bits each).
+        MemoryCopy { args: Slot, mems: u32 },
+        /// `memory.init`: operands at `args..args+3`; `seg` is the data segment, `mem` the memory.
+        MemoryInit { args: Slot, seg: u32, mem: u32 },
+        /// `data.drop`.
+        DataDrop { seg: u32 },
+        /// Generic load from memory `mem` (non-zero index or wide offset): see `MemArgs`.
+        LoadExt { dst: Slot, addr: Slot, site: u32 },
+        /// Generic store to memory `mem` (non-zero index or wide offset).
+        StoreExt { addr: Slot, val: Slot, site: u32 },
+
+        /// `refs[dst] = table[vals[index]]`.
+        TableGet { dst: Slot, index: Slot, table: u32 },
+        /// `table[vals[index]] = refs[src]`.
+        TableSet { index: Slot, src: Slot, table: u32 },
+        /// `vals[dst] = table.size`.
+        TableSize { dst: Slot, table: u32 },
+        /// `vals[dst] = table.grow(refs[init], vals[dst])` (the delta is read from `dst`).
+        TableGrow { dst: Slot, init: Slot, table: u32 },
+        /// `table.fill`: `vals[args]` = start, `vals[args+1]` = len, `refs[val]` = value.
+        TableFill { args: Slot, val: Slot, table: u32 },
+        /// `table.copy`: `vals[args..args+3]` = dst, src, len; tables packed 16/16.
+        TableCopy { args: Slot, tables: u32 },
+        /// `table.init`: `vals[args..args+3]` = dst, src, len.
+        TableInit { args: Slot, seg: u32, table: u32 },
+        /// `elem.drop`.
+        ElemDrop { seg: u32 },
+
+        /// `refs[dst] = null`.
+        RefNull { dst: Slot },
+        /// `vals[dst] = (refs[src] == null)`.
+        RefIsNull { dst: Slot, src: Slot },
+        /// `refs[dst] = funcref of module function index`.
+        RefFunc { dst: Slot, func: u32 },
+        /// Trap if `refs[src]` is null.
+        RefAsNonNull { src: Slot },
+        /// `vals[dst] = (refs[a] == refs[b])`.
+        RefEq { dst: Slot, a: Slot, b: Slot },
+    }
+}
+
+/// A memory access that does not fit the compact load/store forms.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MemArgs {
+    /// Memory index.
+    pub mem: u32,
+    /// Static offset.
+    pub offset: u64,
+    /// Which access (`LoadKind`/`StoreKind` as a byte).
+    pub kind: u8,
+}
+
+/// The translated body of a defined function.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    /// The instructions; the last one is always a `Return` or `Trap`.
+    pub code: Box<[Instr]>,
+    /// Number of value parameters (value slots 0..).
+    pub value_params: u32,
+    /// Number of reference parameters (reference slots 0..).
+    pub ref_params: u32,
+    /// Value locals including parameters; slots `value_params..value_locals` are zeroed on entry.
+    pub value_locals: u32,
+    /// Reference locals including parameters; zeroed (null) on entry.
+    pub ref_locals: u32,
+    /// Value frame size (locals plus maximum operand height).
+    pub value_frame: u32,
+    /// Reference frame size.
+    pub ref_frame: u32,
+    /// Call sites referenced by this function's calls.
+    pub call_sites: Box<[CallSite]>,
+    /// Memory accesses referenced by `LoadExt`/`StoreExt`.
+    pub mem_args: Box<[MemArgs]>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instr_is_compact() {
+        assert!(std::mem::size_of::<super::Instr>() <= 16);
+    }
+}

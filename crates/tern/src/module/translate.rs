@@ -1,0 +1,1549 @@
+//! Lowers one validated function body from Wasm's stack machine to Tern's
+//! slot-addressed IR.
+//!
+//! The translator mirrors the operand stack at translation time. Each entry
+//! owns the frame slot its stack position maps to (value slots for numbers,
+//! reference slots for references), so every instruction can name its
+//! operands directly. `local.get` pushes a *lazy* entry that reads the local's
+//! slot in place; it is copied into its own slot only when the local is
+//! overwritten or control flow merges. Results of simple instructions are
+//! written straight into a local when `local.set` follows.
+
+use super::ModuleInner;
+use crate::error::{Error, ErrorKind, Result, Trap};
+use crate::ir::{CallSite, CompiledFunc, Instr, MemArgs, Slot};
+use crate::registry::CVal;
+use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+/// Which frame an operand lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The value frame (numbers).
+    V,
+    /// The reference frame.
+    R,
+}
+
+pub(crate) fn kind_of(v: CVal) -> Result<Kind> {
+    match v {
+        CVal::I32 | CVal::I64 | CVal::F32 | CVal::F64 => Ok(Kind::V),
+        CVal::Ref(_) => Ok(Kind::R),
+        CVal::V128 => Err(Error::unsupported("SIMD (v128) is not supported yet")),
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    kind: Kind,
+    /// The slot this stack position owns.
+    slot: Slot,
+    /// For a lazy `local.get`: the local's slot, read in place.
+    local: Option<Slot>,
+}
+
+impl Entry {
+    fn src(&self) -> Slot {
+        self.local.unwrap_or(self.slot)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CtrlKind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: CtrlKind,
+    params: Vec<Kind>,
+    results: Vec<Kind>,
+    /// Stack length at the block's base (params excluded).
+    height: usize,
+    /// Next free value/reference slot at the block's base.
+    vbase: Slot,
+    rbase: Slot,
+    /// Branches to patch to the block's end.
+    fixups: Vec<usize>,
+    /// Loop header (target of branches to a loop).
+    head: usize,
+    /// For `if`: the conditional jump to patch to the `else`.
+    else_jump: Option<usize>,
+    /// Entered in unreachable code: nothing is emitted for it.
+    dead: bool,
+    /// Whether the block's start was reachable.
+    reachable_start: bool,
+    /// For an `if` with parameters: where the original parameters are kept
+    /// (stack length, value slot, reference slot) while the branches work on
+    /// copies; see `op_if`.
+    saved_params: Option<(usize, Slot, Slot)>,
+}
+
+struct Translator<'m> {
+    m: &'m ModuleInner,
+    code: Vec<Instr>,
+    sites: Vec<CallSite>,
+    mem_args: Vec<MemArgs>,
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    locals: Vec<(Kind, Slot)>,
+    vtop: Slot,
+    rtop: Slot,
+    vmax: Slot,
+    rmax: Slot,
+    reachable: bool,
+    /// Index of the last emitted instruction whose `dst` may be retargeted.
+    last_write: Option<usize>,
+}
+
+fn internal(msg: &str) -> Error {
+    Error::invalid(format!("internal translation error: {msg}"))
+}
+
+fn slot_overflow() -> Error {
+    Error::new(ErrorKind::Unsupported, "function frame too large")
+}
+
+pub(crate) fn translate(
+    m: &ModuleInner,
+    func_index: u32,
+    fv: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+) -> Result<CompiledFunc> {
+    let ty = m
+        .func_type(func_index)
+        .ok_or_else(|| internal("function type"))?;
+    let (params, results) = ty
+        .info()
+        .as_func()
+        .ok_or_else(|| internal("not a function type"))?;
+    let mut t = Translator {
+        m,
+        code: Vec::new(),
+        sites: Vec::new(),
+        mem_args: Vec::new(),
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        locals: Vec::new(),
+        vtop: 0,
+        rtop: 0,
+        vmax: 0,
+        rmax: 0,
+        reachable: true,
+        last_write: None,
+    };
+    for p in params.iter() {
+        t.add_local(kind_of(*p)?)?;
+    }
+    let (value_params, ref_params) = (t.vtop, t.rtop);
+    let mut locals = body.get_locals_reader().map_err(super::malformed)?;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position();
+        let (count, ty) = locals.read().map_err(super::malformed)?;
+        fv.define_locals(offset, count, ty).map_err(super::classify)?;
+        let kind = kind_of(registry_cval(m, ty)?)?;
+        for _ in 0..count {
+            t.add_local(kind)?;
+        }
+    }
+    let (value_locals, ref_locals) = (t.vtop, t.rtop);
+    let result_kinds = results
+        .iter()
+        .map(|r| kind_of(*r))
+        .collect::<Result<Vec<_>>>()?;
+    t.ctrl.push(Ctrl {
+        kind: CtrlKind::Func,
+        params: Vec::new(),
+        results: result_kinds.clone(),
+        height: 0,
+        vbase: 0,
+        rbase: 0,
+        fixups: Vec::new(),
+        head: 0,
+        else_jump: None,
+        dead: false,
+        reachable_start: true,
+        saved_params: None,
+    });
+    let mut reader = body.get_operators_reader().map_err(super::malformed)?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset().map_err(super::malformed)?;
+        fv.op(offset, &op).map_err(super::classify)?;
+        t.op(&op)?;
+    }
+    reader.finish().map_err(super::malformed)?;
+    let nv = result_kinds.iter().filter(|k| **k == Kind::V).count() as u32;
+    let nr = result_kinds.len() as u32 - nv;
+    Ok(CompiledFunc {
+        code: t.code.into_boxed_slice(),
+        value_params,
+        ref_params,
+        value_locals,
+        ref_locals,
+        value_frame: t.vmax.max(nv),
+        ref_frame: t.rmax.max(nr),
+        call_sites: t.sites.into_boxed_slice(),
+        mem_args: t.mem_args.into_boxed_slice(),
+    })
+}
+
+fn registry_cval(m: &ModuleInner, ty: wasmparser::ValType) -> Result<CVal> {
+    crate::registry::cval_from_wasm(ty, &m.types)
+}
+
+macro_rules! bin {
+    ($t:ident, $name:ident) => {
+        $t.binary(|dst, a, b| Instr::$name { dst, a, b })
+    };
+}
+macro_rules! un {
+    ($t:ident, $name:ident, $kind:expr) => {
+        $t.unary($kind, |dst, src| Instr::$name { dst, src })
+    };
+}
+macro_rules! load {
+    ($t:ident, $memarg:expr, $name:ident, $kind:expr) => {
+        $t.load($memarg, $kind, |dst, addr, offset| Instr::$name {
+            dst,
+            addr,
+            offset,
+        })
+    };
+}
+macro_rules! store {
+    ($t:ident, $memarg:expr, $name:ident, $kind:expr) => {
+        $t.store($memarg, $kind, |addr, val, offset| Instr::$name {
+            addr,
+            val,
+            offset,
+        })
+    };
+}
+
+/// Access kinds for `LoadExt`/`StoreExt` (see `interp`).
+pub(crate) mod access {
+    pub const I32_LOAD: u8 = 0;
+    pub const I64_LOAD: u8 = 1;
+    pub const F32_LOAD: u8 = 2;
+    pub const F64_LOAD: u8 = 3;
+    pub const I32_LOAD8_S: u8 = 4;
+    pub const I32_LOAD8_U: u8 = 5;
+    pub const I32_LOAD16_S: u8 = 6;
+    pub const I32_LOAD16_U: u8 = 7;
+    pub const I64_LOAD8_S: u8 = 8;
+    pub const I64_LOAD8_U: u8 = 9;
+    pub const I64_LOAD16_S: u8 = 10;
+    pub const I64_LOAD16_U: u8 = 11;
+    pub const I64_LOAD32_S: u8 = 12;
+    pub const I64_LOAD32_U: u8 = 13;
+    pub const I32_STORE: u8 = 20;
+    pub const I64_STORE: u8 = 21;
+    pub const F32_STORE: u8 = 22;
+    pub const F64_STORE: u8 = 23;
+    pub const I32_STORE8: u8 = 24;
+    pub const I32_STORE16: u8 = 25;
+    pub const I64_STORE8: u8 = 26;
+    pub const I64_STORE16: u8 = 27;
+    pub const I64_STORE32: u8 = 28;
+}
+
+impl<'m> Translator<'m> {
+    fn add_local(&mut self, kind: Kind) -> Result<()> {
+        let slot = self.alloc(kind)?;
+        self.locals.push((kind, slot));
+        Ok(())
+    }
+
+    fn alloc(&mut self, kind: Kind) -> Result<Slot> {
+        match kind {
+            Kind::V => {
+                let s = self.vtop;
+                self.vtop = self.vtop.checked_add(1).ok_or_else(slot_overflow)?;
+                self.vmax = self.vmax.max(self.vtop);
+                Ok(s)
+            }
+            Kind::R => {
+                let s = self.rtop;
+                self.rtop = self.rtop.checked_add(1).ok_or_else(slot_overflow)?;
+                self.rmax = self.rmax.max(self.rtop);
+                Ok(s)
+            }
+        }
+    }
+
+    fn push(&mut self, kind: Kind) -> Result<Slot> {
+        let slot = self.alloc(kind)?;
+        self.stack.push(Entry {
+            kind,
+            slot,
+            local: None,
+        });
+        Ok(slot)
+    }
+
+    fn pop(&mut self) -> Result<Entry> {
+        let e = self.stack.pop().ok_or_else(|| internal("stack underflow"))?;
+        match e.kind {
+            Kind::V => self.vtop -= 1,
+            Kind::R => self.rtop -= 1,
+        }
+        Ok(e)
+    }
+
+    fn pop_kind(&mut self, kind: Kind) -> Result<Entry> {
+        let e = self.pop()?;
+        if e.kind != kind {
+            return Err(internal("operand kind"));
+        }
+        Ok(e)
+    }
+
+    fn emit(&mut self, i: Instr) -> usize {
+        self.code.push(i);
+        self.code.len() - 1
+    }
+
+    /// Emits an instruction whose `dst` is a fresh temporary.
+    fn emit_result(&mut self, i: Instr) {
+        let at = self.emit(i);
+        self.last_write = Some(at);
+    }
+
+    fn here(&mut self) -> usize {
+        // A label is bound here: the previous instruction's result may be
+        // consumed on another path, so it can no longer be retargeted.
+        self.last_write = None;
+        self.code.len()
+    }
+
+    fn copy(&mut self, kind: Kind, dst: Slot, src: Slot) {
+        if dst != src {
+            match kind {
+                Kind::V => self.emit(Instr::Copy { dst, src }),
+                Kind::R => self.emit(Instr::RefCopy { dst, src }),
+            };
+        }
+    }
+
+    fn materialize_at(&mut self, i: usize) {
+        let e = self.stack[i];
+        if let Some(l) = e.local {
+            self.copy(e.kind, e.slot, l);
+            self.stack[i].local = None;
+        }
+    }
+
+    fn materialize_all(&mut self) {
+        for i in 0..self.stack.len() {
+            self.materialize_at(i);
+        }
+    }
+
+    fn materialize_top(&mut self, n: usize) -> Result<()> {
+        let len = self.stack.len();
+        let start = len.checked_sub(n).ok_or_else(|| internal("stack underflow"))?;
+        for i in start..len {
+            self.materialize_at(i);
+        }
+        Ok(())
+    }
+
+    /// Emits copies `dst <- src` that behave as one parallel assignment.
+    fn emit_moves(&mut self, moves: &[(Kind, Slot, Slot)]) -> Result<()> {
+        let moves: Vec<_> = moves.iter().copied().filter(|(_, d, s)| d != s).collect();
+        if moves.is_empty() {
+            return Ok(());
+        }
+        // A source written by an earlier move must be read before it is
+        // overwritten; in that case go through scratch slots above the stack.
+        let mut written_v = std::collections::HashSet::new();
+        let mut written_r = std::collections::HashSet::new();
+        let mut conflict = false;
+        for (k, d, s) in &moves {
+            let w = if *k == Kind::V {
+                &mut written_v
+            } else {
+                &mut written_r
+            };
+            if w.contains(s) {
+                conflict = true;
+                break;
+            }
+            w.insert(*d);
+        }
+        if !conflict {
+            for (k, d, s) in moves {
+                self.copy(k, d, s);
+            }
+            return Ok(());
+        }
+        let (v0, r0) = (self.vtop, self.rtop);
+        let mut scratch = Vec::with_capacity(moves.len());
+        for (k, _, s) in &moves {
+            let t = self.alloc(*k)?;
+            self.copy(*k, t, *s);
+            scratch.push(t);
+        }
+        for ((k, d, _), t) in moves.iter().zip(scratch) {
+            self.copy(*k, *d, t);
+        }
+        self.vtop = v0;
+        self.rtop = r0;
+        Ok(())
+    }
+
+    /// The slots where a branch to `ctrl` delivers its values.
+    fn label_slots(ctrl: &Ctrl) -> Vec<(Kind, Slot)> {
+        let kinds = if ctrl.kind == CtrlKind::Loop {
+            &ctrl.params
+        } else {
+            &ctrl.results
+        };
+        let (mut v, mut r) = (ctrl.vbase, ctrl.rbase);
+        kinds
+            .iter()
+            .map(|k| match k {
+                Kind::V => {
+                    v += 1;
+                    (Kind::V, v - 1)
+                }
+                Kind::R => {
+                    r += 1;
+                    (Kind::R, r - 1)
+                }
+            })
+            .collect()
+    }
+
+    /// Moves for delivering the top stack values to the label at `depth`.
+    fn branch_moves(&self, depth: u32) -> Result<(usize, Vec<(Kind, Slot, Slot)>)> {
+        let idx = self
+            .ctrl
+            .len()
+            .checked_sub(1 + depth as usize)
+            .ok_or_else(|| internal("branch depth"))?;
+        let slots = Self::label_slots(&self.ctrl[idx]);
+        let n = slots.len();
+        let start = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .ok_or_else(|| internal("branch arity"))?;
+        let moves = slots
+            .iter()
+            .zip(&self.stack[start..])
+            .map(|((k, d), e)| (*k, *d, e.src()))
+            .collect();
+        Ok((idx, moves))
+    }
+
+    /// Emits a jump to the label of control frame `idx` (values already moved).
+    fn jump_to(&mut self, idx: usize) -> Result<()> {
+        if self.ctrl[idx].kind == CtrlKind::Func {
+            self.emit(Instr::Return);
+            return Ok(());
+        }
+        if self.ctrl[idx].kind == CtrlKind::Loop {
+            let head = self.ctrl[idx].head;
+            let at = self.code.len();
+            let offset = offset(at, head)?;
+            self.emit(Instr::Br { offset });
+        } else {
+            let at = self.emit(Instr::Br { offset: 0 });
+            self.ctrl[idx].fixups.push(at);
+        }
+        Ok(())
+    }
+
+    /// A complete branch (moves + jump) to `depth`.
+    fn branch(&mut self, depth: u32) -> Result<()> {
+        let (idx, moves) = self.branch_moves(depth)?;
+        self.emit_moves(&moves)?;
+        self.jump_to(idx)
+    }
+
+    /// Emits a conditional branch: `cond_jump(skip_offset_placeholder)` is a
+    /// jump taken when the branch is *not* to be taken.
+    fn cond_branch(
+        &mut self,
+        depth: u32,
+        direct: impl Fn(i32) -> Instr,
+        inverse: impl Fn(i32) -> Instr,
+    ) -> Result<()> {
+        let (idx, moves) = self.branch_moves(depth)?;
+        let trivial = moves.iter().all(|(_, d, s)| d == s);
+        let target_is_jump = self.ctrl[idx].kind != CtrlKind::Func;
+        if trivial && target_is_jump {
+            let at = self.code.len();
+            if self.ctrl[idx].kind == CtrlKind::Loop {
+                let offset = offset(at, self.ctrl[idx].head)?;
+                self.emit(direct(offset));
+            } else {
+                self.emit(direct(0));
+                self.ctrl[idx].fixups.push(at);
+            }
+        } else {
+            let skip = self.emit(inverse(0));
+            self.emit_moves(&moves)?;
+            self.jump_to(idx)?;
+            let end = self.here();
+            self.patch(skip, end)?;
+        }
+        Ok(())
+    }
+
+    fn patch(&mut self, at: usize, target: usize) -> Result<()> {
+        let off = offset(at, target)?;
+        match &mut self.code[at] {
+            Instr::Br { offset }
+            | Instr::BrIf { offset, .. }
+            | Instr::BrIfNot { offset, .. }
+            | Instr::BrOnNull { offset, .. }
+            | Instr::BrOnNonNull { offset, .. } => *offset = off,
+            _ => return Err(internal("patching a non-branch")),
+        }
+        Ok(())
+    }
+
+    fn set_unreachable(&mut self) -> Result<()> {
+        let ctrl = self.ctrl.last().ok_or_else(|| internal("no frame"))?;
+        let (h, v, r) = (ctrl.height, ctrl.vbase, ctrl.rbase);
+        // Values of the current block are dead; keep the outer ones.
+        let params_height = h + if ctrl.kind == CtrlKind::Func { 0 } else { 0 };
+        self.stack.truncate(params_height);
+        self.vtop = v;
+        self.rtop = r;
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn block_type(&self, bt: BlockType) -> Result<(Vec<Kind>, Vec<Kind>)> {
+        match bt {
+            BlockType::Empty => Ok((vec![], vec![])),
+            BlockType::Type(t) => Ok((vec![], vec![kind_of(registry_cval(self.m, t)?)?])),
+            BlockType::FuncType(idx) => {
+                let ty = self
+                    .m
+                    .types
+                    .get(idx as usize)
+                    .ok_or_else(|| internal("block type"))?;
+                let (p, r) = ty
+                    .info()
+                    .as_func()
+                    .ok_or_else(|| internal("block type kind"))?;
+                Ok((
+                    p.iter().map(|v| kind_of(*v)).collect::<Result<_>>()?,
+                    r.iter().map(|v| kind_of(*v)).collect::<Result<_>>()?,
+                ))
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: CtrlKind, params: Vec<Kind>, results: Vec<Kind>) -> Result<()> {
+        let n = params.len();
+        let height = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .ok_or_else(|| internal("block params"))?;
+        let (mut vbase, mut rbase) = (self.vtop, self.rtop);
+        for e in &self.stack[height..] {
+            match e.kind {
+                Kind::V => vbase -= 1,
+                Kind::R => rbase -= 1,
+            }
+        }
+        let head = self.here();
+        self.ctrl.push(Ctrl {
+            kind,
+            params,
+            results,
+            height,
+            vbase,
+            rbase,
+            fixups: Vec::new(),
+            head,
+            else_jump: None,
+            dead: false,
+            reachable_start: true,
+            saved_params: None,
+        });
+        Ok(())
+    }
+
+    fn push_dead_ctrl(&mut self, kind: CtrlKind) {
+        self.ctrl.push(Ctrl {
+            kind,
+            params: vec![],
+            results: vec![],
+            height: self.stack.len(),
+            vbase: self.vtop,
+            rbase: self.rtop,
+            fixups: vec![],
+            head: 0,
+            else_jump: None,
+            dead: true,
+            reachable_start: false,
+            saved_params: None,
+        });
+    }
+
+    fn op_if(&mut self, bt: BlockType) -> Result<()> {
+        let (params, results) = self.block_type(bt)?;
+        let cond = self.pop_kind(Kind::V)?;
+        self.materialize_all();
+        let cond_slot = cond.src();
+        let saved = if params.is_empty() {
+            None
+        } else {
+            // Both branches start from the parameters, but the `then` branch
+            // may overwrite their slots. Keep the originals where they are
+            // (as hidden entries of the enclosing block) and let the branches
+            // work on copies pushed above them.
+            let n = params.len();
+            let start = self.stack.len() - n;
+            let saved_at = (start, self.vtop, self.rtop);
+            let originals: Vec<Entry> = self.stack[start..].to_vec();
+            let (v0, r0) = (
+                originals
+                    .iter()
+                    .find(|e| e.kind == Kind::V)
+                    .map_or(self.vtop, |e| e.slot),
+                originals
+                    .iter()
+                    .find(|e| e.kind == Kind::R)
+                    .map_or(self.rtop, |e| e.slot),
+            );
+            for e in &originals {
+                let d = self.push(e.kind)?;
+                self.copy(e.kind, d, e.slot);
+            }
+            Some((saved_at.0, v0, r0))
+        };
+        self.push_ctrl(CtrlKind::If, params, results)?;
+        let jump = self.emit(Instr::BrIfNot {
+            cond: cond_slot,
+            offset: 0,
+        });
+        let c = self.ctrl.last_mut().ok_or_else(|| internal("if"))?;
+        c.else_jump = Some(jump);
+        c.saved_params = saved;
+        Ok(())
+    }
+
+    /// Re-creates an `if`'s parameters for the `else` branch.
+    fn restore_if_params(&mut self, idx: usize) -> Result<()> {
+        let c = &self.ctrl[idx];
+        let (h, vb, rb) = (c.height, c.vbase, c.rbase);
+        let params = c.params.clone();
+        self.stack.truncate(h);
+        self.vtop = vb;
+        self.rtop = rb;
+        let saved = c.saved_params;
+        let (mut sv, mut sr) = saved.map_or((0, 0), |(_, v, r)| (v, r));
+        for k in params {
+            let d = self.push(k)?;
+            if saved.is_some() {
+                let s = match k {
+                    Kind::V => {
+                        sv += 1;
+                        sv - 1
+                    }
+                    Kind::R => {
+                        sr += 1;
+                        sr - 1
+                    }
+                };
+                self.copy(k, d, s);
+            }
+        }
+        Ok(())
+    }
+
+    fn op_else(&mut self) -> Result<()> {
+        let idx = self.ctrl.len() - 1;
+        if self.ctrl[idx].dead {
+            self.ctrl[idx].kind = CtrlKind::Else;
+            return Ok(());
+        }
+        if self.reachable {
+            let n = self.ctrl[idx].results.len();
+            self.materialize_top(n)?;
+            let (_, moves) = self.branch_moves(0)?;
+            self.emit_moves(&moves)?;
+            let at = self.emit(Instr::Br { offset: 0 });
+            self.ctrl[idx].fixups.push(at);
+        }
+        let here = self.here();
+        if let Some(j) = self.ctrl[idx].else_jump.take() {
+            self.patch(j, here)?;
+        }
+        self.ctrl[idx].kind = CtrlKind::Else;
+        self.restore_if_params(idx)?;
+        self.reachable = self.ctrl[idx].reachable_start;
+        Ok(())
+    }
+
+    fn op_end(&mut self) -> Result<()> {
+        let idx = self.ctrl.len() - 1;
+        if self.ctrl[idx].dead {
+            self.ctrl.pop();
+            return Ok(());
+        }
+        let kind = self.ctrl[idx].kind;
+        if kind == CtrlKind::Func {
+            if self.reachable {
+                self.emit_return()?;
+            }
+            let c = self.ctrl.pop().ok_or_else(|| internal("end"))?;
+            let here = self.here();
+            if !c.fixups.is_empty() {
+                return Err(internal("branch to function end"));
+            }
+            let _ = here;
+            return Ok(());
+        }
+        if self.reachable {
+            let n = self.ctrl[idx].results.len();
+            self.materialize_top(n)?;
+            let (_, moves) = if kind == CtrlKind::Loop {
+                // Fall-through out of a loop delivers its results, which sit
+                // at the block base like any block's.
+                let c = &self.ctrl[idx];
+                let (mut v, mut r) = (c.vbase, c.rbase);
+                let start = self.stack.len() - n;
+                let moves: Vec<_> = c
+                    .results
+                    .iter()
+                    .zip(&self.stack[start..])
+                    .map(|(k, e)| match k {
+                        Kind::V => {
+                            v += 1;
+                            (Kind::V, v - 1, e.src())
+                        }
+                        Kind::R => {
+                            r += 1;
+                            (Kind::R, r - 1, e.src())
+                        }
+                    })
+                    .collect();
+                (idx, moves)
+            } else {
+                self.branch_moves(0)?
+            };
+            self.emit_moves(&moves)?;
+        }
+        let mut c = self.ctrl.pop().ok_or_else(|| internal("end"))?;
+        let here = self.here();
+        let mut reachable = self.reachable;
+        if let Some(j) = c.else_jump.take() {
+            // `if` without `else`: the false path carries the parameters
+            // (which equal the results) straight to the end.
+            self.patch(j, here)?;
+            reachable |= c.reachable_start;
+        }
+        for f in std::mem::take(&mut c.fixups) {
+            self.patch(f, here)?;
+            reachable = true;
+        }
+        // The block's results now sit at its base slots.
+        self.stack.truncate(c.height);
+        self.vtop = c.vbase;
+        self.rtop = c.rbase;
+        for k in &c.results {
+            self.push(*k)?;
+        }
+        if let Some((orig_height, v0, r0)) = c.saved_params {
+            // Move the results down over the saved parameters.
+            let n = c.results.len();
+            let results: Vec<Entry> = self.stack[self.stack.len() - n..].to_vec();
+            let (mut v, mut r) = (v0, r0);
+            let mut moves = Vec::new();
+            for e in &results {
+                match e.kind {
+                    Kind::V => {
+                        moves.push((Kind::V, v, e.slot));
+                        v += 1;
+                    }
+                    Kind::R => {
+                        moves.push((Kind::R, r, e.slot));
+                        r += 1;
+                    }
+                }
+            }
+            if reachable {
+                self.emit_moves(&moves)?;
+            }
+            self.stack.truncate(orig_height);
+            self.vtop = v0;
+            self.rtop = r0;
+            for k in &c.results {
+                self.push(*k)?;
+            }
+        }
+        self.reachable = reachable;
+        Ok(())
+    }
+
+    /// Moves the function's results to slots 0.. and returns.
+    fn emit_return(&mut self) -> Result<()> {
+        let depth = (self.ctrl.len() - 1) as u32;
+        let (_, moves) = self.branch_moves(depth)?;
+        self.emit_moves(&moves)?;
+        self.emit(Instr::Return);
+        Ok(())
+    }
+
+    fn binary(&mut self, f: impl FnOnce(Slot, Slot, Slot) -> Instr) -> Result<()> {
+        let b = self.pop()?;
+        let a = self.pop()?;
+        let dst = self.push(Kind::V)?;
+        self.emit_result(f(dst, a.src(), b.src()));
+        Ok(())
+    }
+
+    fn unary(&mut self, out: Kind, f: impl FnOnce(Slot, Slot) -> Instr) -> Result<()> {
+        let a = self.pop()?;
+        let dst = self.push(out)?;
+        self.emit_result(f(dst, a.src()));
+        Ok(())
+    }
+
+    fn mem_index(memarg: &wasmparser::MemArg) -> Result<u32> {
+        match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => Ok(m),
+            wasmparser::MemArgTarget::Array(_) => {
+                Err(Error::unsupported("memory access to GC arrays is not supported"))
+            }
+        }
+    }
+
+    fn mem_site(&mut self, memarg: &wasmparser::MemArg, kind: u8) -> Result<u32> {
+        let mem = Self::mem_index(memarg)?;
+        let site = u32::try_from(self.mem_args.len()).map_err(|_| slot_overflow())?;
+        self.mem_args.push(MemArgs {
+            mem,
+            offset: memarg.offset,
+            kind,
+        });
+        Ok(site)
+    }
+
+    fn compact(&self, memarg: &wasmparser::MemArg) -> Option<u32> {
+        let index = Self::mem_index(memarg).ok()?;
+        let m = self.m.memories.get(index as usize)?;
+        if index == 0 && !m.is64 {
+            u32::try_from(memarg.offset).ok()
+        } else {
+            None
+        }
+    }
+
+    fn load(
+        &mut self,
+        memarg: &wasmparser::MemArg,
+        kind: u8,
+        f: impl FnOnce(Slot, Slot, u32) -> Instr,
+    ) -> Result<()> {
+        let addr = self.pop_kind(Kind::V)?;
+        let dst = self.push(Kind::V)?;
+        match self.compact(memarg) {
+            Some(offset) => self.emit_result(f(dst, addr.src(), offset)),
+            None => {
+                let site = self.mem_site(memarg, kind)?;
+                self.emit_result(Instr::LoadExt {
+                    dst,
+                    addr: addr.src(),
+                    site,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn store(
+        &mut self,
+        memarg: &wasmparser::MemArg,
+        kind: u8,
+        f: impl FnOnce(Slot, Slot, u32) -> Instr,
+    ) -> Result<()> {
+        let val = self.pop_kind(Kind::V)?;
+        let addr = self.pop_kind(Kind::V)?;
+        match self.compact(memarg) {
+            Some(offset) => {
+                self.emit(f(addr.src(), val.src(), offset));
+            }
+            None => {
+                let site = self.mem_site(memarg, kind)?;
+                self.emit(Instr::StoreExt {
+                    addr: addr.src(),
+                    val: val.src(),
+                    site,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Pops `n` value operands that must sit in consecutive slots; returns
+    /// the first slot.
+    fn pop_consecutive(&mut self, n: usize) -> Result<Slot> {
+        self.materialize_top(n)?;
+        let mut first = 0;
+        for _ in 0..n {
+            first = self.pop_kind(Kind::V)?.slot;
+        }
+        Ok(first)
+    }
+
+    fn sig(&self, type_index: u32) -> Result<(Vec<Kind>, Vec<Kind>)> {
+        self.block_type(BlockType::FuncType(type_index))
+    }
+
+    /// Pops call arguments (already in their own slots) and returns the
+    /// callee frame bases.
+    fn call_args(&mut self, params: &[Kind]) -> Result<(Slot, Slot)> {
+        self.materialize_top(params.len())?;
+        for _ in params {
+            self.pop()?;
+        }
+        Ok((self.vtop, self.rtop))
+    }
+
+    fn site(&mut self, vbase: Slot, rbase: Slot, target: u32, ty: u32) -> Result<u32> {
+        let site = u32::try_from(self.sites.len()).map_err(|_| slot_overflow())?;
+        self.sites.push(CallSite {
+            vbase,
+            rbase,
+            target,
+            ty,
+        });
+        Ok(site)
+    }
+
+    fn push_results(&mut self, results: &[Kind]) -> Result<()> {
+        for k in results {
+            self.push(*k)?;
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, func: u32, tail: bool) -> Result<()> {
+        let ty = *self
+            .m
+            .funcs
+            .get(func as usize)
+            .ok_or_else(|| internal("callee"))?;
+        let (params, results) = self.sig(ty)?;
+        let (vbase, rbase) = self.call_args(&params)?;
+        let imported = func < self.m.num_imported_funcs;
+        let target = if imported {
+            func
+        } else {
+            func - self.m.num_imported_funcs
+        };
+        let site = self.site(vbase, rbase, target, ty)?;
+        self.emit(match (imported, tail) {
+            (false, false) => Instr::CallInternal { site },
+            (true, false) => Instr::CallImported { site },
+            (false, true) => Instr::ReturnCallInternal { site },
+            (true, true) => Instr::ReturnCallImported { site },
+        });
+        if tail {
+            self.set_unreachable()
+        } else {
+            self.push_results(&results)
+        }
+    }
+
+    fn call_indirect(&mut self, ty: u32, table: u32, tail: bool) -> Result<()> {
+        let (params, results) = self.sig(ty)?;
+        let index = self.pop_kind(Kind::V)?;
+        let (vbase, rbase) = self.call_args(&params)?;
+        let site = self.site(vbase, rbase, table, ty)?;
+        let index = index.src();
+        self.emit(if tail {
+            Instr::ReturnCallIndirect { index, site }
+        } else {
+            Instr::CallIndirect { index, site }
+        });
+        if tail {
+            self.set_unreachable()
+        } else {
+            self.push_results(&results)
+        }
+    }
+
+    fn call_ref(&mut self, ty: u32, tail: bool) -> Result<()> {
+        let (params, results) = self.sig(ty)?;
+        let func = self.pop_kind(Kind::R)?;
+        let (vbase, rbase) = self.call_args(&params)?;
+        let site = self.site(vbase, rbase, 0, ty)?;
+        let func = func.src();
+        self.emit(if tail {
+            Instr::ReturnCallRef { func, site }
+        } else {
+            Instr::CallRef { func, site }
+        });
+        if tail {
+            self.set_unreachable()
+        } else {
+            self.push_results(&results)
+        }
+    }
+
+    fn global_kind(&self, index: u32) -> Result<Kind> {
+        let g = self
+            .m
+            .globals
+            .get(index as usize)
+            .ok_or_else(|| internal("global"))?;
+        kind_of(g.ty)
+    }
+
+    fn local(&self, index: u32) -> Result<(Kind, Slot)> {
+        self.locals
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| internal("local"))
+    }
+
+    fn local_set(&mut self, index: u32, tee: bool) -> Result<()> {
+        let (kind, slot) = self.local(index)?;
+        let e = self.pop()?;
+        // Lazy readers of the local must see its old value.
+        let mut had_readers = false;
+        for i in 0..self.stack.len() {
+            if self.stack[i].local == Some(slot) && self.stack[i].kind == kind {
+                self.materialize_at(i);
+                had_readers = true;
+            }
+        }
+        let retarget = !had_readers
+            && e.local.is_none()
+            && self.last_write == Some(self.code.len().wrapping_sub(1))
+            && self
+                .code
+                .last_mut()
+                .and_then(|i| i.dst_mut())
+                .is_some_and(|d| *d == e.slot);
+        if retarget {
+            if let Some(d) = self.code.last_mut().and_then(|i| i.dst_mut()) {
+                *d = slot;
+            }
+            self.last_write = None;
+        } else {
+            self.copy(kind, slot, e.src());
+        }
+        if tee {
+            let s = self.alloc(kind)?;
+            self.stack.push(Entry {
+                kind,
+                slot: s,
+                local: Some(slot),
+            });
+        }
+        Ok(())
+    }
+
+    fn op(&mut self, op: &Operator<'_>) -> Result<()> {
+        use Operator as O;
+        if !self.reachable {
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                    self.push_dead_ctrl(CtrlKind::Block);
+                    return Ok(());
+                }
+                O::Else => return self.op_else(),
+                O::End => return self.op_end(),
+                _ => return Ok(()),
+            }
+        }
+        match *op {
+            O::Unreachable => {
+                self.emit(Instr::Trap {
+                    code: Trap::UnreachableCodeReached,
+                });
+                self.set_unreachable()?;
+            }
+            O::Nop => {}
+            O::Block { blockty } => {
+                let (p, r) = self.block_type(blockty)?;
+                self.materialize_all();
+                self.push_ctrl(CtrlKind::Block, p, r)?;
+            }
+            O::Loop { blockty } => {
+                let (p, r) = self.block_type(blockty)?;
+                self.materialize_all();
+                self.push_ctrl(CtrlKind::Loop, p, r)?;
+            }
+            O::If { blockty } => self.op_if(blockty)?,
+            O::Else => self.op_else()?,
+            O::End => self.op_end()?,
+            O::Br { relative_depth } => {
+                self.branch(relative_depth)?;
+                self.set_unreachable()?;
+            }
+            O::BrIf { relative_depth } => {
+                let c = self.pop_kind(Kind::V)?.src();
+                self.cond_branch(
+                    relative_depth,
+                    |offset| Instr::BrIf { cond: c, offset },
+                    |offset| Instr::BrIfNot { cond: c, offset },
+                )?;
+            }
+            O::BrTable { ref targets } => {
+                let index = self.pop_kind(Kind::V)?.src();
+                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+                for t in targets.targets() {
+                    depths.push(t.map_err(super::malformed)?);
+                }
+                depths.push(targets.default());
+                let len = targets.len();
+                self.emit(Instr::BrTable { index, len });
+                let table_start = self.code.len();
+                for _ in &depths {
+                    self.emit(Instr::Br { offset: 0 });
+                }
+                for (i, d) in depths.iter().enumerate() {
+                    let (idx, moves) = self.branch_moves(*d)?;
+                    let trivial = moves.iter().all(|(_, d, s)| d == s);
+                    let entry = table_start + i;
+                    if trivial && self.ctrl[idx].kind != CtrlKind::Func {
+                        if self.ctrl[idx].kind == CtrlKind::Loop {
+                            let head = self.ctrl[idx].head;
+                            self.patch(entry, head)?;
+                        } else {
+                            self.ctrl[idx].fixups.push(entry);
+                        }
+                    } else {
+                        let stub = self.here();
+                        self.patch(entry, stub)?;
+                        self.emit_moves(&moves)?;
+                        self.jump_to(idx)?;
+                    }
+                }
+                self.set_unreachable()?;
+            }
+            O::Return => {
+                self.emit_return()?;
+                self.set_unreachable()?;
+            }
+            O::Call { function_index } => self.call(function_index, false)?,
+            O::ReturnCall { function_index } => self.call(function_index, true)?,
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, false)?,
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true)?,
+            O::CallRef { type_index } => self.call_ref(type_index, false)?,
+            O::ReturnCallRef { type_index } => self.call_ref(type_index, true)?,
+            O::Drop => {
+                self.pop()?;
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let cond = self.pop_kind(Kind::V)?;
+                let b = self.pop()?;
+                let a = self.pop()?;
+                let dst = self.push(a.kind)?;
+                if dst != a.slot {
+                    return Err(internal("select slot"));
+                }
+                self.copy(a.kind, dst, a.src());
+                let (b, cond) = (b.src(), cond.src());
+                self.emit(match a.kind {
+                    Kind::V => Instr::Select { dst, b, cond },
+                    Kind::R => Instr::RefSelect { dst, b, cond },
+                });
+            }
+            O::LocalGet { local_index } => {
+                let (kind, slot) = self.local(local_index)?;
+                let s = self.alloc(kind)?;
+                self.stack.push(Entry {
+                    kind,
+                    slot: s,
+                    local: Some(slot),
+                });
+            }
+            O::LocalSet { local_index } => self.local_set(local_index, false)?,
+            O::LocalTee { local_index } => self.local_set(local_index, true)?,
+            O::GlobalGet { global_index } => {
+                let kind = self.global_kind(global_index)?;
+                let dst = self.push(kind)?;
+                self.emit_result(match kind {
+                    Kind::V => Instr::GlobalGet {
+                        dst,
+                        index: global_index,
+                    },
+                    Kind::R => Instr::RefGlobalGet {
+                        dst,
+                        index: global_index,
+                    },
+                });
+            }
+            O::GlobalSet { global_index } => {
+                let kind = self.global_kind(global_index)?;
+                let src = self.pop_kind(kind)?.src();
+                self.emit(match kind {
+                    Kind::V => Instr::GlobalSet {
+                        src,
+                        index: global_index,
+                    },
+                    Kind::R => Instr::RefGlobalSet {
+                        src,
+                        index: global_index,
+                    },
+                });
+            }
+            O::TableGet { table } => {
+                let index = self.pop_kind(Kind::V)?.src();
+                let dst = self.push(Kind::R)?;
+                self.emit_result(Instr::TableGet { dst, index, table });
+            }
+            O::TableSet { table } => {
+                let src = self.pop_kind(Kind::R)?.src();
+                let index = self.pop_kind(Kind::V)?.src();
+                self.emit(Instr::TableSet { index, src, table });
+            }
+            O::TableSize { table } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::TableSize { dst, table });
+            }
+            O::TableGrow { table } => {
+                let delta = self.pop_consecutive(1)?;
+                let init = self.pop_kind(Kind::R)?.src();
+                let dst = self.push(Kind::V)?;
+                if dst != delta {
+                    return Err(internal("table.grow slot"));
+                }
+                self.emit(Instr::TableGrow { dst, init, table });
+            }
+            O::TableFill { table } => {
+                let n = self.pop_kind(Kind::V)?;
+                let val = self.pop_kind(Kind::R)?;
+                let start = self.pop_kind(Kind::V)?;
+                // start and n are adjacent in the value frame.
+                self.copy(Kind::V, start.slot, start.src());
+                self.copy(Kind::V, n.slot, n.src());
+                self.emit(Instr::TableFill {
+                    args: start.slot,
+                    val: val.src(),
+                    table,
+                });
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let args = self.pop_consecutive(3)?;
+                let tables = pack16(dst_table, src_table)?;
+                self.emit(Instr::TableCopy { args, tables });
+            }
+            O::TableInit { elem_index, table } => {
+                let args = self.pop_consecutive(3)?;
+                self.emit(Instr::TableInit {
+                    args,
+                    seg: elem_index,
+                    table,
+                });
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(Instr::ElemDrop { seg: elem_index });
+            }
+            O::MemorySize { mem } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::MemorySize { dst, mem });
+            }
+            O::MemoryGrow { mem } => {
+                let delta = self.pop_kind(Kind::V)?.src();
+                let dst = self.push(Kind::V)?;
+                self.emit(Instr::MemoryGrow { dst, delta, mem });
+            }
+            O::MemoryFill { mem } => {
+                let args = self.pop_consecutive(3)?;
+                self.emit(Instr::MemoryFill { args, mem });
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let args = self.pop_consecutive(3)?;
+                let mems = pack16(dst_mem, src_mem)?;
+                self.emit(Instr::MemoryCopy { args, mems });
+            }
+            O::MemoryInit { data_index, mem } => {
+                let args = self.pop_consecutive(3)?;
+                self.emit(Instr::MemoryInit {
+                    args,
+                    seg: data_index,
+                    mem,
+                });
+            }
+            O::DataDrop { data_index } => {
+                self.emit(Instr::DataDrop { seg: data_index });
+            }
+            O::I32Const { value } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::Const32 {
+                    dst,
+                    imm: value as u32,
+                });
+            }
+            O::I64Const { value } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::Const64 {
+                    dst,
+                    imm: value as u64,
+                });
+            }
+            O::F32Const { value } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::Const32 {
+                    dst,
+                    imm: value.bits(),
+                });
+            }
+            O::F64Const { value } => {
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::Const64 {
+                    dst,
+                    imm: value.bits(),
+                });
+            }
+            O::RefNull { .. } => {
+                let dst = self.push(Kind::R)?;
+                self.emit_result(Instr::RefNull { dst });
+            }
+            O::RefIsNull => un!(self, RefIsNull, Kind::V)?,
+            O::RefFunc { function_index } => {
+                let dst = self.push(Kind::R)?;
+                self.emit_result(Instr::RefFunc {
+                    dst,
+                    func: function_index,
+                });
+            }
+            O::RefAsNonNull => {
+                let top = self.stack.last().ok_or_else(|| internal("ref.as_non_null"))?;
+                let src = top.src();
+                self.emit(Instr::RefAsNonNull { src });
+            }
+            O::RefEq => {
+                let b = self.pop_kind(Kind::R)?;
+                let a = self.pop_kind(Kind::R)?;
+                let dst = self.push(Kind::V)?;
+                self.emit_result(Instr::RefEq {
+                    dst,
+                    a: a.src(),
+                    b: b.src(),
+                });
+            }
+            O::BrOnNull { relative_depth } => {
+                let r = self.pop_kind(Kind::R)?;
+                let src = r.src();
+                self.cond_branch(
+                    relative_depth,
+                    |offset| Instr::BrOnNull { src, offset },
+                    |offset| Instr::BrOnNonNull { src, offset },
+                )?;
+                self.stack.push(r);
+                self.rtop += 1;
+            }
+            O::BrOnNonNull { relative_depth } => {
+                let src = self
+                    .stack
+                    .last()
+                    .ok_or_else(|| internal("br_on_non_null"))?
+                    .src();
+                self.cond_branch(
+                    relative_depth,
+                    |offset| Instr::BrOnNonNull { src, offset },
+                    |offset| Instr::BrOnNull { src, offset },
+                )?;
+                self.pop_kind(Kind::R)?;
+            }
+
+            O::I32Load { memarg } => load!(self, &memarg, I32Load, access::I32_LOAD)?,
+            O::I64Load { memarg } => load!(self, &memarg, I64Load, access::I64_LOAD)?,
+            O::F32Load { memarg } => load!(self, &memarg, F32Load, access::F32_LOAD)?,
+            O::F64Load { memarg } => load!(self, &memarg, F64Load, access::F64_LOAD)?,
+            O::I32Load8S { memarg } => load!(self, &memarg, I32Load8S, access::I32_LOAD8_S)?,
+            O::I32Load8U { memarg } => load!(self, &memarg, I32Load8U, access::I32_LOAD8_U)?,
+            O::I32Load16S { memarg } => load!(self, &memarg, I32Load16S, access::I32_LOAD16_S)?,
+            O::I32Load16U { memarg } => load!(self, &memarg, I32Load16U, access::I32_LOAD16_U)?,
+            O::I64Load8S { memarg } => load!(self, &memarg, I64Load8S, access::I64_LOAD8_S)?,
+            O::I64Load8U { memarg } => load!(self, &memarg, I64Load8U, access::I64_LOAD8_U)?,
+            O::I64Load16S { memarg } => load!(self, &memarg, I64Load16S, access::I64_LOAD16_S)?,
+            O::I64Load16U { memarg } => load!(self, &memarg, I64Load16U, access::I64_LOAD16_U)?,
+            O::I64Load32S { memarg } => load!(self, &memarg, I64Load32S, access::I64_LOAD32_S)?,
+            O::I64Load32U { memarg } => load!(self, &memarg, I64Load32U, access::I64_LOAD32_U)?,
+            O::I32Store { memarg } => store!(self, &memarg, I32Store, access::I32_STORE)?,
+            O::I64Store { memarg } => store!(self, &memarg, I64Store, access::I64_STORE)?,
+            O::F32Store { memarg } => store!(self, &memarg, F32Store, access::F32_STORE)?,
+            O::F64Store { memarg } => store!(self, &memarg, F64Store, access::F64_STORE)?,
+            O::I32Store8 { memarg } => store!(self, &memarg, I32Store8, access::I32_STORE8)?,
+            O::I32Store16 { memarg } => store!(self, &memarg, I32Store16, access::I32_STORE16)?,
+            O::I64Store8 { memarg } => store!(self, &memarg, I64Store8, access::I64_STORE8)?,
+            O::I64Store16 { memarg } => store!(self, &memarg, I64Store16, access::I64_STORE16)?,
+            O::I64Store32 { memarg } => store!(self, &memarg, I64Store32, access::I64_STORE32)?,
+
+            O::I32Eqz => un!(self, I32Eqz, Kind::V)?,
+            O::I32Clz => un!(self, I32Clz, Kind::V)?,
+            O::I32Ctz => un!(self, I32Ctz, Kind::V)?,
+            O::I32Popcnt => un!(self, I32Popcnt, Kind::V)?,
+            O::I64Eqz => un!(self, I64Eqz, Kind::V)?,
+            O::I64Clz => un!(self, I64Clz, Kind::V)?,
+            O::I64Ctz => un!(self, I64Ctz, Kind::V)?,
+            O::I64Popcnt => un!(self, I64Popcnt, Kind::V)?,
+            O::F32Abs => un!(self, F32Abs, Kind::V)?,
+            O::F32Neg => un!(self, F32Neg, Kind::V)?,
+            O::F32Sqrt => un!(self, F32Sqrt, Kind::V)?,
+            O::F32Ceil => un!(self, F32Ceil, Kind::V)?,
+            O::F32Floor => un!(self, F32Floor, Kind::V)?,
+            O::F32Trunc => un!(self, F32Trunc, Kind::V)?,
+            O::F32Nearest => un!(self, F32Nearest, Kind::V)?,
+            O::F64Abs => un!(self, F64Abs, Kind::V)?,
+            O::F64Neg => un!(self, F64Neg, Kind::V)?,
+            O::F64Sqrt => un!(self, F64Sqrt, Kind::V)?,
+            O::F64Ceil => un!(self, F64Ceil, Kind::V)?,
+            O::F64Floor => un!(self, F64Floor, Kind::V)?,
+            O::F64Trunc => un!(self, F64Trunc, Kind::V)?,
+            O::F64Nearest => un!(self, F64Nearest, Kind::V)?,
+            O::I32WrapI64 => un!(self, I32WrapI64, Kind::V)?,
+            O::I64ExtendI32S => un!(self, I64ExtendI32S, Kind::V)?,
+            O::I64ExtendI32U => un!(self, I64ExtendI32U, Kind::V)?,
+            O::I32TruncF32S => un!(self, I32TruncF32S, Kind::V)?,
+            O::I32TruncF32U => un!(self, I32TruncF32U, Kind::V)?,
+            O::I32TruncF64S => un!(self, I32TruncF64S, Kind::V)?,
+            O::I32TruncF64U => un!(self, I32TruncF64U, Kind::V)?,
+            O::I64TruncF32S => un!(self, I64TruncF32S, Kind::V)?,
+            O::I64TruncF32U => un!(self, I64TruncF32U, Kind::V)?,
+            O::I64TruncF64S => un!(self, I64TruncF64S, Kind::V)?,
+            O::I64TruncF64U => un!(self, I64TruncF64U, Kind::V)?,
+            O::I32TruncSatF32S => un!(self, I32TruncSatF32S, Kind::V)?,
+            O::I32TruncSatF32U => un!(self, I32TruncSatF32U, Kind::V)?,
+            O::I32TruncSatF64S => un!(self, I32TruncSatF64S, Kind::V)?,
+            O::I32TruncSatF64U => un!(self, I32TruncSatF64U, Kind::V)?,
+            O::I64TruncSatF32S => un!(self, I64TruncSatF32S, Kind::V)?,
+            O::I64TruncSatF32U => un!(self, I64TruncSatF32U, Kind::V)?,
+            O::I64TruncSatF64S => un!(self, I64TruncSatF64S, Kind::V)?,
+            O::I64TruncSatF64U => un!(self, I64TruncSatF64U, Kind::V)?,
+            O::F32ConvertI32S => un!(self, F32ConvertI32S, Kind::V)?,
+            O::F32ConvertI32U => un!(self, F32ConvertI32U, Kind::V)?,
+            O::F32ConvertI64S => un!(self, F32ConvertI64S, Kind::V)?,
+            O::F32ConvertI64U => un!(self, F32ConvertI64U, Kind::V)?,
+            O::F32DemoteF64 => un!(self, F32DemoteF64, Kind::V)?,
+            O::F64ConvertI32S => un!(self, F64ConvertI32S, Kind::V)?,
+            O::F64ConvertI32U => un!(self, F64ConvertI32U, Kind::V)?,
+            O::F64ConvertI64S => un!(self, F64ConvertI64S, Kind::V)?,
+            O::F64ConvertI64U => un!(self, F64ConvertI64U, Kind::V)?,
+            O::F64PromoteF32 => un!(self, F64PromoteF32, Kind::V)?,
+            O::I32ReinterpretF32
+            | O::F32ReinterpretI32
+            | O::I64ReinterpretF64
+            | O::F64ReinterpretI64 => un!(self, Copy, Kind::V)?,
+            O::I32Extend8S => un!(self, I32Extend8S, Kind::V)?,
+            O::I32Extend16S => un!(self, I32Extend16S, Kind::V)?,
+            O::I64Extend8S => un!(self, I64Extend8S, Kind::V)?,
+            O::I64Extend16S => un!(self, I64Extend16S, Kind::V)?,
+            O::I64Extend32S => un!(self, I64Extend32S, Kind::V)?,
+
+            O::I32Add => bin!(self, I32Add)?,
+            O::I32Sub => bin!(self, I32Sub)?,
+            O::I32Mul => bin!(self, I32Mul)?,
+            O::I32DivS => bin!(self, I32DivS)?,
+            O::I32DivU => bin!(self, I32DivU)?,
+            O::I32RemS => bin!(self, I32RemS)?,
+            O::I32RemU => bin!(self, I32RemU)?,
+            O::I32And => bin!(self, I32And)?,
+            O::I32Or => bin!(self, I32Or)?,
+            O::I32Xor => bin!(self, I32Xor)?,
+            O::I32Shl => bin!(self, I32Shl)?,
+            O::I32ShrS => bin!(self, I32ShrS)?,
+            O::I32ShrU => bin!(self, I32ShrU)?,
+            O::I32Rotl => bin!(self, I32Rotl)?,
+            O::I32Rotr => bin!(self, I32Rotr)?,
+            O::I32Eq => bin!(self, I32Eq)?,
+            O::I32Ne => bin!(self, I32Ne)?,
+            O::I32LtS => bin!(self, I32LtS)?,
+            O::I32LtU => bin!(self, I32LtU)?,
+            O::I32GtS => bin!(self, I32GtS)?,
+            O::I32GtU => bin!(self, I32GtU)?,
+            O::I32LeS => bin!(self, I32LeS)?,
+            O::I32LeU => bin!(self, I32LeU)?,
+            O::I32GeS => bin!(self, I32GeS)?,
+            O::I32GeU => bin!(self, I32GeU)?,
+            O::I64Add => bin!(self, I64Add)?,
+            O::I64Sub => bin!(self, I64Sub)?,
+            O::I64Mul => bin!(self, I64Mul)?,
+            O::I64DivS => bin!(self, I64DivS)?,
+            O::I64DivU => bin!(self, I64DivU)?,
+            O::I64RemS => bin!(self, I64RemS)?,
+            O::I64RemU => bin!(self, I64RemU)?,
+            O::I64And => bin!(self, I64And)?,
+            O::I64Or => bin!(self, I64Or)?,
+            O::I64Xor => bin!(self, I64Xor)?,
+            O::I64Shl => bin!(self, I64Shl)?,
+            O::I64ShrS => bin!(self, I64ShrS)?,
+            O::I64ShrU => bin!(self, I64ShrU)?,
+            O::I64Rotl => bin!(self, I64Rotl)?,
+            O::I64Rotr => bin!(self, I64Rotr)?,
+            O::I64Eq => bin!(self, I64Eq)?,
+            O::I64Ne => bin!(self, I64Ne)?,
+            O::I64LtS => bin!(self, I64LtS)?,
+            O::I64LtU => bin!(self, I64LtU)?,
+            O::I64GtS => bin!(self, I64GtS)?,
+            O::I64GtU => bin!(self, I64GtU)?,
+            O::I64LeS => bin!(self, I64LeS)?,
+            O::I64LeU => bin!(self, I64LeU)?,
+            O::I64GeS => bin!(self, I64GeS)?,
+            O::I64GeU => bin!(self, I64GeU)?,
+            O::F32Add => bin!(self, F32Add)?,
+            O::F32Sub => bin!(self, F32Sub)?,
+            O::F32Mul => bin!(self, F32Mul)?,
+            O::F32Div => bin!(self, F32Div)?,
+            O::F32Min => bin!(self, F32Min)?,
+            O::F32Max => bin!(self, F32Max)?,
+            O::F32Copysign => bin!(self, F32Copysign)?,
+            O::F32Eq => bin!(self, F32Eq)?,
+            O::F32Ne => bin!(self, F32Ne)?,
+            O::F32Lt => bin!(self, F32Lt)?,
+            O::F32Gt => bin!(self, F32Gt)?,
+            O::F32Le => bin!(self, F32Le)?,
+            O::F32Ge => bin!(self, F32Ge)?,
+            O::F64Add => bin!(self, F64Add)?,
+            O::F64Sub => bin!(self, F64Sub)?,
+            O::F64Mul => bin!(self, F64Mul)?,
+            O::F64Div => bin!(self, F64Div)?,
+            O::F64Min => bin!(self, F64Min)?,
+            O::F64Max => bin!(self, F64Max)?,
+            O::F64Copysign => bin!(self, F64Copysign)?,
+            O::F64Eq => bin!(self, F64Eq)?,
+            O::F64Ne => bin!(self, F64Ne)?,
+            O::F64Lt => bin!(self, F64Lt)?,
+            O::F64Gt => bin!(self, F64Gt)?,
+            O::F64Le => bin!(self, F64Le)?,
+            O::F64Ge => bin!(self, F64Ge)?,
+            ref other => {
+                return Err(Error::unsupported(format!(
+                    "instruction not supported yet: {other:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn offset(from: usize, to: usize) -> Result<i32> {
+    let d = to as i64 - from as i64;
+    i32::try_from(d).map_err(|_| Error::unsupported("function too large"))
+}
+
+fn pack16(a: u32, b: u32) -> Result<u32> {
+    if a > 0xffff || b > 0xffff {
+        return Err(Error::unsupported("table or memory index too large"));
+    }
+    Ok((a << 16) | b)
+}

@@ -1,0 +1,357 @@
+//! Functions: [`Func`] handles, host functions ([`Func::new`],
+//! [`Func::wrap`]), calls from the host, and [`Caller`].
+
+use super::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, StoreId};
+use super::typed::{TypedFunc, WasmParams, WasmResults};
+use super::{Extern, Instance, StoreInner};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::registry::{CVal, TypeRef};
+use crate::types::FuncType;
+use crate::values::convert::{raw_to_val, val_to_raw, Raw};
+use crate::values::Val;
+use std::sync::Arc;
+
+/// A host function as the interpreter calls it: parameters are read from,
+/// and results written to, the callee's value and reference slots.
+pub(crate) type HostFn<T> =
+    Arc<dyn Fn(Caller<'_, T>, &mut [u64], &mut [u32]) -> Result<()> + Send + Sync + 'static>;
+
+/// What a store function is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FuncKind {
+    /// Defined function `def` of instance `instance`.
+    Wasm { instance: u32, def: u32 },
+    /// Host function `index` in the store's host function list.
+    Host { index: u32 },
+}
+
+/// A function in a store.
+#[derive(Clone, Debug)]
+pub(crate) struct FuncEntry {
+    pub ty: TypeRef,
+    pub kind: FuncKind,
+}
+
+/// A WebAssembly or host function in a [`Store`].
+#[derive(Clone, Copy, Debug)]
+pub struct Func {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+/// The calling context of a host function: the store, and the instance
+/// whose code made the call.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+    pub(crate) instance: Option<u32>,
+}
+
+impl<T> Caller<'_, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.store.data_mut()
+    }
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        self.store.engine()
+    }
+    /// An export of the calling instance (e.g. its memory), if any.
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        let index = self.instance?;
+        let instance = Instance {
+            store: self.store.inner.id,
+            index,
+        };
+        instance.get_export(&mut *self.store, name)
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.store)
+    }
+}
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.store)
+    }
+}
+
+/// Splits a signature's types into value and reference slot counts.
+pub(crate) fn slot_counts(tys: &[CVal]) -> (usize, usize) {
+    let r = tys.iter().filter(|t| matches!(t, CVal::Ref(_))).count();
+    (tys.len() - r, r)
+}
+
+/// Reads values of types `tys` from slots.
+pub(crate) fn read_slots(store: &StoreInner, tys: &[CVal], vals: &[u64], refs: &[u32]) -> Vec<Val> {
+    let (mut vi, mut ri) = (0, 0);
+    tys.iter()
+        .map(|t| {
+            let r = if matches!(t, CVal::Ref(_)) {
+                ri += 1;
+                Raw::R(refs.get(ri - 1).copied().unwrap_or(0))
+            } else {
+                vi += 1;
+                Raw::V(vals.get(vi - 1).copied().unwrap_or(0))
+            };
+            raw_to_val(store, r, *t)
+        })
+        .collect()
+}
+
+/// Writes `vals` (checked against `tys`) to slots.
+pub(crate) fn write_slots(
+    store: &StoreInner,
+    tys: &[CVal],
+    src: &[Val],
+    vals: &mut [u64],
+    refs: &mut [u32],
+) -> Result<()> {
+    if src.len() != tys.len() {
+        return Err(Error::usage(format!(
+            "expected {} values, got {}",
+            tys.len(),
+            src.len()
+        )));
+    }
+    let (mut vi, mut ri) = (0, 0);
+    for (v, t) in src.iter().zip(tys) {
+        match val_to_raw(store, v, *t)? {
+            Raw::V(x) => {
+                *vals
+                    .get_mut(vi)
+                    .ok_or_else(|| Error::usage("too many values"))? = x;
+                vi += 1;
+            }
+            Raw::R(x) => {
+                *refs
+                    .get_mut(ri)
+                    .ok_or_else(|| Error::usage("too many values"))? = x;
+                ri += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Func {
+    pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s FuncEntry> {
+        store.check(self.store)?;
+        store
+            .funcs
+            .get(self.index as usize)
+            .ok_or_else(|| Error::usage("invalid function handle"))
+    }
+
+    pub(crate) fn add_host<T>(store: &mut Store<T>, ty: TypeRef, f: HostFn<T>) -> Result<Func> {
+        let index = u32::try_from(store.host_funcs.len())
+            .map_err(|_| Error::usage("too many host functions"))?;
+        store.host_funcs.push(f);
+        Func::push_entry(
+            &mut store.inner,
+            FuncEntry {
+                ty,
+                kind: FuncKind::Host { index },
+            },
+        )
+    }
+
+    pub(crate) fn push_entry(store: &mut StoreInner, entry: FuncEntry) -> Result<Func> {
+        let index = u32::try_from(store.funcs.len())
+            .ok()
+            .filter(|i| *i <= crate::values::raw::MAX_INDEX)
+            .ok_or_else(|| Error::usage("too many functions in store"))?;
+        store.funcs.push(entry);
+        Ok(Func {
+            store: store.id,
+            index,
+        })
+    }
+
+    /// Creates a host function of type `ty` whose body works on [`Val`]s.
+    /// Results are checked against `ty` after each call.
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<Func> {
+        let store = store.as_context_mut().0;
+        if !Engine::same(ty.engine(), store.engine()) {
+            return Err(Error::usage("function type belongs to another engine"));
+        }
+        let tr = ty.type_ref().clone();
+        let host = host_fn_from_vals(&tr, func)?;
+        Func::add_host(store, tr, host)
+    }
+
+    /// Creates a host function from a Rust closure; its Wasm type follows
+    /// from the closure's signature (see [`crate::WasmTy`]).
+    pub fn wrap<T: 'static, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let store = store.as_context_mut().0;
+        let engine = store.engine().clone();
+        let (ty, host) = func.into_func(&engine);
+        // Registering a host signature cannot fail for Rust-typed closures;
+        // `add_host` only fails past 2^30 functions, which `wrap` reports by
+        // returning a handle that errors on use.
+        Func::add_host(store, ty.type_ref().clone(), host).unwrap_or(Func {
+            store: StoreId::invalid(),
+            index: 0,
+        })
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let store = &store.as_context().0.inner;
+        match self.entry(store) {
+            Ok(e) => FuncType::from_type_ref(&store.engine, e.ty.clone()),
+            Err(_) => FuncType::new(&store.engine, [], []),
+        }
+    }
+
+    /// Whether the function's type is a declared subtype of `ty`.
+    pub fn matches_ty(&self, store: impl AsContext, ty: &FuncType) -> bool {
+        let store = &store.as_context().0.inner;
+        self.entry(store)
+            .is_ok_and(|e| e.ty.info().is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth()))
+    }
+
+    /// Calls the function with `params`, writing `results`. Argument types
+    /// are checked against the function's declared types.
+    pub fn call<T>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let store = store.as_context_mut().0;
+        let ty = self.entry(&store.inner)?.ty.clone();
+        let (ptys, rtys) = ty
+            .info()
+            .as_func()
+            .ok_or_else(|| Error::usage("not a function type"))?;
+        if results.len() != rtys.len() {
+            return Err(Error::usage(format!(
+                "expected {} results, got space for {}",
+                rtys.len(),
+                results.len()
+            )));
+        }
+        let out = crate::interp::invoke(
+            store,
+            self.index,
+            |s, vals, refs| write_slots(s, ptys, params, vals, refs),
+            |s, vals, refs| read_slots(s, rtys, vals, refs),
+        )?;
+        for (dst, v) in results.iter_mut().zip(out) {
+            *dst = v;
+        }
+        Ok(())
+    }
+
+    /// A statically typed view of this function. Fails if `Params` is not
+    /// acceptable for the declared parameters or the declared results are
+    /// not subtypes of `Results` (see the crate docs on typed calls).
+    pub fn typed<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>> {
+        let store = &store.as_context().0.inner;
+        let ty = self.entry(store)?.ty.clone();
+        TypedFunc::new(store, *self, &ty)
+    }
+}
+
+/// Builds the slot-level host function for a [`Val`]-based closure.
+pub(crate) fn host_fn_from_vals<T: 'static>(
+    ty: &TypeRef,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> Result<HostFn<T>> {
+    let (ptys, rtys) = ty
+        .info()
+        .as_func()
+        .ok_or_else(|| Error::usage("not a function type"))?;
+    let ptys: Arc<[CVal]> = ptys.into();
+    let rtys: Arc<[CVal]> = rtys.into();
+    Ok(Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
+        let params = read_slots(&caller.store.inner, &ptys, vals, refs);
+        let mut results = vec![Val::I32(0); rtys.len()];
+        let store = &mut *caller.store;
+        let instance = caller.instance;
+        func(Caller { store, instance }, &params, &mut results)?;
+        write_slots(&store.inner, &rtys, &results, vals, refs).map_err(|e| {
+            Error::usage(format!("host function returned a wrong result: {e}"))
+        })
+    }))
+}
+
+/// Closures usable with [`Func::wrap`] and [`crate::Linker::func_wrap`].
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>);
+}
+
+macro_rules! impl_into_func {
+    ($($p:ident)*) => {
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        impl<T: 'static, F, R, $($p,)*> IntoFunc<T, ($($p,)*), R> for F
+        where
+            F: Fn($($p),*) -> R + Send + Sync + 'static,
+            $($p: super::WasmTy,)*
+            R: super::typed::WasmRet,
+        {
+            fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
+                let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
+                let ty = FuncType::new(engine, params, R::valtypes());
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
+                    let (mut vi, mut ri) = (0usize, 0usize);
+                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, vals, refs, &mut vi, &mut ri)?;)*
+                    let r = (self)($($p),*);
+                    r.store_ret(&mut caller.store.inner, vals, refs)
+                });
+                (ty, f)
+            }
+        }
+
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        impl<T: 'static, F, R, $($p,)*> IntoFunc<T, (Caller<'static, T>, $($p,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($p),*) -> R + Send + Sync + 'static,
+            $($p: super::WasmTy,)*
+            R: super::typed::WasmRet,
+        {
+            fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
+                let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
+                let ty = FuncType::new(engine, params, R::valtypes());
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
+                    let (mut vi, mut ri) = (0usize, 0usize);
+                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, vals, refs, &mut vi, &mut ri)?;)*
+                    let store = caller.store;
+                    let instance = caller.instance;
+                    let r = (self)(Caller { store: &mut *store, instance }, $($p),*);
+                    r.store_ret(&mut store.inner, vals, refs)
+                });
+                (ty, f)
+            }
+        }
+    };
+}
+
+impl_into_func!();
+impl_into_func!(A1);
+impl_into_func!(A1 A2);
+impl_into_func!(A1 A2 A3);
+impl_into_func!(A1 A2 A3 A4);
+impl_into_func!(A1 A2 A3 A4 A5);
+impl_into_func!(A1 A2 A3 A4 A5 A6);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8);

@@ -1,0 +1,111 @@
+//! Globals: [`Global`] handles and their store entries.
+
+use super::store::{AsContext, AsContextMut, StoreId};
+use super::{GlobalType, StoreInner};
+use crate::error::{Error, Result};
+use crate::registry::CVal;
+use crate::types::{Mutability, ValType};
+use crate::values::convert::{raw_to_val, val_to_raw, Raw};
+use crate::values::Val;
+
+/// A global in a store. A reference global keeps its raw reference in the
+/// low 32 bits of `bits`.
+#[derive(Clone, Debug)]
+pub(crate) struct GlobalEntry {
+    pub bits: u64,
+    pub ty: CVal,
+    pub mutable: bool,
+}
+
+impl GlobalEntry {
+    pub(crate) fn raw(&self) -> Raw {
+        match self.ty {
+            CVal::Ref(_) => Raw::R(self.bits as u32),
+            _ => Raw::V(self.bits),
+        }
+    }
+}
+
+/// A WebAssembly global in a [`crate::Store`].
+#[derive(Clone, Copy, Debug)]
+pub struct Global {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Global {
+    /// Creates a global of type `ty` holding `val` (type-checked).
+    pub fn new(mut store: impl AsContextMut, ty: GlobalType, val: Val) -> Result<Global> {
+        let store = &mut store.as_context_mut().0.inner;
+        let cty = ty.content().to_cval();
+        let bits = match val_to_raw(store, &val, cty)? {
+            Raw::V(x) => x,
+            Raw::R(r) => r as u64,
+        };
+        Global::push(
+            store,
+            GlobalEntry {
+                bits,
+                ty: cty,
+                mutable: ty.mutability() == Mutability::Var,
+            },
+        )
+    }
+
+    pub(crate) fn push(store: &mut StoreInner, entry: GlobalEntry) -> Result<Global> {
+        let index =
+            u32::try_from(store.globals.len()).map_err(|_| Error::usage("too many globals"))?;
+        store.globals.push(entry);
+        Ok(Global {
+            store: store.id,
+            index,
+        })
+    }
+
+    pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s GlobalEntry> {
+        store.check(self.store)?;
+        store
+            .globals
+            .get(self.index as usize)
+            .ok_or_else(|| Error::usage("invalid global handle"))
+    }
+
+    /// The global's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<GlobalType> {
+        let store = &store.as_context().0.inner;
+        let e = self.entry(store)?;
+        Ok(GlobalType::new(
+            ValType::from_cval(&store.engine, e.ty),
+            if e.mutable {
+                Mutability::Var
+            } else {
+                Mutability::Const
+            },
+        ))
+    }
+
+    /// The current value.
+    pub fn get(&self, store: impl AsContext) -> Val {
+        let store = &store.as_context().0.inner;
+        match self.entry(store) {
+            Ok(e) => raw_to_val(store, e.raw(), e.ty),
+            Err(_) => Val::I32(0),
+        }
+    }
+
+    /// Sets the value; fails if the global is immutable or `val` has the
+    /// wrong type.
+    pub fn set(&self, mut store: impl AsContextMut, val: Val) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let e = self.entry(store)?;
+        if !e.mutable {
+            return Err(Error::usage("cannot set an immutable global"));
+        }
+        let bits = match val_to_raw(store, &val, e.ty)? {
+            Raw::V(x) => x,
+            Raw::R(r) => r as u64,
+        };
+        store.globals[self.index as usize].bits = bits;
+        Ok(())
+    }
+}

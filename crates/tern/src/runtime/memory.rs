@@ -1,0 +1,204 @@
+//! Linear memories: [`Memory`] handles and their store entries.
+
+use super::store::{AsContext, AsContextMut, StoreId};
+use super::{MemoryType, StoreInner};
+use crate::error::{Error, Result};
+
+/// A linear memory in a store.
+#[derive(Debug)]
+pub(crate) struct MemoryEntry {
+    pub data: Vec<u8>,
+    pub ty: MemoryType,
+}
+
+impl MemoryEntry {
+    /// The largest number of pages this memory may ever have.
+    fn page_limit(&self) -> u64 {
+        let absolute = if self.ty.is64 {
+            1u64 << (48 - self.ty.page_size_log2)
+        } else {
+            1u64 << (32 - self.ty.page_size_log2)
+        };
+        self.ty.max.unwrap_or(absolute).min(absolute)
+    }
+
+    pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntry> {
+        let mut m = MemoryEntry {
+            data: Vec::new(),
+            ty,
+        };
+        if m.grow(ty.min).is_none() {
+            return Err(Error::usage(format!(
+                "cannot allocate a memory of {} pages",
+                ty.min
+            )));
+        }
+        m.ty.min = ty.min;
+        Ok(m)
+    }
+
+    /// Size in pages.
+    pub(crate) fn pages(&self) -> u64 {
+        (self.data.len() as u64) >> self.ty.page_size_log2
+    }
+
+    /// Grows by `delta` pages; returns the old size, or `None` if the
+    /// limit is exceeded or memory cannot be allocated.
+    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.page_limit() {
+            return None;
+        }
+        let bytes = usize::try_from(new.checked_mul(1 << self.ty.page_size_log2)?).ok()?;
+        let extra = bytes - self.data.len();
+        self.data.try_reserve_exact(extra).ok()?;
+        self.data.resize(bytes, 0);
+        Some(old)
+    }
+}
+
+/// A WebAssembly linear memory in a [`crate::Store`].
+#[derive(Clone, Copy, Debug)]
+pub struct Memory {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Memory {
+    /// Creates a memory.
+    pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
+        let store = &mut store.as_context_mut().0.inner;
+        let entry = MemoryEntry::new(ty)?;
+        Memory::push(store, entry)
+    }
+
+    pub(crate) fn push(store: &mut StoreInner, entry: MemoryEntry) -> Result<Memory> {
+        let index =
+            u32::try_from(store.memories.len()).map_err(|_| Error::usage("too many memories"))?;
+        store.memories.push(entry);
+        Ok(Memory {
+            store: store.id,
+            index,
+        })
+    }
+
+    fn entry<'s>(&self, store: &'s StoreInner) -> Option<&'s MemoryEntry> {
+        if store.id != self.store {
+            return None;
+        }
+        store.memories.get(self.index as usize)
+    }
+
+    /// The memory's type (with its current size as minimum).
+    pub fn ty(&self, store: impl AsContext) -> MemoryType {
+        let store = &store.as_context().0.inner;
+        self.entry(store)
+            .map(|e| {
+                let mut t = e.ty;
+                t.min = e.pages();
+                t
+            })
+            .unwrap_or(MemoryType::new(0, Some(0)))
+    }
+
+    /// Size in pages.
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        self.entry(&store.as_context().0.inner)
+            .map_or(0, |e| e.pages())
+    }
+
+    /// Size in bytes.
+    pub fn data_size(&self, store: impl AsContext) -> usize {
+        self.entry(&store.as_context().0.inner)
+            .map_or(0, |e| e.data.len())
+    }
+
+    /// The memory's bytes.
+    pub fn data<'a, T: 'a>(&self, store: impl Into<super::StoreContext<'a, T>>) -> &'a [u8] {
+        let store = store.into().0;
+        self.entry(&store.inner).map_or(&[], |e| &e.data)
+    }
+
+    /// The memory's bytes, mutably.
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<super::StoreContextMut<'a, T>>,
+    ) -> &'a mut [u8] {
+        let store = store.into().0;
+        if store.inner.id != self.store {
+            return &mut [];
+        }
+        match store.inner.memories.get_mut(self.index as usize) {
+            Some(e) => &mut e.data,
+            None => &mut [],
+        }
+    }
+
+    /// Grows by `delta` pages, returning the old size in pages.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
+        let store = &mut store.as_context_mut().0.inner;
+        store.check(self.store)?;
+        let e = store
+            .memories
+            .get_mut(self.index as usize)
+            .ok_or_else(|| Error::usage("invalid memory handle"))?;
+        e.grow(delta)
+            .ok_or_else(|| Error::usage("failed to grow memory"))
+    }
+
+    /// Copies `buf.len()` bytes at `offset` into `buf`.
+    pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
+        let store = &store.as_context().0.inner;
+        store.check(self.store)?;
+        let data = self.entry(store).map_or(&[][..], |e| &e.data);
+        let src = offset
+            .checked_add(buf.len())
+            .and_then(|end| data.get(offset..end))
+            .ok_or_else(|| Error::usage("out of bounds memory access"))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+
+    /// Copies `buf` into memory at `offset`.
+    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        store.check(self.store)?;
+        let e = store
+            .memories
+            .get_mut(self.index as usize)
+            .ok_or_else(|| Error::usage("invalid memory handle"))?;
+        let dst = offset
+            .checked_add(buf.len())
+            .and_then(|end| e.data.get_mut(offset..end))
+            .ok_or_else(|| Error::usage("out of bounds memory access"))?;
+        dst.copy_from_slice(buf);
+        Ok(())
+    }
+}
+
+impl<'a, T> From<&'a super::Store<T>> for super::StoreContext<'a, T> {
+    fn from(s: &'a super::Store<T>) -> Self {
+        super::StoreContext(s)
+    }
+}
+impl<'a, T> From<&'a mut super::Store<T>> for super::StoreContext<'a, T> {
+    fn from(s: &'a mut super::Store<T>) -> Self {
+        super::StoreContext(s)
+    }
+}
+impl<'a, T> From<&'a mut super::Store<T>> for super::StoreContextMut<'a, T> {
+    fn from(s: &'a mut super::Store<T>) -> Self {
+        super::StoreContextMut(s)
+    }
+}
+impl<'a, T> From<&'a mut super::Caller<'_, T>> for super::StoreContextMut<'a, T> {
+    fn from(c: &'a mut super::Caller<'_, T>) -> Self {
+        super::StoreContextMut(c.store)
+    }
+}
+impl<'a, T> From<&'a super::Caller<'_, T>> for super::StoreContext<'a, T> {
+    fn from(c: &'a super::Caller<'_, T>) -> Self {
+        super::StoreContext(c.store)
+    }
+}

@@ -1,0 +1,32 @@
+//! Runtime entities and the embedder API around them: [`Store`],
+//! [`Instance`], [`Func`], [`Table`], [`Memory`], [`Global`], [`Linker`],
+//! and the extern types that describe them.
+
+mod extern_types;
+mod func;
+mod global;
+mod instance;
+mod linker;
+mod memory;
+mod store;
+mod table;
+mod typed;
+
+pub use extern_types::{
+    ExportType, ExternType, GlobalType, ImportType, MemoryType, TableType, TagType,
+};
+pub use func::{Caller, Func, IntoFunc};
+pub use global::Global;
+pub use instance::{Export, Extern, Instance, Tag};
+pub use linker::Linker;
+pub use memory::Memory;
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use table::Table;
+pub use typed::{TypedFunc, WasmParams, WasmResults, WasmTy};
+
+pub(crate) use func::{slot_counts as func_slot_counts, FuncEntry, FuncKind, HostFn};
+pub(crate) use global::GlobalEntry;
+pub(crate) use instance::InstanceEntry;
+pub(crate) use memory::MemoryEntry;
+pub(crate) use store::{StoreId, StoreInner};
+pub(crate) use table::TableEntry;

@@ -1,0 +1,196 @@
+//! Tables: [`Table`] handles and their store entries. Elements are raw
+//! references (see `values::raw`).
+
+use super::store::{AsContext, AsContextMut, StoreId};
+use super::{StoreInner, TableType};
+use crate::error::{Error, Result};
+use crate::registry::CRef;
+use crate::types::RefType;
+use crate::values::convert::{raw_ref_to_val, raw_matches, ref_val_to_raw, hierarchy};
+use crate::values::{Ref, Val};
+
+/// The most elements a table may have (keeps a hostile `table.grow` from
+/// exhausting memory; growth past it fails with -1).
+pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+/// A table in a store.
+#[derive(Debug)]
+pub(crate) struct TableEntry {
+    pub elems: Vec<u32>,
+    pub elem: CRef,
+    pub max: Option<u64>,
+    pub is64: bool,
+}
+
+impl TableEntry {
+    /// Grows by `delta` elements set to `init`; returns the old size.
+    pub(crate) fn grow(&mut self, delta: u64, init: u32) -> Option<u64> {
+        let old = self.elems.len() as u64;
+        let new = old.checked_add(delta)?;
+        let limit = self.max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS);
+        if new > limit {
+            return None;
+        }
+        self.elems.try_reserve_exact(delta as usize).ok()?;
+        self.elems.resize(new as usize, init);
+        Some(old)
+    }
+}
+
+/// A WebAssembly table in a [`crate::Store`].
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+fn ref_raw(store: &StoreInner, r: &Ref, elem: CRef) -> Result<u32> {
+    let v: Val = r.clone().into();
+    let raw = ref_val_to_raw(store, &v)?.unwrap_or(0);
+    let val_hier = match r {
+        Ref::Func(_) => crate::registry::AbsHeap::Func,
+        Ref::Extern(_) => crate::registry::AbsHeap::Extern,
+        Ref::Any(_) => crate::registry::AbsHeap::Any,
+        Ref::Exn(_) => crate::registry::AbsHeap::Exn,
+    };
+    if val_hier != hierarchy(store, elem.heap) || !raw_matches(store, raw, elem) {
+        return Err(Error::usage(format!(
+            "reference does not match the table's element type {}",
+            RefType::from_cref(&store.engine, elem)
+        )));
+    }
+    Ok(raw)
+}
+
+impl Table {
+    /// Creates a table of type `ty` with every element set to `init`.
+    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
+        let store = &mut store.as_context_mut().0.inner;
+        let elem = ty.element().to_cref();
+        let raw = ref_raw(store, &init, elem)?;
+        let mut entry = TableEntry {
+            elems: Vec::new(),
+            elem,
+            max: ty.maximum(),
+            is64: ty.is_64(),
+        };
+        entry
+            .grow(ty.minimum(), raw)
+            .ok_or_else(|| Error::usage("table minimum size too large"))?;
+        Table::push(store, entry)
+    }
+
+    pub(crate) fn push(store: &mut StoreInner, entry: TableEntry) -> Result<Table> {
+        let index =
+            u32::try_from(store.tables.len()).map_err(|_| Error::usage("too many tables"))?;
+        store.tables.push(entry);
+        Ok(Table {
+            store: store.id,
+            index,
+        })
+    }
+
+    fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s TableEntry> {
+        store.check(self.store)?;
+        store
+            .tables
+            .get(self.index as usize)
+            .ok_or_else(|| Error::usage("invalid table handle"))
+    }
+
+    /// The table's type (with its current size as minimum).
+    pub fn ty(&self, store: impl AsContext) -> Result<TableType> {
+        let store = &store.as_context().0.inner;
+        let e = self.entry(store)?;
+        let mut t = TableType::new(
+            RefType::from_cref(&store.engine, e.elem),
+            0,
+            None,
+        );
+        t.set_limits(e.elems.len() as u64, e.max, e.is64);
+        Ok(t)
+    }
+
+    /// The number of elements.
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        self.entry(&store.as_context().0.inner)
+            .map_or(0, |e| e.elems.len() as u64)
+    }
+
+    /// The element at `index`, or `None` if out of bounds.
+    pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
+        let store = &store.as_context_mut().0.inner;
+        let e = self.entry(store).ok()?;
+        let raw = *e.elems.get(usize::try_from(index).ok()?)?;
+        raw_ref_to_val(store, raw, hierarchy(store, e.elem.heap)).ref_()
+    }
+
+    /// Sets the element at `index` (type-checked against the element type).
+    pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Ref) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let elem = self.entry(store)?.elem;
+        let raw = ref_raw(store, &val, elem)?;
+        let slot = usize::try_from(index)
+            .ok()
+            .and_then(|i| store.tables[self.index as usize].elems.get_mut(i))
+            .ok_or_else(|| Error::usage("table index out of bounds"))?;
+        *slot = raw;
+        Ok(())
+    }
+
+    /// Grows by `delta` elements set to `init`; returns the old size.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
+        let store = &mut store.as_context_mut().0.inner;
+        let elem = self.entry(store)?.elem;
+        let raw = ref_raw(store, &init, elem)?;
+        store.tables[self.index as usize]
+            .grow(delta, raw)
+            .ok_or_else(|| Error::usage("failed to grow table"))
+    }
+
+    /// Sets `len` elements starting at `dst` to `val`.
+    pub fn fill(&self, mut store: impl AsContextMut, dst: u64, val: Ref, len: u64) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let elem = self.entry(store)?.elem;
+        let raw = ref_raw(store, &val, elem)?;
+        let elems = &mut store.tables[self.index as usize].elems;
+        let range = dst
+            .checked_add(len)
+            .filter(|end| *end <= elems.len() as u64)
+            .ok_or_else(|| Error::usage("table fill out of bounds"))?;
+        elems[dst as usize..range as usize].fill(raw);
+        Ok(())
+    }
+
+    /// Copies `len` elements from `src_table[src..]` to `dst_table[dst..]`.
+    pub fn copy(
+        mut store: impl AsContextMut,
+        dst_table: &Table,
+        dst: u64,
+        src_table: &Table,
+        src: u64,
+        len: u64,
+    ) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let de = dst_table.entry(store)?.elem;
+        let se = src_table.entry(store)?.elem;
+        if !store.engine.registry().cref_matches(se, de) {
+            return Err(Error::usage("table element types are incompatible"));
+        }
+        let items: Vec<u32> = {
+            let s = &store.tables[src_table.index as usize].elems;
+            let end = src
+                .checked_add(len)
+                .filter(|e| *e <= s.len() as u64)
+                .ok_or_else(|| Error::usage("table copy out of bounds"))?;
+            s[src as usize..end as usize].to_vec()
+        };
+        let d = &mut store.tables[dst_table.index as usize].elems;
+        let end = dst
+            .checked_add(len)
+            .filter(|e| *e <= d.len() as u64)
+            .ok_or_else(|| Error::usage("table copy out of bounds"))?;
+        d[dst as usize..end as usize].copy_from_slice(&items);
+        Ok(())
+    }
+}

@@ -1,0 +1,430 @@
+//! Statically typed calls: [`WasmTy`] maps Rust types to Wasm types,
+//! [`TypedFunc`] calls a function without per-call type dispatch.
+//!
+//! Typed views accept sound subtypes: a parameter type may be any subtype
+//! of the declared parameter; a result type may be any supertype of the
+//! declared result. A parameter type that is a *supertype* of the declared
+//! one in the same hierarchy (e.g. `Option<Func>` for `(ref null $t)`) is
+//! accepted too, and each call then checks the argument dynamically.
+
+use super::func::Func;
+use super::store::AsContextMut;
+use super::StoreInner;
+use crate::error::{Error, Result};
+use crate::registry::{CRef, CVal, TypeRef};
+use crate::types::{HeapType, RefType, ValType};
+use crate::values::convert::{hierarchy, raw_matches};
+use crate::values::{raw, AnyRef, ExternRef, NoFunc, I31};
+use std::marker::PhantomData;
+
+/// A Rust type that stands for a Wasm value type.
+pub trait WasmTy: Sized + Send + 'static {
+    /// The (most precise) Wasm type of values of this Rust type.
+    fn valtype() -> ValType;
+    #[doc(hidden)]
+    fn load(
+        store: &StoreInner,
+        vals: &[u64],
+        refs: &[u32],
+        vi: &mut usize,
+        ri: &mut usize,
+    ) -> Result<Self>;
+    #[doc(hidden)]
+    fn store(
+        self,
+        store: &mut StoreInner,
+        vals: &mut [u64],
+        refs: &mut [u32],
+        vi: &mut usize,
+        ri: &mut usize,
+    ) -> Result<()>;
+}
+
+fn slot_err() -> Error {
+    Error::usage("value slots exhausted (signature mismatch)")
+}
+
+fn get_v(vals: &[u64], vi: &mut usize) -> Result<u64> {
+    let v = *vals.get(*vi).ok_or_else(slot_err)?;
+    *vi += 1;
+    Ok(v)
+}
+fn put_v(vals: &mut [u64], vi: &mut usize, v: u64) -> Result<()> {
+    *vals.get_mut(*vi).ok_or_else(slot_err)? = v;
+    *vi += 1;
+    Ok(())
+}
+fn get_r(refs: &[u32], ri: &mut usize) -> Result<u32> {
+    let v = *refs.get(*ri).ok_or_else(slot_err)?;
+    *ri += 1;
+    Ok(v)
+}
+fn put_r(refs: &mut [u32], ri: &mut usize, v: u32) -> Result<()> {
+    *refs.get_mut(*ri).ok_or_else(slot_err)? = v;
+    *ri += 1;
+    Ok(())
+}
+
+macro_rules! num_ty {
+    ($t:ty, $vt:ident, $to:expr, $from:expr) => {
+        impl WasmTy for $t {
+            fn valtype() -> ValType {
+                ValType::$vt
+            }
+            fn load(
+                _: &StoreInner,
+                vals: &[u64],
+                _: &[u32],
+                vi: &mut usize,
+                _: &mut usize,
+            ) -> Result<Self> {
+                let f: fn(u64) -> $t = $from;
+                Ok(f(get_v(vals, vi)?))
+            }
+            fn store(
+                self,
+                _: &mut StoreInner,
+                vals: &mut [u64],
+                _: &mut [u32],
+                vi: &mut usize,
+                _: &mut usize,
+            ) -> Result<()> {
+                let f: fn($t) -> u64 = $to;
+                put_v(vals, vi, f(self))
+            }
+        }
+    };
+}
+
+num_ty!(i32, I32, |v| v as u32 as u64, |v| v as u32 as i32);
+num_ty!(u32, I32, |v| v as u64, |v| v as u32);
+num_ty!(i64, I64, |v| v as u64, |v| v as i64);
+num_ty!(u64, I64, |v| v, |v| v);
+num_ty!(f32, F32, |v| v.to_bits() as u64, |v| f32::from_bits(v as u32));
+num_ty!(f64, F64, |v| v.to_bits(), f64::from_bits);
+
+/// Reference types: how to turn a raw word into the handle and back.
+trait RefHandle: Sized + Send + 'static {
+    const NULLABLE: bool;
+    fn heap() -> HeapType;
+    fn from_raw(store: &StoreInner, r: u32) -> Result<Self>;
+    fn to_raw(self, store: &StoreInner) -> Result<u32>;
+}
+
+impl RefHandle for Func {
+    const NULLABLE: bool = false;
+    fn heap() -> HeapType {
+        HeapType::Func
+    }
+    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+        let index = store
+            .func_of_raw(r)
+            .ok_or_else(|| Error::usage("expected a non-null function reference"))?;
+        Ok(Func {
+            store: store.id,
+            index,
+        })
+    }
+    fn to_raw(self, store: &StoreInner) -> Result<u32> {
+        store.check(self.store)?;
+        Ok(raw::func(self.index))
+    }
+}
+
+impl RefHandle for ExternRef {
+    const NULLABLE: bool = false;
+    fn heap() -> HeapType {
+        HeapType::Extern
+    }
+    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+        if r == raw::NULL {
+            return Err(Error::usage("expected a non-null externref"));
+        }
+        Ok(ExternRef { store: store.id, raw: r })
+    }
+    fn to_raw(self, store: &StoreInner) -> Result<u32> {
+        store.check(self.store)?;
+        Ok(self.raw)
+    }
+}
+
+impl RefHandle for AnyRef {
+    const NULLABLE: bool = false;
+    fn heap() -> HeapType {
+        HeapType::Any
+    }
+    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+        if r == raw::NULL {
+            return Err(Error::usage("expected a non-null anyref"));
+        }
+        Ok(AnyRef { store: store.id, raw: r })
+    }
+    fn to_raw(self, store: &StoreInner) -> Result<u32> {
+        store.check(self.store)?;
+        Ok(self.raw)
+    }
+}
+
+impl RefHandle for I31 {
+    const NULLABLE: bool = false;
+    fn heap() -> HeapType {
+        HeapType::I31
+    }
+    fn from_raw(_: &StoreInner, r: u32) -> Result<Self> {
+        if !raw::is_i31(r) {
+            return Err(Error::usage("expected an i31 reference"));
+        }
+        Ok(I31(r >> 1))
+    }
+    fn to_raw(self, _: &StoreInner) -> Result<u32> {
+        Ok(raw::i31(self.0))
+    }
+}
+
+impl RefHandle for NoFunc {
+    const NULLABLE: bool = false;
+    fn heap() -> HeapType {
+        HeapType::NoFunc
+    }
+    fn from_raw(_: &StoreInner, _: u32) -> Result<Self> {
+        Err(Error::usage("a nofunc reference cannot be non-null"))
+    }
+    fn to_raw(self, _: &StoreInner) -> Result<u32> {
+        match self {}
+    }
+}
+
+macro_rules! ref_ty {
+    ($($t:ty),*) => {$(
+        impl WasmTy for $t {
+            fn valtype() -> ValType {
+                ValType::Ref(RefType::new(false, <$t as RefHandle>::heap()))
+            }
+            fn load(store: &StoreInner, _: &[u64], refs: &[u32], _: &mut usize, ri: &mut usize) -> Result<Self> {
+                <$t as RefHandle>::from_raw(store, get_r(refs, ri)?)
+            }
+            fn store(self, store: &mut StoreInner, _: &mut [u64], refs: &mut [u32], _: &mut usize, ri: &mut usize) -> Result<()> {
+                let r = self.to_raw(store)?;
+                put_r(refs, ri, r)
+            }
+        }
+        impl WasmTy for Option<$t> {
+            fn valtype() -> ValType {
+                ValType::Ref(RefType::new(true, <$t as RefHandle>::heap()))
+            }
+            fn load(store: &StoreInner, _: &[u64], refs: &[u32], _: &mut usize, ri: &mut usize) -> Result<Self> {
+                let r = get_r(refs, ri)?;
+                if r == raw::NULL { Ok(None) } else { <$t as RefHandle>::from_raw(store, r).map(Some) }
+            }
+            fn store(self, store: &mut StoreInner, _: &mut [u64], refs: &mut [u32], _: &mut usize, ri: &mut usize) -> Result<()> {
+                let r = match self { None => raw::NULL, Some(h) => h.to_raw(store)? };
+                put_r(refs, ri, r)
+            }
+        }
+    )*};
+}
+
+ref_ty!(Func, ExternRef, AnyRef, I31, NoFunc);
+
+/// A list of parameter types: `()`, a single [`WasmTy`], or a tuple.
+pub trait WasmParams: Send + 'static {
+    /// The Wasm types.
+    fn valtypes() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()>;
+}
+
+/// A list of result types: `()`, a single [`WasmTy`], or a tuple.
+pub trait WasmResults: Sized + Send + 'static {
+    /// The Wasm types.
+    fn valtypes() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self>;
+}
+
+/// What a host closure may return: results, or `Result` of them.
+pub trait WasmRet: Send + 'static {
+    #[doc(hidden)]
+    fn valtypes() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()>;
+}
+
+impl<R: WasmParams> WasmRet for R {
+    fn valtypes() -> Vec<ValType> {
+        R::valtypes()
+    }
+    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
+        self.store_all(store, vals, refs)
+    }
+}
+
+impl<R: WasmParams> WasmRet for Result<R> {
+    fn valtypes() -> Vec<ValType> {
+        R::valtypes()
+    }
+    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
+        self?.store_all(store, vals, refs)
+    }
+}
+
+impl<A: WasmTy> WasmParams for A {
+    fn valtypes() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
+        self.store(store, vals, refs, &mut 0, &mut 0)
+    }
+}
+
+impl<A: WasmTy> WasmResults for A {
+    fn valtypes() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self> {
+        A::load(store, vals, refs, &mut 0, &mut 0)
+    }
+}
+
+macro_rules! tuple_params {
+    ($($p:ident)*) => {
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        impl<$($p: WasmTy,)*> WasmParams for ($($p,)*) {
+            fn valtypes() -> Vec<ValType> {
+                vec![$($p::valtype(),)*]
+            }
+            fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
+                let ($($p,)*) = self;
+                let (mut vi, mut ri) = (0usize, 0usize);
+                $($p.store(store, vals, refs, &mut vi, &mut ri)?;)*
+                Ok(())
+            }
+        }
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        impl<$($p: WasmTy,)*> WasmResults for ($($p,)*) {
+            fn valtypes() -> Vec<ValType> {
+                vec![$($p::valtype(),)*]
+            }
+            fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self> {
+                let (mut vi, mut ri) = (0usize, 0usize);
+                Ok(($($p::load(store, vals, refs, &mut vi, &mut ri)?,)*))
+            }
+        }
+    };
+}
+
+tuple_params!();
+tuple_params!(A1);
+tuple_params!(A1 A2);
+tuple_params!(A1 A2 A3);
+tuple_params!(A1 A2 A3 A4);
+tuple_params!(A1 A2 A3 A4 A5);
+tuple_params!(A1 A2 A3 A4 A5 A6);
+tuple_params!(A1 A2 A3 A4 A5 A6 A7);
+tuple_params!(A1 A2 A3 A4 A5 A6 A7 A8);
+
+/// A function with a statically known signature.
+pub struct TypedFunc<P, R> {
+    func: Func,
+    /// Parameters whose Rust type is a supertype of the declared type:
+    /// (reference slot index, declared type) checked on each call.
+    dynamic_checks: Box<[(usize, CRef)]>,
+    _marker: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        TypedFunc {
+            func: self.func,
+            dynamic_checks: self.dynamic_checks.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    pub(crate) fn new(store: &StoreInner, func: Func, ty: &TypeRef) -> Result<Self> {
+        let reg = store.engine.registry();
+        let (ptys, rtys) = ty
+            .info()
+            .as_func()
+            .ok_or_else(|| Error::usage("not a function type"))?;
+        let host_params: Vec<CVal> = P::valtypes().iter().map(|t| t.to_cval()).collect();
+        let host_results: Vec<CVal> = R::valtypes().iter().map(|t| t.to_cval()).collect();
+        if host_params.len() != ptys.len() || host_results.len() != rtys.len() {
+            return Err(Error::usage(format!(
+                "type mismatch: the function has {} parameters and {} results, the typed view {} and {}",
+                ptys.len(),
+                rtys.len(),
+                host_params.len(),
+                host_results.len()
+            )));
+        }
+        let mut checks = Vec::new();
+        let mut ri = 0;
+        for (i, (h, d)) in host_params.iter().zip(ptys.iter()).enumerate() {
+            if reg.cval_matches(*h, *d) {
+                if matches!(h, CVal::Ref(_)) {
+                    ri += 1;
+                }
+                continue;
+            }
+            match (h, d) {
+                (CVal::Ref(hr), CVal::Ref(dr))
+                    if hierarchy(store, hr.heap) == hierarchy(store, dr.heap) =>
+                {
+                    checks.push((ri, *dr));
+                    ri += 1;
+                }
+                _ => {
+                    return Err(Error::usage(format!(
+                        "type mismatch: parameter {i} of the typed view does not match the function's parameter type"
+                    )));
+                }
+            }
+        }
+        for (i, (h, d)) in host_results.iter().zip(rtys.iter()).enumerate() {
+            if !reg.cval_matches(*d, *h) {
+                return Err(Error::usage(format!(
+                    "type mismatch: result {i} of the function is not a subtype of the typed view's result type"
+                )));
+            }
+        }
+        Ok(TypedFunc {
+            func,
+            dynamic_checks: checks.into_boxed_slice(),
+            _marker: PhantomData,
+        })
+    }
+
+    /// The underlying function.
+    pub fn func(&self) -> &Func {
+        &self.func
+    }
+
+    /// Calls the function.
+    pub fn call<T>(&self, mut store: impl AsContextMut<Data = T>, params: P) -> Result<R> {
+        let store = store.as_context_mut().0;
+        store.inner.check(self.func.store)?;
+        let checks = &self.dynamic_checks;
+        crate::interp::invoke(
+            store,
+            self.func.index,
+            |s, vals, refs| {
+                params.store_all(s, vals, refs)?;
+                for (ri, ty) in checks.iter() {
+                    let r = refs.get(*ri).copied().unwrap_or(raw::NULL);
+                    if !raw_matches(s, r, *ty) {
+                        return Err(Error::usage(format!(
+                            "argument type mismatch: reference parameter {ri} does not match the declared type {:?}",
+                            RefType::from_cref(&s.engine, *ty)
+                        )));
+                    }
+                }
+                Ok(())
+            },
+            |s, vals, refs| R::load_all(s, vals, refs),
+        )?
+    }
+}
+

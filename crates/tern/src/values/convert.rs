@@ -1,0 +1,139 @@
+//! Conversions between embedder values ([`Val`]) and the interpreter's raw
+//! slot contents, with the type checks the API promises.
+
+use crate::error::{Error, Result};
+use crate::registry::{AbsHeap, CHeap, CRef, CVal};
+use crate::runtime::{Func, StoreInner};
+use crate::values::{raw, AnyRef, ExternRef, Val};
+
+/// A raw slot value: a number in a value slot or a reference in a
+/// reference slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Raw {
+    V(u64),
+    R(u32),
+}
+
+/// The abstract top of a heap type's hierarchy.
+pub(crate) fn hierarchy(store: &StoreInner, h: CHeap) -> AbsHeap {
+    match h {
+        CHeap::Abs(a) => match a {
+            AbsHeap::Func | AbsHeap::NoFunc => AbsHeap::Func,
+            AbsHeap::Extern | AbsHeap::NoExtern => AbsHeap::Extern,
+            AbsHeap::Exn | AbsHeap::NoExn => AbsHeap::Exn,
+            _ => AbsHeap::Any,
+        },
+        CHeap::Concrete(id) | CHeap::RecRel(id) => {
+            match store.engine.registry().type_ref(id).map(|t| t.info().as_func().is_some()) {
+                Some(true) => AbsHeap::Func,
+                _ => AbsHeap::Any,
+            }
+        }
+    }
+}
+
+/// Whether non-null raw reference `r` has a type matching `heap`.
+pub(crate) fn raw_matches_heap(store: &StoreInner, r: u32, heap: CHeap) -> bool {
+    let reg = store.engine.registry();
+    if let Some(f) = store.func_of_raw(r) {
+        let id = store.funcs[f as usize].ty.id();
+        return reg.cheap_matches(CHeap::Concrete(id), heap);
+    }
+    if raw::is_i31(r) {
+        return reg.cheap_matches(CHeap::Abs(AbsHeap::I31), heap);
+    }
+    // A host object: extern in the extern hierarchy, or (after
+    // any.convert_extern) an opaque member of the internal hierarchy.
+    matches!(
+        heap,
+        CHeap::Abs(AbsHeap::Extern) | CHeap::Abs(AbsHeap::Any)
+    )
+}
+
+/// Whether raw reference `r` (null or not) matches `ty`.
+pub(crate) fn raw_matches(store: &StoreInner, r: u32, ty: CRef) -> bool {
+    if r == raw::NULL {
+        ty.nullable
+    } else {
+        raw_matches_heap(store, r, ty.heap)
+    }
+}
+
+/// Converts `v` to a raw slot value of type `ty`, checking the type.
+pub(crate) fn val_to_raw(store: &StoreInner, v: &Val, ty: CVal) -> Result<Raw> {
+    let mismatch = || Error::usage(format!("value {v:?} does not match type {ty:?}"));
+    Ok(match (v, ty) {
+        (Val::I32(x), CVal::I32) => Raw::V(*x as u32 as u64),
+        (Val::I64(x), CVal::I64) => Raw::V(*x as u64),
+        (Val::F32(x), CVal::F32) => Raw::V(*x as u64),
+        (Val::F64(x), CVal::F64) => Raw::V(*x),
+        (Val::V128(_), CVal::V128) => return Err(Error::unsupported("v128 values")),
+        (_, CVal::Ref(rt)) => {
+            let r = ref_val_to_raw(store, v)?.ok_or_else(mismatch)?;
+            let hier = hierarchy(store, rt.heap);
+            let val_hier = match v {
+                Val::FuncRef(_) => AbsHeap::Func,
+                Val::ExternRef(_) => AbsHeap::Extern,
+                Val::AnyRef(_) => AbsHeap::Any,
+                _ => AbsHeap::Exn,
+            };
+            if hier != val_hier || !raw_matches(store, r, rt) {
+                return Err(mismatch());
+            }
+            Raw::R(r)
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+/// The raw word of a reference value (`None` if `v` is not a reference).
+pub(crate) fn ref_val_to_raw(store: &StoreInner, v: &Val) -> Result<Option<u32>> {
+    Ok(Some(match v {
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            raw::NULL
+        }
+        Val::FuncRef(Some(f)) => {
+            store.check(f.store)?;
+            raw::func(f.index)
+        }
+        Val::ExternRef(Some(e)) => {
+            store.check(e.store)?;
+            e.raw
+        }
+        Val::AnyRef(Some(a)) => {
+            store.check(a.store)?;
+            a.raw
+        }
+        Val::ExnRef(Some(_)) => return Err(Error::unsupported("exception references")),
+        _ => return Ok(None),
+    }))
+}
+
+/// Converts a raw slot value of type `ty` to a [`Val`].
+pub(crate) fn raw_to_val(store: &StoreInner, r: Raw, ty: CVal) -> Val {
+    match (r, ty) {
+        (Raw::V(x), CVal::I32) => Val::I32(x as u32 as i32),
+        (Raw::V(x), CVal::I64) => Val::I64(x as i64),
+        (Raw::V(x), CVal::F32) => Val::F32(x as u32),
+        (Raw::V(x), CVal::F64) => Val::F64(x),
+        (Raw::R(r), CVal::Ref(rt)) => raw_ref_to_val(store, r, hierarchy(store, rt.heap)),
+        // Unreachable for validated code; V128 is rejected at compile time.
+        _ => Val::I32(0),
+    }
+}
+
+/// Converts a raw reference in hierarchy `hier` to a [`Val`].
+pub(crate) fn raw_ref_to_val(store: &StoreInner, r: u32, hier: AbsHeap) -> Val {
+    let id = store.id;
+    let non_null = r != raw::NULL;
+    match hier {
+        AbsHeap::Func => Val::FuncRef(
+            store
+                .func_of_raw(r)
+                .map(|index| Func { store: id, index }),
+        ),
+        AbsHeap::Extern => Val::ExternRef(non_null.then_some(ExternRef { store: id, raw: r })),
+        AbsHeap::Exn => Val::ExnRef(None),
+        _ => Val::AnyRef(non_null.then_some(AnyRef { store: id, raw: r })),
+    }
+}
