@@ -625,18 +625,22 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
             Instr::I64Popcnt { dst, src } => un!(dst, src, |x| x.count_ones() as u64),
             Instr::F32Abs { dst, src } => un!(dst, src, |x| (x as u32 & 0x7fff_ffff) as u64),
             Instr::F32Neg { dst, src } => un!(dst, src, |x| (x as u32 ^ 0x8000_0000) as u64),
-            Instr::F32Sqrt { dst, src } => f32un!(dst, src, |x| x.sqrt()),
-            Instr::F32Ceil { dst, src } => f32un!(dst, src, |x| x.ceil()),
-            Instr::F32Floor { dst, src } => f32un!(dst, src, |x| x.floor()),
-            Instr::F32Trunc { dst, src } => f32un!(dst, src, |x| x.trunc()),
-            Instr::F32Nearest { dst, src } => f32un!(dst, src, |x| x.round_ties_even()),
+            Instr::F32Sqrt { dst, src } => f32un!(dst, src, |x| num::quiet32(x.sqrt())),
+            Instr::F32Ceil { dst, src } => f32un!(dst, src, |x| num::quiet32(x.ceil())),
+            Instr::F32Floor { dst, src } => f32un!(dst, src, |x| num::quiet32(x.floor())),
+            Instr::F32Trunc { dst, src } => f32un!(dst, src, |x| num::quiet32(x.trunc())),
+            Instr::F32Nearest { dst, src } => {
+                f32un!(dst, src, |x| num::quiet32(x.round_ties_even()))
+            }
             Instr::F64Abs { dst, src } => un!(dst, src, |x| x & !(1 << 63)),
             Instr::F64Neg { dst, src } => un!(dst, src, |x| x ^ (1 << 63)),
-            Instr::F64Sqrt { dst, src } => f64un!(dst, src, |x| x.sqrt()),
-            Instr::F64Ceil { dst, src } => f64un!(dst, src, |x| x.ceil()),
-            Instr::F64Floor { dst, src } => f64un!(dst, src, |x| x.floor()),
-            Instr::F64Trunc { dst, src } => f64un!(dst, src, |x| x.trunc()),
-            Instr::F64Nearest { dst, src } => f64un!(dst, src, |x| x.round_ties_even()),
+            Instr::F64Sqrt { dst, src } => f64un!(dst, src, |x| num::quiet64(x.sqrt())),
+            Instr::F64Ceil { dst, src } => f64un!(dst, src, |x| num::quiet64(x.ceil())),
+            Instr::F64Floor { dst, src } => f64un!(dst, src, |x| num::quiet64(x.floor())),
+            Instr::F64Trunc { dst, src } => f64un!(dst, src, |x| num::quiet64(x.trunc())),
+            Instr::F64Nearest { dst, src } => {
+                f64un!(dst, src, |x| num::quiet64(x.round_ties_even()))
+            }
             Instr::I32WrapI64 { dst, src } => un!(dst, src, |x| x as u32 as u64),
             Instr::I64ExtendI32S { dst, src } => un!(dst, src, |x| x as u32 as i32 as i64 as u64),
             Instr::I64ExtendI32U { dst, src } => un!(dst, src, |x| x as u32 as u64),

@@ -4,6 +4,27 @@
 
 use crate::error::Trap;
 
+/// Arithmetic results must be quiet NaNs; library rounding functions may
+/// pass a signaling NaN through unchanged.
+#[inline]
+pub(crate) fn quiet32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
+}
+
+/// See [`quiet32`].
+#[inline]
+pub(crate) fn quiet64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
+}
+
 pub(crate) fn fmin32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return a + b;

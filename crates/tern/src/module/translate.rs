@@ -595,7 +595,16 @@ impl<'m> Translator<'m> {
         let (params, results) = self.block_type(bt)?;
         let cond = self.pop_kind(Kind::V)?;
         self.materialize_all();
-        let cond_slot = cond.src();
+        let mut cond_slot = cond.src();
+        if !params.is_empty() && cond.local.is_none() {
+            // The parameter copies made below start at the condition's own
+            // slot: move the condition above them first.
+            let nv = params.iter().filter(|k| **k == Kind::V).count() as u32;
+            let tmp = self.vtop.checked_add(nv).ok_or_else(slot_overflow)?;
+            self.vmax = self.vmax.max(tmp + 1);
+            self.copy(Kind::V, tmp, cond_slot);
+            cond_slot = tmp;
+        }
         let saved = if params.is_empty() {
             None
         } else {
