@@ -23,12 +23,18 @@ const MAX_ACTIVATIONS: usize = 200;
 /// Most value or reference slots one activation's stack may hold.
 const MAX_STACK_SLOTS: usize = 1 << 26;
 
-/// The interpreter stacks of one activation.
+/// The interpreter stack of a store: value slots, reference slots and
+/// suspended frames of every active activation.
 #[derive(Default)]
 pub(crate) struct Stack {
-    vals: Vec<u64>,
-    refs: Vec<u32>,
+    pub(crate) vals: Vec<u64>,
+    pub(crate) refs: Vec<u32>,
     frames: Vec<Frame>,
+    /// While a host function runs: the first free value slot above the
+    /// caller's live slots, where a nested activation starts.
+    vtop: usize,
+    /// Same for reference slots.
+    rtop: usize,
 }
 
 /// A suspended caller.
@@ -63,46 +69,51 @@ fn signature_counts(store: &StoreInner, func: u32) -> Result<((usize, usize), (u
 }
 
 /// Calls store function `func` from the host: `put` writes the arguments
-/// into the first slots, `take` reads the results from them.
+/// into the stack at the given value/reference slot bases, `take` reads the
+/// results from there.
 pub(crate) fn invoke<T, R>(
     store: &mut Store<T>,
     func: u32,
-    put: impl FnOnce(&mut StoreInner, &mut [u64], &mut [u32]) -> Result<()>,
-    take: impl FnOnce(&StoreInner, &[u64], &[u32]) -> R,
+    put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
+    take: impl FnOnce(&StoreInner, usize, usize) -> R,
 ) -> Result<R> {
     let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
     if store.inner.activations >= MAX_ACTIVATIONS {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
-    let mut stack = store.inner.stacks.pop().unwrap_or_default();
-    stack.vals.clear();
-    stack.refs.clear();
-    stack.frames.clear();
-    stack.vals.resize(pv.max(rv), 0);
-    stack.refs.resize(pr.max(rr), raw::NULL);
-    let result = match put(&mut store.inner, &mut stack.vals, &mut stack.refs) {
-        Ok(()) => {
-            store.inner.activations += 1;
-            let r = match store.inner.funcs[func as usize].kind {
-                FuncKind::Host { index } => call_host(store, &mut stack, index, None, 0, 0, (pv, pr), (rv, rr)),
-                FuncKind::Wasm { instance, def } => run(store, &mut stack, func, instance, def),
-            };
-            store.inner.activations -= 1;
-            r.map(|()| take(&store.inner, &stack.vals, &stack.refs))
-        }
-        Err(e) => Err(e),
+    let (vb, rb) = if store.inner.activations == 0 {
+        store.inner.stack.frames.clear();
+        (0, 0)
+    } else {
+        (store.inner.stack.vtop, store.inner.stack.rtop)
     };
-    stack.frames.clear();
-    if stack.vals.capacity() <= 1 << 20 {
-        store.inner.stacks.push(stack);
+    let stack = &mut store.inner.stack;
+    if vb + pv.max(rv) > MAX_STACK_SLOTS || rb + pr.max(rr) > MAX_STACK_SLOTS {
+        return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
-    result
+    grow(&mut stack.vals, vb + pv.max(rv), 0);
+    grow(&mut stack.refs, rb + pr.max(rr), raw::NULL);
+    put(&mut store.inner, vb, rb)?;
+    store.inner.activations += 1;
+    let frames_base = store.inner.stack.frames.len();
+    let r = match store.inner.funcs[func as usize].kind {
+        FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
+        FuncKind::Wasm { instance, def } => run(store, func, instance, def, vb, rb),
+    };
+    store.inner.stack.frames.truncate(frames_base);
+    store.inner.activations -= 1;
+    r.map(|()| take(&store.inner, vb, rb))
+}
+
+fn grow<X: Copy>(v: &mut Vec<X>, len: usize, fill: X) {
+    if v.len() < len {
+        v.resize(len, fill);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn call_host<T>(
     store: &mut Store<T>,
-    stack: &mut Stack,
     index: u32,
     instance: Option<u32>,
     vbase: usize,
@@ -110,25 +121,29 @@ fn call_host<T>(
     (pv, pr): (usize, usize),
     (rv, rr): (usize, usize),
 ) -> Result<()> {
-    let nv = pv.max(rv);
-    let nr = pr.max(rr);
-    if stack.vals.len() < vbase + nv {
-        stack.vals.resize(vbase + nv, 0);
+    let (vend, rend) = (vbase + pv.max(rv), rbase + pr.max(rr));
+    if vend > MAX_STACK_SLOTS || rend > MAX_STACK_SLOTS {
+        return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
-    if stack.refs.len() < rbase + nr {
-        stack.refs.resize(rbase + nr, raw::NULL);
-    }
+    let stack = &mut store.inner.stack;
+    grow(&mut stack.vals, vend, 0);
+    grow(&mut stack.refs, rend, raw::NULL);
+    // A nested activation starts above the host function's slots.
+    let saved = (stack.vtop, stack.rtop);
+    stack.vtop = vend;
+    stack.rtop = rend;
     let f = store
         .host_funcs
         .get(index as usize)
         .cloned()
-        .ok_or_else(|| Error::usage("invalid host function"))?;
-    let caller = Caller { store, instance };
-    f(
-        caller,
-        &mut stack.vals[vbase..vbase + nv],
-        &mut stack.refs[rbase..rbase + nr],
-    )
+        .ok_or_else(|| Error::usage("invalid host function"));
+    let r = match f {
+        Ok(f) => f(Caller { store, instance }, vbase, rbase),
+        Err(e) => Err(e),
+    };
+    store.inner.stack.vtop = saved.0;
+    store.inner.stack.rtop = saved.1;
+    r
 }
 
 /// Builds the backtrace of a trap: the current function, then its callers.
@@ -174,37 +189,39 @@ fn write<const N: usize>(mem: &mut [u8], addr: u64, offset: u64, val: [u8; N]) -
 
 /// Runs defined function `def` of instance `inst` (store function `func`)
 /// with its arguments already in slots `0..` of `stack`.
-fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u32) -> Result<()> {
+fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp: usize) -> Result<()> {
+    let frames_base = store.inner.stack.frames.len();
     let max_depth = store.inner.engine.config().max_call_depth;
     let mut inst = inst;
     let mut cur_func = func;
     let mut cur: *const CompiledFunc = &store.inner.instances[inst as usize].module.0.code[def as usize];
-    let mut vfp = 0usize;
-    let mut rfp = 0usize;
+    let mut vfp = vfp;
+    let mut rfp = rfp;
     // SAFETY: `cur` points into a module owned by an instance of this store;
     // instances are never removed while the store lives, and the store is
     // exclusively borrowed for the whole run. The same holds for every
     // `CompiledFunc` pointer below.
     let f = unsafe { &*cur };
-    if let Err(t) = enter_frame(stack, f, vfp, rfp) {
-        return Err(Error::trap(t, backtrace(&store.inner, cur_func, &stack.frames)));
+    if let Err(t) = enter_frame(&mut store.inner.stack, f, vfp, rfp) {
+        let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
+        return Err(Error::trap(t, bt));
     }
     let mut ip: *const Instr = f.code.as_ptr();
     let mut mem0 = first_memory(&store.inner, inst);
 
     macro_rules! v {
         ($s:expr) => {
-            stack.vals[vfp + $s as usize]
+            store.inner.stack.vals[vfp + $s as usize]
         };
     }
     macro_rules! r {
         ($s:expr) => {
-            stack.refs[rfp + $s as usize]
+            store.inner.stack.refs[rfp + $s as usize]
         };
     }
     macro_rules! trap {
         ($code:expr) => {{
-            let bt = backtrace(&store.inner, cur_func, &stack.frames);
+            let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
             return Err(Error::trap($code, bt));
         }};
     }
@@ -327,13 +344,13 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
                     let c = unsafe { &*callee };
                     if $tail {
                         let (np, nr) = (c.value_params as usize, c.ref_params as usize);
-                        stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
-                        stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
+                        store.inner.stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
+                        store.inner.stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
                     } else {
-                        if stack.frames.len() + store.inner.outer_depth >= max_depth {
+                        if store.inner.stack.frames.len() >= max_depth {
                             trap!(Trap::StackOverflow);
                         }
-                        stack.frames.push(Frame {
+                        store.inner.stack.frames.push(Frame {
                             // SAFETY: the instruction after a call exists (every
                             // function ends with `Return` or `Trap`).
                             ret_ip: unsafe { ip.add(1) },
@@ -346,7 +363,7 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
                         vfp += vbase;
                         rfp += rbase;
                     }
-                    if let Err(t) = enter_frame(stack, c, vfp, rfp) {
+                    if let Err(t) = enter_frame(&mut store.inner.stack, c, vfp, rfp) {
                         trap!(t);
                     }
                     cur = callee;
@@ -363,10 +380,8 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
                         Ok(c) => c,
                         Err(e) => return Err(e),
                     };
-                    store.inner.outer_depth += stack.frames.len() + 1;
                     let res = call_host(
                         store,
-                        stack,
                         index,
                         Some(inst),
                         vfp + vbase,
@@ -374,18 +389,18 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
                         counts.0,
                         counts.1,
                     );
-                    store.inner.outer_depth -= stack.frames.len() + 1;
                     if let Err(mut e) = res {
-                        e.set_backtrace_if_empty(backtrace(&store.inner, cur_func, &stack.frames));
+                        let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
+                        e.set_backtrace_if_empty(bt);
                         return Err(e);
                     }
                     if $tail {
                         // Results are at the argument slots; move them to the
                         // frame base and return.
                         let (rv, rr) = counts.1;
-                        stack.vals.copy_within(vfp + vbase..vfp + vbase + rv, vfp);
-                        stack.refs.copy_within(rfp + rbase..rfp + rbase + rr, rfp);
-                        match stack.frames.pop() {
+                        store.inner.stack.vals.copy_within(vfp + vbase..vfp + vbase + rv, vfp);
+                        store.inner.stack.refs.copy_within(rfp + rbase..rfp + rbase + rr, rfp);
+                        match pop_frame(&mut store.inner.stack, frames_base) {
                             None => return Ok(()),
                             Some(fr) => {
                                 ip = fr.ret_ip;
@@ -775,13 +790,15 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
             Instr::LoadExt { dst, addr, site } => {
                 // SAFETY: see the comment at the top of `run`.
                 let m = unsafe { (*cur).mem_args[site as usize] };
-                let x = tri!(bulk::load_ext(&store.inner, inst, m, v!(addr)));
+                let a = v!(addr);
+                let x = tri!(bulk::load_ext(&store.inner, inst, m, a));
                 v!(dst) = x;
             }
             Instr::StoreExt { addr, val, site } => {
                 // SAFETY: see the comment at the top of `run`.
                 let m = unsafe { (*cur).mem_args[site as usize] };
-                tri!(bulk::store_ext(&mut store.inner, inst, m, v!(addr), v!(val)));
+                let (a, x) = (v!(addr), v!(val));
+                tri!(bulk::store_ext(&mut store.inner, inst, m, a, x));
             }
 
             Instr::Const32 { dst, imm } => v!(dst) = imm as u64,
@@ -789,11 +806,11 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
             Instr::RefCopy { dst, src } => r!(dst) = r!(src),
             Instr::CopyMany { dst, src, len } => {
                 let (d, s) = (vfp + dst as usize, vfp + src as usize);
-                stack.vals.copy_within(s..s + len as usize, d);
+                store.inner.stack.vals.copy_within(s..s + len as usize, d);
             }
             Instr::RefCopyMany { dst, src, len } => {
                 let (d, s) = (rfp + dst as usize, rfp + src as usize);
-                stack.refs.copy_within(s..s + len as usize, d);
+                store.inner.stack.refs.copy_within(s..s + len as usize, d);
             }
             Instr::Select { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
@@ -831,7 +848,7 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
                     branch!(offset);
                 }
             }
-            Instr::Return => match stack.frames.pop() {
+            Instr::Return => match pop_frame(&mut store.inner.stack, frames_base) {
                 None => return Ok(()),
                 Some(fr) => {
                     ip = fr.ret_ip;
@@ -969,7 +986,19 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, func: u32, inst: u32, def: u3
     }
 }
 
-/// Makes room for `f`'s frame at `vfp`/`rfp` and clears its locals.
+/// Pops the innermost frame of the current activation, if any.
+#[inline]
+fn pop_frame(stack: &mut Stack, base: usize) -> Option<Frame> {
+    if stack.frames.len() > base {
+        stack.frames.pop()
+    } else {
+        None
+    }
+}
+
+/// Makes room for `f`'s frame at `vfp`/`rfp`, clears its value locals and
+/// all of its reference slots (so every reference slot below the stack top
+/// is null or valid: the collector scans them all).
 fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> Result<(), Trap> {
     let vend = vfp + f.value_frame as usize;
     let rend = rfp + f.ref_frame as usize;
@@ -983,6 +1012,6 @@ fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> R
         stack.refs.resize(rend, raw::NULL);
     }
     stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
-    stack.refs[rfp + f.ref_params as usize..rfp + f.ref_locals as usize].fill(raw::NULL);
+    stack.refs[rfp + f.ref_params as usize..rend].fill(raw::NULL);
     Ok(())
 }

@@ -13,9 +13,10 @@ use crate::values::Val;
 use std::sync::Arc;
 
 /// A host function as the interpreter calls it: parameters are read from,
-/// and results written to, the callee's value and reference slots.
+/// and results written to, the store's stack at the given value and
+/// reference slot bases.
 pub(crate) type HostFn<T> =
-    Arc<dyn Fn(Caller<'_, T>, &mut [u64], &mut [u32]) -> Result<()> + Send + Sync + 'static>;
+    Arc<dyn Fn(Caller<'_, T>, usize, usize) -> Result<()> + Send + Sync + 'static>;
 
 /// What a store function is.
 #[derive(Clone, Copy, Debug)]
@@ -89,30 +90,31 @@ pub(crate) fn slot_counts(tys: &[CVal]) -> (usize, usize) {
     (tys.len() - r, r)
 }
 
-/// Reads values of types `tys` from slots.
-pub(crate) fn read_slots(store: &StoreInner, tys: &[CVal], vals: &[u64], refs: &[u32]) -> Vec<Val> {
-    let (mut vi, mut ri) = (0, 0);
+/// Reads values of types `tys` from the stack at slot bases `vb`/`rb`.
+pub(crate) fn read_slots(store: &StoreInner, tys: &[CVal], vb: usize, rb: usize) -> Vec<Val> {
+    let (mut vi, mut ri) = (vb, rb);
+    let stack = &store.stack;
     tys.iter()
         .map(|t| {
             let r = if matches!(t, CVal::Ref(_)) {
                 ri += 1;
-                Raw::R(refs.get(ri - 1).copied().unwrap_or(0))
+                Raw::R(stack.refs.get(ri - 1).copied().unwrap_or(0))
             } else {
                 vi += 1;
-                Raw::V(vals.get(vi - 1).copied().unwrap_or(0))
+                Raw::V(stack.vals.get(vi - 1).copied().unwrap_or(0))
             };
             raw_to_val(store, r, *t)
         })
         .collect()
 }
 
-/// Writes `vals` (checked against `tys`) to slots.
+/// Writes `src` (checked against `tys`) to the stack at slot bases `vb`/`rb`.
 pub(crate) fn write_slots(
-    store: &StoreInner,
+    store: &mut StoreInner,
     tys: &[CVal],
     src: &[Val],
-    vals: &mut [u64],
-    refs: &mut [u32],
+    vb: usize,
+    rb: usize,
 ) -> Result<()> {
     if src.len() != tys.len() {
         return Err(Error::usage(format!(
@@ -121,17 +123,21 @@ pub(crate) fn write_slots(
             src.len()
         )));
     }
-    let (mut vi, mut ri) = (0, 0);
+    let (mut vi, mut ri) = (vb, rb);
     for (v, t) in src.iter().zip(tys) {
         match val_to_raw(store, v, *t)? {
             Raw::V(x) => {
-                *vals
+                *store
+                    .stack
+                    .vals
                     .get_mut(vi)
                     .ok_or_else(|| Error::usage("too many values"))? = x;
                 vi += 1;
             }
             Raw::R(x) => {
-                *refs
+                *store
+                    .stack
+                    .refs
                     .get_mut(ri)
                     .ok_or_else(|| Error::usage("too many values"))? = x;
                 ri += 1;
@@ -249,8 +255,8 @@ impl Func {
         let out = crate::interp::invoke(
             store,
             self.index,
-            |s, vals, refs| write_slots(s, ptys, params, vals, refs),
-            |s, vals, refs| read_slots(s, rtys, vals, refs),
+            |s, vb, rb| write_slots(s, ptys, params, vb, rb),
+            |s, vb, rb| read_slots(s, rtys, vb, rb),
         )?;
         for (dst, v) in results.iter_mut().zip(out) {
             *dst = v;
@@ -282,13 +288,13 @@ pub(crate) fn host_fn_from_vals<T: 'static>(
         .ok_or_else(|| Error::usage("not a function type"))?;
     let ptys: Arc<[CVal]> = ptys.into();
     let rtys: Arc<[CVal]> = rtys.into();
-    Ok(Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
-        let params = read_slots(&caller.store.inner, &ptys, vals, refs);
+    Ok(Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
+        let params = read_slots(&caller.store.inner, &ptys, vb, rb);
         let mut results = vec![Val::I32(0); rtys.len()];
         let store = &mut *caller.store;
         let instance = caller.instance;
         func(Caller { store, instance }, &params, &mut results)?;
-        write_slots(&store.inner, &rtys, &results, vals, refs).map_err(|e| {
+        write_slots(&mut store.inner, &rtys, &results, vb, rb).map_err(|e| {
             Error::usage(format!("host function returned a wrong result: {e}"))
         })
     }))
@@ -312,11 +318,11 @@ macro_rules! impl_into_func {
             fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
                 let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
                 let ty = FuncType::new(engine, params, R::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
-                    let (mut vi, mut ri) = (0usize, 0usize);
-                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, vals, refs, &mut vi, &mut ri)?;)*
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
+                    let (mut vi, mut ri) = (vb, rb);
+                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, &mut vi, &mut ri)?;)*
                     let r = (self)($($p),*);
-                    r.store_ret(&mut caller.store.inner, vals, refs)
+                    r.store_ret(&mut caller.store.inner, vb, rb)
                 });
                 (ty, f)
             }
@@ -332,13 +338,13 @@ macro_rules! impl_into_func {
             fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
                 let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
                 let ty = FuncType::new(engine, params, R::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vals: &mut [u64], refs: &mut [u32]| {
-                    let (mut vi, mut ri) = (0usize, 0usize);
-                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, vals, refs, &mut vi, &mut ri)?;)*
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
+                    let (mut vi, mut ri) = (vb, rb);
+                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, &mut vi, &mut ri)?;)*
                     let store = caller.store;
                     let instance = caller.instance;
                     let r = (self)(Caller { store: &mut *store, instance }, $($p),*);
-                    r.store_ret(&mut store.inner, vals, refs)
+                    r.store_ret(&mut store.inner, vb, rb)
                 });
                 (ty, f)
             }

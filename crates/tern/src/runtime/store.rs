@@ -45,12 +45,11 @@ pub struct StoreInner {
     pub(crate) instances: Vec<InstanceEntry>,
     /// Heap objects; index 0 is reserved so that raw 0 stays null.
     pub(crate) objects: Vec<HostObject>,
-    /// Spare interpreter stacks (one is in use per active wasm activation).
-    pub(crate) stacks: Vec<Stack>,
+    /// The interpreter stack, shared by all nested activations (a host
+    /// function that calls back into wasm runs above its caller's frame).
+    pub(crate) stack: Stack,
     /// Nested wasm activations (host -> wasm -> host -> wasm ...).
     pub(crate) activations: usize,
-    /// Wasm frames of the outer activations (counts toward the call depth limit).
-    pub(crate) outer_depth: usize,
 }
 
 impl StoreInner {
@@ -100,9 +99,8 @@ impl<T> Store<T> {
                 instances: Vec::new(),
                 // Slot 0 is never used: raw object index 0 would be null.
                 objects: vec![HostObject { data: Box::new(()) }],
-                stacks: Vec::new(),
+                stack: Stack::default(),
                 activations: 0,
-                outer_depth: 0,
             },
             host_funcs: Vec::new(),
             data,

@@ -22,45 +22,32 @@ pub trait WasmTy: Sized + Send + 'static {
     /// The (most precise) Wasm type of values of this Rust type.
     fn valtype() -> ValType;
     #[doc(hidden)]
-    fn load(
-        store: &StoreInner,
-        vals: &[u64],
-        refs: &[u32],
-        vi: &mut usize,
-        ri: &mut usize,
-    ) -> Result<Self>;
+    fn load(store: &StoreInner, vi: &mut usize, ri: &mut usize) -> Result<Self>;
     #[doc(hidden)]
-    fn store(
-        self,
-        store: &mut StoreInner,
-        vals: &mut [u64],
-        refs: &mut [u32],
-        vi: &mut usize,
-        ri: &mut usize,
-    ) -> Result<()>;
+    fn store(self, store: &mut StoreInner, vi: &mut usize, ri: &mut usize) -> Result<()>;
 }
 
 fn slot_err() -> Error {
     Error::usage("value slots exhausted (signature mismatch)")
 }
 
-fn get_v(vals: &[u64], vi: &mut usize) -> Result<u64> {
-    let v = *vals.get(*vi).ok_or_else(slot_err)?;
+fn get_v(store: &StoreInner, vi: &mut usize) -> Result<u64> {
+    let v = *store.stack.vals.get(*vi).ok_or_else(slot_err)?;
     *vi += 1;
     Ok(v)
 }
-fn put_v(vals: &mut [u64], vi: &mut usize, v: u64) -> Result<()> {
-    *vals.get_mut(*vi).ok_or_else(slot_err)? = v;
+fn put_v(store: &mut StoreInner, vi: &mut usize, v: u64) -> Result<()> {
+    *store.stack.vals.get_mut(*vi).ok_or_else(slot_err)? = v;
     *vi += 1;
     Ok(())
 }
-fn get_r(refs: &[u32], ri: &mut usize) -> Result<u32> {
-    let v = *refs.get(*ri).ok_or_else(slot_err)?;
+fn get_r(store: &StoreInner, ri: &mut usize) -> Result<u32> {
+    let v = *store.stack.refs.get(*ri).ok_or_else(slot_err)?;
     *ri += 1;
     Ok(v)
 }
-fn put_r(refs: &mut [u32], ri: &mut usize, v: u32) -> Result<()> {
-    *refs.get_mut(*ri).ok_or_else(slot_err)? = v;
+fn put_r(store: &mut StoreInner, ri: &mut usize, v: u32) -> Result<()> {
+    *store.stack.refs.get_mut(*ri).ok_or_else(slot_err)? = v;
     *ri += 1;
     Ok(())
 }
@@ -71,26 +58,13 @@ macro_rules! num_ty {
             fn valtype() -> ValType {
                 ValType::$vt
             }
-            fn load(
-                _: &StoreInner,
-                vals: &[u64],
-                _: &[u32],
-                vi: &mut usize,
-                _: &mut usize,
-            ) -> Result<Self> {
+            fn load(store: &StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
                 let f: fn(u64) -> $t = $from;
-                Ok(f(get_v(vals, vi)?))
+                Ok(f(get_v(store, vi)?))
             }
-            fn store(
-                self,
-                _: &mut StoreInner,
-                vals: &mut [u64],
-                _: &mut [u32],
-                vi: &mut usize,
-                _: &mut usize,
-            ) -> Result<()> {
+            fn store(self, store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<()> {
                 let f: fn($t) -> u64 = $to;
-                put_v(vals, vi, f(self))
+                put_v(store, vi, f(self))
             }
         }
     };
@@ -200,25 +174,25 @@ macro_rules! ref_ty {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(false, <$t as RefHandle>::heap()))
             }
-            fn load(store: &StoreInner, _: &[u64], refs: &[u32], _: &mut usize, ri: &mut usize) -> Result<Self> {
-                <$t as RefHandle>::from_raw(store, get_r(refs, ri)?)
+            fn load(store: &StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
+                <$t as RefHandle>::from_raw(store, get_r(store, ri)?)
             }
-            fn store(self, store: &mut StoreInner, _: &mut [u64], refs: &mut [u32], _: &mut usize, ri: &mut usize) -> Result<()> {
+            fn store(self, store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<()> {
                 let r = self.to_raw(store)?;
-                put_r(refs, ri, r)
+                put_r(store, ri, r)
             }
         }
         impl WasmTy for Option<$t> {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(true, <$t as RefHandle>::heap()))
             }
-            fn load(store: &StoreInner, _: &[u64], refs: &[u32], _: &mut usize, ri: &mut usize) -> Result<Self> {
-                let r = get_r(refs, ri)?;
+            fn load(store: &StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
+                let r = get_r(store, ri)?;
                 if r == raw::NULL { Ok(None) } else { <$t as RefHandle>::from_raw(store, r).map(Some) }
             }
-            fn store(self, store: &mut StoreInner, _: &mut [u64], refs: &mut [u32], _: &mut usize, ri: &mut usize) -> Result<()> {
+            fn store(self, store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<()> {
                 let r = match self { None => raw::NULL, Some(h) => h.to_raw(store)? };
-                put_r(refs, ri, r)
+                put_r(store, ri, r)
             }
         }
     )*};
@@ -231,7 +205,7 @@ pub trait WasmParams: Send + 'static {
     /// The Wasm types.
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()>;
+    fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()>;
 }
 
 /// A list of result types: `()`, a single [`WasmTy`], or a tuple.
@@ -239,7 +213,7 @@ pub trait WasmResults: Sized + Send + 'static {
     /// The Wasm types.
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self>;
+    fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self>;
 }
 
 /// What a host closure may return: results, or `Result` of them.
@@ -247,15 +221,15 @@ pub trait WasmRet: Send + 'static {
     #[doc(hidden)]
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()>;
+    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()>;
 }
 
 impl<R: WasmParams> WasmRet for R {
     fn valtypes() -> Vec<ValType> {
         R::valtypes()
     }
-    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
-        self.store_all(store, vals, refs)
+    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
+        self.store_all(store, vb, rb)
     }
 }
 
@@ -263,8 +237,8 @@ impl<R: WasmParams> WasmRet for Result<R> {
     fn valtypes() -> Vec<ValType> {
         R::valtypes()
     }
-    fn store_ret(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
-        self?.store_all(store, vals, refs)
+    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
+        self?.store_all(store, vb, rb)
     }
 }
 
@@ -272,8 +246,8 @@ impl<A: WasmTy> WasmParams for A {
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
-    fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
-        self.store(store, vals, refs, &mut 0, &mut 0)
+    fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
+        self.store(store, &mut { vb }, &mut { rb })
     }
 }
 
@@ -281,8 +255,8 @@ impl<A: WasmTy> WasmResults for A {
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
-    fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self> {
-        A::load(store, vals, refs, &mut 0, &mut 0)
+    fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self> {
+        A::load(store, &mut { vb }, &mut { rb })
     }
 }
 
@@ -293,10 +267,10 @@ macro_rules! tuple_params {
             fn valtypes() -> Vec<ValType> {
                 vec![$($p::valtype(),)*]
             }
-            fn store_all(self, store: &mut StoreInner, vals: &mut [u64], refs: &mut [u32]) -> Result<()> {
+            fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
                 let ($($p,)*) = self;
-                let (mut vi, mut ri) = (0usize, 0usize);
-                $($p.store(store, vals, refs, &mut vi, &mut ri)?;)*
+                let (mut vi, mut ri) = (vb, rb);
+                $($p.store(store, &mut vi, &mut ri)?;)*
                 Ok(())
             }
         }
@@ -305,9 +279,9 @@ macro_rules! tuple_params {
             fn valtypes() -> Vec<ValType> {
                 vec![$($p::valtype(),)*]
             }
-            fn load_all(store: &StoreInner, vals: &[u64], refs: &[u32]) -> Result<Self> {
-                let (mut vi, mut ri) = (0usize, 0usize);
-                Ok(($($p::load(store, vals, refs, &mut vi, &mut ri)?,)*))
+            fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self> {
+                let (mut vi, mut ri) = (vb, rb);
+                Ok(($($p::load(store, &mut vi, &mut ri)?,)*))
             }
         }
     };
@@ -410,10 +384,10 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         crate::interp::invoke(
             store,
             self.func.index,
-            |s, vals, refs| {
-                params.store_all(s, vals, refs)?;
+            |s, vb, rb| {
+                params.store_all(s, vb, rb)?;
                 for (ri, ty) in checks.iter() {
-                    let r = refs.get(*ri).copied().unwrap_or(raw::NULL);
+                    let r = s.stack.refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
                     if !raw_matches(s, r, *ty) {
                         return Err(Error::usage(format!(
                             "argument type mismatch: reference parameter {ri} does not match the declared type {:?}",
@@ -423,7 +397,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
                 }
                 Ok(())
             },
-            |s, vals, refs| R::load_all(s, vals, refs),
+            |s, vb, rb| R::load_all(s, vb, rb),
         )?
     }
 }

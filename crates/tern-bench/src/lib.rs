@@ -1,0 +1,225 @@
+//! Shared harness for the Tern benchmarks: which runtimes exist, the host
+//! environment every workload is linked against, one uniform adapter module
+//! per runtime ([`rt_tern`], [`rt_wasmi`], [`rt_wasmtime`]), the type-system
+//! workloads ([`types`]), generated modules ([`gen`]), workload paths, and the
+//! run log that `report` reads to tell measured results from skipped ones.
+//!
+//! The adapters deliberately expose the same item names (`Engine`,
+//! `Module`, `Store`, `engine()`, `compile()`, `instantiate()`, `typed()`,
+//! `call()`, `run_start()`), so a benchmark body can be written once and
+//! expanded for each runtime by a macro, with no dynamic dispatch inside the
+//! timed loop.
+
+pub mod gen;
+pub mod rt_tern;
+pub mod rt_wasmi;
+pub mod rt_wasmtime;
+pub mod types;
+pub mod wasi;
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The runtimes under comparison, in report column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rt {
+    /// This project.
+    Tern,
+    /// The wasmi interpreter.
+    Wasmi,
+    /// The Wasmtime JIT (Cranelift).
+    Wasmtime,
+}
+
+impl Rt {
+    /// Every runtime, in report column order.
+    pub const ALL: [Rt; 3] = [Rt::Tern, Rt::Wasmi, Rt::Wasmtime];
+
+    /// The lower-case name used as criterion function id and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rt::Tern => "tern",
+            Rt::Wasmi => "wasmi",
+            Rt::Wasmtime => "wasmtime",
+        }
+    }
+}
+
+impl fmt::Display for Rt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// State every store carries: the epoch `env.clock_ms` counts from, and the
+/// seed of the deterministic `random_get`.
+pub struct Host {
+    /// When the store was created.
+    pub start: Instant,
+    /// xorshift state for `wasi_snapshot_preview1.random_get`.
+    pub rng: u64,
+}
+
+impl Default for Host {
+    fn default() -> Host {
+        Host {
+            start: Instant::now(),
+            rng: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}
+
+impl Host {
+    /// Milliseconds since the store was created (for `env.clock_ms`).
+    pub fn clock_ms(&self) -> i64 {
+        self.start.elapsed().as_millis() as i64
+    }
+}
+
+/// The error `wasi_snapshot_preview1.proc_exit` raises to unwind out of the
+/// guest; `run_start` treats `Exit(0)` as success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit(pub i32);
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "proc_exit({})", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// Turns an exit status into the outcome of `_start`: 0 is success.
+pub fn exit_outcome(code: i32) -> anyhow::Result<()> {
+    if code == 0 {
+        Ok(())
+    } else {
+        anyhow::bail!("guest exited with status {code}")
+    }
+}
+
+/// Parameter tuples every runtime's typed calls accept.
+pub trait Params:
+    tern::WasmParams + wasmi::WasmParams + wasmtime::WasmParams + Copy + Send + Sync + 'static
+{
+}
+impl<T> Params for T where
+    T: tern::WasmParams + wasmi::WasmParams + wasmtime::WasmParams + Copy + Send + Sync + 'static
+{
+}
+
+/// Result tuples every runtime's typed calls return.
+pub trait Results:
+    tern::WasmResults + wasmi::WasmResults + wasmtime::WasmResults + fmt::Debug + Send + Sync + 'static
+{
+}
+impl<T> Results for T where
+    T: tern::WasmResults
+        + wasmi::WasmResults
+        + wasmtime::WasmResults
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Whether `QUICK=1` (short measurement times) is set.
+pub fn quick() -> bool {
+    std::env::var("QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The bench crate's directory.
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cargo target directory of this (separate) workspace.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => crate_dir().join("target"),
+    }
+}
+
+/// Where the run log (one line per benchmark and runtime) is written.
+pub fn run_log_path() -> PathBuf {
+    target_dir().join("tern-bench").join("runs.tsv")
+}
+
+/// The shared workloads directory (`../shared/workloads` next to the
+/// repository, or `$TERN_WORKLOADS`).
+pub fn workloads_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("TERN_WORKLOADS") {
+        return PathBuf::from(d);
+    }
+    let repo = crate_dir().join("../..");
+    repo.join("../shared/workloads")
+}
+
+/// Reads a workload file relative to [`workloads_dir`].
+pub fn workload(rel: &str) -> anyhow::Result<Vec<u8>> {
+    let p = workloads_dir().join(rel);
+    std::fs::read(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+}
+
+/// Parses a `.wat` file from the crate's `wat/` directory to binary.
+pub fn wat_file(name: &str) -> anyhow::Result<Vec<u8>> {
+    let p = crate_dir().join("wat").join(name);
+    Ok(wat::parse_file(&p)?)
+}
+
+/// What happened to one runtime in one benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Measured.
+    Ran,
+    /// Could not run the workload (unsupported feature, failed check...).
+    Skipped,
+}
+
+impl Outcome {
+    /// The word written to the run log.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Ran => "ran",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Appends one line `bench \t runtime \t outcome \t detail` to the run log
+/// and prints skips to stderr.
+pub fn log_run(bench: &str, rt: Rt, outcome: Outcome, detail: &str) {
+    let detail: String = detail
+        .chars()
+        .map(|c| if c == '\t' || c == '\n' { ' ' } else { c })
+        .take(300)
+        .collect();
+    if outcome == Outcome::Skipped {
+        eprintln!("note: {bench}: skipping {rt}: {detail}");
+    }
+    let path = run_log_path();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        let _ = writeln!(f, "{bench}\t{rt}\t{}\t{detail}", outcome.word());
+    }
+}
+
+/// Appends a free-form note about a benchmark (e.g. a result mismatch).
+pub fn log_note(bench: &str, rt: Rt, detail: &str) {
+    eprintln!("note: {bench}: {rt}: {detail}");
+    let path = run_log_path();
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{bench}\t{rt}\tnote\t{detail}");
+    }
+}
+
+/// Whether `path` exists (used to skip workloads missing on this machine).
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
