@@ -1,2 +1,438 @@
-//! placeholder
-fn main() {}
+//! The benchmark suite: Tern against wasmi and Wasmtime, same inputs, same
+//! run. One criterion group per benchmark, one function per runtime (the
+//! group id is the benchmark name, the function id the runtime name), so
+//! `report` can put the runtimes of a benchmark side by side.
+//!
+//! Every runtime is set up (compiled, instantiated, called once and its
+//! result compared with the others) outside the timed loop; a runtime that
+//! cannot run a workload is skipped for that benchmark with a note in the
+//! run log, never failing the run.
+//!
+//! Environment: `QUICK=1` for short measurement times; `TERN_BENCH_FILTER`
+//! (substring) to skip the setup of benchmarks whose name does not contain
+//! it (criterion's own filter argument still applies on top).
+
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode};
+use std::hint::black_box;
+use std::time::Duration;
+use tern_bench::{Outcome, Params, Results, Rt, log_note, log_run, quick};
+
+/// Expands `$body` once per runtime with `$m` naming that runtime's adapter
+/// module, so that each expansion is monomorphic (no dynamic dispatch in
+/// the timed loop).
+macro_rules! each_rt {
+    ($rt:expr, $m:ident, $body:block) => {
+        match $rt {
+            Rt::Tern => {
+                use tern_bench::rt_tern as $m;
+                $body
+            }
+            Rt::Wasmi => {
+                use tern_bench::rt_wasmi as $m;
+                $body
+            }
+            Rt::Wasmtime => {
+                use tern_bench::rt_wasmtime as $m;
+                $body
+            }
+        }
+    };
+}
+
+/// How long a benchmark's iterations are.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Micro- to milli-seconds per iteration.
+    Fast,
+    /// Up to seconds per iteration: 10 samples, flat sampling.
+    Slow,
+}
+
+/// Whether the benchmark `name` passes `TERN_BENCH_FILTER`.
+fn selected(name: &str) -> bool {
+    match std::env::var("TERN_BENCH_FILTER") {
+        Ok(f) if !f.is_empty() => name.contains(&f),
+        _ => true,
+    }
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str, kind: Kind) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    let q = quick();
+    match kind {
+        Kind::Fast => {
+            g.sample_size(if q { 20 } else { 50 });
+            g.warm_up_time(Duration::from_millis(if q { 300 } else { 1000 }));
+            g.measurement_time(Duration::from_millis(if q { 1000 } else { 4000 }));
+        }
+        Kind::Slow => {
+            g.sample_size(10);
+            g.sampling_mode(SamplingMode::Flat);
+            g.warm_up_time(Duration::from_millis(if q { 100 } else { 1000 }));
+            g.measurement_time(Duration::from_millis(if q { 1000 } else { 5000 }));
+        }
+    }
+    g
+}
+
+/// Tracks the first runtime's result so the others can be compared with it.
+struct Expect {
+    bench: String,
+    first: Option<(Rt, String)>,
+}
+
+impl Expect {
+    fn new(bench: &str) -> Expect {
+        Expect {
+            bench: bench.to_string(),
+            first: None,
+        }
+    }
+
+    fn see(&mut self, rt: Rt, result: String) {
+        match &self.first {
+            None => self.first = Some((rt, result)),
+            Some((r0, v0)) if *v0 != result => log_note(
+                &self.bench,
+                rt,
+                &format!("result {result} differs from {r0}'s {v0}"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// A typed call of `export` with `args`, after calling each `init` export
+/// `(i32) -> ()` once; `check` compares results across runtimes.
+struct Call<'w, P> {
+    bench: &'w str,
+    wasm: &'w [u8],
+    init: &'w [(&'w str, i32)],
+    export: &'w str,
+    args: P,
+    kind: Kind,
+    check: bool,
+}
+
+fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
+    if !selected(call.bench) {
+        return;
+    }
+    let mut g = group(c, call.bench, call.kind);
+    let mut expect = Expect::new(call.bench);
+    for rt in Rt::ALL {
+        each_rt!(rt, m, {
+            let setup = || -> anyhow::Result<_> {
+                let engine = m::engine();
+                let module = m::compile(&engine, call.wasm)?;
+                let (mut store, instance) = m::instantiate(&engine, &module)?;
+                for &(name, arg) in call.init {
+                    let f = m::typed::<i32, ()>(&mut store, &instance, name)?;
+                    m::call(&f, &mut store, arg)?;
+                }
+                let f = m::typed::<P, R>(&mut store, &instance, call.export)?;
+                let r = m::call(&f, &mut store, call.args)?;
+                Ok((engine, module, store, f, format!("{r:?}")))
+            };
+            match setup() {
+                Err(e) => log_run(call.bench, rt, Outcome::Skipped, &format!("{e:#}")),
+                Ok((_engine, _module, mut store, f, result)) => {
+                    if call.check {
+                        expect.see(rt, result.clone());
+                    }
+                    log_run(call.bench, rt, Outcome::Ran, &format!("result {result}"));
+                    let args = call.args;
+                    g.bench_function(rt.name(), |b| {
+                        b.iter(|| f.call(&mut store, black_box(args)))
+                    });
+                }
+            }
+        });
+    }
+    g.finish();
+}
+
+/// Runs the WASI command `_start` of `wasm` in a fresh instance per
+/// iteration (instantiation is not timed).
+fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], kind: Kind) {
+    if !selected(bench) {
+        return;
+    }
+    let mut g = group(c, bench, kind);
+    for rt in Rt::ALL {
+        each_rt!(rt, m, {
+            let setup = || -> anyhow::Result<_> {
+                let engine = m::engine();
+                let module = m::compile(&engine, wasm)?;
+                let (mut store, instance) = m::instantiate(&engine, &module)?;
+                m::run_start(&mut store, &instance)?;
+                Ok((engine, module))
+            };
+            match setup() {
+                Err(e) => log_run(bench, rt, Outcome::Skipped, &format!("{e:#}")),
+                Ok((engine, module)) => {
+                    log_run(bench, rt, Outcome::Ran, "");
+                    g.bench_function(rt.name(), |b| {
+                        b.iter_batched(
+                            || m::instantiate(&engine, &module).expect("instantiate"),
+                            |(mut store, instance)| {
+                                let r = m::run_start(&mut store, &instance);
+                                (store, instance, r.is_ok())
+                            },
+                            BatchSize::PerIteration,
+                        )
+                    });
+                }
+            }
+        });
+    }
+    g.finish();
+}
+
+/// Times `Module::new` (parse, validate, translate) plus dropping the module.
+fn bench_compile(c: &mut Criterion, bench: &str, wasm: &[u8], kind: Kind) {
+    if !selected(bench) {
+        return;
+    }
+    let mut g = group(c, bench, kind);
+    for rt in Rt::ALL {
+        each_rt!(rt, m, {
+            let engine = m::engine();
+            match m::compile(&engine, wasm) {
+                Err(e) => log_run(bench, rt, Outcome::Skipped, &format!("{e:#}")),
+                Ok(module) => {
+                    drop(module);
+                    log_run(bench, rt, Outcome::Ran, "");
+                    g.bench_function(rt.name(), |b| {
+                        b.iter(|| m::compile(&engine, black_box(wasm)).is_ok())
+                    });
+                }
+            }
+        });
+    }
+    g.finish();
+}
+
+fn load_or_note(bench: &str, what: anyhow::Result<Vec<u8>>) -> Option<Vec<u8>> {
+    match what {
+        Ok(b) => Some(b),
+        Err(e) => {
+            for rt in Rt::ALL {
+                log_run(bench, rt, Outcome::Skipped, &format!("workload unavailable: {e:#}"));
+            }
+            None
+        }
+    }
+}
+
+/// Group 1: call overhead.
+fn calls(c: &mut Criterion) {
+    let Some(wasm) = load_or_note("call/host_to_wasm_nop", tern_bench::wat_file("calls.wat"))
+    else {
+        return;
+    };
+    let call_ref = tern_bench::wat_file("call_ref.wat").unwrap_or_default();
+    let fast = |bench, wasm, export, args| Call {
+        bench,
+        wasm,
+        init: &[],
+        export,
+        args,
+        kind: Kind::Fast,
+        check: true,
+    };
+    bench_call::<(), ()>(c, fast("call/host_to_wasm_nop", &wasm, "nop", ()));
+    bench_call::<(i32, i64), f32>(
+        c,
+        Call {
+            bench: "call/host_to_wasm_i32_i64_to_f32",
+            wasm: &wasm,
+            init: &[],
+            export: "mix",
+            args: (7, -3),
+            kind: Kind::Fast,
+            check: true,
+        },
+    );
+    bench_call::<i32, i32>(c, fast("call/wasm_to_host_x1000", &wasm, "host_loop", 1000));
+    bench_call::<i32, i32>(c, fast("call/call_indirect_x1000", &wasm, "indirect_loop", 1000));
+    bench_call::<i32, i32>(c, fast("call/call_ref_x1000", &call_ref, "ref_loop", 1000));
+}
+
+/// Group 2: compute.
+fn compute(c: &mut Criterion) {
+    if let Some(wasm) = load_or_note("compute/fib_25", tern_bench::wat_file("compute.wat")) {
+        let call = |bench, export, args| Call {
+            bench,
+            wasm: &wasm,
+            init: &[],
+            export,
+            args,
+            kind: Kind::Fast,
+            check: true,
+        };
+        bench_call::<i32, i32>(c, call("compute/fib_25", "fib", 25));
+        bench_call::<i32, i32>(c, call("compute/sieve_1m", "sieve", 1_000_000));
+        bench_call::<i32, f64>(
+            c,
+            Call {
+                bench: "compute/matmul_100",
+                wasm: &wasm,
+                init: &[],
+                export: "matmul",
+                args: 100,
+                kind: Kind::Fast,
+                check: true,
+            },
+        );
+        bench_call::<i32, i32>(c, call("compute/br_if_loop_1m", "loop", 1_000_000));
+    }
+    if let Some(wasm) = load_or_note(
+        "compute/coremark",
+        tern_bench::workload("classic/coremark/coremark-minimal.wasm"),
+    ) {
+        bench_call::<(), f32>(
+            c,
+            Call {
+                bench: "compute/coremark",
+                wasm: &wasm,
+                init: &[],
+                export: "run",
+                args: (),
+                kind: Kind::Slow,
+                check: false,
+            },
+        );
+    }
+    for name in ["heapsort", "keccak"] {
+        let bench = format!("compute/sightglass_{name}");
+        let path = format!("classic/sightglass/shootout-{name}.wasm");
+        if let Some(wasm) = load_or_note(&bench, tern_bench::workload(&path)) {
+            bench_start(c, &bench, &wasm, Kind::Slow);
+        }
+    }
+}
+
+/// Group 3: the type system.
+fn types(c: &mut Criterion) {
+    use tern_bench::types::{tern_chain, tern_many, wasmtime_chain, wasmtime_many};
+    // (bench, subtyping depth, extra registered types)
+    let cases: [(&str, usize, usize); 4] = [
+        ("types/struct_matches_depth_1", 1, 0),
+        ("types/struct_matches_depth_63", 63, 0),
+        ("types/struct_matches_10_registered", 1, 10),
+        ("types/struct_matches_100000_registered", 1, 100_000),
+    ];
+    for (bench, depth, many) in cases {
+        if !selected(bench) {
+            continue;
+        }
+        let mut g = group(c, bench, Kind::Fast);
+        log_run(bench, Rt::Wasmi, Outcome::Skipped, "wasmi has no GC type API");
+        {
+            let engine = tern_bench::rt_tern::engine();
+            match tern_many(&engine, many).and_then(|keep| {
+                tern_chain(&engine, depth).map(|(leaf, root, chain)| (leaf, root, chain, keep))
+            }) {
+                Err(e) => log_run(bench, Rt::Tern, Outcome::Skipped, &format!("{e:#}")),
+                Ok((leaf, root, _chain, _keep)) => {
+                    let ok = leaf.matches(&root) && !root.matches(&leaf);
+                    log_run(bench, Rt::Tern, Outcome::Ran, &format!("matches {ok}"));
+                    g.bench_function("tern", |b| b.iter(|| black_box(&leaf).matches(black_box(&root))));
+                }
+            }
+        }
+        {
+            let engine = tern_bench::rt_wasmtime::engine();
+            match wasmtime_many(&engine, many).and_then(|keep| {
+                wasmtime_chain(&engine, depth).map(|(leaf, root, chain)| (leaf, root, chain, keep))
+            }) {
+                Err(e) => log_run(bench, Rt::Wasmtime, Outcome::Skipped, &format!("{e:#}")),
+                Ok((leaf, root, _chain, _keep)) => {
+                    let ok = leaf.matches(&root) && !root.matches(&leaf);
+                    log_run(bench, Rt::Wasmtime, Outcome::Ran, &format!("matches {ok}"));
+                    g.bench_function("wasmtime", |b| {
+                        b.iter(|| black_box(&leaf).matches(black_box(&root)))
+                    });
+                }
+            }
+        }
+        g.finish();
+    }
+    let text = tern_bench::gen::rec_groups_module(100, 10);
+    match wat::parse_str(&text) {
+        Ok(wasm) => bench_compile(c, "types/compile_1000_structs_100_rec_groups", &wasm, Kind::Fast),
+        Err(e) => log_note("types/compile_1000_structs_100_rec_groups", Rt::Tern, &format!("{e}")),
+    }
+}
+
+/// Group 4: garbage collection.
+fn gc(c: &mut Criterion) {
+    if let Some(wasm) = load_or_note("gc/binary_trees_16", tern_bench::wat_file("gc.wat")) {
+        for depth in [16, 18] {
+            bench_call::<i32, i32>(
+                c,
+                Call {
+                    bench: &format!("gc/binary_trees_{depth}"),
+                    wasm: &wasm,
+                    init: &[],
+                    export: "binary_trees",
+                    args: depth,
+                    kind: Kind::Slow,
+                    check: true,
+                },
+            );
+        }
+        bench_call::<i32, i32>(
+            c,
+            Call {
+                bench: "gc/alloc_short_lived_1m",
+                wasm: &wasm,
+                init: &[],
+                export: "alloc",
+                args: 1_000_000,
+                kind: Kind::Fast,
+                check: true,
+            },
+        );
+        bench_call::<(), i32>(
+            c,
+            Call {
+                bench: "gc/array_copy_16mib_i8",
+                wasm: &wasm,
+                init: &[("copy_setup", 16 << 20)],
+                export: "copy",
+                args: (),
+                kind: Kind::Fast,
+                check: true,
+            },
+        );
+    }
+    let bench = "gc/kotlin_hello_unopt";
+    if let Some(wasm) = load_or_note(bench, tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm")) {
+        bench_start(c, bench, &wasm, Kind::Fast);
+    }
+}
+
+/// Group 5: load (parse + validate + translate).
+fn load(c: &mut Criterion) {
+    let bench = "load/kotlin_hello_unopt";
+    if let Some(wasm) = load_or_note(bench, tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm")) {
+        bench_compile(c, bench, &wasm, Kind::Slow);
+    }
+    let bench = "load/sightglass_bz2";
+    if let Some(wasm) = load_or_note(bench, tern_bench::workload("classic/sightglass/bz2/benchmark.wasm")) {
+        bench_compile(c, bench, &wasm, Kind::Slow);
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    calls(&mut c);
+    compute(&mut c);
+    types(&mut c);
+    gc(&mut c);
+    load(&mut c);
+    c.final_summary();
+}

@@ -2,11 +2,12 @@
 //!
 //! It provides no-op `print*` functions, four immutable globals holding 666
 //! (or 666.6), a `funcref` table of 10..20 elements and a memory of 1..2
-//! pages, exactly as the reference interpreter does.
+//! pages, exactly as the reference interpreter does, plus the 64-bit
+//! `table64` (10..20 elements) used by the memory64 tests.
 
 use tern::{
-    Global, GlobalType, HeapType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Store,
-    Table, TableType, Val, ValType,
+    Global, GlobalType, HeapType, Linker, Memory, MemoryType, Module, Mutability, Ref, RefType,
+    Store, Table, TableType, Val, ValType,
 };
 
 /// Defines every `spectest` export in `linker`, allocating the globals, the
@@ -40,5 +41,25 @@ pub(crate) fn register(linker: &mut Linker<()>, store: &mut Store<()>) -> tern::
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&*store, M, "memory", memory)?;
 
+    // The embedder API has no 64-bit `TableType` constructor, so `table64`
+    // comes from a tiny module. If Tern cannot build it (table64 is part of
+    // memory64, not yet supported) the export is simply absent and modules
+    // importing it fail to link, which the script then reports.
+    if let Some(table) = table64(linker, store) {
+        linker.define(&*store, M, "table64", table)?;
+    }
+
     Ok(())
+}
+
+/// A 64-bit `funcref` table of 10..20 elements, if Tern supports one.
+fn table64(linker: &Linker<()>, store: &mut Store<()>) -> Option<Table> {
+    let engine = store.engine().clone();
+    let module = Module::new(
+        &engine,
+        r#"(module (table (export "t") i64 10 20 funcref))"#,
+    )
+    .ok()?;
+    let instance = linker.instantiate(&mut *store, &module).ok()?;
+    instance.get_table(&mut *store, "t")
 }

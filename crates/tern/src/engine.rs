@@ -11,6 +11,7 @@ pub struct Config {
     pub(crate) features: wasmparser::WasmFeatures,
     pub(crate) max_call_depth: usize,
     pub(crate) max_gc_heap_size: usize,
+    pub(crate) gc_verify: bool,
 }
 
 impl Default for Config {
@@ -39,6 +40,7 @@ impl Config {
             features: wasmparser::WasmFeatures::WASM3,
             max_call_depth: 100_000,
             max_gc_heap_size: 1 << 30,
+            gc_verify: false,
         }
     }
 
@@ -76,9 +78,17 @@ impl Config {
         self
     }
 
-    /// The maximum size of a store's GC heap, in bytes.
+    /// The maximum size of a store's GC heap, in bytes (at least 64 KiB).
+    /// An allocation that cannot fit after a collection traps.
     pub fn max_gc_heap_size(&mut self, bytes: usize) -> &mut Self {
         self.max_gc_heap_size = bytes;
+        self
+    }
+
+    /// Verify the GC heap after every collection (slow; for tests and
+    /// debugging). A violation makes `Store::gc` return an error.
+    pub fn gc_verify(&mut self, enable: bool) -> &mut Self {
+        self.gc_verify = enable;
         self
     }
 }

@@ -10,6 +10,7 @@
 
 mod engine;
 mod error;
+pub(crate) mod gc;
 pub(crate) mod interp;
 pub(crate) mod ir;
 pub(crate) mod module;
@@ -20,6 +21,7 @@ pub(crate) mod values;
 
 pub use engine::{Config, Engine};
 pub use error::{Error, ErrorKind, FrameInfo, Result, Trap};
+pub use gc::GcStats;
 pub use module::Module;
 pub use runtime::*;
 pub use types::*;

@@ -419,3 +419,18 @@ fn display() {
     let a = ArrayType::with_finality_and_supertype(&engine, Finality::NonFinal, None, field(Mutability::Var, ValType::I32)).unwrap();
     assert_eq!(a.to_string(), "(sub (array (mut i32)))");
 }
+
+#[test]
+fn long_dependency_chain_is_released_iteratively() {
+    // 100,000 rec groups, each referring to the previous one; only the last
+    // handle is kept. Dropping it releases the whole chain without
+    // recursion (a recursive release would overflow the thread's stack).
+    let engine = Engine::default();
+    let mut last = StructType::new(&engine, []).unwrap();
+    for _ in 0..100_000 {
+        last = StructType::new(&engine, [field(Mutability::Const, sref(false, &last))]).unwrap();
+    }
+    assert_eq!(engine.registered_types(), 100_001);
+    drop(last);
+    assert_eq!(engine.registered_types(), 0);
+}

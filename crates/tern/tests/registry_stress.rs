@@ -86,7 +86,7 @@ fn threads_register_and_drop_overlapping_groups() {
             let engine = engine.clone();
             let barrier = barrier.clone();
             std::thread::spawn(move || {
-                let mut rng = Rng(0x1234_5678_9abc_def1 ^ ((t as u64 + 1) * 0x9e37_79b9_7f4a_7c15));
+                let mut rng = Rng(0x1234_5678_9abc_def1 ^ (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 let mut held: Vec<Held> = Vec::new();
                 barrier.wait();
                 for _ in 0..iterations {
@@ -131,6 +131,9 @@ fn threads_register_and_drop_overlapping_groups() {
                     }
                     if let (Some(Held::Rec(x)), Some(Held::Rec(y))) = (held.first(), held.last()) {
                         assert!(HeapType::eq(&x[0], &y[0]) && HeapType::eq(&x[1], &y[1]));
+                    }
+                    if let Some(Held::User(f)) = held.last() {
+                        assert!(f.param(0).unwrap().matches(&ValType::Ref(RefType::STRUCTREF)));
                     }
                     if held.len() > 8 {
                         held.clear();

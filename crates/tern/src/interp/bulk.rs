@@ -243,7 +243,6 @@ pub(crate) fn table_init(
     let items = store.instances[inst as usize]
         .elems
         .get(seg as usize)
-        .cloned()
         .ok_or(Trap::TableOutOfBounds)?;
     let t = &mut store.tables[ti];
     let dst = addr(dst, t.is64);

@@ -32,9 +32,9 @@ pub(crate) struct Stack {
     frames: Vec<Frame>,
     /// While a host function runs: the first free value slot above the
     /// caller's live slots, where a nested activation starts.
-    vtop: usize,
+    pub(crate) vtop: usize,
     /// Same for reference slots.
-    rtop: usize,
+    pub(crate) rtop: usize,
 }
 
 /// A suspended caller.
@@ -75,7 +75,7 @@ pub(crate) fn invoke<T, R>(
     store: &mut Store<T>,
     func: u32,
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
-    take: impl FnOnce(&StoreInner, usize, usize) -> R,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<R> {
     let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
     if store.inner.activations >= MAX_ACTIVATIONS {
@@ -102,7 +102,7 @@ pub(crate) fn invoke<T, R>(
     };
     store.inner.stack.frames.truncate(frames_base);
     store.inner.activations -= 1;
-    r.map(|()| take(&store.inner, vb, rb))
+    r.map(|()| take(&mut store.inner, vb, rb))
 }
 
 fn grow<X: Copy>(v: &mut Vec<X>, len: usize, fill: X) {
@@ -965,7 +965,7 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                 tri!(table_init(&mut store.inner, inst, table, seg, d, s, n));
             }
             Instr::ElemDrop { seg } => {
-                store.inner.instances[inst as usize].elems[seg as usize] = std::sync::Arc::from([]);
+                store.inner.instances[inst as usize].elems[seg as usize] = Vec::new();
             }
 
             Instr::RefNull { dst } => r!(dst) = raw::NULL,

@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 mod alloc;
 mod matching;
+#[cfg(test)]
+mod tests;
 mod wasm;
 
 pub(crate) use matching::{

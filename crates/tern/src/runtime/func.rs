@@ -91,17 +91,16 @@ pub(crate) fn slot_counts(tys: &[CVal]) -> (usize, usize) {
 }
 
 /// Reads values of types `tys` from the stack at slot bases `vb`/`rb`.
-pub(crate) fn read_slots(store: &StoreInner, tys: &[CVal], vb: usize, rb: usize) -> Vec<Val> {
+pub(crate) fn read_slots(store: &mut StoreInner, tys: &[CVal], vb: usize, rb: usize) -> Vec<Val> {
     let (mut vi, mut ri) = (vb, rb);
-    let stack = &store.stack;
     tys.iter()
         .map(|t| {
             let r = if matches!(t, CVal::Ref(_)) {
                 ri += 1;
-                Raw::R(stack.refs.get(ri - 1).copied().unwrap_or(0))
+                Raw::R(store.stack.refs.get(ri - 1).copied().unwrap_or(0))
             } else {
                 vi += 1;
-                Raw::V(stack.vals.get(vi - 1).copied().unwrap_or(0))
+                Raw::V(store.stack.vals.get(vi - 1).copied().unwrap_or(0))
             };
             raw_to_val(store, r, *t)
         })
@@ -289,7 +288,7 @@ pub(crate) fn host_fn_from_vals<T: 'static>(
     let ptys: Arc<[CVal]> = ptys.into();
     let rtys: Arc<[CVal]> = rtys.into();
     Ok(Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
-        let params = read_slots(&caller.store.inner, &ptys, vb, rb);
+        let params = read_slots(&mut caller.store.inner, &ptys, vb, rb);
         let mut results = vec![Val::I32(0); rtys.len()];
         let store = &mut *caller.store;
         let instance = caller.instance;
@@ -320,7 +319,7 @@ macro_rules! impl_into_func {
                 let ty = FuncType::new(engine, params, R::valtypes());
                 let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
                     let (mut vi, mut ri) = (vb, rb);
-                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, &mut vi, &mut ri)?;)*
+                    $(let $p = <$p as super::WasmTy>::load(&mut caller.store.inner, &mut vi, &mut ri)?;)*
                     let r = (self)($($p),*);
                     r.store_ret(&mut caller.store.inner, vb, rb)
                 });
@@ -340,7 +339,7 @@ macro_rules! impl_into_func {
                 let ty = FuncType::new(engine, params, R::valtypes());
                 let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
                     let (mut vi, mut ri) = (vb, rb);
-                    $(let $p = <$p as super::WasmTy>::load(&caller.store.inner, &mut vi, &mut ri)?;)*
+                    $(let $p = <$p as super::WasmTy>::load(&mut caller.store.inner, &mut vi, &mut ri)?;)*
                     let store = caller.store;
                     let instance = caller.instance;
                     let r = (self)(Caller { store: &mut *store, instance }, $($p),*);

@@ -85,10 +85,13 @@ impl Global {
     }
 
     /// The current value.
-    pub fn get(&self, store: impl AsContext) -> Val {
-        let store = &store.as_context().0.inner;
+    pub fn get(&self, mut store: impl AsContextMut) -> Val {
+        let store = &mut store.as_context_mut().0.inner;
         match self.entry(store) {
-            Ok(e) => raw_to_val(store, e.raw(), e.ty),
+            Ok(e) => {
+                let (raw, ty) = (e.raw(), e.ty);
+                raw_to_val(store, raw, ty)
+            }
             Err(_) => Val::I32(0),
         }
     }

@@ -115,7 +115,7 @@ pub(crate) struct InstanceEntry {
     pub memories: Vec<u32>,
     pub globals: Vec<u32>,
     /// Element segments as raw references (emptied by `elem.drop`).
-    pub elems: Vec<Arc<[u32]>>,
+    pub elems: Vec<Vec<u32>>,
     /// Data segments (emptied by `data.drop`).
     pub datas: Vec<Arc<[u8]>>,
 }
@@ -511,7 +511,7 @@ pub(crate) fn instantiate<T>(
         for item in &seg.items {
             items.push(eval_const(&store.inner, &inst, item)? as u32);
         }
-        inst.elems.push(items.into());
+        inst.elems.push(items);
     }
     for seg in &m.datas {
         inst.datas.push(seg.bytes.clone());
@@ -529,10 +529,10 @@ pub(crate) fn instantiate<T>(
                 let offset = eval_const(&store.inner, inst, offset)?;
                 let n = inst.elems[i].len() as u64;
                 crate::interp::table_init(&mut store.inner, inst_index, *table, i as u32, offset, 0, n)?;
-                store.inner.instances[inst_index as usize].elems[i] = Arc::from([]);
+                store.inner.instances[inst_index as usize].elems[i] = Vec::new();
             }
             ElemMode::Declared => {
-                store.inner.instances[inst_index as usize].elems[i] = Arc::from([]);
+                store.inner.instances[inst_index as usize].elems[i] = Vec::new();
             }
             ElemMode::Passive => {}
         }

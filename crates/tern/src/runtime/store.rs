@@ -6,9 +6,10 @@
 use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::gc::{GcRoot, Heap, Roots};
+use std::any::Any;
 use crate::interp::Stack;
 use crate::values::raw;
-use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Unique identity of a store; handles carry it to detect cross-store use.
@@ -27,11 +28,6 @@ impl StoreId {
     }
 }
 
-/// A host object behind an `externref` (a minimal heap until the GC lands).
-pub(crate) struct HostObject {
-    pub data: Box<dyn Any + Send + Sync>,
-}
-
 /// The non-generic part of a store. Public only so that sealed trait
 /// methods can name it; not reachable from outside the crate.
 #[doc(hidden)]
@@ -43,8 +39,8 @@ pub struct StoreInner {
     pub(crate) memories: Vec<MemoryEntry>,
     pub(crate) globals: Vec<GlobalEntry>,
     pub(crate) instances: Vec<InstanceEntry>,
-    /// Heap objects; index 0 is reserved so that raw 0 stays null.
-    pub(crate) objects: Vec<HostObject>,
+    /// The GC heap.
+    pub(crate) heap: Heap,
     /// The interpreter stack, shared by all nested activations (a host
     /// function that calls back into wasm runs above its caller's frame).
     pub(crate) stack: Stack,
@@ -63,12 +59,39 @@ impl StoreInner {
 
     /// Allocates a host object and returns its raw reference.
     pub(crate) fn alloc_object(&mut self, data: Box<dyn Any + Send + Sync>) -> Result<u32> {
-        let index = u32::try_from(self.objects.len())
-            .ok()
-            .filter(|i| *i <= raw::MAX_INDEX)
-            .ok_or_else(|| Error::usage("too many host objects"))?;
-        self.objects.push(HostObject { data });
-        Ok(raw::object(index))
+        let live = self.live_ref_slots();
+        let (heap, mut roots) = self.split_for_gc(live);
+        heap.alloc_host(data, &mut roots)
+    }
+
+    /// How many reference slots of the stack are live when the host (not
+    /// the interpreter) allocates.
+    pub(crate) fn live_ref_slots(&self) -> usize {
+        if self.activations == 0 { 0 } else { self.stack.rtop }
+    }
+
+    /// Splits the store into the heap and the collector's roots, with the
+    /// first `live_refs` stack reference slots live.
+    pub(crate) fn split_for_gc(&mut self, live_refs: usize) -> (&mut Heap, Roots<'_>) {
+        let live = live_refs.min(self.stack.refs.len());
+        (
+            &mut self.heap,
+            Roots {
+                stack: &mut self.stack.refs[..live],
+                globals: &mut self.globals,
+                tables: &mut self.tables,
+                instances: &mut self.instances,
+            },
+        )
+    }
+
+    /// Roots a raw reference for a host handle.
+    pub(crate) fn root(&mut self, r: u32) -> GcRoot {
+        if raw::object_index(r).is_some() {
+            self.heap.roots.root(r)
+        } else {
+            GcRoot::Immediate(r)
+        }
     }
 
     /// The function for a non-null raw funcref.
@@ -97,8 +120,7 @@ impl<T> Store<T> {
                 memories: Vec::new(),
                 globals: Vec::new(),
                 instances: Vec::new(),
-                // Slot 0 is never used: raw object index 0 would be null.
-                objects: vec![HostObject { data: Box::new(()) }],
+                heap: Heap::new(engine.config().max_gc_heap_size, engine.config().gc_verify),
                 stack: Stack::default(),
                 activations: 0,
             },
@@ -125,6 +147,23 @@ impl<T> Store<T> {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Runs a garbage collection now. Fails only in verification mode
+    /// (`Config::gc_verify`) if the heap is found corrupt.
+    pub fn gc(&mut self) -> Result<()> {
+        let live = self.inner.live_ref_slots();
+        let (heap, mut roots) = self.inner.split_for_gc(live);
+        heap.collect(&mut roots, 0);
+        match &heap.corruption {
+            Some(e) => Err(Error::usage(format!("GC heap verification failed: {e}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Collector statistics.
+    pub fn gc_stats(&self) -> crate::GcStats {
+        self.inner.heap.stats()
     }
 }
 

@@ -119,10 +119,11 @@ impl Table {
 
     /// The element at `index`, or `None` if out of bounds.
     pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
-        let store = &store.as_context_mut().0.inner;
+        let store = &mut store.as_context_mut().0.inner;
         let e = self.entry(store).ok()?;
         let raw = *e.elems.get(usize::try_from(index).ok()?)?;
-        raw_ref_to_val(store, raw, hierarchy(store, e.elem.heap)).ref_()
+        let hier = hierarchy(store, e.elem.heap);
+        raw_ref_to_val(store, raw, hier).ref_()
     }
 
     /// Sets the element at `index` (type-checked against the element type).

@@ -22,7 +22,7 @@ pub trait WasmTy: Sized + Send + 'static {
     /// The (most precise) Wasm type of values of this Rust type.
     fn valtype() -> ValType;
     #[doc(hidden)]
-    fn load(store: &StoreInner, vi: &mut usize, ri: &mut usize) -> Result<Self>;
+    fn load(store: &mut StoreInner, vi: &mut usize, ri: &mut usize) -> Result<Self>;
     #[doc(hidden)]
     fn store(self, store: &mut StoreInner, vi: &mut usize, ri: &mut usize) -> Result<()>;
 }
@@ -58,7 +58,7 @@ macro_rules! num_ty {
             fn valtype() -> ValType {
                 ValType::$vt
             }
-            fn load(store: &StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
+            fn load(store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
                 let f: fn(u64) -> $t = $from;
                 Ok(f(get_v(store, vi)?))
             }
@@ -81,7 +81,7 @@ num_ty!(f64, F64, |v| v.to_bits(), f64::from_bits);
 trait RefHandle: Sized + Send + 'static {
     const NULLABLE: bool;
     fn heap() -> HeapType;
-    fn from_raw(store: &StoreInner, r: u32) -> Result<Self>;
+    fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self>;
     fn to_raw(self, store: &StoreInner) -> Result<u32>;
 }
 
@@ -90,7 +90,7 @@ impl RefHandle for Func {
     fn heap() -> HeapType {
         HeapType::Func
     }
-    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+    fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
         let index = store
             .func_of_raw(r)
             .ok_or_else(|| Error::usage("expected a non-null function reference"))?;
@@ -110,15 +110,15 @@ impl RefHandle for ExternRef {
     fn heap() -> HeapType {
         HeapType::Extern
     }
-    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+    fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
         if r == raw::NULL {
             return Err(Error::usage("expected a non-null externref"));
         }
-        Ok(ExternRef { store: store.id, raw: r })
+        Ok(ExternRef { store: store.id, root: store.root(r) })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
         store.check(self.store)?;
-        Ok(self.raw)
+        Ok(self.root.raw())
     }
 }
 
@@ -127,15 +127,15 @@ impl RefHandle for AnyRef {
     fn heap() -> HeapType {
         HeapType::Any
     }
-    fn from_raw(store: &StoreInner, r: u32) -> Result<Self> {
+    fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
         if r == raw::NULL {
             return Err(Error::usage("expected a non-null anyref"));
         }
-        Ok(AnyRef { store: store.id, raw: r })
+        Ok(AnyRef { store: store.id, root: store.root(r) })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
         store.check(self.store)?;
-        Ok(self.raw)
+        Ok(self.root.raw())
     }
 }
 
@@ -144,7 +144,7 @@ impl RefHandle for I31 {
     fn heap() -> HeapType {
         HeapType::I31
     }
-    fn from_raw(_: &StoreInner, r: u32) -> Result<Self> {
+    fn from_raw(_: &mut StoreInner, r: u32) -> Result<Self> {
         if !raw::is_i31(r) {
             return Err(Error::usage("expected an i31 reference"));
         }
@@ -160,7 +160,7 @@ impl RefHandle for NoFunc {
     fn heap() -> HeapType {
         HeapType::NoFunc
     }
-    fn from_raw(_: &StoreInner, _: u32) -> Result<Self> {
+    fn from_raw(_: &mut StoreInner, _: u32) -> Result<Self> {
         Err(Error::usage("a nofunc reference cannot be non-null"))
     }
     fn to_raw(self, _: &StoreInner) -> Result<u32> {
@@ -174,7 +174,7 @@ macro_rules! ref_ty {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(false, <$t as RefHandle>::heap()))
             }
-            fn load(store: &StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
+            fn load(store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
                 <$t as RefHandle>::from_raw(store, get_r(store, ri)?)
             }
             fn store(self, store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<()> {
@@ -186,7 +186,7 @@ macro_rules! ref_ty {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(true, <$t as RefHandle>::heap()))
             }
-            fn load(store: &StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
+            fn load(store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
                 let r = get_r(store, ri)?;
                 if r == raw::NULL { Ok(None) } else { <$t as RefHandle>::from_raw(store, r).map(Some) }
             }
@@ -213,7 +213,7 @@ pub trait WasmResults: Sized + Send + 'static {
     /// The Wasm types.
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self>;
+    fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self>;
 }
 
 /// What a host closure may return: results, or `Result` of them.
@@ -255,7 +255,7 @@ impl<A: WasmTy> WasmResults for A {
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
-    fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self> {
+    fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self> {
         A::load(store, &mut { vb }, &mut { rb })
     }
 }
@@ -279,7 +279,7 @@ macro_rules! tuple_params {
             fn valtypes() -> Vec<ValType> {
                 vec![$($p::valtype(),)*]
             }
-            fn load_all(store: &StoreInner, vb: usize, rb: usize) -> Result<Self> {
+            fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self> {
                 let (mut vi, mut ri) = (vb, rb);
                 Ok(($($p::load(store, &mut vi, &mut ri)?,)*))
             }

@@ -2,6 +2,7 @@
 //! slot contents, with the type checks the API promises.
 
 use crate::error::{Error, Result};
+use crate::gc::Layout;
 use crate::registry::{AbsHeap, CHeap, CRef, CVal};
 use crate::runtime::{Func, StoreInner};
 use crate::values::{raw, AnyRef, ExternRef, Val};
@@ -32,22 +33,32 @@ pub(crate) fn hierarchy(store: &StoreInner, h: CHeap) -> AbsHeap {
     }
 }
 
-/// Whether non-null raw reference `r` has a type matching `heap`.
+/// Whether non-null raw reference `r` has a type matching `heap`. The
+/// hierarchy is the caller's business: `r` is taken to be in `heap`'s.
 pub(crate) fn raw_matches_heap(store: &StoreInner, r: u32, heap: CHeap) -> bool {
     let reg = store.engine.registry();
     if let Some(f) = store.func_of_raw(r) {
         let id = store.funcs[f as usize].ty.id();
         return reg.cheap_matches(CHeap::Concrete(id), heap);
     }
-    if raw::is_i31(r) {
-        return reg.cheap_matches(CHeap::Abs(AbsHeap::I31), heap);
+    match heap {
+        CHeap::Abs(AbsHeap::Any | AbsHeap::Extern | AbsHeap::Func | AbsHeap::Exn) => true,
+        CHeap::Abs(AbsHeap::I31) => raw::is_i31(r),
+        CHeap::Abs(AbsHeap::Eq) => {
+            raw::is_i31(r)
+                || matches!(
+                    store.heap.layout_of_raw(r),
+                    Some(Layout::Struct(_) | Layout::Array(_))
+                )
+        }
+        CHeap::Abs(AbsHeap::Struct) => matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_))),
+        CHeap::Abs(AbsHeap::Array) => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
+        CHeap::Concrete(_) => match store.heap.type_ref_of_raw(r) {
+            Some(t) => reg.cheap_matches(CHeap::Concrete(t.id()), heap),
+            None => false,
+        },
+        _ => false,
     }
-    // A host object: extern in the extern hierarchy, or (after
-    // any.convert_extern) an opaque member of the internal hierarchy.
-    matches!(
-        heap,
-        CHeap::Abs(AbsHeap::Extern) | CHeap::Abs(AbsHeap::Any)
-    )
 }
 
 /// Whether raw reference `r` (null or not) matches `ty`.
@@ -98,11 +109,11 @@ pub(crate) fn ref_val_to_raw(store: &StoreInner, v: &Val) -> Result<Option<u32>>
         }
         Val::ExternRef(Some(e)) => {
             store.check(e.store)?;
-            e.raw
+            e.root.raw()
         }
         Val::AnyRef(Some(a)) => {
             store.check(a.store)?;
-            a.raw
+            a.root.raw()
         }
         Val::ExnRef(Some(_)) => return Err(Error::unsupported("exception references")),
         _ => return Ok(None),
@@ -110,30 +121,42 @@ pub(crate) fn ref_val_to_raw(store: &StoreInner, v: &Val) -> Result<Option<u32>>
 }
 
 /// Converts a raw slot value of type `ty` to a [`Val`].
-pub(crate) fn raw_to_val(store: &StoreInner, r: Raw, ty: CVal) -> Val {
+pub(crate) fn raw_to_val(store: &mut StoreInner, r: Raw, ty: CVal) -> Val {
     match (r, ty) {
         (Raw::V(x), CVal::I32) => Val::I32(x as u32 as i32),
         (Raw::V(x), CVal::I64) => Val::I64(x as i64),
         (Raw::V(x), CVal::F32) => Val::F32(x as u32),
         (Raw::V(x), CVal::F64) => Val::F64(x),
-        (Raw::R(r), CVal::Ref(rt)) => raw_ref_to_val(store, r, hierarchy(store, rt.heap)),
+        (Raw::R(r), CVal::Ref(rt)) => {
+            let hier = hierarchy(store, rt.heap);
+            raw_ref_to_val(store, r, hier)
+        }
         // Unreachable for validated code; V128 is rejected at compile time.
         _ => Val::I32(0),
     }
 }
 
 /// Converts a raw reference in hierarchy `hier` to a [`Val`].
-pub(crate) fn raw_ref_to_val(store: &StoreInner, r: u32, hier: AbsHeap) -> Val {
+pub(crate) fn raw_ref_to_val(store: &mut StoreInner, r: u32, hier: AbsHeap) -> Val {
     let id = store.id;
-    let non_null = r != raw::NULL;
+    if r == raw::NULL {
+        return match hier {
+            AbsHeap::Func => Val::FuncRef(None),
+            AbsHeap::Extern => Val::ExternRef(None),
+            AbsHeap::Exn => Val::ExnRef(None),
+            _ => Val::AnyRef(None),
+        };
+    }
     match hier {
-        AbsHeap::Func => Val::FuncRef(
-            store
-                .func_of_raw(r)
-                .map(|index| Func { store: id, index }),
-        ),
-        AbsHeap::Extern => Val::ExternRef(non_null.then_some(ExternRef { store: id, raw: r })),
+        AbsHeap::Func => Val::FuncRef(store.func_of_raw(r).map(|index| Func { store: id, index })),
+        AbsHeap::Extern => Val::ExternRef(Some(ExternRef {
+            store: id,
+            root: store.root(r),
+        })),
         AbsHeap::Exn => Val::ExnRef(None),
-        _ => Val::AnyRef(non_null.then_some(AnyRef { store: id, raw: r })),
+        _ => Val::AnyRef(Some(AnyRef {
+            store: id,
+            root: store.root(r),
+        })),
     }
 }

@@ -8,6 +8,9 @@ pub(crate) mod convert;
 pub(crate) mod raw;
 mod refs;
 
+pub use refs::{ArrayRef, EqRef, StructRef};
+
+use crate::gc::GcRoot;
 use crate::runtime::{Func, StoreId};
 
 /// A value of any WebAssembly type.
@@ -48,18 +51,22 @@ pub enum Ref {
 
 /// A reference to host data (or to an internal reference converted with
 /// `extern.convert_any`), owned by one store.
-#[derive(Clone, Copy, Debug)]
+///
+/// The handle roots its object: the object stays alive (and the handle
+/// valid) until the last clone of the handle is dropped. Dropping needs no
+/// store.
+#[derive(Clone, Debug)]
 pub struct ExternRef {
     pub(crate) store: StoreId,
-    pub(crate) raw: u32,
+    pub(crate) root: GcRoot,
 }
 
 /// A reference in the internal (GC) hierarchy: a struct, an array, an i31
-/// or converted host data, owned by one store.
-#[derive(Clone, Copy, Debug)]
+/// or converted host data, owned by one store. Rooted like [`ExternRef`].
+#[derive(Clone, Debug)]
 pub struct AnyRef {
     pub(crate) store: StoreId,
-    pub(crate) raw: u32,
+    pub(crate) root: GcRoot,
 }
 
 /// A reference to an exception (exception handling is not supported yet,
@@ -185,8 +192,8 @@ impl Val {
     pub fn ref_(&self) -> Option<Ref> {
         match self {
             Val::FuncRef(f) => Some(Ref::Func(*f)),
-            Val::ExternRef(e) => Some(Ref::Extern(*e)),
-            Val::AnyRef(a) => Some(Ref::Any(*a)),
+            Val::ExternRef(e) => Some(Ref::Extern(e.clone())),
+            Val::AnyRef(a) => Some(Ref::Any(a.clone())),
             Val::ExnRef(e) => Some(Ref::Exn(*e)),
             _ => None,
         }

@@ -1,12 +1,36 @@
 //! Methods of the reference handles and of [`Val`]/[`Ref`] that need a
-//! store: creation of host references, conversions between the extern and
-//! internal hierarchies, type queries.
+//! store: host references, GC objects made and inspected by the host,
+//! conversions between the extern and internal hierarchies, type queries.
+//!
+//! # Rooting
+//!
+//! Every handle to a heap object ([`ExternRef`], [`AnyRef`], [`StructRef`],
+//! [`ArrayRef`]) *roots* it: the object survives collections while any
+//! clone of the handle exists, and the handle follows it when the collector
+//! moves it. Dropping the last clone unroots the object; no store is needed
+//! for that. Using a handle with a store other than the one that made it is
+//! an `Err`.
+//!
+//! ```
+//! use tern::{ArrayRef, ArrayType, Engine, FieldType, Mutability, StorageType, Store, Val};
+//! let engine = Engine::default();
+//! let mut store = Store::new(&engine, ());
+//! let ty = ArrayType::new(&engine, FieldType::new(Mutability::Var, StorageType::I8));
+//! let bytes = ArrayRef::new(&mut store, &ty, &Val::I32(7), 3)?;
+//! store.gc()?; // `bytes` is rooted: the array survives and may move
+//! assert_eq!(bytes.len(&store)?, 3);
+//! drop(bytes); // unrooted: the next collection frees it
+//! store.gc()?;
+//! # Ok::<(), tern::Error>(())
+//! ```
 
-use super::convert::{raw_matches, ref_val_to_raw};
+use super::convert::{raw_matches, raw_to_val, ref_val_to_raw, val_to_raw, Raw};
 use super::{raw, AnyRef, ExternRef, Ref, Val, I31};
-use crate::error::Result;
-use crate::runtime::{AsContext, AsContextMut, StoreInner};
-use crate::types::{HeapType, RefType, ValType};
+use crate::error::{Error, Result, Trap};
+use crate::gc::{FieldKind, GcRoot, Heap, Layout, HEADER};
+use crate::registry::{CComposite, CStorage, CVal};
+use crate::runtime::{AsContext, AsContextMut, StoreId, StoreInner};
+use crate::types::{ArrayType, HeapType, RefType, StructType, ValType};
 use std::any::Any;
 
 impl Val {
@@ -40,7 +64,7 @@ impl Val {
             | (Val::F64(_), ValType::F64)
             | (Val::V128(_), ValType::V128) => true,
             (v, ValType::Ref(rt)) => match v.ref_() {
-                Some(r) => r.matches_ty(StoreRef(store), rt)?,
+                Some(r) => r.matches_inner(store, rt)?,
                 None => false,
             },
             _ => false,
@@ -63,10 +87,6 @@ impl Val {
         })
     }
 }
-
-/// A shared store borrow usable where an `AsContext` is expected inside the
-/// crate (avoids re-borrowing generic contexts).
-struct StoreRef<'a>(&'a StoreInner);
 
 impl Ref {
     /// The null reference of `heap`'s hierarchy.
@@ -92,8 +112,7 @@ impl Ref {
         }
     }
 
-    fn matches_ty(&self, store: StoreRef<'_>, ty: &RefType) -> Result<bool> {
-        let store = store.0;
+    fn matches_inner(&self, store: &StoreInner, ty: &RefType) -> Result<bool> {
         let r = self.raw(store)?;
         if !HeapType::eq(&ty.heap_type().top(), &self.hierarchy_top()) {
             return Ok(false);
@@ -101,9 +120,10 @@ impl Ref {
         Ok(raw_matches(store, r, ty.to_cref()))
     }
 
-    /// Whether this reference is of type `ty`.
-    pub fn matches_ty_in(&self, store: impl AsContext, ty: &RefType) -> Result<bool> {
-        self.matches_ty(StoreRef(&store.as_context().0.inner), ty)
+    /// Whether this reference is of type `ty` (the same answer as Wasm's
+    /// `ref.test` gives for it).
+    pub fn matches_ty(&self, store: impl AsContext, ty: &RefType) -> Result<bool> {
+        self.matches_inner(&store.as_context().0.inner, ty)
     }
 
     fn ty_inner(&self, store: &StoreInner) -> Result<RefType> {
@@ -111,19 +131,23 @@ impl Ref {
         if r == raw::NULL {
             return Ok(RefType::new(true, self.hierarchy_top().bottom()));
         }
-        Ok(match self {
-            Ref::Func(_) => match store.func_of_raw(r) {
-                Some(f) => RefType::new(
-                    false,
-                    HeapType::from_type_ref(&store.engine, store.funcs[f as usize].ty.clone()),
-                ),
-                None => RefType::new(false, HeapType::Func),
+        let engine = &store.engine;
+        Ok(RefType::new(
+            false,
+            match self {
+                Ref::Func(_) => match store.func_of_raw(r) {
+                    Some(f) => HeapType::from_type_ref(engine, store.funcs[f as usize].ty.clone()),
+                    None => HeapType::Func,
+                },
+                Ref::Extern(_) => HeapType::Extern,
+                Ref::Any(_) if raw::is_i31(r) => HeapType::I31,
+                Ref::Any(_) => match store.heap.type_ref_of_raw(r) {
+                    Some(t) => HeapType::from_type_ref(engine, t.clone()),
+                    None => HeapType::Any,
+                },
+                Ref::Exn(_) => HeapType::Exn,
             },
-            Ref::Extern(_) => RefType::new(false, HeapType::Extern),
-            Ref::Any(_) if raw::is_i31(r) => RefType::new(false, HeapType::I31),
-            Ref::Any(_) => RefType::new(false, HeapType::Any),
-            Ref::Exn(_) => RefType::new(false, HeapType::Exn),
-        })
+        ))
     }
 
     /// The most precise type of this reference.
@@ -132,14 +156,22 @@ impl Ref {
     }
 }
 
+fn checked(store: &StoreInner, id: StoreId, root: &GcRoot) -> Result<u32> {
+    store.check(id)?;
+    Ok(root.raw())
+}
+
 impl ExternRef {
     /// Allocates a host reference carrying `data`.
-    pub fn new<T>(mut store: impl AsContextMut<Data = T>, data: impl Any + Send + Sync) -> Result<ExternRef> {
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        data: impl Any + Send + Sync,
+    ) -> Result<ExternRef> {
         let store = &mut store.as_context_mut().0.inner;
         let raw = store.alloc_object(Box::new(data))?;
         Ok(ExternRef {
             store: store.id,
-            raw,
+            root: store.root(raw),
         })
     }
 
@@ -150,20 +182,27 @@ impl ExternRef {
         store: impl Into<crate::StoreContext<'a, T>>,
     ) -> Result<Option<&'a (dyn Any + Send + Sync)>> {
         let store = &store.into().0.inner;
-        store.check(self.store)?;
-        Ok(raw::object_index(self.raw)
-            .and_then(|i| store.objects.get(i as usize))
-            .map(|o| &*o.data))
+        let r = checked(store, self.store, &self.root)?;
+        Ok(store.heap.host_data(r))
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContextMut<'a, T>>,
+    ) -> Result<Option<&'a mut (dyn Any + Send + Sync)>> {
+        let store = &mut store.into().0.inner;
+        let r = checked(store, self.store, &self.root)?;
+        Ok(store.heap.host_data_mut(r))
     }
 
     /// Converts an internal reference to an external one (`extern.convert_any`).
     pub fn convert_any(store: impl AsContextMut, any: AnyRef) -> Result<ExternRef> {
         let mut store = store;
-        let store = &store.as_context_mut().0.inner;
-        store.check(any.store)?;
+        store.as_context_mut().0.inner.check(any.store)?;
         Ok(ExternRef {
             store: any.store,
-            raw: any.raw,
+            root: any.root,
         })
     }
 }
@@ -172,54 +211,421 @@ impl AnyRef {
     /// Converts an external reference to an internal one (`any.convert_extern`).
     pub fn convert_extern(store: impl AsContextMut, ext: ExternRef) -> Result<AnyRef> {
         let mut store = store;
-        let store = &store.as_context_mut().0.inner;
-        store.check(ext.store)?;
+        store.as_context_mut().0.inner.check(ext.store)?;
         Ok(AnyRef {
             store: ext.store,
-            raw: ext.raw,
+            root: ext.root,
         })
     }
 
     /// An `i31ref`.
-    pub fn from_i31(store: impl AsContextMut, value: I31) -> AnyRef {
-        let mut store = store;
+    pub fn from_i31(mut store: impl AsContextMut, value: I31) -> AnyRef {
         AnyRef {
             store: store.as_context_mut().0.inner.id,
-            raw: raw::i31(value.0),
+            root: GcRoot::Immediate(raw::i31(value.0)),
         }
     }
 
-    fn checked_raw(&self, store: impl AsContext) -> Result<u32> {
-        store.as_context().0.inner.check(self.store)?;
-        Ok(self.raw)
+    fn layout<'s>(&self, store: &'s StoreInner) -> Result<Option<&'s Layout>> {
+        let r = checked(store, self.store, &self.root)?;
+        Ok(store.heap.layout_of_raw(r))
     }
 
     /// Whether this is an `i31ref`.
     pub fn is_i31(&self, store: impl AsContext) -> Result<bool> {
-        Ok(raw::is_i31(self.checked_raw(store)?))
+        Ok(raw::is_i31(checked(&store.as_context().0.inner, self.store, &self.root)?))
     }
 
     /// The i31 value, if this is an `i31ref`.
     pub fn as_i31(&self, store: impl AsContext) -> Result<Option<I31>> {
-        let r = self.checked_raw(store)?;
+        let r = checked(&store.as_context().0.inner, self.store, &self.root)?;
         Ok(raw::is_i31(r).then_some(I31(r >> 1)))
     }
 
-    /// Whether this is a struct (GC objects arrive with the GC runtime).
-    pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
-        self.checked_raw(store)?;
-        Ok(false)
+    /// The i31 value, or an error if this is not an `i31ref`.
+    pub fn unwrap_i31(&self, store: impl AsContext) -> Result<I31> {
+        self.as_i31(store)?
+            .ok_or_else(|| Error::usage("reference is not an i31ref"))
     }
 
-    /// Whether this is an array (GC objects arrive with the GC runtime).
+    /// Whether this is a struct.
+    pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
+        Ok(matches!(self.layout(&store.as_context().0.inner)?, Some(Layout::Struct(_))))
+    }
+
+    /// Whether this is an array.
     pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
-        self.checked_raw(store)?;
-        Ok(false)
+        Ok(matches!(self.layout(&store.as_context().0.inner)?, Some(Layout::Array(_))))
     }
 
     /// Whether this reference is in `eq` (i31, struct or array).
     pub fn is_eq(&self, store: impl AsContext) -> Result<bool> {
-        let r = self.checked_raw(store)?;
-        Ok(raw::is_i31(r))
+        let store = &store.as_context().0.inner;
+        let r = checked(store, self.store, &self.root)?;
+        Ok(raw::is_i31(r) || matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_) | Layout::Array(_))))
+    }
+
+    /// This reference as a struct, if it is one.
+    pub fn as_struct(&self, store: impl AsContext) -> Result<Option<StructRef>> {
+        Ok(self.is_struct(store)?.then(|| StructRef {
+            store: self.store,
+            root: self.root.clone(),
+        }))
+    }
+
+    /// This reference as a struct, or an error.
+    pub fn unwrap_struct(&self, store: impl AsContext) -> Result<StructRef> {
+        self.as_struct(store)?
+            .ok_or_else(|| Error::usage("reference is not a struct"))
+    }
+
+    /// This reference as an array, if it is one.
+    pub fn as_array(&self, store: impl AsContext) -> Result<Option<ArrayRef>> {
+        Ok(self.is_array(store)?.then(|| ArrayRef {
+            store: self.store,
+            root: self.root.clone(),
+        }))
+    }
+
+    /// This reference as an array, or an error.
+    pub fn unwrap_array(&self, store: impl AsContext) -> Result<ArrayRef> {
+        self.as_array(store)?
+            .ok_or_else(|| Error::usage("reference is not an array"))
+    }
+
+    /// The most precise heap type of the referenced value.
+    pub fn ty(&self, store: impl AsContext) -> Result<HeapType> {
+        let r = Ref::Any(Some(self.clone()));
+        Ok(r.ty(store)?.heap_type().clone())
+    }
+
+    /// Whether the referenced value is of heap type `ty`.
+    pub fn matches_ty(&self, store: impl AsContext, ty: &HeapType) -> Result<bool> {
+        Ref::Any(Some(self.clone())).matches_ty(store, &RefType::new(false, ty.clone()))
+    }
+}
+
+/// A reference to a struct object, rooted (see the module docs).
+#[derive(Clone, Debug)]
+pub struct StructRef {
+    pub(crate) store: StoreId,
+    pub(crate) root: GcRoot,
+}
+
+/// A reference to an array object, rooted (see the module docs).
+#[derive(Clone, Debug)]
+pub struct ArrayRef {
+    pub(crate) store: StoreId,
+    pub(crate) root: GcRoot,
+}
+
+/// An `eqref` that is known to be an i31, a struct or an array.
+pub type EqRef = AnyRef;
+
+fn alloc_trap(t: Trap) -> Error {
+    Error::trap(t, Vec::new())
+}
+
+/// Converts a host value to the slot bits of a field of storage type `st`.
+fn field_bits(store: &StoreInner, st: CStorage, v: &Val) -> Result<u64> {
+    let unpacked = match st {
+        CStorage::I8 | CStorage::I16 => CVal::I32,
+        CStorage::Val(v) => v,
+    };
+    Ok(match val_to_raw(store, v, unpacked)? {
+        Raw::V(x) => x,
+        Raw::R(r) => r as u64,
+    })
+}
+
+fn field_val(store: &mut StoreInner, st: CStorage, bits: u64) -> Val {
+    match st {
+        CStorage::I8 | CStorage::I16 => Val::I32(bits as u32 as i32),
+        CStorage::Val(t @ CVal::Ref(_)) => raw_to_val(store, Raw::R(bits as u32), t),
+        CStorage::Val(t) => raw_to_val(store, Raw::V(bits), t),
+    }
+}
+
+impl StructRef {
+    /// Allocates a struct of type `ty` with the given field values
+    /// (type-checked).
+    pub fn new(mut store: impl AsContextMut, ty: &StructType, fields: &[Val]) -> Result<StructRef> {
+        let store = &mut store.as_context_mut().0.inner;
+        let tr = ty.type_ref();
+        let CComposite::Struct { fields: ftys } = &tr.info().composite else {
+            return Err(Error::usage("not a struct type"));
+        };
+        if ftys.len() != fields.len() {
+            return Err(Error::usage(format!(
+                "struct type has {} fields, {} values given",
+                ftys.len(),
+                fields.len()
+            )));
+        }
+        let bits = ftys
+            .iter()
+            .zip(fields)
+            .map(|(f, v)| field_bits(store, f.storage, v))
+            .collect::<Result<Vec<_>>>()?;
+        let hty = store.heap.type_index(tr)?;
+        let live = store.live_ref_slots();
+        let (heap, mut roots) = store.split_for_gc(live);
+        // Keep the field values alive across a collection triggered by this
+        // allocation: they are rooted by the caller's handles.
+        let off = heap.alloc_struct(hty, &mut roots).map_err(alloc_trap)?;
+        let Layout::Struct(layout) = &heap.heap_type(hty).layout else {
+            return Err(Error::usage("not a struct type"));
+        };
+        let slots: Vec<(u32, FieldKind)> = layout.fields.to_vec();
+        // References in `bits` were read before the allocation; re-read
+        // them from the handles now that a collection may have moved them.
+        let bits: Vec<u64> = ftys
+            .iter()
+            .zip(fields)
+            .zip(bits)
+            .map(|((f, v), b)| match f.storage {
+                CStorage::Val(CVal::Ref(_)) => field_bits(store, f.storage, v).unwrap_or(b),
+                _ => b,
+            })
+            .collect();
+        for ((o, k), b) in slots.iter().zip(bits) {
+            store.heap.write(off + HEADER + *o as usize, *k, b);
+        }
+        let r = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
+        Ok(StructRef {
+            store: store.id,
+            root: store.root(r),
+        })
+    }
+
+    fn locate(&self, store: &StoreInner, i: usize) -> Result<(usize, FieldKind, CStorage, bool)> {
+        let r = checked(store, self.store, &self.root)?;
+        let tr = store
+            .heap
+            .type_ref_of_raw(r)
+            .ok_or_else(|| Error::usage("not a struct"))?;
+        let CComposite::Struct { fields } = &tr.info().composite else {
+            return Err(Error::usage("not a struct"));
+        };
+        let f = fields
+            .get(i)
+            .ok_or_else(|| Error::usage(format!("struct has no field {i}")))?;
+        let Some(Layout::Struct(l)) = store.heap.layout_of_raw(r) else {
+            return Err(Error::usage("not a struct"));
+        };
+        let (o, k) = l.fields[i];
+        Ok((Heap::offset(r) + HEADER + o as usize, k, f.storage, f.mutable))
+    }
+
+    /// The value of field `i`.
+    pub fn field(&self, mut store: impl AsContextMut, i: usize) -> Result<Val> {
+        let store = &mut store.as_context_mut().0.inner;
+        let (at, k, st, _) = self.locate(store, i)?;
+        let bits = store.heap.read(at, k);
+        Ok(field_val(store, st, bits))
+    }
+
+    /// Sets field `i` (which must be mutable) to `val` (type-checked).
+    pub fn set_field(&self, mut store: impl AsContextMut, i: usize, val: Val) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let (at, k, st, mutable) = self.locate(store, i)?;
+        if !mutable {
+            return Err(Error::usage(format!("field {i} is immutable")));
+        }
+        let bits = field_bits(store, st, &val)?;
+        store.heap.write(at, k, bits);
+        Ok(())
+    }
+
+    /// The struct's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<StructType> {
+        let store = &store.as_context().0.inner;
+        let r = checked(store, self.store, &self.root)?;
+        let tr = store
+            .heap
+            .type_ref_of_raw(r)
+            .ok_or_else(|| Error::usage("not a struct"))?;
+        match HeapType::from_type_ref(&store.engine, tr.clone()) {
+            HeapType::ConcreteStruct(s) => Ok(s),
+            _ => Err(Error::usage("not a struct")),
+        }
+    }
+
+    /// Whether the struct is of type `ty` (declared subtyping).
+    pub fn matches_ty(&self, store: impl AsContext, ty: &StructType) -> Result<bool> {
+        Ok(self.ty(store)?.matches(ty))
+    }
+
+    /// This struct as an `anyref`.
+    pub fn to_anyref(&self) -> AnyRef {
+        AnyRef {
+            store: self.store,
+            root: self.root.clone(),
+        }
+    }
+}
+
+impl ArrayRef {
+    fn alloc(
+        store: &mut StoreInner,
+        ty: &ArrayType,
+        len: u32,
+    ) -> Result<(usize, FieldKind, CStorage, bool)> {
+        let tr = ty.type_ref();
+        let CComposite::Array { field } = &tr.info().composite else {
+            return Err(Error::usage("not an array type"));
+        };
+        let hty = store.heap.type_index(tr)?;
+        let live = store.live_ref_slots();
+        let (heap, mut roots) = store.split_for_gc(live);
+        let off = heap.alloc_array(hty, len, &mut roots).map_err(alloc_trap)?;
+        let Layout::Array(k) = heap.heap_type(hty).layout else {
+            return Err(Error::usage("not an array type"));
+        };
+        Ok((off, k, field.storage, field.mutable))
+    }
+
+    fn finish(store: &mut StoreInner, off: usize) -> Result<ArrayRef> {
+        let r = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
+        Ok(ArrayRef {
+            store: store.id,
+            root: store.root(r),
+        })
+    }
+
+    /// Allocates an array of type `ty` with `len` copies of `elem`.
+    pub fn new(mut store: impl AsContextMut, ty: &ArrayType, elem: &Val, len: u32) -> Result<ArrayRef> {
+        let store = &mut store.as_context_mut().0.inner;
+        let st = match &ty.type_ref().info().composite {
+            CComposite::Array { field } => field.storage,
+            _ => return Err(Error::usage("not an array type")),
+        };
+        field_bits(store, st, elem)?;
+        let (off, k, st, _) = Self::alloc(store, ty, len)?;
+        let bits = field_bits(store, st, elem)?;
+        for i in 0..len as usize {
+            store.heap.write(off + HEADER + i * k.size(), k, bits);
+        }
+        Self::finish(store, off)
+    }
+
+    /// Allocates an array of type `ty` holding `elems`.
+    pub fn new_fixed(mut store: impl AsContextMut, ty: &ArrayType, elems: &[Val]) -> Result<ArrayRef> {
+        let store = &mut store.as_context_mut().0.inner;
+        let st = match &ty.type_ref().info().composite {
+            CComposite::Array { field } => field.storage,
+            _ => return Err(Error::usage("not an array type")),
+        };
+        for e in elems {
+            field_bits(store, st, e)?;
+        }
+        let len = u32::try_from(elems.len()).map_err(|_| Error::usage("array too long"))?;
+        let (off, k, st, _) = Self::alloc(store, ty, len)?;
+        for (i, e) in elems.iter().enumerate() {
+            let bits = field_bits(store, st, e)?;
+            store.heap.write(off + HEADER + i * k.size(), k, bits);
+        }
+        Self::finish(store, off)
+    }
+
+    fn info(&self, store: &StoreInner) -> Result<(usize, u32, FieldKind, CStorage, bool)> {
+        let r = checked(store, self.store, &self.root)?;
+        let tr = store
+            .heap
+            .type_ref_of_raw(r)
+            .ok_or_else(|| Error::usage("not an array"))?;
+        let CComposite::Array { field } = &tr.info().composite else {
+            return Err(Error::usage("not an array"));
+        };
+        let Some(Layout::Array(k)) = store.heap.layout_of_raw(r) else {
+            return Err(Error::usage("not an array"));
+        };
+        let off = Heap::offset(r);
+        Ok((off, store.heap.len_of(off), *k, field.storage, field.mutable))
+    }
+
+    /// The number of elements.
+    pub fn len(&self, store: impl AsContext) -> Result<u32> {
+        Ok(self.info(&store.as_context().0.inner)?.1)
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self, store: impl AsContext) -> Result<bool> {
+        Ok(self.len(store)? == 0)
+    }
+
+    /// Element `i`.
+    pub fn get(&self, mut store: impl AsContextMut, i: u32) -> Result<Val> {
+        let store = &mut store.as_context_mut().0.inner;
+        let (off, len, k, st, _) = self.info(store)?;
+        if i >= len {
+            return Err(Error::usage(format!("array index {i} out of bounds (length {len})")));
+        }
+        let bits = store.heap.read(off + HEADER + i as usize * k.size(), k);
+        Ok(field_val(store, st, bits))
+    }
+
+    /// Sets element `i` (the array must be mutable) to `val` (type-checked).
+    pub fn set(&self, mut store: impl AsContextMut, i: u32, val: Val) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let (off, len, k, st, mutable) = self.info(store)?;
+        if !mutable {
+            return Err(Error::usage("array is immutable"));
+        }
+        if i >= len {
+            return Err(Error::usage(format!("array index {i} out of bounds (length {len})")));
+        }
+        let bits = field_bits(store, st, &val)?;
+        store.heap.write(off + HEADER + i as usize * k.size(), k, bits);
+        Ok(())
+    }
+
+    /// The bytes of an `i8` array.
+    pub fn bytes<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Result<&'a [u8]> {
+        let store = &store.into().0.inner;
+        let (off, len, k, _, _) = self.info(store)?;
+        if k != FieldKind::I8 {
+            return Err(Error::usage("not an i8 array"));
+        }
+        let start = off + HEADER;
+        Ok(&store.heap.bytes()[start..start + len as usize])
+    }
+
+    /// Copies `data` into a mutable `i8` array starting at element `start`.
+    pub fn write_bytes(&self, mut store: impl AsContextMut, start: u32, data: &[u8]) -> Result<()> {
+        let store = &mut store.as_context_mut().0.inner;
+        let (off, len, k, _, mutable) = self.info(store)?;
+        if k != FieldKind::I8 || !mutable {
+            return Err(Error::usage("not a mutable i8 array"));
+        }
+        let end = (start as usize)
+            .checked_add(data.len())
+            .filter(|e| *e <= len as usize)
+            .ok_or_else(|| Error::usage("array write out of bounds"))?;
+        let base = off + HEADER;
+        store.heap.bytes_mut()[base + start as usize..base + end].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The array's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<ArrayType> {
+        let store = &store.as_context().0.inner;
+        let r = checked(store, self.store, &self.root)?;
+        let tr = store
+            .heap
+            .type_ref_of_raw(r)
+            .ok_or_else(|| Error::usage("not an array"))?;
+        match HeapType::from_type_ref(&store.engine, tr.clone()) {
+            HeapType::ConcreteArray(a) => Ok(a),
+            _ => Err(Error::usage("not an array")),
+        }
+    }
+
+    /// This array as an `anyref`.
+    pub fn to_anyref(&self) -> AnyRef {
+        AnyRef {
+            store: self.store,
+            root: self.root.clone(),
+        }
     }
 }

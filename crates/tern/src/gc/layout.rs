@@ -1,0 +1,110 @@
+//! Object layouts: where each struct field lives, how wide array elements
+//! are. A layout is a pure function of the canonical type.
+
+use crate::error::{Error, Result};
+use crate::registry::{CComposite, CField, CRef, CStorage, CVal, TypeInfo};
+
+/// How a field or element is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    I8,
+    I16,
+    /// `i32` or `f32`.
+    I32,
+    /// `i64` or `f64`.
+    I64,
+    /// A raw reference.
+    Ref,
+}
+
+impl FieldKind {
+    /// Bytes occupied.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            FieldKind::I8 => 1,
+            FieldKind::I16 => 2,
+            FieldKind::I32 | FieldKind::Ref => 4,
+            FieldKind::I64 => 8,
+        }
+    }
+
+    pub(crate) fn of(field: &CField) -> Result<FieldKind> {
+        Ok(match field.storage {
+            CStorage::I8 => FieldKind::I8,
+            CStorage::I16 => FieldKind::I16,
+            CStorage::Val(CVal::I32) | CStorage::Val(CVal::F32) => FieldKind::I32,
+            CStorage::Val(CVal::I64) | CStorage::Val(CVal::F64) => FieldKind::I64,
+            CStorage::Val(CVal::Ref(_)) => FieldKind::Ref,
+            CStorage::Val(CVal::V128) => {
+                return Err(Error::unsupported("v128 fields are not supported yet"));
+            }
+        })
+    }
+}
+
+/// The layout of a struct type.
+#[derive(Clone, Debug)]
+pub(crate) struct StructLayout {
+    /// Payload bytes (after the header), a multiple of 8.
+    pub size: u32,
+    /// Byte offset (from the payload start) and kind of each field.
+    pub fields: Box<[(u32, FieldKind)]>,
+    /// Offsets of the reference fields, for the collector.
+    pub ref_offsets: Box<[u32]>,
+    /// Static types of the reference fields (parallel to `ref_offsets`).
+    pub ref_types: Box<[CRef]>,
+}
+
+impl StructLayout {
+    /// Reference fields with their static types.
+    pub(crate) fn ref_fields(&self) -> impl Iterator<Item = (u32, CRef)> + '_ {
+        self.ref_offsets.iter().copied().zip(self.ref_types.iter().copied())
+    }
+}
+
+/// The layout of an object.
+#[derive(Clone, Debug)]
+pub(crate) enum Layout {
+    /// A host object (`externref` data).
+    Host,
+    Struct(StructLayout),
+    /// An array of elements of this kind.
+    Array(FieldKind),
+}
+
+impl Layout {
+    pub(crate) fn of(info: &TypeInfo) -> Result<Layout> {
+        match &info.composite {
+            CComposite::Struct { fields } => Ok(Layout::Struct(struct_layout(fields)?)),
+            CComposite::Array { field } => Ok(Layout::Array(FieldKind::of(field)?)),
+            CComposite::Func { .. } => Err(Error::usage("function types have no object layout")),
+        }
+    }
+}
+
+/// Lays fields out in declaration order, each aligned to its size.
+pub(crate) fn struct_layout(fields: &[CField]) -> Result<StructLayout> {
+    let mut offset = 0usize;
+    let mut out = Vec::with_capacity(fields.len());
+    let mut refs = Vec::new();
+    let mut ref_types = Vec::new();
+    for f in fields {
+        let kind = FieldKind::of(f)?;
+        let size = kind.size();
+        offset = (offset + size - 1) & !(size - 1);
+        let at = u32::try_from(offset).map_err(|_| Error::usage("struct too large"))?;
+        if let CStorage::Val(CVal::Ref(r)) = f.storage {
+            refs.push(at);
+            ref_types.push(r);
+        }
+        out.push((at, kind));
+        offset += size;
+    }
+    let size = u32::try_from((offset + 7) & !7).map_err(|_| Error::usage("struct too large"))?;
+    Ok(StructLayout {
+        size,
+        fields: out.into(),
+        ref_offsets: refs.into(),
+        ref_types: ref_types.into(),
+    })
+}
