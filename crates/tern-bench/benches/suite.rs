@@ -360,7 +360,7 @@ fn types(c: &mut Criterion) {
         }
         g.finish();
     }
-    let text = tern_bench::gen::rec_groups_module(100, 10);
+    let text = tern_bench::wat_gen::rec_groups_module(100, 10);
     match wat::parse_str(&text) {
         Ok(wasm) => bench_compile(c, "types/compile_1000_structs_100_rec_groups", &wasm, Kind::Fast),
         Err(e) => log_note("types/compile_1000_structs_100_rec_groups", Rt::Tern, &format!("{e}")),

@@ -1,7 +1,7 @@
 //! Shared harness for the Tern benchmarks: which runtimes exist, the host
 //! environment every workload is linked against, one uniform adapter module
 //! per runtime ([`rt_tern`], [`rt_wasmi`], [`rt_wasmtime`]), the type-system
-//! workloads ([`types`]), generated modules ([`gen`]), workload paths, and the
+//! workloads ([`types`]), generated modules ([`wat_gen`]), workload paths, and the
 //! run log that `report` reads to tell measured results from skipped ones.
 //!
 //! The adapters deliberately expose the same item names (`Engine`,
@@ -10,7 +10,7 @@
 //! expanded for each runtime by a macro, with no dynamic dispatch inside the
 //! timed loop.
 
-pub mod gen;
+pub mod wat_gen;
 pub mod rt_tern;
 pub mod rt_wasmi;
 pub mod rt_wasmtime;

@@ -143,6 +143,8 @@ struct MType {
 struct MGroup {
     size: usize,
     deps: Vec<usize>,
+    /// Model type numbers of the members, in order.
+    members: Vec<usize>,
 }
 
 #[derive(Default)]
@@ -320,7 +322,7 @@ impl Model {
         let key = specs.iter().map(desc).collect::<Vec<_>>().join(" | ");
         if let Some(&g) = self.intern.get(&key) {
             self.hits += 1;
-            return self.types.iter().enumerate().filter(|(_, t)| t.group == g).map(|(i, _)| i).collect();
+            return self.groups[g].members.clone();
         }
         let g = self.groups.len();
         let base = self.types.len();
@@ -363,7 +365,11 @@ impl Model {
             };
             self.types.push(MType { group: g, kind: kind_of_c(&spec.c), is_final: spec.is_final, sup, comp });
         }
-        self.groups.push(MGroup { size: specs.len(), deps: deps.into_iter().collect() });
+        self.groups.push(MGroup {
+            size: specs.len(),
+            deps: deps.into_iter().collect(),
+            members: (base..base + specs.len()).collect(),
+        });
         self.intern.insert(key, g);
         (base..base + specs.len()).collect()
     }
@@ -463,6 +469,165 @@ fn spec_c_of(model: &Model, t: usize, h: &HeapType) -> C {
     }
 }
 
+// ---- building through modules ------------------------------------------------
+
+const ABS_NAMES: [&str; N_ABS] =
+    ["func", "nofunc", "extern", "noextern", "any", "eq", "i31", "struct", "array", "none", "exn", "noexn"];
+
+fn wat_val(s: &MS) -> String {
+    match s {
+        MS::I8 => "i8".into(),
+        MS::I16 => "i16".into(),
+        MS::I32 => "i32".into(),
+        MS::I64 => "i64".into(),
+        MS::F32 => "f32".into(),
+        MS::F64 => "f64".into(),
+        MS::Ref(n, h) => {
+            let h = match h {
+                MH::Abs(i) => ABS_NAMES[*i].to_string(),
+                MH::T(k) => format!("$t{k}"),
+            };
+            format!("(ref {}{h})", if *n { "null " } else { "" })
+        }
+    }
+}
+
+fn wat_field(f: &MF) -> String {
+    if f.mutable { format!("(mut {})", wat_val(&f.s)) } else { wat_val(&f.s) }
+}
+
+fn wat_type(name: &str, is_final: bool, sup: Option<String>, comp: &MC) -> String {
+    let c = match comp {
+        MC::Func(p, r) => format!(
+            "(func (param {}) (result {}))",
+            p.iter().map(wat_val).collect::<Vec<_>>().join(" "),
+            r.iter().map(wat_val).collect::<Vec<_>>().join(" ")
+        ),
+        MC::Struct(fs) => {
+            format!("(struct {})", fs.iter().map(|f| format!("(field {})", wat_field(f))).collect::<Vec<_>>().join(" "))
+        }
+        MC::Array(f) => format!("(array {})", wat_field(f)),
+    };
+    format!(
+        "(type {name} (sub {}{} {c}))",
+        if is_final { "final " } else { "" },
+        sup.unwrap_or_default()
+    )
+}
+
+/// A module defining every group `specs` depends on (in dependency order,
+/// as the model knows them) and then the group itself, exporting one
+/// `(ref null $t)` global per type of the group.
+fn module_text(model: &Model, specs: &[Spec]) -> String {
+    // The dependency closure, by model group number (deps have lower numbers).
+    let mut need: Vec<usize> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let push_h = |h: &H, stack: &mut Vec<usize>| {
+        if let H::Out(k, _) = h {
+            stack.push(model.types[*k].group);
+        }
+    };
+    for spec in specs {
+        if let Some(Sup::Out(k, _)) = &spec.sup {
+            stack.push(model.types[*k].group);
+        }
+        match &spec.c {
+            C::Func(p, r) => p.iter().chain(r.iter()).for_each(|s| {
+                if let S::Ref(_, h) = s {
+                    push_h(h, &mut stack)
+                }
+            }),
+            C::Struct(fs) => fs.iter().for_each(|f| {
+                if let S::Ref(_, h) = &f.s {
+                    push_h(h, &mut stack)
+                }
+            }),
+            C::Array(f) => {
+                if let S::Ref(_, h) = &f.s {
+                    push_h(h, &mut stack)
+                }
+            }
+        }
+    }
+    while let Some(g) = stack.pop() {
+        if !need.contains(&g) {
+            need.push(g);
+            stack.extend(model.groups[g].deps.iter().copied());
+        }
+    }
+    need.sort();
+    let mut out = String::from("(module\n");
+    for g in need {
+        out.push_str("  (rec");
+        for &t in &model.groups[g].members {
+            let ty = &model.types[t];
+            out.push(' ');
+            out.push_str(&wat_type(&format!("$t{t}"), ty.is_final, ty.sup.map(|s| format!("$t{s}")), &ty.comp));
+        }
+        out.push_str(")\n");
+    }
+    // The new group: resolve its specs with member j named $n{j}.
+    let h_text = |h: &H| match h {
+        H::Abs(i) => ABS_NAMES[*i].to_string(),
+        H::Rel(j) => format!("$n{j}"),
+        H::Out(k, _) => format!("$t{k}"),
+    };
+    let s_text = |s: &S| match s {
+        S::I8 => "i8".to_string(),
+        S::I16 => "i16".to_string(),
+        S::I32 => "i32".to_string(),
+        S::I64 => "i64".to_string(),
+        S::F32 => "f32".to_string(),
+        S::F64 => "f64".to_string(),
+        S::Ref(n, h) => format!("(ref {}{})", if *n { "null " } else { "" }, h_text(h)),
+    };
+    let f_text = |f: &F| if f.mutable { format!("(mut {})", s_text(&f.s)) } else { s_text(&f.s) };
+    out.push_str("  (rec");
+    for (j, spec) in specs.iter().enumerate() {
+        let c = match &spec.c {
+            C::Func(p, r) => format!(
+                "(func (param {}) (result {}))",
+                p.iter().map(s_text).collect::<Vec<_>>().join(" "),
+                r.iter().map(s_text).collect::<Vec<_>>().join(" ")
+            ),
+            C::Struct(fs) => format!(
+                "(struct {})",
+                fs.iter().map(|f| format!("(field {})", f_text(f))).collect::<Vec<_>>().join(" ")
+            ),
+            C::Array(f) => format!("(array {})", f_text(f)),
+        };
+        let sup = match &spec.sup {
+            None => String::new(),
+            Some(Sup::Rel(i)) => format!("$n{i}"),
+            Some(Sup::Out(k, _)) => format!("$t{k}"),
+        };
+        out.push_str(&format!(
+            " (type $n{j} (sub {}{sup} {c}))",
+            if spec.is_final { "final " } else { "" }
+        ));
+    }
+    out.push_str(")\n");
+    for j in 0..specs.len() {
+        out.push_str(&format!("  (global (export \"n{j}\") (ref null $n{j}) (ref.null $n{j}))\n"));
+    }
+    out.push(')');
+    out
+}
+
+fn build_via_module(engine: &Engine, model: &Model, specs: &[Spec]) -> tern::Result<Vec<HeapType>> {
+    let text = module_text(model, specs);
+    let module = tern::Module::new(engine, &text)?;
+    let types: Vec<HeapType> = module
+        .exports()
+        .filter_map(|e| match e.ty() {
+            tern::ExternType::Global(g) => Some(g.content().unwrap_ref().heap_type().clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(types.len(), specs.len(), "{text}");
+    Ok(types)
+}
+
 // ---- the generator ---------------------------------------------------------
 
 struct Gen<'a> {
@@ -473,6 +638,9 @@ struct Gen<'a> {
     built: usize,
     rejected: usize,
     max_depth: usize,
+    /// Build some groups through modules (wat text) instead of the host API.
+    use_modules: bool,
+    from_modules: usize,
 }
 
 impl Gen<'_> {
@@ -684,7 +852,13 @@ impl Gen<'_> {
             specs.push(Spec { is_final, sup, c });
         }
         let before = self.engine.registered_types();
-        match build(self.engine, &specs) {
+        let via_module = self.use_modules && self.rng.chance(40);
+        let result = if via_module {
+            build_via_module(self.engine, &self.model, &specs)
+        } else {
+            build(self.engine, &specs)
+        };
+        match result {
             Ok(types) => {
                 assert!(expect_ok, "an invalid group was accepted: {:?}", specs.iter().map(desc).collect::<Vec<_>>());
                 let nums = self.model.intern(&specs);
@@ -698,6 +872,7 @@ impl Gen<'_> {
                     }
                 }
                 self.built += 1;
+                self.from_modules += via_module as usize;
             }
             Err(e) => {
                 assert!(
@@ -786,10 +961,20 @@ impl Gen<'_> {
     }
 }
 
-fn run(seed: u64, steps: usize) {
+fn run(seed: u64, steps: usize, use_modules: bool) {
     let engine = Engine::default();
     let start = engine.registered_types();
-    let mut g = Gen { rng: Rng(seed), model: Model::default(), live: Vec::new(), engine: &engine, built: 0, rejected: 0, max_depth: 0 };
+    let mut g = Gen {
+        rng: Rng(seed),
+        model: Model::default(),
+        live: Vec::new(),
+        engine: &engine,
+        built: 0,
+        rejected: 0,
+        max_depth: 0,
+        use_modules,
+        from_modules: 0,
+    };
     for i in 0..steps {
         g.step();
         if i % 150 == 149 {
@@ -798,12 +983,13 @@ fn run(seed: u64, steps: usize) {
     }
     g.check_all_pairs();
     eprintln!(
-        "seed {seed:#x}: {} groups built ({} canonical hits), {} rejected, {} model types, max depth {}, {} live",
-        g.built, g.model.hits, g.rejected, g.model.types.len(), g.max_depth, g.live.len()
+        "seed {seed:#x}: {} groups built ({} from modules, {} canonical hits), {} rejected, {} model types, max depth {}, {} live",
+        g.built, g.from_modules, g.model.hits, g.rejected, g.model.types.len(), g.max_depth, g.live.len()
     );
     assert!(g.built > steps / 5, "too few groups built: {}", g.built);
     assert!(g.rejected > 0, "no invalid group was tried");
     assert!(g.model.hits > 0, "no group was built twice");
+    assert_eq!(g.from_modules > 0, use_modules);
     assert!(g.max_depth >= 40, "chains too shallow: {}", g.max_depth);
     // Drop everything in random order, checking the count at every step.
     while !g.live.is_empty() {
@@ -816,17 +1002,24 @@ fn run(seed: u64, steps: usize) {
 
 #[test]
 fn random_forests_seed_1() {
-    run(0x9e37_79b9_7f4a_7c15, 3000);
+    run(0x9e37_79b9_7f4a_7c15, 3000, false);
 }
 
 #[test]
 fn random_forests_seed_2() {
-    run(0xdead_beef_cafe_f00d, 3000);
+    run(0xdead_beef_cafe_f00d, 3000, false);
 }
 
 #[test]
 fn random_forests_many_seeds() {
     for seed in 1..=8u64 {
-        run(seed.wrapping_mul(0x0123_4567_89ab_cdef) | 1, 1000);
+        run(seed.wrapping_mul(0x0123_4567_89ab_cdef) | 1, 1000, false);
+    }
+}
+
+#[test]
+fn random_forests_with_modules() {
+    for seed in [7u64, 0x5eed_5eed_5eed_5eed, 0xfeed_face_0bad_f00d] {
+        run(seed, 1500, true);
     }
 }

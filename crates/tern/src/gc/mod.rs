@@ -72,6 +72,9 @@ pub(crate) struct Heap {
     pub(crate) verify: bool,
     /// The first invariant violation found by verification, if any.
     pub(crate) corruption: Option<String>,
+    /// Set while raw references sit outside the roots (instantiation):
+    /// allocation grows the heap instead of collecting.
+    pub(crate) gc_disabled: bool,
 }
 
 fn rd<const N: usize>(mem: &[u8], off: usize) -> [u8; N] {
@@ -103,6 +106,7 @@ impl Heap {
             stats: GcStats::default(),
             verify,
             corruption: None,
+            gc_disabled: false,
         }
     }
 
@@ -274,7 +278,7 @@ impl Heap {
             return Ok(off);
         }
         // Collect first when the space is reasonably full; then grow.
-        if self.top > HEADER {
+        if self.top > HEADER && !self.gc_disabled {
             self.collect(roots, size);
             if let Some(off) = self.bump(size) {
                 return Ok(off);
@@ -300,18 +304,24 @@ impl Heap {
         Ok(off)
     }
 
-    /// Allocates an array of heap type `ty` with `len` zeroed elements.
-    pub(crate) fn alloc_array(&mut self, ty: u32, len: u32, roots: &mut Roots<'_>) -> Result<usize, Trap> {
+    /// The size in bytes (header included) of an array of heap type `ty`
+    /// with `len` elements, or a trap if it can never fit.
+    pub(crate) fn array_bytes(&self, ty: u32, len: u32) -> Result<usize, Trap> {
         let elem = match &self.types[ty as usize].layout {
             Layout::Array(k) => k.size(),
             _ => return Err(Trap::CastFailure),
         };
-        let bytes = (len as usize)
+        (len as usize)
             .checked_mul(elem)
             .and_then(|b| b.checked_add(HEADER + 7))
             .map(|b| b & !7)
             .filter(|b| *b <= self.limit)
-            .ok_or(Trap::AllocationTooLarge)?;
+            .ok_or(Trap::AllocationTooLarge)
+    }
+
+    /// Allocates an array of heap type `ty` with `len` zeroed elements.
+    pub(crate) fn alloc_array(&mut self, ty: u32, len: u32, roots: &mut Roots<'_>) -> Result<usize, Trap> {
+        let bytes = self.array_bytes(ty, len)?;
         let off = self.alloc_with(bytes, roots)?;
         self.mem[off..off + bytes].fill(0);
         self.init_header(off, ty, len);

@@ -7,6 +7,7 @@
 //! Rust stack; only host calls that re-enter wasm do, and those are bounded.
 
 mod bulk;
+mod gc_ops;
 mod num;
 
 pub(crate) use bulk::{memory_init, table_init};
@@ -14,6 +15,7 @@ pub(crate) use bulk::{memory_init, table_init};
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::ir::{CompiledFunc, Instr};
 use crate::runtime::{Caller, FuncKind, Store, StoreInner};
+use crate::gc::{FieldKind, Heap, HEADER};
 use crate::values::raw;
 
 /// Nested host-to-wasm activations allowed before `call stack exhausted`
@@ -471,6 +473,52 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                 site.target
             };
             (instance.funcs[index as usize], site.vbase, site.rbase)
+        }};
+    }
+
+    macro_rules! gc_frame {
+        () => {
+            gc_ops::Frame {
+                vfp,
+                rfp,
+                // SAFETY: see the comment at the top of `run`.
+                live_refs: rfp + unsafe { (*cur).ref_frame } as usize,
+            }
+        };
+    }
+    macro_rules! site {
+        ($site:expr) => {
+            // SAFETY: see the comment at the top of `run`.
+            unsafe { (*cur).call_sites[$site as usize] }
+        };
+    }
+    macro_rules! cast {
+        ($cast:expr) => {
+            // SAFETY: see the comment at the top of `run`.
+            unsafe { &(*cur).casts[$cast as usize] }
+        };
+    }
+    macro_rules! struct_at {
+        ($obj:expr, $off:expr) => {{
+            let r = r!($obj);
+            if r == raw::NULL {
+                trap!(Trap::NullStructReference);
+            }
+            Heap::offset(r) + HEADER + $off as usize
+        }};
+    }
+    macro_rules! array_at {
+        ($arr:expr, $idx:expr, $size:expr) => {{
+            let r = r!($arr);
+            if r == raw::NULL {
+                trap!(Trap::NullArrayReference);
+            }
+            let off = Heap::offset(r);
+            let i = v!($idx) as u32;
+            if i >= store.inner.heap.len_of(off) {
+                trap!(Trap::ArrayOutOfBounds);
+            }
+            off + HEADER + i as usize * $size
         }};
     }
 
@@ -980,6 +1028,198 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                 }
             }
             Instr::RefEq { dst, a, b } => v!(dst) = (r!(a) == r!(b)) as u64,
+
+            Instr::StructNew { site } => {
+                let (s, fr) = (site!(site), gc_frame!());
+                tri!(gc_ops::struct_new(&mut store.inner, inst, &s, &fr));
+            }
+            Instr::StructNewDefault { dst, ty } => {
+                let fr = gc_frame!();
+                r!(dst) = tri!(gc_ops::struct_new_default(&mut store.inner, inst, ty, &fr));
+            }
+            Instr::StructGetI8S { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+            }
+            Instr::StructGetI8U { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I8);
+            }
+            Instr::StructGetI16S { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
+            }
+            Instr::StructGetI16U { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I16);
+            }
+            Instr::StructGet32 { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I32);
+            }
+            Instr::StructGet64 { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I64);
+            }
+            Instr::StructGetRef { dst, obj, offset } => {
+                let at = struct_at!(obj, offset);
+                r!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
+            }
+            Instr::StructSet8 { obj, val, offset } => {
+                let at = struct_at!(obj, offset);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I8, x);
+            }
+            Instr::StructSet16 { obj, val, offset } => {
+                let at = struct_at!(obj, offset);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I16, x);
+            }
+            Instr::StructSet32 { obj, val, offset } => {
+                let at = struct_at!(obj, offset);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I32, x);
+            }
+            Instr::StructSet64 { obj, val, offset } => {
+                let at = struct_at!(obj, offset);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I64, x);
+            }
+            Instr::StructSetRef { obj, val, offset } => {
+                let at = struct_at!(obj, offset);
+                let x = r!(val) as u64;
+                store.inner.heap.write(at, FieldKind::Ref, x);
+            }
+            Instr::ArrayNew { site } => {
+                let (s, fr) = (site!(site), gc_frame!());
+                tri!(gc_ops::array_new(&mut store.inner, inst, &s, &fr));
+            }
+            Instr::ArrayNewDefault { dst, len, ty } => {
+                let (n, fr) = (v!(len) as u32, gc_frame!());
+                r!(dst) = tri!(gc_ops::array_new_default(&mut store.inner, inst, ty, n, &fr));
+            }
+            Instr::ArrayNewFixed { site } => {
+                let (s, fr) = (site!(site), gc_frame!());
+                tri!(gc_ops::array_new_fixed(&mut store.inner, inst, &s, &fr));
+            }
+            Instr::ArrayNewData { site } => {
+                let (s, fr) = (site!(site), gc_frame!());
+                tri!(gc_ops::array_new_data(&mut store.inner, inst, &s, &fr));
+            }
+            Instr::ArrayNewElem { site } => {
+                let (s, fr) = (site!(site), gc_frame!());
+                tri!(gc_ops::array_new_elem(&mut store.inner, inst, &s, &fr));
+            }
+            Instr::ArrayGetI8S { dst, arr, index } => {
+                let at = array_at!(arr, index, 1);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+            }
+            Instr::ArrayGetI8U { dst, arr, index } => {
+                let at = array_at!(arr, index, 1);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I8);
+            }
+            Instr::ArrayGetI16S { dst, arr, index } => {
+                let at = array_at!(arr, index, 2);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
+            }
+            Instr::ArrayGetI16U { dst, arr, index } => {
+                let at = array_at!(arr, index, 2);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I16);
+            }
+            Instr::ArrayGet32 { dst, arr, index } => {
+                let at = array_at!(arr, index, 4);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I32);
+            }
+            Instr::ArrayGet64 { dst, arr, index } => {
+                let at = array_at!(arr, index, 8);
+                v!(dst) = store.inner.heap.read(at, FieldKind::I64);
+            }
+            Instr::ArrayGetRef { dst, arr, index } => {
+                let at = array_at!(arr, index, 4);
+                r!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
+            }
+            Instr::ArraySet8 { arr, index, val } => {
+                let at = array_at!(arr, index, 1);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I8, x);
+            }
+            Instr::ArraySet16 { arr, index, val } => {
+                let at = array_at!(arr, index, 2);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I16, x);
+            }
+            Instr::ArraySet32 { arr, index, val } => {
+                let at = array_at!(arr, index, 4);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I32, x);
+            }
+            Instr::ArraySet64 { arr, index, val } => {
+                let at = array_at!(arr, index, 8);
+                let x = v!(val);
+                store.inner.heap.write(at, FieldKind::I64, x);
+            }
+            Instr::ArraySetRef { arr, index, val } => {
+                let at = array_at!(arr, index, 4);
+                let x = r!(val) as u64;
+                store.inner.heap.write(at, FieldKind::Ref, x);
+            }
+            Instr::ArrayLen { dst, arr } => {
+                let r = r!(arr);
+                if r == raw::NULL {
+                    trap!(Trap::NullArrayReference);
+                }
+                v!(dst) = store.inner.heap.len_of(Heap::offset(r)) as u64;
+            }
+            Instr::ArrayFill { vargs, rargs } => {
+                let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
+                tri!(gc_ops::array_fill(&mut store.inner, va, ra));
+            }
+            Instr::ArrayCopy { vargs, rargs } => {
+                let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
+                tri!(gc_ops::array_copy(&mut store.inner, va, ra));
+            }
+            Instr::ArrayInitData { vargs, rargs, seg } => {
+                let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
+                tri!(gc_ops::array_init_data(&mut store.inner, inst, va, ra, seg));
+            }
+            Instr::ArrayInitElem { vargs, rargs, seg } => {
+                let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
+                tri!(gc_ops::array_init_elem(&mut store.inner, inst, va, ra, seg));
+            }
+            Instr::RefI31 { dst, src } => r!(dst) = raw::i31(v!(src) as u32 & 0x7fff_ffff),
+            Instr::I31GetS { dst, src } => {
+                let r = r!(src);
+                if r == raw::NULL {
+                    trap!(Trap::NullI31Reference);
+                }
+                v!(dst) = ((r as i32) >> 1) as u32 as u64;
+            }
+            Instr::I31GetU { dst, src } => {
+                let r = r!(src);
+                if r == raw::NULL {
+                    trap!(Trap::NullI31Reference);
+                }
+                v!(dst) = (r >> 1) as u64;
+            }
+            Instr::RefTest { dst, src, cast } => {
+                let ok = gc_ops::cast_ok(&store.inner, r!(src), cast!(cast));
+                v!(dst) = ok as u64;
+            }
+            Instr::RefCast { src, cast } => {
+                if !gc_ops::cast_ok(&store.inner, r!(src), cast!(cast)) {
+                    trap!(Trap::CastFailure);
+                }
+            }
+            Instr::BrOnCast { src, cast, offset } => {
+                if gc_ops::cast_ok(&store.inner, r!(src), cast!(cast)) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrOnCastFail { src, cast, offset } => {
+                if !gc_ops::cast_ok(&store.inner, r!(src), cast!(cast)) {
+                    branch!(offset);
+                }
+            }
         }
         // SAFETY: see the comment on `ip` at the top of the loop.
         ip = unsafe { ip.add(1) };

@@ -77,7 +77,28 @@ macro_rules! instrs {
                     | Instr::RefNull { dst }
                     | Instr::RefFunc { dst, .. }
                     | Instr::RefIsNull { dst, .. }
-                    | Instr::RefEq { dst, .. } => Some(dst),
+                    | Instr::RefEq { dst, .. }
+                    | Instr::StructNewDefault { dst, .. }
+                    | Instr::StructGetI8S { dst, .. }
+                    | Instr::StructGetI8U { dst, .. }
+                    | Instr::StructGetI16S { dst, .. }
+                    | Instr::StructGetI16U { dst, .. }
+                    | Instr::StructGet32 { dst, .. }
+                    | Instr::StructGet64 { dst, .. }
+                    | Instr::StructGetRef { dst, .. }
+                    | Instr::ArrayNewDefault { dst, .. }
+                    | Instr::ArrayGetI8S { dst, .. }
+                    | Instr::ArrayGetI8U { dst, .. }
+                    | Instr::ArrayGetI16S { dst, .. }
+                    | Instr::ArrayGetI16U { dst, .. }
+                    | Instr::ArrayGet32 { dst, .. }
+                    | Instr::ArrayGet64 { dst, .. }
+                    | Instr::ArrayGetRef { dst, .. }
+                    | Instr::ArrayLen { dst, .. }
+                    | Instr::RefI31 { dst, .. }
+                    | Instr::I31GetS { dst, .. }
+                    | Instr::I31GetU { dst, .. }
+                    | Instr::RefTest { dst, .. } => Some(dst),
                     _ => None,
                 }
             }
@@ -230,7 +251,126 @@ instrs! {
         RefAsNonNull { src: Slot },
         /// `vals[dst] = (refs[a] == refs[b])`.
         RefEq { dst: Slot, a: Slot, b: Slot },
+
+        /// `struct.new`: fields from `site.vbase..`/`site.rbase..` in
+        /// declaration order; the result goes to `refs[site.rbase]`;
+        /// `site.target` is the module type index.
+        StructNew { site: u32 },
+        /// `refs[dst] = struct.new_default` of module type `ty`.
+        StructNewDefault { dst: Slot, ty: u32 },
+        /// Struct field reads at byte `offset` of the payload (null traps).
+        StructGetI8S { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S`.
+        StructGetI8U { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S`.
+        StructGetI16S { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S`.
+        StructGetI16U { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S` (`i32`/`f32` fields).
+        StructGet32 { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S` (`i64`/`f64` fields).
+        StructGet64 { dst: Slot, obj: Slot, offset: u32 },
+        /// See `StructGetI8S` (reference fields; `dst` is a reference slot).
+        StructGetRef { dst: Slot, obj: Slot, offset: u32 },
+        /// Struct field writes.
+        StructSet8 { obj: Slot, val: Slot, offset: u32 },
+        /// See `StructSet8`.
+        StructSet16 { obj: Slot, val: Slot, offset: u32 },
+        /// See `StructSet8`.
+        StructSet32 { obj: Slot, val: Slot, offset: u32 },
+        /// See `StructSet8`.
+        StructSet64 { obj: Slot, val: Slot, offset: u32 },
+        /// See `StructSet8` (`val` is a reference slot).
+        StructSetRef { obj: Slot, val: Slot, offset: u32 },
+        /// `array.new`: initial value at `site.vbase` or `site.rbase` (by
+        /// element kind), length in the next value slot; result at `refs[site.rbase]`.
+        ArrayNew { site: u32 },
+        /// `refs[dst] = array.new_default ty (vals[len])`.
+        ArrayNewDefault { dst: Slot, len: Slot, ty: u32 },
+        /// `array.new_fixed`: `site.ty` elements from the site bases.
+        ArrayNewFixed { site: u32 },
+        /// `array.new_data`: offset and length at `site.vbase`; data segment `site.ty`.
+        ArrayNewData { site: u32 },
+        /// `array.new_elem`: offset and length at `site.vbase`; element segment `site.ty`.
+        ArrayNewElem { site: u32 },
+        /// Array element reads (null and bounds trap).
+        ArrayGetI8S { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S`.
+        ArrayGetI8U { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S`.
+        ArrayGetI16S { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S`.
+        ArrayGetI16U { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S`.
+        ArrayGet32 { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S`.
+        ArrayGet64 { dst: Slot, arr: Slot, index: Slot },
+        /// See `ArrayGetI8S` (`dst` is a reference slot).
+        ArrayGetRef { dst: Slot, arr: Slot, index: Slot },
+        /// Array element writes.
+        ArraySet8 { arr: Slot, index: Slot, val: Slot },
+        /// See `ArraySet8`.
+        ArraySet16 { arr: Slot, index: Slot, val: Slot },
+        /// See `ArraySet8`.
+        ArraySet32 { arr: Slot, index: Slot, val: Slot },
+        /// See `ArraySet8`.
+        ArraySet64 { arr: Slot, index: Slot, val: Slot },
+        /// See `ArraySet8` (`val` is a reference slot).
+        ArraySetRef { arr: Slot, index: Slot, val: Slot },
+        /// `vals[dst] = array.len refs[arr]`.
+        ArrayLen { dst: Slot, arr: Slot },
+        /// `array.fill`: array at `refs[rargs]`; offset, value (or
+        /// `refs[rargs+1]` for reference arrays), length from `vals[vargs..]`.
+        ArrayFill { vargs: Slot, rargs: Slot },
+        /// `array.copy`: arrays at `refs[rargs..rargs+2]` (dst, src);
+        /// dst offset, src offset, length at `vals[vargs..vargs+3]`.
+        ArrayCopy { vargs: Slot, rargs: Slot },
+        /// `array.init_data`: array at `refs[rargs]`; dst, src, len at `vals[vargs..]`.
+        ArrayInitData { vargs: Slot, rargs: Slot, seg: u32 },
+        /// `array.init_elem`: like `ArrayInitData` from an element segment.
+        ArrayInitElem { vargs: Slot, rargs: Slot, seg: u32 },
+        /// `refs[dst] = ref.i31 vals[src]`.
+        RefI31 { dst: Slot, src: Slot },
+        /// `vals[dst] = i31.get_s refs[src]`.
+        I31GetS { dst: Slot, src: Slot },
+        /// `vals[dst] = i31.get_u refs[src]`.
+        I31GetU { dst: Slot, src: Slot },
+        /// `vals[dst] = ref.test casts[cast] refs[src]`.
+        RefTest { dst: Slot, src: Slot, cast: u32 },
+        /// Trap unless `refs[src]` passes `casts[cast]`.
+        RefCast { src: Slot, cast: u32 },
+        /// Branch if `refs[src]` passes `casts[cast]`.
+        BrOnCast { src: Slot, cast: u32, offset: Offset },
+        /// Branch if `refs[src]` fails `casts[cast]`.
+        BrOnCastFail { src: Slot, cast: u32, offset: Offset },
     }
+}
+
+/// The target of a cast or test, resolved at translation time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CastTarget {
+    /// Whether null passes.
+    pub nullable: bool,
+    /// What a non-null reference must be.
+    pub kind: CastKind,
+}
+
+/// What a non-null reference must be to pass a cast.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CastKind {
+    /// Any non-null reference (tops of hierarchies: any, func, extern, exn).
+    Top,
+    /// Nothing (bottom types: none, nofunc, noextern, noexn).
+    Bottom,
+    /// An i31, struct or array.
+    Eq,
+    I31,
+    Struct,
+    Array,
+    /// A function whose type is a declared subtype of `id` at `depth`.
+    Func { id: u32, depth: u32 },
+    /// A struct or array whose type is a declared subtype of `id` at `depth`.
+    Object { id: u32, depth: u32 },
 }
 
 /// A memory access that does not fit the compact load/store forms.
@@ -265,6 +405,8 @@ pub(crate) struct CompiledFunc {
     pub call_sites: Box<[CallSite]>,
     /// Memory accesses referenced by `LoadExt`/`StoreExt`.
     pub mem_args: Box<[MemArgs]>,
+    /// Cast targets referenced by `RefTest`/`RefCast`/`BrOnCast*`.
+    pub casts: Box<[CastTarget]>,
 }
 
 #[cfg(test)]

@@ -23,6 +23,11 @@ pub(crate) enum ConstOp {
     RefI31,
     AnyConvertExtern,
     ExternConvertAny,
+    StructNew(u32),
+    StructNewDefault(u32),
+    ArrayNew(u32),
+    ArrayNewDefault(u32),
+    ArrayNewFixed(u32, u32),
 }
 
 /// A constant expression.
@@ -65,6 +70,16 @@ impl ConstExpr {
                 O::RefI31 => ConstOp::RefI31,
                 O::AnyConvertExtern => ConstOp::AnyConvertExtern,
                 O::ExternConvertAny => ConstOp::ExternConvertAny,
+                O::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+                O::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(struct_type_index)
+                }
+                O::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+                O::ArrayNewDefault { array_type_index } => ConstOp::ArrayNewDefault(array_type_index),
+                O::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed(array_type_index, array_size),
                 O::End => break,
                 other => {
                     return Err(Error::unsupported(format!(

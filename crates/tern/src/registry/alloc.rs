@@ -49,12 +49,12 @@ impl IdAllocator {
         }
         let mut lo = start;
         let mut len = n;
-        if let Some((&ps, &pl)) = self.free.range(..start).next_back() {
-            if ps + pl == start {
-                self.free.remove(&ps);
-                lo = ps;
-                len += pl;
-            }
+        if let Some((&ps, &pl)) = self.free.range(..start).next_back()
+            && ps + pl == start
+        {
+            self.free.remove(&ps);
+            lo = ps;
+            len += pl;
         }
         if let Some(nl) = self.free.remove(&(start + n)) {
             len += nl;

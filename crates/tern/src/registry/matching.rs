@@ -3,7 +3,7 @@
 //! types generic over how concrete types are resolved ([`HeapEnv`]), so the
 //! same rules serve registered types and rec groups still being built.
 
-use super::{AbsHeap, CComposite, CField, CHeap, CRef, CStorage, CVal, TypeId, TypeRegistry};
+use super::{AbsHeap, CComposite, CField, CHeap, CRef, CStorage, CVal, TypeRegistry};
 
 /// The kind of a defined (concrete) type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,14 +158,6 @@ pub(crate) fn composite_matches<E: HeapEnv + ?Sized>(env: &E, sub: &CComposite, 
     }
 }
 
-/// The top of `h`'s hierarchy (looks concrete types up; locks).
-pub(crate) fn top_of(h: CHeap, reg: &TypeRegistry) -> AbsHeap {
-    match h {
-        CHeap::Abs(a) => a.top(),
-        other => reg.kind_of(other).map_or(AbsHeap::Any, Kind::top),
-    }
-}
-
 impl HeapEnv for TypeRegistry {
     fn kind_of(&self, h: CHeap) -> Option<Kind> {
         match h {
@@ -198,9 +190,14 @@ impl TypeRegistry {
     pub fn cheap_matches(&self, a: CHeap, b: CHeap) -> bool {
         heap_matches(self, a, b)
     }
-    /// The kind of a registered type, by id (locks).
-    pub fn kind_of_id(&self, id: TypeId) -> Option<Kind> {
-        self.type_ref(id).map(|t| t.kind())
+    /// The top of `h`'s hierarchy: `func`, `extern`, `any` or `exn` (looks
+    /// concrete types up: locks; an unknown id counts as `any`).
+    #[allow(dead_code)] // For the interpreter and GC.
+    pub fn top_of(&self, h: CHeap) -> AbsHeap {
+        match h {
+            CHeap::Abs(a) => a.top(),
+            other => self.kind_of(other).map_or(AbsHeap::Any, Kind::top),
+        }
     }
 }
 

@@ -21,9 +21,13 @@
 //!
 //! Invariants: every live group has exactly one map entry and one slab entry
 //! per type (possibly shadowed by a newer group with the same key while the
-//! old one is being dropped: the resurrection race); the ids of a group are
-//! freed in the same critical section that removes its entries; no
+//! old one is being dropped: the resurrection race); a group recognizes its
+//! own map entry by a per-registration serial number (not by address: the
+//! iterative release moves groups out of their `Arc`); the ids of a group
+//! are freed in the same critical section that removes its entries; no
 //! `RegisteredGroup` is ever dropped while the lock is held (`Drop` locks).
+//! Everything the interpreter reads (`TypeInfo`: chain, finality, composite)
+//! is immutable and reached through an `Arc` it already holds: no lock.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -35,10 +39,7 @@ mod matching;
 mod tests;
 mod wasm;
 
-pub(crate) use matching::{
-    HeapEnv, Kind, composite_matches, field_matches, heap_matches, ref_matches, storage_matches,
-    top_of, val_matches,
-};
+pub(crate) use matching::{HeapEnv, Kind, composite_matches};
 pub(crate) use wasm::{cref_from_wasm, cval_from_wasm};
 
 use crate::{Error, Result};
@@ -325,11 +326,6 @@ impl TypeRef {
     pub fn resolve(&self, id: TypeId) -> Option<TypeRef> {
         self.group.resolve(id)
     }
-    /// Whether two handles denote the same canonical type.
-    #[inline]
-    pub fn same(a: &TypeRef, b: &TypeRef) -> bool {
-        Arc::ptr_eq(&a.group, &b.group) && a.index == b.index
-    }
 }
 
 /// A slab entry: which group holds an id, and at which index.
@@ -489,14 +485,13 @@ impl TypeRegistry {
         let key: GroupKey = subs.into();
 
         let mut st = self.shared.lock();
-        if let Some(entry) = st.map.get(&key) {
-            if let Some(group) = entry.group.upgrade() {
-                drop(st);
-                return Ok(group);
-            }
-            // Dead entry: that group is being dropped right now. Register a
-            // fresh group (fresh ids) and let it take over the key.
+        if let Some(group) = st.map.get(&key).and_then(|e| e.group.upgrade()) {
+            drop(st);
+            return Ok(group);
         }
+        // No entry, or a dead one: that group is being dropped right now
+        // (the resurrection race). Register a fresh group with fresh ids;
+        // it takes over the key.
         let start = st
             .ids
             .alloc(n)

@@ -10,6 +10,7 @@ use super::{MemoryType, StoreInner};
 use crate::error::{Error, Result, Trap};
 use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
+use crate::gc::{FieldKind, Layout, HEADER};
 use crate::values::raw;
 use std::sync::Arc;
 
@@ -118,6 +119,9 @@ pub(crate) struct InstanceEntry {
     pub elems: Vec<Vec<u32>>,
     /// Data segments (emptied by `data.drop`).
     pub datas: Vec<Arc<[u8]>>,
+    /// Module type index -> store heap type index (struct and array types;
+    /// `u32::MAX` for function types).
+    pub gc_types: Vec<u32>,
 }
 
 /// An instantiated module in a [`Store`].
@@ -134,8 +138,10 @@ fn incompatible(imp: &crate::module::ImportDecl, detail: impl std::fmt::Display)
     ))
 }
 
-/// Evaluates a constant expression in the context of a (partial) instance.
-pub(crate) fn eval_const(store: &StoreInner, inst: &InstanceEntry, e: &ConstExpr) -> Result<u64> {
+/// Evaluates a constant expression in the context of a (partial)
+/// instance. Collection is disabled during instantiation (see
+/// `instantiate`), so raw references on the evaluation stack stay valid.
+pub(crate) fn eval_const(store: &mut StoreInner, inst: &InstanceEntry, e: &ConstExpr) -> Result<u64> {
     let mut stack: Vec<u64> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
     for op in &e.ops {
@@ -178,6 +184,56 @@ pub(crate) fn eval_const(store: &StoreInner, inst: &InstanceEntry, e: &ConstExpr
             // Host objects keep their raw word across the conversions.
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => {
                 stack.pop().ok_or_else(bad)?
+            }
+            ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
+                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
+                let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
+                    Layout::Struct(l) => l.fields.to_vec(),
+                    _ => return Err(bad()),
+                };
+                let values = if matches!(op, ConstOp::StructNew(_)) {
+                    let at = stack.len().checked_sub(fields.len()).ok_or_else(bad)?;
+                    stack.split_off(at)
+                } else {
+                    vec![0; fields.len()]
+                };
+                let off = store.alloc_struct_no_gc(hty)?;
+                for ((o, k), v) in fields.iter().zip(values) {
+                    store.heap.write(off + HEADER + *o as usize, *k, v);
+                }
+                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
+            }
+            ConstOp::ArrayNew(ty) | ConstOp::ArrayNewDefault(ty) | ConstOp::ArrayNewFixed(ty, _) => {
+                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
+                let kind = match store.heap.heap_type(hty).layout {
+                    Layout::Array(k) => k,
+                    _ => return Err(bad()),
+                };
+                let values: Vec<u64> = match *op {
+                    ConstOp::ArrayNew(_) => {
+                        let n = stack.pop().ok_or_else(bad)? as u32;
+                        let v = stack.pop().ok_or_else(bad)?;
+                        // Validate the size before materializing the values.
+                        store.check_array_size(hty, n)?;
+                        vec![v; n as usize]
+                    }
+                    ConstOp::ArrayNewDefault(_) => {
+                        let n = stack.pop().ok_or_else(bad)? as u32;
+                        store.check_array_size(hty, n)?;
+                        vec![0; n as usize]
+                    }
+                    ConstOp::ArrayNewFixed(_, n) => {
+                        let at = stack.len().checked_sub(n as usize).ok_or_else(bad)?;
+                        stack.split_off(at)
+                    }
+                    _ => return Err(bad()),
+                };
+                let len = u32::try_from(values.len()).map_err(|_| bad())?;
+                let off = store.alloc_array_no_gc(hty, len)?;
+                for (i, v) in values.into_iter().enumerate() {
+                    store.heap.write(off + HEADER + i * kind.size(), kind, v);
+                }
+                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
             }
         };
         stack.push(v);
@@ -419,7 +475,15 @@ pub(crate) fn instantiate<T>(
         globals: Vec::with_capacity(m.globals.len()),
         elems: Vec::new(),
         datas: Vec::new(),
+        gc_types: Vec::with_capacity(m.types.len()),
     };
+    for t in &m.types {
+        inst.gc_types.push(if t.info().as_func().is_some() {
+            u32::MAX
+        } else {
+            store.inner.heap.type_index(t)?
+        });
+    }
     for (imp, ext) in m.imports.iter().zip(imports) {
         let index = check_import(&store.inner, imp, ext)?;
         match &imp.kind {
@@ -451,6 +515,21 @@ pub(crate) fn instantiate<T>(
     }
     let inst_index = u32::try_from(store.inner.instances.len())
         .map_err(|_| Error::usage("too many instances"))?;
+    // Raw references live in local vectors until the instance joins the
+    // store: no collection may run before then.
+    store.inner.heap.gc_disabled = true;
+    let r = instantiate_inner(store, module, inst, inst_index);
+    store.inner.heap.gc_disabled = false;
+    r
+}
+
+fn instantiate_inner<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    mut inst: InstanceEntry,
+    inst_index: u32,
+) -> Result<Instance> {
+    let m = &module.0;
     for def in 0..m.code.len() as u32 {
         let func_index = m.num_imported_funcs + def;
         let ty = m
@@ -470,7 +549,7 @@ pub(crate) fn instantiate<T>(
         inst.funcs.push(f.index);
     }
     for g in &m.globals[m.num_imported_globals as usize..] {
-        let bits = eval_const(&store.inner, &inst, &g.init)?;
+        let bits = eval_const(&mut store.inner, &inst, &g.init)?;
         let h = Global::push(
             &mut store.inner,
             GlobalEntry {
@@ -483,7 +562,7 @@ pub(crate) fn instantiate<T>(
     }
     for t in &m.tables[m.num_imported_tables as usize..] {
         let init = match &t.init {
-            Some(e) => eval_const(&store.inner, &inst, e)? as u32,
+            Some(e) => eval_const(&mut store.inner, &inst, e)? as u32,
             None => raw::NULL,
         };
         let mut entry = TableEntry {
@@ -509,12 +588,28 @@ pub(crate) fn instantiate<T>(
     for seg in &m.elems {
         let mut items = Vec::with_capacity(seg.items.len());
         for item in &seg.items {
-            items.push(eval_const(&store.inner, &inst, item)? as u32);
+            items.push(eval_const(&mut store.inner, &inst, item)? as u32);
         }
         inst.elems.push(items);
     }
     for seg in &m.datas {
         inst.datas.push(seg.bytes.clone());
+    }
+    // Segment offsets only read globals: evaluate them before the instance
+    // joins the store.
+    let mut elem_offsets = Vec::with_capacity(m.elems.len());
+    for seg in &m.elems {
+        elem_offsets.push(match &seg.mode {
+            ElemMode::Active { offset, .. } => Some(eval_const(&mut store.inner, &inst, offset)?),
+            _ => None,
+        });
+    }
+    let mut data_offsets = Vec::with_capacity(m.datas.len());
+    for seg in &m.datas {
+        data_offsets.push(match &seg.mode {
+            DataMode::Active { offset, .. } => Some(eval_const(&mut store.inner, &inst, offset)?),
+            DataMode::Passive => None,
+        });
     }
     store.inner.instances.push(inst);
     let instance = Instance {
@@ -524,10 +619,9 @@ pub(crate) fn instantiate<T>(
     // Active segments, in order; a trap leaves earlier writes in place.
     for (i, seg) in m.elems.iter().enumerate() {
         match &seg.mode {
-            ElemMode::Active { table, offset } => {
-                let inst = &store.inner.instances[inst_index as usize];
-                let offset = eval_const(&store.inner, inst, offset)?;
-                let n = inst.elems[i].len() as u64;
+            ElemMode::Active { table, .. } => {
+                let offset = elem_offsets[i].unwrap_or(0);
+                let n = store.inner.instances[inst_index as usize].elems[i].len() as u64;
                 crate::interp::table_init(&mut store.inner, inst_index, *table, i as u32, offset, 0, n)?;
                 store.inner.instances[inst_index as usize].elems[i] = Vec::new();
             }
@@ -538,14 +632,14 @@ pub(crate) fn instantiate<T>(
         }
     }
     for (i, seg) in m.datas.iter().enumerate() {
-        if let DataMode::Active { memory, offset } = &seg.mode {
-            let inst = &store.inner.instances[inst_index as usize];
-            let offset = eval_const(&store.inner, inst, offset)?;
+        if let DataMode::Active { memory, .. } = &seg.mode {
+            let offset = data_offsets[i].unwrap_or(0);
             let n = seg.bytes.len() as u64;
             crate::interp::memory_init(&mut store.inner, inst_index, *memory, i as u32, offset, 0, n)?;
             store.inner.instances[inst_index as usize].datas[i] = Arc::from([]);
         }
     }
+    store.inner.heap.gc_disabled = false;
     if let Some(start) = m.start {
         let f = store.inner.instances[inst_index as usize].funcs[start as usize];
         crate::interp::invoke(store, f, |_, _, _| Ok(()), |_, _, _| ())?;

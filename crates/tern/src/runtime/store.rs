@@ -85,6 +85,28 @@ impl StoreInner {
         )
     }
 
+    /// Allocates a zeroed struct while collection is disabled.
+    pub(crate) fn alloc_struct_no_gc(&mut self, hty: u32) -> Result<usize> {
+        let (heap, mut roots) = self.split_for_gc(0);
+        heap.alloc_struct(hty, &mut roots)
+            .map_err(|t| Error::trap(t, Vec::new()))
+    }
+
+    /// Allocates a zeroed array while collection is disabled.
+    pub(crate) fn alloc_array_no_gc(&mut self, hty: u32, len: u32) -> Result<usize> {
+        let (heap, mut roots) = self.split_for_gc(0);
+        heap.alloc_array(hty, len, &mut roots)
+            .map_err(|t| Error::trap(t, Vec::new()))
+    }
+
+    /// Fails if an array of `len` elements of heap type `hty` cannot fit.
+    pub(crate) fn check_array_size(&self, hty: u32, len: u32) -> Result<()> {
+        self.heap
+            .array_bytes(hty, len)
+            .map(drop)
+            .map_err(|t| Error::trap(t, Vec::new()))
+    }
+
     /// Roots a raw reference for a host handle.
     pub(crate) fn root(&mut self, r: u32) -> GcRoot {
         if raw::object_index(r).is_some() {

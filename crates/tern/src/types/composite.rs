@@ -169,6 +169,7 @@ impl FuncType {
     }
 
     /// Whether `a` and `b` are the same canonical type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &FuncType, b: &FuncType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.ty.id() == b.ty.id()
     }
@@ -271,11 +272,13 @@ impl StructType {
     }
 
     /// Whether `a` and `b` are the same canonical type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &StructType, b: &StructType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.ty.id() == b.ty.id()
     }
 
     /// A handle for a registered struct type.
+    #[allow(dead_code)] // For the GC API.
     pub(crate) fn from_type_ref(engine: &Engine, ty: TypeRef) -> StructType {
         StructType {
             engine: engine.clone(),
@@ -402,11 +405,13 @@ impl ArrayType {
     }
 
     /// Whether `a` and `b` are the same canonical type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &ArrayType, b: &ArrayType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.ty.id() == b.ty.id()
     }
 
     /// A handle for a registered array type.
+    #[allow(dead_code)] // For the GC API.
     pub(crate) fn from_type_ref(engine: &Engine, ty: TypeRef) -> ArrayType {
         ArrayType {
             engine: engine.clone(),
@@ -494,16 +499,9 @@ impl StorageType {
     }
 
     /// Whether `a` and `b` are the same storage type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &StorageType, b: &StorageType) -> bool {
         a.matches(b) && b.matches(a)
-    }
-
-    pub(crate) fn to_cstorage(&self) -> CStorage {
-        match self {
-            StorageType::I8 => CStorage::I8,
-            StorageType::I16 => CStorage::I16,
-            StorageType::ValType(v) => CStorage::Val(v.to_cval()),
-        }
     }
 }
 
@@ -544,14 +542,8 @@ impl FieldType {
     }
 
     /// Whether `a` and `b` are the same field type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &FieldType, b: &FieldType) -> bool {
         a.matches(b) && b.matches(a)
-    }
-
-    pub(crate) fn to_cfield(&self) -> CField {
-        CField {
-            mutable: self.mutability == Mutability::Var,
-            storage: self.element_type.to_cstorage(),
-        }
     }
 }

@@ -19,9 +19,9 @@ impl fmt::Display for HeapType {
             HeapType::None => "none",
             HeapType::Exn => "exn",
             HeapType::NoExn => "noexn",
-            HeapType::ConcreteFunc(t) => return write!(f, "${}", t.ty.id()),
-            HeapType::ConcreteStruct(t) => return write!(f, "${}", t.ty.id()),
-            HeapType::ConcreteArray(t) => return write!(f, "${}", t.ty.id()),
+            HeapType::ConcreteFunc(t) => return write!(f, "${}", t.ty.info().id),
+            HeapType::ConcreteStruct(t) => return write!(f, "${}", t.ty.info().id),
+            HeapType::ConcreteArray(t) => return write!(f, "${}", t.ty.info().id),
         };
         f.write_str(s)
     }

@@ -133,6 +133,7 @@ impl ValType {
     }
 
     /// Whether `a` and `b` are the same type (each matches the other).
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &ValType, b: &ValType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -199,6 +200,7 @@ impl ValType {
     }
 
     /// Whether every concrete type mentioned belongs to `engine`.
+    #[allow(dead_code)] // For host function signatures.
     pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
         match self {
             ValType::Ref(r) => r.heap_type.comes_from_same_engine(engine),
@@ -267,6 +269,7 @@ impl RefType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &RefType, b: &RefType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -532,6 +535,7 @@ impl HeapType {
     }
 
     /// Whether `a` and `b` are the same heap type.
+    #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &HeapType, b: &HeapType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -547,6 +551,7 @@ impl HeapType {
     /// The public form of a canonical heap type (locks for concrete types).
     /// A concrete id that is not registered (cannot happen while the caller
     /// holds the type) falls back to `any`.
+    #[allow(dead_code)] // For the interpreter and GC.
     pub(crate) fn from_cheap(engine: &Engine, h: CHeap) -> HeapType {
         HeapType::from_cheap_with(engine, h, &|id| engine.registry().type_ref(id))
     }

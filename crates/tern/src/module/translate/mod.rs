@@ -11,7 +11,9 @@
 
 use super::ModuleInner;
 use crate::error::{Error, ErrorKind, Result, Trap};
-use crate::ir::{CallSite, CompiledFunc, Instr, MemArgs, Slot};
+use crate::ir::{CallSite, CastTarget, CompiledFunc, Instr, MemArgs, Slot};
+
+mod gc;
 use crate::registry::CVal;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -87,6 +89,8 @@ struct Translator<'m> {
     code: Vec<Instr>,
     sites: Vec<CallSite>,
     mem_args: Vec<MemArgs>,
+    casts: Vec<CastTarget>,
+    layouts: std::collections::HashMap<u32, crate::gc::Layout>,
     stack: Vec<Entry>,
     ctrl: Vec<Ctrl>,
     locals: Vec<(Kind, Slot)>,
@@ -125,6 +129,8 @@ pub(crate) fn translate(
         code: Vec::new(),
         sites: Vec::new(),
         mem_args: Vec::new(),
+        casts: Vec::new(),
+        layouts: std::collections::HashMap::new(),
         stack: Vec::new(),
         ctrl: Vec::new(),
         locals: Vec::new(),
@@ -187,6 +193,7 @@ pub(crate) fn translate(
         ref_frame: t.rmax.max(nr),
         call_sites: t.sites.into_boxed_slice(),
         mem_args: t.mem_args.into_boxed_slice(),
+        casts: t.casts.into_boxed_slice(),
     })
 }
 
@@ -502,7 +509,9 @@ impl<'m> Translator<'m> {
             | Instr::BrIf { offset, .. }
             | Instr::BrIfNot { offset, .. }
             | Instr::BrOnNull { offset, .. }
-            | Instr::BrOnNonNull { offset, .. } => *offset = off,
+            | Instr::BrOnNonNull { offset, .. }
+            | Instr::BrOnCast { offset, .. }
+            | Instr::BrOnCastFail { offset, .. } => *offset = off,
             _ => return Err(internal("patching a non-branch")),
         }
         Ok(())
@@ -1535,11 +1544,7 @@ impl<'m> Translator<'m> {
             O::F64Gt => bin!(self, F64Gt)?,
             O::F64Le => bin!(self, F64Le)?,
             O::F64Ge => bin!(self, F64Ge)?,
-            ref other => {
-                return Err(Error::unsupported(format!(
-                    "instruction not supported yet: {other:?}"
-                )));
-            }
+            ref other => return self.gc_op(other),
         }
         Ok(())
     }

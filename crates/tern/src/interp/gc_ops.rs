@@ -1,0 +1,296 @@
+//! GC instructions too large for the dispatch loop: allocation (which may
+//! collect), bulk array operations, and cast checks.
+
+use crate::error::Trap;
+use crate::gc::{FieldKind, Heap, Layout, HEADER};
+use crate::ir::{CallSite, CastKind, CastTarget};
+use crate::runtime::StoreInner;
+use crate::values::raw;
+
+/// Where an instruction's operands live and how many reference slots are
+/// live (the collector's view of the stack).
+pub(crate) struct Frame {
+    pub vfp: usize,
+    pub rfp: usize,
+    pub live_refs: usize,
+}
+
+fn heap_type(store: &StoreInner, inst: u32, ty: u32) -> u32 {
+    store.instances[inst as usize].gc_types[ty as usize]
+}
+
+fn finish(off: usize) -> Result<u32, Trap> {
+    crate::gc::raw_of_offset(off).ok_or(Trap::AllocationTooLarge)
+}
+
+/// `struct.new`: fields are read from the frame after allocating, so a
+/// collection during the allocation has already updated them.
+pub(crate) fn struct_new(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+    let hty = heap_type(store, inst, site.target);
+    let (heap, mut roots) = store.split_for_gc(f.live_refs);
+    let off = heap.alloc_struct(hty, &mut roots)?;
+    let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
+        return Err(Trap::CastFailure);
+    };
+    let (mut vi, mut ri) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
+    for i in 0..layout.fields.len() {
+        let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
+            return Err(Trap::CastFailure);
+        };
+        let (o, k) = layout.fields[i];
+        let bits = if k == FieldKind::Ref {
+            ri += 1;
+            store.stack.refs[ri - 1] as u64
+        } else {
+            vi += 1;
+            store.stack.vals[vi - 1]
+        };
+        store.heap.write(off + HEADER + o as usize, k, bits);
+    }
+    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
+    Ok(())
+}
+
+/// `struct.new_default`.
+pub(crate) fn struct_new_default(store: &mut StoreInner, inst: u32, ty: u32, f: &Frame) -> Result<u32, Trap> {
+    let hty = heap_type(store, inst, ty);
+    let (heap, mut roots) = store.split_for_gc(f.live_refs);
+    finish(heap.alloc_struct(hty, &mut roots)?)
+}
+
+fn array_kind(store: &StoreInner, hty: u32) -> Result<FieldKind, Trap> {
+    match store.heap.heap_type(hty).layout {
+        Layout::Array(k) => Ok(k),
+        _ => Err(Trap::CastFailure),
+    }
+}
+
+/// Allocates a zeroed array and returns its offset and element kind.
+fn alloc_array(store: &mut StoreInner, inst: u32, ty: u32, len: u32, f: &Frame) -> Result<(usize, FieldKind), Trap> {
+    let hty = heap_type(store, inst, ty);
+    let kind = array_kind(store, hty)?;
+    let (heap, mut roots) = store.split_for_gc(f.live_refs);
+    let off = heap.alloc_array(hty, len, &mut roots)?;
+    Ok((off, kind))
+}
+
+/// `array.new` and `array.new_default` (`init` is `None`).
+pub(crate) fn array_new(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+    let hty = heap_type(store, inst, site.target);
+    let kind = array_kind(store, hty)?;
+    let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
+    let len_slot = if kind == FieldKind::Ref { vb } else { vb + 1 };
+    let len = store.stack.vals[len_slot] as u32;
+    let (off, kind) = alloc_array(store, inst, site.target, len, f)?;
+    // Read the initial value after the allocation (it may have moved).
+    let init = if kind == FieldKind::Ref {
+        store.stack.refs[rb] as u64
+    } else {
+        store.stack.vals[vb]
+    };
+    fill_elems(&mut store.heap, off + HEADER, kind, init, len as usize);
+    store.stack.refs[rb] = finish(off)?;
+    Ok(())
+}
+
+/// Writes `n` copies of `bits` at `at` (memset speed for bytes and zero).
+fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) {
+    let size = kind.size();
+    let bytes = &mut heap.bytes_mut()[at..at + n * size];
+    match kind {
+        FieldKind::I8 => bytes.fill(bits as u8),
+        _ if bits == 0 => bytes.fill(0),
+        FieldKind::I16 => {
+            let b = (bits as u16).to_le_bytes();
+            bytes.chunks_exact_mut(2).for_each(|c| c.copy_from_slice(&b));
+        }
+        FieldKind::I32 | FieldKind::Ref => {
+            let b = (bits as u32).to_le_bytes();
+            bytes.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&b));
+        }
+        FieldKind::I64 => {
+            let b = bits.to_le_bytes();
+            bytes.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&b));
+        }
+    }
+}
+
+/// `array.new_default`.
+pub(crate) fn array_new_default(store: &mut StoreInner, inst: u32, ty: u32, len: u32, f: &Frame) -> Result<u32, Trap> {
+    let (off, _) = alloc_array(store, inst, ty, len, f)?;
+    finish(off)
+}
+
+/// `array.new_fixed`.
+pub(crate) fn array_new_fixed(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+    let n = site.ty;
+    let (off, kind) = alloc_array(store, inst, site.target, n, f)?;
+    let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
+    for i in 0..n as usize {
+        let bits = if kind == FieldKind::Ref {
+            store.stack.refs[rb + i] as u64
+        } else {
+            store.stack.vals[vb + i]
+        };
+        store.heap.write(off + HEADER + i * kind.size(), kind, bits);
+    }
+    store.stack.refs[rb] = finish(off)?;
+    Ok(())
+}
+
+/// `array.new_data`: elements copied byte for byte (little-endian).
+pub(crate) fn array_new_data(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+    let vb = f.vfp + site.vbase as usize;
+    let (src, len) = (store.stack.vals[vb] as u32 as usize, store.stack.vals[vb + 1] as u32);
+    let hty = heap_type(store, inst, site.target);
+    let kind = array_kind(store, hty)?;
+    let bytes = (len as usize).checked_mul(kind.size()).ok_or(Trap::MemoryOutOfBounds)?;
+    let data = store.instances[inst as usize].datas[site.ty as usize].clone();
+    let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
+    if end > data.len() {
+        return Err(Trap::MemoryOutOfBounds);
+    }
+    let (off, _) = alloc_array(store, inst, site.target, len, f)?;
+    store.heap.bytes_mut()[off + HEADER..off + HEADER + bytes].copy_from_slice(&data[src..end]);
+    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
+    Ok(())
+}
+
+/// `array.new_elem`.
+pub(crate) fn array_new_elem(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+    let vb = f.vfp + site.vbase as usize;
+    let (src, len) = (store.stack.vals[vb] as u32 as usize, store.stack.vals[vb + 1] as u32);
+    let seg_len = store.instances[inst as usize].elems[site.ty as usize].len();
+    let end = src.checked_add(len as usize).ok_or(Trap::TableOutOfBounds)?;
+    if end > seg_len {
+        return Err(Trap::ElementSegmentOutOfBounds);
+    }
+    let (off, kind) = alloc_array(store, inst, site.target, len, f)?;
+    // The segment may have been updated by a collection: read it now.
+    for i in 0..len as usize {
+        let r = store.instances[inst as usize].elems[site.ty as usize][src + i];
+        store.heap.write(off + HEADER + i * kind.size(), kind, r as u64);
+    }
+    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
+    Ok(())
+}
+
+/// The offset, length and element kind of a non-null array reference.
+#[inline]
+pub(crate) fn array_info(heap: &Heap, r: u32) -> Result<(usize, u32, FieldKind), Trap> {
+    if r == raw::NULL {
+        return Err(Trap::NullArrayReference);
+    }
+    let off = Heap::offset(r);
+    match heap.layout_of_raw(r) {
+        Some(Layout::Array(k)) => Ok((off, heap.len_of(off), *k)),
+        _ => Err(Trap::CastFailure),
+    }
+}
+
+/// `array.fill`.
+pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> Result<(), Trap> {
+    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
+    let d = store.stack.vals[vargs] as u32 as u64;
+    let (val, n) = if kind == FieldKind::Ref {
+        (store.stack.refs[rargs + 1] as u64, store.stack.vals[vargs + 1] as u32 as u64)
+    } else {
+        (store.stack.vals[vargs + 1], store.stack.vals[vargs + 2] as u32 as u64)
+    };
+    if d + n > len as u64 {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    fill_elems(&mut store.heap, off + HEADER + d as usize * kind.size(), kind, val, n as usize);
+    Ok(())
+}
+
+/// `array.copy` (memmove semantics for overlapping ranges).
+pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> Result<(), Trap> {
+    let (doff, dlen, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
+    let (soff, slen, _) = array_info(&store.heap, store.stack.refs[rargs + 1])?;
+    let d = store.stack.vals[vargs] as u32 as u64;
+    let s = store.stack.vals[vargs + 1] as u32 as u64;
+    let n = store.stack.vals[vargs + 2] as u32 as u64;
+    if d + n > dlen as u64 || s + n > slen as u64 {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    let size = kind.size();
+    let from = soff + HEADER + s as usize * size;
+    let to = doff + HEADER + d as usize * size;
+    store
+        .heap
+        .bytes_mut()
+        .copy_within(from..from + n as usize * size, to);
+    Ok(())
+}
+
+/// `array.init_data`.
+pub(crate) fn array_init_data(store: &mut StoreInner, inst: u32, vargs: usize, rargs: usize, seg: u32) -> Result<(), Trap> {
+    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
+    let d = store.stack.vals[vargs] as u32 as u64;
+    let s = store.stack.vals[vargs + 1] as u32 as usize;
+    let n = store.stack.vals[vargs + 2] as u32 as u64;
+    if d + n > len as u64 {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    let bytes = n as usize * kind.size();
+    let data = &store.instances[inst as usize].datas[seg as usize];
+    let end = s.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
+    if end > data.len() {
+        return Err(Trap::MemoryOutOfBounds);
+    }
+    let at = off + HEADER + d as usize * kind.size();
+    store.heap.bytes_mut()[at..at + bytes].copy_from_slice(&data[s..end]);
+    Ok(())
+}
+
+/// `array.init_elem`.
+pub(crate) fn array_init_elem(store: &mut StoreInner, inst: u32, vargs: usize, rargs: usize, seg: u32) -> Result<(), Trap> {
+    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
+    let d = store.stack.vals[vargs] as u32 as u64;
+    let s = store.stack.vals[vargs + 1] as u32 as usize;
+    let n = store.stack.vals[vargs + 2] as u32 as usize;
+    if d + n as u64 > len as u64 {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    let items = &store.instances[inst as usize].elems[seg as usize];
+    let end = s.checked_add(n).ok_or(Trap::TableOutOfBounds)?;
+    if end > items.len() {
+        return Err(Trap::ElementSegmentOutOfBounds);
+    }
+    for i in 0..n {
+        let r = store.instances[inst as usize].elems[seg as usize][s + i];
+        store.heap.write(off + HEADER + (d as usize + i) * kind.size(), kind, r as u64);
+    }
+    Ok(())
+}
+
+/// Whether raw reference `r` passes cast `c` (no lock, no allocation).
+#[inline]
+pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
+    if r == raw::NULL {
+        return c.nullable;
+    }
+    match c.kind {
+        CastKind::Top => true,
+        CastKind::Bottom => false,
+        CastKind::I31 => raw::is_i31(r),
+        CastKind::Eq => {
+            raw::is_i31(r)
+                || matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_) | Layout::Array(_)))
+        }
+        CastKind::Struct => matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_))),
+        CastKind::Array => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
+        CastKind::Func { id, depth } => match store.func_of_raw(r) {
+            Some(f) => {
+                let t = &store.funcs[f as usize].ty;
+                t.id() == id || t.info().is_subtype_of(id, depth as usize)
+            }
+            None => false,
+        },
+        CastKind::Object { id, depth } => match store.heap.type_ref_of_raw(r) {
+            Some(t) => t.id() == id || t.info().is_subtype_of(id, depth as usize),
+            None => false,
+        },
+    }
+}
