@@ -152,7 +152,6 @@ fn references() {
 }
 
 #[test]
-#[ignore = "needs GC instructions in the runtime (ref.i31, struct.new, array.new)"]
 fn gc_patterns() {
     let r = run(r#"
         (module

@@ -2,8 +2,9 @@
 //! declared subtyping, validation of host-built types, lifetimes.
 
 use tern::{
-    ArrayType, Engine, ErrorKind, FieldType, Finality, FuncType, HeapType, Mutability, RecFieldType,
-    RecGroupBuilder, RecSupertype, RecValType, RefType, StorageType, StructType, ValType,
+    ArrayType, Engine, ErrorKind, FieldType, Finality, FuncType, HeapType, Mutability,
+    RecFieldType, RecGroupBuilder, RecSupertype, RecValType, RefType, StorageType, StructType,
+    ValType,
 };
 
 fn field(m: Mutability, v: ValType) -> FieldType {
@@ -65,8 +66,10 @@ fn identical_host_types_are_eq() {
 fn different_structure_finality_or_position_not_eq() {
     let engine = Engine::default();
     let i32f = || field(Mutability::Const, ValType::I32);
-    let a = StructType::with_finality_and_supertype(&engine, Finality::Final, None, [i32f()]).unwrap();
-    let b = StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, [i32f()]).unwrap();
+    let a =
+        StructType::with_finality_and_supertype(&engine, Finality::Final, None, [i32f()]).unwrap();
+    let b = StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, [i32f()])
+        .unwrap();
     assert!(!StructType::eq(&a, &b));
     assert!(!a.matches(&b) && !b.matches(&a));
     assert_eq!(a.finality(), Finality::Final);
@@ -81,9 +84,23 @@ fn different_structure_finality_or_position_not_eq() {
         let mut rec = RecGroupBuilder::new(&engine);
         let x = rec.reserve();
         let y = rec.reserve();
-        let (p, q) = if first_i64 { (ValType::I64, ValType::I32) } else { (ValType::I32, ValType::I64) };
-        rec.define_struct(x, Finality::Final, None, [RecFieldType::new(Mutability::Const, p)]);
-        rec.define_struct(y, Finality::Final, None, [RecFieldType::new(Mutability::Const, q)]);
+        let (p, q) = if first_i64 {
+            (ValType::I64, ValType::I32)
+        } else {
+            (ValType::I32, ValType::I64)
+        };
+        rec.define_struct(
+            x,
+            Finality::Final,
+            None,
+            [RecFieldType::new(Mutability::Const, p)],
+        );
+        rec.define_struct(
+            y,
+            Finality::Final,
+            None,
+            [RecFieldType::new(Mutability::Const, q)],
+        );
         rec.build().unwrap()
     };
     let g1 = build(false);
@@ -101,8 +118,22 @@ fn different_structure_finality_or_position_not_eq() {
 #[test]
 fn declared_subtyping_not_structural() {
     let engine = Engine::default();
-    let base = FuncType::with_finality_and_supertype(&engine, Finality::NonFinal, None, [ValType::EQREF], [ValType::ANYREF]).unwrap();
-    let sub = FuncType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(&base), [ValType::ANYREF], [ValType::EQREF]).unwrap();
+    let base = FuncType::with_finality_and_supertype(
+        &engine,
+        Finality::NonFinal,
+        None,
+        [ValType::EQREF],
+        [ValType::ANYREF],
+    )
+    .unwrap();
+    let sub = FuncType::with_finality_and_supertype(
+        &engine,
+        Finality::NonFinal,
+        Some(&base),
+        [ValType::ANYREF],
+        [ValType::EQREF],
+    )
+    .unwrap();
     let lookalike = FuncType::new(&engine, [ValType::ANYREF], [ValType::EQREF]);
     assert!(sub.matches(&base));
     assert!(!lookalike.matches(&base));
@@ -120,7 +151,14 @@ fn declared_subtyping_not_structural() {
     assert!(HeapType::eq(&hsub.bottom(), &HeapType::NoFunc));
     assert!(!hsub.is_top() && !hsub.is_bottom() && hsub.is_concrete());
     // Transitive.
-    let subsub = FuncType::with_finality_and_supertype(&engine, Finality::Final, Some(&sub), [ValType::ANYREF], [ValType::I31REF]).unwrap();
+    let subsub = FuncType::with_finality_and_supertype(
+        &engine,
+        Finality::Final,
+        Some(&sub),
+        [ValType::ANYREF],
+        [ValType::I31REF],
+    )
+    .unwrap();
     assert!(subsub.matches(&base));
     assert!(subsub.matches(&sub));
     assert!(!base.matches(&subsub));
@@ -139,7 +177,9 @@ fn types_of_other_engines() {
 
     let nf = FuncType::with_finality_and_supertype(&e1, Finality::NonFinal, None, [], []).unwrap();
     let before = e2.registered_types();
-    assert!(FuncType::with_finality_and_supertype(&e2, Finality::Final, Some(&nf), [], []).is_err());
+    assert!(
+        FuncType::with_finality_and_supertype(&e2, Finality::Final, Some(&nf), [], []).is_err()
+    );
     assert!(FuncType::try_new(&e2, [fref(&f1)], []).is_err());
     assert!(StructType::new(&e2, [field(Mutability::Const, fref(&f1))]).is_err());
     assert_eq!(e2.registered_types(), before);
@@ -151,21 +191,36 @@ fn types_of_other_engines() {
 #[test]
 fn depth_limit_63() {
     let engine = Engine::default();
-    let mut chain = vec![StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, []).unwrap()];
+    let mut chain = vec![
+        StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, []).unwrap(),
+    ];
     for _ in 0..63 {
         let sup = chain.last().unwrap().clone();
-        chain.push(StructType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(&sup), []).unwrap());
+        chain.push(
+            StructType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(&sup), [])
+                .unwrap(),
+        );
     }
     assert_eq!(chain.len(), 64); // depths 0..=63
     assert_eq!(engine.registered_types(), 64);
     let deepest = chain.last().unwrap();
-    let err = StructType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(deepest), []).unwrap_err();
+    let err =
+        StructType::with_finality_and_supertype(&engine, Finality::NonFinal, Some(deepest), [])
+            .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Usage);
     assert_eq!(engine.registered_types(), 64);
     // Also through the builder, with the chain continuing inside the group.
     let mut rec = RecGroupBuilder::new(&engine);
-    let a = rec.push_struct(Finality::NonFinal, Some(chain[62].clone().into()), Vec::<RecFieldType>::new());
-    rec.push_struct(Finality::NonFinal, Some(a.into()), Vec::<RecFieldType>::new());
+    let a = rec.push_struct(
+        Finality::NonFinal,
+        Some(chain[62].clone().into()),
+        Vec::<RecFieldType>::new(),
+    );
+    rec.push_struct(
+        Finality::NonFinal,
+        Some(a.into()),
+        Vec::<RecFieldType>::new(),
+    );
     assert!(rec.build().is_err());
     assert_eq!(engine.registered_types(), 64);
     // Subtype checks at every depth.
@@ -186,10 +241,15 @@ fn final_supertype_is_err() {
     let engine = Engine::default();
     let fin = StructType::new(&engine, []).unwrap();
     let n = engine.registered_types();
-    assert!(StructType::with_finality_and_supertype(&engine, Finality::Final, Some(&fin), []).is_err());
+    assert!(
+        StructType::with_finality_and_supertype(&engine, Finality::Final, Some(&fin), []).is_err()
+    );
     let ffin = FuncType::new(&engine, [], []);
     let n2 = engine.registered_types();
-    assert!(FuncType::with_finality_and_supertype(&engine, Finality::Final, Some(&ffin), [], []).is_err());
+    assert!(
+        FuncType::with_finality_and_supertype(&engine, Finality::Final, Some(&ffin), [], [])
+            .is_err()
+    );
     assert_eq!(n + 1, n2);
     assert_eq!(engine.registered_types(), n2);
     // In-group final supertype.
@@ -208,7 +268,10 @@ fn mismatching_fields_are_err() {
         &engine,
         nf,
         None,
-        [field(Mutability::Const, ValType::ANYREF), field(Mutability::Var, ValType::ANYREF)],
+        [
+            field(Mutability::Const, ValType::ANYREF),
+            field(Mutability::Var, ValType::ANYREF),
+        ],
     )
     .unwrap();
     let n = engine.registered_types();
@@ -216,13 +279,25 @@ fn mismatching_fields_are_err() {
         // Too few fields.
         vec![field(Mutability::Const, ValType::ANYREF)],
         // Mutable field changed (invariant).
-        vec![field(Mutability::Const, ValType::ANYREF), field(Mutability::Var, ValType::EQREF)],
+        vec![
+            field(Mutability::Const, ValType::ANYREF),
+            field(Mutability::Var, ValType::EQREF),
+        ],
         // Mutability changed.
-        vec![field(Mutability::Var, ValType::ANYREF), field(Mutability::Var, ValType::ANYREF)],
+        vec![
+            field(Mutability::Var, ValType::ANYREF),
+            field(Mutability::Var, ValType::ANYREF),
+        ],
         // Immutable field widened.
-        vec![field(Mutability::Const, ValType::EXTERNREF), field(Mutability::Var, ValType::ANYREF)],
+        vec![
+            field(Mutability::Const, ValType::EXTERNREF),
+            field(Mutability::Var, ValType::ANYREF),
+        ],
         // Packed vs i32.
-        vec![FieldType::new(Mutability::Const, StorageType::I8), field(Mutability::Var, ValType::ANYREF)],
+        vec![
+            FieldType::new(Mutability::Const, StorageType::I8),
+            field(Mutability::Var, ValType::ANYREF),
+        ],
     ];
     for fields in bad {
         assert!(StructType::with_finality_and_supertype(&engine, nf, Some(&base), fields).is_err());
@@ -233,13 +308,24 @@ fn mismatching_fields_are_err() {
         &engine,
         nf,
         Some(&base),
-        [field(Mutability::Const, ValType::I31REF), field(Mutability::Var, ValType::ANYREF), field(Mutability::Var, ValType::I64)],
+        [
+            field(Mutability::Const, ValType::I31REF),
+            field(Mutability::Var, ValType::ANYREF),
+            field(Mutability::Var, ValType::I64),
+        ],
     )
     .unwrap();
     assert!(ok.matches(&base));
 
     // Functions: params contravariant, results covariant, arity fixed.
-    let f = FuncType::with_finality_and_supertype(&engine, nf, None, [ValType::EQREF], [ValType::EQREF]).unwrap();
+    let f = FuncType::with_finality_and_supertype(
+        &engine,
+        nf,
+        None,
+        [ValType::EQREF],
+        [ValType::EQREF],
+    )
+    .unwrap();
     let n = engine.registered_types();
     for (p, r) in [
         (vec![ValType::I31REF], vec![ValType::EQREF]),
@@ -250,18 +336,53 @@ fn mismatching_fields_are_err() {
         assert!(FuncType::with_finality_and_supertype(&engine, nf, Some(&f), p, r).is_err());
         assert_eq!(engine.registered_types(), n);
     }
-    assert!(FuncType::with_finality_and_supertype(&engine, nf, Some(&f), [ValType::ANYREF], [ValType::I31REF]).is_ok());
+    assert!(
+        FuncType::with_finality_and_supertype(
+            &engine,
+            nf,
+            Some(&f),
+            [ValType::ANYREF],
+            [ValType::I31REF]
+        )
+        .is_ok()
+    );
 
     // Arrays.
-    let a = ArrayType::with_finality_and_supertype(&engine, nf, None, field(Mutability::Var, ValType::EQREF)).unwrap();
+    let a = ArrayType::with_finality_and_supertype(
+        &engine,
+        nf,
+        None,
+        field(Mutability::Var, ValType::EQREF),
+    )
+    .unwrap();
     let n = engine.registered_types();
-    assert!(ArrayType::with_finality_and_supertype(&engine, nf, Some(&a), field(Mutability::Var, ValType::I31REF)).is_err());
-    assert!(ArrayType::with_finality_and_supertype(&engine, nf, Some(&a), field(Mutability::Const, ValType::EQREF)).is_err());
+    assert!(
+        ArrayType::with_finality_and_supertype(
+            &engine,
+            nf,
+            Some(&a),
+            field(Mutability::Var, ValType::I31REF)
+        )
+        .is_err()
+    );
+    assert!(
+        ArrayType::with_finality_and_supertype(
+            &engine,
+            nf,
+            Some(&a),
+            field(Mutability::Const, ValType::EQREF)
+        )
+        .is_err()
+    );
     assert_eq!(engine.registered_types(), n);
 
     // Kind mismatch through the builder.
     let mut rec = RecGroupBuilder::new(&engine);
-    rec.push_struct(nf, Some(RecSupertype::Func(f.clone())), Vec::<RecFieldType>::new());
+    rec.push_struct(
+        nf,
+        Some(RecSupertype::Func(f.clone())),
+        Vec::<RecFieldType>::new(),
+    );
     assert!(rec.build().is_err());
     let mut rec = RecGroupBuilder::new(&engine);
     let x = rec.push_array(nf, None, RecFieldType::new(Mutability::Const, ValType::I32));
@@ -280,26 +401,50 @@ fn builder_misuse_is_err() {
     // Defined twice.
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
-    rec.define_array(a, Finality::Final, None, RecFieldType::new(Mutability::Const, ValType::I32));
-    rec.define_array(a, Finality::Final, None, RecFieldType::new(Mutability::Const, ValType::I32));
+    rec.define_array(
+        a,
+        Finality::Final,
+        None,
+        RecFieldType::new(Mutability::Const, ValType::I32),
+    );
+    rec.define_array(
+        a,
+        Finality::Final,
+        None,
+        RecFieldType::new(Mutability::Const, ValType::I32),
+    );
     assert!(rec.build().is_err());
     // Index of another builder.
     let mut other = RecGroupBuilder::new(&engine);
     other.reserve();
     let foreign = other.reserve();
     let mut rec = RecGroupBuilder::new(&engine);
-    rec.push_struct(Finality::Final, None, [RecFieldType::new(Mutability::Const, foreign.ref_type(true))]);
+    rec.push_struct(
+        Finality::Final,
+        None,
+        [RecFieldType::new(Mutability::Const, foreign.ref_type(true))],
+    );
     assert!(rec.build().is_err());
     // Supertype later in the group.
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
     let b = rec.push_struct(Finality::NonFinal, None, Vec::<RecFieldType>::new());
-    rec.define_struct(a, Finality::NonFinal, Some(b.into()), Vec::<RecFieldType>::new());
+    rec.define_struct(
+        a,
+        Finality::NonFinal,
+        Some(b.into()),
+        Vec::<RecFieldType>::new(),
+    );
     assert!(rec.build().is_err());
     // Self as supertype.
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
-    rec.define_struct(a, Finality::NonFinal, Some(a.into()), Vec::<RecFieldType>::new());
+    rec.define_struct(
+        a,
+        Finality::NonFinal,
+        Some(a.into()),
+        Vec::<RecFieldType>::new(),
+    );
     assert!(rec.build().is_err());
     assert_eq!(engine.registered_types(), 0);
     // An empty group is fine and registers nothing.
@@ -332,7 +477,13 @@ fn recursive_groups() {
                 RecFieldType::new(Mutability::Var, visit.ref_type(true)),
             ],
         );
-        rec.define_func(visit, Finality::Final, None, [node.ref_type(false)], [RecValType::Val(ValType::I32)]);
+        rec.define_func(
+            visit,
+            Finality::Final,
+            None,
+            [node.ref_type(false)],
+            [RecValType::Val(ValType::I32)],
+        );
         rec.build().unwrap()
     };
     let g = build();
@@ -349,10 +500,16 @@ fn recursive_groups() {
     assert!(!node.matches(leaf));
     assert!(StructType::eq(&leaf.supertype().unwrap(), node));
     let f0 = node.field(0).unwrap();
-    assert!(HeapType::eq(f0.element_type().unwrap_val_type().unwrap_ref().heap_type(), &g[0]));
+    assert!(HeapType::eq(
+        f0.element_type().unwrap_val_type().unwrap_ref().heap_type(),
+        &g[0]
+    ));
     let f1 = leaf.field(1).unwrap();
     assert_eq!(f1.mutability(), Mutability::Var);
-    assert!(HeapType::eq(f1.element_type().unwrap_val_type().unwrap_ref().heap_type(), &g[2]));
+    assert!(HeapType::eq(
+        f1.element_type().unwrap_val_type().unwrap_ref().heap_type(),
+        &g[2]
+    ));
     let p = visit.param(0).unwrap();
     assert!(!p.unwrap_ref().is_nullable());
     assert!(HeapType::eq(p.unwrap_ref().heap_type(), &g[0]));
@@ -362,7 +519,12 @@ fn recursive_groups() {
     drop((g, again));
     assert_eq!(engine.registered_types(), 4);
     let inner = holder.field(0).unwrap();
-    let leaf2 = inner.element_type().unwrap_val_type().unwrap_ref().heap_type().clone();
+    let leaf2 = inner
+        .element_type()
+        .unwrap_val_type()
+        .unwrap_ref()
+        .heap_type()
+        .clone();
     drop(holder);
     assert_eq!(engine.registered_types(), 3);
     assert!(leaf2.is_concrete_struct());
@@ -376,9 +538,18 @@ fn recursive_groups() {
 #[test]
 fn abstract_hierarchy_and_nullability() {
     let all = [
-        HeapType::Func, HeapType::NoFunc, HeapType::Extern, HeapType::NoExtern, HeapType::Any,
-        HeapType::Eq, HeapType::I31, HeapType::Struct, HeapType::Array, HeapType::None,
-        HeapType::Exn, HeapType::NoExn,
+        HeapType::Func,
+        HeapType::NoFunc,
+        HeapType::Extern,
+        HeapType::NoExtern,
+        HeapType::Any,
+        HeapType::Eq,
+        HeapType::I31,
+        HeapType::Struct,
+        HeapType::Array,
+        HeapType::None,
+        HeapType::Exn,
+        HeapType::NoExn,
     ];
     for h in &all {
         assert!(h.matches(h));
@@ -399,7 +570,11 @@ fn abstract_hierarchy_and_nullability() {
     assert!(!StorageType::I16.matches(&StorageType::I8));
     assert!(ValType::I64.default_value().is_some());
     assert!(ValType::ANYREF.default_value().is_some());
-    assert!(ValType::Ref(RefType::new(false, HeapType::Any)).default_value().is_none());
+    assert!(
+        ValType::Ref(RefType::new(false, HeapType::Any))
+            .default_value()
+            .is_none()
+    );
     assert!(StorageType::I8.unpack().is_i32());
 }
 
@@ -414,9 +589,22 @@ fn display() {
     assert_eq!(f.to_string(), "(func (param i32 externref) (result f64))");
     let r = RefType::new(true, HeapType::ConcreteFunc(f.clone()));
     assert!(r.to_string().starts_with("(ref null $"), "{r}");
-    let s = StructType::new(&engine, [field(Mutability::Var, ValType::I64), FieldType::new(Mutability::Const, StorageType::I8)]).unwrap();
+    let s = StructType::new(
+        &engine,
+        [
+            field(Mutability::Var, ValType::I64),
+            FieldType::new(Mutability::Const, StorageType::I8),
+        ],
+    )
+    .unwrap();
     assert_eq!(s.to_string(), "(struct (field (mut i64)) (field i8))");
-    let a = ArrayType::with_finality_and_supertype(&engine, Finality::NonFinal, None, field(Mutability::Var, ValType::I32)).unwrap();
+    let a = ArrayType::with_finality_and_supertype(
+        &engine,
+        Finality::NonFinal,
+        None,
+        field(Mutability::Var, ValType::I32),
+    )
+    .unwrap();
     assert_eq!(a.to_string(), "(sub (array (mut i32)))");
 }
 

@@ -54,7 +54,10 @@ fn same_rec_group_in_two_modules_is_eq() {
     let f = t1[2].as_concrete_func().unwrap();
     let g = t2[2].as_concrete_func().unwrap();
     assert!(FuncType::eq(f, g));
-    assert!(HeapType::eq(f.param(0).unwrap().unwrap_ref().heap_type(), &t2[0]));
+    assert!(HeapType::eq(
+        f.param(0).unwrap().unwrap_ref().heap_type(),
+        &t2[0]
+    ));
 }
 
 #[test]
@@ -65,12 +68,20 @@ fn host_built_group_is_eq_to_module_group() {
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
     let b = rec.reserve();
-    rec.define_struct(a, Finality::NonFinal, None, [RecFieldType::new(Mutability::Const, b.ref_type(true))]);
+    rec.define_struct(
+        a,
+        Finality::NonFinal,
+        None,
+        [RecFieldType::new(Mutability::Const, b.ref_type(true))],
+    );
     rec.define_struct(
         b,
         Finality::NonFinal,
         Some(a.into()),
-        [RecFieldType::new(Mutability::Const, b.ref_type(true)), RecFieldType::new(Mutability::Const, ValType::I32)],
+        [
+            RecFieldType::new(Mutability::Const, b.ref_type(true)),
+            RecFieldType::new(Mutability::Const, ValType::I32),
+        ],
     );
     let host = rec.build().unwrap();
     assert!(HeapType::eq(&host[0], &t1[0]));
@@ -79,12 +90,20 @@ fn host_built_group_is_eq_to_module_group() {
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
     let b = rec.reserve();
-    rec.define_struct(a, Finality::Final, None, [RecFieldType::new(Mutability::Const, b.ref_type(true))]);
+    rec.define_struct(
+        a,
+        Finality::Final,
+        None,
+        [RecFieldType::new(Mutability::Const, b.ref_type(true))],
+    );
     rec.define_struct(
         b,
         Finality::NonFinal,
         None,
-        [RecFieldType::new(Mutability::Const, b.ref_type(true)), RecFieldType::new(Mutability::Const, ValType::I32)],
+        [
+            RecFieldType::new(Mutability::Const, b.ref_type(true)),
+            RecFieldType::new(Mutability::Const, ValType::I32),
+        ],
     );
     let other = rec.build().unwrap();
     assert!(!HeapType::eq(&other[0], &t1[0]));
@@ -125,7 +144,8 @@ fn host_built_group_is_eq_to_module_group() {
     assert!(HeapType::eq(&HeapType::ConcreteStruct(t.clone()), &mt[1]));
     assert!(mt[1].as_concrete_struct().unwrap().matches(&s));
     // Without the declared supertype it is another type.
-    let t2 = StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, t.fields()).unwrap();
+    let t2 = StructType::with_finality_and_supertype(&engine, Finality::NonFinal, None, t.fields())
+        .unwrap();
     assert!(!HeapType::eq(&HeapType::ConcreteStruct(t2), &mt[1]));
 }
 

@@ -7,8 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 use tern::{
-    Engine, Finality, HeapType, Mutability, RecFieldType, RecGroupBuilder, RecIndex, RecStorageType,
-    RecSupertype, RecValType, RefType, ValType,
+    Engine, Finality, HeapType, Mutability, RecFieldType, RecGroupBuilder, RecIndex,
+    RecStorageType, RecSupertype, RecValType, RefType, ValType,
 };
 
 struct Rng(u64);
@@ -283,7 +283,11 @@ fn desc(spec: &Spec) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        C::Array(f) => format!("array {}{}", if f.mutable { "mut " } else { "" }, desc_s(&f.s)),
+        C::Array(f) => format!(
+            "array {}{}",
+            if f.mutable { "mut " } else { "" },
+            desc_s(&f.s)
+        ),
     };
     format!("{} {sup} {c}", spec.is_final)
 }
@@ -354,16 +358,30 @@ impl Model {
                     r.iter().map(|s| resolve_s(s, base)).collect(),
                 ),
                 C::Struct(fs) => MC::Struct(
-                    fs.iter().map(|f| MF { mutable: f.mutable, s: resolve_s(&f.s, base) }).collect(),
+                    fs.iter()
+                        .map(|f| MF {
+                            mutable: f.mutable,
+                            s: resolve_s(&f.s, base),
+                        })
+                        .collect(),
                 ),
-                C::Array(f) => MC::Array(MF { mutable: f.mutable, s: resolve_s(&f.s, base) }),
+                C::Array(f) => MC::Array(MF {
+                    mutable: f.mutable,
+                    s: resolve_s(&f.s, base),
+                }),
             };
             let sup = match &spec.sup {
                 None => None,
                 Some(Sup::Rel(j)) => Some(base + *j as usize),
                 Some(Sup::Out(k, _)) => Some(*k),
             };
-            self.types.push(MType { group: g, kind: kind_of_c(&spec.c), is_final: spec.is_final, sup, comp });
+            self.types.push(MType {
+                group: g,
+                kind: kind_of_c(&spec.c),
+                is_final: spec.is_final,
+                sup,
+                comp,
+            });
         }
         self.groups.push(MGroup {
             size: specs.len(),
@@ -390,7 +408,11 @@ fn rec_val(s: &S, idx: &[RecIndex]) -> RecValType {
 }
 
 fn rec_field(f: &F, idx: &[RecIndex]) -> RecFieldType {
-    let m = if f.mutable { Mutability::Var } else { Mutability::Const };
+    let m = if f.mutable {
+        Mutability::Var
+    } else {
+        Mutability::Const
+    };
     let st = match &f.s {
         S::I8 => RecStorageType::I8,
         S::I16 => RecStorageType::I16,
@@ -403,7 +425,11 @@ fn build(engine: &Engine, specs: &[Spec]) -> tern::Result<Vec<HeapType>> {
     let mut b = RecGroupBuilder::new(engine);
     let idx: Vec<RecIndex> = specs.iter().map(|_| b.reserve()).collect();
     for (j, spec) in specs.iter().enumerate() {
-        let fin = if spec.is_final { Finality::Final } else { Finality::NonFinal };
+        let fin = if spec.is_final {
+            Finality::Final
+        } else {
+            Finality::NonFinal
+        };
         let sup = spec.sup.as_ref().map(|s| match s {
             Sup::Rel(i) => RecSupertype::Index(idx[*i as usize]),
             Sup::Out(_, HeapType::ConcreteFunc(f)) => RecSupertype::Func(f.clone()),
@@ -449,20 +475,34 @@ fn spec_c_of(model: &Model, t: usize, h: &HeapType) -> C {
     }
     fn pair_f(mf: MF, f: &tern::FieldType) -> F {
         let v = f.element_type().unpack();
-        F { mutable: mf.mutable, s: pair(mf.s, &v) }
+        F {
+            mutable: mf.mutable,
+            s: pair(mf.s, &v),
+        }
     }
     match (&model.types[t].comp, h) {
         (MC::Func(p, r), HeapType::ConcreteFunc(f)) => {
             assert_eq!(f.params().len(), p.len());
             assert_eq!(f.results().len(), r.len());
             C::Func(
-                p.iter().zip(f.params()).map(|(m, v)| pair(*m, &v)).collect(),
-                r.iter().zip(f.results()).map(|(m, v)| pair(*m, &v)).collect(),
+                p.iter()
+                    .zip(f.params())
+                    .map(|(m, v)| pair(*m, &v))
+                    .collect(),
+                r.iter()
+                    .zip(f.results())
+                    .map(|(m, v)| pair(*m, &v))
+                    .collect(),
             )
         }
         (MC::Struct(fs), HeapType::ConcreteStruct(s)) => {
             assert_eq!(s.fields().len(), fs.len());
-            C::Struct(fs.iter().zip(s.fields()).map(|(m, f)| pair_f(*m, &f)).collect())
+            C::Struct(
+                fs.iter()
+                    .zip(s.fields())
+                    .map(|(m, f)| pair_f(*m, &f))
+                    .collect(),
+            )
         }
         (MC::Array(mf), HeapType::ConcreteArray(a)) => C::Array(pair_f(*mf, &a.field_type())),
         _ => panic!("kind mismatch between model and API"),
@@ -471,8 +511,10 @@ fn spec_c_of(model: &Model, t: usize, h: &HeapType) -> C {
 
 // ---- building through modules ------------------------------------------------
 
-const ABS_NAMES: [&str; N_ABS] =
-    ["func", "nofunc", "extern", "noextern", "any", "eq", "i31", "struct", "array", "none", "exn", "noexn"];
+const ABS_NAMES: [&str; N_ABS] = [
+    "func", "nofunc", "extern", "noextern", "any", "eq", "i31", "struct", "array", "none", "exn",
+    "noexn",
+];
 
 fn wat_val(s: &MS) -> String {
     match s {
@@ -493,7 +535,11 @@ fn wat_val(s: &MS) -> String {
 }
 
 fn wat_field(f: &MF) -> String {
-    if f.mutable { format!("(mut {})", wat_val(&f.s)) } else { wat_val(&f.s) }
+    if f.mutable {
+        format!("(mut {})", wat_val(&f.s))
+    } else {
+        wat_val(&f.s)
+    }
 }
 
 fn wat_type(name: &str, is_final: bool, sup: Option<String>, comp: &MC) -> String {
@@ -504,7 +550,13 @@ fn wat_type(name: &str, is_final: bool, sup: Option<String>, comp: &MC) -> Strin
             r.iter().map(wat_val).collect::<Vec<_>>().join(" ")
         ),
         MC::Struct(fs) => {
-            format!("(struct {})", fs.iter().map(|f| format!("(field {})", wat_field(f))).collect::<Vec<_>>().join(" "))
+            format!(
+                "(struct {})",
+                fs.iter()
+                    .map(|f| format!("(field {})", wat_field(f)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
         MC::Array(f) => format!("(array {})", wat_field(f)),
     };
@@ -562,7 +614,12 @@ fn module_text(model: &Model, specs: &[Spec]) -> String {
         for &t in &model.groups[g].members {
             let ty = &model.types[t];
             out.push(' ');
-            out.push_str(&wat_type(&format!("$t{t}"), ty.is_final, ty.sup.map(|s| format!("$t{s}")), &ty.comp));
+            out.push_str(&wat_type(
+                &format!("$t{t}"),
+                ty.is_final,
+                ty.sup.map(|s| format!("$t{s}")),
+                &ty.comp,
+            ));
         }
         out.push_str(")\n");
     }
@@ -581,7 +638,13 @@ fn module_text(model: &Model, specs: &[Spec]) -> String {
         S::F64 => "f64".to_string(),
         S::Ref(n, h) => format!("(ref {}{})", if *n { "null " } else { "" }, h_text(h)),
     };
-    let f_text = |f: &F| if f.mutable { format!("(mut {})", s_text(&f.s)) } else { s_text(&f.s) };
+    let f_text = |f: &F| {
+        if f.mutable {
+            format!("(mut {})", s_text(&f.s))
+        } else {
+            s_text(&f.s)
+        }
+    };
     out.push_str("  (rec");
     for (j, spec) in specs.iter().enumerate() {
         let c = match &spec.c {
@@ -592,7 +655,10 @@ fn module_text(model: &Model, specs: &[Spec]) -> String {
             ),
             C::Struct(fs) => format!(
                 "(struct {})",
-                fs.iter().map(|f| format!("(field {})", f_text(f))).collect::<Vec<_>>().join(" ")
+                fs.iter()
+                    .map(|f| format!("(field {})", f_text(f)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
             C::Array(f) => format!("(array {})", f_text(f)),
         };
@@ -608,7 +674,9 @@ fn module_text(model: &Model, specs: &[Spec]) -> String {
     }
     out.push_str(")\n");
     for j in 0..specs.len() {
-        out.push_str(&format!("  (global (export \"n{j}\") (ref null $n{j}) (ref.null $n{j}))\n"));
+        out.push_str(&format!(
+            "  (global (export \"n{j}\") (ref null $n{j}) (ref.null $n{j}))\n"
+        ));
     }
     out.push(')');
     out
@@ -681,7 +749,10 @@ impl Gen<'_> {
             0 => {
                 let np = self.rng.below(4);
                 let nr = self.rng.below(3);
-                C::Func((0..np).map(|_| self.rand_val(n)).collect(), (0..nr).map(|_| self.rand_val(n)).collect())
+                C::Func(
+                    (0..np).map(|_| self.rand_val(n)).collect(),
+                    (0..nr).map(|_| self.rand_val(n)).collect(),
+                )
             }
             1 => {
                 let nf = self.rng.below(5);
@@ -705,7 +776,9 @@ impl Gen<'_> {
     fn specialize(&mut self, s: &S) -> S {
         let S::Ref(n, h) = s else { return s.clone() };
         let nullable = *n && !self.rng.chance(30);
-        let Some(mh) = Self::model_h(h) else { return S::Ref(nullable, h.clone()) };
+        let Some(mh) = Self::model_h(h) else {
+            return S::Ref(nullable, h.clone());
+        };
         if self.rng.chance(50) {
             return S::Ref(nullable, h.clone());
         }
@@ -726,11 +799,15 @@ impl Gen<'_> {
     fn generalize(&mut self, s: &S) -> S {
         let S::Ref(n, h) = s else { return s.clone() };
         let nullable = *n || self.rng.chance(30);
-        let Some(mh) = Self::model_h(h) else { return S::Ref(nullable, h.clone()) };
+        let Some(mh) = Self::model_h(h) else {
+            return S::Ref(nullable, h.clone());
+        };
         if self.rng.chance(50) {
             return S::Ref(nullable, h.clone());
         }
-        let cands: Vec<usize> = (0..N_ABS).filter(|&i| self.model.sub_h(mh, MH::Abs(i))).collect();
+        let cands: Vec<usize> = (0..N_ABS)
+            .filter(|&i| self.model.sub_h(mh, MH::Abs(i)))
+            .collect();
         S::Ref(nullable, H::Abs(cands[self.rng.below(cands.len())]))
     }
 
@@ -744,7 +821,10 @@ impl Gen<'_> {
                     .iter()
                     .map(|f| {
                         if !f.mutable && self.rng.chance(40) {
-                            F { mutable: false, s: self.specialize(&f.s) }
+                            F {
+                                mutable: false,
+                                s: self.specialize(&f.s),
+                            }
                         } else {
                             f.clone()
                         }
@@ -780,7 +860,14 @@ impl Gen<'_> {
                 C::Func(p, r)
             }
             C::Array(f) => {
-                let mut f = if !f.mutable { F { mutable: false, s: self.specialize(&f.s) } } else { f.clone() };
+                let mut f = if !f.mutable {
+                    F {
+                        mutable: false,
+                        s: self.specialize(&f.s),
+                    }
+                } else {
+                    f.clone()
+                };
                 if break_it {
                     f.mutable = !f.mutable;
                     broken = true;
@@ -792,7 +879,11 @@ impl Gen<'_> {
     }
 
     fn step_build(&mut self) {
-        let n = if self.rng.chance(35) { 1 + self.rng.below(4) } else { 1 };
+        let n = if self.rng.chance(35) {
+            1 + self.rng.below(4)
+        } else {
+            1
+        };
         let mut specs: Vec<Spec> = Vec::with_capacity(n);
         let mut depths: Vec<usize> = Vec::with_capacity(n);
         let mut expect_ok = true;
@@ -807,14 +898,24 @@ impl Gen<'_> {
                 } else {
                     let base = spec_c_of(&self.model, k, &h);
                     let d = self.model.depth(k);
-                    (Some(Sup::Out(k, h)), Some(base), d, self.model.types[k].is_final)
+                    (
+                        Some(Sup::Out(k, h)),
+                        Some(base),
+                        d,
+                        self.model.types[k].is_final,
+                    )
                 }
             } else if r < 45 && j > 0 {
                 let i = self.rng.below(j);
                 if specs[i].is_final && !self.rng.chance(10) {
                     (None, None, 0, false)
                 } else {
-                    (Some(Sup::Rel(i as u32)), Some(specs[i].c.clone()), depths[i], specs[i].is_final)
+                    (
+                        Some(Sup::Rel(i as u32)),
+                        Some(specs[i].c.clone()),
+                        depths[i],
+                        specs[i].is_final,
+                    )
                 }
             } else if r < 60 && !self.live.is_empty() {
                 // Grow the deepest chain.
@@ -860,7 +961,11 @@ impl Gen<'_> {
         };
         match result {
             Ok(types) => {
-                assert!(expect_ok, "an invalid group was accepted: {:?}", specs.iter().map(desc).collect::<Vec<_>>());
+                assert!(
+                    expect_ok,
+                    "an invalid group was accepted: {:?}",
+                    specs.iter().map(desc).collect::<Vec<_>>()
+                );
                 let nums = self.model.intern(&specs);
                 assert_eq!(nums.len(), types.len());
                 for (t, h) in nums.into_iter().zip(types) {
@@ -880,7 +985,11 @@ impl Gen<'_> {
                     "a valid group was rejected ({e}): {:?}",
                     specs.iter().map(desc).collect::<Vec<_>>()
                 );
-                assert_eq!(self.engine.registered_types(), before, "a failed build changed the registry");
+                assert_eq!(
+                    self.engine.registered_types(),
+                    before,
+                    "a failed build changed the registry"
+                );
                 self.rejected += 1;
             }
         }
@@ -938,16 +1047,25 @@ impl Gen<'_> {
                 let rb = RefType::new(true, b.clone());
                 assert_eq!(ra.matches(&rb), expect);
                 assert!(!rb.matches(&ra));
-                assert_eq!(HeapType::eq(a, b), ma == mb || (expect && self.model.sub_h(*mb, *ma)));
+                assert_eq!(
+                    HeapType::eq(a, b),
+                    ma == mb || (expect && self.model.sub_h(*mb, *ma))
+                );
             }
         }
         // Finality and declared supertypes read back through the API.
         for (k, h) in &self.live {
             let t = &self.model.types[*k];
             let (fin, sup) = match h {
-                HeapType::ConcreteFunc(f) => (f.finality(), f.supertype().map(HeapType::ConcreteFunc)),
-                HeapType::ConcreteStruct(s) => (s.finality(), s.supertype().map(HeapType::ConcreteStruct)),
-                HeapType::ConcreteArray(a) => (a.finality(), a.supertype().map(HeapType::ConcreteArray)),
+                HeapType::ConcreteFunc(f) => {
+                    (f.finality(), f.supertype().map(HeapType::ConcreteFunc))
+                }
+                HeapType::ConcreteStruct(s) => {
+                    (s.finality(), s.supertype().map(HeapType::ConcreteStruct))
+                }
+                HeapType::ConcreteArray(a) => {
+                    (a.finality(), a.supertype().map(HeapType::ConcreteArray))
+                }
                 _ => unreachable!(),
             };
             assert_eq!(fin == Finality::Final, t.is_final);
@@ -984,7 +1102,13 @@ fn run(seed: u64, steps: usize, use_modules: bool) {
     g.check_all_pairs();
     eprintln!(
         "seed {seed:#x}: {} groups built ({} from modules, {} canonical hits), {} rejected, {} model types, max depth {}, {} live",
-        g.built, g.from_modules, g.model.hits, g.rejected, g.model.types.len(), g.max_depth, g.live.len()
+        g.built,
+        g.from_modules,
+        g.model.hits,
+        g.rejected,
+        g.model.types.len(),
+        g.max_depth,
+        g.live.len()
     );
     assert!(g.built > steps / 5, "too few groups built: {}", g.built);
     assert!(g.rejected > 0, "no invalid group was tried");
@@ -995,7 +1119,10 @@ fn run(seed: u64, steps: usize, use_modules: bool) {
     while !g.live.is_empty() {
         let i = g.rng.below(g.live.len());
         g.live.swap_remove(i);
-        assert_eq!(engine.registered_types(), g.model.expected_registered(&g.live));
+        assert_eq!(
+            engine.registered_types(),
+            g.model.expected_registered(&g.live)
+        );
     }
     assert_eq!(engine.registered_types(), start);
 }

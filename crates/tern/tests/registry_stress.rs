@@ -47,7 +47,10 @@ fn recursive(engine: &Engine, derived: &StructType) -> Vec<HeapType> {
     let mut rec = RecGroupBuilder::new(engine);
     let a = rec.reserve();
     let b = rec.reserve();
-    let d = ValType::Ref(RefType::new(true, HeapType::ConcreteStruct(derived.clone())));
+    let d = ValType::Ref(RefType::new(
+        true,
+        HeapType::ConcreteStruct(derived.clone()),
+    ));
     rec.define_struct(
         a,
         Finality::Final,
@@ -86,7 +89,8 @@ fn threads_register_and_drop_overlapping_groups() {
             let engine = engine.clone();
             let barrier = barrier.clone();
             std::thread::spawn(move || {
-                let mut rng = Rng(0x1234_5678_9abc_def1 ^ (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                let mut rng =
+                    Rng(0x1234_5678_9abc_def1 ^ (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 let mut held: Vec<Held> = Vec::new();
                 barrier.wait();
                 for _ in 0..iterations {
@@ -126,14 +130,20 @@ fn threads_register_and_drop_overlapping_groups() {
                     }
                     // Canonicalization: everything this thread holds of one
                     // shape is the same type.
-                    if let (Some(Held::Base(x)), Some(Held::Derived(y))) = (held.first(), held.last()) {
+                    if let (Some(Held::Base(x)), Some(Held::Derived(y))) =
+                        (held.first(), held.last())
+                    {
                         assert!(y.matches(x));
                     }
                     if let (Some(Held::Rec(x)), Some(Held::Rec(y))) = (held.first(), held.last()) {
                         assert!(HeapType::eq(&x[0], &y[0]) && HeapType::eq(&x[1], &y[1]));
                     }
                     if let Some(Held::User(f)) = held.last() {
-                        assert!(f.param(0).unwrap().matches(&ValType::Ref(RefType::STRUCTREF)));
+                        assert!(
+                            f.param(0)
+                                .unwrap()
+                                .matches(&ValType::Ref(RefType::STRUCTREF))
+                        );
                     }
                     if held.len() > 8 {
                         held.clear();

@@ -15,6 +15,8 @@ pub(crate) enum FieldKind {
     I64,
     /// A raw reference.
     Ref,
+    /// A `v128` (stored, but no instruction can access it until SIMD lands).
+    V128,
 }
 
 impl FieldKind {
@@ -25,6 +27,7 @@ impl FieldKind {
             FieldKind::I16 => 2,
             FieldKind::I32 | FieldKind::Ref => 4,
             FieldKind::I64 => 8,
+            FieldKind::V128 => 16,
         }
     }
 
@@ -35,9 +38,7 @@ impl FieldKind {
             CStorage::Val(CVal::I32) | CStorage::Val(CVal::F32) => FieldKind::I32,
             CStorage::Val(CVal::I64) | CStorage::Val(CVal::F64) => FieldKind::I64,
             CStorage::Val(CVal::Ref(_)) => FieldKind::Ref,
-            CStorage::Val(CVal::V128) => {
-                return Err(Error::unsupported("v128 fields are not supported yet"));
-            }
+            CStorage::Val(CVal::V128) => FieldKind::V128,
         })
     }
 }
@@ -91,7 +92,8 @@ pub(crate) fn struct_layout(fields: &[CField]) -> Result<StructLayout> {
     for f in fields {
         let kind = FieldKind::of(f)?;
         let size = kind.size();
-        offset = (offset + size - 1) & !(size - 1);
+        let align = size.min(8);
+        offset = (offset + align - 1) & !(align - 1);
         let at = u32::try_from(offset).map_err(|_| Error::usage("struct too large"))?;
         if let CStorage::Val(CVal::Ref(r)) = f.storage {
             refs.push(at);

@@ -574,7 +574,14 @@ impl Heap {
             FieldKind::I16 => u16::from_le_bytes(rd(m, at)) as u64,
             FieldKind::I32 | FieldKind::Ref => u32::from_le_bytes(rd(m, at)) as u64,
             FieldKind::I64 => u64::from_le_bytes(rd(m, at)),
+            // Only the low half fits a value slot; see `read_v128`.
+            FieldKind::V128 => u64::from_le_bytes(rd(m, at)),
         }
+    }
+
+    /// Reads a whole `v128` field.
+    pub(crate) fn read_v128(&self, at: usize) -> u128 {
+        u128::from_le_bytes(rd(&self.mem, at))
     }
 
     /// Writes slot bits to a field or element of `kind` (packed kinds
@@ -589,6 +596,7 @@ impl Heap {
                 m[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes())
             }
             FieldKind::I64 => m[at..at + 8].copy_from_slice(&v.to_le_bytes()),
+            FieldKind::V128 => m[at..at + 16].copy_from_slice(&(v as u128).to_le_bytes()),
         }
     }
 }

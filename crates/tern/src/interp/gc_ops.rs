@@ -112,6 +112,10 @@ fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) 
             let b = bits.to_le_bytes();
             bytes.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&b));
         }
+        FieldKind::V128 => {
+            let b = (bits as u128).to_le_bytes();
+            bytes.chunks_exact_mut(16).for_each(|c| c.copy_from_slice(&b));
+        }
     }
 }
 

@@ -139,21 +139,43 @@ pub(crate) fn field_matches<E: HeapEnv + ?Sized>(env: &E, a: CField, b: CField) 
 /// Whether composite type `sub` may declare `sup` as its supertype: same
 /// kind; func params contravariant, results covariant; struct fields a
 /// matching prefix; array element matching.
-pub(crate) fn composite_matches<E: HeapEnv + ?Sized>(env: &E, sub: &CComposite, sup: &CComposite) -> bool {
+pub(crate) fn composite_matches<E: HeapEnv + ?Sized>(
+    env: &E,
+    sub: &CComposite,
+    sup: &CComposite,
+) -> bool {
     match (sub, sup) {
         (
-            CComposite::Func { params: p1, results: r1 },
-            CComposite::Func { params: p2, results: r2 },
+            CComposite::Func {
+                params: p1,
+                results: r1,
+            },
+            CComposite::Func {
+                params: p2,
+                results: r2,
+            },
         ) => {
             p1.len() == p2.len()
                 && r1.len() == r2.len()
-                && p1.iter().zip(p2.iter()).all(|(a, b)| val_matches(env, *b, *a))
-                && r1.iter().zip(r2.iter()).all(|(a, b)| val_matches(env, *a, *b))
+                && p1
+                    .iter()
+                    .zip(p2.iter())
+                    .all(|(a, b)| val_matches(env, *b, *a))
+                && r1
+                    .iter()
+                    .zip(r2.iter())
+                    .all(|(a, b)| val_matches(env, *a, *b))
         }
         (CComposite::Struct { fields: f1 }, CComposite::Struct { fields: f2 }) => {
-            f1.len() >= f2.len() && f1.iter().zip(f2.iter()).all(|(a, b)| field_matches(env, *a, *b))
+            f1.len() >= f2.len()
+                && f1
+                    .iter()
+                    .zip(f2.iter())
+                    .all(|(a, b)| field_matches(env, *a, *b))
         }
-        (CComposite::Array { field: a }, CComposite::Array { field: b }) => field_matches(env, *a, *b),
+        (CComposite::Array { field: a }, CComposite::Array { field: b }) => {
+            field_matches(env, *a, *b)
+        }
         _ => false,
     }
 }
@@ -167,10 +189,12 @@ impl HeapEnv for TypeRegistry {
     }
     fn declared_sub(&self, a: CHeap, b: CHeap) -> bool {
         match (a, b) {
-            (CHeap::Concrete(x), CHeap::Concrete(y)) => match (self.type_ref(x), self.type_ref(y)) {
-                (Some(x), Some(y)) => x.is_subtype_of(&y),
-                _ => false,
-            },
+            (CHeap::Concrete(x), CHeap::Concrete(y)) => {
+                match (self.type_ref(x), self.type_ref(y)) {
+                    (Some(x), Some(y)) => x.is_subtype_of(&y),
+                    _ => false,
+                }
+            }
             _ => false,
         }
     }
@@ -208,7 +232,9 @@ mod tests {
     #[test]
     fn abstract_hierarchy() {
         use AbsHeap::*;
-        let all = [Func, NoFunc, Extern, NoExtern, Any, Eq, I31, Struct, Array, None, Exn, NoExn];
+        let all = [
+            Func, NoFunc, Extern, NoExtern, Any, Eq, I31, Struct, Array, None, Exn, NoExn,
+        ];
         // Reference: explicit list of strict subtype pairs.
         let strict = [
             (NoFunc, Func),

@@ -250,7 +250,11 @@ impl Drop for RegisteredGroup {
             // Remove the map entry only if it is ours: a concurrent
             // registration of the same key may have replaced our (dead)
             // entry with a fresh group already.
-            if st.map.get(&self.key).is_some_and(|e| e.serial == self.serial) {
+            if st
+                .map
+                .get(&self.key)
+                .is_some_and(|e| e.serial == self.serial)
+            {
                 st.map.remove(&self.key);
             }
             for id in self.start..self.start.saturating_add(n) {
@@ -435,9 +439,9 @@ impl TypeRegistry {
         let n = u32::try_from(subs.len())
             .map_err(|_| Error::unsupported("rec group has too many types"))?;
         let find = |id: TypeId| -> Result<&TypeInfo> {
-            deps.iter()
-                .find_map(|d| d.info_of(id))
-                .ok_or_else(|| Error::usage(format!("type id {id} is not a dependency of the rec group")))
+            deps.iter().find_map(|d| d.info_of(id)).ok_or_else(|| {
+                Error::usage(format!("type id {id} is not a dependency of the rec group"))
+            })
         };
         // Validate everything before touching the registry.
         let mut depths: Vec<usize> = Vec::with_capacity(subs.len());
@@ -576,7 +580,9 @@ fn check_refs<'a>(
         }
         match h {
             CHeap::RecRel(i) if i >= n => {
-                result = Err(Error::invalid(format!("rec group type index {i} out of range")));
+                result = Err(Error::invalid(format!(
+                    "rec group type index {i} out of range"
+                )));
             }
             CHeap::Concrete(id) => {
                 if let Err(e) = find(id) {
@@ -644,10 +650,14 @@ impl CComposite {
             _ => None,
         };
         match self {
-            CComposite::Func { params, results } => {
-                params.iter().chain(results.iter()).filter_map(val_heap).for_each(&mut f)
+            CComposite::Func { params, results } => params
+                .iter()
+                .chain(results.iter())
+                .filter_map(val_heap)
+                .for_each(&mut f),
+            CComposite::Struct { fields } => {
+                fields.iter().filter_map(CField::heap).for_each(&mut f)
             }
-            CComposite::Struct { fields } => fields.iter().filter_map(CField::heap).for_each(&mut f),
             CComposite::Array { field } => field.heap().into_iter().for_each(&mut f),
         }
     }

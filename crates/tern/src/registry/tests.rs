@@ -74,7 +74,9 @@ fn resurrection_race() {
     assert!(Arc::ptr_eq(&fresh, &again));
     assert!(reg.type_ref(old_start).is_none() || old_start == fresh.start);
     // A group depending on the fresh one.
-    let u = reg.register(user_key(fresh.start), vec![fresh.clone()]).unwrap();
+    let u = reg
+        .register(user_key(fresh.start), vec![fresh.clone()])
+        .unwrap();
     drop((fresh, again));
     drop(u);
     assert!(is_empty(&reg));
@@ -102,7 +104,10 @@ fn invalid_keys_change_nothing() {
     let reg = TypeRegistry::new();
     let a = reg.register(leaf_key(), vec![]).unwrap();
     // Unknown dependency.
-    assert!(reg.register(user_key(a.start + 7), vec![a.clone()]).is_err());
+    assert!(
+        reg.register(user_key(a.start + 7), vec![a.clone()])
+            .is_err()
+    );
     // Dependency id not backed by `deps`.
     assert!(reg.register(user_key(a.start), vec![]).is_err());
     // Final supertype.
@@ -163,7 +168,10 @@ fn module_types(reg: &TypeRegistry, wat: &str) -> crate::Result<Vec<TypeRef>> {
                 let first = types.len() as u32;
                 let g = reg.register_wasm_rec_group(&group, &types, first)?;
                 for index in 0..g.len() {
-                    types.push(TypeRef { group: g.clone(), index });
+                    types.push(TypeRef {
+                        group: g.clone(),
+                        index,
+                    });
                 }
             }
         }
@@ -220,12 +228,20 @@ fn modules_share_rec_groups() {
     let mut rec = RecGroupBuilder::new(&engine);
     let a = rec.reserve();
     let b = rec.reserve();
-    rec.define_struct(a, Finality::NonFinal, None, [RecFieldType::new(Mutability::Const, b.ref_type(true))]);
+    rec.define_struct(
+        a,
+        Finality::NonFinal,
+        None,
+        [RecFieldType::new(Mutability::Const, b.ref_type(true))],
+    );
     rec.define_struct(
         b,
         Finality::NonFinal,
         Some(a.into()),
-        [RecFieldType::new(Mutability::Const, b.ref_type(true)), RecFieldType::new(Mutability::Const, ValType::I32)],
+        [
+            RecFieldType::new(Mutability::Const, b.ref_type(true)),
+            RecFieldType::new(Mutability::Const, ValType::I32),
+        ],
     );
     let host = rec.build().unwrap();
     let ha = host[0].as_concrete_struct().unwrap().type_ref().clone();
@@ -239,7 +255,10 @@ fn modules_share_rec_groups() {
     // Reading a module type back through the public API.
     let mf = FuncType::from_type_ref(&engine, m2[4].clone());
     assert!(FuncType::eq(&mf, &f));
-    assert!(HeapType::eq(mf.param(0).unwrap().unwrap_ref().heap_type(), &host[0]));
+    assert!(HeapType::eq(
+        mf.param(0).unwrap().unwrap_ref().heap_type(),
+        &host[0]
+    ));
 
     // Final vs non-final, and position, differ.
     let m3 = module_types(
@@ -250,8 +269,16 @@ fn modules_share_rec_groups() {
     )
     .unwrap();
     assert_ne!(m3[0].id(), m1[1].id());
-    let m4 = module_types(reg, r#"(module (rec (type $p (struct)) (type $q (sub (struct (field (ref null $q)))))))"#).unwrap();
-    let m5 = module_types(reg, r#"(module (rec (type $q (sub (struct (field (ref null $q)))))))"#).unwrap();
+    let m4 = module_types(
+        reg,
+        r#"(module (rec (type $p (struct)) (type $q (sub (struct (field (ref null $q)))))))"#,
+    )
+    .unwrap();
+    let m5 = module_types(
+        reg,
+        r#"(module (rec (type $q (sub (struct (field (ref null $q)))))))"#,
+    )
+    .unwrap();
     assert_ne!(m4[1].id(), m5[0].id());
     drop((m1, m2, m3, m4, m5, host, ha, f, mf));
     assert!(is_empty(reg));

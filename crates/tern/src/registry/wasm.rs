@@ -48,7 +48,9 @@ fn heap(h: wp::HeapType, resolve: &mut Resolve<'_>) -> Result<CHeap> {
     match h {
         wp::HeapType::Abstract { shared, ty } => Ok(CHeap::Abs(abs_from_wasm(shared, ty)?)),
         wp::HeapType::Concrete(idx) => resolve(index_of(idx)?),
-        wp::HeapType::Exact(_) => Err(Error::unsupported("exact reference types are not supported")),
+        wp::HeapType::Exact(_) => Err(Error::unsupported(
+            "exact reference types are not supported",
+        )),
     }
 }
 
@@ -104,18 +106,32 @@ pub(crate) fn cref_from_wasm(r: wp::RefType, module_types: &[TypeRef]) -> Result
 
 fn composite(c: &wp::CompositeType, resolve: &mut Resolve<'_>) -> Result<CComposite> {
     if c.shared {
-        return Err(Error::unsupported("shared composite types are not supported"));
+        return Err(Error::unsupported(
+            "shared composite types are not supported",
+        ));
     }
     if c.descriptor_idx.is_some() || c.describes_idx.is_some() {
         return Err(Error::unsupported("custom descriptors are not supported"));
     }
     Ok(match &c.inner {
         wp::CompositeInnerType::Func(f) => CComposite::Func {
-            params: f.params().iter().map(|v| cval(*v, resolve)).collect::<Result<_>>()?,
-            results: f.results().iter().map(|v| cval(*v, resolve)).collect::<Result<_>>()?,
+            params: f
+                .params()
+                .iter()
+                .map(|v| cval(*v, resolve))
+                .collect::<Result<_>>()?,
+            results: f
+                .results()
+                .iter()
+                .map(|v| cval(*v, resolve))
+                .collect::<Result<_>>()?,
         },
         wp::CompositeInnerType::Struct(s) => CComposite::Struct {
-            fields: s.fields.iter().map(|f| cfield(*f, resolve)).collect::<Result<_>>()?,
+            fields: s
+                .fields
+                .iter()
+                .map(|f| cfield(*f, resolve))
+                .collect::<Result<_>>()?,
         },
         wp::CompositeInnerType::Array(a) => CComposite::Array {
             field: cfield(a.0, resolve)?,

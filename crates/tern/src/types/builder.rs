@@ -10,9 +10,12 @@
 //! Only then is the group registered, so an `Err` leaves the registry as it
 //! was.
 
-use super::{ArrayType, FieldType, Finality, FuncType, HeapType, Mutability, RefType, StorageType, StructType, ValType};
+use super::{
+    ArrayType, FieldType, Finality, FuncType, HeapType, Mutability, RefType, StorageType,
+    StructType, ValType,
+};
 use crate::registry::{
-    CComposite, CField, CHeap, CRef, CStorage, CVal, HeapEnv, Kind, KeySub, MAX_SUBTYPING_DEPTH,
+    CComposite, CField, CHeap, CRef, CStorage, CVal, HeapEnv, KeySub, Kind, MAX_SUBTYPING_DEPTH,
     TypeRef, composite_matches,
 };
 use crate::{Engine, Error, Result};
@@ -324,7 +327,14 @@ impl RecGroupBuilder {
             params: params.into_iter().map(Into::into).collect(),
             results: results.into_iter().map(Into::into).collect(),
         };
-        self.define(at, Slot { finality, supertype, def })
+        self.define(
+            at,
+            Slot {
+                finality,
+                supertype,
+                def,
+            },
+        )
     }
 
     /// Defines the struct type at `at`.
@@ -338,7 +348,14 @@ impl RecGroupBuilder {
         let def = Def::Struct {
             fields: fields.into_iter().map(Into::into).collect(),
         };
-        self.define(at, Slot { finality, supertype, def })
+        self.define(
+            at,
+            Slot {
+                finality,
+                supertype,
+                def,
+            },
+        )
     }
 
     /// Defines the array type at `at`.
@@ -349,8 +366,17 @@ impl RecGroupBuilder {
         supertype: Option<RecSupertype>,
         field: impl Into<RecFieldType>,
     ) -> &mut Self {
-        let def = Def::Array { field: field.into() };
-        self.define(at, Slot { finality, supertype, def })
+        let def = Def::Array {
+            field: field.into(),
+        };
+        self.define(
+            at,
+            Slot {
+                finality,
+                supertype,
+                def,
+            },
+        )
     }
 
     /// Reserves the next position and defines a function type there.
@@ -482,7 +508,10 @@ impl Lower<'_> {
         if t.0 < self.n {
             Ok(CHeap::RecRel(t.0))
         } else {
-            Err(Error::usage(format!("rec group type {} was not reserved", t.0)))
+            Err(Error::usage(format!(
+                "rec group type {} was not reserved",
+                t.0
+            )))
         }
     }
 
@@ -539,7 +568,10 @@ impl Lower<'_> {
                 results: results.iter().map(|v| self.val(v)).collect::<Result<_>>()?,
             },
             Def::Struct { fields } => CComposite::Struct {
-                fields: fields.iter().map(|f| self.field(f)).collect::<Result<_>>()?,
+                fields: fields
+                    .iter()
+                    .map(|f| self.field(f))
+                    .collect::<Result<_>>()?,
             },
             Def::Array { field } => CComposite::Array {
                 field: self.field(field)?,

@@ -2,7 +2,10 @@
 //! field and storage types of structs and arrays.
 
 use super::builder::{RecGroupBuilder, RecSupertype, RecValType, degrade_foreign};
-use super::{ArrayType, FieldType, Finality, FuncType, HeapType, Mutability, StorageType, StructType, ValType};
+use super::{
+    ArrayType, FieldType, Finality, FuncType, HeapType, Mutability, StorageType, StructType,
+    ValType,
+};
 use crate::registry::{CComposite, CField, CStorage, CVal, TypeRef};
 use crate::{Engine, Error, Result};
 
@@ -23,7 +26,11 @@ fn build_one(b: RecGroupBuilder) -> Result<HeapType> {
 
 fn field_from_cfield(engine: &Engine, f: CField, ctx: &TypeRef) -> FieldType {
     FieldType {
-        mutability: if f.mutable { Mutability::Var } else { Mutability::Const },
+        mutability: if f.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        },
         element_type: match f.storage {
             CStorage::I8 => StorageType::I8,
             CStorage::I16 => StorageType::I16,
@@ -210,7 +217,12 @@ impl StructType {
     ) -> Result<StructType> {
         let mut b = RecGroupBuilder::new(engine);
         let i = b.reserve();
-        b.define_struct(i, finality, supertype.map(|s| RecSupertype::Struct(s.clone())), fields);
+        b.define_struct(
+            i,
+            finality,
+            supertype.map(|s| RecSupertype::Struct(s.clone())),
+            fields,
+        );
         match build_one(b)? {
             HeapType::ConcreteStruct(s) => Ok(s),
             _ => Err(Error::usage("internal error: not a struct type")),
@@ -340,7 +352,12 @@ impl ArrayType {
     ) -> Result<ArrayType> {
         let mut b = RecGroupBuilder::new(engine);
         let i = b.reserve();
-        b.define_array(i, finality, supertype.map(|s| RecSupertype::Array(s.clone())), field_type);
+        b.define_array(
+            i,
+            finality,
+            supertype.map(|s| RecSupertype::Array(s.clone())),
+            field_type,
+        );
         match build_one(b)? {
             HeapType::ConcreteArray(a) => Ok(a),
             _ => Err(Error::usage("internal error: not an array type")),
@@ -379,7 +396,11 @@ impl ArrayType {
     }
     /// Whether elements can be written.
     pub fn mutability(&self) -> Mutability {
-        if self.cfield().mutable { Mutability::Var } else { Mutability::Const }
+        if self.cfield().mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        }
     }
     /// The element storage type.
     pub fn element_type(&self) -> StorageType {

@@ -150,6 +150,8 @@ impl fmt::Display for StructType {
 impl fmt::Display for ArrayType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sup = self.ty.supertype().map(|t| t.id());
-        write_sub(f, self.finality().is_final(), sup, |f| write!(f, "(array {})", self.field_type()))
+        write_sub(f, self.finality().is_final(), sup, |f| {
+            write!(f, "(array {})", self.field_type())
+        })
     }
 }

@@ -16,7 +16,9 @@ mod composite;
 mod display;
 mod val;
 
-pub use builder::{RecFieldType, RecGroupBuilder, RecIndex, RecStorageType, RecSupertype, RecValType};
+pub use builder::{
+    RecFieldType, RecGroupBuilder, RecIndex, RecStorageType, RecSupertype, RecValType,
+};
 
 use crate::Engine;
 use crate::registry::TypeRef;

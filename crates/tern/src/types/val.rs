@@ -41,7 +41,10 @@ impl ValType {
     /// Whether this is a number type (`i32`, `i64`, `f32` or `f64`).
     #[inline]
     pub fn is_num(&self) -> bool {
-        matches!(self, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64)
+        matches!(
+            self,
+            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
+        )
     }
     /// Whether this is `i32`.
     #[inline]
@@ -371,7 +374,9 @@ impl HeapType {
     pub(crate) fn to_abs(&self) -> AbsHeap {
         match self.split() {
             Ok(a) => a,
-            Err(_) => self.concrete_kind().map_or(AbsHeap::Any, Kind::abstract_heap),
+            Err(_) => self
+                .concrete_kind()
+                .map_or(AbsHeap::Any, Kind::abstract_heap),
         }
     }
 

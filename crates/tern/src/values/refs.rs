@@ -421,6 +421,9 @@ impl StructRef {
     pub fn field(&self, mut store: impl AsContextMut, i: usize) -> Result<Val> {
         let store = &mut store.as_context_mut().0.inner;
         let (at, k, st, _) = self.locate(store, i)?;
+        if k == FieldKind::V128 {
+            return Ok(Val::V128(store.heap.read_v128(at)));
+        }
         let bits = store.heap.read(at, k);
         Ok(field_val(store, st, bits))
     }

@@ -67,6 +67,10 @@ impl Translator<'_> {
         if k == FieldKind::Ref { Kind::R } else { Kind::V }
     }
 
+    fn no_simd() -> Error {
+        Error::unsupported("SIMD (v128) is not supported yet")
+    }
+
     /// Pops `kinds.len()` operands into their own consecutive slots and
     /// returns the value and reference bases.
     fn pop_operands(&mut self, kinds: &[Kind]) -> Result<(Slot, Slot)> {
@@ -126,6 +130,7 @@ impl Translator<'_> {
             (FieldKind::I32, _) => Instr::StructGet32 { dst, obj, offset },
             (FieldKind::I64, _) => Instr::StructGet64 { dst, obj, offset },
             (FieldKind::Ref, _) => Instr::StructGetRef { dst, obj, offset },
+            (FieldKind::V128, _) => return Err(Self::no_simd()),
         });
         Ok(())
     }
@@ -143,6 +148,7 @@ impl Translator<'_> {
             (FieldKind::I32, _) => Instr::ArrayGet32 { dst, arr, index },
             (FieldKind::I64, _) => Instr::ArrayGet64 { dst, arr, index },
             (FieldKind::Ref, _) => Instr::ArrayGetRef { dst, arr, index },
+            (FieldKind::V128, _) => return Err(Self::no_simd()),
         });
         Ok(())
     }
@@ -191,6 +197,7 @@ impl Translator<'_> {
                     FieldKind::I32 => Instr::StructSet32 { obj, val, offset },
                     FieldKind::I64 => Instr::StructSet64 { obj, val, offset },
                     FieldKind::Ref => Instr::StructSetRef { obj, val, offset },
+                    FieldKind::V128 => return Err(Self::no_simd()),
                 });
             }
             O::ArrayNew { array_type_index } => {
@@ -255,6 +262,7 @@ impl Translator<'_> {
                     FieldKind::I32 => Instr::ArraySet32 { arr, index, val },
                     FieldKind::I64 => Instr::ArraySet64 { arr, index, val },
                     FieldKind::Ref => Instr::ArraySetRef { arr, index, val },
+                    FieldKind::V128 => return Err(Self::no_simd()),
                 });
             }
             O::ArrayLen => {

@@ -1,0 +1,234 @@
+//! GC at runtime through the public API: collection under a small heap
+//! cap, cycles, long-lived structures, host rooting, heap exhaustion, and a
+//! real Kotlin/Wasm program.
+
+use std::path::PathBuf;
+use tern::{
+    Caller, Config, Engine, ErrorKind, Linker, Module, Store, StructRef, StructType, Trap, Val,
+};
+
+fn engine(heap_cap: usize) -> Engine {
+    let mut config = Config::new();
+    config.max_gc_heap_size(heap_cap).gc_verify(true);
+    Engine::new(&config).unwrap()
+}
+
+fn instance(engine: &Engine, wat: &str) -> (Store<()>, tern::Instance) {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine).instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+const GC_PROGRAMS: &str = r#"
+(module
+  (type $pair (struct (field $a (mut i64)) (field $b (mut i64))))
+  (type $node (struct (field $val i32) (field $next (mut (ref null $node)))))
+  (global $list (mut (ref null $node)) (ref.null $node))
+
+  ;; Allocates `n` short-lived pairs; returns the sum of their fields.
+  (func (export "churn") (param $n i32) (result i64)
+    (local $sum i64) (local $p (ref null $pair))
+    (loop $l
+      (local.set $p (struct.new $pair (i64.extend_i32_u (local.get $n)) (i64.const 1)))
+      (local.set $sum (i64.add (local.get $sum)
+        (i64.add (struct.get $pair $a (local.get $p)) (struct.get $pair $b (local.get $p)))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $sum))
+
+  ;; Makes `n` two-node cycles and drops them.
+  (func (export "cycles") (param $n i32)
+    (local $x (ref null $node)) (local $y (ref null $node))
+    (loop $l
+      (local.set $x (struct.new $node (i32.const 1) (ref.null $node)))
+      (local.set $y (struct.new $node (i32.const 2) (local.get $x)))
+      (struct.set $node $next (ref.as_non_null (local.get $x)) (local.get $y))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+
+  ;; Builds a list of `n` nodes (values n..1) in a global.
+  (func (export "build") (param $n i32)
+    (loop $l
+      (global.set $list (struct.new $node (local.get $n) (global.get $list)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+
+  ;; Sums the list and counts its nodes.
+  (func (export "sum") (result i64 i32)
+    (local $cur (ref null $node)) (local $sum i64) (local $count i32)
+    (local.set $cur (global.get $list))
+    (block $done
+      (loop $l
+        (br_if $done (ref.is_null (local.get $cur)))
+        (local.set $sum (i64.add (local.get $sum)
+          (i64.extend_i32_u (struct.get $node $val (local.get $cur)))))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (local.set $cur (struct.get $node $next (local.get $cur)))
+        (br $l)))
+    (local.get $sum) (local.get $count))
+
+  (func (export "huge") (param $n i32) (result i32)
+    (array.len (array.new_default $bytes (local.get $n))))
+  (type $bytes (array (mut i8)))
+)
+"#;
+
+#[test]
+fn ten_million_short_lived_structs_fit_in_16_mib() {
+    let engine = engine(16 << 20);
+    let (mut store, instance) = instance(&engine, GC_PROGRAMS);
+    let churn = instance.get_typed_func::<i32, i64>(&mut store, "churn").unwrap();
+    let n: i64 = if cfg!(debug_assertions) { 1_000_000 } else { 10_000_000 };
+    let expected = n * (n + 1) / 2 + n;
+    assert_eq!(churn.call(&mut store, n as i32).unwrap(), expected);
+    let stats = store.gc_stats();
+    assert!(stats.collections > 0, "{stats:?}");
+    assert!(stats.bytes_allocated >= (n as u64) * 24, "{stats:?}");
+    assert!(stats.live_bytes < 16 << 20, "{stats:?}");
+}
+
+#[test]
+fn cyclic_garbage_is_collected() {
+    let engine = engine(4 << 20);
+    let (mut store, instance) = instance(&engine, GC_PROGRAMS);
+    let cycles = instance.get_typed_func::<i32, ()>(&mut store, "cycles").unwrap();
+    cycles.call(&mut store, 1_000_000).unwrap();
+    store.gc().unwrap();
+    let stats = store.gc_stats();
+    // Two million nodes of 16 bytes were made; none survives.
+    assert!(stats.bytes_allocated >= 2_000_000 * 16, "{stats:?}");
+    assert_eq!(stats.live_bytes, 0, "{stats:?}");
+}
+
+#[test]
+fn a_million_node_list_survives_repeated_collections() {
+    let engine = engine(256 << 20);
+    let (mut store, instance) = instance(&engine, GC_PROGRAMS);
+    let build = instance.get_typed_func::<i32, ()>(&mut store, "build").unwrap();
+    let sum = instance.get_typed_func::<(), (i64, i32)>(&mut store, "sum").unwrap();
+    let n: i64 = 1_000_000;
+    build.call(&mut store, n as i32).unwrap();
+    for _ in 0..3 {
+        store.gc().unwrap();
+        assert_eq!(sum.call(&mut store, ()).unwrap(), (n * (n + 1) / 2, n as i32));
+    }
+    assert!(store.gc_stats().live_bytes >= n as u64 * 16);
+}
+
+#[test]
+fn host_handles_root_objects() {
+    let engine = engine(1 << 20);
+    let mut store = Store::new(&engine, ());
+    let ty = StructType::new(
+        &engine,
+        [tern::FieldType::new(
+            tern::Mutability::Var,
+            tern::StorageType::ValType(tern::ValType::I64),
+        )],
+    )
+    .unwrap();
+    let obj = StructRef::new(&mut store, &ty, &[Val::I64(42)]).unwrap();
+    store.gc().unwrap();
+    assert!(store.gc_stats().live_bytes > 0);
+    assert_eq!(obj.field(&mut store, 0).unwrap().i64(), Some(42));
+    obj.set_field(&mut store, 0, Val::I64(7)).unwrap();
+    store.gc().unwrap();
+    assert_eq!(obj.field(&mut store, 0).unwrap().i64(), Some(7));
+    assert!(obj.set_field(&mut store, 0, Val::I32(1)).is_err(), "type-checked");
+    drop(obj);
+    store.gc().unwrap();
+    assert_eq!(store.gc_stats().live_bytes, 0);
+
+    // A handle used with another store is an error.
+    let mut other = Store::new(&engine, ());
+    let obj = StructRef::new(&mut store, &ty, &[Val::I64(1)]).unwrap();
+    assert!(obj.field(&mut other, 0).is_err());
+}
+
+#[test]
+fn exceeding_the_heap_cap_is_an_error_and_the_store_stays_usable() {
+    let engine = engine(1 << 20);
+    let (mut store, instance) = instance(&engine, GC_PROGRAMS);
+    let huge = instance.get_typed_func::<i32, i32>(&mut store, "huge").unwrap();
+    let err = huge.call(&mut store, 64 << 20).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Trap(Trap::AllocationTooLarge), "{err}");
+    let err = huge.call(&mut store, -1).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::AllocationTooLarge));
+    assert_eq!(huge.call(&mut store, 1000).unwrap(), 1000);
+    let churn = instance.get_typed_func::<i32, i64>(&mut store, "churn").unwrap();
+    assert_eq!(churn.call(&mut store, 1000).unwrap(), 1000 * 1001 / 2 + 1000);
+}
+
+fn workload(path: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads").join(path);
+    assert!(p.exists(), "workload {} not found (../shared/workloads)", p.display());
+    p
+}
+
+/// Runs a Kotlin/Wasm hello program with minimal WASI and returns stdout.
+fn run_kotlin(file: &str) -> String {
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, workload(file)).unwrap();
+    let mut store = Store::new(&engine, Vec::<u8>::new());
+    let mut linker = Linker::new(&engine);
+    let wasi = "wasi_snapshot_preview1";
+    linker
+        .func_wrap(
+            wasi,
+            "fd_write",
+            |mut caller: Caller<'_, Vec<u8>>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> tern::Result<i32> {
+                let mem = caller
+                    .get_export("memory")
+                    .and_then(|e| e.into_memory())
+                    .ok_or_else(|| tern::Error::msg("no memory"))?;
+                let mut out = Vec::new();
+                for i in 0..n as usize {
+                    let mut iov = [0u8; 8];
+                    mem.read(&caller, iovs as usize + 8 * i, &mut iov)?;
+                    let ptr = u32::from_le_bytes(iov[..4].try_into().unwrap()) as usize;
+                    let len = u32::from_le_bytes(iov[4..].try_into().unwrap()) as usize;
+                    let mut buf = vec![0; len];
+                    mem.read(&caller, ptr, &mut buf)?;
+                    out.extend_from_slice(&buf);
+                }
+                mem.write(&mut caller, nwritten as usize, &(out.len() as u32).to_le_bytes())?;
+                if fd == 1 {
+                    caller.data_mut().extend_from_slice(&out);
+                }
+                Ok(0)
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap(wasi, "poll_oneoff", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
+        .unwrap();
+    linker
+        .func_wrap(
+            wasi,
+            "random_get",
+            |mut caller: Caller<'_, Vec<u8>>, buf: i32, len: i32| -> tern::Result<i32> {
+                let mem = caller
+                    .get_export("memory")
+                    .and_then(|e| e.into_memory())
+                    .ok_or_else(|| tern::Error::msg("no memory"))?;
+                let bytes: Vec<u8> = (0..len as u32).map(|i| (i * 31 + 7) as u8).collect();
+                mem.write(&mut caller, buf as usize, &bytes)?;
+                Ok(0)
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    start.call(&mut store, ()).unwrap();
+    String::from_utf8(store.into_data()).unwrap()
+}
+
+#[test]
+fn kotlin_hello_optimised() {
+    let expected = std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
+    assert_eq!(run_kotlin("gc/kotlin-hello/hello.traps.opt.wasm"), expected);
+}
+
+#[test]
+fn kotlin_hello_unoptimised() {
+    let expected = std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
+    assert_eq!(run_kotlin("gc/kotlin-hello/hello.traps.unopt.wasm"), expected);
+}
