@@ -14,6 +14,10 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
 use tern::{Engine, Func, Linker, Module, Store, Val, ValType};
 
+/// How many backtrace frames are printed before the rest are elided (a
+/// `call stack exhausted` trap has thousands).
+const MAX_FRAMES: usize = 50;
+
 /// Arguments of `tern run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -53,8 +57,11 @@ pub fn run(args: &RunArgs) -> ExitCode {
             let frames = e.backtrace();
             if e.as_trap().is_some() && !frames.is_empty() {
                 eprintln!("wasm backtrace:");
-                for (i, frame) in frames.iter().enumerate() {
+                for (i, frame) in frames.iter().enumerate().take(MAX_FRAMES) {
                     eprintln!("  {i}: {frame}");
+                }
+                if frames.len() > MAX_FRAMES {
+                    eprintln!("  ... {} more frames", frames.len() - MAX_FRAMES);
                 }
             }
             ExitCode::FAILURE

@@ -1,8 +1,8 @@
 //! `Config` and `Engine`: feature switches, limits, and the engine-wide
 //! type registry shared by every module, store and host-created type.
 
-use crate::registry::TypeRegistry;
 use crate::Result;
+use crate::registry::TypeRegistry;
 use std::sync::Arc;
 
 /// Settings for an [`Engine`]. Every Wasm 3.0 feature is on by default.

@@ -205,10 +205,10 @@ impl Error {
     }
 
     pub(crate) fn set_backtrace_if_empty(&mut self, bt: Vec<FrameInfo>) {
-        if let Repr::Trap { backtrace, .. } = &mut *self.0 {
-            if backtrace.is_empty() {
-                *backtrace = bt;
-            }
+        if let Repr::Trap { backtrace, .. } = &mut *self.0
+            && backtrace.is_empty()
+        {
+            *backtrace = bt;
         }
     }
 

@@ -25,7 +25,9 @@ fn tail_recursion_runs_in_constant_frames() {
     )
     .unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let count = instance
         .get_typed_func::<(i64, i64), i64>(&mut store, "count")
         .unwrap();
@@ -42,8 +44,12 @@ fn deep_recursion_traps_at_the_configured_limit() {
     let engine = engine_with_depth(1000);
     let module = Module::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-    let down = instance.get_typed_func::<i32, i32>(&mut store, "down").unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let down = instance
+        .get_typed_func::<i32, i32>(&mut store, "down")
+        .unwrap();
     assert_eq!(down.call(&mut store, 500).unwrap(), 500);
     let err = down.call(&mut store, 5000).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::StackOverflow));
@@ -56,8 +62,12 @@ fn deep_recursion_traps_at_the_configured_limit() {
     let engine = Engine::default();
     let module = Module::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-    let down = instance.get_typed_func::<i32, i32>(&mut store, "down").unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let down = instance
+        .get_typed_func::<i32, i32>(&mut store, "down")
+        .unwrap();
     let err = down.call(&mut store, 1_000_000).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::StackOverflow));
 }
@@ -76,19 +86,25 @@ fn host_calls_and_reentrancy() {
     let mut store = Store::new(&engine, 0u32);
     let mut linker = Linker::new(&engine);
     linker
-        .func_wrap("host", "twice", |mut caller: Caller<'_, u32>, x: i32| -> tern::Result<i32> {
-            *caller.data_mut() += 1;
-            let inc = caller
-                .get_export("inc")
-                .and_then(|e| e.into_func())
-                .ok_or_else(|| tern::Error::msg("no inc"))?;
-            let inc = inc.typed::<i32, i32>(&caller)?;
-            let once = inc.call(&mut caller, x)?;
-            inc.call(&mut caller, once)
-        })
+        .func_wrap(
+            "host",
+            "twice",
+            |mut caller: Caller<'_, u32>, x: i32| -> tern::Result<i32> {
+                *caller.data_mut() += 1;
+                let inc = caller
+                    .get_export("inc")
+                    .and_then(|e| e.into_func())
+                    .ok_or_else(|| tern::Error::msg("no inc"))?;
+                let inc = inc.typed::<i32, i32>(&caller)?;
+                let once = inc.call(&mut caller, x)?;
+                inc.call(&mut caller, once)
+            },
+        )
         .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let run = instance.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
     assert_eq!(run.call(&mut store, 40).unwrap(), 42);
     assert_eq!(*store.data(), 1);
 }
@@ -113,10 +129,14 @@ fn host_errors_propagate_unchanged() {
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
     linker
-        .func_wrap("host", "fail", || -> tern::Result<()> { Err(tern::Error::host(MyError(7))) })
+        .func_wrap("host", "fail", || -> tern::Result<()> {
+            Err(tern::Error::host(MyError(7)))
+        })
         .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let run = instance.get_typed_func::<(), ()>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
     let err = run.call(&mut store, ()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Host);
     assert_eq!(err.downcast_ref::<MyError>().map(|e| e.0), Some(7));
@@ -133,8 +153,12 @@ fn traps_carry_a_backtrace() {
     )
     .unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-    let outer = instance.get_typed_func::<(), ()>(&mut store, "outer").unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let outer = instance
+        .get_typed_func::<(), ()>(&mut store, "outer")
+        .unwrap();
     let err = outer.call(&mut store, ()).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::UnreachableCodeReached));
     let names: Vec<_> = err

@@ -94,7 +94,11 @@ fn non_null_param_rejects_none() {
     assert_eq!(typed.call(&mut store, Some(double)).unwrap(), 42);
     // The untyped path checks too.
     let mut out = [Val::I32(0)];
-    assert!(apply.call(&mut store, &[Val::FuncRef(None)], &mut out).is_err());
+    assert!(
+        apply
+            .call(&mut store, &[Val::FuncRef(None)], &mut out)
+            .is_err()
+    );
     apply
         .call(&mut store, &[Val::FuncRef(Some(double))], &mut out)
         .unwrap();
@@ -173,12 +177,14 @@ fn tables_check_element_types() {
     let t2 = Table::new(&mut store, nn, Ref::Func(Some(double))).unwrap();
     assert!(t2.set(&mut store, 0, Ref::Func(None)).is_err());
     assert!(!t2.get(&mut store, 0).unwrap().is_null());
-    assert!(Table::new(
-        &mut store,
-        TableType::new(RefType::new(false, HeapType::Func), 1, None),
-        Ref::Func(None)
-    )
-    .is_err());
+    assert!(
+        Table::new(
+            &mut store,
+            TableType::new(RefType::new(false, HeapType::Func), 1, None),
+            Ref::Func(None)
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -193,7 +199,10 @@ fn disabled_function_references_name_the_feature() {
     )
     .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("function references") || msg.contains("function-references"), "{msg}");
+    assert!(
+        msg.contains("function references") || msg.contains("function-references"),
+        "{msg}"
+    );
 }
 
 #[test]

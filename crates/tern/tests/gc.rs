@@ -16,7 +16,9 @@ fn engine(heap_cap: usize) -> Engine {
 fn instance(engine: &Engine, wat: &str) -> (Store<()>, tern::Instance) {
     let module = Module::new(engine, wat).unwrap();
     let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine).instantiate(&mut store, &module).unwrap();
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     (store, instance)
 }
 
@@ -75,8 +77,14 @@ const GC_PROGRAMS: &str = r#"
 fn ten_million_short_lived_structs_fit_in_16_mib() {
     let engine = engine(16 << 20);
     let (mut store, instance) = instance(&engine, GC_PROGRAMS);
-    let churn = instance.get_typed_func::<i32, i64>(&mut store, "churn").unwrap();
-    let n: i64 = if cfg!(debug_assertions) { 1_000_000 } else { 10_000_000 };
+    let churn = instance
+        .get_typed_func::<i32, i64>(&mut store, "churn")
+        .unwrap();
+    let n: i64 = if cfg!(debug_assertions) {
+        1_000_000
+    } else {
+        10_000_000
+    };
     let expected = n * (n + 1) / 2 + n;
     assert_eq!(churn.call(&mut store, n as i32).unwrap(), expected);
     let stats = store.gc_stats();
@@ -89,7 +97,9 @@ fn ten_million_short_lived_structs_fit_in_16_mib() {
 fn cyclic_garbage_is_collected() {
     let engine = engine(4 << 20);
     let (mut store, instance) = instance(&engine, GC_PROGRAMS);
-    let cycles = instance.get_typed_func::<i32, ()>(&mut store, "cycles").unwrap();
+    let cycles = instance
+        .get_typed_func::<i32, ()>(&mut store, "cycles")
+        .unwrap();
     cycles.call(&mut store, 1_000_000).unwrap();
     store.gc().unwrap();
     let stats = store.gc_stats();
@@ -102,13 +112,20 @@ fn cyclic_garbage_is_collected() {
 fn a_million_node_list_survives_repeated_collections() {
     let engine = engine(256 << 20);
     let (mut store, instance) = instance(&engine, GC_PROGRAMS);
-    let build = instance.get_typed_func::<i32, ()>(&mut store, "build").unwrap();
-    let sum = instance.get_typed_func::<(), (i64, i32)>(&mut store, "sum").unwrap();
+    let build = instance
+        .get_typed_func::<i32, ()>(&mut store, "build")
+        .unwrap();
+    let sum = instance
+        .get_typed_func::<(), (i64, i32)>(&mut store, "sum")
+        .unwrap();
     let n: i64 = 1_000_000;
     build.call(&mut store, n as i32).unwrap();
     for _ in 0..3 {
         store.gc().unwrap();
-        assert_eq!(sum.call(&mut store, ()).unwrap(), (n * (n + 1) / 2, n as i32));
+        assert_eq!(
+            sum.call(&mut store, ()).unwrap(),
+            (n * (n + 1) / 2, n as i32)
+        );
     }
     assert!(store.gc_stats().live_bytes >= n as u64 * 16);
 }
@@ -132,7 +149,10 @@ fn host_handles_root_objects() {
     obj.set_field(&mut store, 0, Val::I64(7)).unwrap();
     store.gc().unwrap();
     assert_eq!(obj.field(&mut store, 0).unwrap().i64(), Some(7));
-    assert!(obj.set_field(&mut store, 0, Val::I32(1)).is_err(), "type-checked");
+    assert!(
+        obj.set_field(&mut store, 0, Val::I32(1)).is_err(),
+        "type-checked"
+    );
     drop(obj);
     store.gc().unwrap();
     assert_eq!(store.gc_stats().live_bytes, 0);
@@ -147,19 +167,36 @@ fn host_handles_root_objects() {
 fn exceeding_the_heap_cap_is_an_error_and_the_store_stays_usable() {
     let engine = engine(1 << 20);
     let (mut store, instance) = instance(&engine, GC_PROGRAMS);
-    let huge = instance.get_typed_func::<i32, i32>(&mut store, "huge").unwrap();
+    let huge = instance
+        .get_typed_func::<i32, i32>(&mut store, "huge")
+        .unwrap();
     let err = huge.call(&mut store, 64 << 20).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Trap(Trap::AllocationTooLarge), "{err}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Trap(Trap::AllocationTooLarge),
+        "{err}"
+    );
     let err = huge.call(&mut store, -1).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::AllocationTooLarge));
     assert_eq!(huge.call(&mut store, 1000).unwrap(), 1000);
-    let churn = instance.get_typed_func::<i32, i64>(&mut store, "churn").unwrap();
-    assert_eq!(churn.call(&mut store, 1000).unwrap(), 1000 * 1001 / 2 + 1000);
+    let churn = instance
+        .get_typed_func::<i32, i64>(&mut store, "churn")
+        .unwrap();
+    assert_eq!(
+        churn.call(&mut store, 1000).unwrap(),
+        1000 * 1001 / 2 + 1000
+    );
 }
 
 fn workload(path: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/workloads").join(path);
-    assert!(p.exists(), "workload {} not found (../shared/workloads)", p.display());
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/workloads")
+        .join(path);
+    assert!(
+        p.exists(),
+        "workload {} not found (../shared/workloads)",
+        p.display()
+    );
     p
 }
 
@@ -174,7 +211,12 @@ fn run_kotlin(file: &str) -> String {
         .func_wrap(
             wasi,
             "fd_write",
-            |mut caller: Caller<'_, Vec<u8>>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> tern::Result<i32> {
+            |mut caller: Caller<'_, Vec<u8>>,
+             fd: i32,
+             iovs: i32,
+             n: i32,
+             nwritten: i32|
+             -> tern::Result<i32> {
                 let mem = caller
                     .get_export("memory")
                     .and_then(|e| e.into_memory())
@@ -189,7 +231,11 @@ fn run_kotlin(file: &str) -> String {
                     mem.read(&caller, ptr, &mut buf)?;
                     out.extend_from_slice(&buf);
                 }
-                mem.write(&mut caller, nwritten as usize, &(out.len() as u32).to_le_bytes())?;
+                mem.write(
+                    &mut caller,
+                    nwritten as usize,
+                    &(out.len() as u32).to_le_bytes(),
+                )?;
                 if fd == 1 {
                     caller.data_mut().extend_from_slice(&out);
                 }
@@ -198,7 +244,11 @@ fn run_kotlin(file: &str) -> String {
         )
         .unwrap();
     linker
-        .func_wrap(wasi, "poll_oneoff", |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 })
+        .func_wrap(
+            wasi,
+            "poll_oneoff",
+            |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 },
+        )
         .unwrap();
     linker
         .func_wrap(
@@ -216,19 +266,26 @@ fn run_kotlin(file: &str) -> String {
         )
         .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
     start.call(&mut store, ()).unwrap();
     String::from_utf8(store.into_data()).unwrap()
 }
 
 #[test]
 fn kotlin_hello_optimised() {
-    let expected = std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
+    let expected =
+        std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
     assert_eq!(run_kotlin("gc/kotlin-hello/hello.traps.opt.wasm"), expected);
 }
 
 #[test]
 fn kotlin_hello_unoptimised() {
-    let expected = std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
-    assert_eq!(run_kotlin("gc/kotlin-hello/hello.traps.unopt.wasm"), expected);
+    let expected =
+        std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
+    assert_eq!(
+        run_kotlin("gc/kotlin-hello/hello.traps.unopt.wasm"),
+        expected
+    );
 }

@@ -59,7 +59,10 @@ pub(crate) struct StructLayout {
 impl StructLayout {
     /// Reference fields with their static types.
     pub(crate) fn ref_fields(&self) -> impl Iterator<Item = (u32, CRef)> + '_ {
-        self.ref_offsets.iter().copied().zip(self.ref_types.iter().copied())
+        self.ref_offsets
+            .iter()
+            .copied()
+            .zip(self.ref_types.iter().copied())
     }
 }
 

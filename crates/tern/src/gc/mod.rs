@@ -17,8 +17,8 @@
 mod layout;
 mod roots;
 
-pub(crate) use layout::{FieldKind, Layout, StructLayout};
-pub(crate) use roots::{GcRoot, RootSlot};
+pub(crate) use layout::{FieldKind, Layout};
+pub(crate) use roots::GcRoot;
 
 use crate::error::{Error, Result, Trap};
 use crate::registry::{TypeId, TypeRef};
@@ -168,7 +168,9 @@ impl Heap {
     /// The canonical type of the object a raw reference names.
     pub(crate) fn type_ref_of_raw(&self, r: u32) -> Option<&TypeRef> {
         raw::object_index(r)?;
-        self.types[self.type_of(Self::offset(r)) as usize].ty.as_ref()
+        self.types[self.type_of(Self::offset(r)) as usize]
+            .ty
+            .as_ref()
     }
 
     fn object_size(&self, off: usize) -> usize {
@@ -284,10 +286,10 @@ impl Heap {
                 return Ok(off);
             }
         }
-        if self.grow_for(size) {
-            if let Some(off) = self.bump(size) {
-                return Ok(off);
-            }
+        if self.grow_for(size)
+            && let Some(off) = self.bump(size)
+        {
+            return Ok(off);
         }
         Err(Trap::AllocationTooLarge)
     }
@@ -320,7 +322,12 @@ impl Heap {
     }
 
     /// Allocates an array of heap type `ty` with `len` zeroed elements.
-    pub(crate) fn alloc_array(&mut self, ty: u32, len: u32, roots: &mut Roots<'_>) -> Result<usize, Trap> {
+    pub(crate) fn alloc_array(
+        &mut self,
+        ty: u32,
+        len: u32,
+        roots: &mut Roots<'_>,
+    ) -> Result<usize, Trap> {
         let bytes = self.array_bytes(ty, len)?;
         let off = self.alloc_with(bytes, roots)?;
         self.mem[off..off + bytes].fill(0);
@@ -442,10 +449,11 @@ impl Heap {
         self.stats.live_bytes = (live - HEADER) as u64;
         self.stats.total_pause += start.elapsed();
         drop(from);
-        if self.verify && self.corruption.is_none() {
-            if let Err(e) = self.verify_heap(roots) {
-                self.corruption = Some(e);
-            }
+        if self.verify
+            && self.corruption.is_none()
+            && let Err(e) = self.verify_heap(roots)
+        {
+            self.corruption = Some(e);
         }
     }
 
@@ -516,9 +524,9 @@ impl Heap {
             CHeap::Abs(AbsHeap::I31) => raw::is_i31(r),
             CHeap::Abs(AbsHeap::Struct) => matches!(self.layout_of_raw(r), Some(Layout::Struct(_))),
             CHeap::Abs(AbsHeap::Array) => matches!(self.layout_of_raw(r), Some(Layout::Array(_))),
-            CHeap::Concrete(id) => self.type_ref_of_raw(r).is_some_and(|t| {
-                ty_depth_match(t, id)
-            }),
+            CHeap::Concrete(id) => self
+                .type_ref_of_raw(r)
+                .is_some_and(|t| ty_depth_match(t, id)),
             _ => false,
         }
     }
@@ -530,13 +538,21 @@ fn ty_depth_match(t: &TypeRef, id: TypeId) -> bool {
 
 /// The raw reference of the object at byte offset `off`.
 pub(crate) fn raw_of_offset(off: usize) -> Option<u32> {
-    let index = u32::try_from(off / 8).ok().filter(|i| *i <= raw::MAX_INDEX)?;
+    let index = u32::try_from(off / 8)
+        .ok()
+        .filter(|i| *i <= raw::MAX_INDEX)?;
     Some(raw::object(index))
 }
 
 /// Copies the object `r` names into `to` (once) and returns its new raw
 /// reference; non-object references are returned unchanged.
-fn forward(types: &[HeapType], r: u32, from: &mut [u8], to: &mut Vec<u8>, live_host: &mut [bool]) -> u32 {
+fn forward(
+    types: &[HeapType],
+    r: u32,
+    from: &mut [u8],
+    to: &mut Vec<u8>,
+    live_host: &mut [bool],
+) -> u32 {
     if raw::object_index(r).is_none() {
         return r;
     }

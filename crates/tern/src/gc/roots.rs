@@ -6,8 +6,8 @@
 //! root set. Dropping the last handle needs no store: the collector sees a
 //! strong count of one and forgets the slot.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One rooted raw reference, updated by the collector.
 #[derive(Debug)]
@@ -71,10 +71,5 @@ impl RootSet {
             s.raw.store(f(r), Ordering::Relaxed);
         }
         self.prune_at = (self.slots.len() * 2).max(64);
-    }
-
-    /// Number of live host roots.
-    pub(crate) fn len(&self) -> usize {
-        self.slots.iter().filter(|s| Arc::strong_count(s) > 1).count()
     }
 }

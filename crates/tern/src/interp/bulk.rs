@@ -83,8 +83,10 @@ pub(crate) fn memory_copy(
     let sm = mem_index(store, inst, src_mem)?;
     let (d64, s64) = (store.memories[dm].ty.is64, store.memories[sm].ty.is64);
     let n = addr(n, d64 && s64);
-    let dr = range(addr(dst, d64), n, store.memories[dm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    let sr = range(addr(src, s64), n, store.memories[sm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    let dr =
+        range(addr(dst, d64), n, store.memories[dm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    let sr =
+        range(addr(src, s64), n, store.memories[sm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
     if dm == sm {
         store.memories[dm].data.copy_within(sr, dr.start);
     } else {
@@ -170,7 +172,13 @@ pub(crate) fn table_size(store: &StoreInner, inst: u32, table: u32) -> u64 {
     table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
 }
 
-pub(crate) fn table_grow(store: &mut StoreInner, inst: u32, table: u32, delta: u64, init: u32) -> u64 {
+pub(crate) fn table_grow(
+    store: &mut StoreInner,
+    inst: u32,
+    table: u32,
+    delta: u64,
+    init: u32,
+) -> u64 {
     let Ok(ti) = table_index(store, inst, table) else {
         return u64::MAX;
     };
@@ -212,8 +220,10 @@ pub(crate) fn table_copy(
     let st = table_index(store, inst, src_table)?;
     let (d64, s64) = (store.tables[dt].is64, store.tables[st].is64);
     let n = addr(n, d64 && s64);
-    let dr = range(addr(dst, d64), n, store.tables[dt].elems.len()).ok_or(Trap::TableOutOfBounds)?;
-    let sr = range(addr(src, s64), n, store.tables[st].elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    let dr =
+        range(addr(dst, d64), n, store.tables[dt].elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    let sr =
+        range(addr(src, s64), n, store.tables[st].elems.len()).ok_or(Trap::TableOutOfBounds)?;
     if dt == st {
         store.tables[dt].elems.copy_within(sr, dr.start);
     } else {
@@ -274,7 +284,10 @@ pub(crate) fn load_ext(store: &StoreInner, inst: u32, m: MemArgs, a: u64) -> Res
     let size = match m.kind {
         access::I64_LOAD | access::F64_LOAD => 8,
         access::I32_LOAD | access::F32_LOAD | access::I64_LOAD32_S | access::I64_LOAD32_U => 4,
-        access::I32_LOAD16_S | access::I32_LOAD16_U | access::I64_LOAD16_S | access::I64_LOAD16_U => 2,
+        access::I32_LOAD16_S
+        | access::I32_LOAD16_U
+        | access::I64_LOAD16_S
+        | access::I64_LOAD16_U => 2,
         _ => 1,
     };
     let at = ea(store, mi, a, m.offset, size)?;
@@ -295,7 +308,13 @@ pub(crate) fn load_ext(store: &StoreInner, inst: u32, m: MemArgs, a: u64) -> Res
     })
 }
 
-pub(crate) fn store_ext(store: &mut StoreInner, inst: u32, m: MemArgs, a: u64, v: u64) -> Result<(), Trap> {
+pub(crate) fn store_ext(
+    store: &mut StoreInner,
+    inst: u32,
+    m: MemArgs,
+    a: u64,
+    v: u64,
+) -> Result<(), Trap> {
     let mi = mem_index(store, inst, m.mem)?;
     let size: u64 = match m.kind {
         access::I64_STORE | access::F64_STORE => 8,

@@ -2,7 +2,7 @@
 //! collect), bulk array operations, and cast checks.
 
 use crate::error::Trap;
-use crate::gc::{FieldKind, Heap, Layout, HEADER};
+use crate::gc::{FieldKind, HEADER, Heap, Layout};
 use crate::ir::{CallSite, CastKind, CastTarget};
 use crate::runtime::StoreInner;
 use crate::values::raw;
@@ -25,7 +25,12 @@ fn finish(off: usize) -> Result<u32, Trap> {
 
 /// `struct.new`: fields are read from the frame after allocating, so a
 /// collection during the allocation has already updated them.
-pub(crate) fn struct_new(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+pub(crate) fn struct_new(
+    store: &mut StoreInner,
+    inst: u32,
+    site: &CallSite,
+    f: &Frame,
+) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.target);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
@@ -52,7 +57,12 @@ pub(crate) fn struct_new(store: &mut StoreInner, inst: u32, site: &CallSite, f: 
 }
 
 /// `struct.new_default`.
-pub(crate) fn struct_new_default(store: &mut StoreInner, inst: u32, ty: u32, f: &Frame) -> Result<u32, Trap> {
+pub(crate) fn struct_new_default(
+    store: &mut StoreInner,
+    inst: u32,
+    ty: u32,
+    f: &Frame,
+) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     finish(heap.alloc_struct(hty, &mut roots)?)
@@ -66,7 +76,13 @@ fn array_kind(store: &StoreInner, hty: u32) -> Result<FieldKind, Trap> {
 }
 
 /// Allocates a zeroed array and returns its offset and element kind.
-fn alloc_array(store: &mut StoreInner, inst: u32, ty: u32, len: u32, f: &Frame) -> Result<(usize, FieldKind), Trap> {
+fn alloc_array(
+    store: &mut StoreInner,
+    inst: u32,
+    ty: u32,
+    len: u32,
+    f: &Frame,
+) -> Result<(usize, FieldKind), Trap> {
     let hty = heap_type(store, inst, ty);
     let kind = array_kind(store, hty)?;
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
@@ -75,7 +91,12 @@ fn alloc_array(store: &mut StoreInner, inst: u32, ty: u32, len: u32, f: &Frame) 
 }
 
 /// `array.new` and `array.new_default` (`init` is `None`).
-pub(crate) fn array_new(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+pub(crate) fn array_new(
+    store: &mut StoreInner,
+    inst: u32,
+    site: &CallSite,
+    f: &Frame,
+) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.target);
     let kind = array_kind(store, hty)?;
     let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
@@ -102,31 +123,50 @@ fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) 
         _ if bits == 0 => bytes.fill(0),
         FieldKind::I16 => {
             let b = (bits as u16).to_le_bytes();
-            bytes.chunks_exact_mut(2).for_each(|c| c.copy_from_slice(&b));
+            bytes
+                .chunks_exact_mut(2)
+                .for_each(|c| c.copy_from_slice(&b));
         }
         FieldKind::I32 | FieldKind::Ref => {
             let b = (bits as u32).to_le_bytes();
-            bytes.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&b));
+            bytes
+                .chunks_exact_mut(4)
+                .for_each(|c| c.copy_from_slice(&b));
         }
         FieldKind::I64 => {
             let b = bits.to_le_bytes();
-            bytes.chunks_exact_mut(8).for_each(|c| c.copy_from_slice(&b));
+            bytes
+                .chunks_exact_mut(8)
+                .for_each(|c| c.copy_from_slice(&b));
         }
         FieldKind::V128 => {
             let b = (bits as u128).to_le_bytes();
-            bytes.chunks_exact_mut(16).for_each(|c| c.copy_from_slice(&b));
+            bytes
+                .chunks_exact_mut(16)
+                .for_each(|c| c.copy_from_slice(&b));
         }
     }
 }
 
 /// `array.new_default`.
-pub(crate) fn array_new_default(store: &mut StoreInner, inst: u32, ty: u32, len: u32, f: &Frame) -> Result<u32, Trap> {
+pub(crate) fn array_new_default(
+    store: &mut StoreInner,
+    inst: u32,
+    ty: u32,
+    len: u32,
+    f: &Frame,
+) -> Result<u32, Trap> {
     let (off, _) = alloc_array(store, inst, ty, len, f)?;
     finish(off)
 }
 
 /// `array.new_fixed`.
-pub(crate) fn array_new_fixed(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+pub(crate) fn array_new_fixed(
+    store: &mut StoreInner,
+    inst: u32,
+    site: &CallSite,
+    f: &Frame,
+) -> Result<(), Trap> {
     let n = site.ty;
     let (off, kind) = alloc_array(store, inst, site.target, n, f)?;
     let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
@@ -143,12 +183,22 @@ pub(crate) fn array_new_fixed(store: &mut StoreInner, inst: u32, site: &CallSite
 }
 
 /// `array.new_data`: elements copied byte for byte (little-endian).
-pub(crate) fn array_new_data(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+pub(crate) fn array_new_data(
+    store: &mut StoreInner,
+    inst: u32,
+    site: &CallSite,
+    f: &Frame,
+) -> Result<(), Trap> {
     let vb = f.vfp + site.vbase as usize;
-    let (src, len) = (store.stack.vals[vb] as u32 as usize, store.stack.vals[vb + 1] as u32);
+    let (src, len) = (
+        store.stack.vals[vb] as u32 as usize,
+        store.stack.vals[vb + 1] as u32,
+    );
     let hty = heap_type(store, inst, site.target);
     let kind = array_kind(store, hty)?;
-    let bytes = (len as usize).checked_mul(kind.size()).ok_or(Trap::MemoryOutOfBounds)?;
+    let bytes = (len as usize)
+        .checked_mul(kind.size())
+        .ok_or(Trap::MemoryOutOfBounds)?;
     let data = store.instances[inst as usize].datas[site.ty as usize].clone();
     let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
     if end > data.len() {
@@ -161,11 +211,21 @@ pub(crate) fn array_new_data(store: &mut StoreInner, inst: u32, site: &CallSite,
 }
 
 /// `array.new_elem`.
-pub(crate) fn array_new_elem(store: &mut StoreInner, inst: u32, site: &CallSite, f: &Frame) -> Result<(), Trap> {
+pub(crate) fn array_new_elem(
+    store: &mut StoreInner,
+    inst: u32,
+    site: &CallSite,
+    f: &Frame,
+) -> Result<(), Trap> {
     let vb = f.vfp + site.vbase as usize;
-    let (src, len) = (store.stack.vals[vb] as u32 as usize, store.stack.vals[vb + 1] as u32);
+    let (src, len) = (
+        store.stack.vals[vb] as u32 as usize,
+        store.stack.vals[vb + 1] as u32,
+    );
     let seg_len = store.instances[inst as usize].elems[site.ty as usize].len();
-    let end = src.checked_add(len as usize).ok_or(Trap::TableOutOfBounds)?;
+    let end = src
+        .checked_add(len as usize)
+        .ok_or(Trap::TableOutOfBounds)?;
     if end > seg_len {
         return Err(Trap::ElementSegmentOutOfBounds);
     }
@@ -173,7 +233,9 @@ pub(crate) fn array_new_elem(store: &mut StoreInner, inst: u32, site: &CallSite,
     // The segment may have been updated by a collection: read it now.
     for i in 0..len as usize {
         let r = store.instances[inst as usize].elems[site.ty as usize][src + i];
-        store.heap.write(off + HEADER + i * kind.size(), kind, r as u64);
+        store
+            .heap
+            .write(off + HEADER + i * kind.size(), kind, r as u64);
     }
     store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
     Ok(())
@@ -197,14 +259,26 @@ pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
     let d = store.stack.vals[vargs] as u32 as u64;
     let (val, n) = if kind == FieldKind::Ref {
-        (store.stack.refs[rargs + 1] as u64, store.stack.vals[vargs + 1] as u32 as u64)
+        (
+            store.stack.refs[rargs + 1] as u64,
+            store.stack.vals[vargs + 1] as u32 as u64,
+        )
     } else {
-        (store.stack.vals[vargs + 1], store.stack.vals[vargs + 2] as u32 as u64)
+        (
+            store.stack.vals[vargs + 1],
+            store.stack.vals[vargs + 2] as u32 as u64,
+        )
     };
     if d + n > len as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
-    fill_elems(&mut store.heap, off + HEADER + d as usize * kind.size(), kind, val, n as usize);
+    fill_elems(
+        &mut store.heap,
+        off + HEADER + d as usize * kind.size(),
+        kind,
+        val,
+        n as usize,
+    );
     Ok(())
 }
 
@@ -229,7 +303,13 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
 }
 
 /// `array.init_data`.
-pub(crate) fn array_init_data(store: &mut StoreInner, inst: u32, vargs: usize, rargs: usize, seg: u32) -> Result<(), Trap> {
+pub(crate) fn array_init_data(
+    store: &mut StoreInner,
+    inst: u32,
+    vargs: usize,
+    rargs: usize,
+    seg: u32,
+) -> Result<(), Trap> {
     let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
     let d = store.stack.vals[vargs] as u32 as u64;
     let s = store.stack.vals[vargs + 1] as u32 as usize;
@@ -249,7 +329,13 @@ pub(crate) fn array_init_data(store: &mut StoreInner, inst: u32, vargs: usize, r
 }
 
 /// `array.init_elem`.
-pub(crate) fn array_init_elem(store: &mut StoreInner, inst: u32, vargs: usize, rargs: usize, seg: u32) -> Result<(), Trap> {
+pub(crate) fn array_init_elem(
+    store: &mut StoreInner,
+    inst: u32,
+    vargs: usize,
+    rargs: usize,
+    seg: u32,
+) -> Result<(), Trap> {
     let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
     let d = store.stack.vals[vargs] as u32 as u64;
     let s = store.stack.vals[vargs + 1] as u32 as usize;
@@ -264,7 +350,11 @@ pub(crate) fn array_init_elem(store: &mut StoreInner, inst: u32, vargs: usize, r
     }
     for i in 0..n {
         let r = store.instances[inst as usize].elems[seg as usize][s + i];
-        store.heap.write(off + HEADER + (d as usize + i) * kind.size(), kind, r as u64);
+        store.heap.write(
+            off + HEADER + (d as usize + i) * kind.size(),
+            kind,
+            r as u64,
+        );
     }
     Ok(())
 }
@@ -281,7 +371,10 @@ pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
         CastKind::I31 => raw::is_i31(r),
         CastKind::Eq => {
             raw::is_i31(r)
-                || matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_) | Layout::Array(_)))
+                || matches!(
+                    store.heap.layout_of_raw(r),
+                    Some(Layout::Struct(_) | Layout::Array(_))
+                )
         }
         CastKind::Struct => matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_))),
         CastKind::Array => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),

@@ -13,9 +13,9 @@ mod num;
 pub(crate) use bulk::{memory_init, table_init};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
+use crate::gc::{FieldKind, HEADER, Heap};
 use crate::ir::{CompiledFunc, Instr};
 use crate::runtime::{Caller, FuncKind, Store, StoreInner};
-use crate::gc::{FieldKind, Heap, HEADER};
 use crate::values::raw;
 
 /// Nested host-to-wasm activations allowed before `call stack exhausted`
@@ -154,16 +154,16 @@ fn backtrace(store: &StoreInner, current: u32, frames: &[Frame]) -> Vec<FrameInf
     let mut out = Vec::new();
     let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| f.store_func));
     for f in funcs.take(100) {
-        if let Some(entry) = store.funcs.get(f as usize) {
-            if let FuncKind::Wasm { instance, def } = entry.kind {
-                let m = &store.instances[instance as usize].module.0;
-                let index = m.num_imported_funcs + def;
-                out.push(FrameInfo {
-                    func_index: index,
-                    func_name: m.func_names.get(&index).cloned(),
-                    module_name: m.name.clone(),
-                });
-            }
+        if let Some(entry) = store.funcs.get(f as usize)
+            && let FuncKind::Wasm { instance, def } = entry.kind
+        {
+            let m = &store.instances[instance as usize].module.0;
+            let index = m.num_imported_funcs + def;
+            out.push(FrameInfo {
+                func_index: index,
+                func_name: m.func_names.get(&index).cloned(),
+                module_name: m.name.clone(),
+            });
         }
     }
     out
@@ -191,12 +191,20 @@ fn write<const N: usize>(mem: &mut [u8], addr: u64, offset: u64, val: [u8; N]) -
 
 /// Runs defined function `def` of instance `inst` (store function `func`)
 /// with its arguments already in slots `0..` of `stack`.
-fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp: usize) -> Result<()> {
+fn run<T>(
+    store: &mut Store<T>,
+    func: u32,
+    inst: u32,
+    def: u32,
+    vfp: usize,
+    rfp: usize,
+) -> Result<()> {
     let frames_base = store.inner.stack.frames.len();
     let max_depth = store.inner.engine.config().max_call_depth;
     let mut inst = inst;
     let mut cur_func = func;
-    let mut cur: *const CompiledFunc = &store.inner.instances[inst as usize].module.0.code[def as usize];
+    let mut cur: *const CompiledFunc =
+        &store.inner.instances[inst as usize].module.0.code[def as usize];
     let mut vfp = vfp;
     let mut rfp = rfp;
     // SAFETY: `cur` points into a module owned by an instance of this store;
@@ -205,7 +213,11 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
     // `CompiledFunc` pointer below.
     let f = unsafe { &*cur };
     if let Err(t) = enter_frame(&mut store.inner.stack, f, vfp, rfp) {
-        let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
+        let bt = backtrace(
+            &store.inner,
+            cur_func,
+            &store.inner.stack.frames[frames_base..],
+        );
         return Err(Error::trap(t, bt));
     }
     let mut ip: *const Instr = f.code.as_ptr();
@@ -223,7 +235,11 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
     }
     macro_rules! trap {
         ($code:expr) => {{
-            let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
+            let bt = backtrace(
+                &store.inner,
+                cur_func,
+                &store.inner.stack.frames[frames_base..],
+            );
             return Err(Error::trap($code, bt));
         }};
     }
@@ -346,8 +362,16 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                     let c = unsafe { &*callee };
                     if $tail {
                         let (np, nr) = (c.value_params as usize, c.ref_params as usize);
-                        store.inner.stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
-                        store.inner.stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
+                        store
+                            .inner
+                            .stack
+                            .vals
+                            .copy_within(vfp + vbase..vfp + vbase + np, vfp);
+                        store
+                            .inner
+                            .stack
+                            .refs
+                            .copy_within(rfp + rbase..rfp + rbase + nr, rfp);
                     } else {
                         if store.inner.stack.frames.len() >= max_depth {
                             trap!(Trap::StackOverflow);
@@ -392,7 +416,11 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                         counts.1,
                     );
                     if let Err(mut e) = res {
-                        let bt = backtrace(&store.inner, cur_func, &store.inner.stack.frames[frames_base..]);
+                        let bt = backtrace(
+                            &store.inner,
+                            cur_func,
+                            &store.inner.stack.frames[frames_base..],
+                        );
                         e.set_backtrace_if_empty(bt);
                         return Err(e);
                     }
@@ -400,8 +428,16 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
                         // Results are at the argument slots; move them to the
                         // frame base and return.
                         let (rv, rr) = counts.1;
-                        store.inner.stack.vals.copy_within(vfp + vbase..vfp + vbase + rv, vfp);
-                        store.inner.stack.refs.copy_within(rfp + rbase..rfp + rbase + rr, rfp);
+                        store
+                            .inner
+                            .stack
+                            .vals
+                            .copy_within(vfp + vbase..vfp + vbase + rv, vfp);
+                        store
+                            .inner
+                            .stack
+                            .refs
+                            .copy_within(rfp + rbase..rfp + rbase + rr, rfp);
                         match pop_frame(&mut store.inner.stack, frames_base) {
                             None => return Ok(()),
                             Some(fr) => {
@@ -431,7 +467,11 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             let instance = &store.inner.instances[inst as usize];
             let table = instance.tables[site.target as usize] as usize;
             let t = &store.inner.tables[table];
-            let i = if t.is64 { v!($index) } else { v!($index) as u32 as u64 };
+            let i = if t.is64 {
+                v!($index)
+            } else {
+                v!($index) as u32 as u64
+            };
             let raw_ref = match usize::try_from(i).ok().and_then(|i| t.elems.get(i)) {
                 Some(r) => *r,
                 None => trap!(Trap::TableOutOfBounds),
@@ -746,8 +786,12 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             Instr::I64TruncSatF32S { dst, src } => {
                 un!(dst, src, |x| f32::from_bits(x as u32) as i64 as u64)
             }
-            Instr::I64TruncSatF32U { dst, src } => un!(dst, src, |x| f32::from_bits(x as u32) as u64),
-            Instr::I64TruncSatF64S { dst, src } => un!(dst, src, |x| f64::from_bits(x) as i64 as u64),
+            Instr::I64TruncSatF32U { dst, src } => {
+                un!(dst, src, |x| f32::from_bits(x as u32) as u64)
+            }
+            Instr::I64TruncSatF64S { dst, src } => {
+                un!(dst, src, |x| f64::from_bits(x) as i64 as u64)
+            }
             Instr::I64TruncSatF64U { dst, src } => un!(dst, src, |x| f64::from_bits(x) as u64),
             Instr::F32ConvertI32S { dst, src } => {
                 un!(dst, src, |x| (x as u32 as i32 as f32).to_bits() as u64)
@@ -795,7 +839,13 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::I32Load8U { dst, addr, offset } => load!(dst, addr, offset, 1, |b| b[0] as u64),
             Instr::I32Load16S { dst, addr, offset } => {
-                load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+                load!(
+                    dst,
+                    addr,
+                    offset,
+                    2,
+                    |b| i16::from_le_bytes(b) as i32 as u32 as u64
+                )
             }
             Instr::I32Load16U { dst, addr, offset } => {
                 load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
@@ -805,13 +855,15 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::I64Load8U { dst, addr, offset } => load!(dst, addr, offset, 1, |b| b[0] as u64),
             Instr::I64Load16S { dst, addr, offset } => {
-                load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64 as u64)
+                load!(dst, addr, offset, 2, |b| i16::from_le_bytes(b) as i64
+                    as u64)
             }
             Instr::I64Load16U { dst, addr, offset } => {
                 load!(dst, addr, offset, 2, |b| u16::from_le_bytes(b) as u64)
             }
             Instr::I64Load32S { dst, addr, offset } => {
-                load!(dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64 as u64)
+                load!(dst, addr, offset, 4, |b| i32::from_le_bytes(b) as i64
+                    as u64)
             }
             Instr::I64Load32U { dst, addr, offset } => {
                 load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
@@ -852,14 +904,6 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             Instr::Const32 { dst, imm } => v!(dst) = imm as u64,
             Instr::Const64 { dst, imm } => v!(dst) = imm,
             Instr::RefCopy { dst, src } => r!(dst) = r!(src),
-            Instr::CopyMany { dst, src, len } => {
-                let (d, s) = (vfp + dst as usize, vfp + src as usize);
-                store.inner.stack.vals.copy_within(s..s + len as usize, d);
-            }
-            Instr::RefCopyMany { dst, src, len } => {
-                let (d, s) = (rfp + dst as usize, rfp + src as usize);
-                store.inner.stack.refs.copy_within(s..s + len as usize, d);
-            }
             Instr::Select { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
                     v!(dst) = v!(b);
@@ -972,15 +1016,38 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_fill(&mut store.inner, inst, mem, d, val as u8, n));
+                tri!(bulk::memory_fill(
+                    &mut store.inner,
+                    inst,
+                    mem,
+                    d,
+                    val as u8,
+                    n
+                ));
             }
             Instr::MemoryCopy { args, mems } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_copy(&mut store.inner, inst, mems >> 16, mems & 0xffff, d, s, n));
+                tri!(bulk::memory_copy(
+                    &mut store.inner,
+                    inst,
+                    mems >> 16,
+                    mems & 0xffff,
+                    d,
+                    s,
+                    n
+                ));
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_init_checked(&mut store.inner, inst, mem, seg, d, s, n));
+                tri!(bulk::memory_init_checked(
+                    &mut store.inner,
+                    inst,
+                    mem,
+                    seg,
+                    d,
+                    s,
+                    n
+                ));
             }
             Instr::DataDrop { seg } => {
                 store.inner.instances[inst as usize].datas[seg as usize] = std::sync::Arc::from([]);
@@ -1006,7 +1073,15 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::TableCopy { args, tables } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::table_copy(&mut store.inner, inst, tables >> 16, tables & 0xffff, d, s, n));
+                tri!(bulk::table_copy(
+                    &mut store.inner,
+                    inst,
+                    tables >> 16,
+                    tables & 0xffff,
+                    d,
+                    s,
+                    n
+                ));
             }
             Instr::TableInit { args, seg, table } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
@@ -1047,7 +1122,8 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::StructGetI16S { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
+                v!(dst) =
+                    store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
             }
             Instr::StructGetI16U { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
@@ -1096,7 +1172,13 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::ArrayNewDefault { dst, len, ty } => {
                 let (n, fr) = (v!(len) as u32, gc_frame!());
-                r!(dst) = tri!(gc_ops::array_new_default(&mut store.inner, inst, ty, n, &fr));
+                r!(dst) = tri!(gc_ops::array_new_default(
+                    &mut store.inner,
+                    inst,
+                    ty,
+                    n,
+                    &fr
+                ));
             }
             Instr::ArrayNewFixed { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
@@ -1120,7 +1202,8 @@ fn run<T>(store: &mut Store<T>, func: u32, inst: u32, def: u32, vfp: usize, rfp:
             }
             Instr::ArrayGetI16S { dst, arr, index } => {
                 let at = array_at!(arr, index, 2);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
+                v!(dst) =
+                    store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
             }
             Instr::ArrayGetI16U { dst, arr, index } => {
                 let at = array_at!(arr, index, 2);

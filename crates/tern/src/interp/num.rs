@@ -126,12 +126,18 @@ mod tests {
 
     #[test]
     fn truncation_bounds() {
-        assert_eq!(i32_trunc_s(-2147483648.9), Ok((-2147483648i32) as u32 as u64));
+        assert_eq!(
+            i32_trunc_s(-2147483648.9),
+            Ok((-2147483648i32) as u32 as u64)
+        );
         assert_eq!(i32_trunc_s(2147483648.0), Err(Trap::IntegerOverflow));
         assert_eq!(i32_trunc_u(-0.9), Ok(0));
         assert_eq!(i32_trunc_u(-1.0), Err(Trap::IntegerOverflow));
         assert_eq!(i64_trunc_s(-9223372036854775808.0), Ok(i64::MIN as u64));
-        assert_eq!(i64_trunc_s(9223372036854775808.0), Err(Trap::IntegerOverflow));
+        assert_eq!(
+            i64_trunc_s(9223372036854775808.0),
+            Err(Trap::IntegerOverflow)
+        );
         assert_eq!(i64_trunc_u(f64::NAN), Err(Trap::BadConversionToInteger));
     }
 }

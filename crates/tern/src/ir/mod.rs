@@ -151,10 +151,6 @@ instrs! {
         Const64 { dst: Slot, imm: u64 },
         /// Reference slot copy: `refs[dst] = refs[src]`.
         RefCopy { dst: Slot, src: Slot },
-        /// Copy `len` value slots from `src..` to `dst..` (forward order).
-        CopyMany { dst: Slot, src: Slot, len: u32 },
-        /// Copy `len` reference slots from `src..` to `dst..` (forward order).
-        RefCopyMany { dst: Slot, src: Slot, len: u32 },
         /// `dst = cond != 0 ? a : b` (value slots; the result overwrites `dst`
         /// which holds `a` on entry — see the translator).
         Select { dst: Slot, b: Slot, cond: Slot },
@@ -368,9 +364,15 @@ pub(crate) enum CastKind {
     Struct,
     Array,
     /// A function whose type is a declared subtype of `id` at `depth`.
-    Func { id: u32, depth: u32 },
+    Func {
+        id: u32,
+        depth: u32,
+    },
     /// A struct or array whose type is a declared subtype of `id` at `depth`.
-    Object { id: u32, depth: u32 },
+    Object {
+        id: u32,
+        depth: u32,
+    },
 }
 
 /// A memory access that does not fit the compact load/store forms.
@@ -395,8 +397,6 @@ pub(crate) struct CompiledFunc {
     pub ref_params: u32,
     /// Value locals including parameters; slots `value_params..value_locals` are zeroed on entry.
     pub value_locals: u32,
-    /// Reference locals including parameters; zeroed (null) on entry.
-    pub ref_locals: u32,
     /// Value frame size (locals plus maximum operand height).
     pub value_frame: u32,
     /// Reference frame size.

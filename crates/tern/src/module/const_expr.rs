@@ -75,7 +75,9 @@ impl ConstExpr {
                     ConstOp::StructNewDefault(struct_type_index)
                 }
                 O::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
-                O::ArrayNewDefault { array_type_index } => ConstOp::ArrayNewDefault(array_type_index),
+                O::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(array_type_index)
+                }
                 O::ArrayNewFixed {
                     array_type_index,
                     array_size,

@@ -100,7 +100,6 @@ pub(crate) enum ElemMode {
 #[derive(Clone, Debug)]
 pub(crate) struct ElemDecl {
     pub mode: ElemMode,
-    pub ty: CRef,
     pub items: Vec<ConstExpr>,
 }
 
@@ -183,8 +182,8 @@ impl Module {
         if bytes.starts_with(b"\0asm") {
             return Module::from_binary(engine, bytes);
         }
-        let wasm = wat::parse_bytes(bytes)
-            .map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?;
+        let wasm =
+            wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Malformed, e.to_string()))?;
         Module::from_binary(engine, &wasm)
     }
 
@@ -250,9 +249,8 @@ impl Module {
                     for e in r.clone() {
                         let e = e.map_err(malformed)?;
                         let kind = match e.kind {
-                            wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
-                                ExportKind::Func
-                            }
+                            wasmparser::ExternalKind::Func
+                            | wasmparser::ExternalKind::FuncExact => ExportKind::Func,
                             wasmparser::ExternalKind::Table => ExportKind::Table,
                             wasmparser::ExternalKind::Memory => ExportKind::Memory,
                             wasmparser::ExternalKind::Global => ExportKind::Global,
@@ -325,10 +323,13 @@ impl Module {
 
     /// The module's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
-        self.0.exports.iter().map(move |(name, kind, index)| ExportType {
-            name,
-            ty: self.entity_type(*kind, *index),
-        })
+        self.0
+            .exports
+            .iter()
+            .map(move |(name, kind, index)| ExportType {
+                name,
+                ty: self.entity_type(*kind, *index),
+            })
     }
 
     /// The type of an export, by name.
@@ -435,13 +436,13 @@ impl Builder {
     fn types(&mut self, r: wasmparser::TypeSectionReader<'_>) -> Result<()> {
         for group in r {
             let group = group.map_err(malformed)?;
-            let first = u32::try_from(self.m.types.len())
-                .map_err(|_| Error::invalid("too many types"))?;
-            let registered = self.m.engine.registry().register_wasm_rec_group(
-                &group,
-                &self.m.types,
-                first,
-            )?;
+            let first =
+                u32::try_from(self.m.types.len()).map_err(|_| Error::invalid("too many types"))?;
+            let registered =
+                self.m
+                    .engine
+                    .registry()
+                    .register_wasm_rec_group(&group, &self.m.types, first)?;
             for index in 0..registered.types.len() as u32 {
                 self.m.types.push(TypeRef {
                     group: registered.clone(),
@@ -529,30 +530,23 @@ impl Builder {
                     offset: self.const_expr(&offset_expr)?,
                 },
             };
-            let (ty, items) = match e.items {
+            let items = match e.items {
                 wasmparser::ElementItems::Functions(funcs) => {
                     let mut items = Vec::new();
                     for f in funcs {
                         items.push(ConstExpr::ref_func(f.map_err(malformed)?));
                     }
-                    (
-                        CRef {
-                            nullable: false,
-                            heap: registry::CHeap::Abs(registry::AbsHeap::Func),
-                        },
-                        items,
-                    )
+                    items
                 }
-                wasmparser::ElementItems::Expressions(ty, exprs) => {
-                    let ty = self.cref(ty)?;
+                wasmparser::ElementItems::Expressions(_, exprs) => {
                     let mut items = Vec::new();
                     for x in exprs {
                         items.push(self.const_expr(&x.map_err(malformed)?)?);
                     }
-                    (ty, items)
+                    items
                 }
             };
-            self.m.elems.push(ElemDecl { mode, ty, items });
+            self.m.elems.push(ElemDecl { mode, items });
         }
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! Types of imports and exports: [`ExternType`] and its parts.
 
+use crate::Engine;
 use crate::module::{GlobalDecl, MemoryDecl, TableDecl};
 use crate::types::{FuncType, Mutability, RefType, ValType};
-use crate::Engine;
 
 /// The type of a global: content type and mutability.
 #[derive(Clone, Debug)]

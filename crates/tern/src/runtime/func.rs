@@ -8,8 +8,8 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::registry::{CVal, TypeRef};
 use crate::types::FuncType;
-use crate::values::convert::{raw_to_val, val_to_raw, Raw};
 use crate::values::Val;
+use crate::values::convert::{Raw, raw_to_val, val_to_raw};
 use std::sync::Arc;
 
 /// A host function as the interpreter calls it: parameters are read from,
@@ -226,8 +226,10 @@ impl Func {
     /// Whether the function's type is a declared subtype of `ty`.
     pub fn matches_ty(&self, store: impl AsContext, ty: &FuncType) -> bool {
         let store = &store.as_context().0.inner;
-        self.entry(store)
-            .is_ok_and(|e| e.ty.info().is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth()))
+        self.entry(store).is_ok_and(|e| {
+            e.ty.info()
+                .is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth())
+        })
     }
 
     /// Calls the function with `params`, writing `results`. Argument types
@@ -287,16 +289,17 @@ pub(crate) fn host_fn_from_vals<T: 'static>(
         .ok_or_else(|| Error::usage("not a function type"))?;
     let ptys: Arc<[CVal]> = ptys.into();
     let rtys: Arc<[CVal]> = rtys.into();
-    Ok(Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
-        let params = read_slots(&mut caller.store.inner, &ptys, vb, rb);
-        let mut results = vec![Val::I32(0); rtys.len()];
-        let store = &mut *caller.store;
-        let instance = caller.instance;
-        func(Caller { store, instance }, &params, &mut results)?;
-        write_slots(&mut store.inner, &rtys, &results, vb, rb).map_err(|e| {
-            Error::usage(format!("host function returned a wrong result: {e}"))
-        })
-    }))
+    Ok(Arc::new(
+        move |caller: Caller<'_, T>, vb: usize, rb: usize| {
+            let params = read_slots(&mut caller.store.inner, &ptys, vb, rb);
+            let mut results = vec![Val::I32(0); rtys.len()];
+            let store = &mut *caller.store;
+            let instance = caller.instance;
+            func(Caller { store, instance }, &params, &mut results)?;
+            write_slots(&mut store.inner, &rtys, &results, vb, rb)
+                .map_err(|e| Error::usage(format!("host function returned a wrong result: {e}")))
+        },
+    ))
 }
 
 /// Closures usable with [`Func::wrap`] and [`crate::Linker::func_wrap`].

@@ -5,8 +5,8 @@ use super::{GlobalType, StoreInner};
 use crate::error::{Error, Result};
 use crate::registry::CVal;
 use crate::types::{Mutability, ValType};
-use crate::values::convert::{raw_to_val, val_to_raw, Raw};
 use crate::values::Val;
+use crate::values::convert::{Raw, raw_to_val, val_to_raw};
 
 /// A global in a store. A reference global keeps its raw reference in the
 /// low 32 bits of `bits`.

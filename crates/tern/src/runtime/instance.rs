@@ -8,9 +8,9 @@ use super::store::{AsContextMut, Store, StoreId};
 use super::table::{Table, TableEntry};
 use super::{MemoryType, StoreInner};
 use crate::error::{Error, Result, Trap};
+use crate::gc::{FieldKind, HEADER, Layout};
 use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
-use crate::gc::{FieldKind, Layout, HEADER};
 use crate::values::raw;
 use std::sync::Arc;
 
@@ -141,7 +141,11 @@ fn incompatible(imp: &crate::module::ImportDecl, detail: impl std::fmt::Display)
 /// Evaluates a constant expression in the context of a (partial)
 /// instance. Collection is disabled during instantiation (see
 /// `instantiate`), so raw references on the evaluation stack stay valid.
-pub(crate) fn eval_const(store: &mut StoreInner, inst: &InstanceEntry, e: &ConstExpr) -> Result<u64> {
+pub(crate) fn eval_const(
+    store: &mut StoreInner,
+    inst: &InstanceEntry,
+    e: &ConstExpr,
+) -> Result<u64> {
     let mut stack: Vec<u64> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
     for op in &e.ops {
@@ -182,9 +186,7 @@ pub(crate) fn eval_const(store: &mut StoreInner, inst: &InstanceEntry, e: &Const
                 raw::i31(a & 0x7fff_ffff) as u64
             }
             // Host objects keep their raw word across the conversions.
-            ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => {
-                stack.pop().ok_or_else(bad)?
-            }
+            ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
             ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
                 let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
                 let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
@@ -203,7 +205,9 @@ pub(crate) fn eval_const(store: &mut StoreInner, inst: &InstanceEntry, e: &Const
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
             }
-            ConstOp::ArrayNew(ty) | ConstOp::ArrayNewDefault(ty) | ConstOp::ArrayNewFixed(ty, _) => {
+            ConstOp::ArrayNew(ty)
+            | ConstOp::ArrayNewDefault(ty)
+            | ConstOp::ArrayNewFixed(ty, _) => {
                 let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
                 let kind = match store.heap.heap_type(hty).layout {
                     Layout::Array(k) => k,
@@ -260,7 +264,10 @@ impl Instance {
     }
 
     /// The module this instance was created from.
-    pub fn module<'a, T: 'a>(&self, store: impl Into<super::StoreContext<'a, T>>) -> Option<&'a Module> {
+    pub fn module<'a, T: 'a>(
+        &self,
+        store: impl Into<super::StoreContext<'a, T>>,
+    ) -> Option<&'a Module> {
         let store = store.into().0;
         self.entry(&store.inner).map(|e| &e.module)
     }
@@ -331,7 +338,13 @@ impl Instance {
     /// All exports, in order.
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<Export> {
         let names: Vec<String> = match self.entry(&store.as_context_mut().0.inner) {
-            Some(e) => e.module.0.exports.iter().map(|(n, _, _)| n.clone()).collect(),
+            Some(e) => e
+                .module
+                .0
+                .exports
+                .iter()
+                .map(|(n, _, _)| n.clone())
+                .collect(),
             None => return Vec::new(),
         };
         names
@@ -622,7 +635,15 @@ fn instantiate_inner<T>(
             ElemMode::Active { table, .. } => {
                 let offset = elem_offsets[i].unwrap_or(0);
                 let n = store.inner.instances[inst_index as usize].elems[i].len() as u64;
-                crate::interp::table_init(&mut store.inner, inst_index, *table, i as u32, offset, 0, n)?;
+                crate::interp::table_init(
+                    &mut store.inner,
+                    inst_index,
+                    *table,
+                    i as u32,
+                    offset,
+                    0,
+                    n,
+                )?;
                 store.inner.instances[inst_index as usize].elems[i] = Vec::new();
             }
             ElemMode::Declared => {
@@ -635,7 +656,15 @@ fn instantiate_inner<T>(
         if let DataMode::Active { memory, .. } = &seg.mode {
             let offset = data_offsets[i].unwrap_or(0);
             let n = seg.bytes.len() as u64;
-            crate::interp::memory_init(&mut store.inner, inst_index, *memory, i as u32, offset, 0, n)?;
+            crate::interp::memory_init(
+                &mut store.inner,
+                inst_index,
+                *memory,
+                i as u32,
+                offset,
+                0,
+                n,
+            )?;
             store.inner.instances[inst_index as usize].datas[i] = Arc::from([]);
         }
     }

@@ -2,7 +2,7 @@
 //! functions and from other instances' exports.
 
 use super::func::{Func, HostFn, IntoFunc};
-use super::instance::{instantiate, Extern, Instance};
+use super::instance::{Extern, Instance, instantiate};
 use super::store::{AsContext, AsContextMut};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -112,7 +112,12 @@ impl<T: 'static> Linker<T> {
         Ok(self)
     }
 
-    fn resolve(&self, store: &mut super::Store<T>, module: &str, name: &str) -> Result<Option<Extern>> {
+    fn resolve(
+        &self,
+        store: &mut super::Store<T>,
+        module: &str,
+        name: &str,
+    ) -> Result<Option<Extern>> {
         match self.defs.get(&(module.to_string(), name.to_string())) {
             None => Ok(None),
             Some(Definition::Extern(e)) => Ok(Some(e.clone())),

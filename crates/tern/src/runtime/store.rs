@@ -7,9 +7,9 @@ use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEnt
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{GcRoot, Heap, Roots};
-use std::any::Any;
 use crate::interp::Stack;
 use crate::values::raw;
+use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Unique identity of a store; handles carry it to detect cross-store use.
@@ -67,7 +67,11 @@ impl StoreInner {
     /// How many reference slots of the stack are live when the host (not
     /// the interpreter) allocates.
     pub(crate) fn live_ref_slots(&self) -> usize {
-        if self.activations == 0 { 0 } else { self.stack.rtop }
+        if self.activations == 0 {
+            0
+        } else {
+            self.stack.rtop
+        }
     }
 
     /// Splits the store into the heap and the collector's roots, with the

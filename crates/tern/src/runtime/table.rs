@@ -6,7 +6,7 @@ use super::{StoreInner, TableType};
 use crate::error::{Error, Result};
 use crate::registry::CRef;
 use crate::types::RefType;
-use crate::values::convert::{raw_ref_to_val, raw_matches, ref_val_to_raw, hierarchy};
+use crate::values::convert::{hierarchy, raw_matches, raw_ref_to_val, ref_val_to_raw};
 use crate::values::{Ref, Val};
 
 /// The most elements a table may have (keeps a hostile `table.grow` from
@@ -102,11 +102,7 @@ impl Table {
     pub fn ty(&self, store: impl AsContext) -> Result<TableType> {
         let store = &store.as_context().0.inner;
         let e = self.entry(store)?;
-        let mut t = TableType::new(
-            RefType::from_cref(&store.engine, e.elem),
-            0,
-            None,
-        );
+        let mut t = TableType::new(RefType::from_cref(&store.engine, e.elem), 0, None);
         t.set_limits(e.elems.len() as u64, e.max, e.is64);
         Ok(t)
     }

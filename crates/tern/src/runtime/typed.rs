@@ -7,14 +7,14 @@
 //! one in the same hierarchy (e.g. `Option<Func>` for `(ref null $t)`) is
 //! accepted too, and each call then checks the argument dynamically.
 
+use super::StoreInner;
 use super::func::Func;
 use super::store::AsContextMut;
-use super::StoreInner;
 use crate::error::{Error, Result};
 use crate::registry::{CRef, CVal, TypeRef};
 use crate::types::{HeapType, RefType, ValType};
 use crate::values::convert::{hierarchy, raw_matches};
-use crate::values::{raw, AnyRef, ExternRef, NoFunc, I31};
+use crate::values::{AnyRef, ExternRef, I31, NoFunc, raw};
 use std::marker::PhantomData;
 
 /// A Rust type that stands for a Wasm value type.
@@ -74,19 +74,19 @@ num_ty!(i32, I32, |v| v as u32 as u64, |v| v as u32 as i32);
 num_ty!(u32, I32, |v| v as u64, |v| v as u32);
 num_ty!(i64, I64, |v| v as u64, |v| v as i64);
 num_ty!(u64, I64, |v| v, |v| v);
-num_ty!(f32, F32, |v| v.to_bits() as u64, |v| f32::from_bits(v as u32));
+num_ty!(f32, F32, |v| v.to_bits() as u64, |v| f32::from_bits(
+    v as u32
+));
 num_ty!(f64, F64, |v| v.to_bits(), f64::from_bits);
 
 /// Reference types: how to turn a raw word into the handle and back.
 trait RefHandle: Sized + Send + 'static {
-    const NULLABLE: bool;
     fn heap() -> HeapType;
     fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self>;
     fn to_raw(self, store: &StoreInner) -> Result<u32>;
 }
 
 impl RefHandle for Func {
-    const NULLABLE: bool = false;
     fn heap() -> HeapType {
         HeapType::Func
     }
@@ -106,7 +106,6 @@ impl RefHandle for Func {
 }
 
 impl RefHandle for ExternRef {
-    const NULLABLE: bool = false;
     fn heap() -> HeapType {
         HeapType::Extern
     }
@@ -114,7 +113,10 @@ impl RefHandle for ExternRef {
         if r == raw::NULL {
             return Err(Error::usage("expected a non-null externref"));
         }
-        Ok(ExternRef { store: store.id, root: store.root(r) })
+        Ok(ExternRef {
+            store: store.id,
+            root: store.root(r),
+        })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
         store.check(self.store)?;
@@ -123,7 +125,6 @@ impl RefHandle for ExternRef {
 }
 
 impl RefHandle for AnyRef {
-    const NULLABLE: bool = false;
     fn heap() -> HeapType {
         HeapType::Any
     }
@@ -131,7 +132,10 @@ impl RefHandle for AnyRef {
         if r == raw::NULL {
             return Err(Error::usage("expected a non-null anyref"));
         }
-        Ok(AnyRef { store: store.id, root: store.root(r) })
+        Ok(AnyRef {
+            store: store.id,
+            root: store.root(r),
+        })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
         store.check(self.store)?;
@@ -140,7 +144,6 @@ impl RefHandle for AnyRef {
 }
 
 impl RefHandle for I31 {
-    const NULLABLE: bool = false;
     fn heap() -> HeapType {
         HeapType::I31
     }
@@ -156,7 +159,6 @@ impl RefHandle for I31 {
 }
 
 impl RefHandle for NoFunc {
-    const NULLABLE: bool = false;
     fn heap() -> HeapType {
         HeapType::NoFunc
     }
@@ -401,4 +403,3 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         )?
     }
 }
-

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::gc::Layout;
 use crate::registry::{AbsHeap, CHeap, CRef, CVal};
 use crate::runtime::{Func, StoreInner};
-use crate::values::{raw, AnyRef, ExternRef, Val};
+use crate::values::{AnyRef, ExternRef, Val, raw};
 
 /// A raw slot value: a number in a value slot or a reference in a
 /// reference slot.
@@ -25,7 +25,12 @@ pub(crate) fn hierarchy(store: &StoreInner, h: CHeap) -> AbsHeap {
             _ => AbsHeap::Any,
         },
         CHeap::Concrete(id) | CHeap::RecRel(id) => {
-            match store.engine.registry().type_ref(id).map(|t| t.info().as_func().is_some()) {
+            match store
+                .engine
+                .registry()
+                .type_ref(id)
+                .map(|t| t.info().as_func().is_some())
+            {
                 Some(true) => AbsHeap::Func,
                 _ => AbsHeap::Any,
             }
@@ -51,7 +56,9 @@ pub(crate) fn raw_matches_heap(store: &StoreInner, r: u32, heap: CHeap) -> bool 
                     Some(Layout::Struct(_) | Layout::Array(_))
                 )
         }
-        CHeap::Abs(AbsHeap::Struct) => matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_))),
+        CHeap::Abs(AbsHeap::Struct) => {
+            matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_)))
+        }
         CHeap::Abs(AbsHeap::Array) => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
         CHeap::Concrete(_) => match store.heap.type_ref_of_raw(r) {
             Some(t) => reg.cheap_matches(CHeap::Concrete(t.id()), heap),

@@ -92,7 +92,9 @@ impl I31 {
     }
     /// `Some` if `v` fits in 31 signed bits.
     pub fn new_i32(v: i32) -> Option<I31> {
-        ((-(1 << 30))..(1 << 30)).contains(&v).then(|| I31::wrapping_i32(v))
+        ((-(1 << 30))..(1 << 30))
+            .contains(&v)
+            .then(|| I31::wrapping_i32(v))
     }
     /// `Some` if `v` fits in 31 unsigned bits.
     pub fn new_u32(v: u32) -> Option<I31> {

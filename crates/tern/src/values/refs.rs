@@ -24,10 +24,10 @@
 //! # Ok::<(), tern::Error>(())
 //! ```
 
-use super::convert::{raw_matches, raw_to_val, ref_val_to_raw, val_to_raw, Raw};
-use super::{raw, AnyRef, ExternRef, Ref, Val, I31};
+use super::convert::{Raw, raw_matches, raw_to_val, ref_val_to_raw, val_to_raw};
+use super::{AnyRef, ExternRef, I31, Ref, Val, raw};
 use crate::error::{Error, Result, Trap};
-use crate::gc::{FieldKind, GcRoot, Heap, Layout, HEADER};
+use crate::gc::{FieldKind, GcRoot, HEADER, Heap, Layout};
 use crate::registry::{CComposite, CStorage, CVal};
 use crate::runtime::{AsContext, AsContextMut, StoreId, StoreInner};
 use crate::types::{ArrayType, HeapType, RefType, StructType, ValType};
@@ -233,7 +233,11 @@ impl AnyRef {
 
     /// Whether this is an `i31ref`.
     pub fn is_i31(&self, store: impl AsContext) -> Result<bool> {
-        Ok(raw::is_i31(checked(&store.as_context().0.inner, self.store, &self.root)?))
+        Ok(raw::is_i31(checked(
+            &store.as_context().0.inner,
+            self.store,
+            &self.root,
+        )?))
     }
 
     /// The i31 value, if this is an `i31ref`.
@@ -250,19 +254,29 @@ impl AnyRef {
 
     /// Whether this is a struct.
     pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
-        Ok(matches!(self.layout(&store.as_context().0.inner)?, Some(Layout::Struct(_))))
+        Ok(matches!(
+            self.layout(&store.as_context().0.inner)?,
+            Some(Layout::Struct(_))
+        ))
     }
 
     /// Whether this is an array.
     pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
-        Ok(matches!(self.layout(&store.as_context().0.inner)?, Some(Layout::Array(_))))
+        Ok(matches!(
+            self.layout(&store.as_context().0.inner)?,
+            Some(Layout::Array(_))
+        ))
     }
 
     /// Whether this reference is in `eq` (i31, struct or array).
     pub fn is_eq(&self, store: impl AsContext) -> Result<bool> {
         let store = &store.as_context().0.inner;
         let r = checked(store, self.store, &self.root)?;
-        Ok(raw::is_i31(r) || matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_) | Layout::Array(_))))
+        Ok(raw::is_i31(r)
+            || matches!(
+                store.heap.layout_of_raw(r),
+                Some(Layout::Struct(_) | Layout::Array(_))
+            ))
     }
 
     /// This reference as a struct, if it is one.
@@ -414,7 +428,12 @@ impl StructRef {
             return Err(Error::usage("not a struct"));
         };
         let (o, k) = l.fields[i];
-        Ok((Heap::offset(r) + HEADER + o as usize, k, f.storage, f.mutable))
+        Ok((
+            Heap::offset(r) + HEADER + o as usize,
+            k,
+            f.storage,
+            f.mutable,
+        ))
     }
 
     /// The value of field `i`.
@@ -497,7 +516,12 @@ impl ArrayRef {
     }
 
     /// Allocates an array of type `ty` with `len` copies of `elem`.
-    pub fn new(mut store: impl AsContextMut, ty: &ArrayType, elem: &Val, len: u32) -> Result<ArrayRef> {
+    pub fn new(
+        mut store: impl AsContextMut,
+        ty: &ArrayType,
+        elem: &Val,
+        len: u32,
+    ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
         let st = match &ty.type_ref().info().composite {
             CComposite::Array { field } => field.storage,
@@ -513,7 +537,11 @@ impl ArrayRef {
     }
 
     /// Allocates an array of type `ty` holding `elems`.
-    pub fn new_fixed(mut store: impl AsContextMut, ty: &ArrayType, elems: &[Val]) -> Result<ArrayRef> {
+    pub fn new_fixed(
+        mut store: impl AsContextMut,
+        ty: &ArrayType,
+        elems: &[Val],
+    ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
         let st = match &ty.type_ref().info().composite {
             CComposite::Array { field } => field.storage,
@@ -544,7 +572,13 @@ impl ArrayRef {
             return Err(Error::usage("not an array"));
         };
         let off = Heap::offset(r);
-        Ok((off, store.heap.len_of(off), *k, field.storage, field.mutable))
+        Ok((
+            off,
+            store.heap.len_of(off),
+            *k,
+            field.storage,
+            field.mutable,
+        ))
     }
 
     /// The number of elements.
@@ -562,7 +596,9 @@ impl ArrayRef {
         let store = &mut store.as_context_mut().0.inner;
         let (off, len, k, st, _) = self.info(store)?;
         if i >= len {
-            return Err(Error::usage(format!("array index {i} out of bounds (length {len})")));
+            return Err(Error::usage(format!(
+                "array index {i} out of bounds (length {len})"
+            )));
         }
         let bits = store.heap.read(off + HEADER + i as usize * k.size(), k);
         Ok(field_val(store, st, bits))
@@ -576,15 +612,22 @@ impl ArrayRef {
             return Err(Error::usage("array is immutable"));
         }
         if i >= len {
-            return Err(Error::usage(format!("array index {i} out of bounds (length {len})")));
+            return Err(Error::usage(format!(
+                "array index {i} out of bounds (length {len})"
+            )));
         }
         let bits = field_bits(store, st, &val)?;
-        store.heap.write(off + HEADER + i as usize * k.size(), k, bits);
+        store
+            .heap
+            .write(off + HEADER + i as usize * k.size(), k, bits);
         Ok(())
     }
 
     /// The bytes of an `i8` array.
-    pub fn bytes<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Result<&'a [u8]> {
+    pub fn bytes<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContext<'a, T>>,
+    ) -> Result<&'a [u8]> {
         let store = &store.into().0.inner;
         let (off, len, k, _, _) = self.info(store)?;
         if k != FieldKind::I8 {

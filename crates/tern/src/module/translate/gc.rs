@@ -1,7 +1,7 @@
 //! Translation of the GC instructions: struct and array access with field
 //! offsets resolved from the type's layout, allocation, i31, casts.
 
-use super::{internal, Kind, Translator};
+use super::{Kind, Translator, internal};
 use crate::error::{Error, Result};
 use crate::gc::{FieldKind, Layout};
 use crate::ir::{CastKind, CastTarget, Instr, Slot};
@@ -50,7 +50,11 @@ impl Translator<'_> {
     }
 
     fn field_kinds(&self, ty: u32) -> Result<Vec<Kind>> {
-        let t = self.m.types.get(ty as usize).ok_or_else(|| internal("type"))?;
+        let t = self
+            .m
+            .types
+            .get(ty as usize)
+            .ok_or_else(|| internal("type"))?;
         match &t.info().composite {
             CComposite::Struct { fields } => Ok(fields
                 .iter()
@@ -64,7 +68,11 @@ impl Translator<'_> {
     }
 
     fn kind_of_field(k: FieldKind) -> Kind {
-        if k == FieldKind::Ref { Kind::R } else { Kind::V }
+        if k == FieldKind::Ref {
+            Kind::R
+        } else {
+            Kind::V
+        }
     }
 
     fn no_simd() -> Error {
@@ -97,10 +105,13 @@ impl Translator<'_> {
                 }
             }
             _ => {
-                let r = wasmparser::RefType::new(nullable, heap).ok_or_else(|| internal("ref type"))?;
+                let r =
+                    wasmparser::RefType::new(nullable, heap).ok_or_else(|| internal("ref type"))?;
                 match crate::registry::cref_from_wasm(r, &self.m.types)?.heap {
                     CHeap::Abs(a) => match a {
-                        AbsHeap::Any | AbsHeap::Func | AbsHeap::Extern | AbsHeap::Exn => CastKind::Top,
+                        AbsHeap::Any | AbsHeap::Func | AbsHeap::Extern | AbsHeap::Exn => {
+                            CastKind::Top
+                        }
                         AbsHeap::None | AbsHeap::NoFunc | AbsHeap::NoExtern | AbsHeap::NoExn => {
                             CastKind::Bottom
                         }
@@ -328,11 +339,7 @@ impl Translator<'_> {
             }
             O::RefCastNonNull { hty } | O::RefCastNullable { hty } => {
                 let cast = self.cast_target(matches!(op, O::RefCastNullable { .. }), hty)?;
-                let src = self
-                    .stack
-                    .last()
-                    .ok_or_else(|| internal("ref.cast"))?
-                    .src();
+                let src = self.stack.last().ok_or_else(|| internal("ref.cast"))?.src();
                 self.emit(Instr::RefCast { src, cast });
             }
             O::BrOnCast {

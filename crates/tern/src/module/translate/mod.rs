@@ -34,6 +34,9 @@ pub(crate) fn kind_of(v: CVal) -> Result<Kind> {
     }
 }
 
+/// Slot copies `(kind, dst, src)` to perform as one parallel assignment.
+type Moves = Vec<(Kind, Slot, Slot)>;
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     kind: Kind,
@@ -99,6 +102,8 @@ struct Translator<'m> {
     vmax: Slot,
     rmax: Slot,
     reachable: bool,
+    /// First value and reference slots above the locals.
+    locals_top: (Slot, Slot),
     /// Index of the last emitted instruction whose `dst` may be retargeted.
     last_write: Option<usize>,
 }
@@ -139,6 +144,7 @@ pub(crate) fn translate(
         vmax: 0,
         rmax: 0,
         reachable: true,
+        locals_top: (0, 0),
         last_write: None,
     };
     for p in params.iter() {
@@ -149,13 +155,15 @@ pub(crate) fn translate(
     for _ in 0..locals.get_count() {
         let offset = locals.original_position();
         let (count, ty) = locals.read().map_err(super::malformed)?;
-        fv.define_locals(offset, count, ty).map_err(super::classify)?;
+        fv.define_locals(offset, count, ty)
+            .map_err(super::classify)?;
         let kind = kind_of(registry_cval(m, ty)?)?;
         for _ in 0..count {
             t.add_local(kind)?;
         }
     }
-    let (value_locals, ref_locals) = (t.vtop, t.rtop);
+    let value_locals = t.vtop;
+    t.locals_top = (t.vtop, t.rtop);
     let result_kinds = results
         .iter()
         .map(|r| kind_of(*r))
@@ -188,7 +196,6 @@ pub(crate) fn translate(
         value_params,
         ref_params,
         value_locals,
-        ref_locals,
         value_frame: t.vmax.max(nv),
         ref_frame: t.rmax.max(nr),
         call_sites: t.sites.into_boxed_slice(),
@@ -292,7 +299,10 @@ impl<'m> Translator<'m> {
     }
 
     fn pop(&mut self) -> Result<Entry> {
-        let e = self.stack.pop().ok_or_else(|| internal("stack underflow"))?;
+        let e = self
+            .stack
+            .pop()
+            .ok_or_else(|| internal("stack underflow"))?;
         match e.kind {
             Kind::V => self.vtop -= 1,
             Kind::R => self.rtop -= 1,
@@ -351,7 +361,9 @@ impl<'m> Translator<'m> {
 
     fn materialize_top(&mut self, n: usize) -> Result<()> {
         let len = self.stack.len();
-        let start = len.checked_sub(n).ok_or_else(|| internal("stack underflow"))?;
+        let start = len
+            .checked_sub(n)
+            .ok_or_else(|| internal("stack underflow"))?;
         for i in start..len {
             self.materialize_at(i);
         }
@@ -426,7 +438,7 @@ impl<'m> Translator<'m> {
     }
 
     /// Moves for delivering the top stack values to the label at `depth`.
-    fn branch_moves(&self, depth: u32) -> Result<(usize, Vec<(Kind, Slot, Slot)>)> {
+    fn branch_moves(&self, depth: u32) -> Result<(usize, Moves)> {
         let idx = self
             .ctrl
             .len()
@@ -519,10 +531,14 @@ impl<'m> Translator<'m> {
 
     fn set_unreachable(&mut self) -> Result<()> {
         let ctrl = self.ctrl.last().ok_or_else(|| internal("no frame"))?;
-        let (h, v, r) = (ctrl.height, ctrl.vbase, ctrl.rbase);
+        let (h, mut v, mut r) = (ctrl.height, ctrl.vbase, ctrl.rbase);
+        if ctrl.kind == CtrlKind::Func {
+            // The function's label slots are its result slots (0..); its
+            // operand stack starts above the locals.
+            (v, r) = self.locals_top;
+        }
         // Values of the current block are dead; keep the outer ones.
-        let params_height = h + if ctrl.kind == CtrlKind::Func { 0 } else { 0 };
-        self.stack.truncate(params_height);
+        self.stack.truncate(h);
         self.vtop = v;
         self.rtop = r;
         self.reachable = false;
@@ -833,9 +849,9 @@ impl<'m> Translator<'m> {
     fn mem_index(memarg: &wasmparser::MemArg) -> Result<u32> {
         match memarg.target {
             wasmparser::MemArgTarget::Memory(m) => Ok(m),
-            wasmparser::MemArgTarget::Array(_) => {
-                Err(Error::unsupported("memory access to GC arrays is not supported"))
-            }
+            wasmparser::MemArgTarget::Array(_) => Err(Error::unsupported(
+                "memory access to GC arrays is not supported",
+            )),
         }
     }
 
@@ -1344,7 +1360,10 @@ impl<'m> Translator<'m> {
                 });
             }
             O::RefAsNonNull => {
-                let top = self.stack.last().ok_or_else(|| internal("ref.as_non_null"))?;
+                let top = self
+                    .stack
+                    .last()
+                    .ok_or_else(|| internal("ref.as_non_null"))?;
                 let src = top.src();
                 self.emit(Instr::RefAsNonNull { src });
             }
