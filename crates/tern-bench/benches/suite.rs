@@ -115,6 +115,36 @@ struct Call<'w, P> {
     check: bool,
 }
 
+impl<'w, P> Call<'w, P> {
+    /// A fast, result-checked call with no init exports.
+    fn new(bench: &'w str, wasm: &'w [u8], export: &'w str, args: P) -> Call<'w, P> {
+        Call {
+            bench,
+            wasm,
+            init: &[],
+            export,
+            args,
+            kind: Kind::Fast,
+            check: true,
+        }
+    }
+
+    fn slow(mut self) -> Self {
+        self.kind = Kind::Slow;
+        self
+    }
+
+    fn unchecked(mut self) -> Self {
+        self.check = false;
+        self
+    }
+
+    fn init(mut self, init: &'w [(&'w str, i32)]) -> Self {
+        self.init = init;
+        self
+    }
+}
+
 fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
     if !selected(call.bench) {
         return;
@@ -219,7 +249,12 @@ fn load_or_note(bench: &str, what: anyhow::Result<Vec<u8>>) -> Option<Vec<u8>> {
         Ok(b) => Some(b),
         Err(e) => {
             for rt in Rt::ALL {
-                log_run(bench, rt, Outcome::Skipped, &format!("workload unavailable: {e:#}"));
+                log_run(
+                    bench,
+                    rt,
+                    Outcome::Skipped,
+                    &format!("workload unavailable: {e:#}"),
+                );
             }
             None
         }
@@ -233,60 +268,35 @@ fn calls(c: &mut Criterion) {
         return;
     };
     let call_ref = tern_bench::wat_file("call_ref.wat").unwrap_or_default();
-    let fast = |bench, wasm, export, args| Call {
-        bench,
-        wasm,
-        init: &[],
-        export,
-        args,
-        kind: Kind::Fast,
-        check: true,
-    };
-    bench_call::<(), ()>(c, fast("call/host_to_wasm_nop", &wasm, "nop", ()));
+    bench_call::<(), ()>(c, Call::new("call/host_to_wasm_nop", &wasm, "nop", ()));
     bench_call::<(i32, i64), f32>(
         c,
-        Call {
-            bench: "call/host_to_wasm_i32_i64_to_f32",
-            wasm: &wasm,
-            init: &[],
-            export: "mix",
-            args: (7, -3),
-            kind: Kind::Fast,
-            check: true,
-        },
+        Call::new("call/host_to_wasm_i32_i64_to_f32", &wasm, "mix", (7, -3)),
     );
-    bench_call::<i32, i32>(c, fast("call/wasm_to_host_x1000", &wasm, "host_loop", 1000));
-    bench_call::<i32, i32>(c, fast("call/call_indirect_x1000", &wasm, "indirect_loop", 1000));
-    bench_call::<i32, i32>(c, fast("call/call_ref_x1000", &call_ref, "ref_loop", 1000));
+    bench_call::<i32, i32>(
+        c,
+        Call::new("call/wasm_to_host_x1000", &wasm, "host_loop", 1000),
+    );
+    bench_call::<i32, i32>(
+        c,
+        Call::new("call/call_indirect_x1000", &wasm, "indirect_loop", 1000),
+    );
+    bench_call::<i32, i32>(
+        c,
+        Call::new("call/call_ref_x1000", &call_ref, "ref_loop", 1000),
+    );
 }
 
 /// Group 2: compute.
 fn compute(c: &mut Criterion) {
     if let Some(wasm) = load_or_note("compute/fib_25", tern_bench::wat_file("compute.wat")) {
-        let call = |bench, export, args| Call {
-            bench,
-            wasm: &wasm,
-            init: &[],
-            export,
-            args,
-            kind: Kind::Fast,
-            check: true,
-        };
-        bench_call::<i32, i32>(c, call("compute/fib_25", "fib", 25));
-        bench_call::<i32, i32>(c, call("compute/sieve_1m", "sieve", 1_000_000));
-        bench_call::<i32, f64>(
+        bench_call::<i32, i32>(c, Call::new("compute/fib_25", &wasm, "fib", 25));
+        bench_call::<i32, i32>(c, Call::new("compute/sieve_1m", &wasm, "sieve", 1_000_000));
+        bench_call::<i32, f64>(c, Call::new("compute/matmul_100", &wasm, "matmul", 100));
+        bench_call::<i32, i32>(
             c,
-            Call {
-                bench: "compute/matmul_100",
-                wasm: &wasm,
-                init: &[],
-                export: "matmul",
-                args: 100,
-                kind: Kind::Fast,
-                check: true,
-            },
+            Call::new("compute/br_if_loop_1m", &wasm, "loop", 1_000_000),
         );
-        bench_call::<i32, i32>(c, call("compute/br_if_loop_1m", "loop", 1_000_000));
     }
     if let Some(wasm) = load_or_note(
         "compute/coremark",
@@ -294,15 +304,9 @@ fn compute(c: &mut Criterion) {
     ) {
         bench_call::<(), f32>(
             c,
-            Call {
-                bench: "compute/coremark",
-                wasm: &wasm,
-                init: &[],
-                export: "run",
-                args: (),
-                kind: Kind::Slow,
-                check: false,
-            },
+            Call::new("compute/coremark", &wasm, "run", ())
+                .slow()
+                .unchecked(),
         );
     }
     for name in ["heapsort", "keccak"] {
@@ -329,7 +333,12 @@ fn types(c: &mut Criterion) {
             continue;
         }
         let mut g = group(c, bench, Kind::Fast);
-        log_run(bench, Rt::Wasmi, Outcome::Skipped, "wasmi has no GC type API");
+        log_run(
+            bench,
+            Rt::Wasmi,
+            Outcome::Skipped,
+            "wasmi has no GC type API",
+        );
         {
             let engine = tern_bench::rt_tern::engine();
             match tern_many(&engine, many).and_then(|keep| {
@@ -339,7 +348,9 @@ fn types(c: &mut Criterion) {
                 Ok((leaf, root, _chain, _keep)) => {
                     let ok = leaf.matches(&root) && !root.matches(&leaf);
                     log_run(bench, Rt::Tern, Outcome::Ran, &format!("matches {ok}"));
-                    g.bench_function("tern", |b| b.iter(|| black_box(&leaf).matches(black_box(&root))));
+                    g.bench_function("tern", |b| {
+                        b.iter(|| black_box(&leaf).matches(black_box(&root)))
+                    });
                 }
             }
         }
@@ -362,8 +373,17 @@ fn types(c: &mut Criterion) {
     }
     let text = tern_bench::wat_gen::rec_groups_module(100, 10);
     match wat::parse_str(&text) {
-        Ok(wasm) => bench_compile(c, "types/compile_1000_structs_100_rec_groups", &wasm, Kind::Fast),
-        Err(e) => log_note("types/compile_1000_structs_100_rec_groups", Rt::Tern, &format!("{e}")),
+        Ok(wasm) => bench_compile(
+            c,
+            "types/compile_1000_structs_100_rec_groups",
+            &wasm,
+            Kind::Fast,
+        ),
+        Err(e) => log_note(
+            "types/compile_1000_structs_100_rec_groups",
+            Rt::Tern,
+            &format!("{e}"),
+        ),
     }
 }
 
@@ -371,46 +391,22 @@ fn types(c: &mut Criterion) {
 fn gc(c: &mut Criterion) {
     if let Some(wasm) = load_or_note("gc/binary_trees_16", tern_bench::wat_file("gc.wat")) {
         for depth in [16, 18] {
-            bench_call::<i32, i32>(
-                c,
-                Call {
-                    bench: &format!("gc/binary_trees_{depth}"),
-                    wasm: &wasm,
-                    init: &[],
-                    export: "binary_trees",
-                    args: depth,
-                    kind: Kind::Slow,
-                    check: true,
-                },
-            );
+            let bench = format!("gc/binary_trees_{depth}");
+            bench_call::<i32, i32>(c, Call::new(&bench, &wasm, "binary_trees", depth).slow());
         }
         bench_call::<i32, i32>(
             c,
-            Call {
-                bench: "gc/alloc_short_lived_1m",
-                wasm: &wasm,
-                init: &[],
-                export: "alloc",
-                args: 1_000_000,
-                kind: Kind::Fast,
-                check: true,
-            },
+            Call::new("gc/alloc_short_lived_1m", &wasm, "alloc", 1_000_000),
         );
         bench_call::<(), i32>(
             c,
-            Call {
-                bench: "gc/array_copy_16mib_i8",
-                wasm: &wasm,
-                init: &[("copy_setup", 16 << 20)],
-                export: "copy",
-                args: (),
-                kind: Kind::Fast,
-                check: true,
-            },
+            Call::new("gc/array_copy_16mib_i8", &wasm, "copy", ())
+                .init(&[("copy_setup", 16 << 20)]),
         );
     }
     let bench = "gc/kotlin_hello_unopt";
-    if let Some(wasm) = load_or_note(bench, tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm")) {
+    let path = "gc/kotlin-hello/hello.traps.unopt.wasm";
+    if let Some(wasm) = load_or_note(bench, tern_bench::workload(path)) {
         bench_start(c, bench, &wasm, Kind::Fast);
     }
 }
@@ -418,11 +414,17 @@ fn gc(c: &mut Criterion) {
 /// Group 5: load (parse + validate + translate).
 fn load(c: &mut Criterion) {
     let bench = "load/kotlin_hello_unopt";
-    if let Some(wasm) = load_or_note(bench, tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm")) {
+    if let Some(wasm) = load_or_note(
+        bench,
+        tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm"),
+    ) {
         bench_compile(c, bench, &wasm, Kind::Slow);
     }
     let bench = "load/sightglass_bz2";
-    if let Some(wasm) = load_or_note(bench, tern_bench::workload("classic/sightglass/bz2/benchmark.wasm")) {
+    if let Some(wasm) = load_or_note(
+        bench,
+        tern_bench::workload("classic/sightglass/bz2/benchmark.wasm"),
+    ) {
         bench_compile(c, bench, &wasm, Kind::Slow);
     }
 }

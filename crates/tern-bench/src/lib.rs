@@ -10,12 +10,12 @@
 //! expanded for each runtime by a macro, with no dynamic dispatch inside the
 //! timed loop.
 
-pub mod wat_gen;
 pub mod rt_tern;
 pub mod rt_wasmi;
 pub mod rt_wasmtime;
 pub mod types;
 pub mod wasi;
+pub mod wat_gen;
 
 use std::fmt;
 use std::io::Write as _;
@@ -205,7 +205,11 @@ pub fn log_run(bench: &str, rt: Rt, outcome: Outcome, detail: &str) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
         let _ = writeln!(f, "{bench}\t{rt}\t{}\t{detail}", outcome.word());
     }
 }
@@ -214,7 +218,11 @@ pub fn log_run(bench: &str, rt: Rt, outcome: Outcome, detail: &str) {
 pub fn log_note(bench: &str, rt: Rt, detail: &str) {
     eprintln!("note: {bench}: {rt}: {detail}");
     let path = run_log_path();
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
         let _ = writeln!(f, "{bench}\t{rt}\tnote\t{detail}");
     }
 }

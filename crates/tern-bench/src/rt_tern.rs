@@ -19,18 +19,23 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
 }
 
 fn memory(caller: &mut tern::Caller<'_, Host>) -> Option<tern::Memory> {
-    caller.get_export("memory").and_then(tern::Extern::into_memory)
+    caller
+        .get_export("memory")
+        .and_then(tern::Extern::into_memory)
 }
 
 /// A linker defining every host function the workloads import.
 pub fn linker(engine: &Engine) -> Result<tern::Linker<Host>> {
     let mut l = tern::Linker::new(engine);
     let e = |e: tern::Error| anyhow!("{e}");
-    l.func_wrap("env", "clock_ms", |c: tern::Caller<'_, Host>| c.data().clock_ms())
-        .map_err(e)?;
+    l.func_wrap("env", "clock_ms", |c: tern::Caller<'_, Host>| {
+        c.data().clock_ms()
+    })
+    .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
-    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1)).map_err(e)?;
+    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
+        .map_err(e)?;
     l.func_wrap(
         "wasi_snapshot_preview1",
         "proc_exit",

@@ -22,18 +22,23 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
 }
 
 fn memory(caller: &mut wasmi::Caller<'_, Host>) -> Option<wasmi::Memory> {
-    caller.get_export("memory").and_then(wasmi::Extern::into_memory)
+    caller
+        .get_export("memory")
+        .and_then(wasmi::Extern::into_memory)
 }
 
 /// A linker defining every host function the workloads import.
 pub fn linker(engine: &Engine) -> Result<wasmi::Linker<Host>> {
     let mut l = wasmi::Linker::new(engine);
     let e = |e: wasmi::errors::LinkerError| anyhow!("{e}");
-    l.func_wrap("env", "clock_ms", |c: wasmi::Caller<'_, Host>| c.data().clock_ms())
-        .map_err(e)?;
+    l.func_wrap("env", "clock_ms", |c: wasmi::Caller<'_, Host>| {
+        c.data().clock_ms()
+    })
+    .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
-    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1)).map_err(e)?;
+    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
+        .map_err(e)?;
     l.func_wrap(
         "wasi_snapshot_preview1",
         "proc_exit",

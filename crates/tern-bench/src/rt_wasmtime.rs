@@ -25,18 +25,23 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
 }
 
 fn memory(caller: &mut wasmtime::Caller<'_, Host>) -> Option<wasmtime::Memory> {
-    caller.get_export("memory").and_then(wasmtime::Extern::into_memory)
+    caller
+        .get_export("memory")
+        .and_then(wasmtime::Extern::into_memory)
 }
 
 /// A linker defining every host function the workloads import.
 pub fn linker(engine: &Engine) -> Result<wasmtime::Linker<Host>> {
     let mut l = wasmtime::Linker::new(engine);
     let e = |e: wasmtime::Error| anyhow!("{e:?}");
-    l.func_wrap("env", "clock_ms", |c: wasmtime::Caller<'_, Host>| c.data().clock_ms())
-        .map_err(e)?;
+    l.func_wrap("env", "clock_ms", |c: wasmtime::Caller<'_, Host>| {
+        c.data().clock_ms()
+    })
+    .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
-    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1)).map_err(e)?;
+    l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
+        .map_err(e)?;
     l.func_wrap(
         "wasi_snapshot_preview1",
         "proc_exit",

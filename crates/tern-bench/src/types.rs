@@ -41,7 +41,11 @@ pub fn tern_many(engine: &tern::Engine, n: usize) -> Result<Vec<tern::StructType
     (0..n)
         .map(|k| {
             let fields = (0..LAYOUT_BITS).map(|b| {
-                let t = if k >> b & 1 == 0 { ValType::I32 } else { ValType::I64 };
+                let t = if k >> b & 1 == 0 {
+                    ValType::I32
+                } else {
+                    ValType::I64
+                };
                 FieldType::new(Mutability::Const, StorageType::ValType(t))
             });
             StructType::new(engine, fields).map_err(|e| anyhow!("{e}"))
@@ -54,7 +58,11 @@ pub fn tern_many(engine: &tern::Engine, n: usize) -> Result<Vec<tern::StructType
 pub fn wasmtime_chain(
     engine: &wasmtime::Engine,
     depth: usize,
-) -> Result<(wasmtime::StructType, wasmtime::StructType, Vec<wasmtime::StructType>)> {
+) -> Result<(
+    wasmtime::StructType,
+    wasmtime::StructType,
+    Vec<wasmtime::StructType>,
+)> {
     use wasmtime::{FieldType, Finality, Mutability, StorageType, StructType, ValType};
     let field = || FieldType::new(Mutability::Const, StorageType::ValType(ValType::I32));
     let root = StructType::with_finality_and_supertype(engine, Finality::NonFinal, None, [field()])
@@ -81,7 +89,11 @@ pub fn wasmtime_many(engine: &wasmtime::Engine, n: usize) -> Result<Vec<wasmtime
     (0..n)
         .map(|k| {
             let fields = (0..LAYOUT_BITS).map(|b| {
-                let t = if k >> b & 1 == 0 { ValType::I32 } else { ValType::I64 };
+                let t = if k >> b & 1 == 0 {
+                    ValType::I32
+                } else {
+                    ValType::I64
+                };
                 FieldType::new(Mutability::Const, StorageType::ValType(t))
             });
             StructType::new(engine, fields).map_err(|e| anyhow!("{e:?}"))

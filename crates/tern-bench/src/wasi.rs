@@ -16,7 +16,8 @@ fn read_u32(mem: &[u8], addr: u32) -> Option<u32> {
 
 fn write_u32(mem: &mut [u8], addr: u32, v: u32) -> Option<()> {
     let a = addr as usize;
-    mem.get_mut(a..a.checked_add(4)?)?.copy_from_slice(&v.to_le_bytes());
+    mem.get_mut(a..a.checked_add(4)?)?
+        .copy_from_slice(&v.to_le_bytes());
     Some(())
 }
 

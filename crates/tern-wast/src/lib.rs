@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod spectest;
+pub mod testsuite;
 mod values;
 
 use std::collections::HashMap;

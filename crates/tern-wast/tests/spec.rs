@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use tern_wast::testsuite::{find_testsuite, read_manifest};
 use tern_wast::{FileReport, WastContext, with_large_stack};
 
 /// How many failing directives are named per script before eliding.
@@ -17,56 +18,6 @@ const MAX_LISTED_PER_FILE: usize = 25;
 /// The workspace root: two levels above this crate.
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Whether `dir` holds at least one `.wast` file.
-fn has_wast_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "wast"))
-    })
-}
-
-/// Locates the testsuite, or explains how to get it.
-fn find_testsuite(root: &Path) -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("TERN_TESTSUITE") {
-        let dir = PathBuf::from(dir);
-        return if has_wast_files(&dir) {
-            Ok(dir)
-        } else {
-            Err(format!(
-                "TERN_TESTSUITE={} holds no .wast files",
-                dir.display()
-            ))
-        };
-    }
-    for dir in [
-        root.join("tests/testsuite"),
-        root.join("../shared/testsuite"),
-    ] {
-        if has_wast_files(&dir) {
-            return Ok(dir);
-        }
-    }
-    Err(
-        "the WebAssembly testsuite was not found: set TERN_TESTSUITE to a checkout of \
-         https://github.com/WebAssembly/testsuite, or run `git submodule update --init` \
-         to fetch it into tests/testsuite"
-            .to_string(),
-    )
-}
-
-/// The script names listed in the manifest (comments and blanks skipped).
-fn read_manifest(root: &Path) -> Vec<String> {
-    let path = root.join("tests/manifest.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// Runs one script on a large stack, turning a runner panic into a report.
@@ -88,7 +39,7 @@ fn run_one(name: &str, path: &Path) -> FileReport {
 fn testsuite_manifest_passes() {
     let root = workspace_root();
     let suite = find_testsuite(&root).unwrap_or_else(|msg| panic!("{msg}"));
-    let files = read_manifest(&root);
+    let files = read_manifest(&root).unwrap_or_else(|msg| panic!("{msg}"));
     assert!(!files.is_empty(), "tests/manifest.txt lists no files");
 
     let queue = Mutex::new(files.iter());

@@ -69,7 +69,9 @@ fn read_estimates(root: &Path, since: Option<SystemTime>) -> HashMap<(String, St
     let mut out = HashMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if !p.is_dir() {
@@ -96,7 +98,8 @@ fn read_one(new_dir: &Path, since: Option<SystemTime>) -> Option<((String, Strin
         }
     }
     let id: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(new_dir.join("benchmark.json")).ok()?).ok()?;
+        serde_json::from_str(&std::fs::read_to_string(new_dir.join("benchmark.json")).ok()?)
+            .ok()?;
     let est: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(est_path).ok()?).ok()?;
     let group = id.get("group_id")?.as_str()?.to_string();
@@ -149,7 +152,11 @@ fn lock_versions(names: &[&str]) -> BTreeMap<String, String> {
 }
 
 fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).current_dir(crate_dir()).output().ok()?;
+    let out = Command::new(cmd)
+        .args(args)
+        .current_dir(crate_dir())
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -180,7 +187,9 @@ fn main() {
     let median = |bench: &str, rt: Rt| -> Option<f64> {
         let b = benches.iter().find(|(n, _)| n == bench)?;
         match b.1.runs.get(&rt) {
-            Some((true, _)) => est.get(&(bench.to_string(), rt.name().to_string())).copied(),
+            Some((true, _)) => est
+                .get(&(bench.to_string(), rt.name().to_string()))
+                .copied(),
             _ => None,
         }
     };
@@ -201,11 +210,18 @@ fn main() {
         .is_some_and(|s| !s.is_empty());
     let rustc = command_output("rustc", &["-V"]).unwrap_or_default();
     md.push_str("## Machine and versions\n\n");
-    let _ = writeln!(md, "- CPU: {model}, {cores} logical cores (shared with other work)");
+    let _ = writeln!(
+        md,
+        "- CPU: {model}, {cores} logical cores (shared with other work)"
+    );
     let _ = writeln!(
         md,
         "- Tern: git {tern_rev}{}",
-        if dirty { " (with uncommitted changes)" } else { "" }
+        if dirty {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        }
     );
     for (name, v) in &versions {
         let extra = match name.as_str() {
@@ -260,7 +276,10 @@ fn main() {
             }
             _ => ("—".to_string(), "not measured"),
         };
-        let _ = writeln!(md, "| {bench} | ≤ {max:.1} × {peer} | {measured} | {status} |");
+        let _ = writeln!(
+            md,
+            "| {bench} | ≤ {max:.1} × {peer} | {measured} | {status} |"
+        );
     }
     let (d1, d63) = (
         median("types/struct_matches_depth_1", Rt::Tern),

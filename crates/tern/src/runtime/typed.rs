@@ -392,7 +392,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
                     let r = s.stack.refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
                     if !raw_matches(s, r, *ty) {
                         return Err(Error::usage(format!(
-                            "argument type mismatch: reference parameter {ri} does not match the declared type {:?}",
+                            "argument type mismatch: reference parameter {ri} does not match the declared type {}",
                             RefType::from_cref(&s.engine, *ty)
                         )));
                     }
