@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::registry::{CRef, CVal, TypeRef};
 use crate::types::{HeapType, RefType, ValType};
 use crate::values::convert::{hierarchy, raw_matches};
-use crate::values::{AnyRef, ExternRef, I31, NoFunc, raw};
+use crate::values::{AnyRef, ArrayRef, ExternRef, I31, NoFunc, StructRef, raw};
 use std::marker::PhantomData;
 
 /// A Rust type that stands for a Wasm value type.
@@ -143,6 +143,36 @@ impl RefHandle for AnyRef {
     }
 }
 
+macro_rules! object_handle {
+    ($t:ident, $heap:ident, $layout:pat, $what:literal) => {
+        impl RefHandle for $t {
+            fn heap() -> HeapType {
+                HeapType::$heap
+            }
+            fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
+                if !matches!(store.heap.layout_of_raw(r), Some($layout)) {
+                    return Err(Error::usage(concat!(
+                        "expected a non-null ",
+                        $what,
+                        " reference"
+                    )));
+                }
+                Ok($t {
+                    store: store.id,
+                    root: store.root(r),
+                })
+            }
+            fn to_raw(self, store: &StoreInner) -> Result<u32> {
+                store.check(self.store)?;
+                Ok(self.root.raw())
+            }
+        }
+    };
+}
+
+object_handle!(StructRef, Struct, crate::gc::Layout::Struct(_), "struct");
+object_handle!(ArrayRef, Array, crate::gc::Layout::Array(_), "array");
+
 impl RefHandle for I31 {
     fn heap() -> HeapType {
         HeapType::I31
@@ -200,7 +230,7 @@ macro_rules! ref_ty {
     )*};
 }
 
-ref_ty!(Func, ExternRef, AnyRef, I31, NoFunc);
+ref_ty!(Func, ExternRef, AnyRef, StructRef, ArrayRef, I31, NoFunc);
 
 /// A list of parameter types: `()`, a single [`WasmTy`], or a tuple.
 pub trait WasmParams: Send + 'static {
