@@ -26,3 +26,8 @@ pub use module::Module;
 pub use runtime::*;
 pub use types::*;
 pub use values::*;
+
+/// The README's Rust examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
