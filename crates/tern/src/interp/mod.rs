@@ -223,14 +223,39 @@ fn run<T>(
     let mut ip: *const Instr = f.code.as_ptr();
     let mut mem0 = first_memory(&store.inner, inst);
 
+    // `vb`/`rb` point at the current frame's first value/reference slot.
+    // They are recomputed (`refresh!`) whenever the frame changes and after
+    // anything that may resize the stacks or borrow them as slices: calls,
+    // returns, host calls and the GC operations that read their operands
+    // by index.
+    let mut vb: *mut u64;
+    let mut rb: *mut u32;
+    macro_rules! refresh {
+        () => {
+            vb = store.inner.stack.vals.as_mut_ptr().wrapping_add(vfp);
+            rb = store.inner.stack.refs.as_mut_ptr().wrapping_add(rfp);
+        };
+    }
+    refresh!();
+    // `v!`/`r!` read a value/reference slot; `vm!`/`rm!` name it for writing.
     macro_rules! v {
         ($s:expr) => {
-            store.inner.stack.vals[vfp + $s as usize]
+            *slot_ptr(vb, $s, vfp, store.inner.stack.vals.len())
         };
     }
     macro_rules! r {
         ($s:expr) => {
-            store.inner.stack.refs[rfp + $s as usize]
+            *slot_ptr(rb, $s, rfp, store.inner.stack.refs.len())
+        };
+    }
+    macro_rules! vm {
+        ($s:expr) => {
+            *slot_ptr(vb, $s, vfp, store.inner.stack.vals.len())
+        };
+    }
+    macro_rules! rm {
+        ($s:expr) => {
+            *slot_ptr(rb, $s, rfp, store.inner.stack.refs.len())
         };
     }
     macro_rules! trap {
@@ -255,60 +280,60 @@ fn run<T>(
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = v!($a) as u32 as i32;
             let $y = v!($b) as u32 as i32;
-            v!($dst) = ($e) as u32 as u64;
+            vm!($dst) = ($e) as u32 as u64;
         }};
     }
     macro_rules! i64bin {
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = v!($a) as i64;
             let $y = v!($b) as i64;
-            v!($dst) = ($e) as u64;
+            vm!($dst) = ($e) as u64;
         }};
     }
     macro_rules! f32bin {
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = f32::from_bits(v!($a) as u32);
             let $y = f32::from_bits(v!($b) as u32);
-            v!($dst) = ($e).to_bits() as u64;
+            vm!($dst) = ($e).to_bits() as u64;
         }};
     }
     macro_rules! f32cmp {
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = f32::from_bits(v!($a) as u32);
             let $y = f32::from_bits(v!($b) as u32);
-            v!($dst) = ($e) as u64;
+            vm!($dst) = ($e) as u64;
         }};
     }
     macro_rules! f64bin {
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = f64::from_bits(v!($a));
             let $y = f64::from_bits(v!($b));
-            v!($dst) = ($e).to_bits();
+            vm!($dst) = ($e).to_bits();
         }};
     }
     macro_rules! f64cmp {
         ($dst:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let $x = f64::from_bits(v!($a));
             let $y = f64::from_bits(v!($b));
-            v!($dst) = ($e) as u64;
+            vm!($dst) = ($e) as u64;
         }};
     }
     macro_rules! un {
         ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
             let $x = v!($src);
-            v!($dst) = $e;
+            vm!($dst) = $e;
         }};
     }
     macro_rules! f32un {
         ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
             let $x = f32::from_bits(v!($src) as u32);
-            v!($dst) = ($e).to_bits() as u64;
+            vm!($dst) = ($e).to_bits() as u64;
         }};
     }
     macro_rules! f64un {
         ($dst:expr, $src:expr, |$x:ident| $e:expr) => {{
             let $x = f64::from_bits(v!($src));
-            v!($dst) = ($e).to_bits();
+            vm!($dst) = ($e).to_bits();
         }};
     }
     macro_rules! load {
@@ -319,7 +344,7 @@ fn run<T>(
                 None => trap!(Trap::MemoryOutOfBounds),
             };
             match read::<$n>(mem, addr, $off as u64) {
-                Some($b) => v!($dst) = $conv,
+                Some($b) => vm!($dst) = $conv,
                 None => trap!(Trap::MemoryOutOfBounds),
             }
         }};
@@ -392,6 +417,7 @@ fn run<T>(
                     if let Err(t) = enter_frame(&mut store.inner.stack, c, vfp, rfp) {
                         trap!(t);
                     }
+                    refresh!();
                     cur = callee;
                     cur_func = callee_func;
                     if inst != instance {
@@ -415,6 +441,7 @@ fn run<T>(
                         counts.0,
                         counts.1,
                     );
+                    refresh!();
                     if let Err(mut e) = res {
                         let bt = backtrace(
                             &store.inner,
@@ -444,6 +471,7 @@ fn run<T>(
                                 ip = fr.ret_ip;
                                 vfp = fr.vfp;
                                 rfp = fr.rfp;
+                                refresh!();
                                 cur = fr.func;
                                 cur_func = fr.store_func;
                                 if inst != fr.inst {
@@ -567,8 +595,8 @@ fn run<T>(
         // function: it starts at the first one, advances by one after a
         // non-branching instruction (never past the final `Return`/`Trap`),
         // and jumps only to translated branch targets.
-        let instr = unsafe { *ip };
-        match instr {
+        let instr = unsafe { &*ip };
+        match *instr {
             Instr::I32Add { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_add(y)),
             Instr::I32Sub { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_sub(y)),
             Instr::I32Mul { dst, a, b } => i32bin!(dst, a, b, |x, y| x.wrapping_mul(y)),
@@ -580,28 +608,28 @@ fn run<T>(
                 if x == i32::MIN && y == -1 {
                     trap!(Trap::IntegerOverflow);
                 }
-                v!(dst) = (x / y) as u32 as u64;
+                vm!(dst) = (x / y) as u32 as u64;
             }
             Instr::I32DivU { dst, a, b } => {
                 let (x, y) = (v!(a) as u32, v!(b) as u32);
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = (x / y) as u64;
+                vm!(dst) = (x / y) as u64;
             }
             Instr::I32RemS { dst, a, b } => {
                 let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = x.wrapping_rem(y) as u32 as u64;
+                vm!(dst) = x.wrapping_rem(y) as u32 as u64;
             }
             Instr::I32RemU { dst, a, b } => {
                 let (x, y) = (v!(a) as u32, v!(b) as u32);
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = (x % y) as u64;
+                vm!(dst) = (x % y) as u64;
             }
             Instr::I32And { dst, a, b } => i32bin!(dst, a, b, |x, y| x & y),
             Instr::I32Or { dst, a, b } => i32bin!(dst, a, b, |x, y| x | y),
@@ -638,28 +666,28 @@ fn run<T>(
                 if x == i64::MIN && y == -1 {
                     trap!(Trap::IntegerOverflow);
                 }
-                v!(dst) = (x / y) as u64;
+                vm!(dst) = (x / y) as u64;
             }
             Instr::I64DivU { dst, a, b } => {
                 let (x, y) = (v!(a), v!(b));
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = x / y;
+                vm!(dst) = x / y;
             }
             Instr::I64RemS { dst, a, b } => {
                 let (x, y) = (v!(a) as i64, v!(b) as i64);
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = x.wrapping_rem(y) as u64;
+                vm!(dst) = x.wrapping_rem(y) as u64;
             }
             Instr::I64RemU { dst, a, b } => {
                 let (x, y) = (v!(a), v!(b));
                 if y == 0 {
                     trap!(Trap::IntegerDivisionByZero);
                 }
-                v!(dst) = x % y;
+                vm!(dst) = x % y;
             }
             Instr::I64And { dst, a, b } => i64bin!(dst, a, b, |x, y| x & y),
             Instr::I64Or { dst, a, b } => i64bin!(dst, a, b, |x, y| x | y),
@@ -693,7 +721,7 @@ fn run<T>(
             Instr::F32Max { dst, a, b } => f32bin!(dst, a, b, |x, y| num::fmax32(x, y)),
             Instr::F32Copysign { dst, a, b } => {
                 let (x, y) = (v!(a) as u32, v!(b) as u32);
-                v!(dst) = ((x & 0x7fff_ffff) | (y & 0x8000_0000)) as u64;
+                vm!(dst) = ((x & 0x7fff_ffff) | (y & 0x8000_0000)) as u64;
             }
             Instr::F32Eq { dst, a, b } => f32cmp!(dst, a, b, |x, y| x == y),
             Instr::F32Ne { dst, a, b } => f32cmp!(dst, a, b, |x, y| x != y),
@@ -709,7 +737,7 @@ fn run<T>(
             Instr::F64Max { dst, a, b } => f64bin!(dst, a, b, |x, y| num::fmax64(x, y)),
             Instr::F64Copysign { dst, a, b } => {
                 let (x, y) = (v!(a), v!(b));
-                v!(dst) = (x & !(1 << 63)) | (y & (1 << 63));
+                vm!(dst) = (x & !(1 << 63)) | (y & (1 << 63));
             }
             Instr::F64Eq { dst, a, b } => f64cmp!(dst, a, b, |x, y| x == y),
             Instr::F64Ne { dst, a, b } => f64cmp!(dst, a, b, |x, y| x != y),
@@ -748,28 +776,28 @@ fn run<T>(
             Instr::I64ExtendI32S { dst, src } => un!(dst, src, |x| x as u32 as i32 as i64 as u64),
             Instr::I64ExtendI32U { dst, src } => un!(dst, src, |x| x as u32 as u64),
             Instr::I32TruncF32S { dst, src } => {
-                v!(dst) = tri!(num::i32_trunc_s(num::f32_as_f64(v!(src))))
+                vm!(dst) = tri!(num::i32_trunc_s(num::f32_as_f64(v!(src))))
             }
             Instr::I32TruncF32U { dst, src } => {
-                v!(dst) = tri!(num::i32_trunc_u(num::f32_as_f64(v!(src))))
+                vm!(dst) = tri!(num::i32_trunc_u(num::f32_as_f64(v!(src))))
             }
             Instr::I32TruncF64S { dst, src } => {
-                v!(dst) = tri!(num::i32_trunc_s(f64::from_bits(v!(src))))
+                vm!(dst) = tri!(num::i32_trunc_s(f64::from_bits(v!(src))))
             }
             Instr::I32TruncF64U { dst, src } => {
-                v!(dst) = tri!(num::i32_trunc_u(f64::from_bits(v!(src))))
+                vm!(dst) = tri!(num::i32_trunc_u(f64::from_bits(v!(src))))
             }
             Instr::I64TruncF32S { dst, src } => {
-                v!(dst) = tri!(num::i64_trunc_s(num::f32_as_f64(v!(src))))
+                vm!(dst) = tri!(num::i64_trunc_s(num::f32_as_f64(v!(src))))
             }
             Instr::I64TruncF32U { dst, src } => {
-                v!(dst) = tri!(num::i64_trunc_u(num::f32_as_f64(v!(src))))
+                vm!(dst) = tri!(num::i64_trunc_u(num::f32_as_f64(v!(src))))
             }
             Instr::I64TruncF64S { dst, src } => {
-                v!(dst) = tri!(num::i64_trunc_s(f64::from_bits(v!(src))))
+                vm!(dst) = tri!(num::i64_trunc_s(f64::from_bits(v!(src))))
             }
             Instr::I64TruncF64U { dst, src } => {
-                v!(dst) = tri!(num::i64_trunc_u(f64::from_bits(v!(src))))
+                vm!(dst) = tri!(num::i64_trunc_u(f64::from_bits(v!(src))))
             }
             Instr::I32TruncSatF32S { dst, src } => {
                 un!(dst, src, |x| f32::from_bits(x as u32) as i32 as u32 as u64)
@@ -820,7 +848,7 @@ fn run<T>(
             Instr::I64Extend8S { dst, src } => un!(dst, src, |x| x as i8 as i64 as u64),
             Instr::I64Extend16S { dst, src } => un!(dst, src, |x| x as i16 as i64 as u64),
             Instr::I64Extend32S { dst, src } => un!(dst, src, |x| x as i32 as i64 as u64),
-            Instr::Copy { dst, src } => v!(dst) = v!(src),
+            Instr::Copy { dst, src } => vm!(dst) = v!(src),
 
             Instr::I32Load { dst, addr, offset } => {
                 load!(dst, addr, offset, 4, |b| u32::from_le_bytes(b) as u64)
@@ -892,7 +920,7 @@ fn run<T>(
                 let m = unsafe { (*cur).mem_args[site as usize] };
                 let a = v!(addr);
                 let x = tri!(bulk::load_ext(&store.inner, inst, m, a));
-                v!(dst) = x;
+                vm!(dst) = x;
             }
             Instr::StoreExt { addr, val, site } => {
                 // SAFETY: see the comment at the top of `run`.
@@ -901,17 +929,17 @@ fn run<T>(
                 tri!(bulk::store_ext(&mut store.inner, inst, m, a, x));
             }
 
-            Instr::Const32 { dst, imm } => v!(dst) = imm as u64,
-            Instr::Const64 { dst, imm } => v!(dst) = imm,
-            Instr::RefCopy { dst, src } => r!(dst) = r!(src),
+            Instr::Const32 { dst, imm } => vm!(dst) = imm as u64,
+            Instr::Const64 { dst, imm } => vm!(dst) = imm,
+            Instr::RefCopy { dst, src } => rm!(dst) = r!(src),
             Instr::Select { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
-                    v!(dst) = v!(b);
+                    vm!(dst) = v!(b);
                 }
             }
             Instr::RefSelect { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
-                    r!(dst) = r!(b);
+                    rm!(dst) = r!(b);
                 }
             }
 
@@ -946,6 +974,7 @@ fn run<T>(
                     ip = fr.ret_ip;
                     vfp = fr.vfp;
                     rfp = fr.rfp;
+                    refresh!();
                     cur = fr.func;
                     cur_func = fr.store_func;
                     if inst != fr.inst {
@@ -992,7 +1021,7 @@ fn run<T>(
 
             Instr::GlobalGet { dst, index } => {
                 let g = store.inner.instances[inst as usize].globals[index as usize];
-                v!(dst) = store.inner.globals[g as usize].bits;
+                vm!(dst) = store.inner.globals[g as usize].bits;
             }
             Instr::GlobalSet { src, index } => {
                 let g = store.inner.instances[inst as usize].globals[index as usize];
@@ -1000,7 +1029,7 @@ fn run<T>(
             }
             Instr::RefGlobalGet { dst, index } => {
                 let g = store.inner.instances[inst as usize].globals[index as usize];
-                r!(dst) = store.inner.globals[g as usize].bits as u32;
+                rm!(dst) = store.inner.globals[g as usize].bits as u32;
             }
             Instr::RefGlobalSet { src, index } => {
                 let g = store.inner.instances[inst as usize].globals[index as usize];
@@ -1008,11 +1037,11 @@ fn run<T>(
             }
 
             Instr::MemorySize { dst, mem } => {
-                v!(dst) = bulk::memory_size(&store.inner, inst, mem);
+                vm!(dst) = bulk::memory_size(&store.inner, inst, mem);
             }
             Instr::MemoryGrow { dst, delta, mem } => {
                 let d = v!(delta);
-                v!(dst) = bulk::memory_grow(&mut store.inner, inst, mem, d);
+                vm!(dst) = bulk::memory_grow(&mut store.inner, inst, mem, d);
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
@@ -1054,18 +1083,18 @@ fn run<T>(
             }
             Instr::TableGet { dst, index, table } => {
                 let i = v!(index);
-                r!(dst) = tri!(bulk::table_get(&store.inner, inst, table, i));
+                rm!(dst) = tri!(bulk::table_get(&store.inner, inst, table, i));
             }
             Instr::TableSet { index, src, table } => {
                 let (i, x) = (v!(index), r!(src));
                 tri!(bulk::table_set(&mut store.inner, inst, table, i, x));
             }
             Instr::TableSize { dst, table } => {
-                v!(dst) = bulk::table_size(&store.inner, inst, table);
+                vm!(dst) = bulk::table_size(&store.inner, inst, table);
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), r!(init));
-                v!(dst) = bulk::table_grow(&mut store.inner, inst, table, d, x);
+                vm!(dst) = bulk::table_grow(&mut store.inner, inst, table, d, x);
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), r!(val));
@@ -1091,55 +1120,58 @@ fn run<T>(
                 store.inner.instances[inst as usize].elems[seg as usize] = Vec::new();
             }
 
-            Instr::RefNull { dst } => r!(dst) = raw::NULL,
-            Instr::RefIsNull { dst, src } => v!(dst) = (r!(src) == raw::NULL) as u64,
+            Instr::RefNull { dst } => rm!(dst) = raw::NULL,
+            Instr::RefIsNull { dst, src } => vm!(dst) = (r!(src) == raw::NULL) as u64,
             Instr::RefFunc { dst, func } => {
                 let f = store.inner.instances[inst as usize].funcs[func as usize];
-                r!(dst) = raw::func(f);
+                rm!(dst) = raw::func(f);
             }
             Instr::RefAsNonNull { src } => {
                 if r!(src) == raw::NULL {
                     trap!(Trap::NullReference);
                 }
             }
-            Instr::RefEq { dst, a, b } => v!(dst) = (r!(a) == r!(b)) as u64,
+            Instr::RefEq { dst, a, b } => vm!(dst) = (r!(a) == r!(b)) as u64,
 
             Instr::StructNew { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
                 tri!(gc_ops::struct_new(&mut store.inner, inst, &s, &fr));
+                refresh!();
             }
             Instr::StructNewDefault { dst, ty } => {
                 let fr = gc_frame!();
-                r!(dst) = tri!(gc_ops::struct_new_default(&mut store.inner, inst, ty, &fr));
+                let x = tri!(gc_ops::struct_new_default(&mut store.inner, inst, ty, &fr));
+                refresh!();
+                rm!(dst) = x;
             }
             Instr::StructGetI8S { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
             }
             Instr::StructGetI8U { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I8);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I8);
             }
             Instr::StructGetI16S { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) =
+                vm!(dst) =
                     store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
             }
             Instr::StructGetI16U { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I16);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I16);
             }
             Instr::StructGet32 { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I32);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I32);
             }
             Instr::StructGet64 { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I64);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I64);
             }
             Instr::StructGetRef { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                r!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
+                rm!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
             }
             Instr::StructSet8 { obj, val, offset } => {
                 let at = struct_at!(obj, offset);
@@ -1169,57 +1201,63 @@ fn run<T>(
             Instr::ArrayNew { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
                 tri!(gc_ops::array_new(&mut store.inner, inst, &s, &fr));
+                refresh!();
             }
             Instr::ArrayNewDefault { dst, len, ty } => {
                 let (n, fr) = (v!(len) as u32, gc_frame!());
-                r!(dst) = tri!(gc_ops::array_new_default(
+                let x = tri!(gc_ops::array_new_default(
                     &mut store.inner,
                     inst,
                     ty,
                     n,
                     &fr
                 ));
+                refresh!();
+                rm!(dst) = x;
             }
             Instr::ArrayNewFixed { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
                 tri!(gc_ops::array_new_fixed(&mut store.inner, inst, &s, &fr));
+                refresh!();
             }
             Instr::ArrayNewData { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
                 tri!(gc_ops::array_new_data(&mut store.inner, inst, &s, &fr));
+                refresh!();
             }
             Instr::ArrayNewElem { site } => {
                 let (s, fr) = (site!(site), gc_frame!());
                 tri!(gc_ops::array_new_elem(&mut store.inner, inst, &s, &fr));
+                refresh!();
             }
             Instr::ArrayGetI8S { dst, arr, index } => {
                 let at = array_at!(arr, index, 1);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
             }
             Instr::ArrayGetI8U { dst, arr, index } => {
                 let at = array_at!(arr, index, 1);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I8);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I8);
             }
             Instr::ArrayGetI16S { dst, arr, index } => {
                 let at = array_at!(arr, index, 2);
-                v!(dst) =
+                vm!(dst) =
                     store.inner.heap.read(at, FieldKind::I16) as u16 as i16 as i32 as u32 as u64;
             }
             Instr::ArrayGetI16U { dst, arr, index } => {
                 let at = array_at!(arr, index, 2);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I16);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I16);
             }
             Instr::ArrayGet32 { dst, arr, index } => {
                 let at = array_at!(arr, index, 4);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I32);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I32);
             }
             Instr::ArrayGet64 { dst, arr, index } => {
                 let at = array_at!(arr, index, 8);
-                v!(dst) = store.inner.heap.read(at, FieldKind::I64);
+                vm!(dst) = store.inner.heap.read(at, FieldKind::I64);
             }
             Instr::ArrayGetRef { dst, arr, index } => {
                 let at = array_at!(arr, index, 4);
-                r!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
+                rm!(dst) = store.inner.heap.read(at, FieldKind::Ref) as u32;
             }
             Instr::ArraySet8 { arr, index, val } => {
                 let at = array_at!(arr, index, 1);
@@ -1251,42 +1289,46 @@ fn run<T>(
                 if r == raw::NULL {
                     trap!(Trap::NullArrayReference);
                 }
-                v!(dst) = store.inner.heap.len_of(Heap::offset(r)) as u64;
+                vm!(dst) = store.inner.heap.len_of(Heap::offset(r)) as u64;
             }
             Instr::ArrayFill { vargs, rargs } => {
                 let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
                 tri!(gc_ops::array_fill(&mut store.inner, va, ra));
+                refresh!();
             }
             Instr::ArrayCopy { vargs, rargs } => {
                 let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
                 tri!(gc_ops::array_copy(&mut store.inner, va, ra));
+                refresh!();
             }
             Instr::ArrayInitData { vargs, rargs, seg } => {
                 let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
                 tri!(gc_ops::array_init_data(&mut store.inner, inst, va, ra, seg));
+                refresh!();
             }
             Instr::ArrayInitElem { vargs, rargs, seg } => {
                 let (va, ra) = (vfp + vargs as usize, rfp + rargs as usize);
                 tri!(gc_ops::array_init_elem(&mut store.inner, inst, va, ra, seg));
+                refresh!();
             }
-            Instr::RefI31 { dst, src } => r!(dst) = raw::i31(v!(src) as u32 & 0x7fff_ffff),
+            Instr::RefI31 { dst, src } => rm!(dst) = raw::i31(v!(src) as u32 & 0x7fff_ffff),
             Instr::I31GetS { dst, src } => {
                 let r = r!(src);
                 if r == raw::NULL {
                     trap!(Trap::NullI31Reference);
                 }
-                v!(dst) = ((r as i32) >> 1) as u32 as u64;
+                vm!(dst) = ((r as i32) >> 1) as u32 as u64;
             }
             Instr::I31GetU { dst, src } => {
                 let r = r!(src);
                 if r == raw::NULL {
                     trap!(Trap::NullI31Reference);
                 }
-                v!(dst) = (r >> 1) as u64;
+                vm!(dst) = (r >> 1) as u64;
             }
             Instr::RefTest { dst, src, cast } => {
                 let ok = gc_ops::cast_ok(&store.inner, r!(src), cast!(cast));
-                v!(dst) = ok as u64;
+                vm!(dst) = ok as u64;
             }
             Instr::RefCast { src, cast } => {
                 if !gc_ops::cast_ok(&store.inner, r!(src), cast!(cast)) {
@@ -1307,6 +1349,23 @@ fn run<T>(
         // SAFETY: see the comment on `ip` at the top of the loop.
         ip = unsafe { ip.add(1) };
     }
+}
+
+/// The slot `s` of the frame at `base` (= stack start + `fp`).
+///
+/// The translator only emits slot indices below the function's frame size
+/// (every slot comes from its operand-stack model, whose maximum height is
+/// the frame size), and `enter_frame` makes the stack at least
+/// `fp + frame size` long before any instruction of the frame runs; `base`
+/// is refreshed whenever the stack may have moved. Debug builds check the
+/// bound against the stack length `len`.
+#[inline(always)]
+fn slot_ptr<'a, T>(base: *mut T, s: u32, fp: usize, len: usize) -> &'a mut T {
+    debug_assert!(fp + (s as usize) < len, "slot {s} + {fp} outside a stack of {len}");
+    let _ = (fp, len);
+    // SAFETY: in bounds by the invariant above; `base` was derived from the
+    // stack vector after its last resize or slice borrow.
+    unsafe { &mut *base.add(s as usize) }
 }
 
 /// Pops the innermost frame of the current activation, if any.
