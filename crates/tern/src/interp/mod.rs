@@ -1146,7 +1146,8 @@ fn run<T>(
             }
             Instr::StructGetI8S { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
-                vm!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+                vm!(dst) =
+                    store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
             }
             Instr::StructGetI8U { dst, obj, offset } => {
                 let at = struct_at!(obj, offset);
@@ -1232,7 +1233,8 @@ fn run<T>(
             }
             Instr::ArrayGetI8S { dst, arr, index } => {
                 let at = array_at!(arr, index, 1);
-                vm!(dst) = store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
+                vm!(dst) =
+                    store.inner.heap.read(at, FieldKind::I8) as u8 as i8 as i32 as u32 as u64;
             }
             Instr::ArrayGetI8U { dst, arr, index } => {
                 let at = array_at!(arr, index, 1);
@@ -1345,6 +1347,418 @@ fn run<T>(
                     branch!(offset);
                 }
             }
+            Instr::I32AddImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x.wrapping_add(y)) as u32 as u64;
+            }
+            Instr::I32SubImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x.wrapping_sub(y)) as u32 as u64;
+            }
+            Instr::I32MulImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x.wrapping_mul(y)) as u32 as u64;
+            }
+            Instr::I32AndImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x & y) as u32 as u64;
+            }
+            Instr::I32OrImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x | y) as u32 as u64;
+            }
+            Instr::I32XorImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x ^ y) as u32 as u64;
+            }
+            Instr::I32ShlImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x.wrapping_shl(y as u32)) as u32 as u64;
+            }
+            Instr::I32ShrSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x.wrapping_shr(y as u32)) as u32 as u64;
+            }
+            Instr::I32ShrUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = ((x as u32).wrapping_shr(y as u32)) as u32 as u64;
+            }
+            Instr::I32EqImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x == y) as u32 as u64;
+            }
+            Instr::I32NeImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x != y) as u32 as u64;
+            }
+            Instr::I32LtSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x < y) as u32 as u64;
+            }
+            Instr::I32LtUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = ((x as u32) < (y as u32)) as u32 as u64;
+            }
+            Instr::I32GtSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x > y) as u32 as u64;
+            }
+            Instr::I32GtUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = ((x as u32) > (y as u32)) as u32 as u64;
+            }
+            Instr::I32LeSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x <= y) as u32 as u64;
+            }
+            Instr::I32LeUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = ((x as u32) <= (y as u32)) as u32 as u64;
+            }
+            Instr::I32GeSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = (x >= y) as u32 as u64;
+            }
+            Instr::I32GeUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                vm!(dst) = ((x as u32) >= (y as u32)) as u32 as u64;
+            }
+            Instr::BrI32Eq { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x == y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32EqImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x == y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32Ne { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x != y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32NeImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x != y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LtS { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x < y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LtSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x < y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LtU { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if (x as u32) < (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LtUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if (x as u32) < (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GtS { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x > y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GtSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x > y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GtU { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if (x as u32) > (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GtUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if (x as u32) > (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LeS { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x <= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LeSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x <= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LeU { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if (x as u32) <= (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32LeUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if (x as u32) <= (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GeS { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if x >= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GeSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if x >= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GeU { a, b, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, v!(b) as u32 as i32);
+                if (x as u32) >= (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32GeUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as u32 as i32, imm);
+                if (x as u32) >= (y as u32) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32Eqz { a, offset } => {
+                if v!(a) as u32 as i32 == 0 {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI32Nez { a, offset } => {
+                if v!(a) as u32 as i32 != 0 {
+                    branch!(offset);
+                }
+            }
+            Instr::I64AddImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x.wrapping_add(y)) as u64;
+            }
+            Instr::I64SubImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x.wrapping_sub(y)) as u64;
+            }
+            Instr::I64MulImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x.wrapping_mul(y)) as u64;
+            }
+            Instr::I64AndImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x & y) as u64;
+            }
+            Instr::I64OrImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x | y) as u64;
+            }
+            Instr::I64XorImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x ^ y) as u64;
+            }
+            Instr::I64ShlImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x.wrapping_shl(y as u32)) as u64;
+            }
+            Instr::I64ShrSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x.wrapping_shr(y as u32)) as u64;
+            }
+            Instr::I64ShrUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = ((x as u64).wrapping_shr(y as u32)) as u64;
+            }
+            Instr::I64EqImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x == y) as u64;
+            }
+            Instr::I64NeImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x != y) as u64;
+            }
+            Instr::I64LtSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x < y) as u64;
+            }
+            Instr::I64LtUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = ((x as u64) < (y as u64)) as u64;
+            }
+            Instr::I64GtSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x > y) as u64;
+            }
+            Instr::I64GtUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = ((x as u64) > (y as u64)) as u64;
+            }
+            Instr::I64LeSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x <= y) as u64;
+            }
+            Instr::I64LeUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = ((x as u64) <= (y as u64)) as u64;
+            }
+            Instr::I64GeSImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = (x >= y) as u64;
+            }
+            Instr::I64GeUImm { dst, a, imm } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                vm!(dst) = ((x as u64) >= (y as u64)) as u64;
+            }
+            Instr::BrI64Eq { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x == y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64EqImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x == y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64Ne { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x != y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64NeImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x != y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LtS { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x < y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LtSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x < y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LtU { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if (x as u64) < (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LtUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if (x as u64) < (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GtS { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x > y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GtSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x > y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GtU { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if (x as u64) > (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GtUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if (x as u64) > (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LeS { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x <= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LeSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x <= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LeU { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if (x as u64) <= (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64LeUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if (x as u64) <= (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GeS { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if x >= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GeSImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if x >= y {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GeU { a, b, offset } => {
+                let (x, y) = (v!(a) as i64, v!(b) as i64);
+                if (x as u64) >= (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64GeUImm { a, imm, offset } => {
+                let (x, y) = (v!(a) as i64, imm as i64);
+                if (x as u64) >= (y as u64) {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64Eqz { a, offset } => {
+                if v!(a) as i64 == 0 {
+                    branch!(offset);
+                }
+            }
+            Instr::BrI64Nez { a, offset } => {
+                if v!(a) as i64 != 0 {
+                    branch!(offset);
+                }
+            }
         }
         // SAFETY: see the comment on `ip` at the top of the loop.
         ip = unsafe { ip.add(1) };
@@ -1361,7 +1775,10 @@ fn run<T>(
 /// bound against the stack length `len`.
 #[inline(always)]
 fn slot_ptr<'a, T>(base: *mut T, s: u32, fp: usize, len: usize) -> &'a mut T {
-    debug_assert!(fp + (s as usize) < len, "slot {s} + {fp} outside a stack of {len}");
+    debug_assert!(
+        fp + (s as usize) < len,
+        "slot {s} + {fp} outside a stack of {len}"
+    );
     let _ = (fp, len);
     // SAFETY: in bounds by the invariant above; `base` was derived from the
     // stack vector after its last resize or slice borrow.

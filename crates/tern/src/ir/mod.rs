@@ -98,7 +98,45 @@ macro_rules! instrs {
                     | Instr::RefI31 { dst, .. }
                     | Instr::I31GetS { dst, .. }
                     | Instr::I31GetU { dst, .. }
-                    | Instr::RefTest { dst, .. } => Some(dst),
+                    | Instr::RefTest { dst, .. }
+                    | Instr::I32AddImm { dst, .. }
+                    | Instr::I32SubImm { dst, .. }
+                    | Instr::I32MulImm { dst, .. }
+                    | Instr::I32AndImm { dst, .. }
+                    | Instr::I32OrImm { dst, .. }
+                    | Instr::I32XorImm { dst, .. }
+                    | Instr::I32ShlImm { dst, .. }
+                    | Instr::I32ShrSImm { dst, .. }
+                    | Instr::I32ShrUImm { dst, .. }
+                    | Instr::I32EqImm { dst, .. }
+                    | Instr::I32NeImm { dst, .. }
+                    | Instr::I32LtSImm { dst, .. }
+                    | Instr::I32LtUImm { dst, .. }
+                    | Instr::I32GtSImm { dst, .. }
+                    | Instr::I32GtUImm { dst, .. }
+                    | Instr::I32LeSImm { dst, .. }
+                    | Instr::I32LeUImm { dst, .. }
+                    | Instr::I32GeSImm { dst, .. }
+                    | Instr::I32GeUImm { dst, .. }
+                    | Instr::I64AddImm { dst, .. }
+                    | Instr::I64SubImm { dst, .. }
+                    | Instr::I64MulImm { dst, .. }
+                    | Instr::I64AndImm { dst, .. }
+                    | Instr::I64OrImm { dst, .. }
+                    | Instr::I64XorImm { dst, .. }
+                    | Instr::I64ShlImm { dst, .. }
+                    | Instr::I64ShrSImm { dst, .. }
+                    | Instr::I64ShrUImm { dst, .. }
+                    | Instr::I64EqImm { dst, .. }
+                    | Instr::I64NeImm { dst, .. }
+                    | Instr::I64LtSImm { dst, .. }
+                    | Instr::I64LtUImm { dst, .. }
+                    | Instr::I64GtSImm { dst, .. }
+                    | Instr::I64GtUImm { dst, .. }
+                    | Instr::I64LeSImm { dst, .. }
+                    | Instr::I64LeUImm { dst, .. }
+                    | Instr::I64GeSImm { dst, .. }
+                    | Instr::I64GeUImm { dst, .. } => Some(dst),
                     _ => None,
                 }
             }
@@ -339,6 +377,173 @@ instrs! {
         BrOnCast { src: Slot, cast: u32, offset: Offset },
         /// Branch if `refs[src]` fails `casts[cast]`.
         BrOnCastFail { src: Slot, cast: u32, offset: Offset },
+
+        // Superinstructions: immediate right operands and fused
+        // compare-and-branch (generated families).
+        /// `vals[dst] = vals[a] add imm` (i32, immediate sign-extended).
+        I32AddImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] sub imm` (i32, immediate sign-extended).
+        I32SubImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] mul imm` (i32, immediate sign-extended).
+        I32MulImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] and imm` (i32, immediate sign-extended).
+        I32AndImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] or imm` (i32, immediate sign-extended).
+        I32OrImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] xor imm` (i32, immediate sign-extended).
+        I32XorImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shl imm` (i32, immediate sign-extended).
+        I32ShlImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shrs imm` (i32, immediate sign-extended).
+        I32ShrSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shru imm` (i32, immediate sign-extended).
+        I32ShrUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] eq imm` (i32, immediate sign-extended).
+        I32EqImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ne imm` (i32, immediate sign-extended).
+        I32NeImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] lts imm` (i32, immediate sign-extended).
+        I32LtSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ltu imm` (i32, immediate sign-extended).
+        I32LtUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] gts imm` (i32, immediate sign-extended).
+        I32GtSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] gtu imm` (i32, immediate sign-extended).
+        I32GtUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] les imm` (i32, immediate sign-extended).
+        I32LeSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] leu imm` (i32, immediate sign-extended).
+        I32LeUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ges imm` (i32, immediate sign-extended).
+        I32GeSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] geu imm` (i32, immediate sign-extended).
+        I32GeUImm { dst: Slot, a: Slot, imm: i32 },
+        /// Branch if `vals[a] eq vals[b]` (i32).
+        BrI32Eq { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] eq imm` (i32).
+        BrI32EqImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ne vals[b]` (i32).
+        BrI32Ne { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ne imm` (i32).
+        BrI32NeImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] lts vals[b]` (i32).
+        BrI32LtS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] lts imm` (i32).
+        BrI32LtSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ltu vals[b]` (i32).
+        BrI32LtU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ltu imm` (i32).
+        BrI32LtUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] gts vals[b]` (i32).
+        BrI32GtS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] gts imm` (i32).
+        BrI32GtSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] gtu vals[b]` (i32).
+        BrI32GtU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] gtu imm` (i32).
+        BrI32GtUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] les vals[b]` (i32).
+        BrI32LeS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] les imm` (i32).
+        BrI32LeSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] leu vals[b]` (i32).
+        BrI32LeU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] leu imm` (i32).
+        BrI32LeUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ges vals[b]` (i32).
+        BrI32GeS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ges imm` (i32).
+        BrI32GeSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] geu vals[b]` (i32).
+        BrI32GeU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] geu imm` (i32).
+        BrI32GeUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] == 0` (i32).
+        BrI32Eqz { a: Slot, offset: Offset },
+        /// Branch if `vals[a] != 0` (i32).
+        BrI32Nez { a: Slot, offset: Offset },
+        /// `vals[dst] = vals[a] add imm` (i64, immediate sign-extended).
+        I64AddImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] sub imm` (i64, immediate sign-extended).
+        I64SubImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] mul imm` (i64, immediate sign-extended).
+        I64MulImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] and imm` (i64, immediate sign-extended).
+        I64AndImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] or imm` (i64, immediate sign-extended).
+        I64OrImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] xor imm` (i64, immediate sign-extended).
+        I64XorImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shl imm` (i64, immediate sign-extended).
+        I64ShlImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shrs imm` (i64, immediate sign-extended).
+        I64ShrSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] shru imm` (i64, immediate sign-extended).
+        I64ShrUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] eq imm` (i64, immediate sign-extended).
+        I64EqImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ne imm` (i64, immediate sign-extended).
+        I64NeImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] lts imm` (i64, immediate sign-extended).
+        I64LtSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ltu imm` (i64, immediate sign-extended).
+        I64LtUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] gts imm` (i64, immediate sign-extended).
+        I64GtSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] gtu imm` (i64, immediate sign-extended).
+        I64GtUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] les imm` (i64, immediate sign-extended).
+        I64LeSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] leu imm` (i64, immediate sign-extended).
+        I64LeUImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] ges imm` (i64, immediate sign-extended).
+        I64GeSImm { dst: Slot, a: Slot, imm: i32 },
+        /// `vals[dst] = vals[a] geu imm` (i64, immediate sign-extended).
+        I64GeUImm { dst: Slot, a: Slot, imm: i32 },
+        /// Branch if `vals[a] eq vals[b]` (i64).
+        BrI64Eq { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] eq imm` (i64).
+        BrI64EqImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ne vals[b]` (i64).
+        BrI64Ne { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ne imm` (i64).
+        BrI64NeImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] lts vals[b]` (i64).
+        BrI64LtS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] lts imm` (i64).
+        BrI64LtSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ltu vals[b]` (i64).
+        BrI64LtU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ltu imm` (i64).
+        BrI64LtUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] gts vals[b]` (i64).
+        BrI64GtS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] gts imm` (i64).
+        BrI64GtSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] gtu vals[b]` (i64).
+        BrI64GtU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] gtu imm` (i64).
+        BrI64GtUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] les vals[b]` (i64).
+        BrI64LeS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] les imm` (i64).
+        BrI64LeSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] leu vals[b]` (i64).
+        BrI64LeU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] leu imm` (i64).
+        BrI64LeUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] ges vals[b]` (i64).
+        BrI64GeS { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] ges imm` (i64).
+        BrI64GeSImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] geu vals[b]` (i64).
+        BrI64GeU { a: Slot, b: Slot, offset: Offset },
+        /// Branch if `vals[a] geu imm` (i64).
+        BrI64GeUImm { a: Slot, imm: i32, offset: Offset },
+        /// Branch if `vals[a] == 0` (i64).
+        BrI64Eqz { a: Slot, offset: Offset },
+        /// Branch if `vals[a] != 0` (i64).
+        BrI64Nez { a: Slot, offset: Offset },
     }
 }
 
@@ -407,6 +612,297 @@ pub(crate) struct CompiledFunc {
     pub mem_args: Box<[MemArgs]>,
     /// Cast targets referenced by `RefTest`/`RefCast`/`BrOnCast*`.
     pub casts: Box<[CastTarget]>,
+}
+
+impl Instr {
+    /// The immediate-operand form of binary op `self` with right operand
+    /// `imm`, if there is one.
+    pub(crate) fn with_imm(&self, imm: i32) -> Option<Instr> {
+        match *self {
+            Instr::I32Add { dst, a, .. } => Some(Instr::I32AddImm { dst, a, imm }),
+            Instr::I32Sub { dst, a, .. } => Some(Instr::I32SubImm { dst, a, imm }),
+            Instr::I32Mul { dst, a, .. } => Some(Instr::I32MulImm { dst, a, imm }),
+            Instr::I32And { dst, a, .. } => Some(Instr::I32AndImm { dst, a, imm }),
+            Instr::I32Or { dst, a, .. } => Some(Instr::I32OrImm { dst, a, imm }),
+            Instr::I32Xor { dst, a, .. } => Some(Instr::I32XorImm { dst, a, imm }),
+            Instr::I32Shl { dst, a, .. } => Some(Instr::I32ShlImm { dst, a, imm }),
+            Instr::I32ShrS { dst, a, .. } => Some(Instr::I32ShrSImm { dst, a, imm }),
+            Instr::I32ShrU { dst, a, .. } => Some(Instr::I32ShrUImm { dst, a, imm }),
+            Instr::I32Eq { dst, a, .. } => Some(Instr::I32EqImm { dst, a, imm }),
+            Instr::I32Ne { dst, a, .. } => Some(Instr::I32NeImm { dst, a, imm }),
+            Instr::I32LtS { dst, a, .. } => Some(Instr::I32LtSImm { dst, a, imm }),
+            Instr::I32LtU { dst, a, .. } => Some(Instr::I32LtUImm { dst, a, imm }),
+            Instr::I32GtS { dst, a, .. } => Some(Instr::I32GtSImm { dst, a, imm }),
+            Instr::I32GtU { dst, a, .. } => Some(Instr::I32GtUImm { dst, a, imm }),
+            Instr::I32LeS { dst, a, .. } => Some(Instr::I32LeSImm { dst, a, imm }),
+            Instr::I32LeU { dst, a, .. } => Some(Instr::I32LeUImm { dst, a, imm }),
+            Instr::I32GeS { dst, a, .. } => Some(Instr::I32GeSImm { dst, a, imm }),
+            Instr::I32GeU { dst, a, .. } => Some(Instr::I32GeUImm { dst, a, imm }),
+            Instr::I64Add { dst, a, .. } => Some(Instr::I64AddImm { dst, a, imm }),
+            Instr::I64Sub { dst, a, .. } => Some(Instr::I64SubImm { dst, a, imm }),
+            Instr::I64Mul { dst, a, .. } => Some(Instr::I64MulImm { dst, a, imm }),
+            Instr::I64And { dst, a, .. } => Some(Instr::I64AndImm { dst, a, imm }),
+            Instr::I64Or { dst, a, .. } => Some(Instr::I64OrImm { dst, a, imm }),
+            Instr::I64Xor { dst, a, .. } => Some(Instr::I64XorImm { dst, a, imm }),
+            Instr::I64Shl { dst, a, .. } => Some(Instr::I64ShlImm { dst, a, imm }),
+            Instr::I64ShrS { dst, a, .. } => Some(Instr::I64ShrSImm { dst, a, imm }),
+            Instr::I64ShrU { dst, a, .. } => Some(Instr::I64ShrUImm { dst, a, imm }),
+            Instr::I64Eq { dst, a, .. } => Some(Instr::I64EqImm { dst, a, imm }),
+            Instr::I64Ne { dst, a, .. } => Some(Instr::I64NeImm { dst, a, imm }),
+            Instr::I64LtS { dst, a, .. } => Some(Instr::I64LtSImm { dst, a, imm }),
+            Instr::I64LtU { dst, a, .. } => Some(Instr::I64LtUImm { dst, a, imm }),
+            Instr::I64GtS { dst, a, .. } => Some(Instr::I64GtSImm { dst, a, imm }),
+            Instr::I64GtU { dst, a, .. } => Some(Instr::I64GtUImm { dst, a, imm }),
+            Instr::I64LeS { dst, a, .. } => Some(Instr::I64LeSImm { dst, a, imm }),
+            Instr::I64LeU { dst, a, .. } => Some(Instr::I64LeUImm { dst, a, imm }),
+            Instr::I64GeS { dst, a, .. } => Some(Instr::I64GeSImm { dst, a, imm }),
+            Instr::I64GeU { dst, a, .. } => Some(Instr::I64GeUImm { dst, a, imm }),
+            _ => None,
+        }
+    }
+
+    /// For a compare (or `eqz`), the fused branch-if-true and
+    /// branch-if-false instructions (offsets to be set).
+    pub(crate) fn fused_branches(&self) -> Option<(Instr, Instr)> {
+        Some(match *self {
+            Instr::I32Eq { a, b, .. } => (
+                Instr::BrI32Eq { a, b, offset: 0 },
+                Instr::BrI32Ne { a, b, offset: 0 },
+            ),
+            Instr::I32EqImm { a, imm, .. } => (
+                Instr::BrI32EqImm { a, imm, offset: 0 },
+                Instr::BrI32NeImm { a, imm, offset: 0 },
+            ),
+            Instr::I32Ne { a, b, .. } => (
+                Instr::BrI32Ne { a, b, offset: 0 },
+                Instr::BrI32Eq { a, b, offset: 0 },
+            ),
+            Instr::I32NeImm { a, imm, .. } => (
+                Instr::BrI32NeImm { a, imm, offset: 0 },
+                Instr::BrI32EqImm { a, imm, offset: 0 },
+            ),
+            Instr::I32LtS { a, b, .. } => (
+                Instr::BrI32LtS { a, b, offset: 0 },
+                Instr::BrI32GeS { a, b, offset: 0 },
+            ),
+            Instr::I32LtSImm { a, imm, .. } => (
+                Instr::BrI32LtSImm { a, imm, offset: 0 },
+                Instr::BrI32GeSImm { a, imm, offset: 0 },
+            ),
+            Instr::I32LtU { a, b, .. } => (
+                Instr::BrI32LtU { a, b, offset: 0 },
+                Instr::BrI32GeU { a, b, offset: 0 },
+            ),
+            Instr::I32LtUImm { a, imm, .. } => (
+                Instr::BrI32LtUImm { a, imm, offset: 0 },
+                Instr::BrI32GeUImm { a, imm, offset: 0 },
+            ),
+            Instr::I32GtS { a, b, .. } => (
+                Instr::BrI32GtS { a, b, offset: 0 },
+                Instr::BrI32LeS { a, b, offset: 0 },
+            ),
+            Instr::I32GtSImm { a, imm, .. } => (
+                Instr::BrI32GtSImm { a, imm, offset: 0 },
+                Instr::BrI32LeSImm { a, imm, offset: 0 },
+            ),
+            Instr::I32GtU { a, b, .. } => (
+                Instr::BrI32GtU { a, b, offset: 0 },
+                Instr::BrI32LeU { a, b, offset: 0 },
+            ),
+            Instr::I32GtUImm { a, imm, .. } => (
+                Instr::BrI32GtUImm { a, imm, offset: 0 },
+                Instr::BrI32LeUImm { a, imm, offset: 0 },
+            ),
+            Instr::I32LeS { a, b, .. } => (
+                Instr::BrI32LeS { a, b, offset: 0 },
+                Instr::BrI32GtS { a, b, offset: 0 },
+            ),
+            Instr::I32LeSImm { a, imm, .. } => (
+                Instr::BrI32LeSImm { a, imm, offset: 0 },
+                Instr::BrI32GtSImm { a, imm, offset: 0 },
+            ),
+            Instr::I32LeU { a, b, .. } => (
+                Instr::BrI32LeU { a, b, offset: 0 },
+                Instr::BrI32GtU { a, b, offset: 0 },
+            ),
+            Instr::I32LeUImm { a, imm, .. } => (
+                Instr::BrI32LeUImm { a, imm, offset: 0 },
+                Instr::BrI32GtUImm { a, imm, offset: 0 },
+            ),
+            Instr::I32GeS { a, b, .. } => (
+                Instr::BrI32GeS { a, b, offset: 0 },
+                Instr::BrI32LtS { a, b, offset: 0 },
+            ),
+            Instr::I32GeSImm { a, imm, .. } => (
+                Instr::BrI32GeSImm { a, imm, offset: 0 },
+                Instr::BrI32LtSImm { a, imm, offset: 0 },
+            ),
+            Instr::I32GeU { a, b, .. } => (
+                Instr::BrI32GeU { a, b, offset: 0 },
+                Instr::BrI32LtU { a, b, offset: 0 },
+            ),
+            Instr::I32GeUImm { a, imm, .. } => (
+                Instr::BrI32GeUImm { a, imm, offset: 0 },
+                Instr::BrI32LtUImm { a, imm, offset: 0 },
+            ),
+            Instr::I32Eqz { src, .. } => (
+                Instr::BrI32Eqz { a: src, offset: 0 },
+                Instr::BrI32Nez { a: src, offset: 0 },
+            ),
+            Instr::I64Eq { a, b, .. } => (
+                Instr::BrI64Eq { a, b, offset: 0 },
+                Instr::BrI64Ne { a, b, offset: 0 },
+            ),
+            Instr::I64EqImm { a, imm, .. } => (
+                Instr::BrI64EqImm { a, imm, offset: 0 },
+                Instr::BrI64NeImm { a, imm, offset: 0 },
+            ),
+            Instr::I64Ne { a, b, .. } => (
+                Instr::BrI64Ne { a, b, offset: 0 },
+                Instr::BrI64Eq { a, b, offset: 0 },
+            ),
+            Instr::I64NeImm { a, imm, .. } => (
+                Instr::BrI64NeImm { a, imm, offset: 0 },
+                Instr::BrI64EqImm { a, imm, offset: 0 },
+            ),
+            Instr::I64LtS { a, b, .. } => (
+                Instr::BrI64LtS { a, b, offset: 0 },
+                Instr::BrI64GeS { a, b, offset: 0 },
+            ),
+            Instr::I64LtSImm { a, imm, .. } => (
+                Instr::BrI64LtSImm { a, imm, offset: 0 },
+                Instr::BrI64GeSImm { a, imm, offset: 0 },
+            ),
+            Instr::I64LtU { a, b, .. } => (
+                Instr::BrI64LtU { a, b, offset: 0 },
+                Instr::BrI64GeU { a, b, offset: 0 },
+            ),
+            Instr::I64LtUImm { a, imm, .. } => (
+                Instr::BrI64LtUImm { a, imm, offset: 0 },
+                Instr::BrI64GeUImm { a, imm, offset: 0 },
+            ),
+            Instr::I64GtS { a, b, .. } => (
+                Instr::BrI64GtS { a, b, offset: 0 },
+                Instr::BrI64LeS { a, b, offset: 0 },
+            ),
+            Instr::I64GtSImm { a, imm, .. } => (
+                Instr::BrI64GtSImm { a, imm, offset: 0 },
+                Instr::BrI64LeSImm { a, imm, offset: 0 },
+            ),
+            Instr::I64GtU { a, b, .. } => (
+                Instr::BrI64GtU { a, b, offset: 0 },
+                Instr::BrI64LeU { a, b, offset: 0 },
+            ),
+            Instr::I64GtUImm { a, imm, .. } => (
+                Instr::BrI64GtUImm { a, imm, offset: 0 },
+                Instr::BrI64LeUImm { a, imm, offset: 0 },
+            ),
+            Instr::I64LeS { a, b, .. } => (
+                Instr::BrI64LeS { a, b, offset: 0 },
+                Instr::BrI64GtS { a, b, offset: 0 },
+            ),
+            Instr::I64LeSImm { a, imm, .. } => (
+                Instr::BrI64LeSImm { a, imm, offset: 0 },
+                Instr::BrI64GtSImm { a, imm, offset: 0 },
+            ),
+            Instr::I64LeU { a, b, .. } => (
+                Instr::BrI64LeU { a, b, offset: 0 },
+                Instr::BrI64GtU { a, b, offset: 0 },
+            ),
+            Instr::I64LeUImm { a, imm, .. } => (
+                Instr::BrI64LeUImm { a, imm, offset: 0 },
+                Instr::BrI64GtUImm { a, imm, offset: 0 },
+            ),
+            Instr::I64GeS { a, b, .. } => (
+                Instr::BrI64GeS { a, b, offset: 0 },
+                Instr::BrI64LtS { a, b, offset: 0 },
+            ),
+            Instr::I64GeSImm { a, imm, .. } => (
+                Instr::BrI64GeSImm { a, imm, offset: 0 },
+                Instr::BrI64LtSImm { a, imm, offset: 0 },
+            ),
+            Instr::I64GeU { a, b, .. } => (
+                Instr::BrI64GeU { a, b, offset: 0 },
+                Instr::BrI64LtU { a, b, offset: 0 },
+            ),
+            Instr::I64GeUImm { a, imm, .. } => (
+                Instr::BrI64GeUImm { a, imm, offset: 0 },
+                Instr::BrI64LtUImm { a, imm, offset: 0 },
+            ),
+            Instr::I64Eqz { src, .. } => (
+                Instr::BrI64Eqz { a: src, offset: 0 },
+                Instr::BrI64Nez { a: src, offset: 0 },
+            ),
+            _ => return None,
+        })
+    }
+
+    /// Sets the offset of a branch instruction; `false` if it is not one.
+    pub(crate) fn set_offset(&mut self, off: Offset) -> bool {
+        match self {
+            Instr::Br { offset }
+            | Instr::BrIf { offset, .. }
+            | Instr::BrIfNot { offset, .. }
+            | Instr::BrOnNull { offset, .. }
+            | Instr::BrOnNonNull { offset, .. }
+            | Instr::BrOnCast { offset, .. }
+            | Instr::BrOnCastFail { offset, .. }
+            | Instr::BrI32Eq { offset, .. }
+            | Instr::BrI32EqImm { offset, .. }
+            | Instr::BrI32Ne { offset, .. }
+            | Instr::BrI32NeImm { offset, .. }
+            | Instr::BrI32LtS { offset, .. }
+            | Instr::BrI32LtSImm { offset, .. }
+            | Instr::BrI32LtU { offset, .. }
+            | Instr::BrI32LtUImm { offset, .. }
+            | Instr::BrI32GtS { offset, .. }
+            | Instr::BrI32GtSImm { offset, .. }
+            | Instr::BrI32GtU { offset, .. }
+            | Instr::BrI32GtUImm { offset, .. }
+            | Instr::BrI32LeS { offset, .. }
+            | Instr::BrI32LeSImm { offset, .. }
+            | Instr::BrI32LeU { offset, .. }
+            | Instr::BrI32LeUImm { offset, .. }
+            | Instr::BrI32GeS { offset, .. }
+            | Instr::BrI32GeSImm { offset, .. }
+            | Instr::BrI32GeU { offset, .. }
+            | Instr::BrI32GeUImm { offset, .. }
+            | Instr::BrI32Eqz { offset, .. }
+            | Instr::BrI32Nez { offset, .. }
+            | Instr::BrI64Eq { offset, .. }
+            | Instr::BrI64EqImm { offset, .. }
+            | Instr::BrI64Ne { offset, .. }
+            | Instr::BrI64NeImm { offset, .. }
+            | Instr::BrI64LtS { offset, .. }
+            | Instr::BrI64LtSImm { offset, .. }
+            | Instr::BrI64LtU { offset, .. }
+            | Instr::BrI64LtUImm { offset, .. }
+            | Instr::BrI64GtS { offset, .. }
+            | Instr::BrI64GtSImm { offset, .. }
+            | Instr::BrI64GtU { offset, .. }
+            | Instr::BrI64GtUImm { offset, .. }
+            | Instr::BrI64LeS { offset, .. }
+            | Instr::BrI64LeSImm { offset, .. }
+            | Instr::BrI64LeU { offset, .. }
+            | Instr::BrI64LeUImm { offset, .. }
+            | Instr::BrI64GeS { offset, .. }
+            | Instr::BrI64GeSImm { offset, .. }
+            | Instr::BrI64GeU { offset, .. }
+            | Instr::BrI64GeUImm { offset, .. }
+            | Instr::BrI64Eqz { offset, .. }
+            | Instr::BrI64Nez { offset, .. } => {
+                *offset = off;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// This branch instruction with offset `off`.
+    pub(crate) fn at_offset(mut self, off: Offset) -> Instr {
+        self.set_offset(off);
+        self
+    }
 }
 
 #[cfg(test)]

@@ -210,7 +210,9 @@ fn registry_cval(m: &ModuleInner, ty: wasmparser::ValType) -> Result<CVal> {
 
 macro_rules! bin {
     ($t:ident, $name:ident) => {
-        $t.binary(|dst, a, b| Instr::$name { dst, a, b })
+        $t.binary(stringify!($name).starts_with("I64"), |dst, a, b| {
+            Instr::$name { dst, a, b }
+        })
     };
 }
 macro_rules! un {
@@ -516,17 +518,45 @@ impl<'m> Translator<'m> {
 
     fn patch(&mut self, at: usize, target: usize) -> Result<()> {
         let off = offset(at, target)?;
-        match &mut self.code[at] {
-            Instr::Br { offset }
-            | Instr::BrIf { offset, .. }
-            | Instr::BrIfNot { offset, .. }
-            | Instr::BrOnNull { offset, .. }
-            | Instr::BrOnNonNull { offset, .. }
-            | Instr::BrOnCast { offset, .. }
-            | Instr::BrOnCastFail { offset, .. } => *offset = off,
-            _ => return Err(internal("patching a non-branch")),
+        if !self.code[at].set_offset(off) {
+            return Err(internal("patching a non-branch"));
         }
         Ok(())
+    }
+
+    /// If `cond` is a temporary just produced by a compare (or `eqz`),
+    /// removes that compare and returns the fused branch-if-true and
+    /// branch-if-false instructions that replace it.
+    fn take_fused_compare(&mut self, cond: &Entry) -> Option<(Instr, Instr)> {
+        let last = self.code.len().checked_sub(1)?;
+        if cond.local.is_some() || self.last_write != Some(last) {
+            return None;
+        }
+        let mut i = *self.code.last()?;
+        if i.dst_mut().map(|d| *d) != Some(cond.slot) {
+            return None;
+        }
+        let fused = i.fused_branches()?;
+        self.code.pop();
+        self.last_write = None;
+        Some(fused)
+    }
+
+    /// The immediate right operand of a binary op, if `b` is a temporary
+    /// just produced by a constant that fits in `i32`: removes that constant.
+    fn take_imm(&mut self, b: &Entry, wide: bool) -> Option<i32> {
+        let last = self.code.len().checked_sub(1)?;
+        if b.local.is_some() || self.last_write != Some(last) {
+            return None;
+        }
+        let imm = match *self.code.last()? {
+            Instr::Const32 { dst, imm } if dst == b.slot && !wide => imm as i32,
+            Instr::Const64 { dst, imm } if dst == b.slot && wide => {
+                i32::try_from(imm as i64).ok()?
+            }
+            _ => return None,
+        };
+        Some(imm)
     }
 
     fn set_unreachable(&mut self) -> Result<()> {
@@ -619,6 +649,13 @@ impl<'m> Translator<'m> {
     fn op_if(&mut self, bt: BlockType) -> Result<()> {
         let (params, results) = self.block_type(bt)?;
         let cond = self.pop_kind(Kind::V)?;
+        // `if` on a fresh compare jumps to `else` with the inverted fused
+        // compare (its operands are not touched by the copies below).
+        let fused = if params.is_empty() {
+            self.take_fused_compare(&cond).map(|(_, no)| no)
+        } else {
+            None
+        };
         self.materialize_all();
         let mut cond_slot = cond.src();
         if !params.is_empty() && cond.local.is_none() {
@@ -658,10 +695,10 @@ impl<'m> Translator<'m> {
             Some((saved_at.0, v0, r0))
         };
         self.push_ctrl(CtrlKind::If, params, results)?;
-        let jump = self.emit(Instr::BrIfNot {
+        let jump = self.emit(fused.unwrap_or(Instr::BrIfNot {
             cond: cond_slot,
             offset: 0,
-        });
+        }));
         let c = self.ctrl.last_mut().ok_or_else(|| internal("if"))?;
         c.else_jump = Some(jump);
         c.saved_params = saved;
@@ -831,11 +868,20 @@ impl<'m> Translator<'m> {
         Ok(())
     }
 
-    fn binary(&mut self, f: impl FnOnce(Slot, Slot, Slot) -> Instr) -> Result<()> {
+    fn binary(&mut self, wide: bool, f: impl FnOnce(Slot, Slot, Slot) -> Instr) -> Result<()> {
         let b = self.pop()?;
         let a = self.pop()?;
         let dst = self.push(Kind::V)?;
-        self.emit_result(f(dst, a.src(), b.src()));
+        let op = f(dst, a.src(), b.src());
+        if let Some(imm) = self.take_imm(&b, wide)
+            && let Some(fused) = op.with_imm(imm)
+        {
+            // The constant's slot was only read by this op.
+            self.code.pop();
+            self.emit_result(fused);
+            return Ok(());
+        }
+        self.emit_result(op);
         Ok(())
     }
 
@@ -1122,12 +1168,21 @@ impl<'m> Translator<'m> {
                 self.set_unreachable()?;
             }
             O::BrIf { relative_depth } => {
-                let c = self.pop_kind(Kind::V)?.src();
-                self.cond_branch(
-                    relative_depth,
-                    |offset| Instr::BrIf { cond: c, offset },
-                    |offset| Instr::BrIfNot { cond: c, offset },
-                )?;
+                let cond = self.pop_kind(Kind::V)?;
+                if let Some((yes, no)) = self.take_fused_compare(&cond) {
+                    self.cond_branch(
+                        relative_depth,
+                        move |o| yes.at_offset(o),
+                        move |o| no.at_offset(o),
+                    )?;
+                } else {
+                    let c = cond.src();
+                    self.cond_branch(
+                        relative_depth,
+                        |offset| Instr::BrIf { cond: c, offset },
+                        |offset| Instr::BrIfNot { cond: c, offset },
+                    )?;
+                }
             }
             O::BrTable { ref targets } => {
                 let index = self.pop_kind(Kind::V)?.src();
