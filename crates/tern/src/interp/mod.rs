@@ -1381,7 +1381,7 @@ fn run<T>(
             }
             Instr::I32ShrUImm { dst, a, imm } => {
                 let (x, y) = (v!(a) as u32 as i32, imm);
-                vm!(dst) = ((x as u32).wrapping_shr(y as u32)) as u32 as u64;
+                vm!(dst) = (x as u32).wrapping_shr(y as u32) as u64;
             }
             Instr::I32EqImm { dst, a, imm } => {
                 let (x, y) = (v!(a) as u32 as i32, imm);
@@ -1587,7 +1587,7 @@ fn run<T>(
             }
             Instr::I64ShrUImm { dst, a, imm } => {
                 let (x, y) = (v!(a) as i64, imm as i64);
-                vm!(dst) = ((x as u64).wrapping_shr(y as u32)) as u64;
+                vm!(dst) = (x as u64).wrapping_shr(y as u32);
             }
             Instr::I64EqImm { dst, a, imm } => {
                 let (x, y) = (v!(a) as i64, imm as i64);
