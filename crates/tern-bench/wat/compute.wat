@@ -34,7 +34,7 @@
     (local.get $count))
 
   ;; C = A * B for $n x $n f64 matrices at byte offsets 0 (A), n*n*8 (B) and
-  ;; 2*n*n*8 (C). A[i][j] = i + j, B[i][j] = i - j. Returns the trace of C.
+  ;; 2*n*n*8 (C). A[i][j] = i + j, B[i][j] = i - 2j. Returns the trace of C.
   (func (export "matmul") (param $n i32) (result f64)
     (local $i i32) (local $j i32) (local $k i32)
     (local $a i32) (local $b i32) (local $c i32)
@@ -54,7 +54,7 @@
         (f64.store
           (i32.add (local.get $b)
             (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 3)))
-          (f64.convert_i32_s (i32.sub (local.get $i) (local.get $j))))
+          (f64.convert_i32_s (i32.sub (local.get $i) (i32.shl (local.get $j) (i32.const 1)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br_if $jj (i32.lt_u (local.get $j) (local.get $n))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
