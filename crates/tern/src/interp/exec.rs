@@ -8,6 +8,7 @@ use super::{
 use crate::error::{Error, Result, Trap};
 use crate::gc::{FieldKind, HEADER, Heap};
 use crate::ir::{CompiledFunc, Instr};
+use crate::module::ModuleInner;
 use crate::runtime::{FuncKind, Store};
 use crate::values::raw;
 
@@ -23,13 +24,16 @@ pub(super) fn run<T>(
 ) -> Result<()> {
     let frames_base = store.inner.stack.frames.len();
     let max_depth = store.inner.engine.config().max_call_depth;
+    let _ = func;
     let mut inst = inst;
-    let mut cur_func = func;
+    let mut cur_def = def;
+    let mut cur_module: *const ModuleInner = &*store.inner.instances[inst as usize].module.0;
     let mut cur: *const CompiledFunc =
         &store.inner.instances[inst as usize].module.0.code[def as usize];
     let mut vfp = vfp;
     let mut rfp = rfp;
-    // SAFETY: `cur` points into a module owned by an instance of this store;
+    // SAFETY: `cur` and `cur_module` point into a module owned by an
+    // instance of this store;
     // instances are never removed while the store lives, and the store is
     // exclusively borrowed for the whole run. The same holds for every
     // `CompiledFunc` pointer below.
@@ -37,7 +41,7 @@ pub(super) fn run<T>(
     if let Err(t) = enter_frame(&mut store.inner.stack, f, vfp, rfp) {
         let bt = backtrace(
             &store.inner,
-            cur_func,
+            (inst, cur_def),
             &store.inner.stack.frames[frames_base..],
         );
         return Err(Error::trap(t, bt));
@@ -84,7 +88,7 @@ pub(super) fn run<T>(
         ($code:expr) => {{
             let bt = backtrace(
                 &store.inner,
-                cur_func,
+                (inst, cur_def),
                 &store.inner.stack.frames[frames_base..],
             );
             return Err(Error::trap($code, bt));
@@ -194,6 +198,54 @@ pub(super) fn run<T>(
         }};
     }
 
+    // Enters defined function `$def` (compiled as `$callee`) of instance
+    // `$instance` with its frame at `$vbase`/`$rbase` of the current frame.
+    // `$tail` replaces the current frame.
+    macro_rules! enter {
+        ($callee:expr, $instance:expr, $def:expr, $vbase:expr, $rbase:expr, $tail:expr) => {{
+            let callee: *const CompiledFunc = $callee;
+            let (vbase, rbase) = ($vbase as usize, $rbase as usize);
+            // SAFETY: see the comment at the top of `run`.
+            let c = unsafe { &*callee };
+            if $tail {
+                let (np, nr) = (c.value_params as usize, c.ref_params as usize);
+                let stack = &mut store.inner.stack;
+                stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
+                stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
+            } else {
+                if store.inner.stack.frames.len() >= max_depth {
+                    trap!(Trap::StackOverflow);
+                }
+                store.inner.stack.frames.push(Frame {
+                    // SAFETY: the instruction after a call exists (every
+                    // function ends with `Return` or `Trap`).
+                    ret_ip: unsafe { ip.add(1) },
+                    vfp,
+                    rfp,
+                    func: cur,
+                    inst,
+                    def: cur_def,
+                });
+                vfp += vbase;
+                rfp += rbase;
+            }
+            if let Err(t) = enter_frame(&mut store.inner.stack, c, vfp, rfp) {
+                trap!(t);
+            }
+            refresh!();
+            cur = callee;
+            cur_def = $def;
+            let instance: u32 = $instance;
+            if inst != instance {
+                inst = instance;
+                cur_module = &*store.inner.instances[inst as usize].module.0;
+                mem0 = first_memory(&store.inner, inst);
+            }
+            ip = c.code.as_ptr();
+            continue;
+        }};
+    }
+
     // Calls store function `$f` with the callee frame at `$vbase`/`$rbase`
     // of the current frame. `$tail` replaces the current frame.
     macro_rules! call {
@@ -205,49 +257,7 @@ pub(super) fn run<T>(
                 FuncKind::Wasm { instance, def } => {
                     let callee: *const CompiledFunc =
                         &store.inner.instances[instance as usize].module.0.code[def as usize];
-                    // SAFETY: see the comment at the top of `run`.
-                    let c = unsafe { &*callee };
-                    if $tail {
-                        let (np, nr) = (c.value_params as usize, c.ref_params as usize);
-                        store
-                            .inner
-                            .stack
-                            .vals
-                            .copy_within(vfp + vbase..vfp + vbase + np, vfp);
-                        store
-                            .inner
-                            .stack
-                            .refs
-                            .copy_within(rfp + rbase..rfp + rbase + nr, rfp);
-                    } else {
-                        if store.inner.stack.frames.len() >= max_depth {
-                            trap!(Trap::StackOverflow);
-                        }
-                        store.inner.stack.frames.push(Frame {
-                            // SAFETY: the instruction after a call exists (every
-                            // function ends with `Return` or `Trap`).
-                            ret_ip: unsafe { ip.add(1) },
-                            vfp,
-                            rfp,
-                            func: cur,
-                            inst,
-                            store_func: cur_func,
-                        });
-                        vfp += vbase;
-                        rfp += rbase;
-                    }
-                    if let Err(t) = enter_frame(&mut store.inner.stack, c, vfp, rfp) {
-                        trap!(t);
-                    }
-                    refresh!();
-                    cur = callee;
-                    cur_func = callee_func;
-                    if inst != instance {
-                        inst = instance;
-                        mem0 = first_memory(&store.inner, inst);
-                    }
-                    ip = c.code.as_ptr();
-                    continue;
+                    enter!(callee, instance, def, vbase, rbase, $tail)
                 }
                 FuncKind::Host { index } => {
                     let counts = match signature_counts(&store.inner, callee_func) {
@@ -267,7 +277,7 @@ pub(super) fn run<T>(
                     if let Err(mut e) = res {
                         let bt = backtrace(
                             &store.inner,
-                            cur_func,
+                            (inst, cur_def),
                             &store.inner.stack.frames[frames_base..],
                         );
                         e.set_backtrace_if_empty(bt);
@@ -295,9 +305,10 @@ pub(super) fn run<T>(
                                 rfp = fr.rfp;
                                 refresh!();
                                 cur = fr.func;
-                                cur_func = fr.store_func;
+                                cur_def = fr.def;
                                 if inst != fr.inst {
                                     inst = fr.inst;
+                                    cur_module = &*store.inner.instances[inst as usize].module.0;
                                     mem0 = first_memory(&store.inner, inst);
                                 }
                                 continue;
@@ -798,9 +809,10 @@ pub(super) fn run<T>(
                     rfp = fr.rfp;
                     refresh!();
                     cur = fr.func;
-                    cur_func = fr.store_func;
+                    cur_def = fr.def;
                     if inst != fr.inst {
                         inst = fr.inst;
+                        cur_module = &*store.inner.instances[inst as usize].module.0;
                         mem0 = first_memory(&store.inner, inst);
                     }
                     continue;
@@ -809,8 +821,11 @@ pub(super) fn run<T>(
             Instr::Trap { code } => trap!(code),
 
             Instr::CallInternal { site } => {
-                let (f, vb, rb) = direct_target!(site, true);
-                call!(f, vb, rb, false)
+                let s = site!(site);
+                // SAFETY: translation made `s.target` a defined-function
+                // index of the current module; see the top of `run`.
+                let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
+                enter!(callee, inst, s.target, s.vbase, s.rbase, false)
             }
             Instr::CallImported { site } => {
                 let (f, vb, rb) = direct_target!(site, false);
@@ -825,8 +840,10 @@ pub(super) fn run<T>(
                 call!(f, vb, rb, false)
             }
             Instr::ReturnCallInternal { site } => {
-                let (f, vb, rb) = direct_target!(site, true);
-                call!(f, vb, rb, true)
+                let s = site!(site);
+                // SAFETY: as for `CallInternal`.
+                let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
+                enter!(callee, inst, s.target, s.vbase, s.rbase, true)
             }
             Instr::ReturnCallImported { site } => {
                 let (f, vb, rb) = direct_target!(site, false);

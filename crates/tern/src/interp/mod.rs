@@ -46,7 +46,8 @@ struct Frame {
     rfp: usize,
     func: *const CompiledFunc,
     inst: u32,
-    store_func: u32,
+    /// The caller's defined-function index in its instance's module.
+    def: u32,
 }
 
 // SAFETY: the raw pointers in a `Stack` point into `CompiledFunc`s owned by
@@ -150,23 +151,20 @@ fn call_host<T>(
 
 /// Builds the backtrace of a trap: the current function, then its callers.
 #[cold]
-fn backtrace(store: &StoreInner, current: u32, frames: &[Frame]) -> Vec<FrameInfo> {
-    let mut out = Vec::new();
-    let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| f.store_func));
-    for f in funcs.take(100) {
-        if let Some(entry) = store.funcs.get(f as usize)
-            && let FuncKind::Wasm { instance, def } = entry.kind
-        {
-            let m = &store.instances[instance as usize].module.0;
+fn backtrace(store: &StoreInner, current: (u32, u32), frames: &[Frame]) -> Vec<FrameInfo> {
+    let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| (f.inst, f.def)));
+    funcs
+        .take(100)
+        .filter_map(|(instance, def)| {
+            let m = &store.instances.get(instance as usize)?.module.0;
             let index = m.num_imported_funcs + def;
-            out.push(FrameInfo {
+            Some(FrameInfo {
                 func_index: index,
                 func_name: m.func_names.get(&index).cloned(),
                 module_name: m.name.clone(),
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 fn first_memory(store: &StoreInner, inst: u32) -> usize {
@@ -222,19 +220,36 @@ fn pop_frame(stack: &mut Stack, base: usize) -> Option<Frame> {
 /// Makes room for `f`'s frame at `vfp`/`rfp`, clears its value locals and
 /// all of its reference slots (so every reference slot below the stack top
 /// is null or valid: the collector scans them all).
+#[inline(always)]
 fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> Result<(), Trap> {
     let vend = vfp + f.value_frame as usize;
     let rend = rfp + f.ref_frame as usize;
+    if vend > stack.vals.len() || rend > stack.refs.len() {
+        grow_stack(stack, vend, rend)?;
+    }
+    if f.value_locals > f.value_params {
+        stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
+    }
+    if f.ref_frame > f.ref_params {
+        stack.refs[rfp + f.ref_params as usize..rend].fill(raw::NULL);
+    }
+    Ok(())
+}
+
+/// Grows the stacks to at least `vend`/`rend` slots (doubling, to keep
+/// deep recursion amortized), or reports exhaustion.
+#[cold]
+fn grow_stack(stack: &mut Stack, vend: usize, rend: usize) -> Result<(), Trap> {
     if vend > MAX_STACK_SLOTS || rend > MAX_STACK_SLOTS {
         return Err(Trap::StackOverflow);
     }
     if stack.vals.len() < vend {
-        stack.vals.resize(vend, 0);
+        let n = vend.max(stack.vals.len() * 2).min(MAX_STACK_SLOTS);
+        stack.vals.resize(n, 0);
     }
     if stack.refs.len() < rend {
-        stack.refs.resize(rend, raw::NULL);
+        let n = rend.max(stack.refs.len() * 2).min(MAX_STACK_SLOTS);
+        stack.refs.resize(n, raw::NULL);
     }
-    stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
-    stack.refs[rfp + f.ref_params as usize..rend].fill(raw::NULL);
     Ok(())
 }
