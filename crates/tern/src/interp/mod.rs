@@ -15,7 +15,7 @@ pub(crate) use bulk::{memory_init, table_init};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::ir::{CompiledFunc, Instr};
-use crate::runtime::{Caller, FuncKind, Store, StoreInner};
+use crate::runtime::{Caller, FuncKind, HostFnDyn, Store, StoreInner};
 use crate::values::raw;
 
 /// Nested host-to-wasm activations allowed before `call stack exhausted`
@@ -55,20 +55,14 @@ struct Frame {
 unsafe impl Send for Stack {}
 unsafe impl Sync for Stack {}
 
+/// Value and reference slot counts of a function's (params, results).
+#[inline]
 fn signature_counts(store: &StoreInner, func: u32) -> Result<((usize, usize), (usize, usize))> {
-    let entry = store
+    store
         .funcs
         .get(func as usize)
-        .ok_or_else(|| Error::usage("invalid function"))?;
-    let (p, r) = entry
-        .ty
-        .info()
-        .as_func()
-        .ok_or_else(|| Error::usage("not a function type"))?;
-    Ok((
-        crate::runtime::func_slot_counts(p),
-        crate::runtime::func_slot_counts(r),
-    ))
+        .map(|e| e.slots)
+        .ok_or_else(|| Error::usage("invalid function"))
 }
 
 /// Calls store function `func` from the host: `put` writes the arguments
@@ -135,14 +129,17 @@ fn call_host<T>(
     let saved = (stack.vtop, stack.rtop);
     stack.vtop = vend;
     stack.rtop = rend;
-    let f = store
+    let f: Option<*const HostFnDyn<T>> = store
         .host_funcs
         .get(index as usize)
-        .cloned()
-        .ok_or_else(|| Error::usage("invalid host function"));
+        .map(|f| &**f as *const _);
     let r = match f {
-        Ok(f) => f(Caller { store, instance }, vbase, rbase),
-        Err(e) => Err(e),
+        // SAFETY: host functions are never removed from a store, and each
+        // lives in its own `Arc` allocation, which stays put when the
+        // `host_funcs` vector grows (e.g. when the host function itself
+        // creates functions). So the pointee outlives this call.
+        Some(f) => unsafe { (*f)(Caller { store, instance }, vbase, rbase) },
+        None => Err(Error::usage("invalid host function")),
     };
     store.inner.stack.vtop = saved.0;
     store.inner.stack.rtop = saved.1;

@@ -15,8 +15,11 @@ use std::sync::Arc;
 /// A host function as the interpreter calls it: parameters are read from,
 /// and results written to, the store's stack at the given value and
 /// reference slot bases.
-pub(crate) type HostFn<T> =
-    Arc<dyn Fn(Caller<'_, T>, usize, usize) -> Result<()> + Send + Sync + 'static>;
+pub(crate) type HostFn<T> = Arc<HostFnDyn<T>>;
+
+/// The unsized function type behind [`HostFn`].
+pub(crate) type HostFnDyn<T> =
+    dyn Fn(Caller<'_, T>, usize, usize) -> Result<()> + Send + Sync + 'static;
 
 /// What a store function is.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +35,19 @@ pub(crate) enum FuncKind {
 pub(crate) struct FuncEntry {
     pub ty: TypeRef,
     pub kind: FuncKind,
+    /// Value and reference slot counts of (params, results), precomputed
+    /// for the call paths.
+    pub slots: ((usize, usize), (usize, usize)),
+}
+
+impl FuncEntry {
+    pub(crate) fn new(ty: TypeRef, kind: FuncKind) -> FuncEntry {
+        let slots = match ty.info().as_func() {
+            Some((p, r)) => (slot_counts(p), slot_counts(r)),
+            None => ((0, 0), (0, 0)),
+        };
+        FuncEntry { ty, kind, slots }
+    }
 }
 
 /// A WebAssembly or host function in a [`Store`].
@@ -161,10 +177,7 @@ impl Func {
         store.host_funcs.push(f);
         Func::push_entry(
             &mut store.inner,
-            FuncEntry {
-                ty,
-                kind: FuncKind::Host { index },
-            },
+            FuncEntry::new(ty, FuncKind::Host { index }),
         )
     }
 

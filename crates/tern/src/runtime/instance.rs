@@ -551,13 +551,13 @@ fn instantiate_inner<T>(
             .clone();
         let f = Func::push_entry(
             &mut store.inner,
-            FuncEntry {
+            FuncEntry::new(
                 ty,
-                kind: FuncKind::Wasm {
+                FuncKind::Wasm {
                     instance: inst_index,
                     def,
                 },
-            },
+            ),
         )?;
         inst.funcs.push(f.index);
     }

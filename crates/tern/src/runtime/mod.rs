@@ -24,7 +24,7 @@ pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use table::Table;
 pub use typed::{TypedFunc, WasmParams, WasmResults, WasmTy};
 
-pub(crate) use func::{FuncEntry, FuncKind, HostFn, slot_counts as func_slot_counts};
+pub(crate) use func::{FuncEntry, FuncKind, HostFn, HostFnDyn};
 pub(crate) use global::GlobalEntry;
 pub(crate) use instance::InstanceEntry;
 pub(crate) use memory::MemoryEntry;
