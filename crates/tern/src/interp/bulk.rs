@@ -37,6 +37,30 @@ fn range(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
     Some(start as usize..end as usize)
 }
 
+/// Copies range `sr` of entry `s`'s items to range `dr` of entry `d`'s
+/// (memmove semantics when `d == s`).
+fn copy_across<E, T: Copy>(
+    entries: &mut [E],
+    d: usize,
+    s: usize,
+    dr: std::ops::Range<usize>,
+    sr: std::ops::Range<usize>,
+    items: impl Fn(&mut E) -> &mut Vec<T>,
+) {
+    if d == s {
+        items(&mut entries[d]).copy_within(sr, dr.start);
+        return;
+    }
+    let (dst, src) = if d < s {
+        let (lo, hi) = entries.split_at_mut(s);
+        (&mut lo[d], &mut hi[0])
+    } else {
+        let (lo, hi) = entries.split_at_mut(d);
+        (&mut hi[0], &mut lo[s])
+    };
+    items(dst)[dr].copy_from_slice(&items(src)[sr]);
+}
+
 pub(crate) fn memory_size(store: &StoreInner, inst: u32, mem: u32) -> u64 {
     mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
 }
@@ -87,18 +111,7 @@ pub(crate) fn memory_copy(
         range(addr(dst, d64), n, store.memories[dm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
     let sr =
         range(addr(src, s64), n, store.memories[sm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    if dm == sm {
-        store.memories[dm].data.copy_within(sr, dr.start);
-    } else {
-        let (a, b) = if dm < sm {
-            let (lo, hi) = store.memories.split_at_mut(sm);
-            (&mut lo[dm], &hi[0])
-        } else {
-            let (lo, hi) = store.memories.split_at_mut(dm);
-            (&mut hi[0], &lo[sm])
-        };
-        a.data[dr].copy_from_slice(&b.data[sr]);
-    }
+    copy_across(&mut store.memories, dm, sm, dr, sr, |m| &mut m.data);
     Ok(())
 }
 
@@ -224,18 +237,7 @@ pub(crate) fn table_copy(
         range(addr(dst, d64), n, store.tables[dt].elems.len()).ok_or(Trap::TableOutOfBounds)?;
     let sr =
         range(addr(src, s64), n, store.tables[st].elems.len()).ok_or(Trap::TableOutOfBounds)?;
-    if dt == st {
-        store.tables[dt].elems.copy_within(sr, dr.start);
-    } else {
-        let (a, b) = if dt < st {
-            let (lo, hi) = store.tables.split_at_mut(st);
-            (&mut lo[dt], &hi[0])
-        } else {
-            let (lo, hi) = store.tables.split_at_mut(dt);
-            (&mut hi[0], &lo[st])
-        };
-        a.elems[dr].copy_from_slice(&b.elems[sr]);
-    }
+    copy_across(&mut store.tables, dt, st, dr, sr, |t| &mut t.elems);
     Ok(())
 }
 

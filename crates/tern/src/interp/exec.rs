@@ -820,42 +820,28 @@ pub(super) fn run<T>(
             },
             Instr::Trap { code } => trap!(code),
 
-            Instr::CallInternal { site } => {
+            Instr::CallInternal { site } | Instr::ReturnCallInternal { site } => {
+                let tail = matches!(*instr, Instr::ReturnCallInternal { .. });
                 let s = site!(site);
                 // SAFETY: translation made `s.target` a defined-function
                 // index of the current module; see the top of `run`.
                 let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
-                enter!(callee, inst, s.target, s.vbase, s.rbase, false)
+                enter!(callee, inst, s.target, s.vbase, s.rbase, tail)
             }
-            Instr::CallImported { site } => {
+            Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
+                let tail = matches!(*instr, Instr::ReturnCallImported { .. });
                 let (f, vb, rb) = direct_target!(site, false);
-                call!(f, vb, rb, false)
+                call!(f, vb, rb, tail)
             }
-            Instr::CallIndirect { index, site } => {
+            Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
+                let tail = matches!(*instr, Instr::ReturnCallIndirect { .. });
                 let (f, vb, rb) = indirect_target!(index, site);
-                call!(f, vb, rb, false)
+                call!(f, vb, rb, tail)
             }
-            Instr::CallRef { func, site } => {
+            Instr::CallRef { func, site } | Instr::ReturnCallRef { func, site } => {
+                let tail = matches!(*instr, Instr::ReturnCallRef { .. });
                 let (f, vb, rb) = ref_target!(func, site);
-                call!(f, vb, rb, false)
-            }
-            Instr::ReturnCallInternal { site } => {
-                let s = site!(site);
-                // SAFETY: as for `CallInternal`.
-                let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
-                enter!(callee, inst, s.target, s.vbase, s.rbase, true)
-            }
-            Instr::ReturnCallImported { site } => {
-                let (f, vb, rb) = direct_target!(site, false);
-                call!(f, vb, rb, true)
-            }
-            Instr::ReturnCallIndirect { index, site } => {
-                let (f, vb, rb) = indirect_target!(index, site);
-                call!(f, vb, rb, true)
-            }
-            Instr::ReturnCallRef { func, site } => {
-                let (f, vb, rb) = ref_target!(func, site);
-                call!(f, vb, rb, true)
+                call!(f, vb, rb, tail)
             }
 
             Instr::GlobalGet { dst, index } => {
