@@ -2,8 +2,8 @@
 //! function returns, a trap occurs, or a host function fails.
 
 use super::{
-    Frame, backtrace, bulk, call_host, enter_frame, first_memory, gc_ops, num, pop_frame, read,
-    signature_counts, slot_ptr, table_init, write,
+    Frame, backtrace, bulk, call_host, enter_frame, first_memory, gc_ops, num, pop_frame,
+    signature_counts, slot_ptr, table_init,
 };
 use crate::error::{Error, Result, Trap};
 use crate::gc::{FieldKind, HEADER, Heap};
@@ -56,10 +56,26 @@ pub(super) fn run<T>(
     // by index.
     let mut vb: *mut u64;
     let mut rb: *mut u32;
+    // Memory 0 of the current instance as a base pointer and length,
+    // refreshed together with the frame pointers (calls, returns and host
+    // calls may grow or replace it) and after every memory operation that
+    // borrows it as a slice.
+    let mut mem_ptr: *mut u8;
+    let mut mem_len: usize;
     macro_rules! refresh {
         () => {
             vb = store.inner.stack.vals.as_mut_ptr().wrapping_add(vfp);
             rb = store.inner.stack.refs.as_mut_ptr().wrapping_add(rfp);
+            match store.inner.memories.get_mut(mem0) {
+                Some(m) => {
+                    mem_ptr = m.data.as_mut_ptr();
+                    mem_len = m.data.len();
+                }
+                None => {
+                    mem_ptr = std::ptr::null_mut();
+                    mem_len = 0;
+                }
+            }
         };
     }
     refresh!();
@@ -162,31 +178,30 @@ pub(super) fn run<T>(
             vm!($dst) = ($e).to_bits();
         }};
     }
+    // Compact loads and stores: memory 0, 32-bit address, 32-bit offset,
+    // so the effective address cannot overflow a u64.
     macro_rules! load {
         ($dst:expr, $addr:expr, $off:expr, $n:literal, |$b:ident| $conv:expr) => {{
-            let addr = v!($addr) as u32 as u64;
-            let mem = match store.inner.memories.get(mem0) {
-                Some(m) => &m.data,
-                None => trap!(Trap::MemoryOutOfBounds),
-            };
-            match read::<$n>(mem, addr, $off as u64) {
-                Some($b) => vm!($dst) = $conv,
-                None => trap!(Trap::MemoryOutOfBounds),
+            let ea = v!($addr) as u32 as u64 + $off as u64;
+            if ea + $n > mem_len as u64 {
+                trap!(Trap::MemoryOutOfBounds);
             }
+            // SAFETY: `ea + N <= mem_len`, and `mem_ptr` is valid for
+            // `mem_len` bytes since the last `refresh!`.
+            let $b: [u8; $n] = unsafe { std::ptr::read_unaligned(mem_ptr.add(ea as usize).cast()) };
+            vm!($dst) = $conv;
         }};
     }
     macro_rules! store {
         ($addr:expr, $val:expr, $off:expr, |$x:ident| $bytes:expr) => {{
-            let addr = v!($addr) as u32 as u64;
+            let ea = v!($addr) as u32 as u64 + $off as u64;
             let $x = v!($val);
             let bytes = $bytes;
-            let mem = match store.inner.memories.get_mut(mem0) {
-                Some(m) => &mut m.data,
-                None => trap!(Trap::MemoryOutOfBounds),
-            };
-            if write(mem, addr, $off as u64, bytes).is_none() {
+            if ea + bytes.len() as u64 > mem_len as u64 {
                 trap!(Trap::MemoryOutOfBounds);
             }
+            // SAFETY: as for `load!`.
+            unsafe { std::ptr::write_unaligned(mem_ptr.add(ea as usize).cast(), bytes) };
         }};
     }
     macro_rules! branch {
@@ -195,6 +210,29 @@ pub(super) fn run<T>(
             // function, resolved at translation time.
             ip = unsafe { ip.offset($offset as isize) };
             continue;
+        }};
+    }
+
+    // Returns to the caller's frame, or ends the activation.
+    macro_rules! ret {
+        () => {{
+            match pop_frame(&mut store.inner.stack, frames_base) {
+                None => return Ok(()),
+                Some(fr) => {
+                    ip = fr.ret_ip;
+                    vfp = fr.vfp;
+                    rfp = fr.rfp;
+                    cur = fr.func;
+                    cur_def = fr.def;
+                    if inst != fr.inst {
+                        inst = fr.inst;
+                        cur_module = &*store.inner.instances[inst as usize].module.0;
+                        mem0 = first_memory(&store.inner, inst);
+                    }
+                    refresh!();
+                    continue;
+                }
+            }
         }};
     }
 
@@ -232,7 +270,6 @@ pub(super) fn run<T>(
             if let Err(t) = enter_frame(&mut store.inner.stack, c, vfp, rfp) {
                 trap!(t);
             }
-            refresh!();
             cur = callee;
             cur_def = $def;
             let instance: u32 = $instance;
@@ -241,6 +278,7 @@ pub(super) fn run<T>(
                 cur_module = &*store.inner.instances[inst as usize].module.0;
                 mem0 = first_memory(&store.inner, inst);
             }
+            refresh!();
             ip = c.code.as_ptr();
             continue;
         }};
@@ -297,23 +335,7 @@ pub(super) fn run<T>(
                             .stack
                             .refs
                             .copy_within(rfp + rbase..rfp + rbase + rr, rfp);
-                        match pop_frame(&mut store.inner.stack, frames_base) {
-                            None => return Ok(()),
-                            Some(fr) => {
-                                ip = fr.ret_ip;
-                                vfp = fr.vfp;
-                                rfp = fr.rfp;
-                                refresh!();
-                                cur = fr.func;
-                                cur_def = fr.def;
-                                if inst != fr.inst {
-                                    inst = fr.inst;
-                                    cur_module = &*store.inner.instances[inst as usize].module.0;
-                                    mem0 = first_memory(&store.inner, inst);
-                                }
-                                continue;
-                            }
-                        }
+                        ret!();
                     }
                 }
             }
@@ -760,6 +782,7 @@ pub(super) fn run<T>(
                 let m = unsafe { (*cur).mem_args[site as usize] };
                 let (a, x) = (v!(addr), v!(val));
                 tri!(bulk::store_ext(&mut store.inner, inst, m, a, x));
+                refresh!();
             }
 
             Instr::Const32 { dst, imm } => vm!(dst) = imm as u64,
@@ -801,23 +824,7 @@ pub(super) fn run<T>(
                     branch!(offset);
                 }
             }
-            Instr::Return => match pop_frame(&mut store.inner.stack, frames_base) {
-                None => return Ok(()),
-                Some(fr) => {
-                    ip = fr.ret_ip;
-                    vfp = fr.vfp;
-                    rfp = fr.rfp;
-                    refresh!();
-                    cur = fr.func;
-                    cur_def = fr.def;
-                    if inst != fr.inst {
-                        inst = fr.inst;
-                        cur_module = &*store.inner.instances[inst as usize].module.0;
-                        mem0 = first_memory(&store.inner, inst);
-                    }
-                    continue;
-                }
-            },
+            Instr::Return => ret!(),
             Instr::Trap { code } => trap!(code),
 
             Instr::CallInternal { site } | Instr::ReturnCallInternal { site } => {
@@ -866,7 +873,9 @@ pub(super) fn run<T>(
             }
             Instr::MemoryGrow { dst, delta, mem } => {
                 let d = v!(delta);
-                vm!(dst) = bulk::memory_grow(&mut store.inner, inst, mem, d);
+                let old = bulk::memory_grow(&mut store.inner, inst, mem, d);
+                refresh!();
+                vm!(dst) = old;
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
@@ -878,6 +887,7 @@ pub(super) fn run<T>(
                     val as u8,
                     n
                 ));
+                refresh!();
             }
             Instr::MemoryCopy { args, mems } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
@@ -890,6 +900,7 @@ pub(super) fn run<T>(
                     s,
                     n
                 ));
+                refresh!();
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
@@ -902,6 +913,7 @@ pub(super) fn run<T>(
                     s,
                     n
                 ));
+                refresh!();
             }
             Instr::DataDrop { seg } => {
                 store.inner.instances[inst as usize].datas[seg as usize] = std::sync::Arc::from([]);

@@ -171,19 +171,6 @@ fn first_memory(store: &StoreInner, inst: u32) -> usize {
         .map_or(usize::MAX, |m| *m as usize)
 }
 
-fn read<const N: usize>(mem: &[u8], addr: u64, offset: u64) -> Option<[u8; N]> {
-    let start = usize::try_from(addr.checked_add(offset)?).ok()?;
-    let bytes = mem.get(start..start.checked_add(N)?)?;
-    bytes.try_into().ok()
-}
-
-fn write<const N: usize>(mem: &mut [u8], addr: u64, offset: u64, val: [u8; N]) -> Option<()> {
-    let start = usize::try_from(addr.checked_add(offset)?).ok()?;
-    let bytes = mem.get_mut(start..start.checked_add(N)?)?;
-    bytes.copy_from_slice(&val);
-    Some(())
-}
-
 /// The slot `s` of the frame at `base` (= stack start + `fp`).
 ///
 /// The translator only emits slot indices below the function's frame size
