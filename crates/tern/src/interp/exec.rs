@@ -363,11 +363,16 @@ pub(super) fn run<T>(
                 Some(f) => f,
                 None => trap!(Trap::IndirectCallToNull),
             };
-            let expected = &instance.module.0.types[site.ty as usize];
-            let actual = &store.inner.funcs[f as usize].ty;
-            let (eid, aid) = (expected.id(), actual.id());
-            if eid != aid && !actual.info().is_subtype_of(eid, expected.info().depth()) {
-                trap!(Trap::BadSignature);
+            let actual = &store.inner.funcs[f as usize];
+            if actual.type_id != site.type_id {
+                let expected = &instance.module.0.types[site.ty as usize];
+                if !actual
+                    .ty
+                    .info()
+                    .is_subtype_of(site.type_id, expected.info().depth())
+                {
+                    trap!(Trap::BadSignature);
+                }
             }
             (f, site.vbase, site.rbase)
         }};

@@ -25,8 +25,12 @@ pub(crate) struct CallSite {
     pub rbase: Slot,
     /// The function index (direct calls), or the table index (`call_indirect`).
     pub target: u32,
-    /// The module type index of the expected signature (indirect and ref calls).
+    /// The module type index of the expected signature (indirect and ref
+    /// calls; other uses give it their own meaning).
     pub ty: u32,
+    /// The canonical id of that signature (indirect calls), for the
+    /// equality fast path of the signature check.
+    pub type_id: u32,
 }
 
 macro_rules! instrs {

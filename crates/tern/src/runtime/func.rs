@@ -38,6 +38,8 @@ pub(crate) struct FuncEntry {
     /// Value and reference slot counts of (params, results), precomputed
     /// for the call paths.
     pub slots: ((usize, usize), (usize, usize)),
+    /// `ty.id()`, cached for signature checks.
+    pub type_id: u32,
 }
 
 impl FuncEntry {
@@ -46,7 +48,13 @@ impl FuncEntry {
             Some((p, r)) => (slot_counts(p), slot_counts(r)),
             None => ((0, 0), (0, 0)),
         };
-        FuncEntry { ty, kind, slots }
+        let type_id = ty.id();
+        FuncEntry {
+            ty,
+            kind,
+            slots,
+            type_id,
+        }
     }
 }
 

@@ -965,11 +965,13 @@ impl<'m> Translator<'m> {
 
     fn site(&mut self, vbase: Slot, rbase: Slot, target: u32, ty: u32) -> Result<u32> {
         let site = u32::try_from(self.sites.len()).map_err(|_| slot_overflow())?;
+        let type_id = self.m.types.get(ty as usize).map_or(u32::MAX, |t| t.id());
         self.sites.push(CallSite {
             vbase,
             rbase,
             target,
             ty,
+            type_id,
         });
         Ok(site)
     }
