@@ -175,8 +175,9 @@ fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
 }
 
 /// Runs the WASI command `_start` of `wasm` in a fresh instance per
-/// iteration (instantiation is not timed).
-fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], kind: Kind) {
+/// iteration (instantiation is not timed). The setup run's stdout must equal
+/// `expected`, when given.
+fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], expected: Option<&[u8]>, kind: Kind) {
     if !selected(bench) {
         return;
     }
@@ -188,6 +189,16 @@ fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], kind: Kind) {
                 let module = m::compile(&engine, wasm)?;
                 let (mut store, instance) = m::instantiate(&engine, &module)?;
                 m::run_start(&mut store, &instance)?;
+                let out = &store.data().stdout;
+                if let Some(want) = expected
+                    && out.as_slice() != want
+                {
+                    anyhow::bail!(
+                        "wrong stdout: {:?} instead of {:?}",
+                        String::from_utf8_lossy(out),
+                        String::from_utf8_lossy(want)
+                    );
+                }
                 Ok((engine, module))
             };
             match setup() {
@@ -335,7 +346,11 @@ fn compute(c: &mut Criterion) {
         let bench = format!("compute/sightglass_{name}");
         let path = format!("classic/sightglass/shootout-{name}.wasm");
         if let Some(wasm) = load_or_note(&bench, tern_bench::workload(&path)) {
-            bench_start(c, &bench, &wasm, Kind::Slow);
+            let expected = tern_bench::workload(&format!(
+                "classic/sightglass/shootout-{name}.stdout.expected"
+            ))
+            .ok();
+            bench_start(c, &bench, &wasm, expected.as_deref(), Kind::Slow);
         }
     }
 }
@@ -429,7 +444,8 @@ fn gc(c: &mut Criterion) {
     let bench = "gc/kotlin_hello_unopt";
     let path = "gc/kotlin-hello/hello.traps.unopt.wasm";
     if let Some(wasm) = load_or_note(bench, tern_bench::workload(path)) {
-        bench_start(c, bench, &wasm, Kind::Fast);
+        let expected = tern_bench::workload("gc/kotlin-hello/hello.stdout.expected").ok();
+        bench_start(c, bench, &wasm, expected.as_deref(), Kind::Fast);
     }
 }
 

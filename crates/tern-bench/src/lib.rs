@@ -53,13 +53,15 @@ impl fmt::Display for Rt {
     }
 }
 
-/// State every store carries: the epoch `env.clock_ms` counts from, and the
-/// seed of the deterministic `random_get`.
+/// State every store carries: the epoch `env.clock_ms` counts from, the
+/// seed of the deterministic `random_get`, and the captured stdout.
 pub struct Host {
     /// When the store was created.
     pub start: Instant,
     /// xorshift state for `wasi_snapshot_preview1.random_get`.
     pub rng: u64,
+    /// What the guest wrote to fd 1 (see [`wasi::fd_write`]).
+    pub stdout: Vec<u8>,
 }
 
 impl Default for Host {
@@ -67,6 +69,7 @@ impl Default for Host {
         Host {
             start: Instant::now(),
             rng: 0x9e37_79b9_7f4a_7c15,
+            stdout: Vec::new(),
         }
     }
 }

@@ -49,10 +49,13 @@ pub fn linker(engine: &Engine) -> Result<wasmi::Linker<Host>> {
         "wasi_snapshot_preview1",
         "fd_write",
         |mut c: wasmi::Caller<'_, Host>, fd: i32, iovs: i32, len: i32, nw: i32| -> i32 {
-            match memory(&mut c) {
-                Some(m) => wasi::fd_write(m.data_mut(&mut c), fd, iovs, len, nw),
+            let mut out = std::mem::take(&mut c.data_mut().stdout);
+            let r = match memory(&mut c) {
+                Some(m) => wasi::fd_write(m.data_mut(&mut c), &mut out, fd, iovs, len, nw),
                 None => wasi::EFAULT,
-            }
+            };
+            c.data_mut().stdout = out;
+            r
         },
     )
     .map_err(e)?;

@@ -1,6 +1,7 @@
 //! Minimal WASI preview1 stubs shared by every runtime adapter. They work on
-//! the guest's linear memory as a byte slice: `fd_write` discards the output
-//! but reports every byte as written, `poll_oneoff` reports no events, and
+//! the guest's linear memory as a byte slice: `fd_write` writes nothing
+//! anywhere (stdout is kept in memory, up to 64 KiB, so a setup run can
+//! check it) but reports every byte as written, `poll_oneoff` reports no events, and
 //! `random_get` fills the buffer from a deterministic xorshift generator.
 
 /// `errno` success.
@@ -21,14 +22,34 @@ fn write_u32(mem: &mut [u8], addr: u32, v: u32) -> Option<()> {
     Some(())
 }
 
+/// Most stdout bytes kept by [`fd_write`].
+pub const STDOUT_CAP: usize = 64 << 10;
+
 /// `fd_write(fd, iovs, iovs_len, nwritten) -> errno`: sums the iovec
-/// lengths into `*nwritten` without writing anything anywhere.
-pub fn fd_write(mem: &mut [u8], _fd: i32, iovs: i32, iovs_len: i32, nwritten: i32) -> i32 {
+/// lengths into `*nwritten`; bytes written to fd 1 are appended to `stdout`
+/// while it holds less than [`STDOUT_CAP`] bytes.
+pub fn fd_write(
+    mem: &mut [u8],
+    stdout: &mut Vec<u8>,
+    fd: i32,
+    iovs: i32,
+    iovs_len: i32,
+    nwritten: i32,
+) -> i32 {
     let mut total: u32 = 0;
     for i in 0..iovs_len as u32 {
-        let Some(len) = read_u32(mem, (iovs as u32).wrapping_add(i * 8 + 4)) else {
+        let entry = (iovs as u32).wrapping_add(i * 8);
+        let (Some(ptr), Some(len)) = (read_u32(mem, entry), read_u32(mem, entry.wrapping_add(4)))
+        else {
             return EFAULT;
         };
+        if fd == 1 && stdout.len() < STDOUT_CAP {
+            let (a, n) = (ptr as usize, len as usize);
+            match mem.get(a..a.saturating_add(n)) {
+                Some(bytes) => stdout.extend_from_slice(bytes),
+                None => return EFAULT,
+            }
+        }
         total = total.wrapping_add(len);
     }
     match write_u32(mem, nwritten as u32, total) {

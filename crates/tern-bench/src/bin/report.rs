@@ -151,12 +151,11 @@ fn lock_versions(names: &[&str]) -> BTreeMap<String, String> {
     for line in text.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_string());
-        } else if let Some(v) = line.strip_prefix("version = ") {
-            if let Some(n) = name.take() {
-                if names.contains(&n.as_str()) {
-                    out.insert(n, v.trim_matches('"').to_string());
-                }
-            }
+        } else if let Some(v) = line.strip_prefix("version = ")
+            && let Some(n) = name.take()
+            && names.contains(&n.as_str())
+        {
+            out.insert(n, v.trim_matches('"').to_string());
         }
     }
     out

@@ -51,11 +51,31 @@ impl MemoryEntry {
             return None;
         }
         let bytes = usize::try_from(new.checked_mul(1 << self.ty.page_size_log2)?).ok()?;
-        let extra = bytes - self.data.len();
-        self.data.try_reserve_exact(extra).ok()?;
-        self.data.resize(bytes, 0);
+        if bytes > self.data.len() {
+            let mut grown = zeroed_bytes(bytes)?;
+            grown[..self.data.len()].copy_from_slice(&self.data);
+            self.data = grown;
+        }
         Some(old)
     }
+}
+
+/// A zero-filled byte vector of `len` bytes, or `None` if it cannot be
+/// allocated. Uses the allocator's zeroed allocation, so large memories are
+/// backed by fresh pages that cost nothing until they are touched.
+fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of
+    // `[u8; len]`, and all `len` bytes are initialized (zero).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 /// A WebAssembly linear memory in a [`crate::Store`].
