@@ -34,15 +34,16 @@ pub(crate) fn struct_new(
     let hty = heap_type(store, inst, site.target);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
-    let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
-        return Err(Trap::CastFailure);
+    let fields: *const [(u32, FieldKind)] = match &store.heap.heap_type(hty).layout {
+        Layout::Struct(l) => &*l.fields,
+        _ => return Err(Trap::CastFailure),
     };
+    // SAFETY: the slice lives in a `Box` in the heap's type table, whose
+    // entries are never removed or changed once registered; no type is
+    // registered while the fields are written, so it stays valid.
+    let fields = unsafe { &*fields };
     let (mut vi, mut ri) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
-    for i in 0..layout.fields.len() {
-        let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
-            return Err(Trap::CastFailure);
-        };
-        let (o, k) = layout.fields[i];
+    for &(o, k) in fields {
         let bits = if k == FieldKind::Ref {
             ri += 1;
             store.stack.refs[ri - 1] as u64
