@@ -62,10 +62,15 @@ pub(super) fn run<T>(
     // borrows it as a slice.
     let mut mem_ptr: *mut u8;
     let mut mem_len: usize;
-    macro_rules! refresh {
+    macro_rules! refresh_stack {
         () => {
             vb = store.inner.stack.vals.as_mut_ptr().wrapping_add(vfp);
             rb = store.inner.stack.refs.as_mut_ptr().wrapping_add(rfp);
+        };
+    }
+    macro_rules! refresh {
+        () => {
+            refresh_stack!();
             match store.inner.memories.get_mut(mem0) {
                 Some(m) => {
                     mem_ptr = m.data.as_mut_ptr();
@@ -277,8 +282,12 @@ pub(super) fn run<T>(
                 inst = instance;
                 cur_module = &*store.inner.instances[inst as usize].module.0;
                 mem0 = first_memory(&store.inner, inst);
+                refresh!();
+            } else {
+                // Same instance: memory 0 is as the caller left it; only
+                // the stack may have moved.
+                refresh_stack!();
             }
-            refresh!();
             ip = c.code.as_ptr();
             continue;
         }};
@@ -416,8 +425,13 @@ pub(super) fn run<T>(
     }
     macro_rules! site {
         ($site:expr) => {
-            // SAFETY: see the comment at the top of `run`.
-            unsafe { (*cur).call_sites[$site as usize] }
+            // SAFETY: see the comment at the top of `run`; translation only
+            // emits call-site indices of the function's own side table.
+            unsafe {
+                let sites = &(*cur).call_sites;
+                debug_assert!(($site as usize) < sites.len());
+                *sites.get_unchecked($site as usize)
+            }
         };
     }
     macro_rules! cast {
@@ -832,13 +846,20 @@ pub(super) fn run<T>(
             Instr::Return => ret!(),
             Instr::Trap { code } => trap!(code),
 
-            Instr::CallInternal { site } | Instr::ReturnCallInternal { site } => {
-                let tail = matches!(*instr, Instr::ReturnCallInternal { .. });
+            // The hottest call: kept apart from its tail form so that `enter!`
+            // is specialized for it.
+            Instr::CallInternal { site } => {
                 let s = site!(site);
                 // SAFETY: translation made `s.target` a defined-function
                 // index of the current module; see the top of `run`.
                 let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
-                enter!(callee, inst, s.target, s.vbase, s.rbase, tail)
+                enter!(callee, inst, s.target, s.vbase, s.rbase, false)
+            }
+            Instr::ReturnCallInternal { site } => {
+                let s = site!(site);
+                // SAFETY: as for `CallInternal`.
+                let callee = unsafe { (*cur_module).code.as_ptr().add(s.target as usize) };
+                enter!(callee, inst, s.target, s.vbase, s.rbase, true)
             }
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
                 let tail = matches!(*instr, Instr::ReturnCallImported { .. });
