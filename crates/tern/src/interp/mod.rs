@@ -12,6 +12,7 @@ mod gc_ops;
 mod num;
 
 pub(crate) use bulk::{memory_init, table_init};
+pub(crate) use gc_ops::cast_ok;
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::ir::{CompiledFunc, Instr};

@@ -560,6 +560,41 @@ pub(crate) struct CastTarget {
     pub kind: CastKind,
 }
 
+impl CastTarget {
+    /// The cast that checks membership in reference type `ty` (cold path:
+    /// may consult the registry for the depth of a concrete type).
+    pub(crate) fn of(reg: &crate::registry::TypeRegistry, ty: crate::registry::CRef) -> CastTarget {
+        use crate::registry::{AbsHeap, CHeap};
+        let kind = match ty.heap {
+            CHeap::Abs(a) => match a {
+                AbsHeap::Any | AbsHeap::Func | AbsHeap::Extern | AbsHeap::Exn => CastKind::Top,
+                AbsHeap::None | AbsHeap::NoFunc | AbsHeap::NoExtern | AbsHeap::NoExn => {
+                    CastKind::Bottom
+                }
+                AbsHeap::Eq => CastKind::Eq,
+                AbsHeap::I31 => CastKind::I31,
+                AbsHeap::Struct => CastKind::Struct,
+                AbsHeap::Array => CastKind::Array,
+            },
+            CHeap::Concrete(id) | CHeap::RecRel(id) => match reg.type_ref(id) {
+                Some(t) if t.info().as_func().is_some() => CastKind::Func {
+                    id,
+                    depth: t.info().depth() as u32,
+                },
+                Some(t) => CastKind::Object {
+                    id,
+                    depth: t.info().depth() as u32,
+                },
+                None => CastKind::Bottom,
+            },
+        };
+        CastTarget {
+            nullable: ty.nullable,
+            kind,
+        }
+    }
+}
+
 /// What a non-null reference must be to pass a cast.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum CastKind {

@@ -11,9 +11,10 @@ use super::StoreInner;
 use super::func::Func;
 use super::store::AsContextMut;
 use crate::error::{Error, Result};
+use crate::ir::CastTarget;
 use crate::registry::{CRef, CVal, TypeRef};
 use crate::types::{HeapType, RefType, ValType};
-use crate::values::convert::{hierarchy, raw_matches};
+use crate::values::convert::hierarchy;
 use crate::values::{AnyRef, ArrayRef, ExternRef, I31, NoFunc, StructRef, raw};
 use std::marker::PhantomData;
 
@@ -334,7 +335,7 @@ pub struct TypedFunc<P, R> {
     func: Func,
     /// Parameters whose Rust type is a supertype of the declared type:
     /// (reference slot index, declared type) checked on each call.
-    dynamic_checks: Box<[(usize, CRef)]>,
+    dynamic_checks: Box<[(usize, CastTarget, CRef)]>,
     _marker: PhantomData<fn(P) -> R>,
 }
 
@@ -379,7 +380,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
                 (CVal::Ref(hr), CVal::Ref(dr))
                     if hierarchy(store, hr.heap) == hierarchy(store, dr.heap) =>
                 {
-                    checks.push((ri, *dr));
+                    checks.push((ri, CastTarget::of(reg, *dr), *dr));
                     ri += 1;
                 }
                 _ => {
@@ -418,9 +419,9 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             self.func.index,
             |s, vb, rb| {
                 params.store_all(s, vb, rb)?;
-                for (ri, ty) in checks.iter() {
+                for (ri, cast, ty) in checks.iter() {
                     let r = s.stack.refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
-                    if !raw_matches(s, r, *ty) {
+                    if !crate::interp::cast_ok(s, r, cast) {
                         return Err(Error::usage(format!(
                             "argument type mismatch: reference parameter {ri} does not match the declared type {}",
                             RefType::from_cref(&s.engine, *ty)
