@@ -5,7 +5,7 @@ use super::{Kind, Translator, internal};
 use crate::error::{Error, Result};
 use crate::gc::{FieldKind, Layout};
 use crate::ir::{CastKind, CastTarget, Instr, Slot};
-use crate::registry::{AbsHeap, CComposite, CHeap};
+use crate::registry::CComposite;
 use wasmparser::Operator;
 
 /// Which `get` variant: plain, signed or unsigned (packed fields).
@@ -107,21 +107,8 @@ impl Translator<'_> {
             _ => {
                 let r =
                     wasmparser::RefType::new(nullable, heap).ok_or_else(|| internal("ref type"))?;
-                match crate::registry::cref_from_wasm(r, &self.m.types)?.heap {
-                    CHeap::Abs(a) => match a {
-                        AbsHeap::Any | AbsHeap::Func | AbsHeap::Extern | AbsHeap::Exn => {
-                            CastKind::Top
-                        }
-                        AbsHeap::None | AbsHeap::NoFunc | AbsHeap::NoExtern | AbsHeap::NoExn => {
-                            CastKind::Bottom
-                        }
-                        AbsHeap::Eq => CastKind::Eq,
-                        AbsHeap::I31 => CastKind::I31,
-                        AbsHeap::Struct => CastKind::Struct,
-                        AbsHeap::Array => CastKind::Array,
-                    },
-                    _ => return Err(internal("cast to an unexpected heap type")),
-                }
+                let cref = crate::registry::cref_from_wasm(r, &self.m.types)?;
+                CastTarget::of(self.m.engine.registry(), cref).kind
             }
         };
         let i = u32::try_from(self.casts.len()).map_err(|_| internal("too many casts"))?;
