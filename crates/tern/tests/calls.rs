@@ -168,3 +168,42 @@ fn traps_carry_a_backtrace() {
         .collect();
     assert_eq!(names, ["inner", "outer"]);
 }
+
+#[test]
+fn unbounded_host_reentrancy_is_a_trap_not_a_crash() {
+    // wasm -> host -> wasm -> host ... forever: each level is a native
+    // activation; the runtime must stop it with a trap before the native
+    // stack (2 MiB on test threads) runs out.
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (import "host" "again" (func $again (param i32) (result i32)))
+          (func (export "down") (param i32) (result i32)
+            (call $again (i32.add (local.get 0) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "again",
+            |mut caller: Caller<'_, ()>, x: i32| -> tern::Result<i32> {
+                let down = caller
+                    .get_export("down")
+                    .and_then(|e| e.into_func())
+                    .ok_or_else(|| tern::Error::msg("no export"))?;
+                down.typed::<i32, i32>(&caller)?.call(&mut caller, x)
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let down = instance
+        .get_typed_func::<i32, i32>(&mut store, "down")
+        .unwrap();
+    let err = down.call(&mut store, 0).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::StackOverflow), "{err}");
+    // And the store is still usable afterwards.
+    assert!(down.call(&mut store, 0).is_err());
+}
