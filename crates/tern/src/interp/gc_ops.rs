@@ -303,6 +303,24 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     Ok(())
 }
 
+/// The operands of `array.init_data`/`array.init_elem`, bounds-checked
+/// against the array: (address of element `d`, element kind, source
+/// offset, count).
+fn init_operands(
+    store: &StoreInner,
+    vargs: usize,
+    rargs: usize,
+) -> Result<(usize, FieldKind, usize, usize), Trap> {
+    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
+    let d = store.stack.vals[vargs] as u32 as u64;
+    let s = store.stack.vals[vargs + 1] as u32 as usize;
+    let n = store.stack.vals[vargs + 2] as u32 as u64;
+    if d + n > len as u64 {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    Ok((off + HEADER + d as usize * kind.size(), kind, s, n as usize))
+}
+
 /// `array.init_data`.
 pub(crate) fn array_init_data(
     store: &mut StoreInner,
@@ -311,20 +329,13 @@ pub(crate) fn array_init_data(
     rargs: usize,
     seg: u32,
 ) -> Result<(), Trap> {
-    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
-    let d = store.stack.vals[vargs] as u32 as u64;
-    let s = store.stack.vals[vargs + 1] as u32 as usize;
-    let n = store.stack.vals[vargs + 2] as u32 as u64;
-    if d + n > len as u64 {
-        return Err(Trap::ArrayOutOfBounds);
-    }
-    let bytes = n as usize * kind.size();
+    let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
+    let bytes = n * kind.size();
     let data = &store.instances[inst as usize].datas[seg as usize];
     let end = s.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
     if end > data.len() {
         return Err(Trap::MemoryOutOfBounds);
     }
-    let at = off + HEADER + d as usize * kind.size();
     store.heap.bytes_mut()[at..at + bytes].copy_from_slice(&data[s..end]);
     Ok(())
 }
@@ -337,13 +348,7 @@ pub(crate) fn array_init_elem(
     rargs: usize,
     seg: u32,
 ) -> Result<(), Trap> {
-    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
-    let d = store.stack.vals[vargs] as u32 as u64;
-    let s = store.stack.vals[vargs + 1] as u32 as usize;
-    let n = store.stack.vals[vargs + 2] as u32 as usize;
-    if d + n as u64 > len as u64 {
-        return Err(Trap::ArrayOutOfBounds);
-    }
+    let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
     let items = &store.instances[inst as usize].elems[seg as usize];
     let end = s.checked_add(n).ok_or(Trap::TableOutOfBounds)?;
     if end > items.len() {
@@ -351,11 +356,7 @@ pub(crate) fn array_init_elem(
     }
     for i in 0..n {
         let r = store.instances[inst as usize].elems[seg as usize][s + i];
-        store.heap.write(
-            off + HEADER + (d as usize + i) * kind.size(),
-            kind,
-            r as u64,
-        );
+        store.heap.write(at + i * kind.size(), kind, r as u64);
     }
     Ok(())
 }
