@@ -23,8 +23,9 @@ use crate::values::raw;
 /// (each one uses some native stack).
 const MAX_ACTIVATIONS: usize = 200;
 
-/// Most value or reference slots one activation's stack may hold.
-const MAX_STACK_SLOTS: usize = 1 << 26;
+/// Most value or reference slots the interpreter stack may hold (128 MiB
+/// of value slots): deep recursion with large frames traps before that.
+const MAX_STACK_SLOTS: usize = 1 << 24;
 
 /// The interpreter stack of a store: value slots, reference slots and
 /// suspended frames of every active activation.

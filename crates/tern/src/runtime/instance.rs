@@ -213,29 +213,30 @@ pub(crate) fn eval_const(
                     Layout::Array(k) => k,
                     _ => return Err(bad()),
                 };
-                let values: Vec<u64> = match *op {
+                // Elements are written straight into the new array: a huge
+                // (but allowed) length must not be materialized twice.
+                let (len, fill, fixed) = match *op {
                     ConstOp::ArrayNew(_) => {
                         let n = stack.pop().ok_or_else(bad)? as u32;
                         let v = stack.pop().ok_or_else(bad)?;
-                        // Validate the size before materializing the values.
-                        store.check_array_size(hty, n)?;
-                        vec![v; n as usize]
+                        (n, v, Vec::new())
                     }
                     ConstOp::ArrayNewDefault(_) => {
                         let n = stack.pop().ok_or_else(bad)? as u32;
-                        store.check_array_size(hty, n)?;
-                        vec![0; n as usize]
+                        (n, 0, Vec::new())
                     }
                     ConstOp::ArrayNewFixed(_, n) => {
                         let at = stack.len().checked_sub(n as usize).ok_or_else(bad)?;
-                        stack.split_off(at)
+                        (n, 0, stack.split_off(at))
                     }
                     _ => return Err(bad()),
                 };
-                let len = u32::try_from(values.len()).map_err(|_| bad())?;
                 let off = store.alloc_array_no_gc(hty, len)?;
-                for (i, v) in values.into_iter().enumerate() {
-                    store.heap.write(off + HEADER + i * kind.size(), kind, v);
+                for i in 0..len as usize {
+                    let v = fixed.get(i).copied().unwrap_or(fill);
+                    if v != 0 {
+                        store.heap.write(off + HEADER + i * kind.size(), kind, v);
+                    }
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
             }

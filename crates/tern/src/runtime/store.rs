@@ -103,14 +103,6 @@ impl StoreInner {
             .map_err(|t| Error::trap(t, Vec::new()))
     }
 
-    /// Fails if an array of `len` elements of heap type `hty` cannot fit.
-    pub(crate) fn check_array_size(&self, hty: u32, len: u32) -> Result<()> {
-        self.heap
-            .array_bytes(hty, len)
-            .map(drop)
-            .map_err(|t| Error::trap(t, Vec::new()))
-    }
-
     /// Roots a raw reference for a host handle.
     pub(crate) fn root(&mut self, r: u32) -> GcRoot {
         if raw::object_index(r).is_some() {
