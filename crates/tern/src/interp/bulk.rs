@@ -140,19 +140,6 @@ pub(crate) fn memory_init(
     Ok(())
 }
 
-/// `memory.init` from code (same as [`memory_init`]).
-pub(crate) fn memory_init_checked(
-    store: &mut StoreInner,
-    inst: u32,
-    mem: u32,
-    seg: u32,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), Trap> {
-    memory_init(store, inst, mem, seg, dst, src, n)
-}
-
 pub(crate) fn table_get(store: &StoreInner, inst: u32, table: u32, i: u64) -> Result<u32, Trap> {
     let t = &store.tables[table_index(store, inst, table)?];
     let i = addr(i, t.is64);

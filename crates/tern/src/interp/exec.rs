@@ -399,17 +399,12 @@ pub(super) fn run<T>(
         }};
     }
 
-    macro_rules! direct_target {
-        ($site:expr, $internal:expr) => {{
-            // SAFETY: see the comment at the top of `run`.
-            let site = unsafe { &(*cur).call_sites[$site as usize] };
+    // An imported function: `site.target` is its function index.
+    macro_rules! import_target {
+        ($site:expr) => {{
+            let site = site!($site);
             let instance = &store.inner.instances[inst as usize];
-            let index = if $internal {
-                site.target + instance.module.0.num_imported_funcs
-            } else {
-                site.target
-            };
-            (instance.funcs[index as usize], site.vbase, site.rbase)
+            (instance.funcs[site.target as usize], site.vbase, site.rbase)
         }};
     }
 
@@ -863,7 +858,7 @@ pub(super) fn run<T>(
             }
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
                 let tail = matches!(*instr, Instr::ReturnCallImported { .. });
-                let (f, vb, rb) = direct_target!(site, false);
+                let (f, vb, rb) = import_target!(site);
                 call!(f, vb, rb, tail)
             }
             Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
@@ -930,15 +925,7 @@ pub(super) fn run<T>(
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_init_checked(
-                    &mut store.inner,
-                    inst,
-                    mem,
-                    seg,
-                    d,
-                    s,
-                    n
-                ));
+                tri!(bulk::memory_init(&mut store.inner, inst, mem, seg, d, s, n));
                 refresh!();
             }
             Instr::DataDrop { seg } => {

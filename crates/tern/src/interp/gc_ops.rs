@@ -183,6 +183,15 @@ pub(crate) fn array_new_fixed(
     Ok(())
 }
 
+/// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.
+fn segment_operands(store: &StoreInner, site: &CallSite, f: &Frame) -> (usize, u32) {
+    let vb = f.vfp + site.vbase as usize;
+    (
+        store.stack.vals[vb] as u32 as usize,
+        store.stack.vals[vb + 1] as u32,
+    )
+}
+
 /// `array.new_data`: elements copied byte for byte (little-endian).
 pub(crate) fn array_new_data(
     store: &mut StoreInner,
@@ -190,22 +199,17 @@ pub(crate) fn array_new_data(
     site: &CallSite,
     f: &Frame,
 ) -> Result<(), Trap> {
-    let vb = f.vfp + site.vbase as usize;
-    let (src, len) = (
-        store.stack.vals[vb] as u32 as usize,
-        store.stack.vals[vb + 1] as u32,
-    );
-    let hty = heap_type(store, inst, site.target);
-    let kind = array_kind(store, hty)?;
+    let (src, len) = segment_operands(store, site, f);
+    let kind = array_kind(store, heap_type(store, inst, site.target))?;
     let bytes = (len as usize)
         .checked_mul(kind.size())
         .ok_or(Trap::MemoryOutOfBounds)?;
-    let data = store.instances[inst as usize].datas[site.ty as usize].clone();
     let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
-    if end > data.len() {
+    if end > store.instances[inst as usize].datas[site.ty as usize].len() {
         return Err(Trap::MemoryOutOfBounds);
     }
     let (off, _) = alloc_array(store, inst, site.target, len, f)?;
+    let data = &store.instances[inst as usize].datas[site.ty as usize];
     store.heap.bytes_mut()[off + HEADER..off + HEADER + bytes].copy_from_slice(&data[src..end]);
     store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
     Ok(())
@@ -218,25 +222,21 @@ pub(crate) fn array_new_elem(
     site: &CallSite,
     f: &Frame,
 ) -> Result<(), Trap> {
-    let vb = f.vfp + site.vbase as usize;
-    let (src, len) = (
-        store.stack.vals[vb] as u32 as usize,
-        store.stack.vals[vb + 1] as u32,
-    );
-    let seg_len = store.instances[inst as usize].elems[site.ty as usize].len();
+    let (src, len) = segment_operands(store, site, f);
     let end = src
         .checked_add(len as usize)
         .ok_or(Trap::TableOutOfBounds)?;
-    if end > seg_len {
+    if end > store.instances[inst as usize].elems[site.ty as usize].len() {
         return Err(Trap::ElementSegmentOutOfBounds);
     }
     let (off, kind) = alloc_array(store, inst, site.target, len, f)?;
-    // The segment may have been updated by a collection: read it now.
-    for i in 0..len as usize {
-        let r = store.instances[inst as usize].elems[site.ty as usize][src + i];
+    // Read the segment after the allocation: a collection may have
+    // updated the references in it.
+    let items = &store.instances[inst as usize].elems[site.ty as usize][src..end];
+    for (i, r) in items.iter().enumerate() {
         store
             .heap
-            .write(off + HEADER + i * kind.size(), kind, r as u64);
+            .write(off + HEADER + i * kind.size(), kind, *r as u64);
     }
     store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
     Ok(())

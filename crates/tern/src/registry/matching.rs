@@ -210,13 +210,8 @@ impl TypeRegistry {
     pub fn cref_matches(&self, a: CRef, b: CRef) -> bool {
         ref_matches(self, a, b)
     }
-    /// `a <: b` for canonical heap types.
-    pub fn cheap_matches(&self, a: CHeap, b: CHeap) -> bool {
-        heap_matches(self, a, b)
-    }
     /// The top of `h`'s hierarchy: `func`, `extern`, `any` or `exn` (looks
     /// concrete types up: locks; an unknown id counts as `any`).
-    #[allow(dead_code)] // For the interpreter and GC.
     pub fn top_of(&self, h: CHeap) -> AbsHeap {
         match h {
             CHeap::Abs(a) => a.top(),

@@ -2,7 +2,7 @@
 //! slot contents, with the type checks the API promises.
 
 use crate::error::{Error, Result};
-use crate::gc::Layout;
+use crate::ir::CastTarget;
 use crate::registry::{AbsHeap, CHeap, CRef, CVal};
 use crate::runtime::{Func, StoreInner};
 use crate::values::{AnyRef, ExternRef, Val, raw};
@@ -17,64 +17,13 @@ pub(crate) enum Raw {
 
 /// The abstract top of a heap type's hierarchy.
 pub(crate) fn hierarchy(store: &StoreInner, h: CHeap) -> AbsHeap {
-    match h {
-        CHeap::Abs(a) => match a {
-            AbsHeap::Func | AbsHeap::NoFunc => AbsHeap::Func,
-            AbsHeap::Extern | AbsHeap::NoExtern => AbsHeap::Extern,
-            AbsHeap::Exn | AbsHeap::NoExn => AbsHeap::Exn,
-            _ => AbsHeap::Any,
-        },
-        CHeap::Concrete(id) | CHeap::RecRel(id) => {
-            match store
-                .engine
-                .registry()
-                .type_ref(id)
-                .map(|t| t.info().as_func().is_some())
-            {
-                Some(true) => AbsHeap::Func,
-                _ => AbsHeap::Any,
-            }
-        }
-    }
+    store.engine.registry().top_of(h)
 }
 
-/// Whether non-null raw reference `r` has a type matching `heap`. The
-/// hierarchy is the caller's business: `r` is taken to be in `heap`'s.
-pub(crate) fn raw_matches_heap(store: &StoreInner, r: u32, heap: CHeap) -> bool {
-    let reg = store.engine.registry();
-    if let Some(f) = store.func_of_raw(r) {
-        let id = store.funcs[f as usize].ty.id();
-        return reg.cheap_matches(CHeap::Concrete(id), heap);
-    }
-    match heap {
-        CHeap::Abs(AbsHeap::Any | AbsHeap::Extern | AbsHeap::Func | AbsHeap::Exn) => true,
-        CHeap::Abs(AbsHeap::I31) => raw::is_i31(r),
-        CHeap::Abs(AbsHeap::Eq) => {
-            raw::is_i31(r)
-                || matches!(
-                    store.heap.layout_of_raw(r),
-                    Some(Layout::Struct(_) | Layout::Array(_))
-                )
-        }
-        CHeap::Abs(AbsHeap::Struct) => {
-            matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_)))
-        }
-        CHeap::Abs(AbsHeap::Array) => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
-        CHeap::Concrete(_) => match store.heap.type_ref_of_raw(r) {
-            Some(t) => reg.cheap_matches(CHeap::Concrete(t.id()), heap),
-            None => false,
-        },
-        _ => false,
-    }
-}
-
-/// Whether raw reference `r` (null or not) matches `ty`.
+/// Whether raw reference `r` (null or not) matches `ty`, taking `r` to be
+/// in `ty`'s hierarchy. The same check as Wasm's `ref.test`.
 pub(crate) fn raw_matches(store: &StoreInner, r: u32, ty: CRef) -> bool {
-    if r == raw::NULL {
-        ty.nullable
-    } else {
-        raw_matches_heap(store, r, ty.heap)
-    }
+    crate::interp::cast_ok(store, r, &CastTarget::of(store.engine.registry(), ty))
 }
 
 /// Converts `v` to a raw slot value of type `ty`, checking the type.

@@ -740,11 +740,10 @@ impl<'m> Translator<'m> {
                 self.emit_return()?;
             }
             let c = self.ctrl.pop().ok_or_else(|| internal("end"))?;
-            let here = self.here();
+            // Branches to the function label are returns, never fixups.
             if !c.fixups.is_empty() {
                 return Err(internal("branch to function end"));
             }
-            let _ = here;
             return Ok(());
         }
         if self.reachable {
