@@ -2,8 +2,8 @@
 //! function returns, a trap occurs, or a host function fails.
 
 use super::{
-    Frame, backtrace, bulk, call_host, enter_frame, first_memory, gc_ops, num, pop_frame,
-    signature_counts, slot_ptr, table_init,
+    Frame, backtrace, bulk, call_host, enter_frame, first_memory, gc_ops, num, pop_frame, slot_ptr,
+    table_init,
 };
 use crate::error::{Error, Result, Trap};
 use crate::gc::{FieldKind, HEADER, Heap};
@@ -299,7 +299,8 @@ pub(super) fn run<T>(
         ($f:expr, $vbase:expr, $rbase:expr, $tail:expr) => {{
             let callee_func: u32 = $f;
             let (vbase, rbase) = ($vbase as usize, $rbase as usize);
-            let kind = store.inner.funcs[callee_func as usize].kind;
+            let entry = &store.inner.funcs[callee_func as usize];
+            let (kind, counts) = (entry.kind, entry.slots);
             match kind {
                 FuncKind::Wasm { instance, def } => {
                     let callee: *const CompiledFunc =
@@ -307,10 +308,6 @@ pub(super) fn run<T>(
                     enter!(callee, instance, def, vbase, rbase, $tail)
                 }
                 FuncKind::Host { index } => {
-                    let counts = match signature_counts(&store.inner, callee_func) {
-                        Ok(c) => c,
-                        Err(e) => return Err(e),
-                    };
                     let res = call_host(
                         store,
                         index,

@@ -123,6 +123,8 @@ pub(crate) struct ModuleInner {
     pub name: Option<String>,
     /// Module type index -> canonical type.
     pub types: Vec<TypeRef>,
+    /// Module type index -> object layout (struct and array types).
+    pub layouts: Vec<Option<crate::gc::Layout>>,
     /// Function index -> module type index.
     pub funcs: Vec<u32>,
     pub tables: Vec<TableDecl>,
@@ -404,6 +406,7 @@ impl Builder {
                 engine: engine.clone(),
                 name: None,
                 types: Vec::new(),
+                layouts: Vec::new(),
                 funcs: Vec::new(),
                 tables: Vec::new(),
                 memories: Vec::new(),
@@ -444,10 +447,16 @@ impl Builder {
                     .registry()
                     .register_wasm_rec_group(&group, &self.m.types, first)?;
             for index in 0..registered.types.len() as u32 {
-                self.m.types.push(TypeRef {
+                let ty = TypeRef {
                     group: registered.clone(),
                     index,
-                });
+                };
+                let layout = match ty.info().as_func() {
+                    Some(_) => None,
+                    None => Some(crate::gc::Layout::of(ty.info())?),
+                };
+                self.m.layouts.push(layout);
+                self.m.types.push(ty);
             }
         }
         Ok(())

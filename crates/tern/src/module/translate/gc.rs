@@ -18,17 +18,13 @@ enum Ext {
 
 impl Translator<'_> {
     /// The layout of module type `ty` (cached per function).
-    fn layout(&mut self, ty: u32) -> Result<&Layout> {
-        if !self.layouts.contains_key(&ty) {
-            let t = self
-                .m
-                .types
-                .get(ty as usize)
-                .ok_or_else(|| internal("type index"))?;
-            let l = Layout::of(t.info())?;
-            self.layouts.insert(ty, l);
-        }
-        self.layouts.get(&ty).ok_or_else(|| internal("layout"))
+    /// The layout of module type `ty` (computed once per module).
+    fn layout(&self, ty: u32) -> Result<&Layout> {
+        self.m
+            .layouts
+            .get(ty as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| internal("not a struct or array type"))
     }
 
     fn field(&mut self, ty: u32, field: u32) -> Result<(u32, FieldKind)> {
