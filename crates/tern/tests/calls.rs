@@ -9,6 +9,21 @@ fn engine_with_depth(depth: usize) -> Engine {
     Engine::new(&config).unwrap()
 }
 
+/// Compiles `wat` (no imports), instantiates it and returns a typed export.
+fn typed_export<P: tern::WasmParams, R: tern::WasmResults>(
+    engine: &Engine,
+    wat: &str,
+    name: &str,
+) -> (Store<()>, tern::TypedFunc<P, R>) {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance.get_typed_func::<P, R>(&mut store, name).unwrap();
+    (store, f)
+}
+
 #[test]
 fn tail_recursion_runs_in_constant_frames() {
     // With a call depth limit of 100 frames, ten million tail calls only
@@ -41,15 +56,7 @@ fn deep_recursion_traps_at_the_configured_limit() {
         (if (result i32) (i32.eqz (local.get $n))
           (then (i32.const 0))
           (else (i32.add (i32.const 1) (call $down (i32.sub (local.get $n) (i32.const 1))))))))"#;
-    let engine = engine_with_depth(1000);
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let down = instance
-        .get_typed_func::<i32, i32>(&mut store, "down")
-        .unwrap();
+    let (mut store, down) = typed_export::<i32, i32>(&engine_with_depth(1000), wat, "down");
     assert_eq!(down.call(&mut store, 500).unwrap(), 500);
     let err = down.call(&mut store, 5000).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::StackOverflow));
@@ -59,15 +66,7 @@ fn deep_recursion_traps_at_the_configured_limit() {
 
     // The default limit handles a million-deep recursion without a native
     // stack overflow: it either completes or traps cleanly.
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let down = instance
-        .get_typed_func::<i32, i32>(&mut store, "down")
-        .unwrap();
+    let (mut store, down) = typed_export::<i32, i32>(&Engine::default(), wat, "down");
     let err = down.call(&mut store, 1_000_000).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::StackOverflow));
 }
