@@ -21,7 +21,8 @@ pub(crate) enum FieldKind {
 
 impl FieldKind {
     /// Bytes occupied.
-    pub(crate) fn size(self) -> usize {
+    #[inline(always)]
+    pub(crate) const fn size(self) -> usize {
         match self {
             FieldKind::I8 => 1,
             FieldKind::I16 => 2,

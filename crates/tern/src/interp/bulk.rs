@@ -2,9 +2,9 @@
 //! sizes, growth, bulk copies and fills, segment initialization, and the
 //! generic (multi-memory / memory64 / wide-offset) loads and stores.
 
+use super::mem::MemView;
 use crate::error::Trap;
-use crate::ir::MemArgs;
-use crate::module::translate_access as access;
+use crate::ir::{MemArgs, MemKind};
 use crate::runtime::StoreInner;
 
 fn mem_index(store: &StoreInner, inst: u32, mem: u32) -> Result<usize, Trap> {
@@ -252,68 +252,42 @@ pub(crate) fn table_init(
     Ok(())
 }
 
-fn ea(store: &StoreInner, m: usize, a: u64, offset: u64, size: u64) -> Result<usize, Trap> {
-    let e = &store.memories[m];
-    let start = addr(a, e.ty.is64)
-        .checked_add(offset)
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    range(start, size, e.data.len())
-        .map(|r| r.start)
-        .ok_or(Trap::MemoryOutOfBounds)
-}
-
-fn bytes<const N: usize>(data: &[u8], at: usize) -> [u8; N] {
-    let mut b = [0u8; N];
-    b.copy_from_slice(&data[at..at + N]);
-    b
-}
-
-pub(crate) fn load_ext(store: &StoreInner, inst: u32, m: MemArgs, a: u64) -> Result<u64, Trap> {
+/// The view and effective address of a generic access: any memory of the
+/// instance, memory64 addresses, 64-bit static offsets.
+fn ext_access(
+    store: &mut StoreInner,
+    inst: u32,
+    m: MemArgs,
+    a: u64,
+) -> Result<(MemView, u64), Trap> {
     let mi = mem_index(store, inst, m.mem)?;
-    let size = match m.kind {
-        access::I64_LOAD | access::F64_LOAD => 8,
-        access::I32_LOAD | access::F32_LOAD | access::I64_LOAD32_S | access::I64_LOAD32_U => 4,
-        access::I32_LOAD16_S
-        | access::I32_LOAD16_U
-        | access::I64_LOAD16_S
-        | access::I64_LOAD16_U => 2,
-        _ => 1,
-    };
-    let at = ea(store, mi, a, m.offset, size)?;
-    let d = &store.memories[mi].data;
-    Ok(match m.kind {
-        access::I32_LOAD | access::F32_LOAD | access::I64_LOAD32_U => {
-            u32::from_le_bytes(bytes(d, at)) as u64
-        }
-        access::I64_LOAD | access::F64_LOAD => u64::from_le_bytes(bytes(d, at)),
-        access::I32_LOAD8_S => d[at] as i8 as i32 as u32 as u64,
-        access::I32_LOAD8_U | access::I64_LOAD8_U => d[at] as u64,
-        access::I32_LOAD16_S => i16::from_le_bytes(bytes(d, at)) as i32 as u32 as u64,
-        access::I32_LOAD16_U | access::I64_LOAD16_U => u16::from_le_bytes(bytes(d, at)) as u64,
-        access::I64_LOAD8_S => d[at] as i8 as i64 as u64,
-        access::I64_LOAD16_S => i16::from_le_bytes(bytes(d, at)) as i64 as u64,
-        access::I64_LOAD32_S => i32::from_le_bytes(bytes(d, at)) as i64 as u64,
-        _ => return Err(Trap::MemoryOutOfBounds),
-    })
+    let e = &mut store.memories[mi];
+    let ea = addr(a, e.ty.is64)
+        .checked_add(m.offset)
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    Ok((MemView::of(&mut e.data), ea))
 }
 
+/// `LoadExt`: a load through a `MemArgs` side-table entry.
+pub(crate) fn load_ext(store: &mut StoreInner, inst: u32, m: MemArgs, a: u64) -> Result<u64, Trap> {
+    let (view, ea) = ext_access(store, inst, m, a)?;
+    match m.kind {
+        MemKind::Load(kind) => view.load(kind, ea),
+        MemKind::Store(_) => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// `StoreExt`: a store through a `MemArgs` side-table entry.
 pub(crate) fn store_ext(
     store: &mut StoreInner,
     inst: u32,
     m: MemArgs,
     a: u64,
-    v: u64,
+    x: u64,
 ) -> Result<(), Trap> {
-    let mi = mem_index(store, inst, m.mem)?;
-    let size: u64 = match m.kind {
-        access::I64_STORE | access::F64_STORE => 8,
-        access::I32_STORE | access::F32_STORE | access::I64_STORE32 => 4,
-        access::I32_STORE16 | access::I64_STORE16 => 2,
-        _ => 1,
-    };
-    let at = ea(store, mi, a, m.offset, size)?;
-    let d = &mut store.memories[mi].data;
-    let le = v.to_le_bytes();
-    d[at..at + size as usize].copy_from_slice(&le[..size as usize]);
-    Ok(())
+    let (view, ea) = ext_access(store, inst, m, a)?;
+    match m.kind {
+        MemKind::Store(kind) => view.store(kind, ea, x),
+        MemKind::Load(_) => Err(Trap::MemoryOutOfBounds),
+    }
 }

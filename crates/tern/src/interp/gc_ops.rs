@@ -9,7 +9,7 @@ use crate::values::raw;
 
 /// Where an instruction's operands live and how many reference slots are
 /// live (the collector's view of the stack).
-pub(crate) struct Frame {
+pub(crate) struct GcFrame {
     pub vfp: usize,
     pub rfp: usize,
     pub live_refs: usize,
@@ -29,7 +29,7 @@ pub(crate) fn struct_new(
     store: &mut StoreInner,
     inst: u32,
     site: &CallSite,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.target);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
@@ -62,7 +62,7 @@ pub(crate) fn struct_new_default(
     store: &mut StoreInner,
     inst: u32,
     ty: u32,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
@@ -82,7 +82,7 @@ fn alloc_array(
     inst: u32,
     ty: u32,
     len: u32,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(usize, FieldKind), Trap> {
     let hty = heap_type(store, inst, ty);
     let kind = array_kind(store, hty)?;
@@ -96,7 +96,7 @@ pub(crate) fn array_new(
     store: &mut StoreInner,
     inst: u32,
     site: &CallSite,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.target);
     let kind = array_kind(store, hty)?;
@@ -155,7 +155,7 @@ pub(crate) fn array_new_default(
     inst: u32,
     ty: u32,
     len: u32,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<u32, Trap> {
     let (off, _) = alloc_array(store, inst, ty, len, f)?;
     finish(off)
@@ -166,7 +166,7 @@ pub(crate) fn array_new_fixed(
     store: &mut StoreInner,
     inst: u32,
     site: &CallSite,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(), Trap> {
     let n = site.ty;
     let (off, kind) = alloc_array(store, inst, site.target, n, f)?;
@@ -184,7 +184,7 @@ pub(crate) fn array_new_fixed(
 }
 
 /// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.
-fn segment_operands(store: &StoreInner, site: &CallSite, f: &Frame) -> (usize, u32) {
+fn segment_operands(store: &StoreInner, site: &CallSite, f: &GcFrame) -> (usize, u32) {
     let vb = f.vfp + site.vbase as usize;
     (
         store.stack.vals[vb] as u32 as usize,
@@ -197,7 +197,7 @@ pub(crate) fn array_new_data(
     store: &mut StoreInner,
     inst: u32,
     site: &CallSite,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(), Trap> {
     let (src, len) = segment_operands(store, site, f);
     let kind = array_kind(store, heap_type(store, inst, site.target))?;
@@ -220,7 +220,7 @@ pub(crate) fn array_new_elem(
     store: &mut StoreInner,
     inst: u32,
     site: &CallSite,
-    f: &Frame,
+    f: &GcFrame,
 ) -> Result<(), Trap> {
     let (src, len) = segment_operands(store, site, f);
     let end = src
@@ -392,4 +392,50 @@ pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
             None => false,
         },
     }
+}
+
+/// The heap position of the field at payload byte `offset` of struct `r`.
+#[inline(always)]
+pub(super) fn struct_field(r: u32, offset: u32) -> Result<usize, Trap> {
+    if r == raw::NULL {
+        return Err(Trap::NullStructReference);
+    }
+    Ok(Heap::offset(r) + HEADER + offset as usize)
+}
+
+/// The heap position of element `index` (a slot value) of array `r`,
+/// whose elements are stored as `kind`.
+#[inline(always)]
+pub(super) fn array_elem(heap: &Heap, r: u32, index: u64, kind: FieldKind) -> Result<usize, Trap> {
+    if r == raw::NULL {
+        return Err(Trap::NullArrayReference);
+    }
+    let off = Heap::offset(r);
+    let i = index as u32;
+    if i >= heap.len_of(off) {
+        return Err(Trap::ArrayOutOfBounds);
+    }
+    Ok(off + HEADER + i as usize * kind.size())
+}
+
+/// `array.len`.
+#[inline(always)]
+pub(super) fn array_len(heap: &Heap, r: u32) -> Result<u64, Trap> {
+    if r == raw::NULL {
+        return Err(Trap::NullArrayReference);
+    }
+    Ok(heap.len_of(Heap::offset(r)) as u64)
+}
+
+/// `i31.get_s` (`signed`) or `i31.get_u`.
+#[inline(always)]
+pub(super) fn i31_get(r: u32, signed: bool) -> Result<u64, Trap> {
+    if r == raw::NULL {
+        return Err(Trap::NullI31Reference);
+    }
+    Ok(if signed {
+        ((r as i32) >> 1) as u32 as u64
+    } else {
+        (r >> 1) as u64
+    })
 }

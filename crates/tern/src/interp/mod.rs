@@ -9,7 +9,9 @@
 mod bulk;
 mod exec;
 mod gc_ops;
-mod num;
+mod mem;
+pub(crate) mod num;
+mod regs;
 
 pub(crate) use bulk::{memory_init, table_init};
 pub(crate) use gc_ops::cast_ok;
@@ -18,6 +20,11 @@ use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::ir::{CompiledFunc, Instr};
 use crate::runtime::{Caller, FuncKind, HostFnDyn, Store, StoreInner};
 use crate::values::raw;
+
+/// Whether every slot access, memory view and call-site lookup of the
+/// executor is checked (debug builds, or the `checked` feature, which
+/// `.ci/run` uses to run the conformance suite in a release build).
+const CHECKED: bool = cfg!(any(debug_assertions, feature = "checked"));
 
 /// Nested host-to-wasm activations allowed before `call stack exhausted`
 /// (each one uses some native stack).
@@ -97,7 +104,7 @@ pub(crate) fn invoke<T, R>(
     let frames_base = store.inner.stack.frames.len();
     let r = match store.inner.funcs[func as usize].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
-        FuncKind::Wasm { instance, def } => exec::run(store, func, instance, def, vb, rb),
+        FuncKind::Wasm { instance, def } => exec::run(store, instance, def, vb, rb),
     };
     store.inner.stack.frames.truncate(frames_base);
     store.inner.activations -= 1;
@@ -171,36 +178,6 @@ fn first_memory(store: &StoreInner, inst: u32) -> usize {
         .memories
         .first()
         .map_or(usize::MAX, |m| *m as usize)
-}
-
-/// The slot `s` of the frame at `base` (= stack start + `fp`).
-///
-/// The translator only emits slot indices below the function's frame size
-/// (every slot comes from its operand-stack model, whose maximum height is
-/// the frame size), and `enter_frame` makes the stack at least
-/// `fp + frame size` long before any instruction of the frame runs; `base`
-/// is refreshed whenever the stack may have moved. Debug builds check the
-/// bound against the stack length `len`.
-#[inline(always)]
-fn slot_ptr<'a, T>(base: *mut T, s: u32, fp: usize, len: usize) -> &'a mut T {
-    debug_assert!(
-        fp + (s as usize) < len,
-        "slot {s} + {fp} outside a stack of {len}"
-    );
-    let _ = (fp, len);
-    // SAFETY: in bounds by the invariant above; `base` was derived from the
-    // stack vector after its last resize or slice borrow.
-    unsafe { &mut *base.add(s as usize) }
-}
-
-/// Pops the innermost frame of the current activation, if any.
-#[inline]
-fn pop_frame(stack: &mut Stack, base: usize) -> Option<Frame> {
-    if stack.frames.len() > base {
-        stack.frames.pop()
-    } else {
-        None
-    }
 }
 
 /// Makes room for `f`'s frame at `vfp`/`rfp`, clears its value locals and

@@ -1,13 +1,261 @@
-//! Numeric semantics that Rust's operators do not give directly: float
-//! min/max with NaN propagation and signed zeros, and trapping float-to-int
-//! truncation.
+//! The semantics of every numeric instruction, one function each, over
+//! 64-bit slot values (32-bit values zero-extended, floats as bit
+//! patterns). The instruction table (`ir/isa.rs`) names these functions;
+//! the executor and constant folding call them.
 
 use crate::error::Trap;
+
+/// Defines `fn name(a: u64, b: u64) -> u64` semantics, one per line.
+macro_rules! binary {
+    ($($name:ident($a:ident, $b:ident) = $e:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` on slot values.")]
+            #[inline(always)]
+            pub(crate) fn $name($a: u64, $b: u64) -> u64 {
+                $e
+            }
+        )*
+    };
+}
+
+/// Defines `fn name(a: u64) -> u64` semantics, one per line.
+macro_rules! unary {
+    ($($name:ident($a:ident) = $e:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` on a slot value.")]
+            #[inline(always)]
+            pub(crate) fn $name($a: u64) -> u64 {
+                $e
+            }
+        )*
+    };
+}
+
+#[inline(always)]
+fn i32_of(x: u64) -> i32 {
+    x as u32 as i32
+}
+#[inline(always)]
+fn f32_of(x: u64) -> f32 {
+    f32::from_bits(x as u32)
+}
+#[inline(always)]
+fn f64_of(x: u64) -> f64 {
+    f64::from_bits(x)
+}
+#[inline(always)]
+fn of_i32(x: i32) -> u64 {
+    x as u32 as u64
+}
+#[inline(always)]
+fn of_f32(x: f32) -> u64 {
+    x.to_bits() as u64
+}
+#[inline(always)]
+fn of_f64(x: f64) -> u64 {
+    x.to_bits()
+}
+
+binary! {
+    i32_add(a, b) = of_i32(i32_of(a).wrapping_add(i32_of(b)));
+    i32_sub(a, b) = of_i32(i32_of(a).wrapping_sub(i32_of(b)));
+    i32_mul(a, b) = of_i32(i32_of(a).wrapping_mul(i32_of(b)));
+    i32_and(a, b) = a & b;
+    i32_or(a, b) = a | b;
+    i32_xor(a, b) = a ^ b;
+    i32_shl(a, b) = (a as u32).wrapping_shl(b as u32) as u64;
+    i32_shr_s(a, b) = of_i32(i32_of(a).wrapping_shr(b as u32));
+    i32_shr_u(a, b) = (a as u32).wrapping_shr(b as u32) as u64;
+    i32_rotl(a, b) = (a as u32).rotate_left(b as u32) as u64;
+    i32_rotr(a, b) = (a as u32).rotate_right(b as u32) as u64;
+    i32_eq(a, b) = (a as u32 == b as u32) as u64;
+    i32_ne(a, b) = (a as u32 != b as u32) as u64;
+    i32_lt_s(a, b) = (i32_of(a) < i32_of(b)) as u64;
+    i32_lt_u(a, b) = ((a as u32) < b as u32) as u64;
+    i32_gt_s(a, b) = (i32_of(a) > i32_of(b)) as u64;
+    i32_gt_u(a, b) = (a as u32 > b as u32) as u64;
+    i32_le_s(a, b) = (i32_of(a) <= i32_of(b)) as u64;
+    i32_le_u(a, b) = (a as u32 <= b as u32) as u64;
+    i32_ge_s(a, b) = (i32_of(a) >= i32_of(b)) as u64;
+    i32_ge_u(a, b) = (a as u32 >= b as u32) as u64;
+    i64_add(a, b) = a.wrapping_add(b);
+    i64_sub(a, b) = a.wrapping_sub(b);
+    i64_mul(a, b) = a.wrapping_mul(b);
+    i64_and(a, b) = a & b;
+    i64_or(a, b) = a | b;
+    i64_xor(a, b) = a ^ b;
+    i64_shl(a, b) = a.wrapping_shl(b as u32);
+    i64_shr_s(a, b) = (a as i64).wrapping_shr(b as u32) as u64;
+    i64_shr_u(a, b) = a.wrapping_shr(b as u32);
+    i64_rotl(a, b) = a.rotate_left((b & 63) as u32);
+    i64_rotr(a, b) = a.rotate_right((b & 63) as u32);
+    i64_eq(a, b) = (a == b) as u64;
+    i64_ne(a, b) = (a != b) as u64;
+    i64_lt_s(a, b) = ((a as i64) < b as i64) as u64;
+    i64_lt_u(a, b) = (a < b) as u64;
+    i64_gt_s(a, b) = (a as i64 > b as i64) as u64;
+    i64_gt_u(a, b) = (a > b) as u64;
+    i64_le_s(a, b) = (a as i64 <= b as i64) as u64;
+    i64_le_u(a, b) = (a <= b) as u64;
+    i64_ge_s(a, b) = (a as i64 >= b as i64) as u64;
+    i64_ge_u(a, b) = (a >= b) as u64;
+    f32_add(a, b) = of_f32(f32_of(a) + f32_of(b));
+    f32_sub(a, b) = of_f32(f32_of(a) - f32_of(b));
+    f32_mul(a, b) = of_f32(f32_of(a) * f32_of(b));
+    f32_div(a, b) = of_f32(f32_of(a) / f32_of(b));
+    f32_min(a, b) = of_f32(fmin32(f32_of(a), f32_of(b)));
+    f32_max(a, b) = of_f32(fmax32(f32_of(a), f32_of(b)));
+    f32_copysign(a, b) = (a & 0x7fff_ffff) | (b & 0x8000_0000);
+    f32_eq(a, b) = (f32_of(a) == f32_of(b)) as u64;
+    f32_ne(a, b) = (f32_of(a) != f32_of(b)) as u64;
+    f32_lt(a, b) = (f32_of(a) < f32_of(b)) as u64;
+    f32_gt(a, b) = (f32_of(a) > f32_of(b)) as u64;
+    f32_le(a, b) = (f32_of(a) <= f32_of(b)) as u64;
+    f32_ge(a, b) = (f32_of(a) >= f32_of(b)) as u64;
+    f64_add(a, b) = of_f64(f64_of(a) + f64_of(b));
+    f64_sub(a, b) = of_f64(f64_of(a) - f64_of(b));
+    f64_mul(a, b) = of_f64(f64_of(a) * f64_of(b));
+    f64_div(a, b) = of_f64(f64_of(a) / f64_of(b));
+    f64_min(a, b) = of_f64(fmin64(f64_of(a), f64_of(b)));
+    f64_max(a, b) = of_f64(fmax64(f64_of(a), f64_of(b)));
+    f64_copysign(a, b) = (a & !(1 << 63)) | (b & (1 << 63));
+    f64_eq(a, b) = (f64_of(a) == f64_of(b)) as u64;
+    f64_ne(a, b) = (f64_of(a) != f64_of(b)) as u64;
+    f64_lt(a, b) = (f64_of(a) < f64_of(b)) as u64;
+    f64_gt(a, b) = (f64_of(a) > f64_of(b)) as u64;
+    f64_le(a, b) = (f64_of(a) <= f64_of(b)) as u64;
+    f64_ge(a, b) = (f64_of(a) >= f64_of(b)) as u64;
+}
+
+unary! {
+    i32_eqz(a) = (a as u32 == 0) as u64;
+    i32_nez(a) = (a as u32 != 0) as u64;
+    i32_clz(a) = (a as u32).leading_zeros() as u64;
+    i32_ctz(a) = (a as u32).trailing_zeros() as u64;
+    i32_popcnt(a) = (a as u32).count_ones() as u64;
+    i64_eqz(a) = (a == 0) as u64;
+    i64_nez(a) = (a != 0) as u64;
+    i64_clz(a) = a.leading_zeros() as u64;
+    i64_ctz(a) = a.trailing_zeros() as u64;
+    i64_popcnt(a) = a.count_ones() as u64;
+    f32_abs(a) = a & 0x7fff_ffff;
+    f32_neg(a) = (a as u32 ^ 0x8000_0000) as u64;
+    f32_sqrt(a) = of_f32(quiet32(f32_of(a).sqrt()));
+    f32_ceil(a) = of_f32(quiet32(f32_of(a).ceil()));
+    f32_floor(a) = of_f32(quiet32(f32_of(a).floor()));
+    f32_trunc(a) = of_f32(quiet32(f32_of(a).trunc()));
+    f32_nearest(a) = of_f32(quiet32(f32_of(a).round_ties_even()));
+    f64_abs(a) = a & !(1 << 63);
+    f64_neg(a) = a ^ (1 << 63);
+    f64_sqrt(a) = of_f64(quiet64(f64_of(a).sqrt()));
+    f64_ceil(a) = of_f64(quiet64(f64_of(a).ceil()));
+    f64_floor(a) = of_f64(quiet64(f64_of(a).floor()));
+    f64_trunc(a) = of_f64(quiet64(f64_of(a).trunc()));
+    f64_nearest(a) = of_f64(quiet64(f64_of(a).round_ties_even()));
+    i32_wrap_i64(a) = a as u32 as u64;
+    i64_extend_i32_s(a) = i32_of(a) as i64 as u64;
+    i64_extend_i32_u(a) = a as u32 as u64;
+    i32_trunc_sat_f32_s(a) = of_i32(f32_of(a) as i32);
+    i32_trunc_sat_f32_u(a) = f32_of(a) as u32 as u64;
+    i32_trunc_sat_f64_s(a) = of_i32(f64_of(a) as i32);
+    i32_trunc_sat_f64_u(a) = f64_of(a) as u32 as u64;
+    i64_trunc_sat_f32_s(a) = f32_of(a) as i64 as u64;
+    i64_trunc_sat_f32_u(a) = f32_of(a) as u64;
+    i64_trunc_sat_f64_s(a) = f64_of(a) as i64 as u64;
+    i64_trunc_sat_f64_u(a) = f64_of(a) as u64;
+    f32_convert_i32_s(a) = of_f32(i32_of(a) as f32);
+    f32_convert_i32_u(a) = of_f32(a as u32 as f32);
+    f32_convert_i64_s(a) = of_f32(a as i64 as f32);
+    f32_convert_i64_u(a) = of_f32(a as f32);
+    f32_demote_f64(a) = of_f32(f64_of(a) as f32);
+    f64_convert_i32_s(a) = of_f64(i32_of(a) as f64);
+    f64_convert_i32_u(a) = of_f64(a as u32 as f64);
+    f64_convert_i64_s(a) = of_f64(a as i64 as f64);
+    f64_convert_i64_u(a) = of_f64(a as f64);
+    f64_promote_f32(a) = of_f64(f32_of(a) as f64);
+    i32_extend8_s(a) = of_i32(a as i8 as i32);
+    i32_extend16_s(a) = of_i32(a as i16 as i32);
+    i64_extend8_s(a) = a as i8 as i64 as u64;
+    i64_extend16_s(a) = a as i16 as i64 as u64;
+    i64_extend32_s(a) = a as i32 as i64 as u64;
+    copy(a) = a;
+}
+
+/// Integer division and remainder: the only binary operators that trap.
+macro_rules! div_rem {
+    ($($name:ident($a:ident: $t:ty, $b:ident) = $e:expr, overflow: $ovf:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`: traps on a zero divisor",
+                " (and signed division on overflow).")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u64, b: u64) -> Result<u64, Trap> {
+                let ($a, $b) = (a as $t, b as $t);
+                if $b == 0 {
+                    return Err(Trap::IntegerDivisionByZero);
+                }
+                if $ovf {
+                    return Err(Trap::IntegerOverflow);
+                }
+                Ok($e)
+            }
+        )*
+    };
+}
+
+div_rem! {
+    i32_div_s(x: i32, y) = of_i32(x / y), overflow: x == i32::MIN && y == -1;
+    i32_div_u(x: u32, y) = (x / y) as u64, overflow: false;
+    i32_rem_s(x: i32, y) = of_i32(x.wrapping_rem(y)), overflow: false;
+    i32_rem_u(x: u32, y) = (x % y) as u64, overflow: false;
+    i64_div_s(x: i64, y) = (x / y) as u64, overflow: x == i64::MIN && y == -1;
+    i64_div_u(x: u64, y) = x / y, overflow: false;
+    i64_rem_s(x: i64, y) = x.wrapping_rem(y) as u64, overflow: false;
+    i64_rem_u(x: u64, y) = x % y, overflow: false;
+}
+
+/// Trapping float-to-int truncations (the saturating ones are in `unary!`).
+macro_rules! trunc {
+    ($($name:ident = $check:ident($conv:expr);)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`: traps on NaN or out of range.")]
+            #[inline]
+            pub(crate) fn $name(a: u64) -> Result<u64, Trap> {
+                $check($conv(a))
+            }
+        )*
+    };
+}
+
+trunc! {
+    i32_trunc_f32_s = i32_trunc_s(f32_as_f64);
+    i32_trunc_f32_u = i32_trunc_u(f32_as_f64);
+    i32_trunc_f64_s = i32_trunc_s(f64_of);
+    i32_trunc_f64_u = i32_trunc_u(f64_of);
+    i64_trunc_f32_s = i64_trunc_s(f32_as_f64);
+    i64_trunc_f32_u = i64_trunc_u(f32_as_f64);
+    i64_trunc_f64_s = i64_trunc_s(f64_of);
+    i64_trunc_f64_u = i64_trunc_u(f64_of);
+}
+
+/// Widening of the 32-bit immediates of `...Imm` instructions to the
+/// operation's width, as slot values.
+pub(crate) mod widen {
+    /// Sign-extends to i32, kept zero-extended in the slot.
+    #[inline(always)]
+    pub(crate) fn i32(imm: i32) -> u64 {
+        imm as u32 as u64
+    }
+    /// Sign-extends to i64.
+    #[inline(always)]
+    pub(crate) fn i64(imm: i32) -> u64 {
+        imm as i64 as u64
+    }
+}
 
 /// Arithmetic results must be quiet NaNs; library rounding functions may
 /// pass a signaling NaN through unchanged.
 #[inline]
-pub(crate) fn quiet32(x: f32) -> f32 {
+fn quiet32(x: f32) -> f32 {
     if x.is_nan() {
         f32::from_bits(x.to_bits() | 0x0040_0000)
     } else {
@@ -17,7 +265,7 @@ pub(crate) fn quiet32(x: f32) -> f32 {
 
 /// See [`quiet32`].
 #[inline]
-pub(crate) fn quiet64(x: f64) -> f64 {
+fn quiet64(x: f64) -> f64 {
     if x.is_nan() {
         f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
     } else {
@@ -25,7 +273,7 @@ pub(crate) fn quiet64(x: f64) -> f64 {
     }
 }
 
-pub(crate) fn fmin32(a: f32, b: f32) -> f32 {
+fn fmin32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return a + b;
     }
@@ -36,7 +284,7 @@ pub(crate) fn fmin32(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
 }
 
-pub(crate) fn fmax32(a: f32, b: f32) -> f32 {
+fn fmax32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         return a + b;
     }
@@ -46,7 +294,7 @@ pub(crate) fn fmax32(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
-pub(crate) fn fmin64(a: f64, b: f64) -> f64 {
+fn fmin64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return a + b;
     }
@@ -56,7 +304,7 @@ pub(crate) fn fmin64(a: f64, b: f64) -> f64 {
     if a < b { a } else { b }
 }
 
-pub(crate) fn fmax64(a: f64, b: f64) -> f64 {
+fn fmax64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         return a + b;
     }
@@ -81,15 +329,15 @@ fn trunc_checked(x: f64, lo_exclusive: f64, hi_exclusive: f64) -> Result<f64, Tr
     Ok(t)
 }
 
-pub(crate) fn i32_trunc_s(x: f64) -> Result<u64, Trap> {
+fn i32_trunc_s(x: f64) -> Result<u64, Trap> {
     Ok(trunc_checked(x, -2147483649.0, 2147483648.0)? as i32 as u32 as u64)
 }
 
-pub(crate) fn i32_trunc_u(x: f64) -> Result<u64, Trap> {
+fn i32_trunc_u(x: f64) -> Result<u64, Trap> {
     Ok(trunc_checked(x, -1.0, 4294967296.0)? as u32 as u64)
 }
 
-pub(crate) fn i64_trunc_s(x: f64) -> Result<u64, Trap> {
+fn i64_trunc_s(x: f64) -> Result<u64, Trap> {
     // -2^63 itself is representable; anything below is not.
     if x.is_nan() {
         return Err(Trap::BadConversionToInteger);
@@ -101,14 +349,14 @@ pub(crate) fn i64_trunc_s(x: f64) -> Result<u64, Trap> {
     Ok(t as i64 as u64)
 }
 
-pub(crate) fn i64_trunc_u(x: f64) -> Result<u64, Trap> {
+fn i64_trunc_u(x: f64) -> Result<u64, Trap> {
     Ok(trunc_checked(x, -1.0, 18446744073709551616.0)? as u64)
 }
 
 /// `f32` inputs convert exactly to `f64`, so one set of range checks serves
 /// both widths — except for `i32_trunc_s` where f32 cannot represent
 /// -2147483649; the exclusive bound still classifies every f32 correctly.
-pub(crate) fn f32_as_f64(bits: u64) -> f64 {
+fn f32_as_f64(bits: u64) -> f64 {
     f32::from_bits(bits as u32) as f64
 }
 

@@ -5,8 +5,6 @@
 mod const_expr;
 mod translate;
 
-pub(crate) use translate::access as translate_access;
-
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 
 use crate::engine::Engine;

@@ -11,7 +11,9 @@
 
 use super::ModuleInner;
 use crate::error::{Error, ErrorKind, Result, Trap};
-use crate::ir::{CallSite, CastTarget, CompiledFunc, Instr, MemArgs, Slot};
+use crate::ir::{
+    CallSite, CastTarget, CompiledFunc, Instr, LoadKind, MemArgs, MemKind, Slot, StoreKind,
+};
 
 mod gc;
 mod numeric;
@@ -205,33 +207,6 @@ pub(crate) fn translate(
 
 fn registry_cval(m: &ModuleInner, ty: wasmparser::ValType) -> Result<CVal> {
     crate::registry::cval_from_wasm(ty, &m.types)
-}
-
-/// Access kinds for `LoadExt`/`StoreExt` (see `interp`).
-pub(crate) mod access {
-    pub const I32_LOAD: u8 = 0;
-    pub const I64_LOAD: u8 = 1;
-    pub const F32_LOAD: u8 = 2;
-    pub const F64_LOAD: u8 = 3;
-    pub const I32_LOAD8_S: u8 = 4;
-    pub const I32_LOAD8_U: u8 = 5;
-    pub const I32_LOAD16_S: u8 = 6;
-    pub const I32_LOAD16_U: u8 = 7;
-    pub const I64_LOAD8_S: u8 = 8;
-    pub const I64_LOAD8_U: u8 = 9;
-    pub const I64_LOAD16_S: u8 = 10;
-    pub const I64_LOAD16_U: u8 = 11;
-    pub const I64_LOAD32_S: u8 = 12;
-    pub const I64_LOAD32_U: u8 = 13;
-    pub const I32_STORE: u8 = 20;
-    pub const I64_STORE: u8 = 21;
-    pub const F32_STORE: u8 = 22;
-    pub const F64_STORE: u8 = 23;
-    pub const I32_STORE8: u8 = 24;
-    pub const I32_STORE16: u8 = 25;
-    pub const I64_STORE8: u8 = 26;
-    pub const I64_STORE16: u8 = 27;
-    pub const I64_STORE32: u8 = 28;
 }
 
 impl<'m> Translator<'m> {
@@ -868,7 +843,7 @@ impl<'m> Translator<'m> {
         }
     }
 
-    fn mem_site(&mut self, memarg: &wasmparser::MemArg, kind: u8) -> Result<u32> {
+    fn mem_site(&mut self, memarg: &wasmparser::MemArg, kind: MemKind) -> Result<u32> {
         let mem = Self::mem_index(memarg)?;
         let site = u32::try_from(self.mem_args.len()).map_err(|_| slot_overflow())?;
         self.mem_args.push(MemArgs {
@@ -892,7 +867,7 @@ impl<'m> Translator<'m> {
     fn load(
         &mut self,
         memarg: &wasmparser::MemArg,
-        kind: u8,
+        kind: LoadKind,
         f: impl FnOnce(Slot, Slot, u32) -> Instr,
     ) -> Result<()> {
         let addr = self.pop_kind(Kind::V)?;
@@ -900,7 +875,7 @@ impl<'m> Translator<'m> {
         match self.compact(memarg) {
             Some(offset) => self.emit_result(f(dst, addr.src(), offset)),
             None => {
-                let site = self.mem_site(memarg, kind)?;
+                let site = self.mem_site(memarg, MemKind::Load(kind))?;
                 self.emit_result(Instr::LoadExt {
                     dst,
                     addr: addr.src(),
@@ -914,7 +889,7 @@ impl<'m> Translator<'m> {
     fn store(
         &mut self,
         memarg: &wasmparser::MemArg,
-        kind: u8,
+        kind: StoreKind,
         f: impl FnOnce(Slot, Slot, u32) -> Instr,
     ) -> Result<()> {
         let val = self.pop_kind(Kind::V)?;
@@ -924,7 +899,7 @@ impl<'m> Translator<'m> {
                 self.emit(f(addr.src(), val.src(), offset));
             }
             None => {
-                let site = self.mem_site(memarg, kind)?;
+                let site = self.mem_site(memarg, MemKind::Store(kind))?;
                 self.emit(Instr::StoreExt {
                     addr: addr.src(),
                     val: val.src(),

@@ -1,0 +1,345 @@
+//! The executor's registers: where execution is (instruction pointer,
+//! frame bases, current function, instance and memory 0) and the frame
+//! transitions that change them (calls, tail calls, returns).
+//!
+//! A `Regs` lives in a local of the dispatch loop and is only passed to
+//! `#[inline(always)]` functions, so the compiler keeps its fields in
+//! machine registers; cold paths get plain values instead.
+
+use super::gc_ops::GcFrame;
+use super::mem::MemView;
+use super::{CHECKED, Frame, Stack, enter_frame, first_memory};
+use crate::error::Trap;
+use crate::ir::{CallSite, CastTarget, CompiledFunc, Instr, Offset, Slot};
+use crate::module::ModuleInner;
+use crate::runtime::StoreInner;
+
+/// The slots of the current frame in one of the two stacks.
+#[derive(Clone, Copy)]
+pub(super) struct Slots<T> {
+    base: *mut T,
+    /// Slots from `base` to the end of the stack (read by checked builds).
+    len: usize,
+}
+
+impl<T: Copy> Slots<T> {
+    /// The slots of the frame starting at `fp` of `stack`. Valid until the
+    /// stack is resized or borrowed as a slice.
+    fn of(stack: &mut [T], fp: usize) -> Slots<T> {
+        Slots {
+            base: stack.as_mut_ptr().wrapping_add(fp),
+            len: stack.len().saturating_sub(fp),
+        }
+    }
+
+    /// Whether these are still the slots at `fp` of `stack` (checked builds).
+    fn is_current(&self, stack: &[T], fp: usize) -> bool {
+        std::ptr::eq(self.base, stack.as_ptr().wrapping_add(fp))
+            && self.len == stack.len().saturating_sub(fp)
+    }
+
+    #[inline(always)]
+    fn check(&self, s: Slot) {
+        if CHECKED {
+            assert!(
+                (s as usize) < self.len,
+                "slot {s} outside a frame window of {}",
+                self.len
+            );
+        }
+    }
+
+    /// Reads slot `s`.
+    ///
+    /// # Safety
+    /// `s` is below the current function's frame size (the translator only
+    /// emits such slots), `enter_frame` made the stack that long, and the
+    /// stack has not been resized or borrowed since these `Slots` were made.
+    #[inline(always)]
+    pub(super) unsafe fn get(self, s: Slot) -> T {
+        self.check(s);
+        // SAFETY: the caller's contract.
+        unsafe { *self.base.add(s as usize) }
+    }
+
+    /// Writes slot `s`.
+    ///
+    /// # Safety
+    /// As for [`Slots::get`].
+    #[inline(always)]
+    pub(super) unsafe fn set(self, s: Slot, x: T) {
+        self.check(s);
+        // SAFETY: the caller's contract.
+        unsafe { *self.base.add(s as usize) = x }
+    }
+}
+
+/// The interpreter's registers.
+pub(super) struct Regs {
+    /// The next instruction.
+    pub ip: *const Instr,
+    /// The current frame's value slots.
+    pub vals: Slots<u64>,
+    /// The current frame's reference slots.
+    pub refs: Slots<u32>,
+    /// Value stack index of the current frame.
+    pub vfp: usize,
+    /// Reference stack index of the current frame.
+    pub rfp: usize,
+    /// The current function.
+    pub func: *const CompiledFunc,
+    /// The current instance's module.
+    pub module: *const ModuleInner,
+    /// The current instance (store index).
+    pub inst: u32,
+    /// The current function's defined-function index in its module.
+    pub def: u32,
+    /// The store index of the current instance's memory 0 (`usize::MAX`: none).
+    pub mem0: usize,
+    /// Memory 0 of the current instance.
+    pub mem: MemView,
+}
+
+impl Regs {
+    /// The registers for running defined function `def` of instance `inst`
+    /// with its frame at `vfp`/`rfp` (not yet entered).
+    pub(super) fn start(
+        store: &mut StoreInner,
+        inst: u32,
+        def: u32,
+        vfp: usize,
+        rfp: usize,
+    ) -> Regs {
+        let m = &*store.instances[inst as usize].module.0;
+        let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def as usize]);
+        let mut r = Regs {
+            // SAFETY: as above.
+            ip: unsafe { (*func).code.as_ptr() },
+            vals: Slots {
+                base: std::ptr::null_mut(),
+                len: 0,
+            },
+            refs: Slots {
+                base: std::ptr::null_mut(),
+                len: 0,
+            },
+            vfp,
+            rfp,
+            func,
+            module,
+            inst,
+            def,
+            mem0: first_memory(store, inst),
+            mem: MemView::EMPTY,
+        };
+        r.refresh(store);
+        r
+    }
+
+    /// The current function.
+    #[inline(always)]
+    pub(super) fn function<'a>(&self) -> &'a CompiledFunc {
+        // SAFETY: `func` points into a module owned by an instance of the
+        // running store; instances are never removed while the store lives,
+        // and the store is exclusively borrowed for the whole run. The same
+        // holds for every `CompiledFunc` and `ModuleInner` pointer here.
+        unsafe { &*self.func }
+    }
+
+    /// Call site `i` of the current function.
+    #[inline(always)]
+    pub(super) fn site(&self, i: u32) -> CallSite {
+        let sites = &self.function().call_sites;
+        if CHECKED {
+            assert!((i as usize) < sites.len(), "call site {i} out of range");
+        }
+        // SAFETY: translation only emits call-site indices of the
+        // function's own side table.
+        unsafe { *sites.get_unchecked(i as usize) }
+    }
+
+    /// Cast target `i` of the current function.
+    #[inline(always)]
+    pub(super) fn cast(&self, i: u32) -> CastTarget {
+        self.function().casts[i as usize]
+    }
+
+    /// Defined function `def` of the current module.
+    #[inline(always)]
+    pub(super) fn own_function(&self, def: u32) -> *const CompiledFunc {
+        // SAFETY: see `function`; translation made `def` a defined-function
+        // index of the current module.
+        unsafe {
+            let code = &(*self.module).code;
+            if CHECKED {
+                assert!((def as usize) < code.len(), "function {def} out of range");
+            }
+            code.as_ptr().add(def as usize)
+        }
+    }
+
+    /// The collector's view of the current frame.
+    #[inline(always)]
+    pub(super) fn gc_frame(&self) -> GcFrame {
+        GcFrame {
+            vfp: self.vfp,
+            rfp: self.rfp,
+            live_refs: self.rfp + self.function().ref_frame as usize,
+        }
+    }
+
+    /// Recomputes the slot bases after the stacks may have moved.
+    #[inline(always)]
+    pub(super) fn refresh_stack(&mut self, store: &mut StoreInner) {
+        self.vals = Slots::of(&mut store.stack.vals, self.vfp);
+        self.refs = Slots::of(&mut store.stack.refs, self.rfp);
+    }
+
+    /// Recomputes the slot bases and the memory view after anything that
+    /// may have resized or borrowed the stacks or memory 0.
+    #[inline(always)]
+    pub(super) fn refresh(&mut self, store: &mut StoreInner) {
+        self.refresh_stack(store);
+        self.mem = match store.memories.get_mut(self.mem0) {
+            Some(m) => MemView::of(&mut m.data),
+            None => MemView::EMPTY,
+        };
+    }
+
+    /// Checked builds: asserts that the cached bases and memory view are
+    /// current (a missing `refresh` would otherwise read freed memory).
+    pub(super) fn assert_current(&self, store: &StoreInner) {
+        assert!(
+            self.vals.is_current(&store.stack.vals, self.vfp),
+            "stale value slots"
+        );
+        assert!(
+            self.refs.is_current(&store.stack.refs, self.rfp),
+            "stale reference slots"
+        );
+        let mem = store
+            .memories
+            .get(self.mem0)
+            .map_or(&[][..], |m| &m.data[..]);
+        assert!(self.mem.describes(mem), "stale memory view");
+    }
+
+    /// Moves the instruction pointer by `offset` instructions.
+    #[inline(always)]
+    pub(super) fn jump(&mut self, offset: Offset) {
+        // SAFETY: branch targets are instruction indices of the current
+        // function, resolved at translation time.
+        self.ip = unsafe { self.ip.offset(offset as isize) };
+    }
+
+    /// Moves to the next instruction.
+    #[inline(always)]
+    pub(super) fn next(&mut self) {
+        // SAFETY: a non-branching instruction is never the last one (every
+        // function ends with `Return` or `Trap`).
+        self.ip = unsafe { self.ip.add(1) };
+    }
+
+    /// Switches to instance `inst` if it is not the current one.
+    #[inline(always)]
+    fn switch_instance(&mut self, store: &mut StoreInner, inst: u32) {
+        if self.inst != inst {
+            self.inst = inst;
+            self.module = &*store.instances[inst as usize].module.0;
+            self.mem0 = first_memory(store, inst);
+            self.refresh(store);
+        } else {
+            // Same instance: memory 0 is as the caller left it; only the
+            // stack may have moved.
+            self.refresh_stack(store);
+        }
+    }
+
+    /// Calls `callee` (defined function `def` of instance `inst`) with its
+    /// frame at `vbase`/`rbase` of the current one. `tail` replaces the
+    /// current frame.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn enter(
+        &mut self,
+        store: &mut StoreInner,
+        callee: *const CompiledFunc,
+        inst: u32,
+        def: u32,
+        (vbase, rbase): (Slot, Slot),
+        tail: bool,
+        max_depth: usize,
+    ) -> Result<(), Trap> {
+        // SAFETY: see `function`.
+        let c = unsafe { &*callee };
+        let (vbase, rbase) = (vbase as usize, rbase as usize);
+        let stack = &mut store.stack;
+        if tail {
+            let (np, nr) = (c.value_params as usize, c.ref_params as usize);
+            let (vfp, rfp) = (self.vfp, self.rfp);
+            stack.vals.copy_within(vfp + vbase..vfp + vbase + np, vfp);
+            stack.refs.copy_within(rfp + rbase..rfp + rbase + nr, rfp);
+        } else {
+            if stack.frames.len() >= max_depth {
+                return Err(Trap::StackOverflow);
+            }
+            stack.frames.push(Frame {
+                // SAFETY: the instruction after a call exists (every
+                // function ends with `Return` or `Trap`).
+                ret_ip: unsafe { self.ip.add(1) },
+                vfp: self.vfp,
+                rfp: self.rfp,
+                func: self.func,
+                inst: self.inst,
+                def: self.def,
+            });
+            self.vfp += vbase;
+            self.rfp += rbase;
+        }
+        enter_frame(stack, c, self.vfp, self.rfp)?;
+        self.func = callee;
+        self.def = def;
+        self.switch_instance(store, inst);
+        self.ip = c.code.as_ptr();
+        Ok(())
+    }
+
+    /// Returns to the caller's frame; `false` if the activation is done.
+    #[inline(always)]
+    pub(super) fn ret(&mut self, store: &mut StoreInner, frames_base: usize) -> bool {
+        if store.stack.frames.len() <= frames_base {
+            return false;
+        }
+        let Some(fr) = store.stack.frames.pop() else {
+            return false;
+        };
+        self.ip = fr.ret_ip;
+        self.vfp = fr.vfp;
+        self.rfp = fr.rfp;
+        self.func = fr.func;
+        self.def = fr.def;
+        if self.inst != fr.inst {
+            self.inst = fr.inst;
+            self.module = &*store.instances[fr.inst as usize].module.0;
+            self.mem0 = first_memory(store, fr.inst);
+        }
+        // Memory 0 may have grown in the callee.
+        self.refresh(store);
+        true
+    }
+
+    /// Moves a host callee's results from the argument slots at
+    /// `vbase`/`rbase` to the frame base (the end of a host tail call).
+    #[inline(always)]
+    pub(super) fn move_results_down(
+        &self,
+        stack: &mut Stack,
+        (vbase, rbase): (Slot, Slot),
+        (rv, rr): (usize, usize),
+    ) {
+        let (vfp, rfp) = (self.vfp, self.rfp);
+        let (vbase, rbase) = (vbase as usize, rbase as usize);
+        stack.vals.copy_within(vfp + vbase..vfp + vbase + rv, vfp);
+        stack.refs.copy_within(rfp + rbase..rfp + rbase + rr, rfp);
+    }
+}

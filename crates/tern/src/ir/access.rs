@@ -1,0 +1,47 @@
+//! Linear-memory access kinds: what a load reads and how it extends, and
+//! how many bytes a store writes. The semantics live in `interp/mem.rs`.
+
+/// How a load reads memory and widens the bytes into a 64-bit slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoadKind {
+    /// 4 bytes, zero-extended (`i32`, `f32`, `i64.load32_u`).
+    I32,
+    /// 8 bytes (`i64`, `f64`).
+    I64,
+    /// 1 byte, zero-extended.
+    U8,
+    /// 2 bytes, zero-extended.
+    U16,
+    /// 1 byte sign-extended to i32 (then zero-extended in the slot).
+    I32S8,
+    /// 2 bytes sign-extended to i32.
+    I32S16,
+    /// 1 byte sign-extended to i64.
+    I64S8,
+    /// 2 bytes sign-extended to i64.
+    I64S16,
+    /// 4 bytes sign-extended to i64.
+    I64S32,
+}
+
+/// How many low bytes of a slot a store writes (little-endian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StoreKind {
+    /// 1 byte.
+    B8,
+    /// 2 bytes.
+    B16,
+    /// 4 bytes.
+    B32,
+    /// 8 bytes.
+    B64,
+}
+
+/// The access of a `LoadExt`/`StoreExt` instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MemKind {
+    /// A load.
+    Load(LoadKind),
+    /// A store.
+    Store(StoreKind),
+}
