@@ -8,6 +8,7 @@
 
 #![deny(missing_docs)]
 
+mod const_expr;
 mod engine;
 mod error;
 pub(crate) mod gc;
@@ -16,6 +17,7 @@ pub(crate) mod ir;
 pub(crate) mod module;
 pub(crate) mod registry;
 pub(crate) mod runtime;
+pub(crate) mod translate;
 pub mod types;
 pub(crate) mod values;
 

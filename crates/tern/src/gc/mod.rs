@@ -267,19 +267,18 @@ impl Heap {
     }
 }
 
-/// Where the collector finds roots other than the heap's own host roots.
-pub(crate) struct Roots<'a> {
-    /// Live interpreter reference slots.
-    pub stack: &'a mut [u32],
-    /// Reference globals (raw reference in the low 32 bits).
-    pub globals: &'a mut [crate::runtime::GlobalEntry],
-    pub tables: &'a mut [crate::runtime::TableEntry],
-    pub instances: &'a mut [crate::runtime::InstanceEntry],
+/// The roots outside the heap (other than the heap's own host roots): the
+/// store implements it over its stack slots, globals, tables and element
+/// segments, so the collector needs none of the store's types.
+pub(crate) trait Trace {
+    /// Calls `f` on every root slot's raw reference and stores what `f`
+    /// returns back into the slot (the same value when nothing moved).
+    fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32);
 }
 
 impl Heap {
     /// Allocates with a collection when the space is exhausted.
-    pub(crate) fn alloc_with(&mut self, size: usize, roots: &mut Roots<'_>) -> Result<usize, Trap> {
+    pub(crate) fn alloc_with(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
         if let Some(off) = self.bump(size) {
             return Ok(off);
         }
@@ -299,7 +298,7 @@ impl Heap {
     }
 
     /// Allocates a struct of heap type `ty` (fields zeroed).
-    pub(crate) fn alloc_struct(&mut self, ty: u32, roots: &mut Roots<'_>) -> Result<usize, Trap> {
+    pub(crate) fn alloc_struct(&mut self, ty: u32, roots: &mut dyn Trace) -> Result<usize, Trap> {
         let size = match &self.types[ty as usize].layout {
             Layout::Struct(s) => HEADER + s.size as usize,
             _ => return Err(Trap::CastFailure),
@@ -331,7 +330,7 @@ impl Heap {
         &mut self,
         ty: u32,
         len: u32,
-        roots: &mut Roots<'_>,
+        roots: &mut dyn Trace,
     ) -> Result<usize, Trap> {
         let bytes = self.array_bytes(ty, len)?;
         let off = self.alloc_with(bytes, roots)?;
@@ -343,7 +342,7 @@ impl Heap {
     pub(crate) fn alloc_host(
         &mut self,
         data: Box<dyn Any + Send + Sync>,
-        roots: &mut Roots<'_>,
+        roots: &mut dyn Trace,
     ) -> Result<u32> {
         let off = self
             .alloc_with(HEADER, roots)
@@ -355,7 +354,7 @@ impl Heap {
 
     /// Runs a collection now, leaving room for `need` more bytes if the
     /// limit allows.
-    pub(crate) fn collect(&mut self, roots: &mut Roots<'_>, need: usize) {
+    pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
         let start = Instant::now();
         let from = std::mem::take(&mut self.mem);
         let from_top = self.top;
@@ -376,26 +375,7 @@ impl Heap {
             let mut fwd = |r: u32, from: &mut Vec<u8>, to: &mut Vec<u8>| -> u32 {
                 forward(&self.types, r, from, to, &mut live_host)
             };
-            for r in roots.stack.iter_mut() {
-                *r = fwd(*r, &mut from, &mut to);
-            }
-            for g in roots.globals.iter_mut() {
-                if matches!(g.ty, crate::registry::CVal::Ref(_)) {
-                    g.bits = fwd(g.bits as u32, &mut from, &mut to) as u64;
-                }
-            }
-            for t in roots.tables.iter_mut() {
-                for r in t.elems.iter_mut() {
-                    *r = fwd(*r, &mut from, &mut to);
-                }
-            }
-            for inst in roots.instances.iter_mut() {
-                for seg in inst.elems.iter_mut() {
-                    for r in seg.iter_mut() {
-                        *r = fwd(*r, &mut from, &mut to);
-                    }
-                }
-            }
+            roots.trace(&mut |r| fwd(r, &mut from, &mut to));
             self.roots.for_each_live(|r| fwd(r, &mut from, &mut to));
             // Cheney scan: everything between `scan` and the end of `to`
             // has been copied but not yet had its references forwarded.
@@ -468,7 +448,7 @@ impl Heap {
     /// Checks the heap's invariants (test and debug aid): every reference
     /// in a root or a live object names the start of an object, and every
     /// struct field holding a reference holds one of a matching type.
-    pub(crate) fn verify_heap(&self, roots: &Roots<'_>) -> Result<(), String> {
+    pub(crate) fn verify_heap(&self, roots: &mut dyn Trace) -> Result<(), String> {
         let mut starts = std::collections::HashSet::new();
         let mut at = HEADER;
         while at < self.top {
@@ -484,11 +464,15 @@ impl Heap {
             }
             Ok(())
         };
-        for r in roots.stack.iter() {
-            check(*r)?;
-        }
-        for r in roots.tables.iter().flat_map(|t| t.elems.iter()) {
-            check(*r)?;
+        let mut root_error = None;
+        roots.trace(&mut |r| {
+            if root_error.is_none() {
+                root_error = check(r).err();
+            }
+            r
+        });
+        if let Some(e) = root_error {
+            return Err(e);
         }
         for &off in &starts {
             match &self.types[self.type_of(off) as usize].layout {

@@ -313,8 +313,8 @@ pub(super) fn run<T>(
         // function: it starts at the first one, advances by one after a
         // non-branching instruction (never past the final `Return`/`Trap`),
         // and jumps only to translated branch targets.
-        let instr = unsafe { *r.ip };
-        with_isa!(dispatch!(instr, r, store.inner.heap, trap, {
+        let instr = unsafe { &*r.ip };
+        with_isa!(dispatch!(*instr, r, store.inner.heap, trap, {
             Instr::Const32 { dst, imm } => v!(dst, imm as u64),
             Instr::Const64 { dst, imm } => v!(dst, imm),
             Instr::Copy { dst, src } => v!(dst, v!(src)),
@@ -387,19 +387,19 @@ pub(super) fn run<T>(
                 continue;
             }
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
-                let tail = matches!(instr, Instr::ReturnCallImported { .. });
+                let tail = matches!(*instr, Instr::ReturnCallImported { .. });
                 let s = r.site(site);
                 let f = instance!().funcs[s.target as usize];
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
             }
             Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
-                let tail = matches!(instr, Instr::ReturnCallIndirect { .. });
+                let tail = matches!(*instr, Instr::ReturnCallIndirect { .. });
                 let f = tri!(indirect_target(&store.inner, &r, v!(index), site));
                 let s = r.site(site);
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
             }
             Instr::CallRef { func, site } | Instr::ReturnCallRef { func, site } => {
-                let tail = matches!(instr, Instr::ReturnCallRef { .. });
+                let tail = matches!(*instr, Instr::ReturnCallRef { .. });
                 let f = tri!(store.inner.func_of_raw(rf!(func)).ok_or(Trap::NullFunctionReference));
                 let s = r.site(site);
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));

@@ -18,7 +18,9 @@ use crate::runtime::StoreInner;
 #[derive(Clone, Copy)]
 pub(super) struct Slots<T> {
     base: *mut T,
-    /// Slots from `base` to the end of the stack (read by checked builds).
+    /// Slots from `base` to the end of the stack (checked builds only, so
+    /// that it costs no register otherwise).
+    #[cfg(any(debug_assertions, feature = "checked"))]
     len: usize,
 }
 
@@ -28,6 +30,7 @@ impl<T: Copy> Slots<T> {
     fn of(stack: &mut [T], fp: usize) -> Slots<T> {
         Slots {
             base: stack.as_mut_ptr().wrapping_add(fp),
+            #[cfg(any(debug_assertions, feature = "checked"))]
             len: stack.len().saturating_sub(fp),
         }
     }
@@ -35,19 +38,25 @@ impl<T: Copy> Slots<T> {
     /// Whether these are still the slots at `fp` of `stack` (checked builds).
     fn is_current(&self, stack: &[T], fp: usize) -> bool {
         std::ptr::eq(self.base, stack.as_ptr().wrapping_add(fp))
-            && self.len == stack.len().saturating_sub(fp)
     }
 
     #[inline(always)]
     fn check(&self, s: Slot) {
-        if CHECKED {
-            assert!(
-                (s as usize) < self.len,
-                "slot {s} outside a frame window of {}",
-                self.len
-            );
-        }
+        #[cfg(any(debug_assertions, feature = "checked"))]
+        assert!(
+            (s as usize) < self.len,
+            "slot {s} outside a frame window of {}",
+            self.len
+        );
+        let _ = s;
     }
+
+    /// No slots yet (see `Regs::start`).
+    const UNSET: Slots<T> = Slots {
+        base: std::ptr::null_mut(),
+        #[cfg(any(debug_assertions, feature = "checked"))]
+        len: 0,
+    };
 
     /// Reads slot `s`.
     ///
@@ -102,7 +111,11 @@ pub(super) struct Regs {
 
 impl Regs {
     /// The registers for running defined function `def` of instance `inst`
-    /// with its frame at `vfp`/`rfp` (not yet entered).
+    /// with its frame at `vfp`/`rfp`. The frame is not entered yet and the
+    /// slots and memory view are unset: `refresh` after `enter_frame`.
+    /// Inlined so that `Regs` never has its address taken (it would then
+    /// live in memory instead of registers).
+    #[inline(always)]
     pub(super) fn start(
         store: &mut StoreInner,
         inst: u32,
@@ -112,17 +125,11 @@ impl Regs {
     ) -> Regs {
         let m = &*store.instances[inst as usize].module.0;
         let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def as usize]);
-        let mut r = Regs {
-            // SAFETY: as above.
+        Regs {
+            // SAFETY: `func` was just taken from the live module.
             ip: unsafe { (*func).code.as_ptr() },
-            vals: Slots {
-                base: std::ptr::null_mut(),
-                len: 0,
-            },
-            refs: Slots {
-                base: std::ptr::null_mut(),
-                len: 0,
-            },
+            vals: Slots::UNSET,
+            refs: Slots::UNSET,
             vfp,
             rfp,
             func,
@@ -131,9 +138,7 @@ impl Regs {
             def,
             mem0: first_memory(store, inst),
             mem: MemView::EMPTY,
-        };
-        r.refresh(store);
-        r
+        }
     }
 
     /// The current function.

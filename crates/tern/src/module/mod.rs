@@ -2,10 +2,7 @@
 //! module's rec groups in the engine registry, and translation of every
 //! function body to Tern's IR. A [`Module`] is immutable and shareable.
 
-mod const_expr;
-mod translate;
-
-pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub(crate) use crate::const_expr::ConstExpr;
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -162,7 +159,7 @@ fn wasm_err(kind: ErrorKind, e: &wasmparser::BinaryReaderError) -> Error {
 }
 
 /// Converts a validator error: parse-level problems are "malformed".
-fn classify(e: wasmparser::BinaryReaderError) -> Error {
+pub(crate) fn classify(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
     // The validator reports feature gates as "... support is not enabled".
     if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
@@ -171,7 +168,8 @@ fn classify(e: wasmparser::BinaryReaderError) -> Error {
     wasm_err(ErrorKind::Invalid, &e)
 }
 
-fn malformed(e: wasmparser::BinaryReaderError) -> Error {
+/// Converts a parse error: the module is malformed.
+pub(crate) fn malformed(e: wasmparser::BinaryReaderError) -> Error {
     wasm_err(ErrorKind::Malformed, &e)
 }
 
@@ -294,7 +292,7 @@ impl Module {
                 let def_index = code_index;
                 code_index += 1;
                 let func_index = b.m.num_imported_funcs + def_index;
-                let compiled = translate::translate(&b.m, func_index, &mut fv, &body)?;
+                let compiled = crate::translate::translate(&b.m, func_index, &mut fv, &body)?;
                 b.m.code.push(compiled);
                 allocs = fv.into_allocations();
             }

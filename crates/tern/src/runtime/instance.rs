@@ -7,9 +7,9 @@ use super::memory::{Memory, MemoryEntry};
 use super::store::{AsContextMut, Store, StoreId};
 use super::table::{Table, TableEntry};
 use super::{MemoryType, StoreInner};
+use crate::const_expr::eval_const;
 use crate::error::{Error, Result, Trap};
-use crate::gc::{FieldKind, HEADER, Layout};
-use crate::module::{ConstExpr, ConstOp, DataMode, ElemMode, ExportKind, ImportKind, Module};
+use crate::module::{DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
 use crate::values::raw;
 use std::sync::Arc;
@@ -136,114 +136,6 @@ fn incompatible(imp: &crate::module::ImportDecl, detail: impl std::fmt::Display)
         "incompatible import type for `{}::{}`: {detail}",
         imp.module, imp.name
     ))
-}
-
-/// Evaluates a constant expression in the context of a (partial)
-/// instance. Collection is disabled during instantiation (see
-/// `instantiate`), so raw references on the evaluation stack stay valid.
-pub(crate) fn eval_const(
-    store: &mut StoreInner,
-    inst: &InstanceEntry,
-    e: &ConstExpr,
-) -> Result<u64> {
-    let mut stack: Vec<u64> = Vec::with_capacity(4);
-    let bad = || Error::invalid("malformed constant expression");
-    for op in &e.ops {
-        let v = match *op {
-            ConstOp::I32(x) => x as u32 as u64,
-            ConstOp::I64(x) => x as u64,
-            ConstOp::F32(x) => x as u64,
-            ConstOp::F64(x) => x,
-            ConstOp::RefNull => raw::NULL as u64,
-            ConstOp::RefFunc(i) => {
-                let f = *inst.funcs.get(i as usize).ok_or_else(bad)?;
-                raw::func(f) as u64
-            }
-            ConstOp::GlobalGet(i) => {
-                let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
-                store.globals.get(g as usize).ok_or_else(bad)?.bits
-            }
-            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                let b = stack.pop().ok_or_else(bad)? as u32;
-                let a = stack.pop().ok_or_else(bad)? as u32;
-                (match *op {
-                    ConstOp::I32Add => a.wrapping_add(b),
-                    ConstOp::I32Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                }) as u64
-            }
-            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                let b = stack.pop().ok_or_else(bad)?;
-                let a = stack.pop().ok_or_else(bad)?;
-                match *op {
-                    ConstOp::I64Add => a.wrapping_add(b),
-                    ConstOp::I64Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                }
-            }
-            ConstOp::RefI31 => {
-                let a = stack.pop().ok_or_else(bad)? as u32;
-                raw::i31(a & 0x7fff_ffff) as u64
-            }
-            // Host objects keep their raw word across the conversions.
-            ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
-            ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
-                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
-                let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
-                    Layout::Struct(l) => l.fields.to_vec(),
-                    _ => return Err(bad()),
-                };
-                let values = if matches!(op, ConstOp::StructNew(_)) {
-                    let at = stack.len().checked_sub(fields.len()).ok_or_else(bad)?;
-                    stack.split_off(at)
-                } else {
-                    vec![0; fields.len()]
-                };
-                let off = store.alloc_struct_no_gc(hty)?;
-                for ((o, k), v) in fields.iter().zip(values) {
-                    store.heap.write(off + HEADER + *o as usize, *k, v);
-                }
-                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
-            }
-            ConstOp::ArrayNew(ty)
-            | ConstOp::ArrayNewDefault(ty)
-            | ConstOp::ArrayNewFixed(ty, _) => {
-                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
-                let kind = match store.heap.heap_type(hty).layout {
-                    Layout::Array(k) => k,
-                    _ => return Err(bad()),
-                };
-                // Elements are written straight into the new array: a huge
-                // (but allowed) length must not be materialized twice.
-                let (len, fill, fixed) = match *op {
-                    ConstOp::ArrayNew(_) => {
-                        let n = stack.pop().ok_or_else(bad)? as u32;
-                        let v = stack.pop().ok_or_else(bad)?;
-                        (n, v, Vec::new())
-                    }
-                    ConstOp::ArrayNewDefault(_) => {
-                        let n = stack.pop().ok_or_else(bad)? as u32;
-                        (n, 0, Vec::new())
-                    }
-                    ConstOp::ArrayNewFixed(_, n) => {
-                        let at = stack.len().checked_sub(n as usize).ok_or_else(bad)?;
-                        (n, 0, stack.split_off(at))
-                    }
-                    _ => return Err(bad()),
-                };
-                let off = store.alloc_array_no_gc(hty, len)?;
-                for i in 0..len as usize {
-                    let v = fixed.get(i).copied().unwrap_or(fill);
-                    if v != 0 {
-                        store.heap.write(off + HEADER + i * kind.size(), kind, v);
-                    }
-                }
-                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
-            }
-        };
-        stack.push(v);
-    }
-    stack.pop().ok_or_else(bad)
 }
 
 impl Instance {

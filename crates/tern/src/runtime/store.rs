@@ -6,7 +6,7 @@
 use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::gc::{GcRoot, Heap, Roots};
+use crate::gc::{GcRoot, Heap, Trace};
 use crate::interp::Stack;
 use crate::values::raw;
 use std::any::Any;
@@ -76,11 +76,11 @@ impl StoreInner {
 
     /// Splits the store into the heap and the collector's roots, with the
     /// first `live_refs` stack reference slots live.
-    pub(crate) fn split_for_gc(&mut self, live_refs: usize) -> (&mut Heap, Roots<'_>) {
+    pub(crate) fn split_for_gc(&mut self, live_refs: usize) -> (&mut Heap, StoreRoots<'_>) {
         let live = live_refs.min(self.stack.refs.len());
         (
             &mut self.heap,
-            Roots {
+            StoreRoots {
                 stack: &mut self.stack.refs[..live],
                 globals: &mut self.globals,
                 tables: &mut self.tables,
@@ -115,6 +115,36 @@ impl StoreInner {
     /// The function for a non-null raw funcref.
     pub(crate) fn func_of_raw(&self, r: u32) -> Option<u32> {
         raw::func_index(r).filter(|i| (*i as usize) < self.funcs.len())
+    }
+}
+
+/// The collector's roots in a store: live interpreter reference slots,
+/// reference globals, table elements and element segments.
+pub(crate) struct StoreRoots<'a> {
+    stack: &'a mut [u32],
+    globals: &'a mut [GlobalEntry],
+    tables: &'a mut [TableEntry],
+    instances: &'a mut [InstanceEntry],
+}
+
+impl Trace for StoreRoots<'_> {
+    fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32) {
+        for r in self.stack.iter_mut() {
+            *r = f(*r);
+        }
+        for g in self.globals.iter_mut() {
+            if matches!(g.ty, crate::registry::CVal::Ref(_)) {
+                g.bits = f(g.bits as u32) as u64;
+            }
+        }
+        let table_elems = self.tables.iter_mut().flat_map(|t| t.elems.iter_mut());
+        let segment_elems = self
+            .instances
+            .iter_mut()
+            .flat_map(|i| i.elems.iter_mut().flatten());
+        for r in table_elems.chain(segment_elems) {
+            *r = f(*r);
+        }
     }
 }
 

@@ -9,11 +9,11 @@
 //! overwritten or control flow merges. Results of simple instructions are
 //! written straight into a local when `local.set` follows.
 
-use super::ModuleInner;
 use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::ir::{
     CallSite, CastTarget, CompiledFunc, Instr, LoadKind, MemArgs, MemKind, Slot, StoreKind,
 };
+use crate::module::ModuleInner;
 
 mod gc;
 mod numeric;
@@ -152,12 +152,12 @@ pub(crate) fn translate(
         t.add_local(kind_of(*p)?)?;
     }
     let (value_params, ref_params) = (t.vtop, t.rtop);
-    let mut locals = body.get_locals_reader().map_err(super::malformed)?;
+    let mut locals = body.get_locals_reader().map_err(crate::module::malformed)?;
     for _ in 0..locals.get_count() {
         let offset = locals.original_position();
-        let (count, ty) = locals.read().map_err(super::malformed)?;
+        let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         fv.define_locals(offset, count, ty)
-            .map_err(super::classify)?;
+            .map_err(crate::module::classify)?;
         let kind = kind_of(registry_cval(m, ty)?)?;
         for _ in 0..count {
             t.add_local(kind)?;
@@ -183,13 +183,17 @@ pub(crate) fn translate(
         reachable_start: true,
         saved_params: None,
     });
-    let mut reader = body.get_operators_reader().map_err(super::malformed)?;
+    let mut reader = body
+        .get_operators_reader()
+        .map_err(crate::module::malformed)?;
     while !reader.eof() {
-        let (op, offset) = reader.read_with_offset().map_err(super::malformed)?;
-        fv.op(offset, &op).map_err(super::classify)?;
+        let (op, offset) = reader
+            .read_with_offset()
+            .map_err(crate::module::malformed)?;
+        fv.op(offset, &op).map_err(crate::module::classify)?;
         t.op(&op)?;
     }
-    reader.finish().map_err(super::malformed)?;
+    reader.finish().map_err(crate::module::malformed)?;
     let nv = result_kinds.iter().filter(|k| **k == Kind::V).count() as u32;
     let nr = result_kinds.len() as u32 - nv;
     Ok(CompiledFunc {
@@ -1132,7 +1136,7 @@ impl<'m> Translator<'m> {
                 let index = self.pop_kind(Kind::V)?.src();
                 let mut depths = Vec::with_capacity(targets.len() as usize + 1);
                 for t in targets.targets() {
-                    depths.push(t.map_err(super::malformed)?);
+                    depths.push(t.map_err(crate::module::malformed)?);
                 }
                 depths.push(targets.default());
                 let len = targets.len();
