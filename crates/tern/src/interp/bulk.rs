@@ -37,6 +37,21 @@ fn range(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
     Some(start as usize..end as usize)
 }
 
+/// The destination and source ranges of a `memory.copy`/`table.copy` of
+/// `n` items between entries described by `(is64, length)`: the count is
+/// 64-bit only when both sides are.
+fn copy_ranges(
+    (d64, dlen): (bool, usize),
+    (s64, slen): (bool, usize),
+    (dst, src, n): (u64, u64, u64),
+) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let n = addr(n, d64 && s64);
+    Some((
+        range(addr(dst, d64), n, dlen)?,
+        range(addr(src, s64), n, slen)?,
+    ))
+}
+
 /// Copies range `sr` of entry `s`'s items to range `dr` of entry `d`'s
 /// (memmove semantics when `d == s`).
 fn copy_across<E, T: Copy>(
@@ -105,12 +120,8 @@ pub(crate) fn memory_copy(
 ) -> Result<(), Trap> {
     let dm = mem_index(store, inst, dst_mem)?;
     let sm = mem_index(store, inst, src_mem)?;
-    let (d64, s64) = (store.memories[dm].ty.is64, store.memories[sm].ty.is64);
-    let n = addr(n, d64 && s64);
-    let dr =
-        range(addr(dst, d64), n, store.memories[dm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    let sr =
-        range(addr(src, s64), n, store.memories[sm].data.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    let [d, s] = [dm, sm].map(|m| (store.memories[m].ty.is64, store.memories[m].data.len()));
+    let (dr, sr) = copy_ranges(d, s, (dst, src, n)).ok_or(Trap::MemoryOutOfBounds)?;
     copy_across(&mut store.memories, dm, sm, dr, sr, |m| &mut m.data);
     Ok(())
 }
@@ -218,12 +229,8 @@ pub(crate) fn table_copy(
 ) -> Result<(), Trap> {
     let dt = table_index(store, inst, dst_table)?;
     let st = table_index(store, inst, src_table)?;
-    let (d64, s64) = (store.tables[dt].is64, store.tables[st].is64);
-    let n = addr(n, d64 && s64);
-    let dr =
-        range(addr(dst, d64), n, store.tables[dt].elems.len()).ok_or(Trap::TableOutOfBounds)?;
-    let sr =
-        range(addr(src, s64), n, store.tables[st].elems.len()).ok_or(Trap::TableOutOfBounds)?;
+    let [d, s] = [dt, st].map(|t| (store.tables[t].is64, store.tables[t].elems.len()));
+    let (dr, sr) = copy_ranges(d, s, (dst, src, n)).ok_or(Trap::TableOutOfBounds)?;
     copy_across(&mut store.tables, dt, st, dr, sr, |t| &mut t.elems);
     Ok(())
 }

@@ -1,130 +1,113 @@
 //! The dispatch loop: executes the IR of one activation until its entry
 //! function returns, a trap occurs, or a host function fails.
 //!
-//! The arms of the table's instruction families (`ir/isa.rs`) are generated
-//! by `dispatch!`; the loop in [`run`] writes out only the `other` family.
+//! `match_instr!` (generated from the instruction table, `ir/isa.rs`)
+//! expands each family's arms through `family!` below; the loop in [`run`]
+//! writes out only the `other` family.
 //! Semantics live in `num.rs` (numbers), `mem.rs` (linear memory),
 //! `gc_ops.rs` (GC objects) and `bulk.rs` (tables, bulk memory).
 
-use super::gc_ops::{self, array_elem, array_len, i31_get, struct_field};
+use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
 use super::mem::compact_ea;
 use super::regs::Regs;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, num, table_init};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
-use crate::ir::{Instr, LoadKind, Slot, StoreKind, with_isa};
+use crate::ir::{Instr, LoadKind, Slot, StoreKind, match_instr};
 use crate::runtime::{FuncKind, Store, StoreInner};
 use crate::values::raw;
 
-/// Generates the dispatch `match` over `$instr`: the arms of every table
-/// family, then the hand-written `other` arms. `$trap!(code)` leaves the
-/// loop with a trap; taken branches `continue` the loop.
+/// The executor's semantics for each family of the instruction table,
+/// called by `match_instr!` as `family!((r, heap, trap) family operands...)`.
+/// `$trap!(code)` leaves the loop with a trap; taken branches `continue`.
 ///
 /// Every `unsafe` block here reads or writes frame slots: the translator
 /// only names slots below the current function's frame size, and `$r`'s
 /// slot bases are refreshed after anything that may move the stacks (see
 /// `Slots::get`).
-macro_rules! dispatch {
-    (
-        ($instr:expr, $r:ident, $heap:expr, $trap:ident, { $($other:tt)* })
-        binary {
-            $( $bin:ident = $bsem:ident
-                $(, br $bt:ident / $bf:ident)?
-                $(, imm $imm:ident : $iw:ident $(, br $bti:ident / $bfi:ident)?)? ; )*
+macro_rules! family {
+    (($r:ident, $heap:expr, $trap:ident) binary $dst:ident $a:ident $b:ident $sem:ident) => {
+        unsafe {
+            $r.vals
+                .set($dst, num::$sem($r.vals.get($a), $r.vals.get($b)))
         }
-        binary_trap { $( $bint:ident = $btsem:ident ; )* }
-        unary { $( $un:ident = $usem:ident $(, br $ut:ident / $uf:ident)? ; )* }
-        unary_trap { $( $unt:ident = $utsem:ident ; )* }
-        branch_binary { $( $brb:ident = $brbsem:ident ; )* }
-        branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
-        branch_unary { $( $bru:ident = $brusem:ident ; )* }
-        load { $( $ld:ident = $ldk:ident ; )* }
-        store { $( $st:ident = $stk:ident ; )* }
-        field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
-        field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
-        other $o:tt
-    ) => {
-        match $instr {
-            $(
-                Instr::$bin { dst, a, b } => unsafe {
-                    $r.vals.set(dst, num::$bsem($r.vals.get(a), $r.vals.get(b)))
-                },
-                $(Instr::$imm { dst, a, imm } => unsafe {
-                    $r.vals.set(dst, num::$bsem($r.vals.get(a), num::widen::$iw(imm)))
-                },)?
-            )*
-            $(Instr::$bint { dst, a, b } => unsafe {
-                match num::$btsem($r.vals.get(a), $r.vals.get(b)) {
-                    Ok(x) => $r.vals.set(dst, x),
-                    Err(t) => $trap!(t),
-                }
-            },)*
-            $(Instr::$un { dst, src } => unsafe { $r.vals.set(dst, num::$usem($r.vals.get(src))) },)*
-            $(Instr::$unt { dst, src } => unsafe {
-                match num::$utsem($r.vals.get(src)) {
-                    Ok(x) => $r.vals.set(dst, x),
-                    Err(t) => $trap!(t),
-                }
-            },)*
-            $(Instr::$brb { a, b, offset } => {
-                if unsafe { num::$brbsem($r.vals.get(a), $r.vals.get(b)) } != 0 {
-                    $r.jump(offset);
-                    continue;
-                }
-            })*
-            $(Instr::$bri { a, imm, offset } => {
-                if unsafe { num::$brisem($r.vals.get(a), num::widen::$briw(imm)) } != 0 {
-                    $r.jump(offset);
-                    continue;
-                }
-            })*
-            $(Instr::$bru { a, offset } => {
-                if unsafe { num::$brusem($r.vals.get(a)) } != 0 {
-                    $r.jump(offset);
-                    continue;
-                }
-            })*
-            $(Instr::$ld { dst, addr, offset } => unsafe {
-                match $r.mem.load(LoadKind::$ldk, compact_ea($r.vals.get(addr), offset)) {
-                    Ok(x) => $r.vals.set(dst, x),
-                    Err(t) => $trap!(t),
-                }
-            },)*
-            $(Instr::$st { addr, val, offset } => unsafe {
-                let ea = compact_ea($r.vals.get(addr), offset);
-                if let Err(t) = $r.mem.store(StoreKind::$stk, ea, $r.vals.get(val)) {
-                    $trap!(t)
-                }
-            },)*
-            $(
-                Instr::$sget { dst, obj, offset } => unsafe {
-                    match struct_field($r.refs.get(obj), offset) {
-                        Ok(at) => $r.vals.set(dst, num::$gsem($heap.read(at, FieldKind::$gk))),
-                        Err(t) => $trap!(t),
-                    }
-                },
-                Instr::$aget { dst, arr, index } => unsafe {
-                    match array_elem(&$heap, $r.refs.get(arr), $r.vals.get(index), FieldKind::$gk) {
-                        Ok(at) => $r.vals.set(dst, num::$gsem($heap.read(at, FieldKind::$gk))),
-                        Err(t) => $trap!(t),
-                    }
-                },
-            )*
-            $(
-                Instr::$sset { obj, val, offset } => unsafe {
-                    match struct_field($r.refs.get(obj), offset) {
-                        Ok(at) => $heap.write(at, FieldKind::$sk, $r.vals.get(val)),
-                        Err(t) => $trap!(t),
-                    }
-                },
-                Instr::$aset { arr, index, val } => unsafe {
-                    match array_elem(&$heap, $r.refs.get(arr), $r.vals.get(index), FieldKind::$sk) {
-                        Ok(at) => $heap.write(at, FieldKind::$sk, $r.vals.get(val)),
-                        Err(t) => $trap!(t),
-                    }
-                },
-            )*
-            $($other)*
+    };
+    (($r:ident, $heap:expr, $trap:ident) binary_imm $dst:ident $a:ident $imm:ident $sem:ident $w:ident) => {
+        unsafe {
+            $r.vals
+                .set($dst, num::$sem($r.vals.get($a), num::widen::$w($imm)))
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) binary_trap $dst:ident $a:ident $b:ident $sem:ident) => {
+        match unsafe { num::$sem($r.vals.get($a), $r.vals.get($b)) } {
+            Ok(x) => unsafe { $r.vals.set($dst, x) },
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) unary $dst:ident $src:ident $sem:ident) => {
+        unsafe { $r.vals.set($dst, num::$sem($r.vals.get($src))) }
+    };
+    (($r:ident, $heap:expr, $trap:ident) unary_trap $dst:ident $src:ident $sem:ident) => {
+        match num::$sem(unsafe { $r.vals.get($src) }) {
+            Ok(x) => unsafe { $r.vals.set($dst, x) },
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) branch_binary $a:ident $b:ident $off:ident $sem:ident) => {
+        if unsafe { num::$sem($r.vals.get($a), $r.vals.get($b)) } != 0 {
+            $r.jump($off);
+            continue;
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) branch_imm $a:ident $imm:ident $off:ident $sem:ident $w:ident) => {
+        if unsafe { num::$sem($r.vals.get($a), num::widen::$w($imm)) } != 0 {
+            $r.jump($off);
+            continue;
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) branch_unary $a:ident $off:ident $sem:ident) => {
+        if unsafe { num::$sem($r.vals.get($a)) } != 0 {
+            $r.jump($off);
+            continue;
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $off:ident $kind:ident) => {
+        match $r.mem.load(
+            LoadKind::$kind,
+            compact_ea(unsafe { $r.vals.get($addr) }, $off),
+        ) {
+            Ok(x) => unsafe { $r.vals.set($dst, x) },
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $off:ident $kind:ident) => {{
+        let (a, x) = unsafe { ($r.vals.get($addr), $r.vals.get($val)) };
+        if let Err(t) = $r.mem.store(StoreKind::$kind, compact_ea(a, $off), x) {
+            $trap!(t)
+        }
+    }};
+    (($r:ident, $heap:expr, $trap:ident) struct_get $dst:ident $obj:ident $off:ident $k:ident $sem:ident) => {
+        match struct_field(unsafe { $r.refs.get($obj) }, $off) {
+            Ok(at) => unsafe { $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))) },
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) array_get $dst:ident $arr:ident $i:ident $k:ident $sem:ident) => {
+        match unsafe { array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) } {
+            Ok(at) => unsafe { $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))) },
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) struct_set $obj:ident $val:ident $off:ident $k:ident) => {
+        match struct_field(unsafe { $r.refs.get($obj) }, $off) {
+            Ok(at) => $heap.write(at, FieldKind::$k, unsafe { $r.vals.get($val) }),
+            Err(t) => $trap!(t),
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) array_set $arr:ident $i:ident $val:ident $k:ident) => {
+        match unsafe { array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) } {
+            Ok(at) => $heap.write(at, FieldKind::$k, unsafe { $r.vals.get($val) }),
+            Err(t) => $trap!(t),
         }
     };
 }
@@ -278,25 +261,23 @@ pub(super) fn run<T>(
             }
         };
     }
-    // Slot access in the hand-written arms; see `dispatch!` for why the
-    // `unsafe` blocks are sound.
-    macro_rules! v {
-        ($s:expr) => {
-            unsafe { r.vals.get($s) }
+    // Slot access in the hand-written arms: `slot!(vals, s)` reads,
+    // `slot!(vals, s, x)` writes; see `family!` for why the `unsafe` blocks
+    // are sound. `v!` and `rf!` name the value and reference frames.
+    macro_rules! slot {
+        ($frame:ident, $s:expr) => {
+            unsafe { r.$frame.get($s) }
         };
-        ($s:expr, $x:expr) => {{
+        ($frame:ident, $s:expr, $x:expr) => {{
             let x = $x;
-            unsafe { r.vals.set($s, x) }
+            unsafe { r.$frame.set($s, x) }
         }};
     }
+    macro_rules! v {
+        ($($t:tt)*) => { slot!(vals, $($t)*) };
+    }
     macro_rules! rf {
-        ($s:expr) => {
-            unsafe { r.refs.get($s) }
-        };
-        ($s:expr, $x:expr) => {{
-            let x = $x;
-            unsafe { r.refs.set($s, x) }
-        }};
+        ($($t:tt)*) => { slot!(refs, $($t)*) };
     }
     // The store indices of the current instance's entities.
     macro_rules! instance {
@@ -314,7 +295,7 @@ pub(super) fn run<T>(
         // non-branching instruction (never past the final `Return`/`Trap`),
         // and jumps only to translated branch targets.
         let instr = unsafe { &*r.ip };
-        with_isa!(dispatch!(*instr, r, store.inner.heap, trap, {
+        match_instr!(*instr, family, (r, store.inner.heap, trap), {
             Instr::Const32 { dst, imm } => v!(dst, imm as u64),
             Instr::Const64 { dst, imm } => v!(dst, imm),
             Instr::Copy { dst, src } => v!(dst, v!(src)),
@@ -370,20 +351,14 @@ pub(super) fn run<T>(
             }
             Instr::Trap { code } => trap!(code),
 
-            // The hottest call: a direct call within the module, kept apart
-            // from the others so that `enter` is specialized for it.
+            // The hottest call: a direct call within the module, with `tail`
+            // a constant in each arm so that `enter` is specialized for it.
             Instr::CallInternal { site } => {
-                let s = r.site(site);
-                let callee = r.own_function(s.target);
-                let bases = (s.vbase, s.rbase);
-                tri!(r.enter(&mut store.inner, callee, r.inst, s.target, bases, false, max_depth));
+                tri!(r.call_internal(&mut store.inner, site, false, max_depth));
                 continue;
             }
             Instr::ReturnCallInternal { site } => {
-                let s = r.site(site);
-                let callee = r.own_function(s.target);
-                let bases = (s.vbase, s.rbase);
-                tri!(r.enter(&mut store.inner, callee, r.inst, s.target, bases, true, max_depth));
+                tri!(r.call_internal(&mut store.inner, site, true, max_depth));
                 continue;
             }
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
@@ -566,14 +541,13 @@ pub(super) fn run<T>(
                 tri!(gc_ops::array_copy(&mut store.inner, va, ra));
                 r.refresh(&mut store.inner);
             }
-            Instr::ArrayInitData { vargs, rargs, seg } => {
+            Instr::ArrayInitData { vargs, rargs, seg } | Instr::ArrayInitElem { vargs, rargs, seg } => {
                 let (va, ra) = (r.vfp + vargs as usize, r.rfp + rargs as usize);
-                tri!(gc_ops::array_init_data(&mut store.inner, r.inst, va, ra, seg));
-                r.refresh(&mut store.inner);
-            }
-            Instr::ArrayInitElem { vargs, rargs, seg } => {
-                let (va, ra) = (r.vfp + vargs as usize, r.rfp + rargs as usize);
-                tri!(gc_ops::array_init_elem(&mut store.inner, r.inst, va, ra, seg));
+                let seg = match *instr {
+                    Instr::ArrayInitData { .. } => Segment::Data(seg),
+                    _ => Segment::Elem(seg),
+                };
+                tri!(gc_ops::array_init(&mut store.inner, r.inst, va, ra, seg));
                 r.refresh(&mut store.inner);
             }
             Instr::RefI31 { dst, src } => rf!(dst, raw::i31(v!(src) as u32 & 0x7fff_ffff)),
@@ -599,7 +573,7 @@ pub(super) fn run<T>(
                     continue;
                 }
             }
-        }));
+        });
         r.next();
     }
 }

@@ -321,42 +321,45 @@ fn init_operands(
     Ok((off + HEADER + d as usize * kind.size(), kind, s, n as usize))
 }
 
-/// `array.init_data`.
-pub(crate) fn array_init_data(
-    store: &mut StoreInner,
-    inst: u32,
-    vargs: usize,
-    rargs: usize,
-    seg: u32,
-) -> Result<(), Trap> {
-    let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
-    let bytes = n * kind.size();
-    let data = &store.instances[inst as usize].datas[seg as usize];
-    let end = s.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
-    if end > data.len() {
-        return Err(Trap::MemoryOutOfBounds);
-    }
-    store.heap.bytes_mut()[at..at + bytes].copy_from_slice(&data[s..end]);
-    Ok(())
+/// Where `array.init_data`/`array.init_elem` read from.
+#[derive(Clone, Copy)]
+pub(crate) enum Segment {
+    /// A data segment (bytes, copied as packed elements).
+    Data(u32),
+    /// An element segment (references).
+    Elem(u32),
 }
 
-/// `array.init_elem`.
-pub(crate) fn array_init_elem(
+/// `array.init_data` and `array.init_elem`.
+pub(crate) fn array_init(
     store: &mut StoreInner,
     inst: u32,
     vargs: usize,
     rargs: usize,
-    seg: u32,
+    seg: Segment,
 ) -> Result<(), Trap> {
     let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
-    let items = &store.instances[inst as usize].elems[seg as usize];
-    let end = s.checked_add(n).ok_or(Trap::TableOutOfBounds)?;
-    if end > items.len() {
-        return Err(Trap::ElementSegmentOutOfBounds);
-    }
-    for i in 0..n {
-        let r = store.instances[inst as usize].elems[seg as usize][s + i];
-        store.heap.write(at + i * kind.size(), kind, r as u64);
+    let instance = &store.instances[inst as usize];
+    match seg {
+        Segment::Data(seg) => {
+            let bytes = n * kind.size();
+            let data = &instance.datas[seg as usize];
+            let end = s.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
+            if end > data.len() {
+                return Err(Trap::MemoryOutOfBounds);
+            }
+            store.heap.bytes_mut()[at..at + bytes].copy_from_slice(&data[s..end]);
+        }
+        Segment::Elem(seg) => {
+            let items = &instance.elems[seg as usize];
+            let end = s.checked_add(n).ok_or(Trap::TableOutOfBounds)?;
+            if end > items.len() {
+                return Err(Trap::ElementSegmentOutOfBounds);
+            }
+            for (i, r) in items[s..end].iter().enumerate() {
+                store.heap.write(at + i * kind.size(), kind, *r as u64);
+            }
+        }
     }
     Ok(())
 }

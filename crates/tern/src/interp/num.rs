@@ -5,26 +5,13 @@
 
 use crate::error::Trap;
 
-/// Defines `fn name(a: u64, b: u64) -> u64` semantics, one per line.
-macro_rules! binary {
-    ($($name:ident($a:ident, $b:ident) = $e:expr;)*) => {
+/// Defines `fn name(operands: u64...) -> u64` semantics, one per line.
+macro_rules! semantics {
+    ($($name:ident($($x:ident),+) = $e:expr;)*) => {
         $(
             #[doc = concat!("`", stringify!($name), "` on slot values.")]
             #[inline(always)]
-            pub(crate) fn $name($a: u64, $b: u64) -> u64 {
-                $e
-            }
-        )*
-    };
-}
-
-/// Defines `fn name(a: u64) -> u64` semantics, one per line.
-macro_rules! unary {
-    ($($name:ident($a:ident) = $e:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "` on a slot value.")]
-            #[inline(always)]
-            pub(crate) fn $name($a: u64) -> u64 {
+            pub(crate) fn $name($($x: u64),+) -> u64 {
                 $e
             }
         )*
@@ -56,7 +43,7 @@ fn of_f64(x: f64) -> u64 {
     x.to_bits()
 }
 
-binary! {
+semantics! {
     i32_add(a, b) = of_i32(i32_of(a).wrapping_add(i32_of(b)));
     i32_sub(a, b) = of_i32(i32_of(a).wrapping_sub(i32_of(b)));
     i32_mul(a, b) = of_i32(i32_of(a).wrapping_mul(i32_of(b)));
@@ -99,35 +86,11 @@ binary! {
     i64_le_u(a, b) = (a <= b) as u64;
     i64_ge_s(a, b) = (a as i64 >= b as i64) as u64;
     i64_ge_u(a, b) = (a >= b) as u64;
-    f32_add(a, b) = of_f32(f32_of(a) + f32_of(b));
-    f32_sub(a, b) = of_f32(f32_of(a) - f32_of(b));
-    f32_mul(a, b) = of_f32(f32_of(a) * f32_of(b));
-    f32_div(a, b) = of_f32(f32_of(a) / f32_of(b));
-    f32_min(a, b) = of_f32(fmin32(f32_of(a), f32_of(b)));
-    f32_max(a, b) = of_f32(fmax32(f32_of(a), f32_of(b)));
     f32_copysign(a, b) = (a & 0x7fff_ffff) | (b & 0x8000_0000);
-    f32_eq(a, b) = (f32_of(a) == f32_of(b)) as u64;
-    f32_ne(a, b) = (f32_of(a) != f32_of(b)) as u64;
-    f32_lt(a, b) = (f32_of(a) < f32_of(b)) as u64;
-    f32_gt(a, b) = (f32_of(a) > f32_of(b)) as u64;
-    f32_le(a, b) = (f32_of(a) <= f32_of(b)) as u64;
-    f32_ge(a, b) = (f32_of(a) >= f32_of(b)) as u64;
-    f64_add(a, b) = of_f64(f64_of(a) + f64_of(b));
-    f64_sub(a, b) = of_f64(f64_of(a) - f64_of(b));
-    f64_mul(a, b) = of_f64(f64_of(a) * f64_of(b));
-    f64_div(a, b) = of_f64(f64_of(a) / f64_of(b));
-    f64_min(a, b) = of_f64(fmin64(f64_of(a), f64_of(b)));
-    f64_max(a, b) = of_f64(fmax64(f64_of(a), f64_of(b)));
     f64_copysign(a, b) = (a & !(1 << 63)) | (b & (1 << 63));
-    f64_eq(a, b) = (f64_of(a) == f64_of(b)) as u64;
-    f64_ne(a, b) = (f64_of(a) != f64_of(b)) as u64;
-    f64_lt(a, b) = (f64_of(a) < f64_of(b)) as u64;
-    f64_gt(a, b) = (f64_of(a) > f64_of(b)) as u64;
-    f64_le(a, b) = (f64_of(a) <= f64_of(b)) as u64;
-    f64_ge(a, b) = (f64_of(a) >= f64_of(b)) as u64;
 }
 
-unary! {
+semantics! {
     i32_eqz(a) = (a as u32 == 0) as u64;
     i32_nez(a) = (a as u32 != 0) as u64;
     i32_clz(a) = (a as u32).leading_zeros() as u64;
@@ -140,18 +103,8 @@ unary! {
     i64_popcnt(a) = a.count_ones() as u64;
     f32_abs(a) = a & 0x7fff_ffff;
     f32_neg(a) = (a as u32 ^ 0x8000_0000) as u64;
-    f32_sqrt(a) = of_f32(quiet32(f32_of(a).sqrt()));
-    f32_ceil(a) = of_f32(quiet32(f32_of(a).ceil()));
-    f32_floor(a) = of_f32(quiet32(f32_of(a).floor()));
-    f32_trunc(a) = of_f32(quiet32(f32_of(a).trunc()));
-    f32_nearest(a) = of_f32(quiet32(f32_of(a).round_ties_even()));
     f64_abs(a) = a & !(1 << 63);
     f64_neg(a) = a ^ (1 << 63);
-    f64_sqrt(a) = of_f64(quiet64(f64_of(a).sqrt()));
-    f64_ceil(a) = of_f64(quiet64(f64_of(a).ceil()));
-    f64_floor(a) = of_f64(quiet64(f64_of(a).floor()));
-    f64_trunc(a) = of_f64(quiet64(f64_of(a).trunc()));
-    f64_nearest(a) = of_f64(quiet64(f64_of(a).round_ties_even()));
     i32_wrap_i64(a) = a as u32 as u64;
     i64_extend_i32_s(a) = i32_of(a) as i64 as u64;
     i64_extend_i32_u(a) = a as u32 as u64;
@@ -179,6 +132,44 @@ unary! {
     i64_extend16_s(a) = a as i16 as i64 as u64;
     i64_extend32_s(a) = a as i32 as i64 as u64;
     copy(a) = a;
+}
+
+/// The float operations that read the same at both widths: `$of`/`$to`
+/// convert from/to slot bits, `$quiet`/`$min`/`$max` are the width's helpers.
+macro_rules! float_semantics {
+    ($($of:ident $to:ident $quiet:ident $fmin:ident $fmax:ident:
+        $add:ident $sub:ident $mul:ident $div:ident $min:ident $max:ident
+        $eq:ident $ne:ident $lt:ident $gt:ident $le:ident $ge:ident
+        $sqrt:ident $ceil:ident $floor:ident $trunc:ident $nearest:ident;)*) => {
+        $(semantics! {
+            $add(a, b) = $to($of(a) + $of(b));
+            $sub(a, b) = $to($of(a) - $of(b));
+            $mul(a, b) = $to($of(a) * $of(b));
+            $div(a, b) = $to($of(a) / $of(b));
+            $min(a, b) = $to($fmin($of(a), $of(b)));
+            $max(a, b) = $to($fmax($of(a), $of(b)));
+            $eq(a, b) = ($of(a) == $of(b)) as u64;
+            $ne(a, b) = ($of(a) != $of(b)) as u64;
+            $lt(a, b) = ($of(a) < $of(b)) as u64;
+            $gt(a, b) = ($of(a) > $of(b)) as u64;
+            $le(a, b) = ($of(a) <= $of(b)) as u64;
+            $ge(a, b) = ($of(a) >= $of(b)) as u64;
+            $sqrt(a) = $to($quiet($of(a).sqrt()));
+            $ceil(a) = $to($quiet($of(a).ceil()));
+            $floor(a) = $to($quiet($of(a).floor()));
+            $trunc(a) = $to($quiet($of(a).trunc()));
+            $nearest(a) = $to($quiet($of(a).round_ties_even()));
+        })*
+    };
+}
+
+float_semantics! {
+    f32_of of_f32 quiet32 fmin32 fmax32:
+        f32_add f32_sub f32_mul f32_div f32_min f32_max f32_eq f32_ne f32_lt f32_gt f32_le f32_ge
+        f32_sqrt f32_ceil f32_floor f32_trunc f32_nearest;
+    f64_of of_f64 quiet64 fmin64 fmax64:
+        f64_add f64_sub f64_mul f64_div f64_min f64_max f64_eq f64_ne f64_lt f64_gt f64_le f64_ge
+        f64_sqrt f64_ceil f64_floor f64_trunc f64_nearest;
 }
 
 /// Integer division and remainder: the only binary operators that trap.
@@ -213,7 +204,7 @@ div_rem! {
     i64_rem_u(x: u64, y) = x % y, overflow: false;
 }
 
-/// Trapping float-to-int truncations (the saturating ones are in `unary!`).
+/// Trapping float-to-int truncations (the saturating ones are above).
 macro_rules! trunc {
     ($($name:ident = $check:ident($conv:expr);)*) => {
         $(
@@ -252,66 +243,39 @@ pub(crate) mod widen {
     }
 }
 
-/// Arithmetic results must be quiet NaNs; library rounding functions may
-/// pass a signaling NaN through unchanged.
-#[inline]
-fn quiet32(x: f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(x.to_bits() | 0x0040_0000)
-    } else {
-        x
-    }
+/// Float helpers that Rust's operators do not give directly, for each
+/// width: quieting NaN results (library rounding functions may pass a
+/// signaling NaN through unchanged) and min/max with NaN propagation and
+/// signed zeros.
+macro_rules! float_helpers {
+    ($($t:ident: quiet $quiet:ident = $qbit:expr, min $min:ident, max $max:ident;)*) => {
+        $(
+            #[inline]
+            fn $quiet(x: $t) -> $t {
+                if x.is_nan() { $t::from_bits(x.to_bits() | $qbit) } else { x }
+            }
+
+            fn $min(a: $t, b: $t) -> $t {
+                if a.is_nan() || b.is_nan() {
+                    return a + b;
+                }
+                // Equal values: only the sign of zero can differ; min prefers -0.
+                if a == b { $t::from_bits(a.to_bits() | b.to_bits()) } else { a.min(b) }
+            }
+
+            fn $max(a: $t, b: $t) -> $t {
+                if a.is_nan() || b.is_nan() {
+                    return a + b;
+                }
+                if a == b { $t::from_bits(a.to_bits() & b.to_bits()) } else { a.max(b) }
+            }
+        )*
+    };
 }
 
-/// See [`quiet32`].
-#[inline]
-fn quiet64(x: f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
-    } else {
-        x
-    }
-}
-
-fn fmin32(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        return a + b;
-    }
-    if a == b {
-        // Equal values: only the sign of zero can differ; min prefers -0.
-        return f32::from_bits(a.to_bits() | b.to_bits());
-    }
-    if a < b { a } else { b }
-}
-
-fn fmax32(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        return a + b;
-    }
-    if a == b {
-        return f32::from_bits(a.to_bits() & b.to_bits());
-    }
-    if a > b { a } else { b }
-}
-
-fn fmin64(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        return a + b;
-    }
-    if a == b {
-        return f64::from_bits(a.to_bits() | b.to_bits());
-    }
-    if a < b { a } else { b }
-}
-
-fn fmax64(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        return a + b;
-    }
-    if a == b {
-        return f64::from_bits(a.to_bits() & b.to_bits());
-    }
-    if a > b { a } else { b }
+float_helpers! {
+    f32: quiet quiet32 = 0x0040_0000, min fmin32, max fmax32;
+    f64: quiet quiet64 = 0x0008_0000_0000_0000, min fmin64, max fmax64;
 }
 
 /// Truncates `x` toward zero into the open range `(lo, hi)` exclusive of

@@ -309,6 +309,22 @@ impl Regs {
         Ok(())
     }
 
+    /// Calls the defined function of the current module that call site
+    /// `site` names.
+    #[inline(always)]
+    pub(super) fn call_internal(
+        &mut self,
+        store: &mut StoreInner,
+        site: u32,
+        tail: bool,
+        max_depth: usize,
+    ) -> Result<(), Trap> {
+        let s = self.site(site);
+        let callee = self.own_function(s.target);
+        let bases = (s.vbase, s.rbase);
+        self.enter(store, callee, self.inst, s.target, bases, tail, max_depth)
+    }
+
     /// Returns to the caller's frame; `false` if the activation is done.
     #[inline(always)]
     pub(super) fn ret(&mut self, store: &mut StoreInner, frames_base: usize) -> bool {

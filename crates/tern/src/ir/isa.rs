@@ -1,425 +1,354 @@
 //! The instruction set as one table.
 //!
-//! `with_isa!(callback!(args))` hands the whole table to `callback`, which
-//! turns it into what it needs: the [`Instr`](super::Instr) enum and its
-//! helper methods (`ir/mod.rs`), the translator's operator mapping
-//! (`translate/numeric.rs`) and the executor's dispatch arms
-//! (`interp/exec.rs`). The families:
+//! `define_isa!` (in `ir/mod.rs`) turns it into the [`Instr`] enum, its
+//! helper methods, and the matchers through which the translator
+//! (`translate/numeric.rs`) and the executor (`interp/exec.rs`) give each
+//! family its meaning. The families:
 //!
 //! | family | shape | semantics (in `interp/num.rs` unless noted) |
 //! |---|---|---|
 //! | `binary` | `{ dst, a, b }` | `dst = sem(a, b)`; optional fused branches and immediate form |
 //! | `binary_trap` | `{ dst, a, b }` | `dst = sem(a, b)?` |
-//! | `unary` | `{ dst, src }` | `dst = sem(src)`; optional fused branches |
+//! | `unary` | `{ dst, src }` | `dst = sem(src)`; optional fused branch |
 //! | `unary_trap` | `{ dst, src }` | `dst = sem(src)?` |
-//! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
-//! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, widen(imm)) != 0` |
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
 //! | `load` / `store` | `{ dst, addr, offset }` / `{ addr, val, offset }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind) |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `other` | written out | hand-written arms in the executor |
 //!
 //! Names in the numeric families are wasmparser's operator names, so the
-//! translator maps them one to one. A `binary` row may name its fused
-//! compare-and-branch pair (`br if_true / if_false`, defined in the branch
-//! families) and its immediate-operand form (`imm Name: width`, with the
-//! immediate sign-extended to `width`).
+//! translator maps them one to one. A `binary` or `unary` row may add:
+//!
+//! - `br T / F`: the fused compare-and-branch pair. The row defines `T`
+//!   (`{ a, b, offset }`, or `{ a, offset }` for unary rows: branch if
+//!   `sem(...) != 0`) and names `F`, its negation, defined by the opposite
+//!   compare's row (or in `branch_unary`).
+//! - `imm I: width`: the immediate-operand form `I { dst, a, imm }`, the
+//!   immediate sign-extended to `width`; it may have its own `br T / F`.
 
-/// Passes the instruction table to `$cb!`, after the tokens `$args`.
-macro_rules! with_isa {
-    ($cb:ident ! ( $($args:tt)* )) => {
-        $cb! {
-            ( $($args)* )
-            binary {
-                I32Add = i32_add, imm I32AddImm: i32;
-                I32Sub = i32_sub, imm I32SubImm: i32;
-                I32Mul = i32_mul, imm I32MulImm: i32;
-                I32And = i32_and, imm I32AndImm: i32;
-                I32Or = i32_or, imm I32OrImm: i32;
-                I32Xor = i32_xor, imm I32XorImm: i32;
-                I32Shl = i32_shl, imm I32ShlImm: i32;
-                I32ShrS = i32_shr_s, imm I32ShrSImm: i32;
-                I32ShrU = i32_shr_u, imm I32ShrUImm: i32;
-                I32Rotl = i32_rotl;
-                I32Rotr = i32_rotr;
-                I32Eq = i32_eq, br BrI32Eq / BrI32Ne, imm I32EqImm: i32, br BrI32EqImm / BrI32NeImm;
-                I32Ne = i32_ne, br BrI32Ne / BrI32Eq, imm I32NeImm: i32, br BrI32NeImm / BrI32EqImm;
-                I32LtS = i32_lt_s, br BrI32LtS / BrI32GeS, imm I32LtSImm: i32, br BrI32LtSImm / BrI32GeSImm;
-                I32LtU = i32_lt_u, br BrI32LtU / BrI32GeU, imm I32LtUImm: i32, br BrI32LtUImm / BrI32GeUImm;
-                I32GtS = i32_gt_s, br BrI32GtS / BrI32LeS, imm I32GtSImm: i32, br BrI32GtSImm / BrI32LeSImm;
-                I32GtU = i32_gt_u, br BrI32GtU / BrI32LeU, imm I32GtUImm: i32, br BrI32GtUImm / BrI32LeUImm;
-                I32LeS = i32_le_s, br BrI32LeS / BrI32GtS, imm I32LeSImm: i32, br BrI32LeSImm / BrI32GtSImm;
-                I32LeU = i32_le_u, br BrI32LeU / BrI32GtU, imm I32LeUImm: i32, br BrI32LeUImm / BrI32GtUImm;
-                I32GeS = i32_ge_s, br BrI32GeS / BrI32LtS, imm I32GeSImm: i32, br BrI32GeSImm / BrI32LtSImm;
-                I32GeU = i32_ge_u, br BrI32GeU / BrI32LtU, imm I32GeUImm: i32, br BrI32GeUImm / BrI32LtUImm;
-                I64Add = i64_add, imm I64AddImm: i64;
-                I64Sub = i64_sub, imm I64SubImm: i64;
-                I64Mul = i64_mul, imm I64MulImm: i64;
-                I64And = i64_and, imm I64AndImm: i64;
-                I64Or = i64_or, imm I64OrImm: i64;
-                I64Xor = i64_xor, imm I64XorImm: i64;
-                I64Shl = i64_shl, imm I64ShlImm: i64;
-                I64ShrS = i64_shr_s, imm I64ShrSImm: i64;
-                I64ShrU = i64_shr_u, imm I64ShrUImm: i64;
-                I64Rotl = i64_rotl;
-                I64Rotr = i64_rotr;
-                I64Eq = i64_eq, br BrI64Eq / BrI64Ne, imm I64EqImm: i64, br BrI64EqImm / BrI64NeImm;
-                I64Ne = i64_ne, br BrI64Ne / BrI64Eq, imm I64NeImm: i64, br BrI64NeImm / BrI64EqImm;
-                I64LtS = i64_lt_s, br BrI64LtS / BrI64GeS, imm I64LtSImm: i64, br BrI64LtSImm / BrI64GeSImm;
-                I64LtU = i64_lt_u, br BrI64LtU / BrI64GeU, imm I64LtUImm: i64, br BrI64LtUImm / BrI64GeUImm;
-                I64GtS = i64_gt_s, br BrI64GtS / BrI64LeS, imm I64GtSImm: i64, br BrI64GtSImm / BrI64LeSImm;
-                I64GtU = i64_gt_u, br BrI64GtU / BrI64LeU, imm I64GtUImm: i64, br BrI64GtUImm / BrI64LeUImm;
-                I64LeS = i64_le_s, br BrI64LeS / BrI64GtS, imm I64LeSImm: i64, br BrI64LeSImm / BrI64GtSImm;
-                I64LeU = i64_le_u, br BrI64LeU / BrI64GtU, imm I64LeUImm: i64, br BrI64LeUImm / BrI64GtUImm;
-                I64GeS = i64_ge_s, br BrI64GeS / BrI64LtS, imm I64GeSImm: i64, br BrI64GeSImm / BrI64LtSImm;
-                I64GeU = i64_ge_u, br BrI64GeU / BrI64LtU, imm I64GeUImm: i64, br BrI64GeUImm / BrI64LtUImm;
-                F32Add = f32_add;
-                F32Sub = f32_sub;
-                F32Mul = f32_mul;
-                F32Div = f32_div;
-                F32Min = f32_min;
-                F32Max = f32_max;
-                F32Copysign = f32_copysign;
-                F32Eq = f32_eq;
-                F32Ne = f32_ne;
-                F32Lt = f32_lt;
-                F32Gt = f32_gt;
-                F32Le = f32_le;
-                F32Ge = f32_ge;
-                F64Add = f64_add;
-                F64Sub = f64_sub;
-                F64Mul = f64_mul;
-                F64Div = f64_div;
-                F64Min = f64_min;
-                F64Max = f64_max;
-                F64Copysign = f64_copysign;
-                F64Eq = f64_eq;
-                F64Ne = f64_ne;
-                F64Lt = f64_lt;
-                F64Gt = f64_gt;
-                F64Le = f64_le;
-                F64Ge = f64_ge;
-            }
-            binary_trap {
-                I32DivS = i32_div_s;
-                I32DivU = i32_div_u;
-                I32RemS = i32_rem_s;
-                I32RemU = i32_rem_u;
-                I64DivS = i64_div_s;
-                I64DivU = i64_div_u;
-                I64RemS = i64_rem_s;
-                I64RemU = i64_rem_u;
-            }
-            unary {
-                I32Eqz = i32_eqz, br BrI32Eqz / BrI32Nez;
-                I32Clz = i32_clz;
-                I32Ctz = i32_ctz;
-                I32Popcnt = i32_popcnt;
-                I64Eqz = i64_eqz, br BrI64Eqz / BrI64Nez;
-                I64Clz = i64_clz;
-                I64Ctz = i64_ctz;
-                I64Popcnt = i64_popcnt;
-                F32Abs = f32_abs;
-                F32Neg = f32_neg;
-                F32Sqrt = f32_sqrt;
-                F32Ceil = f32_ceil;
-                F32Floor = f32_floor;
-                F32Trunc = f32_trunc;
-                F32Nearest = f32_nearest;
-                F64Abs = f64_abs;
-                F64Neg = f64_neg;
-                F64Sqrt = f64_sqrt;
-                F64Ceil = f64_ceil;
-                F64Floor = f64_floor;
-                F64Trunc = f64_trunc;
-                F64Nearest = f64_nearest;
-                I32WrapI64 = i32_wrap_i64;
-                I64ExtendI32S = i64_extend_i32_s;
-                I64ExtendI32U = i64_extend_i32_u;
-                I32TruncSatF32S = i32_trunc_sat_f32_s;
-                I32TruncSatF32U = i32_trunc_sat_f32_u;
-                I32TruncSatF64S = i32_trunc_sat_f64_s;
-                I32TruncSatF64U = i32_trunc_sat_f64_u;
-                I64TruncSatF32S = i64_trunc_sat_f32_s;
-                I64TruncSatF32U = i64_trunc_sat_f32_u;
-                I64TruncSatF64S = i64_trunc_sat_f64_s;
-                I64TruncSatF64U = i64_trunc_sat_f64_u;
-                F32ConvertI32S = f32_convert_i32_s;
-                F32ConvertI32U = f32_convert_i32_u;
-                F32ConvertI64S = f32_convert_i64_s;
-                F32ConvertI64U = f32_convert_i64_u;
-                F32DemoteF64 = f32_demote_f64;
-                F64ConvertI32S = f64_convert_i32_s;
-                F64ConvertI32U = f64_convert_i32_u;
-                F64ConvertI64S = f64_convert_i64_s;
-                F64ConvertI64U = f64_convert_i64_u;
-                F64PromoteF32 = f64_promote_f32;
-                I32Extend8S = i32_extend8_s;
-                I32Extend16S = i32_extend16_s;
-                I64Extend8S = i64_extend8_s;
-                I64Extend16S = i64_extend16_s;
-                I64Extend32S = i64_extend32_s;
-            }
-            unary_trap {
-                I32TruncF32S = i32_trunc_f32_s;
-                I32TruncF32U = i32_trunc_f32_u;
-                I32TruncF64S = i32_trunc_f64_s;
-                I32TruncF64U = i32_trunc_f64_u;
-                I64TruncF32S = i64_trunc_f32_s;
-                I64TruncF32U = i64_trunc_f32_u;
-                I64TruncF64S = i64_trunc_f64_s;
-                I64TruncF64U = i64_trunc_f64_u;
-            }
-            branch_binary {
-                BrI32Eq = i32_eq;
-                BrI32Ne = i32_ne;
-                BrI32LtS = i32_lt_s;
-                BrI32LtU = i32_lt_u;
-                BrI32GtS = i32_gt_s;
-                BrI32GtU = i32_gt_u;
-                BrI32LeS = i32_le_s;
-                BrI32LeU = i32_le_u;
-                BrI32GeS = i32_ge_s;
-                BrI32GeU = i32_ge_u;
-                BrI64Eq = i64_eq;
-                BrI64Ne = i64_ne;
-                BrI64LtS = i64_lt_s;
-                BrI64LtU = i64_lt_u;
-                BrI64GtS = i64_gt_s;
-                BrI64GtU = i64_gt_u;
-                BrI64LeS = i64_le_s;
-                BrI64LeU = i64_le_u;
-                BrI64GeS = i64_ge_s;
-                BrI64GeU = i64_ge_u;
-            }
-            branch_imm {
-                BrI32EqImm = i32_eq: i32;
-                BrI32NeImm = i32_ne: i32;
-                BrI32LtSImm = i32_lt_s: i32;
-                BrI32LtUImm = i32_lt_u: i32;
-                BrI32GtSImm = i32_gt_s: i32;
-                BrI32GtUImm = i32_gt_u: i32;
-                BrI32LeSImm = i32_le_s: i32;
-                BrI32LeUImm = i32_le_u: i32;
-                BrI32GeSImm = i32_ge_s: i32;
-                BrI32GeUImm = i32_ge_u: i32;
-                BrI64EqImm = i64_eq: i64;
-                BrI64NeImm = i64_ne: i64;
-                BrI64LtSImm = i64_lt_s: i64;
-                BrI64LtUImm = i64_lt_u: i64;
-                BrI64GtSImm = i64_gt_s: i64;
-                BrI64GtUImm = i64_gt_u: i64;
-                BrI64LeSImm = i64_le_s: i64;
-                BrI64LeUImm = i64_le_u: i64;
-                BrI64GeSImm = i64_ge_s: i64;
-                BrI64GeUImm = i64_ge_u: i64;
-            }
-            branch_unary {
-                BrI32Eqz = i32_eqz;
-                BrI32Nez = i32_nez;
-                BrI64Eqz = i64_eqz;
-                BrI64Nez = i64_nez;
-            }
-            load {
-                I32Load = I32;
-                I64Load = I64;
-                F32Load = I32;
-                F64Load = I64;
-                I32Load8S = I32S8;
-                I32Load8U = U8;
-                I32Load16S = I32S16;
-                I32Load16U = U16;
-                I64Load8S = I64S8;
-                I64Load8U = U8;
-                I64Load16S = I64S16;
-                I64Load16U = U16;
-                I64Load32S = I64S32;
-                I64Load32U = I32;
-            }
-            store {
-                I32Store = B32;
-                I64Store = B64;
-                F32Store = B32;
-                F64Store = B64;
-                I32Store8 = B8;
-                I32Store16 = B16;
-                I64Store8 = B8;
-                I64Store16 = B16;
-                I64Store32 = B32;
-            }
-            field_get {
-                StructGetI8S / ArrayGetI8S = I8, i32_extend8_s;
-                StructGetI8U / ArrayGetI8U = I8, copy;
-                StructGetI16S / ArrayGetI16S = I16, i32_extend16_s;
-                StructGetI16U / ArrayGetI16U = I16, copy;
-                StructGet32 / ArrayGet32 = I32, copy;
-                StructGet64 / ArrayGet64 = I64, copy;
-            }
-            field_set {
-                StructSet8 / ArraySet8 = I8;
-                StructSet16 / ArraySet16 = I16;
-                StructSet32 / ArraySet32 = I32;
-                StructSet64 / ArraySet64 = I64;
-            }
-            other {
-                /// `dst = imm` (32-bit constant, zero-extended in the slot).
-                Const32 { dst: Slot, imm: u32 } => dst;
-                /// `dst = imm` (64-bit constant).
-                Const64 { dst: Slot, imm: u64 } => dst;
-                /// Value slot copy: `vals[dst] = vals[src]` (also the reinterpretations:
-                /// 32-bit values are kept zero-extended in their 64-bit slot).
-                Copy { dst: Slot, src: Slot } => dst;
-                /// Reference slot copy: `refs[dst] = refs[src]`.
-                RefCopy { dst: Slot, src: Slot };
-                /// `dst = cond != 0 ? a : b` (value slots; the result overwrites `dst`
-                /// which holds `a` on entry — see the translator).
-                Select { dst: Slot, b: Slot, cond: Slot };
-                /// Reference select: `refs[dst] = cond != 0 ? refs[dst] : refs[b]`.
-                RefSelect { dst: Slot, b: Slot, cond: Slot };
+use super::{Offset, Slot};
 
-                /// Unconditional branch.
-                Br { offset: Offset } goto offset;
-                /// Branch if `vals[cond] as i32 != 0`.
-                BrIf { cond: Slot, offset: Offset } goto offset;
-                /// Branch if `vals[cond] as i32 == 0`.
-                BrIfNot { cond: Slot, offset: Offset } goto offset;
-                /// Jump table: followed by `len + 1` `Br` entries (the last is the default).
-                BrTable { index: Slot, len: u32 };
-                /// Branch if `refs[src]` is null.
-                BrOnNull { src: Slot, offset: Offset } goto offset;
-                /// Branch if `refs[src]` is not null.
-                BrOnNonNull { src: Slot, offset: Offset } goto offset;
+define_isa! {
+    ($)
+    binary {
+        // Integer ops: the i32 and i64 forms of one operation per line.
+        I32Add = i32_add, imm I32AddImm: i32;      I64Add = i64_add, imm I64AddImm: i64;
+        I32Sub = i32_sub, imm I32SubImm: i32;      I64Sub = i64_sub, imm I64SubImm: i64;
+        I32Mul = i32_mul, imm I32MulImm: i32;      I64Mul = i64_mul, imm I64MulImm: i64;
+        I32And = i32_and, imm I32AndImm: i32;      I64And = i64_and, imm I64AndImm: i64;
+        I32Or = i32_or, imm I32OrImm: i32;         I64Or = i64_or, imm I64OrImm: i64;
+        I32Xor = i32_xor, imm I32XorImm: i32;      I64Xor = i64_xor, imm I64XorImm: i64;
+        I32Shl = i32_shl, imm I32ShlImm: i32;      I64Shl = i64_shl, imm I64ShlImm: i64;
+        I32ShrS = i32_shr_s, imm I32ShrSImm: i32;  I64ShrS = i64_shr_s, imm I64ShrSImm: i64;
+        I32ShrU = i32_shr_u, imm I32ShrUImm: i32;  I64ShrU = i64_shr_u, imm I64ShrUImm: i64;
+        I32Rotl = i32_rotl;                        I64Rotl = i64_rotl;
+        I32Rotr = i32_rotr;                        I64Rotr = i64_rotr;
+        // Integer compares: `br T / F` defines the fused branch-if-true
+        // `T` and names branch-if-false `F` (defined by the opposite
+        // compare's row); likewise for the immediate form.
+        I32Eq = i32_eq, br BrI32Eq / BrI32Ne, imm I32EqImm: i32, br BrI32EqImm / BrI32NeImm;
+        I64Eq = i64_eq, br BrI64Eq / BrI64Ne, imm I64EqImm: i64, br BrI64EqImm / BrI64NeImm;
+        I32Ne = i32_ne, br BrI32Ne / BrI32Eq, imm I32NeImm: i32, br BrI32NeImm / BrI32EqImm;
+        I64Ne = i64_ne, br BrI64Ne / BrI64Eq, imm I64NeImm: i64, br BrI64NeImm / BrI64EqImm;
+        I32LtS = i32_lt_s, br BrI32LtS / BrI32GeS, imm I32LtSImm: i32, br BrI32LtSImm / BrI32GeSImm;
+        I64LtS = i64_lt_s, br BrI64LtS / BrI64GeS, imm I64LtSImm: i64, br BrI64LtSImm / BrI64GeSImm;
+        I32LtU = i32_lt_u, br BrI32LtU / BrI32GeU, imm I32LtUImm: i32, br BrI32LtUImm / BrI32GeUImm;
+        I64LtU = i64_lt_u, br BrI64LtU / BrI64GeU, imm I64LtUImm: i64, br BrI64LtUImm / BrI64GeUImm;
+        I32GtS = i32_gt_s, br BrI32GtS / BrI32LeS, imm I32GtSImm: i32, br BrI32GtSImm / BrI32LeSImm;
+        I64GtS = i64_gt_s, br BrI64GtS / BrI64LeS, imm I64GtSImm: i64, br BrI64GtSImm / BrI64LeSImm;
+        I32GtU = i32_gt_u, br BrI32GtU / BrI32LeU, imm I32GtUImm: i32, br BrI32GtUImm / BrI32LeUImm;
+        I64GtU = i64_gt_u, br BrI64GtU / BrI64LeU, imm I64GtUImm: i64, br BrI64GtUImm / BrI64LeUImm;
+        I32LeS = i32_le_s, br BrI32LeS / BrI32GtS, imm I32LeSImm: i32, br BrI32LeSImm / BrI32GtSImm;
+        I64LeS = i64_le_s, br BrI64LeS / BrI64GtS, imm I64LeSImm: i64, br BrI64LeSImm / BrI64GtSImm;
+        I32LeU = i32_le_u, br BrI32LeU / BrI32GtU, imm I32LeUImm: i32, br BrI32LeUImm / BrI32GtUImm;
+        I64LeU = i64_le_u, br BrI64LeU / BrI64GtU, imm I64LeUImm: i64, br BrI64LeUImm / BrI64GtUImm;
+        I32GeS = i32_ge_s, br BrI32GeS / BrI32LtS, imm I32GeSImm: i32, br BrI32GeSImm / BrI32LtSImm;
+        I64GeS = i64_ge_s, br BrI64GeS / BrI64LtS, imm I64GeSImm: i64, br BrI64GeSImm / BrI64LtSImm;
+        I32GeU = i32_ge_u, br BrI32GeU / BrI32LtU, imm I32GeUImm: i32, br BrI32GeUImm / BrI32LtUImm;
+        I64GeU = i64_ge_u, br BrI64GeU / BrI64LtU, imm I64GeUImm: i64, br BrI64GeUImm / BrI64LtUImm;
+        // Float ops: the f32 and f64 forms of one operation per line.
+        F32Add = f32_add;             F64Add = f64_add;
+        F32Sub = f32_sub;             F64Sub = f64_sub;
+        F32Mul = f32_mul;             F64Mul = f64_mul;
+        F32Div = f32_div;             F64Div = f64_div;
+        F32Min = f32_min;             F64Min = f64_min;
+        F32Max = f32_max;             F64Max = f64_max;
+        F32Copysign = f32_copysign;   F64Copysign = f64_copysign;
+        F32Eq = f32_eq;  F64Eq = f64_eq;  F32Ne = f32_ne;  F64Ne = f64_ne;
+        F32Lt = f32_lt;  F64Lt = f64_lt;  F32Gt = f32_gt;  F64Gt = f64_gt;
+        F32Le = f32_le;  F64Le = f64_le;  F32Ge = f32_ge;  F64Ge = f64_ge;
+    }
+    binary_trap {
+        I32DivS = i32_div_s;
+        I32DivU = i32_div_u;
+        I32RemS = i32_rem_s;
+        I32RemU = i32_rem_u;
+        I64DivS = i64_div_s;
+        I64DivU = i64_div_u;
+        I64RemS = i64_rem_s;
+        I64RemU = i64_rem_u;
+    }
+    unary {
+        I32Eqz = i32_eqz, br BrI32Eqz / BrI32Nez;
+        I32Clz = i32_clz;
+        I32Ctz = i32_ctz;
+        I32Popcnt = i32_popcnt;
+        I64Eqz = i64_eqz, br BrI64Eqz / BrI64Nez;
+        I64Clz = i64_clz;
+        I64Ctz = i64_ctz;
+        I64Popcnt = i64_popcnt;
+        F32Abs = f32_abs;
+        F32Neg = f32_neg;
+        F32Sqrt = f32_sqrt;
+        F32Ceil = f32_ceil;
+        F32Floor = f32_floor;
+        F32Trunc = f32_trunc;
+        F32Nearest = f32_nearest;
+        F64Abs = f64_abs;
+        F64Neg = f64_neg;
+        F64Sqrt = f64_sqrt;
+        F64Ceil = f64_ceil;
+        F64Floor = f64_floor;
+        F64Trunc = f64_trunc;
+        F64Nearest = f64_nearest;
+        I32WrapI64 = i32_wrap_i64;
+        I64ExtendI32S = i64_extend_i32_s;
+        I64ExtendI32U = i64_extend_i32_u;
+        I32TruncSatF32S = i32_trunc_sat_f32_s;
+        I32TruncSatF32U = i32_trunc_sat_f32_u;
+        I32TruncSatF64S = i32_trunc_sat_f64_s;
+        I32TruncSatF64U = i32_trunc_sat_f64_u;
+        I64TruncSatF32S = i64_trunc_sat_f32_s;
+        I64TruncSatF32U = i64_trunc_sat_f32_u;
+        I64TruncSatF64S = i64_trunc_sat_f64_s;
+        I64TruncSatF64U = i64_trunc_sat_f64_u;
+        F32ConvertI32S = f32_convert_i32_s;
+        F32ConvertI32U = f32_convert_i32_u;
+        F32ConvertI64S = f32_convert_i64_s;
+        F32ConvertI64U = f32_convert_i64_u;
+        F32DemoteF64 = f32_demote_f64;
+        F64ConvertI32S = f64_convert_i32_s;
+        F64ConvertI32U = f64_convert_i32_u;
+        F64ConvertI64S = f64_convert_i64_s;
+        F64ConvertI64U = f64_convert_i64_u;
+        F64PromoteF32 = f64_promote_f32;
+        I32Extend8S = i32_extend8_s;
+        I32Extend16S = i32_extend16_s;
+        I64Extend8S = i64_extend8_s;
+        I64Extend16S = i64_extend16_s;
+        I64Extend32S = i64_extend32_s;
+    }
+    unary_trap {
+        I32TruncF32S = i32_trunc_f32_s;
+        I32TruncF32U = i32_trunc_f32_u;
+        I32TruncF64S = i32_trunc_f64_s;
+        I32TruncF64U = i32_trunc_f64_u;
+        I64TruncF32S = i64_trunc_f32_s;
+        I64TruncF32U = i64_trunc_f32_u;
+        I64TruncF64S = i64_trunc_f64_s;
+        I64TruncF64U = i64_trunc_f64_u;
+    }
+    branch_unary {
+        // Branch-if-nonzero: the "false" side of the fused `eqz` branches.
+        BrI32Nez = i32_nez;
+        BrI64Nez = i64_nez;
+    }
+    load {
+        I32Load = I32;
+        I64Load = I64;
+        F32Load = I32;
+        F64Load = I64;
+        I32Load8S = I32S8;
+        I32Load8U = U8;
+        I32Load16S = I32S16;
+        I32Load16U = U16;
+        I64Load8S = I64S8;
+        I64Load8U = U8;
+        I64Load16S = I64S16;
+        I64Load16U = U16;
+        I64Load32S = I64S32;
+        I64Load32U = I32;
+    }
+    store {
+        I32Store = B32;
+        I64Store = B64;
+        F32Store = B32;
+        F64Store = B64;
+        I32Store8 = B8;
+        I32Store16 = B16;
+        I64Store8 = B8;
+        I64Store16 = B16;
+        I64Store32 = B32;
+    }
+    field_get {
+        StructGetI8S / ArrayGetI8S = I8, i32_extend8_s;
+        StructGetI8U / ArrayGetI8U = I8, copy;
+        StructGetI16S / ArrayGetI16S = I16, i32_extend16_s;
+        StructGetI16U / ArrayGetI16U = I16, copy;
+        StructGet32 / ArrayGet32 = I32, copy;
+        StructGet64 / ArrayGet64 = I64, copy;
+    }
+    field_set {
+        StructSet8 / ArraySet8 = I8;
+        StructSet16 / ArraySet16 = I16;
+        StructSet32 / ArraySet32 = I32;
+        StructSet64 / ArraySet64 = I64;
+    }
+    other {
+        /// `dst = imm` (32-bit constant, zero-extended in the slot).
+        Const32 { dst: Slot, imm: u32 } => dst;
+        /// `dst = imm` (64-bit constant).
+        Const64 { dst: Slot, imm: u64 } => dst;
+        /// Value slot copy: `vals[dst] = vals[src]` (also the reinterpretations:
+        /// 32-bit values are kept zero-extended in their 64-bit slot).
+        Copy { dst: Slot, src: Slot } => dst;
+        /// Reference slot copy: `refs[dst] = refs[src]`.
+        RefCopy { dst: Slot, src: Slot };
+        /// `dst = cond != 0 ? a : b` (value slots; the result overwrites `dst`
+        /// which holds `a` on entry — see the translator).
+        Select { dst: Slot, b: Slot, cond: Slot };
+        /// Reference select: `refs[dst] = cond != 0 ? refs[dst] : refs[b]`.
+        RefSelect { dst: Slot, b: Slot, cond: Slot };
 
-                /// Return from the function; results are already in slots 0...
-                Return;
-                /// Trap with the given code.
-                Trap { code: crate::Trap };
+        /// Unconditional branch.
+        Br { offset: Offset } goto offset;
+        /// Branch if `vals[cond] as i32 != 0`.
+        BrIf { cond: Slot, offset: Offset } goto offset;
+        /// Branch if `vals[cond] as i32 == 0`.
+        BrIfNot { cond: Slot, offset: Offset } goto offset;
+        /// Jump table: followed by `len + 1` `Br` entries (the last is the default).
+        BrTable { index: Slot, len: u32 };
+        /// Branch if `refs[src]` is null.
+        BrOnNull { src: Slot, offset: Offset } goto offset;
+        /// Branch if `refs[src]` is not null.
+        BrOnNonNull { src: Slot, offset: Offset } goto offset;
 
-                /// Direct call of a function defined in this module.
-                CallInternal { site: u32 };
-                /// Direct call through the instance's function table (imports).
-                CallImported { site: u32 };
-                /// Indirect call through a table, index in `vals[index]`.
-                CallIndirect { index: Slot, site: u32 };
-                /// Call the function reference in `refs[func]`.
-                CallRef { func: Slot, site: u32 };
-                /// Tail call of a function of this module: the arguments move
-                /// to the frame base and the current frame is replaced.
-                ReturnCallInternal { site: u32 };
-                /// Tail call of an import.
-                ReturnCallImported { site: u32 };
-                /// Tail call through a table.
-                ReturnCallIndirect { index: Slot, site: u32 };
-                /// Tail call of a function reference.
-                ReturnCallRef { func: Slot, site: u32 };
+        /// Return from the function; results are already in slots 0...
+        Return;
+        /// Trap with the given code.
+        Trap { code: crate::Trap };
 
-                /// `vals[dst] = global[index]` (numeric global, module index).
-                GlobalGet { dst: Slot, index: u32 } => dst;
-                /// `global[index] = vals[src]`.
-                GlobalSet { src: Slot, index: u32 };
-                /// `refs[dst] = global[index]` (reference global).
-                RefGlobalGet { dst: Slot, index: u32 } => dst;
-                /// `global[index] = refs[src]`.
-                RefGlobalSet { src: Slot, index: u32 };
+        /// Direct call of a function defined in this module.
+        CallInternal { site: u32 };
+        /// Direct call through the instance's function table (imports).
+        CallImported { site: u32 };
+        /// Indirect call through a table, index in `vals[index]`.
+        CallIndirect { index: Slot, site: u32 };
+        /// Call the function reference in `refs[func]`.
+        CallRef { func: Slot, site: u32 };
+        /// Tail call of a function of this module: the arguments move
+        /// to the frame base and the current frame is replaced.
+        ReturnCallInternal { site: u32 };
+        /// Tail call of an import.
+        ReturnCallImported { site: u32 };
+        /// Tail call through a table.
+        ReturnCallIndirect { index: Slot, site: u32 };
+        /// Tail call of a function reference.
+        ReturnCallRef { func: Slot, site: u32 };
 
-                /// `vals[dst] = memory.size` of memory `mem`.
-                MemorySize { dst: Slot, mem: u32 } => dst;
-                /// `vals[dst] = memory.grow(vals[delta])` on memory `mem`.
-                MemoryGrow { dst: Slot, delta: Slot, mem: u32 };
-                /// `memory.fill`: operands at `args`, `args+1`, `args+2` (dst, val, len).
-                MemoryFill { args: Slot, mem: u32 };
-                /// `memory.copy`: operands at `args..args+3`; `mems` packs dst and src memory (16 bits each).
-                MemoryCopy { args: Slot, mems: u32 };
-                /// `memory.init`: operands at `args..args+3`; `seg` is the data segment, `mem` the memory.
-                MemoryInit { args: Slot, seg: u32, mem: u32 };
-                /// `data.drop`.
-                DataDrop { seg: u32 };
-                /// Generic load (non-zero memory, memory64 or wide offset): see `MemArgs`.
-                LoadExt { dst: Slot, addr: Slot, site: u32 };
-                /// Generic store (non-zero memory, memory64 or wide offset).
-                StoreExt { addr: Slot, val: Slot, site: u32 };
+        /// `vals[dst] = global[index]` (numeric global, module index).
+        GlobalGet { dst: Slot, index: u32 } => dst;
+        /// `global[index] = vals[src]`.
+        GlobalSet { src: Slot, index: u32 };
+        /// `refs[dst] = global[index]` (reference global).
+        RefGlobalGet { dst: Slot, index: u32 } => dst;
+        /// `global[index] = refs[src]`.
+        RefGlobalSet { src: Slot, index: u32 };
 
-                /// `refs[dst] = table[vals[index]]`.
-                TableGet { dst: Slot, index: Slot, table: u32 } => dst;
-                /// `table[vals[index]] = refs[src]`.
-                TableSet { index: Slot, src: Slot, table: u32 };
-                /// `vals[dst] = table.size`.
-                TableSize { dst: Slot, table: u32 } => dst;
-                /// `vals[dst] = table.grow(refs[init], vals[dst])` (the delta is read from `dst`).
-                TableGrow { dst: Slot, init: Slot, table: u32 };
-                /// `table.fill`: `vals[args]` = start, `vals[args+1]` = len, `refs[val]` = value.
-                TableFill { args: Slot, val: Slot, table: u32 };
-                /// `table.copy`: `vals[args..args+3]` = dst, src, len; tables packed 16/16.
-                TableCopy { args: Slot, tables: u32 };
-                /// `table.init`: `vals[args..args+3]` = dst, src, len.
-                TableInit { args: Slot, seg: u32, table: u32 };
-                /// `elem.drop`.
-                ElemDrop { seg: u32 };
+        /// `vals[dst] = memory.size` of memory `mem`.
+        MemorySize { dst: Slot, mem: u32 } => dst;
+        /// `vals[dst] = memory.grow(vals[delta])` on memory `mem`.
+        MemoryGrow { dst: Slot, delta: Slot, mem: u32 };
+        /// `memory.fill`: operands at `args`, `args+1`, `args+2` (dst, val, len).
+        MemoryFill { args: Slot, mem: u32 };
+        /// `memory.copy`: operands at `args..args+3`; `mems` packs dst and src memory (16 bits each).
+        MemoryCopy { args: Slot, mems: u32 };
+        /// `memory.init`: operands at `args..args+3`; `seg` is the data segment, `mem` the memory.
+        MemoryInit { args: Slot, seg: u32, mem: u32 };
+        /// `data.drop`.
+        DataDrop { seg: u32 };
+        /// Generic load (non-zero memory, memory64 or wide offset): see `MemArgs`.
+        LoadExt { dst: Slot, addr: Slot, site: u32 };
+        /// Generic store (non-zero memory, memory64 or wide offset).
+        StoreExt { addr: Slot, val: Slot, site: u32 };
 
-                /// `refs[dst] = null`.
-                RefNull { dst: Slot } => dst;
-                /// `vals[dst] = (refs[src] == null)`.
-                RefIsNull { dst: Slot, src: Slot } => dst;
-                /// `refs[dst] = funcref of module function index`.
-                RefFunc { dst: Slot, func: u32 } => dst;
-                /// Trap if `refs[src]` is null.
-                RefAsNonNull { src: Slot };
-                /// `vals[dst] = (refs[a] == refs[b])`.
-                RefEq { dst: Slot, a: Slot, b: Slot } => dst;
+        /// `refs[dst] = table[vals[index]]`.
+        TableGet { dst: Slot, index: Slot, table: u32 } => dst;
+        /// `table[vals[index]] = refs[src]`.
+        TableSet { index: Slot, src: Slot, table: u32 };
+        /// `vals[dst] = table.size`.
+        TableSize { dst: Slot, table: u32 } => dst;
+        /// `vals[dst] = table.grow(refs[init], vals[dst])` (the delta is read from `dst`).
+        TableGrow { dst: Slot, init: Slot, table: u32 };
+        /// `table.fill`: `vals[args]` = start, `vals[args+1]` = len, `refs[val]` = value.
+        TableFill { args: Slot, val: Slot, table: u32 };
+        /// `table.copy`: `vals[args..args+3]` = dst, src, len; tables packed 16/16.
+        TableCopy { args: Slot, tables: u32 };
+        /// `table.init`: `vals[args..args+3]` = dst, src, len.
+        TableInit { args: Slot, seg: u32, table: u32 };
+        /// `elem.drop`.
+        ElemDrop { seg: u32 };
 
-                /// `struct.new`: fields from `site.vbase..`/`site.rbase..` in
-                /// declaration order; the result goes to `refs[site.rbase]`.
-                StructNew { site: u32 };
-                /// `refs[dst] = struct.new_default` of module type `ty`.
-                StructNewDefault { dst: Slot, ty: u32 } => dst;
-                /// Reference field read at byte `offset` of the payload (null traps).
-                StructGetRef { dst: Slot, obj: Slot, offset: u32 } => dst;
-                /// Reference field write.
-                StructSetRef { obj: Slot, val: Slot, offset: u32 };
-                /// `array.new`: initial value at `site.vbase` or `site.rbase` (by
-                /// element kind), length in the next value slot; result at `refs[site.rbase]`.
-                ArrayNew { site: u32 };
-                /// `refs[dst] = array.new_default ty (vals[len])`.
-                ArrayNewDefault { dst: Slot, len: Slot, ty: u32 } => dst;
-                /// `array.new_fixed`: the site's `count` elements from the site bases.
-                ArrayNewFixed { site: u32 };
-                /// `array.new_data`: offset and length at `site.vbase`.
-                ArrayNewData { site: u32 };
-                /// `array.new_elem`: offset and length at `site.vbase`.
-                ArrayNewElem { site: u32 };
-                /// Reference element read (null and bounds trap).
-                ArrayGetRef { dst: Slot, arr: Slot, index: Slot } => dst;
-                /// Reference element write.
-                ArraySetRef { arr: Slot, index: Slot, val: Slot };
-                /// `vals[dst] = array.len refs[arr]`.
-                ArrayLen { dst: Slot, arr: Slot } => dst;
-                /// `array.fill`: array at `refs[rargs]`; offset, value (or
-                /// `refs[rargs+1]` for reference arrays), length from `vals[vargs..]`.
-                ArrayFill { vargs: Slot, rargs: Slot };
-                /// `array.copy`: arrays at `refs[rargs..rargs+2]` (dst, src);
-                /// dst offset, src offset, length at `vals[vargs..vargs+3]`.
-                ArrayCopy { vargs: Slot, rargs: Slot };
-                /// `array.init_data`: array at `refs[rargs]`; dst, src, len at `vals[vargs..]`.
-                ArrayInitData { vargs: Slot, rargs: Slot, seg: u32 };
-                /// `array.init_elem`: like `ArrayInitData` from an element segment.
-                ArrayInitElem { vargs: Slot, rargs: Slot, seg: u32 };
-                /// `refs[dst] = ref.i31 vals[src]`.
-                RefI31 { dst: Slot, src: Slot } => dst;
-                /// `vals[dst] = i31.get_s refs[src]`.
-                I31GetS { dst: Slot, src: Slot } => dst;
-                /// `vals[dst] = i31.get_u refs[src]`.
-                I31GetU { dst: Slot, src: Slot } => dst;
-                /// `vals[dst] = ref.test casts[cast] refs[src]`.
-                RefTest { dst: Slot, src: Slot, cast: u32 } => dst;
-                /// Trap unless `refs[src]` passes `casts[cast]`.
-                RefCast { src: Slot, cast: u32 };
-                /// Branch if `refs[src]` passes `casts[cast]`.
-                BrOnCast { src: Slot, cast: u32, offset: Offset } goto offset;
-                /// Branch if `refs[src]` fails `casts[cast]`.
-                BrOnCastFail { src: Slot, cast: u32, offset: Offset } goto offset;
-            }
-        }
-    };
+        /// `refs[dst] = null`.
+        RefNull { dst: Slot } => dst;
+        /// `vals[dst] = (refs[src] == null)`.
+        RefIsNull { dst: Slot, src: Slot } => dst;
+        /// `refs[dst] = funcref of module function index`.
+        RefFunc { dst: Slot, func: u32 } => dst;
+        /// Trap if `refs[src]` is null.
+        RefAsNonNull { src: Slot };
+        /// `vals[dst] = (refs[a] == refs[b])`.
+        RefEq { dst: Slot, a: Slot, b: Slot } => dst;
+
+        /// `struct.new`: fields from `site.vbase..`/`site.rbase..` in
+        /// declaration order; the result goes to `refs[site.rbase]`.
+        StructNew { site: u32 };
+        /// `refs[dst] = struct.new_default` of module type `ty`.
+        StructNewDefault { dst: Slot, ty: u32 } => dst;
+        /// Reference field read at byte `offset` of the payload (null traps).
+        StructGetRef { dst: Slot, obj: Slot, offset: u32 } => dst;
+        /// Reference field write.
+        StructSetRef { obj: Slot, val: Slot, offset: u32 };
+        /// `array.new`: initial value at `site.vbase` or `site.rbase` (by
+        /// element kind), length in the next value slot; result at `refs[site.rbase]`.
+        ArrayNew { site: u32 };
+        /// `refs[dst] = array.new_default ty (vals[len])`.
+        ArrayNewDefault { dst: Slot, len: Slot, ty: u32 } => dst;
+        /// `array.new_fixed`: the site's `count` elements from the site bases.
+        ArrayNewFixed { site: u32 };
+        /// `array.new_data`: offset and length at `site.vbase`.
+        ArrayNewData { site: u32 };
+        /// `array.new_elem`: offset and length at `site.vbase`.
+        ArrayNewElem { site: u32 };
+        /// Reference element read (null and bounds trap).
+        ArrayGetRef { dst: Slot, arr: Slot, index: Slot } => dst;
+        /// Reference element write.
+        ArraySetRef { arr: Slot, index: Slot, val: Slot };
+        /// `vals[dst] = array.len refs[arr]`.
+        ArrayLen { dst: Slot, arr: Slot } => dst;
+        /// `array.fill`: array at `refs[rargs]`; offset, value (or
+        /// `refs[rargs+1]` for reference arrays), length from `vals[vargs..]`.
+        ArrayFill { vargs: Slot, rargs: Slot };
+        /// `array.copy`: arrays at `refs[rargs..rargs+2]` (dst, src);
+        /// dst offset, src offset, length at `vals[vargs..vargs+3]`.
+        ArrayCopy { vargs: Slot, rargs: Slot };
+        /// `array.init_data`: array at `refs[rargs]`; dst, src, len at `vals[vargs..]`.
+        ArrayInitData { vargs: Slot, rargs: Slot, seg: u32 };
+        /// `array.init_elem`: like `ArrayInitData` from an element segment.
+        ArrayInitElem { vargs: Slot, rargs: Slot, seg: u32 };
+        /// `refs[dst] = ref.i31 vals[src]`.
+        RefI31 { dst: Slot, src: Slot } => dst;
+        /// `vals[dst] = i31.get_s refs[src]`.
+        I31GetS { dst: Slot, src: Slot } => dst;
+        /// `vals[dst] = i31.get_u refs[src]`.
+        I31GetU { dst: Slot, src: Slot } => dst;
+        /// `vals[dst] = ref.test casts[cast] refs[src]`.
+        RefTest { dst: Slot, src: Slot, cast: u32 } => dst;
+        /// Trap unless `refs[src]` passes `casts[cast]`.
+        RefCast { src: Slot, cast: u32 };
+        /// Branch if `refs[src]` passes `casts[cast]`.
+        BrOnCast { src: Slot, cast: u32, offset: Offset } goto offset;
+        /// Branch if `refs[src]` fails `casts[cast]`.
+        BrOnCastFail { src: Slot, cast: u32, offset: Offset } goto offset;
+    }
 }
-
-pub(crate) use with_isa;

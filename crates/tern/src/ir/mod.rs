@@ -12,12 +12,9 @@
 //! [`isa`]; this module generates the `Instr` enum and its helper methods
 //! from it.
 
-#[macro_use]
-mod isa;
 mod access;
 
 pub(crate) use access::{LoadKind, MemKind, StoreKind};
-pub(crate) use isa::with_isa;
 
 /// A frame-relative slot index (value frame or reference frame, as the
 /// instruction says).
@@ -44,10 +41,20 @@ pub(crate) struct CallSite {
     pub type_id: u32,
 }
 
-/// Generates `Instr` and its helpers from the table (see [`isa`]).
-macro_rules! define_instr {
+/// Generates, from the table in [`isa`], the `Instr` enum, its helper
+/// methods, and two matchers for the other consumers of the table:
+///
+/// - `match_instr!(instr, handler, ctx, { other arms })`: a `match` over an
+///   `Instr` whose family arms expand to `handler!(ctx family operands...)`
+///   (the executor's semantics per family, `interp/exec.rs`);
+/// - `match_operator!(op, handler, ctx, { other arms })`: the same over a
+///   wasmparser `Operator` for the numeric families (`translate/numeric.rs`).
+///
+/// This is the only place that knows the table's grammar. `$d` is a `$`
+/// token, so that the generated macros can have metavariables of their own.
+macro_rules! define_isa {
     (
-        ()
+        ($d:tt)
         binary {
             $( $bin:ident = $bsem:ident
                 $(, br $bt:ident / $bf:ident)?
@@ -56,8 +63,6 @@ macro_rules! define_instr {
         binary_trap { $( $bint:ident = $btsem:ident ; )* }
         unary { $( $un:ident = $usem:ident $(, br $ut:ident / $uf:ident)? ; )* }
         unary_trap { $( $unt:ident = $utsem:ident ; )* }
-        branch_binary { $( $brb:ident = $brbsem:ident ; )* }
-        branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         load { $( $ld:ident = $ldk:ident ; )* }
         store { $( $st:ident = $stk:ident ; )* }
@@ -76,8 +81,16 @@ macro_rules! define_instr {
                 #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], vals[b])`.")]
                 $bin { dst: Slot, a: Slot, b: Slot },
                 $(
+                    #[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], vals[b])`.")]
+                    $bt { a: Slot, b: Slot, offset: Offset },
+                )?
+                $(
                     #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")]
                     $imm { dst: Slot, a: Slot, imm: i32 },
+                    $(
+                        #[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")]
+                        $bti { a: Slot, imm: i32, offset: Offset },
+                    )?
                 )?
             )*
             $(
@@ -87,18 +100,14 @@ macro_rules! define_instr {
             $(
                 #[doc = concat!("`vals[dst] = ", stringify!($usem), "(vals[src])`.")]
                 $un { dst: Slot, src: Slot },
+                $(
+                    #[doc = concat!("Branch if `", stringify!($usem), "(vals[a])`.")]
+                    $ut { a: Slot, offset: Offset },
+                )?
             )*
             $(
                 #[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")]
                 $unt { dst: Slot, src: Slot },
-            )*
-            $(
-                #[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")]
-                $brb { a: Slot, b: Slot, offset: Offset },
-            )*
-            $(
-                #[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")]
-                $bri { a: Slot, imm: i32, offset: Offset },
             )*
             $(
                 #[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")]
@@ -177,8 +186,11 @@ macro_rules! define_instr {
             /// Sets the offset of a branch instruction; `false` if it is not one.
             pub(crate) fn set_offset(&mut self, off: Offset) -> bool {
                 match self {
-                    $(Instr::$brb { offset, .. } => *offset = off,)*
-                    $(Instr::$bri { offset, .. } => *offset = off,)*
+                    $(
+                        $(Instr::$bt { offset, .. } => *offset = off,)?
+                        $($(Instr::$bti { offset, .. } => *offset = off,)?)?
+                    )*
+                    $($(Instr::$ut { offset, .. } => *offset = off,)?)*
                     $(Instr::$bru { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
@@ -186,10 +198,68 @@ macro_rules! define_instr {
                 true
             }
         }
+
+        /// A `match` over an `Instr`: each table family's arms call
+        /// `$h!($ctx family operands...)`; the `other` family's arms are given.
+        macro_rules! match_instr {
+            ($d instr:expr, $d h:ident, $d ctx:tt, { $d ($d other:tt)* }) => {
+                match $d instr {
+                    $(
+                        Instr::$bin { dst, a, b } => $d h!($d ctx binary dst a b $bsem),
+                        $(Instr::$bt { a, b, offset } => $d h!($d ctx branch_binary a b offset $bsem),)?
+                        $(
+                            Instr::$imm { dst, a, imm } => $d h!($d ctx binary_imm dst a imm $bsem $iw),
+                            $(Instr::$bti { a, imm, offset } => {
+                                $d h!($d ctx branch_imm a imm offset $bsem $iw)
+                            })?
+                        )?
+                    )*
+                    $(Instr::$bint { dst, a, b } => $d h!($d ctx binary_trap dst a b $btsem),)*
+                    $(
+                        Instr::$un { dst, src } => $d h!($d ctx unary dst src $usem),
+                        $(Instr::$ut { a, offset } => $d h!($d ctx branch_unary a offset $usem),)?
+                    )*
+                    $(Instr::$unt { dst, src } => $d h!($d ctx unary_trap dst src $utsem),)*
+                    $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
+                    $(Instr::$ld { dst, addr, offset } => $d h!($d ctx load dst addr offset $ldk),)*
+                    $(Instr::$st { addr, val, offset } => $d h!($d ctx store addr val offset $stk),)*
+                    $(
+                        Instr::$sget { dst, obj, offset } => $d h!($d ctx struct_get dst obj offset $gk $gsem),
+                        Instr::$aget { dst, arr, index } => $d h!($d ctx array_get dst arr index $gk $gsem),
+                    )*
+                    $(
+                        Instr::$sset { obj, val, offset } => $d h!($d ctx struct_set obj val offset $sk),
+                        Instr::$aset { arr, index, val } => $d h!($d ctx array_set arr index val $sk),
+                    )*
+                    $d ($d other)*
+                }
+            };
+        }
+        pub(crate) use match_instr;
+
+        /// A `match` over a wasmparser `Operator`: each numeric operator of
+        /// the table calls `$h!($ctx family Name ...)`.
+        macro_rules! match_operator {
+            ($d op:expr, $d h:ident, $d ctx:tt, { $d ($d other:tt)* }) => {
+                match $d op {
+                    $(wasmparser::Operator::$bin => $d h!($d ctx binary $bin),)*
+                    $(wasmparser::Operator::$bint => $d h!($d ctx binary $bint),)*
+                    $(wasmparser::Operator::$un => $d h!($d ctx unary $un),)*
+                    $(wasmparser::Operator::$unt => $d h!($d ctx unary $unt),)*
+                    $(wasmparser::Operator::$ld { memarg } => $d h!($d ctx load $ld $ldk memarg),)*
+                    $(wasmparser::Operator::$st { memarg } => $d h!($d ctx store $st $stk memarg),)*
+                    $d ($d other)*
+                }
+            };
+        }
+        pub(crate) use match_operator;
     };
 }
 
-with_isa!(define_instr!());
+#[macro_use]
+mod isa;
+
+pub(crate) use isa::{Instr, match_instr, match_operator};
 
 /// The target of a cast or test, resolved at translation time.
 #[derive(Clone, Copy, Debug)]
