@@ -18,9 +18,10 @@ pub(crate) struct Cx<'c, 'a, T> {
     get: &'c GetCtx<T>,
 }
 
-/// The largest buffer a single read allocates on the host (a guest asking
-/// for more gets a short read, which WASI allows).
-pub(crate) const MAX_READ: usize = 64 << 20;
+/// The most bytes a single read or write moves (a guest asking for more
+/// gets a short read or write, which WASI allows): bounds what one call
+/// allocates on the host.
+pub(crate) const MAX_IO: usize = 64 << 20;
 
 impl<'c, 'a, T> Cx<'c, 'a, T> {
     /// The context for a call from `caller`, which must export its memory
@@ -122,13 +123,19 @@ impl<'c, 'a, T> Cx<'c, 'a, T> {
         Ok(out)
     }
 
-    /// The concatenated contents of a ciovec array (what `fd_write` writes).
+    /// The concatenated contents of a ciovec array (what `fd_write` writes),
+    /// up to [`MAX_IO`] bytes (the guest sees a short write beyond that, so
+    /// repeating one buffer many times cannot exhaust host memory).
     pub(crate) fn gather(&self, iovs: u32, count: u32) -> WasiResult<Vec<u8>> {
         let bufs = self.iovecs(iovs, count)?;
-        let total: usize = bufs.iter().map(|&(_, len)| len as usize).sum();
+        let total = read_len(&bufs);
         let mut out = Vec::with_capacity(total);
         for (ptr, len) in bufs {
-            out.extend_from_slice(self.slice(ptr, len)?);
+            let take = (len as usize).min(total - out.len());
+            out.extend_from_slice(self.slice(ptr, take as u32)?);
+            if out.len() == total {
+                break;
+            }
         }
         Ok(out)
     }
@@ -147,10 +154,10 @@ impl<'c, 'a, T> Cx<'c, 'a, T> {
     }
 }
 
-/// The total length of iovec buffers, capped at [`MAX_READ`].
+/// The total length of iovec buffers, capped at [`MAX_IO`].
 pub(crate) fn read_len(bufs: &[(u32, u32)]) -> usize {
     bufs.iter()
         .map(|&(_, len)| len as usize)
         .sum::<usize>()
-        .min(MAX_READ)
+        .min(MAX_IO)
 }

@@ -395,6 +395,12 @@ fn bad_pointers_are_efault_and_bad_descriptors_ebadf() {
         ),
         EFAULT
     );
+    // 8000 iovecs each naming all of memory (500 MiB in all): a short
+    // write of 64 MiB, not an allocation of the whole.
+    let iovecs: Vec<u8> = (0..8000).flat_map(|_| [0, 0, 0, 0, 0, 0, 1, 0]).collect();
+    f.write_mem(0, &iovecs);
+    assert_eq!(f.call("fd_write", &args(0, 8000)), 0);
+    assert_eq!(f.read_u32(OUT), 64 << 20);
     // Descriptors that are not open.
     assert_eq!(
         f.call(
