@@ -57,6 +57,8 @@
 //!
 //! The filesystem support targets Unix hosts.
 
+#![warn(missing_docs)]
+
 mod abi;
 mod ctx;
 mod errno;
