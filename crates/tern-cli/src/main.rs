@@ -1,8 +1,9 @@
 //! The `tern` command-line runtime.
 //!
 //! Subcommands:
-//! - `tern run FILE [--invoke NAME] [ARGS...]`: instantiate a `.wasm` or
-//!   `.wat` module and call an export (default `_start`), printing results.
+//! - `tern run [OPTIONS] FILE [ARGS...]`: run a `.wasm` or `.wat` module
+//!   with WASI preview 1 (`_start`, or `--invoke NAME` to call an export and
+//!   print its results).
 //! - `tern wast FILE...`: run `.wast` spec scripts and summarize.
 //! - `tern validate FILE`: check that a module is well-formed and valid.
 //!
@@ -29,7 +30,7 @@ struct Cli {
 /// The subcommands of `tern`.
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Instantiate a module and call one of its exported functions.
+    /// Run a WASI program, or call one export of a module (`--invoke`).
     Run(run::RunArgs),
     /// Run .wast spec scripts.
     Wast {

@@ -1,11 +1,19 @@
-//! `tern run FILE [--invoke NAME] [ARGS...]`: instantiate a module and call
-//! one of its exports.
+//! `tern run [OPTIONS] FILE [ARGS...]`: run a WASI program (or call one
+//! export of any module), like `wasmtime run`.
 //!
-//! Arguments are parsed by the callee's parameter types: decimal integers
-//! (signed, or unsigned up to the type's width), decimal floats (also `inf`,
-//! `-inf`, `nan`), and `null` for a nullable reference. Each result is
-//! printed on its own line. A trap prints `Error: wasm trap: <message>` and
-//! a backtrace of wasm frames to stderr and exits with status 1.
+//! The module gets WASI preview 1 (`tern-wasi`) with `ARGS` as its
+//! arguments (argv[0] is `FILE` as given), the `--env` variables, the
+//! `--dir` directories, and the host's stdin, stdout and stderr; imports
+//! `bench.start`/`bench.end` (`() -> ()`) are no-ops. A command runs
+//! `_start`; a reactor runs `_initialize`, then `--invoke NAME` if given.
+//! The process exits with the program's `proc_exit` status.
+//!
+//! With `--invoke NAME`, `ARGS` are the export's arguments instead, parsed
+//! by its parameter types: decimal integers (signed, or unsigned up to the
+//! type's width), decimal floats (also `inf`, `-inf`, `nan`), and `null`
+//! for a nullable reference. Each result is printed on its own line. A trap
+//! prints `Error: wasm trap: <message>` and a backtrace of wasm frames to
+//! stderr and exits with status 1.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,22 +21,34 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
 use tern::{Engine, Func, Linker, Module, Store, Val, ValType};
+use tern_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
 
 /// How many backtrace frames are printed before the rest are elided (a
 /// `call stack exhausted` trap has thousands).
 const MAX_FRAMES: usize = 50;
 
-/// Arguments of `tern run`.
+/// Arguments of `tern run`. Options go before `FILE` (as with `wasmtime
+/// run`); they are also recognized right after it, before the first
+/// argument. Everything from the first argument on is passed on.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The module to run (.wasm binary or .wat text).
-    pub file: PathBuf,
-    /// The exported function to call; defaults to `_start` if exported.
+    /// Give the program a host directory: `HOST` (seen under the same name)
+    /// or `HOST::GUEST` (seen as GUEST, e.g. `.` or `/`). Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Set an environment variable for the program (`NAME` alone passes
+    /// the host's value). Repeatable.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub envs: Vec<String>,
+    /// Call this export (after `_initialize`, if exported) instead of
+    /// `_start`, with ARGS as its typed arguments.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
-    /// Arguments for the function, parsed by its parameter types.
+    /// The module to run (.wasm binary or .wat text).
+    pub file: PathBuf,
+    /// The program's arguments (or, with `--invoke`, the function's).
     #[arg(
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         trailing_var_arg = true,
         value_name = "ARGS"
     )]
@@ -36,7 +56,7 @@ pub struct RunArgs {
 }
 
 /// What went wrong in `tern run`: a wasm error (possibly a trap, printed
-/// with its backtrace) or any other failure.
+/// with its backtrace, or the program's exit) or any other failure.
 enum RunError {
     Wasm(tern::Error),
     Other(anyhow::Error),
@@ -53,6 +73,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
     match try_run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(RunError::Wasm(e)) => {
+            if let Some(exit) = e.downcast_ref::<I32Exit>() {
+                // proc_exit: statuses are 0..126.
+                return ExitCode::from(exit.0.clamp(0, 255) as u8);
+            }
             eprintln!("Error: {e}");
             let frames = e.backtrace();
             if e.as_trap().is_some() && !frames.is_empty() {
@@ -73,6 +97,37 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
+/// The WASI context for the program: its arguments, environment,
+/// directories and the host's stdio.
+fn wasi_ctx(args: &RunArgs) -> anyhow::Result<WasiCtx> {
+    let mut b = WasiCtxBuilder::new();
+    b.inherit_stdio().arg(args.file.display().to_string());
+    if args.invoke.is_none() {
+        b.args(&args.args);
+    }
+    for env in &args.envs {
+        match env.split_once('=') {
+            Some((name, value)) => b.env(name, value),
+            None => match std::env::var(env) {
+                Ok(value) => b.env(env, value),
+                Err(_) => &mut b,
+            },
+        };
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        b.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())
+            .with_context(|| format!("cannot open directory {host} (--dir {dir})"))?;
+    }
+    Ok(b.build())
+}
+
+/// Whether `tern run` can satisfy an import: WASI preview 1 and the
+/// `bench` markers.
+fn provided(module: &str, name: &str) -> bool {
+    module == tern_wasi::MODULE || (module == "bench" && matches!(name, "start" | "end"))
+}
+
 fn try_run(args: &RunArgs) -> Result<(), RunError> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -80,50 +135,67 @@ fn try_run(args: &RunArgs) -> Result<(), RunError> {
     let module =
         Module::new(&engine, &bytes).map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
 
-    let imports: Vec<String> = module
+    let missing: Vec<String> = module
         .imports()
+        .filter(|i| !provided(i.module(), i.name()))
         .map(|i| format!("{}::{}", i.module(), i.name()))
         .collect();
-    if !imports.is_empty() {
+    if !missing.is_empty() {
         return Err(anyhow!(
-            "{} has imports that `tern run` cannot satisfy (it provides no host imports): {}",
+            "{} has imports that `tern run` cannot satisfy (it provides WASI preview 1 and \
+             bench.start/bench.end): {}",
             args.file.display(),
-            imports.join(", ")
+            missing.join(", ")
         )
         .into());
     }
 
-    let mut store = Store::new(&engine, ());
-    let linker = Linker::new(&engine);
+    let mut store = Store::new(&engine, wasi_ctx(args)?);
+    let mut linker = Linker::new(&engine);
+    tern_wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi).map_err(RunError::Wasm)?;
+    linker
+        .func_wrap("bench", "start", || {})
+        .map_err(RunError::Wasm)?;
+    linker
+        .func_wrap("bench", "end", || {})
+        .map_err(RunError::Wasm)?;
     let instance = linker
         .instantiate(&mut store, &module)
         .map_err(RunError::Wasm)?;
 
-    let (name, func) = match &args.invoke {
-        Some(name) => match instance.get_func(&mut store, name) {
-            Some(f) => (name.as_str(), f),
-            None if instance.get_export(&mut store, name).is_some() => {
-                return Err(anyhow!("export `{name}` is not a function").into());
+    let initialize = instance.get_func(&mut store, "_initialize");
+    match &args.invoke {
+        Some(name) => {
+            let func = match instance.get_func(&mut store, name) {
+                Some(f) => f,
+                None if instance.get_export(&mut store, name).is_some() => {
+                    return Err(anyhow!("export `{name}` is not a function").into());
+                }
+                None => return Err(anyhow!("unknown export `{name}`").into()),
+            };
+            if let Some(init) = initialize {
+                call(&mut store, "_initialize", init, &[])?;
             }
-            None => return Err(anyhow!("unknown export `{name}`").into()),
-        },
+            call(&mut store, name, func, &args.args)
+        }
         None => match instance.get_func(&mut store, "_start") {
-            Some(f) => ("_start", f),
-            None if args.args.is_empty() => return Ok(()),
-            None => {
-                return Err(anyhow!(
-                    "arguments were given but there is no `--invoke NAME` and no `_start` export"
-                )
-                .into());
-            }
+            Some(start) => call(&mut store, "_start", start, &[]),
+            None => match initialize {
+                Some(init) => call(&mut store, "_initialize", init, &[]),
+                None => Ok(()),
+            },
         },
-    };
-    call(&mut store, name, func, &args.args)
+    }
 }
 
 /// Calls `func` (exported as `name`) with `args` parsed by its parameter
 /// types and prints each result on its own line.
-fn call(store: &mut Store<()>, name: &str, func: Func, args: &[String]) -> Result<(), RunError> {
+fn call(
+    store: &mut Store<WasiCtx>,
+    name: &str,
+    func: Func,
+    args: &[String],
+) -> Result<(), RunError> {
     let ty = func.ty(&*store);
     let params: Vec<ValType> = ty.params().collect();
     let results = ty.results().count();
@@ -196,7 +268,7 @@ fn parse_arg(s: &str, ty: &ValType) -> anyhow::Result<Val> {
 
 /// Renders a result value for printing: integers in signed decimal, floats
 /// via Rust's `Display`, references by kind.
-fn format_val(store: &mut Store<()>, v: &Val) -> String {
+fn format_val(store: &mut Store<WasiCtx>, v: &Val) -> String {
     match v {
         Val::I32(x) => x.to_string(),
         Val::I64(x) => x.to_string(),

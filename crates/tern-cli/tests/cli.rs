@@ -248,3 +248,127 @@ fn wast_lists_at_most_five_failures() {
     assert_eq!(out.lines().count(), 1 + 5 + 1, "stdout: {out}");
     assert_eq!(out.lines().last(), Some("1 passed, 8 failed"));
 }
+
+/// Prints its arguments, its environment (each NUL-terminated) and the
+/// name of preopen 3 (if any), brackets that with bench.start/bench.end,
+/// and exits with status 7.
+const WASI_ECHO: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $environ_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $environ_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $prestat_dir_name (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "bench" "start" (func $bench_start))
+  (import "bench" "end" (func $bench_end))
+  (memory (export "memory") 1)
+  (func $print (param $fd i32) (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    call $bench_start
+    (drop (call $args_sizes_get (i32.const 16) (i32.const 20)))
+    (drop (call $args_get (i32.const 1024) (i32.const 2048)))
+    (call $print (i32.const 1) (i32.const 2048) (i32.load (i32.const 20)))
+    (drop (call $environ_sizes_get (i32.const 16) (i32.const 20)))
+    (drop (call $environ_get (i32.const 1024) (i32.const 4096)))
+    (call $print (i32.const 1) (i32.const 4096) (i32.load (i32.const 20)))
+    (if (i32.eqz (call $prestat_get (i32.const 3) (i32.const 24)))
+      (then
+        (drop (call $prestat_dir_name (i32.const 3) (i32.const 8192) (i32.load (i32.const 28))))
+        (call $print (i32.const 1) (i32.const 8192) (i32.load (i32.const 28)))))
+    call $bench_end
+    (call $exit (i32.const 7))))
+"#;
+
+#[test]
+fn run_passes_args_env_and_dirs_and_exits_with_the_program_status() {
+    let dir = scratch("wasi-echo");
+    let m = write(&dir, "echo.wat", WASI_ECHO);
+    let m = m.to_str().expect("utf-8 path");
+    let host = dir.to_str().expect("utf-8 path");
+    let guest_dir = format!("{host}::guest");
+    let o = tern(&[
+        "run", "--env", "A=1", "--env", "B=", "--dir", &guest_dir, m, "x", "--y", "-3",
+    ]);
+    assert_eq!(o.status.code(), Some(7), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{m}\0x\0--y\0-3\0A=1\0B=\0guest"));
+
+    // No options: argv[0] only, no environment, no preopen.
+    let o = tern(&["run", m]);
+    assert_eq!(o.status.code(), Some(7), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{m}\0"));
+
+    // `--dir HOST` is seen under the host's name.
+    let o = tern(&["run", "--dir", host, m]);
+    assert_eq!(stdout(&o), format!("{m}\0{host}"));
+
+    let o = tern(&["run", "--dir", "/does/not/exist", m]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/does/not/exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_keeps_stdout_and_stderr_in_order_and_reports_traps() {
+    let dir = scratch("wasi-order");
+    let m = write(
+        &dir,
+        "order.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "abc")
+  (func $print (param $fd i32) (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $fail unreachable)
+  (func (export "_start")
+    (call $print (i32.const 1) (i32.const 100) (i32.const 1))
+    (call $print (i32.const 2) (i32.const 101) (i32.const 1))
+    (call $print (i32.const 1) (i32.const 102) (i32.const 1))
+    call $fail))"#,
+    );
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' run '{}' 2>&1",
+            env!("CARGO_BIN_EXE_tern"),
+            m.display()
+        ))
+        .output()
+        .expect("run sh");
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        // No newlines: a line-buffered stdout would print "b" first.
+        out.starts_with("abcError: wasm trap: unreachable\nwasm backtrace:\n"),
+        "{out}"
+    );
+    assert!(out.contains("fail"), "{out}");
+}
+
+#[test]
+fn run_reactor_initializes_before_invoke() {
+    let dir = scratch("reactor");
+    let m = write(
+        &dir,
+        "reactor.wat",
+        r#"(module
+  (global $g (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $g (i32.const 41)))
+  (func (export "get") (param i32) (result i32)
+    (i32.add (global.get $g) (local.get 0))))"#,
+    );
+    let m = m.to_str().expect("utf-8 path");
+    let o = tern(&["run", "--invoke", "get", m, "1"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "42\n");
+    let o = tern(&["run", m]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}

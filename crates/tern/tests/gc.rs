@@ -3,9 +3,8 @@
 //! real Kotlin/Wasm program.
 
 use std::path::PathBuf;
-use tern::{
-    Caller, Config, Engine, ErrorKind, Linker, Module, Store, StructRef, StructType, Trap, Val,
-};
+use tern::{Config, Engine, ErrorKind, Linker, Module, Store, StructRef, StructType, Trap, Val};
+use tern_wasi::{DirPerms, FilePerms, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
 fn engine(heap_cap: usize) -> Engine {
     let mut config = Config::new();
@@ -189,186 +188,31 @@ fn exceeding_the_heap_cap_is_an_error_and_the_store_stays_usable() {
 }
 
 fn workload(path: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/workloads")
-        .join(path);
-    assert!(
-        p.exists(),
-        "workload {} not found (../shared/workloads)",
-        p.display()
-    );
-    p
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/workloads")
+        .join(path)
 }
 
-/// A minimal WASI preview1 context for the workloads: stdout capture, one
-/// preopened directory (fd 3) whose files can be opened and read.
-#[derive(Default)]
-struct Wasi {
-    stdout: Vec<u8>,
-    dir: PathBuf,
-    /// Open files: fd 4.. -> (contents, read position).
-    files: Vec<(Vec<u8>, usize)>,
-}
-
-fn memory(caller: &mut Caller<'_, Wasi>) -> tern::Result<tern::Memory> {
-    caller
-        .get_export("memory")
-        .and_then(|e| e.into_memory())
-        .ok_or_else(|| tern::Error::msg("no exported memory"))
-}
-
-fn read_u32(caller: &Caller<'_, Wasi>, mem: &tern::Memory, at: usize) -> tern::Result<u32> {
-    let mut b = [0u8; 4];
-    mem.read(caller, at, &mut b)?;
-    Ok(u32::from_le_bytes(b))
-}
-
-fn define_wasi(linker: &mut Linker<Wasi>, engine: &Engine) {
-    let wasi = "wasi_snapshot_preview1";
-    linker
-        .func_wrap(
-            wasi,
-            "fd_write",
-            |mut caller: Caller<'_, Wasi>,
-             fd: i32,
-             iovs: i32,
-             n: i32,
-             nwritten: i32|
-             -> tern::Result<i32> {
-                let mem = memory(&mut caller)?;
-                let mut out = Vec::new();
-                for i in 0..n as usize {
-                    let ptr = read_u32(&caller, &mem, iovs as usize + 8 * i)? as usize;
-                    let len = read_u32(&caller, &mem, iovs as usize + 8 * i + 4)? as usize;
-                    let mut buf = vec![0; len];
-                    mem.read(&caller, ptr, &mut buf)?;
-                    out.extend_from_slice(&buf);
-                }
-                mem.write(
-                    &mut caller,
-                    nwritten as usize,
-                    &(out.len() as u32).to_le_bytes(),
-                )?;
-                if fd == 1 {
-                    caller.data_mut().stdout.extend_from_slice(&out);
-                }
-                Ok(0)
-            },
-        )
-        .unwrap();
-    linker
-        .func_wrap(
-            wasi,
-            "fd_read",
-            |mut caller: Caller<'_, Wasi>,
-             fd: i32,
-             iovs: i32,
-             n: i32,
-             nread: i32|
-             -> tern::Result<i32> {
-                let mem = memory(&mut caller)?;
-                let Some(slot) = (fd as usize).checked_sub(4) else {
-                    return Ok(8);
-                }; // EBADF
-                let mut total = 0usize;
-                for i in 0..n as usize {
-                    let ptr = read_u32(&caller, &mem, iovs as usize + 8 * i)? as usize;
-                    let len = read_u32(&caller, &mem, iovs as usize + 8 * i + 4)? as usize;
-                    let Some((data, pos)) = caller.data_mut().files.get_mut(slot) else {
-                        return Ok(8);
-                    };
-                    let chunk: Vec<u8> = data[*pos..(*pos + len).min(data.len())].to_vec();
-                    *pos += chunk.len();
-                    mem.write(&mut caller, ptr, &chunk)?;
-                    total += chunk.len();
-                }
-                mem.write(&mut caller, nread as usize, &(total as u32).to_le_bytes())?;
-                Ok(0)
-            },
-        )
-        .unwrap();
-    linker
-        .func_wrap(wasi, "fd_close", |_: i32| -> i32 { 0 })
-        .unwrap();
-    // path_open has nine parameters: define it through the `Val` interface.
-    let ty = tern::FuncType::new(
-        engine,
-        [
-            tern::ValType::I32,
-            tern::ValType::I32,
-            tern::ValType::I32,
-            tern::ValType::I32,
-            tern::ValType::I32,
-            tern::ValType::I64,
-            tern::ValType::I64,
-            tern::ValType::I32,
-            tern::ValType::I32,
-        ],
-        [tern::ValType::I32],
-    );
-    linker
-        .func_new(wasi, "path_open", ty, |mut caller, params, results| {
-            let arg = |i: usize| params[i].i32().unwrap_or(0);
-            let (dirfd, path, path_len, opened) = (arg(0), arg(2), arg(3), arg(8));
-            let mem = memory(&mut caller)?;
-            let mut name = vec![0u8; path_len as usize];
-            mem.read(&caller, path as usize, &mut name)?;
-            let name = String::from_utf8(name).map_err(|_| tern::Error::msg("bad path"))?;
-            if dirfd != 3 || name.contains("..") {
-                results[0] = Val::I32(2); // EACCES
-                return Ok(());
-            }
-            let Ok(data) = std::fs::read(caller.data().dir.join(&name)) else {
-                results[0] = Val::I32(44); // ENOENT
-                return Ok(());
-            };
-            caller.data_mut().files.push((data, 0));
-            let fd = 3 + caller.data().files.len() as u32;
-            mem.write(&mut caller, opened as usize, &fd.to_le_bytes())?;
-            results[0] = Val::I32(0);
-            Ok(())
-        })
-        .unwrap();
-    linker
-        .func_wrap(
-            wasi,
-            "poll_oneoff",
-            |_: i32, _: i32, _: i32, _: i32| -> i32 { 52 },
-        )
-        .unwrap();
-    linker
-        .func_wrap(
-            wasi,
-            "random_get",
-            |mut caller: Caller<'_, Wasi>, buf: i32, len: i32| -> tern::Result<i32> {
-                let mem = memory(&mut caller)?;
-                let bytes: Vec<u8> = (0..len as u32).map(|i| (i * 31 + 7) as u8).collect();
-                mem.write(&mut caller, buf as usize, &bytes)?;
-                Ok(0)
-            },
-        )
-        .unwrap();
-    linker.func_wrap("bench", "start", || {}).unwrap();
-    linker.func_wrap("bench", "end", || {}).unwrap();
-}
-
-/// Runs a workload's `_start` with minimal WASI (heap verification on)
-/// and returns its stdout and the collector's statistics.
+/// Runs a workload's `_start` with WASI (`tern-wasi`; `dir` preopened as
+/// `.`, stdout captured) and heap verification on, and returns its stdout
+/// and the collector's statistics.
 fn run_wasi(file: &str, dir: &str) -> (String, tern::GcStats) {
     let mut config = Config::new();
     config.gc_verify(true);
     let engine = Engine::new(&config).unwrap();
     let module = Module::from_file(&engine, workload(file)).unwrap();
-    let mut store = Store::new(
-        &engine,
-        Wasi {
-            dir: workload(dir),
-            ..Wasi::default()
-        },
-    );
+    let stdout = MemoryOutputPipe::new();
+    let wasi = WasiCtxBuilder::new()
+        .arg(file)
+        .stdout(stdout.clone())
+        .preopened_dir(workload(dir), ".", DirPerms::READ, FilePerms::READ)
+        .unwrap()
+        .build();
+    let mut store = Store::new(&engine, wasi);
     let mut linker = Linker::new(&engine);
-    linker.allow_shadowing(true);
-    define_wasi(&mut linker, &engine);
+    tern_wasi::add_to_linker(&mut linker, |w: &mut WasiCtx| w).unwrap();
+    linker.func_wrap("bench", "start", || {}).unwrap();
+    linker.func_wrap("bench", "end", || {}).unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
@@ -376,7 +220,7 @@ fn run_wasi(file: &str, dir: &str) -> (String, tern::GcStats) {
     start.call(&mut store, ()).unwrap();
     store.gc().unwrap();
     let stats = store.gc_stats();
-    (String::from_utf8(store.into_data().stdout).unwrap(), stats)
+    (String::from_utf8(stdout.contents()).unwrap(), stats)
 }
 
 #[test]

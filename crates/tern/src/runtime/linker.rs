@@ -44,6 +44,11 @@ impl<T: 'static> Linker<T> {
         }
     }
 
+    /// The engine this linker defines functions for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Whether a later definition may replace an earlier one of the same name.
     pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
         self.allow_shadowing = allow;
