@@ -31,7 +31,7 @@ const MAX_FRAMES: usize = 50;
 /// run`); they are also recognized right after it, before the first
 /// argument. Everything from the first argument on is passed on.
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Give the program a host directory: `HOST` (seen under the same name)
     /// or `HOST::GUEST` (seen as GUEST, e.g. `.` or `/`). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -69,7 +69,7 @@ impl From<anyhow::Error> for RunError {
 }
 
 /// Runs `tern run` and returns the process exit status.
-pub fn run(args: &RunArgs) -> ExitCode {
+pub(crate) fn run(args: &RunArgs) -> ExitCode {
     match try_run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(RunError::Wasm(e)) => {

@@ -14,7 +14,7 @@ use tern_wast::{FileReport, WastContext};
 const MAX_LISTED: usize = 5;
 
 /// Renders one file's report as the lines `tern wast` prints for it.
-pub fn report_lines(file: &str, report: &FileReport) -> Vec<String> {
+pub(crate) fn report_lines(file: &str, report: &FileReport) -> Vec<String> {
     let status = if report.ok() { "ok  " } else { "FAIL" };
     let mut lines = vec![format!(
         "{status} {file} {}/{}",
@@ -39,7 +39,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// Runs every script in `files` and prints the summary.
-pub fn run_scripts(files: &[PathBuf]) -> ExitCode {
+pub(crate) fn run_scripts(files: &[PathBuf]) -> ExitCode {
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in files {
         let report = WastContext::new().run_file(file);

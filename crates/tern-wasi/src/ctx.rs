@@ -250,6 +250,14 @@ pub struct WasiCtxBuilder {
     random: Box<dyn RandomSource>,
 }
 
+impl std::fmt::Debug for WasiCtxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiCtxBuilder")
+            .field("args", &self.args)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for WasiCtxBuilder {
     fn default() -> Self {
         WasiCtxBuilder::new()

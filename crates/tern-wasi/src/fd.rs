@@ -100,7 +100,7 @@ fn std_time(t: SystemTimeSpec) -> std::time::SystemTime {
     }
 }
 
-pub(crate) fn fd_advise<T>(cx: &mut Cx<T>, fd: u32, advice: u32) -> WasiResult<()> {
+pub(crate) fn fd_advise<T>(cx: &mut Cx<'_, '_, T>, fd: u32, advice: u32) -> WasiResult<()> {
     if advice >= abi::ADVICE_COUNT {
         return Err(Errno::Inval);
     }
@@ -108,16 +108,16 @@ pub(crate) fn fd_advise<T>(cx: &mut Cx<T>, fd: u32, advice: u32) -> WasiResult<(
     cx.ctx().table.file(fd).map(|_| ())
 }
 
-pub(crate) fn fd_allocate<T>(cx: &mut Cx<T>, fd: u32) -> WasiResult<()> {
+pub(crate) fn fd_allocate<T>(cx: &mut Cx<'_, '_, T>, fd: u32) -> WasiResult<()> {
     cx.ctx().table.file(fd)?;
     Err(Errno::Notsup)
 }
 
-pub(crate) fn fd_close<T>(cx: &mut Cx<T>, fd: u32) -> WasiResult<()> {
+pub(crate) fn fd_close<T>(cx: &mut Cx<'_, '_, T>, fd: u32) -> WasiResult<()> {
     cx.ctx().table.remove(fd).map(drop)
 }
 
-pub(crate) fn fd_sync<T>(cx: &mut Cx<T>, fd: u32, data_only: bool) -> WasiResult<()> {
+pub(crate) fn fd_sync<T>(cx: &mut Cx<'_, '_, T>, fd: u32, data_only: bool) -> WasiResult<()> {
     let f = cx.ctx().table.file(fd)?;
     if data_only {
         f.file.sync_data()?;
@@ -127,7 +127,7 @@ pub(crate) fn fd_sync<T>(cx: &mut Cx<T>, fd: u32, data_only: bool) -> WasiResult
     Ok(())
 }
 
-pub(crate) fn fd_fdstat_get<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn fd_fdstat_get<T>(cx: &mut Cx<'_, '_, T>, fd: u32, out: u32) -> WasiResult<()> {
     let stat = match cx.ctx().table.get(fd)? {
         Descriptor::Stdin(i) => {
             let ft = tty_type(i.is_terminal());
@@ -184,7 +184,11 @@ fn tty_type(tty: bool) -> u8 {
     }
 }
 
-pub(crate) fn fd_fdstat_set_flags<T>(cx: &mut Cx<T>, fd: u32, flags: u32) -> WasiResult<()> {
+pub(crate) fn fd_fdstat_set_flags<T>(
+    cx: &mut Cx<'_, '_, T>,
+    fd: u32,
+    flags: u32,
+) -> WasiResult<()> {
     if flags & !(fdflags::ALL as u32) != 0 {
         return Err(Errno::Inval);
     }
@@ -198,14 +202,14 @@ pub(crate) fn fd_fdstat_set_flags<T>(cx: &mut Cx<T>, fd: u32, flags: u32) -> Was
     Ok(())
 }
 
-pub(crate) fn fd_fdstat_set_rights<T>(cx: &mut Cx<T>, fd: u32) -> WasiResult<()> {
+pub(crate) fn fd_fdstat_set_rights<T>(cx: &mut Cx<'_, '_, T>, fd: u32) -> WasiResult<()> {
     match cx.ctx().table.get(fd)? {
         Descriptor::File(_) | Descriptor::Dir(_) => Err(Errno::Notsup),
         _ => Err(Errno::Badf),
     }
 }
 
-pub(crate) fn fd_filestat_get<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn fd_filestat_get<T>(cx: &mut Cx<'_, '_, T>, fd: u32, out: u32) -> WasiResult<()> {
     let stat = match cx.ctx().table.get(fd)? {
         Descriptor::Stdin(i) => Filestat {
             filetype: tty_type(i.is_terminal()),
@@ -221,7 +225,11 @@ pub(crate) fn fd_filestat_get<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResul
     cx.write(out, &stat.encode())
 }
 
-pub(crate) fn fd_filestat_set_size<T>(cx: &mut Cx<T>, fd: u32, size: u64) -> WasiResult<()> {
+pub(crate) fn fd_filestat_set_size<T>(
+    cx: &mut Cx<'_, '_, T>,
+    fd: u32,
+    size: u64,
+) -> WasiResult<()> {
     let f = cx.ctx().table.file(fd)?;
     if !f.perms.contains(FilePerms::WRITE) {
         return Err(Errno::Perm);
@@ -231,7 +239,7 @@ pub(crate) fn fd_filestat_set_size<T>(cx: &mut Cx<T>, fd: u32, size: u64) -> Was
 }
 
 pub(crate) fn fd_filestat_set_times<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     atim: u64,
     mtim: u64,
@@ -287,7 +295,7 @@ fn read_at(f: &FileDesc, offset: u64, want: usize) -> WasiResult<Vec<u8>> {
 }
 
 pub(crate) fn fd_read<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     iovs: u32,
     count: u32,
@@ -318,7 +326,7 @@ pub(crate) fn fd_read<T>(
 }
 
 pub(crate) fn fd_pread<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     iovs: u32,
     count: u32,
@@ -359,7 +367,7 @@ fn write_file(f: &mut FileDesc, data: &[u8], offset: Option<u64>) -> WasiResult<
 }
 
 pub(crate) fn fd_write<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     iovs: u32,
     count: u32,
@@ -376,7 +384,7 @@ pub(crate) fn fd_write<T>(
 }
 
 pub(crate) fn fd_pwrite<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     iovs: u32,
     count: u32,
@@ -393,7 +401,7 @@ pub(crate) fn fd_pwrite<T>(
     cx.write_u32(nwritten, data.len() as u32)
 }
 
-pub(crate) fn fd_prestat_get<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn fd_prestat_get<T>(cx: &mut Cx<'_, '_, T>, fd: u32, out: u32) -> WasiResult<()> {
     let len = match cx.ctx().table.get(fd)? {
         Descriptor::Dir(DirDesc {
             preopen: Some(p), ..
@@ -406,7 +414,7 @@ pub(crate) fn fd_prestat_get<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResult
 }
 
 pub(crate) fn fd_prestat_dir_name<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     path: u32,
     max_len: u32,
@@ -423,12 +431,12 @@ pub(crate) fn fd_prestat_dir_name<T>(
     cx.write(path, name.as_bytes())
 }
 
-pub(crate) fn fd_renumber<T>(cx: &mut Cx<T>, from: u32, to: u32) -> WasiResult<()> {
+pub(crate) fn fd_renumber<T>(cx: &mut Cx<'_, '_, T>, from: u32, to: u32) -> WasiResult<()> {
     cx.ctx().table.renumber(from, to)
 }
 
 pub(crate) fn fd_seek<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     offset: i64,
     how: u32,
@@ -451,13 +459,13 @@ pub(crate) fn fd_seek<T>(
     cx.write_u64(out, pos)
 }
 
-pub(crate) fn fd_tell<T>(cx: &mut Cx<T>, fd: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn fd_tell<T>(cx: &mut Cx<'_, '_, T>, fd: u32, out: u32) -> WasiResult<()> {
     let pos = cx.ctx().table.seekable(fd)?.position;
     cx.write_u64(out, pos)
 }
 
 pub(crate) fn fd_readdir<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     buf: u32,
     buf_len: u32,

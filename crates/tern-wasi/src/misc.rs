@@ -9,7 +9,12 @@ use crate::table::Descriptor;
 
 /// Writes a list of strings the way `args_get`/`environ_get` return them:
 /// an array of pointers at `ptrs` into NUL-terminated strings at `buf`.
-fn write_strings<T>(cx: &mut Cx<T>, strings: &[Vec<u8>], ptrs: u32, buf: u32) -> WasiResult<()> {
+fn write_strings<T>(
+    cx: &mut Cx<'_, '_, T>,
+    strings: &[Vec<u8>],
+    ptrs: u32,
+    buf: u32,
+) -> WasiResult<()> {
     let count = u32::try_from(strings.len()).map_err(|_| Errno::Overflow)?;
     let total: usize = strings.iter().map(|s| s.len() + 1).sum();
     let total = u32::try_from(total).map_err(|_| Errno::Overflow)?;
@@ -26,7 +31,12 @@ fn write_strings<T>(cx: &mut Cx<T>, strings: &[Vec<u8>], ptrs: u32, buf: u32) ->
 }
 
 /// Writes the count and total size (with NULs) of a list of strings.
-fn write_sizes<T>(cx: &mut Cx<T>, strings: &[Vec<u8>], count: u32, size: u32) -> WasiResult<()> {
+fn write_sizes<T>(
+    cx: &mut Cx<'_, '_, T>,
+    strings: &[Vec<u8>],
+    count: u32,
+    size: u32,
+) -> WasiResult<()> {
     let n = u32::try_from(strings.len()).map_err(|_| Errno::Overflow)?;
     let total: usize = strings.iter().map(|s| s.len() + 1).sum();
     let total = u32::try_from(total).map_err(|_| Errno::Overflow)?;
@@ -36,7 +46,7 @@ fn write_sizes<T>(cx: &mut Cx<T>, strings: &[Vec<u8>], count: u32, size: u32) ->
     cx.write_u32(size, total)
 }
 
-fn args<T>(cx: &mut Cx<T>) -> Vec<Vec<u8>> {
+fn args<T>(cx: &mut Cx<'_, '_, T>) -> Vec<Vec<u8>> {
     cx.ctx()
         .args
         .iter()
@@ -44,7 +54,7 @@ fn args<T>(cx: &mut Cx<T>) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn environ<T>(cx: &mut Cx<T>) -> Vec<Vec<u8>> {
+fn environ<T>(cx: &mut Cx<'_, '_, T>) -> Vec<Vec<u8>> {
     cx.ctx()
         .env
         .iter()
@@ -52,22 +62,26 @@ fn environ<T>(cx: &mut Cx<T>) -> Vec<Vec<u8>> {
         .collect()
 }
 
-pub(crate) fn args_get<T>(cx: &mut Cx<T>, argv: u32, buf: u32) -> WasiResult<()> {
+pub(crate) fn args_get<T>(cx: &mut Cx<'_, '_, T>, argv: u32, buf: u32) -> WasiResult<()> {
     let a = args(cx);
     write_strings(cx, &a, argv, buf)
 }
 
-pub(crate) fn args_sizes_get<T>(cx: &mut Cx<T>, count: u32, size: u32) -> WasiResult<()> {
+pub(crate) fn args_sizes_get<T>(cx: &mut Cx<'_, '_, T>, count: u32, size: u32) -> WasiResult<()> {
     let a = args(cx);
     write_sizes(cx, &a, count, size)
 }
 
-pub(crate) fn environ_get<T>(cx: &mut Cx<T>, env: u32, buf: u32) -> WasiResult<()> {
+pub(crate) fn environ_get<T>(cx: &mut Cx<'_, '_, T>, env: u32, buf: u32) -> WasiResult<()> {
     let e = environ(cx);
     write_strings(cx, &e, env, buf)
 }
 
-pub(crate) fn environ_sizes_get<T>(cx: &mut Cx<T>, count: u32, size: u32) -> WasiResult<()> {
+pub(crate) fn environ_sizes_get<T>(
+    cx: &mut Cx<'_, '_, T>,
+    count: u32,
+    size: u32,
+) -> WasiResult<()> {
     let e = environ(cx);
     write_sizes(cx, &e, count, size)
 }
@@ -87,7 +101,7 @@ fn check_clock(id: u32) -> WasiResult<()> {
     }
 }
 
-pub(crate) fn clock_res_get<T>(cx: &mut Cx<T>, id: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn clock_res_get<T>(cx: &mut Cx<'_, '_, T>, id: u32, out: u32) -> WasiResult<()> {
     check_clock(id)?;
     let res = if id == clockid::REALTIME {
         nanos(cx.ctx().wall.resolution())
@@ -97,7 +111,7 @@ pub(crate) fn clock_res_get<T>(cx: &mut Cx<T>, id: u32, out: u32) -> WasiResult<
     cx.write_u64(out, res)
 }
 
-pub(crate) fn clock_time_get<T>(cx: &mut Cx<T>, id: u32, out: u32) -> WasiResult<()> {
+pub(crate) fn clock_time_get<T>(cx: &mut Cx<'_, '_, T>, id: u32, out: u32) -> WasiResult<()> {
     check_clock(id)?;
     let now = if id == clockid::REALTIME {
         nanos(cx.ctx().wall.now())
@@ -107,7 +121,7 @@ pub(crate) fn clock_time_get<T>(cx: &mut Cx<T>, id: u32, out: u32) -> WasiResult
     cx.write_u64(out, now)
 }
 
-pub(crate) fn random_get<T>(cx: &mut Cx<T>, buf: u32, len: u32) -> WasiResult<()> {
+pub(crate) fn random_get<T>(cx: &mut Cx<'_, '_, T>, buf: u32, len: u32) -> WasiResult<()> {
     cx.check(buf, len)?;
     let mut bytes = vec![0u8; len as usize];
     cx.ctx().random.fill(&mut bytes)?;
@@ -124,7 +138,7 @@ pub(crate) fn proc_raise(sig: u32) -> WasiResult<()> {
 
 /// The socket functions: `EBADF` for a closed descriptor, else `ENOTSOCK`
 /// (there are no sockets; as Wasmtime).
-pub(crate) fn sock<T>(cx: &mut Cx<T>, fd: u32) -> WasiResult<()> {
+pub(crate) fn sock<T>(cx: &mut Cx<'_, '_, T>, fd: u32) -> WasiResult<()> {
     cx.ctx().table.get(fd)?;
     Err(Errno::Notsock)
 }
@@ -147,7 +161,7 @@ enum SubKind {
 }
 
 /// Decodes subscription `i` of the array at `subs`.
-fn subscription<T>(cx: &mut Cx<T>, subs: u32, i: u32) -> WasiResult<Subscription> {
+fn subscription<T>(cx: &mut Cx<'_, '_, T>, subs: u32, i: u32) -> WasiResult<Subscription> {
     let at = subs + i * abi::SUBSCRIPTION_SIZE;
     let userdata = cx.read_u64(at)?;
     let tag = cx.read_u8(at + 8)?;
@@ -197,7 +211,7 @@ fn subscription<T>(cx: &mut Cx<T>, subs: u32, i: u32) -> WasiResult<Subscription
 /// streams never report "would block"); otherwise it sleeps until the
 /// earliest clock subscription and reports every clock that has expired.
 pub(crate) fn poll_oneoff<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     subs: u32,
     events: u32,
     count: u32,

@@ -32,7 +32,7 @@ fn mutable(d: &DirDesc) -> WasiResult<&Dir> {
 }
 
 pub(crate) fn path_create_directory<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     path: u32,
     len: u32,
@@ -44,7 +44,7 @@ pub(crate) fn path_create_directory<T>(
 }
 
 pub(crate) fn path_filestat_get<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     flags: u32,
     path: u32,
@@ -65,7 +65,7 @@ pub(crate) fn path_filestat_get<T>(
 
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
 pub(crate) fn path_filestat_set_times<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     flags: u32,
     path: u32,
@@ -88,7 +88,7 @@ pub(crate) fn path_filestat_set_times<T>(
 
 #[allow(clippy::too_many_arguments, reason = "the WASI signature")]
 pub(crate) fn path_link<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     old_fd: u32,
     old_flags: u32,
     old_path: u32,
@@ -124,7 +124,7 @@ pub(crate) struct OpenArgs {
 }
 
 pub(crate) fn path_open<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     path: u32,
     len: u32,
@@ -210,7 +210,7 @@ pub(crate) fn path_open<T>(
 }
 
 pub(crate) fn path_readlink<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     path: u32,
     len: u32,
@@ -230,7 +230,7 @@ pub(crate) fn path_readlink<T>(
 }
 
 pub(crate) fn path_remove_directory<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     path: u32,
     len: u32,
@@ -241,7 +241,7 @@ pub(crate) fn path_remove_directory<T>(
 }
 
 pub(crate) fn path_rename<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     fd: u32,
     old_path: u32,
     old_len: u32,
@@ -263,7 +263,7 @@ pub(crate) fn path_rename<T>(
 }
 
 pub(crate) fn path_symlink<T>(
-    cx: &mut Cx<T>,
+    cx: &mut Cx<'_, '_, T>,
     old_path: u32,
     old_len: u32,
     fd: u32,
@@ -278,7 +278,12 @@ pub(crate) fn path_symlink<T>(
     Ok(())
 }
 
-pub(crate) fn path_unlink_file<T>(cx: &mut Cx<T>, fd: u32, path: u32, len: u32) -> WasiResult<()> {
+pub(crate) fn path_unlink_file<T>(
+    cx: &mut Cx<'_, '_, T>,
+    fd: u32,
+    path: u32,
+    len: u32,
+) -> WasiResult<()> {
     let path = cx.read_string(path, len)?;
     mutable(cx.ctx().table.dir(fd)?)?.remove_file(path)?;
     Ok(())

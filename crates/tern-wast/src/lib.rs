@@ -181,6 +181,12 @@ pub struct WastContext {
     setup_error: Option<String>,
 }
 
+impl std::fmt::Debug for WastContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WastContext").finish_non_exhaustive()
+    }
+}
+
 impl Default for WastContext {
     fn default() -> Self {
         Self::new()
@@ -266,7 +272,7 @@ impl WastContext {
                 return report;
             }
         };
-        let script = match parser::parse::<Wast>(&buf) {
+        let script = match parser::parse::<Wast<'_>>(&buf) {
             Ok(script) => script,
             Err(err) => {
                 parse_failure(&mut report, err);

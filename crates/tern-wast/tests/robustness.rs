@@ -28,7 +28,7 @@ fn modules_of(text: &str) -> Vec<Vec<u8>> {
     let Ok(lexer_buf) = ParseBuffer::new(text) else {
         return Vec::new();
     };
-    let Ok(mut script) = parser::parse::<Wast>(&lexer_buf) else {
+    let Ok(mut script) = parser::parse::<Wast<'_>>(&lexer_buf) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -39,14 +39,17 @@ pub(crate) struct ConstExpr {
 
 impl ConstExpr {
     /// The expression `ref.func index`.
-    pub fn ref_func(index: u32) -> ConstExpr {
+    pub(crate) fn ref_func(index: u32) -> ConstExpr {
         ConstExpr {
             ops: vec![ConstOp::RefFunc(index)],
         }
     }
 
     /// Converts a validated wasmparser constant expression.
-    pub fn from_wasm(e: &wasmparser::ConstExpr<'_>, _types: &[TypeRef]) -> Result<ConstExpr> {
+    pub(crate) fn from_wasm(
+        e: &wasmparser::ConstExpr<'_>,
+        _types: &[TypeRef],
+    ) -> Result<ConstExpr> {
         use wasmparser::Operator as O;
         let mut ops = Vec::new();
         let mut reader = e.get_operators_reader();

@@ -1,10 +1,17 @@
 //! Tern: a WebAssembly 3.0 interpreter with typed function references and
 //! garbage collection, behind an embedder API shaped like Wasmtime's.
 //!
-//! The pipeline: bytes or text -> `wasmparser` (parse + validate) ->
-//! [`module`] translation (types registered in the engine's [`registry`],
-//! bodies lowered to slot-addressed [`ir`]) -> [`Module`] -> [`Instance`] in a
-//! [`Store`] -> the [`interp`] executor.
+//! Start with an [`Engine`] (configured by a [`Config`]), compile a
+//! [`Module`], create a [`Store`] for your host state, and instantiate with a
+//! [`Linker`]; call exports through [`Func`] or a [`TypedFunc`]. Types live
+//! in one engine-wide registry, so [`FuncType`], [`StructType`] and
+//! [`ArrayType`] compare and match across modules in O(1); GC objects are
+//! reached from the host through rooted handles such as [`StructRef`].
+//!
+//! Inside, bytes or text are parsed and validated by `wasmparser`, function
+//! bodies are translated to a slot-addressed IR generated from one
+//! instruction table, and an interpreter runs it; `docs/ARCHITECTURE.md` in
+//! the repository describes the pipeline.
 
 #![deny(missing_docs)]
 

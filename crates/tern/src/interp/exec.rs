@@ -27,87 +27,117 @@ use crate::values::raw;
 /// `Slots::get`).
 macro_rules! family {
     (($r:ident, $heap:expr, $trap:ident) binary $dst:ident $a:ident $b:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
         unsafe {
             $r.vals
                 .set($dst, num::$sem($r.vals.get($a), $r.vals.get($b)))
         }
     };
     (($r:ident, $heap:expr, $trap:ident) binary_imm $dst:ident $a:ident $imm:ident $sem:ident $w:ident) => {
+        // SAFETY: frame slots (see above).
         unsafe {
             $r.vals
                 .set($dst, num::$sem($r.vals.get($a), num::widen::$w($imm)))
         }
     };
     (($r:ident, $heap:expr, $trap:ident) binary_trap $dst:ident $a:ident $b:ident $sem:ident) => {
-        match unsafe { num::$sem($r.vals.get($a), $r.vals.get($b)) } {
-            Ok(x) => unsafe { $r.vals.set($dst, x) },
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match num::$sem($r.vals.get($a), $r.vals.get($b)) {
+                Ok(x) => $r.vals.set($dst, x),
+                Err(t) => $trap!(t),
+            }
         }
     };
     (($r:ident, $heap:expr, $trap:ident) unary $dst:ident $src:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
         unsafe { $r.vals.set($dst, num::$sem($r.vals.get($src))) }
     };
     (($r:ident, $heap:expr, $trap:ident) unary_trap $dst:ident $src:ident $sem:ident) => {
-        match num::$sem(unsafe { $r.vals.get($src) }) {
-            Ok(x) => unsafe { $r.vals.set($dst, x) },
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match num::$sem($r.vals.get($src)) {
+                Ok(x) => $r.vals.set($dst, x),
+                Err(t) => $trap!(t),
+            }
         }
     };
     (($r:ident, $heap:expr, $trap:ident) branch_binary $a:ident $b:ident $off:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a), $r.vals.get($b)) } != 0 {
             $r.jump($off);
             continue;
         }
     };
     (($r:ident, $heap:expr, $trap:ident) branch_imm $a:ident $imm:ident $off:ident $sem:ident $w:ident) => {
+        // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a), num::widen::$w($imm)) } != 0 {
             $r.jump($off);
             continue;
         }
     };
     (($r:ident, $heap:expr, $trap:ident) branch_unary $a:ident $off:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a)) } != 0 {
             $r.jump($off);
             continue;
         }
     };
     (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $off:ident $kind:ident) => {
-        match $r.mem.load(
-            LoadKind::$kind,
-            compact_ea(unsafe { $r.vals.get($addr) }, $off),
-        ) {
-            Ok(x) => unsafe { $r.vals.set($dst, x) },
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match $r
+                .mem
+                .load(LoadKind::$kind, compact_ea($r.vals.get($addr), $off))
+            {
+                Ok(x) => $r.vals.set($dst, x),
+                Err(t) => $trap!(t),
+            }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $off:ident $kind:ident) => {{
-        let (a, x) = unsafe { ($r.vals.get($addr), $r.vals.get($val)) };
-        if let Err(t) = $r.mem.store(StoreKind::$kind, compact_ea(a, $off), x) {
-            $trap!(t)
+    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $off:ident $kind:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            let ea = compact_ea($r.vals.get($addr), $off);
+            if let Err(t) = $r.mem.store(StoreKind::$kind, ea, $r.vals.get($val)) {
+                $trap!(t)
+            }
         }
-    }};
+    };
     (($r:ident, $heap:expr, $trap:ident) struct_get $dst:ident $obj:ident $off:ident $k:ident $sem:ident) => {
-        match struct_field(unsafe { $r.refs.get($obj) }, $off) {
-            Ok(at) => unsafe { $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))) },
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match struct_field($r.refs.get($obj), $off) {
+                Ok(at) => $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))),
+                Err(t) => $trap!(t),
+            }
         }
     };
     (($r:ident, $heap:expr, $trap:ident) array_get $dst:ident $arr:ident $i:ident $k:ident $sem:ident) => {
-        match unsafe { array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) } {
-            Ok(at) => unsafe { $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))) },
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) {
+                Ok(at) => $r.vals.set($dst, num::$sem($heap.read(at, FieldKind::$k))),
+                Err(t) => $trap!(t),
+            }
         }
     };
     (($r:ident, $heap:expr, $trap:ident) struct_set $obj:ident $val:ident $off:ident $k:ident) => {
-        match struct_field(unsafe { $r.refs.get($obj) }, $off) {
-            Ok(at) => $heap.write(at, FieldKind::$k, unsafe { $r.vals.get($val) }),
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match struct_field($r.refs.get($obj), $off) {
+                Ok(at) => $heap.write(at, FieldKind::$k, $r.vals.get($val)),
+                Err(t) => $trap!(t),
+            }
         }
     };
     (($r:ident, $heap:expr, $trap:ident) array_set $arr:ident $i:ident $val:ident $k:ident) => {
-        match unsafe { array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) } {
-            Ok(at) => $heap.write(at, FieldKind::$k, unsafe { $r.vals.get($val) }),
-            Err(t) => $trap!(t),
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) {
+                Ok(at) => $heap.write(at, FieldKind::$k, $r.vals.get($val)),
+                Err(t) => $trap!(t),
+            }
         }
     };
 }
@@ -266,10 +296,12 @@ pub(super) fn run<T>(
     // are sound. `v!` and `rf!` name the value and reference frames.
     macro_rules! slot {
         ($frame:ident, $s:expr) => {
+            // SAFETY: frame slots (see `family!`).
             unsafe { r.$frame.get($s) }
         };
         ($frame:ident, $s:expr, $x:expr) => {{
             let x = $x;
+            // SAFETY: frame slots (see `family!`).
             unsafe { r.$frame.set($s, x) }
         }};
     }

@@ -62,6 +62,7 @@ struct Frame {
 // SAFETY: the raw pointers in a `Stack` point into `CompiledFunc`s owned by
 // modules that the store keeps alive; a `Stack` is only used with its store.
 unsafe impl Send for Stack {}
+// SAFETY: as for `Send`; shared access never dereferences the pointers.
 unsafe impl Sync for Stack {}
 
 /// Value and reference slot counts of a function's (params, results).

@@ -15,21 +15,21 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// The top of the hierarchy this kind belongs to.
-    pub fn top(self) -> AbsHeap {
+    pub(crate) fn top(self) -> AbsHeap {
         match self {
             Kind::Func => AbsHeap::Func,
             Kind::Struct | Kind::Array => AbsHeap::Any,
         }
     }
     /// The bottom of the hierarchy this kind belongs to.
-    pub fn bottom(self) -> AbsHeap {
+    pub(crate) fn bottom(self) -> AbsHeap {
         match self {
             Kind::Func => AbsHeap::NoFunc,
             Kind::Struct | Kind::Array => AbsHeap::None,
         }
     }
     /// The most specific abstract heap type above every type of this kind.
-    pub fn abstract_heap(self) -> AbsHeap {
+    pub(crate) fn abstract_heap(self) -> AbsHeap {
         match self {
             Kind::Func => AbsHeap::Func,
             Kind::Struct => AbsHeap::Struct,
@@ -37,7 +37,7 @@ impl Kind {
         }
     }
     /// Whether every concrete type of this kind is a subtype of `b`.
-    pub fn matches_abs(self, b: AbsHeap) -> bool {
+    pub(crate) fn matches_abs(self, b: AbsHeap) -> bool {
         match self {
             Kind::Func => b == AbsHeap::Func,
             Kind::Struct => matches!(b, AbsHeap::Struct | AbsHeap::Eq | AbsHeap::Any),
@@ -48,7 +48,7 @@ impl Kind {
 
 impl AbsHeap {
     /// The top of this type's hierarchy.
-    pub fn top(self) -> AbsHeap {
+    pub(crate) fn top(self) -> AbsHeap {
         use AbsHeap::*;
         match self {
             Func | NoFunc => Func,
@@ -58,7 +58,7 @@ impl AbsHeap {
         }
     }
     /// The bottom of this type's hierarchy.
-    pub fn bottom(self) -> AbsHeap {
+    pub(crate) fn bottom(self) -> AbsHeap {
         use AbsHeap::*;
         match self {
             Func | NoFunc => NoFunc,
@@ -68,15 +68,15 @@ impl AbsHeap {
         }
     }
     /// Whether this is the top of its hierarchy.
-    pub fn is_top(self) -> bool {
+    pub(crate) fn is_top(self) -> bool {
         self.top() == self
     }
     /// Whether this is the bottom of its hierarchy.
-    pub fn is_bottom(self) -> bool {
+    pub(crate) fn is_bottom(self) -> bool {
         self.bottom() == self
     }
     /// `self <: other` among abstract heap types.
-    pub fn matches(self, other: AbsHeap) -> bool {
+    pub(crate) fn matches(self, other: AbsHeap) -> bool {
         use AbsHeap::*;
         if self == other {
             return true;
@@ -203,16 +203,16 @@ impl HeapEnv for TypeRegistry {
 impl TypeRegistry {
     /// `a <: b` for canonical value types (declared subtyping; may lock to
     /// look concrete types up: a cold path).
-    pub fn cval_matches(&self, a: CVal, b: CVal) -> bool {
+    pub(crate) fn cval_matches(&self, a: CVal, b: CVal) -> bool {
         val_matches(self, a, b)
     }
     /// `a <: b` for canonical reference types.
-    pub fn cref_matches(&self, a: CRef, b: CRef) -> bool {
+    pub(crate) fn cref_matches(&self, a: CRef, b: CRef) -> bool {
         ref_matches(self, a, b)
     }
     /// The top of `h`'s hierarchy: `func`, `extern`, `any` or `exn` (looks
     /// concrete types up: locks; an unknown id counts as `any`).
-    pub fn top_of(&self, h: CHeap) -> AbsHeap {
+    pub(crate) fn top_of(&self, h: CHeap) -> AbsHeap {
         match h {
             CHeap::Abs(a) => a.top(),
             other => self.kind_of(other).map_or(AbsHeap::Any, Kind::top),

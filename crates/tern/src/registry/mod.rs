@@ -141,18 +141,18 @@ pub(crate) struct TypeInfo {
 impl TypeInfo {
     /// Subtyping depth: 0 for a type without a declared supertype.
     #[inline]
-    pub fn depth(&self) -> usize {
+    pub(crate) fn depth(&self) -> usize {
         self.chain.len() - 1
     }
 
     /// `self <: sup` by declared subtyping: one bounds-checked comparison.
     #[inline]
-    pub fn is_subtype_of(&self, sup_id: TypeId, sup_depth: usize) -> bool {
+    pub(crate) fn is_subtype_of(&self, sup_id: TypeId, sup_depth: usize) -> bool {
         self.chain.get(sup_depth) == Some(&sup_id)
     }
 
     /// The function signature, if this is a function type.
-    pub fn as_func(&self) -> Option<(&[CVal], &[CVal])> {
+    pub(crate) fn as_func(&self) -> Option<(&[CVal], &[CVal])> {
         match &self.composite {
             CComposite::Func { params, results } => Some((params, results)),
             _ => None,
@@ -206,19 +206,19 @@ impl fmt::Debug for RegisteredGroup {
 impl RegisteredGroup {
     /// Number of types in the group.
     #[inline]
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         self.types.len() as u32
     }
 
     /// Whether `id` is one of this group's ids.
     #[inline]
-    pub fn contains(&self, id: TypeId) -> bool {
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
         id >= self.start && id - self.start < self.len()
     }
 
     /// The info of type `id` if it belongs to this group.
     #[inline]
-    pub fn info_of(&self, id: TypeId) -> Option<&TypeInfo> {
+    pub(crate) fn info_of(&self, id: TypeId) -> Option<&TypeInfo> {
         if self.contains(id) {
             self.types.get((id - self.start) as usize)
         } else {
@@ -228,7 +228,7 @@ impl RegisteredGroup {
 
     /// Resolves a type id mentioned by this group (one of its own types or
     /// a type of a group it depends on) without taking the registry lock.
-    pub fn resolve(self: &Arc<Self>, id: TypeId) -> Option<TypeRef> {
+    pub(crate) fn resolve(self: &Arc<Self>, id: TypeId) -> Option<TypeRef> {
         if self.contains(id) {
             return Some(TypeRef {
                 group: self.clone(),
@@ -298,27 +298,27 @@ pub(crate) struct TypeRef {
 impl TypeRef {
     /// The type's info (no lock).
     #[inline]
-    pub fn info(&self) -> &TypeInfo {
+    pub(crate) fn info(&self) -> &TypeInfo {
         &self.group.types[self.index as usize]
     }
     /// The type's engine-wide id.
     #[inline]
-    pub fn id(&self) -> TypeId {
+    pub(crate) fn id(&self) -> TypeId {
         self.group.start + self.index
     }
     /// `self <: sup` by declared subtyping (no lock, no allocation).
     /// Only meaningful for types of the same registry.
     #[inline]
-    pub fn is_subtype_of(&self, sup: &TypeRef) -> bool {
+    pub(crate) fn is_subtype_of(&self, sup: &TypeRef) -> bool {
         self.info().is_subtype_of(sup.id(), sup.info().depth())
     }
     /// The kind (func, struct or array) of this type.
     #[inline]
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.info().composite.kind()
     }
     /// The declared supertype, if any (no lock).
-    pub fn supertype(&self) -> Option<TypeRef> {
+    pub(crate) fn supertype(&self) -> Option<TypeRef> {
         let chain = &self.info().chain;
         let n = chain.len();
         if n < 2 {
@@ -327,7 +327,7 @@ impl TypeRef {
         self.group.resolve(chain[n - 2])
     }
     /// Resolves a type id mentioned in this type's definition (no lock).
-    pub fn resolve(&self, id: TypeId) -> Option<TypeRef> {
+    pub(crate) fn resolve(&self, id: TypeId) -> Option<TypeRef> {
         self.group.resolve(id)
     }
 }
@@ -397,20 +397,20 @@ impl fmt::Debug for TypeRegistry {
 
 impl TypeRegistry {
     /// An empty registry.
-    pub fn new() -> TypeRegistry {
+    pub(crate) fn new() -> TypeRegistry {
         TypeRegistry {
             shared: Arc::new(RegistryShared::default()),
         }
     }
 
     /// Number of canonical types registered right now.
-    pub fn registered_types(&self) -> usize {
+    pub(crate) fn registered_types(&self) -> usize {
         self.shared.lock().live_types
     }
 
     /// Looks a type up by id (locks; for cold paths). `None` if no live type
     /// has this id.
-    pub fn type_ref(&self, id: TypeId) -> Option<TypeRef> {
+    pub(crate) fn type_ref(&self, id: TypeId) -> Option<TypeRef> {
         let found = {
             let st = self.shared.lock();
             st.slab
@@ -597,7 +597,7 @@ fn check_refs<'a>(
 
 impl CVal {
     /// Applies `f` to the heap type of a reference type.
-    pub fn map_heap(self, f: &mut impl FnMut(CHeap) -> CHeap) -> CVal {
+    pub(crate) fn map_heap(self, f: &mut impl FnMut(CHeap) -> CHeap) -> CVal {
         match self {
             CVal::Ref(r) => CVal::Ref(CRef {
                 nullable: r.nullable,
@@ -628,7 +628,7 @@ impl CField {
 
 impl CComposite {
     /// A copy with every heap type mapped through `f`.
-    pub fn map_heaps(&self, mut f: impl FnMut(CHeap) -> CHeap) -> CComposite {
+    pub(crate) fn map_heaps(&self, mut f: impl FnMut(CHeap) -> CHeap) -> CComposite {
         match self {
             CComposite::Func { params, results } => CComposite::Func {
                 params: params.iter().map(|v| v.map_heap(&mut f)).collect(),
@@ -644,7 +644,7 @@ impl CComposite {
     }
 
     /// Calls `f` on every heap type mentioned.
-    pub fn for_each_heap(&self, mut f: impl FnMut(CHeap)) {
+    pub(crate) fn for_each_heap(&self, mut f: impl FnMut(CHeap)) {
         let val_heap = |v: &CVal| match v {
             CVal::Ref(r) => Some(r.heap),
             _ => None,
@@ -664,7 +664,7 @@ impl CComposite {
 
     /// Func, struct or array.
     #[inline]
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             CComposite::Func { .. } => Kind::Func,
             CComposite::Struct { .. } => Kind::Struct,

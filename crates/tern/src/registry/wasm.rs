@@ -148,7 +148,7 @@ impl TypeRegistry {
     /// `first_index..first_index + len`; references to them become
     /// group-relative, references to earlier types resolve through
     /// `module_types`. The group must have passed validation.
-    pub fn register_wasm_rec_group(
+    pub(crate) fn register_wasm_rec_group(
         &self,
         group: &wp::RecGroup,
         module_types: &[TypeRef],

@@ -72,6 +72,14 @@ pub struct Caller<'a, T> {
     pub(crate) instance: Option<u32>,
 }
 
+impl<T> std::fmt::Debug for Caller<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("store", &*self.store)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T> Caller<'_, T> {
     /// The host data.
     pub fn data(&self) -> &T {

@@ -34,6 +34,12 @@ pub struct Linker<T> {
     allow_shadowing: bool,
 }
 
+impl<T> std::fmt::Debug for Linker<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linker").finish_non_exhaustive()
+    }
+}
+
 impl<T: 'static> Linker<T> {
     /// An empty linker for `engine`.
     pub fn new(engine: &Engine) -> Linker<T> {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Unique identity of a store; handles carry it to detect cross-store use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct StoreId(u64);
+pub(crate) struct StoreId(u64);
 
 impl StoreId {
     fn fresh() -> StoreId {
@@ -46,6 +46,14 @@ pub struct StoreInner {
     pub(crate) stack: Stack,
     /// Nested wasm activations (host -> wasm -> host -> wasm ...).
     pub(crate) activations: usize,
+}
+
+impl std::fmt::Debug for StoreInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreInner")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoreInner {
@@ -156,6 +164,14 @@ pub struct Store<T> {
     data: T,
 }
 
+impl<T> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("id", &self.inner.id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T> Store<T> {
     /// Creates a store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
@@ -218,8 +234,20 @@ impl<T> Store<T> {
 /// A shared borrow of a store (see [`AsContext`]).
 pub struct StoreContext<'a, T>(pub(crate) &'a Store<T>);
 
+impl<T> std::fmt::Debug for StoreContext<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("StoreContext").field(self.0).finish()
+    }
+}
+
 /// An exclusive borrow of a store (see [`AsContextMut`]).
 pub struct StoreContextMut<'a, T>(pub(crate) &'a mut Store<T>);
+
+impl<T> std::fmt::Debug for StoreContextMut<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("StoreContextMut").field(&*self.0).finish()
+    }
+}
 
 /// Anything that gives shared access to a store: `&Store<T>`,
 /// `&mut Store<T>`, a [`crate::Caller`], or a context.

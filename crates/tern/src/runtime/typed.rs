@@ -339,6 +339,14 @@ pub struct TypedFunc<P, R> {
     _marker: PhantomData<fn(P) -> R>,
 }
 
+impl<P, R> std::fmt::Debug for TypedFunc<P, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedFunc")
+            .field("func", &self.func)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<P, R> Clone for TypedFunc<P, R> {
     fn clone(&self) -> Self {
         TypedFunc {

@@ -289,15 +289,6 @@ impl StructType {
         Engine::same(&a.engine, &b.engine) && a.ty.id() == b.ty.id()
     }
 
-    /// A handle for a registered struct type.
-    #[allow(dead_code)] // For the GC API.
-    pub(crate) fn from_type_ref(engine: &Engine, ty: TypeRef) -> StructType {
-        StructType {
-            engine: engine.clone(),
-            ty,
-        }
-    }
-
     /// The registry handle.
     pub(crate) fn type_ref(&self) -> &TypeRef {
         &self.ty
@@ -429,15 +420,6 @@ impl ArrayType {
     #[allow(clippy::should_implement_trait)] // Mutual subtyping, deliberately not `PartialEq`.
     pub fn eq(a: &ArrayType, b: &ArrayType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.ty.id() == b.ty.id()
-    }
-
-    /// A handle for a registered array type.
-    #[allow(dead_code)] // For the GC API.
-    pub(crate) fn from_type_ref(engine: &Engine, ty: TypeRef) -> ArrayType {
-        ArrayType {
-            engine: engine.clone(),
-            ty,
-        }
     }
 
     /// The registry handle.

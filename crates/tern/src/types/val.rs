@@ -201,15 +201,6 @@ impl ValType {
             CVal::Ref(r) => ValType::Ref(RefType::from_cref_with(engine, r, resolve)),
         }
     }
-
-    /// Whether every concrete type mentioned belongs to `engine`.
-    #[allow(dead_code)] // For host function signatures.
-    pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
-        match self {
-            ValType::Ref(r) => r.heap_type.comes_from_same_engine(engine),
-            _ => true,
-        }
-    }
 }
 
 impl RefType {
@@ -553,14 +544,9 @@ impl HeapType {
         }
     }
 
-    /// The public form of a canonical heap type (locks for concrete types).
-    /// A concrete id that is not registered (cannot happen while the caller
-    /// holds the type) falls back to `any`.
-    #[allow(dead_code)] // For the interpreter and GC.
-    pub(crate) fn from_cheap(engine: &Engine, h: CHeap) -> HeapType {
-        HeapType::from_cheap_with(engine, h, &|id| engine.registry().type_ref(id))
-    }
-
+    /// The public form of a canonical heap type, concrete ids resolved by
+    /// `resolve`. A concrete id that is not registered (cannot happen while
+    /// the caller holds the type) falls back to `any`.
     pub(crate) fn from_cheap_with(
         engine: &Engine,
         h: CHeap,
