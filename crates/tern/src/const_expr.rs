@@ -135,7 +135,12 @@ pub(crate) fn eval_const(
             // Host objects keep their raw word across the conversions.
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
             ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
-                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
+                let hty = inst
+                    .gc_types
+                    .get(ty as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(bad)?;
                 let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
                     Layout::Struct(l) => l.fields.to_vec(),
                     _ => return Err(bad()),
@@ -155,7 +160,12 @@ pub(crate) fn eval_const(
             ConstOp::ArrayNew(ty)
             | ConstOp::ArrayNewDefault(ty)
             | ConstOp::ArrayNewFixed(ty, _) => {
-                let hty = *inst.gc_types.get(ty as usize).ok_or_else(bad)?;
+                let hty = inst
+                    .gc_types
+                    .get(ty as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(bad)?;
                 let kind = match store.heap.heap_type(hty).layout {
                     Layout::Array(k) => k,
                     _ => return Err(bad()),

@@ -19,6 +19,7 @@ mod const_expr;
 mod engine;
 mod error;
 pub(crate) mod gc;
+pub(crate) mod index;
 pub(crate) mod interp;
 pub(crate) mod ir;
 pub(crate) mod module;

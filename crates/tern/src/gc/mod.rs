@@ -21,6 +21,7 @@ pub(crate) use layout::{FieldKind, Layout};
 pub(crate) use roots::GcRoot;
 
 use crate::error::{Error, Result, Trap};
+use crate::index::HeapTypeIdx;
 use crate::registry::{TypeId, TypeRef};
 use crate::values::raw;
 use std::any::Any;
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 /// Size of an object header in bytes.
 pub(crate) const HEADER: usize = 8;
 /// The heap type index of host (`externref`) objects.
-pub(crate) const HOST_TYPE: u32 = 0;
+pub(crate) const HOST_TYPE: HeapTypeIdx = HeapTypeIdx(0);
 /// Header type marking an object that has been copied (during a collection).
 const FORWARDED: u32 = u32::MAX;
 /// The smallest heap capacity.
@@ -67,7 +68,7 @@ pub(crate) struct Heap {
     top: usize,
     limit: usize,
     types: Vec<HeapType>,
-    type_index: HashMap<TypeId, u32>,
+    type_index: HashMap<TypeId, HeapTypeIdx>,
     host_data: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_host: Vec<u32>,
     pub(crate) roots: roots::RootSet,
@@ -123,14 +124,13 @@ impl Heap {
     }
 
     /// The store-local index of heap type `ty`, registering it on first use.
-    pub(crate) fn type_index(&mut self, ty: &TypeRef) -> Result<u32> {
+    pub(crate) fn type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
         if let Some(i) = self.type_index.get(&ty.id()) {
             return Ok(*i);
         }
         let layout = Layout::of(ty.info())?;
-        let i = u32::try_from(self.types.len())
-            .ok()
-            .filter(|i| *i < FORWARDED)
+        let i = HeapTypeIdx::of_len(self.types.len())
+            .filter(|i| i.0 < FORWARDED)
             .ok_or_else(|| Error::usage("too many GC types in one store"))?;
         self.types.push(HeapType {
             ty: Some(ty.clone()),
@@ -140,8 +140,9 @@ impl Heap {
         Ok(i)
     }
 
-    pub(crate) fn heap_type(&self, index: u32) -> &HeapType {
-        &self.types[index as usize]
+    /// The heap type at `index`.
+    pub(crate) fn heap_type(&self, index: HeapTypeIdx) -> &HeapType {
+        &self.types[index.index()]
     }
 
     /// Byte offset of the object a raw reference names.
@@ -152,8 +153,8 @@ impl Heap {
 
     /// The heap type index of the object at `off`.
     #[inline]
-    pub(crate) fn type_of(&self, off: usize) -> u32 {
-        u32::from_le_bytes(rd(&self.mem, off))
+    pub(crate) fn type_of(&self, off: usize) -> HeapTypeIdx {
+        HeapTypeIdx(u32::from_le_bytes(rd(&self.mem, off)))
     }
 
     /// The array length (or host data index) of the object at `off`.
@@ -166,20 +167,19 @@ impl Heap {
     /// non-objects).
     pub(crate) fn layout_of_raw(&self, r: u32) -> Option<&Layout> {
         raw::object_index(r)?;
-        Some(&self.types[self.type_of(Self::offset(r)) as usize].layout)
+        Some(&self.types[self.type_of(Self::offset(r)).index()].layout)
     }
 
     /// The canonical type of the object a raw reference names.
     pub(crate) fn type_ref_of_raw(&self, r: u32) -> Option<&TypeRef> {
         raw::object_index(r)?;
-        self.types[self.type_of(Self::offset(r)) as usize]
+        self.types[self.type_of(Self::offset(r)).index()]
             .ty
             .as_ref()
     }
 
     fn object_size(&self, off: usize) -> usize {
-        let ty = self.type_of(off);
-        match &self.types[ty as usize].layout {
+        match &self.heap_type(self.type_of(off)).layout {
             Layout::Host => HEADER,
             Layout::Struct(s) => HEADER + s.size as usize,
             Layout::Array(k) => HEADER + round8(self.len_of(off) as usize * k.size()),
@@ -230,8 +230,8 @@ impl Heap {
     }
 
     /// Writes a fresh object header at `off`.
-    fn init_header(&mut self, off: usize, ty: u32, len: u32) {
-        self.mem[off..off + 4].copy_from_slice(&ty.to_le_bytes());
+    fn init_header(&mut self, off: usize, ty: HeapTypeIdx, len: u32) {
+        self.mem[off..off + 4].copy_from_slice(&ty.0.to_le_bytes());
         self.mem[off + 4..off + 8].copy_from_slice(&len.to_le_bytes());
     }
 
@@ -298,8 +298,12 @@ impl Heap {
     }
 
     /// Allocates a struct of heap type `ty` (fields zeroed).
-    pub(crate) fn alloc_struct(&mut self, ty: u32, roots: &mut dyn Trace) -> Result<usize, Trap> {
-        let size = match &self.types[ty as usize].layout {
+    pub(crate) fn alloc_struct(
+        &mut self,
+        ty: HeapTypeIdx,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
             Layout::Struct(s) => HEADER + s.size as usize,
             _ => return Err(Trap::CastFailure),
         };
@@ -312,8 +316,8 @@ impl Heap {
 
     /// The size in bytes (header included) of an array of heap type `ty`
     /// with `len` elements, or a trap if it can never fit.
-    pub(crate) fn array_bytes(&self, ty: u32, len: u32) -> Result<usize, Trap> {
-        let elem = match &self.types[ty as usize].layout {
+    pub(crate) fn array_bytes(&self, ty: HeapTypeIdx, len: u32) -> Result<usize, Trap> {
+        let elem = match &self.heap_type(ty).layout {
             Layout::Array(k) => k.size(),
             _ => return Err(Trap::CastFailure),
         };
@@ -328,7 +332,7 @@ impl Heap {
     /// Allocates an array of heap type `ty` with `len` zeroed elements.
     pub(crate) fn alloc_array(
         &mut self,
-        ty: u32,
+        ty: HeapTypeIdx,
         len: u32,
         roots: &mut dyn Trace,
     ) -> Result<usize, Trap> {
@@ -475,7 +479,7 @@ impl Heap {
             return Err(e);
         }
         for &off in &starts {
-            match &self.types[self.type_of(off) as usize].layout {
+            match &self.types[self.type_of(off).index()].layout {
                 Layout::Struct(s) => {
                     for (o, field_ty) in s.ref_fields() {
                         let r = u32::from_le_bytes(rd(&self.mem, off + HEADER + o as usize));

@@ -4,19 +4,20 @@
 
 use super::mem::MemView;
 use crate::error::Trap;
+use crate::index::InstanceId;
 use crate::ir::{MemArgs, MemKind};
 use crate::runtime::StoreInner;
 
-fn mem_index(store: &StoreInner, inst: u32, mem: u32) -> Result<usize, Trap> {
-    store.instances[inst as usize]
+fn mem_index(store: &StoreInner, inst: InstanceId, mem: u32) -> Result<usize, Trap> {
+    store.instances[inst.index()]
         .memories
         .get(mem as usize)
         .map(|m| *m as usize)
         .ok_or(Trap::MemoryOutOfBounds)
 }
 
-fn table_index(store: &StoreInner, inst: u32, table: u32) -> Result<usize, Trap> {
-    store.instances[inst as usize]
+fn table_index(store: &StoreInner, inst: InstanceId, table: u32) -> Result<usize, Trap> {
+    store.instances[inst.index()]
         .tables
         .get(table as usize)
         .map(|t| *t as usize)
@@ -76,11 +77,11 @@ fn copy_across<E, T: Copy>(
     items(dst)[dr].copy_from_slice(&items(src)[sr]);
 }
 
-pub(crate) fn memory_size(store: &StoreInner, inst: u32, mem: u32) -> u64 {
+pub(crate) fn memory_size(store: &StoreInner, inst: InstanceId, mem: u32) -> u64 {
     mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
 }
 
-pub(crate) fn memory_grow(store: &mut StoreInner, inst: u32, mem: u32, delta: u64) -> u64 {
+pub(crate) fn memory_grow(store: &mut StoreInner, inst: InstanceId, mem: u32, delta: u64) -> u64 {
     let Ok(m) = mem_index(store, inst, mem) else {
         return u64::MAX;
     };
@@ -95,7 +96,7 @@ pub(crate) fn memory_grow(store: &mut StoreInner, inst: u32, mem: u32, delta: u6
 
 pub(crate) fn memory_fill(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     mem: u32,
     dst: u64,
     val: u8,
@@ -111,7 +112,7 @@ pub(crate) fn memory_fill(
 
 pub(crate) fn memory_copy(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     dst_mem: u32,
     src_mem: u32,
     dst: u64,
@@ -129,7 +130,7 @@ pub(crate) fn memory_copy(
 /// `memory.init` and active data segment initialization.
 pub(crate) fn memory_init(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     mem: u32,
     seg: u32,
     dst: u64,
@@ -137,7 +138,7 @@ pub(crate) fn memory_init(
     n: u64,
 ) -> Result<(), Trap> {
     let m = mem_index(store, inst, mem)?;
-    let data = store.instances[inst as usize]
+    let data = store.instances[inst.index()]
         .datas
         .get(seg as usize)
         .cloned()
@@ -151,7 +152,12 @@ pub(crate) fn memory_init(
     Ok(())
 }
 
-pub(crate) fn table_get(store: &StoreInner, inst: u32, table: u32, i: u64) -> Result<u32, Trap> {
+pub(crate) fn table_get(
+    store: &StoreInner,
+    inst: InstanceId,
+    table: u32,
+    i: u64,
+) -> Result<u32, Trap> {
     let t = &store.tables[table_index(store, inst, table)?];
     let i = addr(i, t.is64);
     usize::try_from(i)
@@ -163,7 +169,7 @@ pub(crate) fn table_get(store: &StoreInner, inst: u32, table: u32, i: u64) -> Re
 
 pub(crate) fn table_set(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     table: u32,
     i: u64,
     val: u32,
@@ -179,13 +185,13 @@ pub(crate) fn table_set(
     Ok(())
 }
 
-pub(crate) fn table_size(store: &StoreInner, inst: u32, table: u32) -> u64 {
+pub(crate) fn table_size(store: &StoreInner, inst: InstanceId, table: u32) -> u64 {
     table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
 }
 
 pub(crate) fn table_grow(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     table: u32,
     delta: u64,
     init: u32,
@@ -204,7 +210,7 @@ pub(crate) fn table_grow(
 
 pub(crate) fn table_fill(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     table: u32,
     dst: u64,
     val: u32,
@@ -220,7 +226,7 @@ pub(crate) fn table_fill(
 
 pub(crate) fn table_copy(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     dst_table: u32,
     src_table: u32,
     dst: u64,
@@ -238,7 +244,7 @@ pub(crate) fn table_copy(
 /// `table.init` and active element segment initialization.
 pub(crate) fn table_init(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     table: u32,
     seg: u32,
     dst: u64,
@@ -246,7 +252,7 @@ pub(crate) fn table_init(
     n: u64,
 ) -> Result<(), Trap> {
     let ti = table_index(store, inst, table)?;
-    let items = store.instances[inst as usize]
+    let items = store.instances[inst.index()]
         .elems
         .get(seg as usize)
         .ok_or(Trap::TableOutOfBounds)?;
@@ -263,7 +269,7 @@ pub(crate) fn table_init(
 /// instance, memory64 addresses, 64-bit static offsets.
 fn ext_access(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     m: MemArgs,
     a: u64,
 ) -> Result<(MemView, u64), Trap> {
@@ -276,7 +282,12 @@ fn ext_access(
 }
 
 /// `LoadExt`: a load through a `MemArgs` side-table entry.
-pub(crate) fn load_ext(store: &mut StoreInner, inst: u32, m: MemArgs, a: u64) -> Result<u64, Trap> {
+pub(crate) fn load_ext(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    m: MemArgs,
+    a: u64,
+) -> Result<u64, Trap> {
     let (view, ea) = ext_access(store, inst, m, a)?;
     match m.kind {
         MemKind::Load(kind) => view.load(kind, ea),
@@ -287,7 +298,7 @@ pub(crate) fn load_ext(store: &mut StoreInner, inst: u32, m: MemArgs, a: u64) ->
 /// `StoreExt`: a store through a `MemArgs` side-table entry.
 pub(crate) fn store_ext(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     m: MemArgs,
     a: u64,
     x: u64,

@@ -13,7 +13,8 @@ use super::regs::Regs;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, num, table_init};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
-use crate::ir::{Instr, LoadKind, Slot, StoreKind, match_instr};
+use crate::index::{DefFunc, InstanceId, StoreFunc};
+use crate::ir::{Callee, Instr, LoadKind, Slot, StoreKind, match_instr};
 use crate::runtime::{FuncKind, Store, StoreInner};
 use crate::values::raw;
 
@@ -147,7 +148,7 @@ macro_rules! family {
 #[inline(never)]
 fn trap_error(
     store: &StoreInner,
-    (inst, def): (u32, u32),
+    (inst, def): (InstanceId, DefFunc),
     frames_base: usize,
     code: Trap,
 ) -> Error {
@@ -171,17 +172,17 @@ enum Flow {
 fn call_func<T>(
     store: &mut Store<T>,
     r: &mut Regs,
-    f: u32,
+    f: StoreFunc,
     bases: (Slot, Slot),
     tail: bool,
     (max_depth, frames_base): (usize, usize),
 ) -> Result<Flow> {
-    let entry = &store.inner.funcs[f as usize];
+    let entry = &store.inner.funcs[f.index()];
     let (kind, counts) = (entry.kind, entry.slots);
     match kind {
         FuncKind::Wasm { instance, def } => {
             let callee: *const _ =
-                &store.inner.instances[instance as usize].module.0.code[def as usize];
+                &store.inner.instances[instance.index()].module.0.code[def.index()];
             match r.enter(
                 &mut store.inner,
                 callee,
@@ -219,10 +220,17 @@ fn call_func<T>(
 
 /// Resolves a `call_indirect` through table `site.target` at `index`.
 #[inline(always)]
-fn indirect_target(store: &StoreInner, r: &Regs, index: u64, site_index: u32) -> Result<u32, Trap> {
-    let site = r.site(site_index);
-    let instance = &store.instances[r.inst as usize];
-    let t = &store.tables[instance.tables[site.target as usize] as usize];
+fn indirect_target(
+    store: &StoreInner,
+    r: &Regs,
+    index: u64,
+    site_index: u32,
+) -> Result<StoreFunc, Trap> {
+    let Callee::Table { table, ty, type_id } = r.site(site_index).callee else {
+        return Err(Trap::UnreachableCodeReached);
+    };
+    let instance = &store.instances[r.inst.index()];
+    let t = &store.tables[instance.tables[table as usize] as usize];
     let i = if t.is64 { index } else { index as u32 as u64 };
     let raw_ref = usize::try_from(i)
         .ok()
@@ -231,13 +239,13 @@ fn indirect_target(store: &StoreInner, r: &Regs, index: u64, site_index: u32) ->
     let f = store
         .func_of_raw(*raw_ref)
         .ok_or(Trap::IndirectCallToNull)?;
-    let actual = &store.funcs[f as usize];
-    if actual.type_id != site.type_id {
-        let expected = &instance.module.0.types[site.ty as usize];
+    let actual = &store.funcs[f.index()];
+    if actual.type_id != type_id {
+        let expected = &instance.module.0.types[ty.index()];
         if !actual
             .ty
             .info()
-            .is_subtype_of(site.type_id, expected.info().depth())
+            .is_subtype_of(type_id, expected.info().depth())
         {
             return Err(Trap::BadSignature);
         }
@@ -249,8 +257,8 @@ fn indirect_target(store: &StoreInner, r: &Regs, index: u64, site_index: u32) ->
 /// already in slots `0..` of the frame at `vfp`/`rfp`.
 pub(super) fn run<T>(
     store: &mut Store<T>,
-    inst: u32,
-    def: u32,
+    inst: InstanceId,
+    def: DefFunc,
     vfp: usize,
     rfp: usize,
 ) -> Result<()> {
@@ -314,7 +322,7 @@ pub(super) fn run<T>(
     // The store indices of the current instance's entities.
     macro_rules! instance {
         () => {
-            store.inner.instances[r.inst as usize]
+            store.inner.instances[r.inst.index()]
         };
     }
 
@@ -396,7 +404,10 @@ pub(super) fn run<T>(
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {
                 let tail = matches!(*instr, Instr::ReturnCallImported { .. });
                 let s = r.site(site);
-                let f = instance!().funcs[s.target as usize];
+                let Callee::Imported(func) = s.callee else {
+                    trap!(Trap::UnreachableCodeReached)
+                };
+                let f = instance!().funcs[func as usize];
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
             }
             Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
@@ -509,7 +520,7 @@ pub(super) fn run<T>(
             Instr::RefEq { dst, a, b } => v!(dst, (rf!(a) == rf!(b)) as u64),
 
             Instr::StructNew { site } => {
-                let (s, fr) = (r.site(site), r.gc_frame());
+                let (s, fr) = (r.alloc_site(site), r.gc_frame());
                 tri!(gc_ops::struct_new(&mut store.inner, r.inst, &s, &fr));
                 r.refresh(&mut store.inner);
             }
@@ -527,8 +538,11 @@ pub(super) fn run<T>(
                 let at = tri!(struct_field(rf!(obj), offset));
                 store.inner.heap.write(at, FieldKind::Ref, rf!(val) as u64);
             }
-            Instr::ArrayNew { site } => {
-                let (s, fr) = (r.site(site), r.gc_frame());
+            Instr::ArrayNew { site }
+            | Instr::ArrayNewFixed { site }
+            | Instr::ArrayNewData { site }
+            | Instr::ArrayNewElem { site } => {
+                let (s, fr) = (r.alloc_site(site), r.gc_frame());
                 tri!(gc_ops::array_new(&mut store.inner, r.inst, &s, &fr));
                 r.refresh(&mut store.inner);
             }
@@ -537,21 +551,6 @@ pub(super) fn run<T>(
                 let x = tri!(gc_ops::array_new_default(&mut store.inner, r.inst, ty, n, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
-            }
-            Instr::ArrayNewFixed { site } => {
-                let (s, fr) = (r.site(site), r.gc_frame());
-                tri!(gc_ops::array_new_fixed(&mut store.inner, r.inst, &s, &fr));
-                r.refresh(&mut store.inner);
-            }
-            Instr::ArrayNewData { site } => {
-                let (s, fr) = (r.site(site), r.gc_frame());
-                tri!(gc_ops::array_new_data(&mut store.inner, r.inst, &s, &fr));
-                r.refresh(&mut store.inner);
-            }
-            Instr::ArrayNewElem { site } => {
-                let (s, fr) = (r.site(site), r.gc_frame());
-                tri!(gc_ops::array_new_elem(&mut store.inner, r.inst, &s, &fr));
-                r.refresh(&mut store.inner);
             }
             Instr::ArrayGetRef { dst, arr, index } => {
                 let heap = &store.inner.heap;

@@ -2,8 +2,10 @@
 //! collect), bulk array operations, and cast checks.
 
 use crate::error::Trap;
-use crate::gc::{FieldKind, HEADER, Heap, Layout};
-use crate::ir::{CallSite, CastKind, CastTarget};
+use crate::gc::{FieldKind, HEADER, HOST_TYPE, Heap, Layout};
+use crate::index::InstanceId;
+use crate::index::{HeapTypeIdx, TypeIdx};
+use crate::ir::{AllocSite, AllocSource, CastKind, CastTarget};
 use crate::runtime::StoreInner;
 use crate::values::raw;
 
@@ -15,8 +17,11 @@ pub(crate) struct GcFrame {
     pub live_refs: usize,
 }
 
-fn heap_type(store: &StoreInner, inst: u32, ty: u32) -> u32 {
-    store.instances[inst as usize].gc_types[ty as usize]
+/// The heap type of module type `ty` (validation made it a struct or array
+/// type; a function type reads as the host type, whose layout fails the
+/// callers' layout checks).
+fn heap_type(store: &StoreInner, inst: InstanceId, ty: TypeIdx) -> HeapTypeIdx {
+    store.instances[inst.index()].gc_types[ty.index()].unwrap_or(HOST_TYPE)
 }
 
 fn finish(off: usize) -> Result<u32, Trap> {
@@ -27,11 +32,11 @@ fn finish(off: usize) -> Result<u32, Trap> {
 /// collection during the allocation has already updated them.
 pub(crate) fn struct_new(
     store: &mut StoreInner,
-    inst: u32,
-    site: &CallSite,
+    inst: InstanceId,
+    site: &AllocSite,
     f: &GcFrame,
 ) -> Result<(), Trap> {
-    let hty = heap_type(store, inst, site.target);
+    let hty = heap_type(store, inst, site.ty);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
     let fields: *const [(u32, FieldKind)] = match &store.heap.heap_type(hty).layout {
@@ -60,8 +65,8 @@ pub(crate) fn struct_new(
 /// `struct.new_default`.
 pub(crate) fn struct_new_default(
     store: &mut StoreInner,
-    inst: u32,
-    ty: u32,
+    inst: InstanceId,
+    ty: TypeIdx,
     f: &GcFrame,
 ) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
@@ -69,7 +74,7 @@ pub(crate) fn struct_new_default(
     finish(heap.alloc_struct(hty, &mut roots)?)
 }
 
-fn array_kind(store: &StoreInner, hty: u32) -> Result<FieldKind, Trap> {
+fn array_kind(store: &StoreInner, hty: HeapTypeIdx) -> Result<FieldKind, Trap> {
     match store.heap.heap_type(hty).layout {
         Layout::Array(k) => Ok(k),
         _ => Err(Trap::CastFailure),
@@ -79,8 +84,8 @@ fn array_kind(store: &StoreInner, hty: u32) -> Result<FieldKind, Trap> {
 /// Allocates a zeroed array and returns its offset and element kind.
 fn alloc_array(
     store: &mut StoreInner,
-    inst: u32,
-    ty: u32,
+    inst: InstanceId,
+    ty: TypeIdx,
     len: u32,
     f: &GcFrame,
 ) -> Result<(usize, FieldKind), Trap> {
@@ -91,26 +96,44 @@ fn alloc_array(
     Ok((off, kind))
 }
 
-/// `array.new` and `array.new_default` (`init` is `None`).
+/// `array.new`, `array.new_fixed`, `array.new_data` and `array.new_elem`:
+/// operands are read after allocating (a collection may have moved them).
 pub(crate) fn array_new(
     store: &mut StoreInner,
-    inst: u32,
-    site: &CallSite,
+    inst: InstanceId,
+    site: &AllocSite,
     f: &GcFrame,
 ) -> Result<(), Trap> {
-    let hty = heap_type(store, inst, site.target);
-    let kind = array_kind(store, hty)?;
     let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
-    let len_slot = if kind == FieldKind::Ref { vb } else { vb + 1 };
-    let len = store.stack.vals[len_slot] as u32;
-    let (off, kind) = alloc_array(store, inst, site.target, len, f)?;
-    // Read the initial value after the allocation (it may have moved).
-    let init = if kind == FieldKind::Ref {
-        store.stack.refs[rb] as u64
-    } else {
-        store.stack.vals[vb]
+    let off = match site.source {
+        AllocSource::Operands => {
+            let kind = array_kind(store, heap_type(store, inst, site.ty))?;
+            let len_slot = if kind == FieldKind::Ref { vb } else { vb + 1 };
+            let len = store.stack.vals[len_slot] as u32;
+            let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
+            let init = if kind == FieldKind::Ref {
+                store.stack.refs[rb] as u64
+            } else {
+                store.stack.vals[vb]
+            };
+            fill_elems(&mut store.heap, off + HEADER, kind, init, len as usize);
+            off
+        }
+        AllocSource::Fixed(n) => {
+            let (off, kind) = alloc_array(store, inst, site.ty, n, f)?;
+            for i in 0..n as usize {
+                let bits = if kind == FieldKind::Ref {
+                    store.stack.refs[rb + i] as u64
+                } else {
+                    store.stack.vals[vb + i]
+                };
+                store.heap.write(off + HEADER + i * kind.size(), kind, bits);
+            }
+            off
+        }
+        AllocSource::Data(seg) => array_from_data(store, inst, site, f, seg)?,
+        AllocSource::Elem(seg) => array_from_elem(store, inst, site, f, seg)?,
     };
-    fill_elems(&mut store.heap, off + HEADER, kind, init, len as usize);
     store.stack.refs[rb] = finish(off)?;
     Ok(())
 }
@@ -152,8 +175,8 @@ fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) 
 /// `array.new_default`.
 pub(crate) fn array_new_default(
     store: &mut StoreInner,
-    inst: u32,
-    ty: u32,
+    inst: InstanceId,
+    ty: TypeIdx,
     len: u32,
     f: &GcFrame,
 ) -> Result<u32, Trap> {
@@ -161,30 +184,8 @@ pub(crate) fn array_new_default(
     finish(off)
 }
 
-/// `array.new_fixed`.
-pub(crate) fn array_new_fixed(
-    store: &mut StoreInner,
-    inst: u32,
-    site: &CallSite,
-    f: &GcFrame,
-) -> Result<(), Trap> {
-    let n = site.ty;
-    let (off, kind) = alloc_array(store, inst, site.target, n, f)?;
-    let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
-    for i in 0..n as usize {
-        let bits = if kind == FieldKind::Ref {
-            store.stack.refs[rb + i] as u64
-        } else {
-            store.stack.vals[vb + i]
-        };
-        store.heap.write(off + HEADER + i * kind.size(), kind, bits);
-    }
-    store.stack.refs[rb] = finish(off)?;
-    Ok(())
-}
-
 /// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.
-fn segment_operands(store: &StoreInner, site: &CallSite, f: &GcFrame) -> (usize, u32) {
+fn segment_operands(store: &StoreInner, site: &AllocSite, f: &GcFrame) -> (usize, u32) {
     let vb = f.vfp + site.vbase as usize;
     (
         store.stack.vals[vb] as u32 as usize,
@@ -193,53 +194,53 @@ fn segment_operands(store: &StoreInner, site: &CallSite, f: &GcFrame) -> (usize,
 }
 
 /// `array.new_data`: elements copied byte for byte (little-endian).
-pub(crate) fn array_new_data(
+fn array_from_data(
     store: &mut StoreInner,
-    inst: u32,
-    site: &CallSite,
+    inst: InstanceId,
+    site: &AllocSite,
     f: &GcFrame,
-) -> Result<(), Trap> {
+    seg: u32,
+) -> Result<usize, Trap> {
     let (src, len) = segment_operands(store, site, f);
-    let kind = array_kind(store, heap_type(store, inst, site.target))?;
+    let kind = array_kind(store, heap_type(store, inst, site.ty))?;
     let bytes = (len as usize)
         .checked_mul(kind.size())
         .ok_or(Trap::MemoryOutOfBounds)?;
     let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
-    if end > store.instances[inst as usize].datas[site.ty as usize].len() {
+    if end > store.instances[inst.index()].datas[seg as usize].len() {
         return Err(Trap::MemoryOutOfBounds);
     }
-    let (off, _) = alloc_array(store, inst, site.target, len, f)?;
-    let data = &store.instances[inst as usize].datas[site.ty as usize];
+    let (off, _) = alloc_array(store, inst, site.ty, len, f)?;
+    let data = &store.instances[inst.index()].datas[seg as usize];
     store.heap.bytes_mut()[off + HEADER..off + HEADER + bytes].copy_from_slice(&data[src..end]);
-    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
-    Ok(())
+    Ok(off)
 }
 
 /// `array.new_elem`.
-pub(crate) fn array_new_elem(
+fn array_from_elem(
     store: &mut StoreInner,
-    inst: u32,
-    site: &CallSite,
+    inst: InstanceId,
+    site: &AllocSite,
     f: &GcFrame,
-) -> Result<(), Trap> {
+    seg: u32,
+) -> Result<usize, Trap> {
     let (src, len) = segment_operands(store, site, f);
     let end = src
         .checked_add(len as usize)
         .ok_or(Trap::TableOutOfBounds)?;
-    if end > store.instances[inst as usize].elems[site.ty as usize].len() {
+    if end > store.instances[inst.index()].elems[seg as usize].len() {
         return Err(Trap::ElementSegmentOutOfBounds);
     }
-    let (off, kind) = alloc_array(store, inst, site.target, len, f)?;
+    let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
     // Read the segment after the allocation: a collection may have
     // updated the references in it.
-    let items = &store.instances[inst as usize].elems[site.ty as usize][src..end];
+    let items = &store.instances[inst.index()].elems[seg as usize][src..end];
     for (i, r) in items.iter().enumerate() {
         store
             .heap
             .write(off + HEADER + i * kind.size(), kind, *r as u64);
     }
-    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
-    Ok(())
+    Ok(off)
 }
 
 /// The offset, length and element kind of a non-null array reference.
@@ -333,13 +334,13 @@ pub(crate) enum Segment {
 /// `array.init_data` and `array.init_elem`.
 pub(crate) fn array_init(
     store: &mut StoreInner,
-    inst: u32,
+    inst: InstanceId,
     vargs: usize,
     rargs: usize,
     seg: Segment,
 ) -> Result<(), Trap> {
     let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
-    let instance = &store.instances[inst as usize];
+    let instance = &store.instances[inst.index()];
     match seg {
         Segment::Data(seg) => {
             let bytes = n * kind.size();
@@ -385,7 +386,7 @@ pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
         CastKind::Array => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
         CastKind::Func { id, depth } => match store.func_of_raw(r) {
             Some(f) => {
-                let t = &store.funcs[f as usize].ty;
+                let t = &store.funcs[f.index()].ty;
                 t.id() == id || t.info().is_subtype_of(id, depth as usize)
             }
             None => false,

@@ -17,6 +17,7 @@ pub(crate) use bulk::{memory_init, table_init};
 pub(crate) use gc_ops::cast_ok;
 
 use crate::error::{Error, FrameInfo, Result, Trap};
+use crate::index::{DefFunc, InstanceId, StoreFunc};
 use crate::ir::{CompiledFunc, Instr};
 use crate::runtime::{Caller, FuncKind, HostFnDyn, Store, StoreInner};
 use crate::values::raw;
@@ -54,9 +55,9 @@ struct Frame {
     vfp: usize,
     rfp: usize,
     func: *const CompiledFunc,
-    inst: u32,
-    /// The caller's defined-function index in its instance's module.
-    def: u32,
+    inst: InstanceId,
+    /// The caller's defined function in its instance's module.
+    def: DefFunc,
 }
 
 // SAFETY: the raw pointers in a `Stack` point into `CompiledFunc`s owned by
@@ -67,10 +68,13 @@ unsafe impl Sync for Stack {}
 
 /// Value and reference slot counts of a function's (params, results).
 #[inline]
-fn signature_counts(store: &StoreInner, func: u32) -> Result<((usize, usize), (usize, usize))> {
+fn signature_counts(
+    store: &StoreInner,
+    func: StoreFunc,
+) -> Result<((usize, usize), (usize, usize))> {
     store
         .funcs
-        .get(func as usize)
+        .get(func.index())
         .map(|e| e.slots)
         .ok_or_else(|| Error::usage("invalid function"))
 }
@@ -80,7 +84,7 @@ fn signature_counts(store: &StoreInner, func: u32) -> Result<((usize, usize), (u
 /// results from there.
 pub(crate) fn invoke<T, R>(
     store: &mut Store<T>,
-    func: u32,
+    func: StoreFunc,
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<R> {
@@ -103,7 +107,7 @@ pub(crate) fn invoke<T, R>(
     put(&mut store.inner, vb, rb)?;
     store.inner.activations += 1;
     let frames_base = store.inner.stack.frames.len();
-    let r = match store.inner.funcs[func as usize].kind {
+    let r = match store.inner.funcs[func.index()].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
         FuncKind::Wasm { instance, def } => exec::run(store, instance, def, vb, rb),
     };
@@ -122,7 +126,7 @@ fn grow<X: Copy>(v: &mut Vec<X>, len: usize, fill: X) {
 fn call_host<T>(
     store: &mut Store<T>,
     index: u32,
-    instance: Option<u32>,
+    instance: Option<InstanceId>,
     vbase: usize,
     rbase: usize,
     (pv, pr): (usize, usize),
@@ -158,13 +162,17 @@ fn call_host<T>(
 
 /// Builds the backtrace of a trap: the current function, then its callers.
 #[cold]
-fn backtrace(store: &StoreInner, current: (u32, u32), frames: &[Frame]) -> Vec<FrameInfo> {
+fn backtrace(
+    store: &StoreInner,
+    current: (InstanceId, DefFunc),
+    frames: &[Frame],
+) -> Vec<FrameInfo> {
     let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| (f.inst, f.def)));
     funcs
         .take(100)
         .filter_map(|(instance, def)| {
-            let m = &store.instances.get(instance as usize)?.module.0;
-            let index = m.num_imported_funcs + def;
+            let m = &store.instances.get(instance.index())?.module.0;
+            let index = m.num_imported_funcs + def.0;
             Some(FrameInfo {
                 func_index: index,
                 func_name: m.func_names.get(&index).cloned(),
@@ -174,11 +182,12 @@ fn backtrace(store: &StoreInner, current: (u32, u32), frames: &[Frame]) -> Vec<F
         .collect()
 }
 
-fn first_memory(store: &StoreInner, inst: u32) -> usize {
-    store.instances[inst as usize]
+/// The store index of instance `inst`'s memory 0, if it has one.
+fn first_memory(store: &StoreInner, inst: InstanceId) -> Option<usize> {
+    store.instances[inst.index()]
         .memories
         .first()
-        .map_or(usize::MAX, |m| *m as usize)
+        .map(|m| *m as usize)
 }
 
 /// Makes room for `f`'s frame at `vfp`/`rfp`, clears its value locals and

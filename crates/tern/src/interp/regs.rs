@@ -10,7 +10,8 @@ use super::gc_ops::GcFrame;
 use super::mem::MemView;
 use super::{CHECKED, Frame, Stack, enter_frame, first_memory};
 use crate::error::Trap;
-use crate::ir::{CallSite, CastTarget, CompiledFunc, Instr, Offset, Slot};
+use crate::index::{DefFunc, InstanceId};
+use crate::ir::{AllocSite, CallSite, Callee, CastTarget, CompiledFunc, Instr, Offset, Slot};
 use crate::module::ModuleInner;
 use crate::runtime::StoreInner;
 
@@ -99,12 +100,12 @@ pub(super) struct Regs {
     pub func: *const CompiledFunc,
     /// The current instance's module.
     pub module: *const ModuleInner,
-    /// The current instance (store index).
-    pub inst: u32,
-    /// The current function's defined-function index in its module.
-    pub def: u32,
-    /// The store index of the current instance's memory 0 (`usize::MAX`: none).
-    pub mem0: usize,
+    /// The current instance.
+    pub inst: InstanceId,
+    /// The current function, as a defined function of its module.
+    pub def: DefFunc,
+    /// The store index of the current instance's memory 0, if any.
+    pub mem0: Option<usize>,
     /// Memory 0 of the current instance.
     pub mem: MemView,
 }
@@ -118,13 +119,13 @@ impl Regs {
     #[inline(always)]
     pub(super) fn start(
         store: &mut StoreInner,
-        inst: u32,
-        def: u32,
+        inst: InstanceId,
+        def: DefFunc,
         vfp: usize,
         rfp: usize,
     ) -> Regs {
-        let m = &*store.instances[inst as usize].module.0;
-        let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def as usize]);
+        let m = &*store.instances[inst.index()].module.0;
+        let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def.index()]);
         Regs {
             // SAFETY: `func` was just taken from the live module.
             ip: unsafe { (*func).code.as_ptr() },
@@ -163,6 +164,12 @@ impl Regs {
         unsafe { *sites.get_unchecked(i as usize) }
     }
 
+    /// Allocation site `i` of the current function.
+    #[inline(always)]
+    pub(super) fn alloc_site(&self, i: u32) -> AllocSite {
+        self.function().alloc_sites[i as usize]
+    }
+
     /// Cast target `i` of the current function.
     #[inline(always)]
     pub(super) fn cast(&self, i: u32) -> CastTarget {
@@ -171,15 +178,15 @@ impl Regs {
 
     /// Defined function `def` of the current module.
     #[inline(always)]
-    pub(super) fn own_function(&self, def: u32) -> *const CompiledFunc {
-        // SAFETY: see `function`; translation made `def` a defined-function
-        // index of the current module.
+    pub(super) fn own_function(&self, def: DefFunc) -> *const CompiledFunc {
+        // SAFETY: see `function`; translation made `def` a defined function
+        // of the current module.
         unsafe {
             let code = &(*self.module).code;
             if CHECKED {
-                assert!((def as usize) < code.len(), "function {def} out of range");
+                assert!(def.index() < code.len(), "function {def:?} out of range");
             }
-            code.as_ptr().add(def as usize)
+            code.as_ptr().add(def.index())
         }
     }
 
@@ -205,7 +212,7 @@ impl Regs {
     #[inline(always)]
     pub(super) fn refresh(&mut self, store: &mut StoreInner) {
         self.refresh_stack(store);
-        self.mem = match store.memories.get_mut(self.mem0) {
+        self.mem = match self.mem0.and_then(|m| store.memories.get_mut(m)) {
             Some(m) => MemView::of(&mut m.data),
             None => MemView::EMPTY,
         };
@@ -222,10 +229,8 @@ impl Regs {
             self.refs.is_current(&store.stack.refs, self.rfp),
             "stale reference slots"
         );
-        let mem = store
-            .memories
-            .get(self.mem0)
-            .map_or(&[][..], |m| &m.data[..]);
+        let mem = self.mem0.and_then(|m| store.memories.get(m));
+        let mem = mem.map_or(&[][..], |m| &m.data[..]);
         assert!(self.mem.describes(mem), "stale memory view");
     }
 
@@ -247,10 +252,10 @@ impl Regs {
 
     /// Switches to instance `inst` if it is not the current one.
     #[inline(always)]
-    fn switch_instance(&mut self, store: &mut StoreInner, inst: u32) {
+    fn switch_instance(&mut self, store: &mut StoreInner, inst: InstanceId) {
         if self.inst != inst {
             self.inst = inst;
-            self.module = &*store.instances[inst as usize].module.0;
+            self.module = &*store.instances[inst.index()].module.0;
             self.mem0 = first_memory(store, inst);
             self.refresh(store);
         } else {
@@ -269,8 +274,8 @@ impl Regs {
         &mut self,
         store: &mut StoreInner,
         callee: *const CompiledFunc,
-        inst: u32,
-        def: u32,
+        inst: InstanceId,
+        def: DefFunc,
         (vbase, rbase): (Slot, Slot),
         tail: bool,
         max_depth: usize,
@@ -320,9 +325,13 @@ impl Regs {
         max_depth: usize,
     ) -> Result<(), Trap> {
         let s = self.site(site);
-        let callee = self.own_function(s.target);
+        // Translation gives internal calls `Defined` sites only.
+        let Callee::Defined(def) = s.callee else {
+            return Err(Trap::UnreachableCodeReached);
+        };
+        let callee = self.own_function(def);
         let bases = (s.vbase, s.rbase);
-        self.enter(store, callee, self.inst, s.target, bases, tail, max_depth)
+        self.enter(store, callee, self.inst, def, bases, tail, max_depth)
     }
 
     /// Returns to the caller's frame; `false` if the activation is done.
@@ -341,7 +350,7 @@ impl Regs {
         self.def = fr.def;
         if self.inst != fr.inst {
             self.inst = fr.inst;
-            self.module = &*store.instances[fr.inst as usize].module.0;
+            self.module = &*store.instances[fr.inst.index()].module.0;
             self.mem0 = first_memory(store, fr.inst);
         }
         // Memory 0 may have grown in the callee.

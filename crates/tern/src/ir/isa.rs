@@ -27,6 +27,7 @@
 //!   immediate sign-extended to `width`; it may have its own `br T / F`.
 
 use super::{Offset, Slot};
+use crate::index::TypeIdx;
 
 define_isa! {
     ($)
@@ -300,25 +301,24 @@ define_isa! {
         /// `vals[dst] = (refs[a] == refs[b])`.
         RefEq { dst: Slot, a: Slot, b: Slot } => dst;
 
-        /// `struct.new`: fields from `site.vbase..`/`site.rbase..` in
-        /// declaration order; the result goes to `refs[site.rbase]`.
+        /// `struct.new` at allocation site `site`.
         StructNew { site: u32 };
         /// `refs[dst] = struct.new_default` of module type `ty`.
-        StructNewDefault { dst: Slot, ty: u32 } => dst;
+        StructNewDefault { dst: Slot, ty: TypeIdx } => dst;
         /// Reference field read at byte `offset` of the payload (null traps).
         StructGetRef { dst: Slot, obj: Slot, offset: u32 } => dst;
         /// Reference field write.
         StructSetRef { obj: Slot, val: Slot, offset: u32 };
-        /// `array.new`: initial value at `site.vbase` or `site.rbase` (by
-        /// element kind), length in the next value slot; result at `refs[site.rbase]`.
+        /// `array.new` at allocation site `site`: initial value at `vbase` or
+        /// `rbase` (by element kind), length in the next value slot.
         ArrayNew { site: u32 };
         /// `refs[dst] = array.new_default ty (vals[len])`.
-        ArrayNewDefault { dst: Slot, len: Slot, ty: u32 } => dst;
-        /// `array.new_fixed`: the site's `count` elements from the site bases.
+        ArrayNewDefault { dst: Slot, len: Slot, ty: TypeIdx } => dst;
+        /// `array.new_fixed` at allocation site `site`.
         ArrayNewFixed { site: u32 };
-        /// `array.new_data`: offset and length at `site.vbase`.
+        /// `array.new_data` at allocation site `site`: offset and length at `vbase`.
         ArrayNewData { site: u32 };
-        /// `array.new_elem`: offset and length at `site.vbase`.
+        /// `array.new_elem` at allocation site `site`: offset and length at `vbase`.
         ArrayNewElem { site: u32 };
         /// Reference element read (null and bounds trap).
         ArrayGetRef { dst: Slot, arr: Slot, index: Slot } => dst;

@@ -14,6 +14,9 @@
 
 mod access;
 
+use crate::index::{DefFunc, TypeIdx};
+use crate::registry::TypeId;
+
 pub(crate) use access::{LoadKind, MemKind, StoreKind};
 
 /// A frame-relative slot index (value frame or reference frame, as the
@@ -23,22 +26,63 @@ pub(crate) type Slot = u32;
 /// A branch offset, relative to the branching instruction.
 pub(crate) type Offset = i32;
 
-/// Describes a call: where the callee's frame starts in the caller's frames
-/// and what is called.
+/// A call: where the callee's frame starts in the caller's frames, and
+/// what is called.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CallSite {
     /// Value-frame slot of the first value argument (= callee value frame base).
     pub vbase: Slot,
     /// Reference-frame slot of the first reference argument.
     pub rbase: Slot,
-    /// The function index (direct calls), or the table index (`call_indirect`).
-    pub target: u32,
-    /// The module type index of the expected signature (indirect and ref
-    /// calls; other uses give it their own meaning).
-    pub ty: u32,
-    /// The canonical id of that signature (indirect calls), for the
-    /// equality fast path of the signature check.
-    pub type_id: u32,
+    /// The callee.
+    pub callee: Callee,
+}
+
+/// What a call site calls.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Callee {
+    /// A function defined by the current module.
+    Defined(DefFunc),
+    /// An import of the current module, by module function index.
+    Imported(u32),
+    /// An element of table `table` (module index) whose type must be a
+    /// subtype of module type `ty`, canonical id `type_id` (for the equality
+    /// fast path of the signature check).
+    Table {
+        table: u32,
+        ty: TypeIdx,
+        type_id: TypeId,
+    },
+    /// A function reference (its type is validated statically).
+    Ref,
+}
+
+/// A GC allocation whose operands sit in consecutive slots: fields or
+/// elements from `vbase`/`rbase` (in declaration order), result at
+/// `refs[rbase]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AllocSite {
+    /// Value-frame slot of the first value operand.
+    pub vbase: Slot,
+    /// Reference-frame slot of the first reference operand (and the result).
+    pub rbase: Slot,
+    /// The struct or array type allocated.
+    pub ty: TypeIdx,
+    /// What else the instruction needs.
+    pub source: AllocSource,
+}
+
+/// Where an allocation's initial contents come from, beyond its slots.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AllocSource {
+    /// Only the operand slots (`struct.new`, `array.new`).
+    Operands,
+    /// `array.new_fixed` with this many elements in the operand slots.
+    Fixed(u32),
+    /// `array.new_data` from this data segment.
+    Data(u32),
+    /// `array.new_elem` from this element segment.
+    Elem(u32),
 }
 
 /// Generates, from the table in [`isa`], the `Instr` enum, its helper
@@ -286,7 +330,9 @@ impl CastTarget {
                 AbsHeap::Struct => CastKind::Struct,
                 AbsHeap::Array => CastKind::Array,
             },
-            CHeap::Concrete(id) | CHeap::RecRel(id) => match reg.type_ref(id) {
+            // Canonical types name no rec-group-relative types.
+            CHeap::RecRel(_) => CastKind::Bottom,
+            CHeap::Concrete(id) => match reg.type_ref(id) {
                 Some(t) if t.info().as_func().is_some() => CastKind::Func {
                     id,
                     depth: t.info().depth() as u32,
@@ -319,12 +365,12 @@ pub(crate) enum CastKind {
     Array,
     /// A function whose type is a declared subtype of `id` at `depth`.
     Func {
-        id: u32,
+        id: TypeId,
         depth: u32,
     },
     /// A struct or array whose type is a declared subtype of `id` at `depth`.
     Object {
-        id: u32,
+        id: TypeId,
         depth: u32,
     },
 }
@@ -357,6 +403,8 @@ pub(crate) struct CompiledFunc {
     pub ref_frame: u32,
     /// Call sites referenced by this function's calls.
     pub call_sites: Box<[CallSite]>,
+    /// Allocation sites referenced by `StructNew` and `ArrayNew*`.
+    pub alloc_sites: Box<[AllocSite]>,
     /// Memory accesses referenced by `LoadExt`/`StoreExt`.
     pub mem_args: Box<[MemArgs]>,
     /// Cast targets referenced by `RefTest`/`RefCast`/`BrOnCast*`.

@@ -2,8 +2,10 @@
 //! ranges, coalescing neighbours on free, and lowering the high-water mark
 //! when the topmost range is freed (so an empty registry has no ids in use).
 
-use super::TypeId;
 use std::collections::BTreeMap;
+
+/// A type id as a plain number: ranges are allocated by arithmetic.
+type TypeId = u32;
 
 /// Ids at or above this are never handed out (room for sentinels).
 const ID_LIMIT: u32 = u32::MAX - 1;

@@ -45,7 +45,7 @@ pub(crate) use wasm::{cref_from_wasm, cval_from_wasm};
 use crate::{Error, Result};
 
 /// An engine-wide canonical type id. The ids of one rec group are contiguous.
-pub(crate) type TypeId = u32;
+pub(crate) use crate::index::TypeId;
 
 /// The abstract heap types of Wasm 3.0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,14 +213,14 @@ impl RegisteredGroup {
     /// Whether `id` is one of this group's ids.
     #[inline]
     pub(crate) fn contains(&self, id: TypeId) -> bool {
-        id >= self.start && id - self.start < self.len()
+        id >= self.start && id.since(self.start) < self.len()
     }
 
     /// The info of type `id` if it belongs to this group.
     #[inline]
     pub(crate) fn info_of(&self, id: TypeId) -> Option<&TypeInfo> {
         if self.contains(id) {
-            self.types.get((id - self.start) as usize)
+            self.types.get(id.since(self.start) as usize)
         } else {
             None
         }
@@ -232,12 +232,12 @@ impl RegisteredGroup {
         if self.contains(id) {
             return Some(TypeRef {
                 group: self.clone(),
-                index: id - self.start,
+                index: id.since(self.start),
             });
         }
         self.deps.iter().find(|d| d.contains(id)).map(|d| TypeRef {
             group: d.clone(),
-            index: id - d.start,
+            index: id.since(d.start),
         })
     }
 }
@@ -257,12 +257,12 @@ impl Drop for RegisteredGroup {
             {
                 st.map.remove(&self.key);
             }
-            for id in self.start..self.start.saturating_add(n) {
+            for id in self.start.0..self.start.0.saturating_add(n) {
                 if let Some(slot) = st.slab.get_mut(id as usize) {
                     *slot = None;
                 }
             }
-            st.ids.free(self.start, n);
+            st.ids.free(self.start.0, n);
             let high = st.ids.high_water() as usize;
             if st.slab.len() > high {
                 st.slab.truncate(high);
@@ -304,7 +304,7 @@ impl TypeRef {
     /// The type's engine-wide id.
     #[inline]
     pub(crate) fn id(&self) -> TypeId {
-        self.group.start + self.index
+        self.group.start.offset(self.index)
     }
     /// `self <: sup` by declared subtyping (no lock, no allocation).
     /// Only meaningful for types of the same registry.
@@ -414,7 +414,7 @@ impl TypeRegistry {
         let found = {
             let st = self.shared.lock();
             st.slab
-                .get(id as usize)
+                .get(id.index())
                 .and_then(|e| e.as_ref())
                 .and_then(|e| e.group.upgrade().map(|g| (g, e.index)))
         };
@@ -499,10 +499,11 @@ impl TypeRegistry {
         let start = st
             .ids
             .alloc(n)
+            .map(TypeId)
             .ok_or_else(|| Error::unsupported("too many types registered in the engine"))?;
         let mut types: Vec<TypeInfo> = Vec::with_capacity(key.len());
         for (i, sub) in key.iter().enumerate() {
-            let id = start + i as u32;
+            let id = start.offset(i as u32);
             let mut chain: Vec<TypeId> = Vec::with_capacity(depths[i] + 1);
             match sub.supertype {
                 Some(CHeap::RecRel(j)) => chain.extend_from_slice(&types[j as usize].chain),
@@ -519,7 +520,7 @@ impl TypeRegistry {
                 is_final: sub.is_final,
                 chain: chain.into_boxed_slice(),
                 composite: sub.composite.map_heaps(|h| match h {
-                    CHeap::RecRel(r) => CHeap::Concrete(start + r),
+                    CHeap::RecRel(r) => CHeap::Concrete(start.offset(r)),
                     other => other,
                 }),
             });
@@ -534,12 +535,12 @@ impl TypeRegistry {
             key: key.clone(),
             serial,
         });
-        let end = (start + n) as usize;
+        let end = start.offset(n).index();
         if st.slab.len() < end {
             st.slab.resize_with(end, || None);
         }
         for index in 0..n {
-            st.slab[(start + index) as usize] = Some(SlabEntry {
+            st.slab[start.offset(index).index()] = Some(SlabEntry {
                 group: Arc::downgrade(&group),
                 index,
             });

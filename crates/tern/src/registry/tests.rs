@@ -105,7 +105,7 @@ fn invalid_keys_change_nothing() {
     let a = reg.register(leaf_key(), vec![]).unwrap();
     // Unknown dependency.
     assert!(
-        reg.register(user_key(a.start + 7), vec![a.clone()])
+        reg.register(user_key(a.start.offset(7)), vec![a.clone()])
             .is_err()
     );
     // Dependency id not backed by `deps`.

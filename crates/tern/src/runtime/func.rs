@@ -6,7 +6,8 @@ use super::typed::{TypedFunc, WasmParams, WasmResults};
 use super::{Extern, Instance, StoreInner};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::registry::{CVal, TypeRef};
+use crate::index::{DefFunc, InstanceId, StoreFunc};
+use crate::registry::{CVal, TypeId, TypeRef};
 use crate::types::FuncType;
 use crate::values::Val;
 use crate::values::convert::{Raw, raw_to_val, val_to_raw};
@@ -25,7 +26,7 @@ pub(crate) type HostFnDyn<T> =
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum FuncKind {
     /// Defined function `def` of instance `instance`.
-    Wasm { instance: u32, def: u32 },
+    Wasm { instance: InstanceId, def: DefFunc },
     /// Host function `index` in the store's host function list.
     Host { index: u32 },
 }
@@ -39,7 +40,7 @@ pub(crate) struct FuncEntry {
     /// for the call paths.
     pub slots: ((usize, usize), (usize, usize)),
     /// `ty.id()`, cached for signature checks.
-    pub type_id: u32,
+    pub type_id: TypeId,
 }
 
 impl FuncEntry {
@@ -62,14 +63,14 @@ impl FuncEntry {
 #[derive(Clone, Copy, Debug)]
 pub struct Func {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: StoreFunc,
 }
 
 /// The calling context of a host function: the store, and the instance
 /// whose code made the call.
 pub struct Caller<'a, T> {
     pub(crate) store: &'a mut Store<T>,
-    pub(crate) instance: Option<u32>,
+    pub(crate) instance: Option<InstanceId>,
 }
 
 impl<T> std::fmt::Debug for Caller<'_, T> {
@@ -183,7 +184,7 @@ impl Func {
         store.check(self.store)?;
         store
             .funcs
-            .get(self.index as usize)
+            .get(self.index.index())
             .ok_or_else(|| Error::usage("invalid function handle"))
     }
 
@@ -198,9 +199,8 @@ impl Func {
     }
 
     pub(crate) fn push_entry(store: &mut StoreInner, entry: FuncEntry) -> Result<Func> {
-        let index = u32::try_from(store.funcs.len())
-            .ok()
-            .filter(|i| *i <= crate::values::raw::MAX_INDEX)
+        let index = StoreFunc::of_len(store.funcs.len())
+            .filter(|i| i.0 <= crate::values::raw::MAX_INDEX)
             .ok_or_else(|| Error::usage("too many functions in store"))?;
         store.funcs.push(entry);
         Ok(Func {
@@ -239,7 +239,7 @@ impl Func {
         // returning a handle that errors on use.
         Func::add_host(store, ty.type_ref().clone(), host).unwrap_or(Func {
             store: StoreId::invalid(),
-            index: 0,
+            index: StoreFunc(0),
         })
     }
 

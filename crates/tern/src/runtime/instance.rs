@@ -9,6 +9,7 @@ use super::table::{Table, TableEntry};
 use super::{MemoryType, StoreInner};
 use crate::const_expr::eval_const;
 use crate::error::{Error, Result, Trap};
+use crate::index::{DefFunc, HeapTypeIdx, InstanceId, StoreFunc};
 use crate::module::{DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
 use crate::values::raw;
@@ -111,7 +112,7 @@ impl Export {
 /// in its index spaces.
 pub(crate) struct InstanceEntry {
     pub module: Module,
-    pub funcs: Vec<u32>,
+    pub funcs: Vec<StoreFunc>,
     pub tables: Vec<u32>,
     pub memories: Vec<u32>,
     pub globals: Vec<u32>,
@@ -119,16 +120,16 @@ pub(crate) struct InstanceEntry {
     pub elems: Vec<Vec<u32>>,
     /// Data segments (emptied by `data.drop`).
     pub datas: Vec<Arc<[u8]>>,
-    /// Module type index -> store heap type index (struct and array types;
-    /// `u32::MAX` for function types).
-    pub gc_types: Vec<u32>,
+    /// Module type index -> store heap type (struct and array types; `None`
+    /// for function types).
+    pub gc_types: Vec<Option<HeapTypeIdx>>,
 }
 
 /// An instantiated module in a [`Store`].
 #[derive(Clone, Copy, Debug)]
 pub struct Instance {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: InstanceId,
 }
 
 fn incompatible(imp: &crate::module::ImportDecl, detail: impl std::fmt::Display) -> Error {
@@ -153,7 +154,7 @@ impl Instance {
         if store.id != self.store {
             return None;
         }
-        store.instances.get(self.index as usize)
+        store.instances.get(self.index.index())
     }
 
     /// The module this instance was created from.
@@ -256,7 +257,7 @@ fn check_import(store: &StoreInner, imp: &crate::module::ImportDecl, ext: &Exter
     match (&imp.kind, ext) {
         (ImportKind::Func(_), Extern::Func(f)) => {
             f.entry(store)?;
-            Ok(f.index)
+            Ok(f.index.0)
         }
         (ImportKind::Global(g), Extern::Global(h)) => {
             let e = h.entry(store)?;
@@ -385,9 +386,9 @@ pub(crate) fn instantiate<T>(
     };
     for t in &m.types {
         inst.gc_types.push(if t.info().as_func().is_some() {
-            u32::MAX
+            None
         } else {
-            store.inner.heap.type_index(t)?
+            Some(store.inner.heap.type_index(t)?)
         });
     }
     for (imp, ext) in m.imports.iter().zip(imports) {
@@ -395,7 +396,8 @@ pub(crate) fn instantiate<T>(
         match &imp.kind {
             ImportKind::Func(ty) => {
                 let expected = &m.types[*ty as usize];
-                let e = &store.inner.funcs[index as usize];
+                let index = StoreFunc(index);
+                let e = &store.inner.funcs[index.index()];
                 if !e
                     .ty
                     .info()
@@ -419,8 +421,8 @@ pub(crate) fn instantiate<T>(
             ImportKind::Tag(_) => {}
         }
     }
-    let inst_index = u32::try_from(store.inner.instances.len())
-        .map_err(|_| Error::usage("too many instances"))?;
+    let inst_index = InstanceId::of_len(store.inner.instances.len())
+        .ok_or_else(|| Error::usage("too many instances"))?;
     // Raw references live in local vectors until the instance joins the
     // store: no collection may run before then.
     store.inner.heap.gc_disabled = true;
@@ -433,11 +435,11 @@ fn instantiate_inner<T>(
     store: &mut Store<T>,
     module: &Module,
     mut inst: InstanceEntry,
-    inst_index: u32,
+    inst_index: InstanceId,
 ) -> Result<Instance> {
     let m = &module.0;
-    for def in 0..m.code.len() as u32 {
-        let func_index = m.num_imported_funcs + def;
+    for def in (0..m.code.len() as u32).map(DefFunc) {
+        let func_index = m.num_imported_funcs + def.0;
         let ty = m
             .func_type(func_index)
             .ok_or_else(|| Error::invalid("function type"))?
@@ -527,7 +529,7 @@ fn instantiate_inner<T>(
         match &seg.mode {
             ElemMode::Active { table, .. } => {
                 let offset = elem_offsets[i].unwrap_or(0);
-                let n = store.inner.instances[inst_index as usize].elems[i].len() as u64;
+                let n = store.inner.instances[inst_index.index()].elems[i].len() as u64;
                 crate::interp::table_init(
                     &mut store.inner,
                     inst_index,
@@ -537,10 +539,10 @@ fn instantiate_inner<T>(
                     0,
                     n,
                 )?;
-                store.inner.instances[inst_index as usize].elems[i] = Vec::new();
+                store.inner.instances[inst_index.index()].elems[i] = Vec::new();
             }
             ElemMode::Declared => {
-                store.inner.instances[inst_index as usize].elems[i] = Vec::new();
+                store.inner.instances[inst_index.index()].elems[i] = Vec::new();
             }
             ElemMode::Passive => {}
         }
@@ -558,12 +560,12 @@ fn instantiate_inner<T>(
                 0,
                 n,
             )?;
-            store.inner.instances[inst_index as usize].datas[i] = Arc::from([]);
+            store.inner.instances[inst_index.index()].datas[i] = Arc::from([]);
         }
     }
     store.inner.heap.gc_disabled = false;
     if let Some(start) = m.start {
-        let f = store.inner.instances[inst_index as usize].funcs[start as usize];
+        let f = store.inner.instances[inst_index.index()].funcs[start as usize];
         crate::interp::invoke(store, f, |_, _, _| Ok(()), |_, _, _| ())?;
     }
     Ok(instance)

@@ -7,6 +7,7 @@ use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEnt
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{GcRoot, Heap, Trace};
+use crate::index::{HeapTypeIdx, StoreFunc};
 use crate::interp::Stack;
 use crate::values::raw;
 use std::any::Any;
@@ -98,14 +99,14 @@ impl StoreInner {
     }
 
     /// Allocates a zeroed struct while collection is disabled.
-    pub(crate) fn alloc_struct_no_gc(&mut self, hty: u32) -> Result<usize> {
+    pub(crate) fn alloc_struct_no_gc(&mut self, hty: HeapTypeIdx) -> Result<usize> {
         let (heap, mut roots) = self.split_for_gc(0);
         heap.alloc_struct(hty, &mut roots)
             .map_err(|t| Error::trap(t, Vec::new()))
     }
 
     /// Allocates a zeroed array while collection is disabled.
-    pub(crate) fn alloc_array_no_gc(&mut self, hty: u32, len: u32) -> Result<usize> {
+    pub(crate) fn alloc_array_no_gc(&mut self, hty: HeapTypeIdx, len: u32) -> Result<usize> {
         let (heap, mut roots) = self.split_for_gc(0);
         heap.alloc_array(hty, len, &mut roots)
             .map_err(|t| Error::trap(t, Vec::new()))
@@ -121,8 +122,8 @@ impl StoreInner {
     }
 
     /// The function for a non-null raw funcref.
-    pub(crate) fn func_of_raw(&self, r: u32) -> Option<u32> {
-        raw::func_index(r).filter(|i| (*i as usize) < self.funcs.len())
+    pub(crate) fn func_of_raw(&self, r: u32) -> Option<StoreFunc> {
+        raw::func_index(r).filter(|f| f.index() < self.funcs.len())
     }
 }
 

@@ -4,7 +4,8 @@
 use super::{Kind, Translator, internal};
 use crate::error::{Error, Result};
 use crate::gc::{FieldKind, Layout};
-use crate::ir::{CastKind, CastTarget, Instr, Slot};
+use crate::index::TypeIdx;
+use crate::ir::{AllocSource, CastKind, CastTarget, Instr, Slot};
 use crate::registry::CComposite;
 use wasmparser::Operator;
 
@@ -154,7 +155,8 @@ impl Translator<'_> {
             O::StructNew { struct_type_index } => {
                 let kinds = self.field_kinds(struct_type_index)?;
                 let (vbase, rbase) = self.pop_operands(&kinds)?;
-                let site = self.site(vbase, rbase, struct_type_index, 0)?;
+                let site =
+                    self.alloc_site((vbase, rbase), struct_type_index, AllocSource::Operands)?;
                 self.push(Kind::R)?;
                 self.emit(Instr::StructNew { site });
             }
@@ -163,7 +165,7 @@ impl Translator<'_> {
                 let dst = self.push(Kind::R)?;
                 self.emit_result(Instr::StructNewDefault {
                     dst,
-                    ty: struct_type_index,
+                    ty: TypeIdx(struct_type_index),
                 });
             }
             O::StructGet {
@@ -197,7 +199,8 @@ impl Translator<'_> {
             O::ArrayNew { array_type_index } => {
                 let k = Self::kind_of_field(self.elem(array_type_index)?);
                 let (vbase, rbase) = self.pop_operands(&[k, Kind::V])?;
-                let site = self.site(vbase, rbase, array_type_index, 0)?;
+                let site =
+                    self.alloc_site((vbase, rbase), array_type_index, AllocSource::Operands)?;
                 self.push(Kind::R)?;
                 self.emit(Instr::ArrayNew { site });
             }
@@ -208,7 +211,7 @@ impl Translator<'_> {
                 self.emit_result(Instr::ArrayNewDefault {
                     dst,
                     len,
-                    ty: array_type_index,
+                    ty: TypeIdx(array_type_index),
                 });
             }
             O::ArrayNewFixed {
@@ -218,7 +221,8 @@ impl Translator<'_> {
                 let k = Self::kind_of_field(self.elem(array_type_index)?);
                 let kinds = vec![k; array_size as usize];
                 let (vbase, rbase) = self.pop_operands(&kinds)?;
-                let site = self.site(vbase, rbase, array_type_index, array_size)?;
+                let source = AllocSource::Fixed(array_size);
+                let site = self.alloc_site((vbase, rbase), array_type_index, source)?;
                 self.push(Kind::R)?;
                 self.emit(Instr::ArrayNewFixed { site });
             }
@@ -228,7 +232,8 @@ impl Translator<'_> {
             } => {
                 self.elem(array_type_index)?;
                 let (vbase, rbase) = self.pop_operands(&[Kind::V, Kind::V])?;
-                let site = self.site(vbase, rbase, array_type_index, array_data_index)?;
+                let source = AllocSource::Data(array_data_index);
+                let site = self.alloc_site((vbase, rbase), array_type_index, source)?;
                 self.push(Kind::R)?;
                 self.emit(Instr::ArrayNewData { site });
             }
@@ -238,7 +243,8 @@ impl Translator<'_> {
             } => {
                 self.elem(array_type_index)?;
                 let (vbase, rbase) = self.pop_operands(&[Kind::V, Kind::V])?;
-                let site = self.site(vbase, rbase, array_type_index, array_elem_index)?;
+                let source = AllocSource::Elem(array_elem_index);
+                let site = self.alloc_site((vbase, rbase), array_type_index, source)?;
                 self.push(Kind::R)?;
                 self.emit(Instr::ArrayNewElem { site });
             }

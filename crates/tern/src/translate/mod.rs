@@ -10,8 +10,10 @@
 //! written straight into a local when `local.set` follows.
 
 use crate::error::{Error, ErrorKind, Result, Trap};
+use crate::index::{DefFunc, TypeIdx};
 use crate::ir::{
-    CallSite, CastTarget, CompiledFunc, Instr, LoadKind, MemArgs, MemKind, Slot, StoreKind,
+    AllocSite, AllocSource, CallSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, MemArgs,
+    MemKind, Slot, StoreKind,
 };
 use crate::module::ModuleInner;
 
@@ -94,6 +96,7 @@ struct Translator<'m> {
     m: &'m ModuleInner,
     code: Vec<Instr>,
     sites: Vec<CallSite>,
+    alloc_sites: Vec<AllocSite>,
     mem_args: Vec<MemArgs>,
     casts: Vec<CastTarget>,
     stack: Vec<Entry>,
@@ -135,6 +138,7 @@ pub(crate) fn translate(
         m,
         code: Vec::new(),
         sites: Vec::new(),
+        alloc_sites: Vec::new(),
         mem_args: Vec::new(),
         casts: Vec::new(),
         stack: Vec::new(),
@@ -204,6 +208,7 @@ pub(crate) fn translate(
         value_frame: t.vmax.max(nv),
         ref_frame: t.rmax.max(nr),
         call_sites: t.sites.into_boxed_slice(),
+        alloc_sites: t.alloc_sites.into_boxed_slice(),
         mem_args: t.mem_args.into_boxed_slice(),
         casts: t.casts.into_boxed_slice(),
     })
@@ -939,15 +944,29 @@ impl<'m> Translator<'m> {
         Ok((self.vtop, self.rtop))
     }
 
-    fn site(&mut self, vbase: Slot, rbase: Slot, target: u32, ty: u32) -> Result<u32> {
+    fn site(&mut self, vbase: Slot, rbase: Slot, callee: Callee) -> Result<u32> {
         let site = u32::try_from(self.sites.len()).map_err(|_| slot_overflow())?;
-        let type_id = self.m.types.get(ty as usize).map_or(u32::MAX, |t| t.id());
         self.sites.push(CallSite {
             vbase,
             rbase,
-            target,
-            ty,
-            type_id,
+            callee,
+        });
+        Ok(site)
+    }
+
+    /// Records an allocation site; returns its index.
+    pub(super) fn alloc_site(
+        &mut self,
+        (vbase, rbase): (Slot, Slot),
+        ty: u32,
+        source: AllocSource,
+    ) -> Result<u32> {
+        let site = u32::try_from(self.alloc_sites.len()).map_err(|_| slot_overflow())?;
+        self.alloc_sites.push(AllocSite {
+            vbase,
+            rbase,
+            ty: TypeIdx(ty),
+            source,
         });
         Ok(site)
     }
@@ -968,12 +987,12 @@ impl<'m> Translator<'m> {
         let (params, results) = self.sig(ty)?;
         let (vbase, rbase) = self.call_args(&params)?;
         let imported = func < self.m.num_imported_funcs;
-        let target = if imported {
-            func
+        let callee = if imported {
+            Callee::Imported(func)
         } else {
-            func - self.m.num_imported_funcs
+            Callee::Defined(DefFunc(func - self.m.num_imported_funcs))
         };
-        let site = self.site(vbase, rbase, target, ty)?;
+        let site = self.site(vbase, rbase, callee)?;
         self.emit(match (imported, tail) {
             (false, false) => Instr::CallInternal { site },
             (true, false) => Instr::CallImported { site },
@@ -991,7 +1010,18 @@ impl<'m> Translator<'m> {
         let (params, results) = self.sig(ty)?;
         let index = self.pop_kind(Kind::V)?;
         let (vbase, rbase) = self.call_args(&params)?;
-        let site = self.site(vbase, rbase, table, ty)?;
+        let type_id = self
+            .m
+            .types
+            .get(ty as usize)
+            .ok_or_else(|| internal("type"))?
+            .id();
+        let callee = Callee::Table {
+            table,
+            ty: TypeIdx(ty),
+            type_id,
+        };
+        let site = self.site(vbase, rbase, callee)?;
         let index = index.src();
         self.emit(if tail {
             Instr::ReturnCallIndirect { index, site }
@@ -1009,7 +1039,7 @@ impl<'m> Translator<'m> {
         let (params, results) = self.sig(ty)?;
         let func = self.pop_kind(Kind::R)?;
         let (vbase, rbase) = self.call_args(&params)?;
-        let site = self.site(vbase, rbase, 0, ty)?;
+        let site = self.site(vbase, rbase, Callee::Ref)?;
         let func = func.src();
         self.emit(if tail {
             Instr::ReturnCallRef { func, site }

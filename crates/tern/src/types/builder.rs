@@ -16,7 +16,7 @@ use super::{
 };
 use crate::registry::{
     CComposite, CField, CHeap, CRef, CStorage, CVal, HeapEnv, KeySub, Kind, MAX_SUBTYPING_DEPTH,
-    TypeRef, composite_matches,
+    TypeId, TypeRef, composite_matches,
 };
 use crate::{Engine, Error, Result};
 
@@ -634,7 +634,7 @@ impl<'a> Pending<'a> {
         Ok(env)
     }
 
-    fn lookup(&self, id: u32) -> Option<TypeRef> {
+    fn lookup(&self, id: TypeId) -> Option<TypeRef> {
         self.outside.iter().find_map(|t| t.resolve(id))
     }
 

@@ -93,7 +93,7 @@ impl fmt::Display for FieldType {
 fn write_sub(
     f: &mut fmt::Formatter<'_>,
     is_final: bool,
-    supertype: Option<u32>,
+    supertype: Option<crate::registry::TypeId>,
     composite: impl FnOnce(&mut fmt::Formatter<'_>) -> fmt::Result,
 ) -> fmt::Result {
     if is_final && supertype.is_none() {

@@ -6,19 +6,21 @@
 //! - low bits `10`: a function, store function index in the upper 30 bits;
 //! - low bits `00` (non-zero): a heap object, object index in the upper 30 bits.
 
+use crate::index::StoreFunc;
+
 /// The null reference.
 pub(crate) const NULL: u32 = 0;
 
-/// Encodes store function `index` as a funcref.
+/// Encodes store function `f` as a funcref.
 #[inline]
-pub(crate) fn func(index: u32) -> u32 {
-    (index << 2) | 2
+pub(crate) fn func(f: StoreFunc) -> u32 {
+    (f.0 << 2) | 2
 }
 
-/// Decodes a non-null funcref to its store function index.
+/// Decodes a non-null funcref to its store function.
 #[inline]
-pub(crate) fn func_index(raw: u32) -> Option<u32> {
-    (raw & 3 == 2).then_some(raw >> 2)
+pub(crate) fn func_index(raw: u32) -> Option<StoreFunc> {
+    (raw & 3 == 2).then_some(StoreFunc(raw >> 2))
 }
 
 /// Encodes a 31-bit value as an i31 reference.

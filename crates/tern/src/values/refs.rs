@@ -136,7 +136,7 @@ impl Ref {
             false,
             match self {
                 Ref::Func(_) => match store.func_of_raw(r) {
-                    Some(f) => HeapType::from_type_ref(engine, store.funcs[f as usize].ty.clone()),
+                    Some(f) => HeapType::from_type_ref(engine, store.funcs[f.index()].ty.clone()),
                     None => HeapType::Func,
                 },
                 Ref::Extern(_) => HeapType::Extern,
