@@ -1,27 +1,80 @@
 //! Memory and table operations that are too large for the dispatch loop:
-//! sizes, growth, bulk copies and fills, segment initialization, and the
-//! generic (multi-memory / memory64 / wide-offset) loads and stores.
+//! sizes, growth, bulk copies, fills and segment initialization (one
+//! generic implementation for memories and tables, through [`Space`]), and
+//! the generic (multi-memory / memory64 / wide-offset) loads and stores.
 
 use super::mem::MemView;
 use crate::error::Trap;
 use crate::index::InstanceId;
 use crate::ir::{MemArgs, MemKind};
-use crate::runtime::StoreInner;
+use crate::runtime::{InstanceEntry, MemoryEntry, StoreInner, TableEntry};
+use std::ops::Range;
+
+/// A linear space of items that bulk instructions work on: a memory
+/// (bytes, initialized from data segments) or a table (raw references,
+/// initialized from element segments).
+pub(crate) trait Space: Sized {
+    /// What one slot of the space holds.
+    type Item: Copy;
+    /// The trap for an out-of-bounds range.
+    const OUT_OF_BOUNDS: Trap;
+    /// The store's spaces of this kind, and the instances (for segments).
+    fn split(store: &mut StoreInner) -> (&mut [Self], &[InstanceEntry]);
+    /// The store index of the instance's space `index`.
+    fn store_index(instance: &InstanceEntry, index: u32) -> Option<usize>;
+    /// Segment `seg` of the instance (`None` if out of range).
+    fn segment(instance: &InstanceEntry, seg: u32) -> Option<&[Self::Item]>;
+    /// Whether addresses are 64-bit.
+    fn is64(&self) -> bool;
+    /// The items.
+    fn items(&mut self) -> &mut [Self::Item];
+}
+
+/// Implements [`Space`] for a store entry: its item type, its trap, the
+/// store's vector of such entries, the instance's list of their store
+/// indices, its segment list, its items and its address width.
+macro_rules! space {
+    ($entry:ident: $item:ty, $trap:ident, store.$all:ident, instance.$ids:ident,
+        segments $segs:ident, items $items:ident, is64 |$e:ident| $is64:expr) => {
+        impl Space for $entry {
+            type Item = $item;
+            const OUT_OF_BOUNDS: Trap = Trap::$trap;
+            fn split(store: &mut StoreInner) -> (&mut [Self], &[InstanceEntry]) {
+                (&mut store.$all, &store.instances)
+            }
+            fn store_index(instance: &InstanceEntry, index: u32) -> Option<usize> {
+                instance.$ids.get(index as usize).map(|i| *i as usize)
+            }
+            fn segment(instance: &InstanceEntry, seg: u32) -> Option<&[$item]> {
+                instance.$segs.get(seg as usize).map(|s| &s[..])
+            }
+            fn is64(&self) -> bool {
+                let $e = self;
+                $is64
+            }
+            fn items(&mut self) -> &mut [$item] {
+                &mut self.$items
+            }
+        }
+    };
+}
+
+space!(MemoryEntry: u8, MemoryOutOfBounds, store.memories, instance.memories,
+    segments datas, items data, is64 |e| e.ty.is64);
+space!(TableEntry: u32, TableOutOfBounds, store.tables, instance.tables,
+    segments elems, items elems, is64 |e| e.is64);
+
+/// The store index of space `index` of instance `inst`.
+fn space_index<S: Space>(store: &StoreInner, inst: InstanceId, index: u32) -> Result<usize, Trap> {
+    S::store_index(&store.instances[inst.index()], index).ok_or(S::OUT_OF_BOUNDS)
+}
 
 fn mem_index(store: &StoreInner, inst: InstanceId, mem: u32) -> Result<usize, Trap> {
-    store.instances[inst.index()]
-        .memories
-        .get(mem as usize)
-        .map(|m| *m as usize)
-        .ok_or(Trap::MemoryOutOfBounds)
+    space_index::<MemoryEntry>(store, inst, mem)
 }
 
 fn table_index(store: &StoreInner, inst: InstanceId, table: u32) -> Result<usize, Trap> {
-    store.instances[inst.index()]
-        .tables
-        .get(table as usize)
-        .map(|t| *t as usize)
-        .ok_or(Trap::TableOutOfBounds)
+    space_index::<TableEntry>(store, inst, table)
 }
 
 /// Interprets an address operand for a memory or table of the given width.
@@ -30,7 +83,7 @@ fn addr(x: u64, is64: bool) -> u64 {
 }
 
 /// `start..start+len` if it lies within `size`.
-fn range(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
+fn range(start: u64, len: u64, size: usize) -> Option<Range<usize>> {
     let end = start.checked_add(len)?;
     if end > size as u64 {
         return None;
@@ -38,49 +91,81 @@ fn range(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
     Some(start as usize..end as usize)
 }
 
-/// The destination and source ranges of a `memory.copy`/`table.copy` of
-/// `n` items between entries described by `(is64, length)`: the count is
-/// 64-bit only when both sides are.
-fn copy_ranges(
-    (d64, dlen): (bool, usize),
-    (s64, slen): (bool, usize),
-    (dst, src, n): (u64, u64, u64),
-) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
-    let n = addr(n, d64 && s64);
-    Some((
-        range(addr(dst, d64), n, dlen)?,
-        range(addr(src, s64), n, slen)?,
-    ))
+/// `memory.fill` / `table.fill`: `n` copies of `val` at `dst` of space `index`.
+pub(crate) fn fill<S: Space>(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    index: u32,
+    (dst, val, n): (u64, S::Item, u64),
+) -> Result<(), Trap> {
+    let i = space_index::<S>(store, inst, index)?;
+    let (spaces, _) = S::split(store);
+    let e = &mut spaces[i];
+    let (dst, n) = (addr(dst, e.is64()), addr(n, e.is64()));
+    let items = e.items();
+    let r = range(dst, n, items.len()).ok_or(S::OUT_OF_BOUNDS)?;
+    items[r].fill(val);
+    Ok(())
 }
 
-/// Copies range `sr` of entry `s`'s items to range `dr` of entry `d`'s
-/// (memmove semantics when `d == s`).
-fn copy_across<E, T: Copy>(
-    entries: &mut [E],
-    d: usize,
-    s: usize,
-    dr: std::ops::Range<usize>,
-    sr: std::ops::Range<usize>,
-    items: impl Fn(&mut E) -> &mut Vec<T>,
-) {
+/// `memory.copy` / `table.copy` from space `src_index` to `dst_index`
+/// (memmove semantics within one space; the count is 64-bit only when both
+/// spaces are).
+pub(crate) fn copy<S: Space>(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    (dst_index, src_index): (u32, u32),
+    (dst, src, n): (u64, u64, u64),
+) -> Result<(), Trap> {
+    let d = space_index::<S>(store, inst, dst_index)?;
+    let s = space_index::<S>(store, inst, src_index)?;
+    let (spaces, _) = S::split(store);
+    let (d64, s64) = (spaces[d].is64(), spaces[s].is64());
+    let n = addr(n, d64 && s64);
+    let dr = range(addr(dst, d64), n, spaces[d].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
+    let sr = range(addr(src, s64), n, spaces[s].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     if d == s {
-        items(&mut entries[d]).copy_within(sr, dr.start);
-        return;
+        spaces[d].items().copy_within(sr, dr.start);
+        return Ok(());
     }
-    let (dst, src) = if d < s {
-        let (lo, hi) = entries.split_at_mut(s);
+    let (to, from) = if d < s {
+        let (lo, hi) = spaces.split_at_mut(s);
         (&mut lo[d], &mut hi[0])
     } else {
-        let (lo, hi) = entries.split_at_mut(d);
+        let (lo, hi) = spaces.split_at_mut(d);
         (&mut hi[0], &mut lo[s])
     };
-    items(dst)[dr].copy_from_slice(&items(src)[sr]);
+    to.items()[dr].copy_from_slice(&from.items()[sr]);
+    Ok(())
 }
 
+/// `memory.init` / `table.init` and active segment initialization: `n`
+/// items of segment `seg` from `src` to `dst` of space `index`.
+pub(crate) fn init<S: Space>(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    index: u32,
+    seg: u32,
+    (dst, src, n): (u64, u64, u64),
+) -> Result<(), Trap> {
+    let i = space_index::<S>(store, inst, index)?;
+    let (spaces, instances) = S::split(store);
+    let items = S::segment(&instances[inst.index()], seg).ok_or(S::OUT_OF_BOUNDS)?;
+    let e = &mut spaces[i];
+    let dst = addr(dst, e.is64());
+    let (src, n) = (src as u32 as u64, n as u32 as u64);
+    let sr = range(src, n, items.len()).ok_or(S::OUT_OF_BOUNDS)?;
+    let dr = range(dst, n, e.items().len()).ok_or(S::OUT_OF_BOUNDS)?;
+    e.items()[dr].copy_from_slice(&items[sr]);
+    Ok(())
+}
+
+/// `memory.size` in pages.
 pub(crate) fn memory_size(store: &StoreInner, inst: InstanceId, mem: u32) -> u64 {
     mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
 }
 
+/// `memory.grow`: the old size in pages, or -1.
 pub(crate) fn memory_grow(store: &mut StoreInner, inst: InstanceId, mem: u32, delta: u64) -> u64 {
     let Ok(m) = mem_index(store, inst, mem) else {
         return u64::MAX;
@@ -94,64 +179,7 @@ pub(crate) fn memory_grow(store: &mut StoreInner, inst: InstanceId, mem: u32, de
     }
 }
 
-pub(crate) fn memory_fill(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    mem: u32,
-    dst: u64,
-    val: u8,
-    n: u64,
-) -> Result<(), Trap> {
-    let m = mem_index(store, inst, mem)?;
-    let e = &mut store.memories[m];
-    let (dst, n) = (addr(dst, e.ty.is64), addr(n, e.ty.is64));
-    let r = range(dst, n, e.data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    e.data[r].fill(val);
-    Ok(())
-}
-
-pub(crate) fn memory_copy(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    dst_mem: u32,
-    src_mem: u32,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), Trap> {
-    let dm = mem_index(store, inst, dst_mem)?;
-    let sm = mem_index(store, inst, src_mem)?;
-    let [d, s] = [dm, sm].map(|m| (store.memories[m].ty.is64, store.memories[m].data.len()));
-    let (dr, sr) = copy_ranges(d, s, (dst, src, n)).ok_or(Trap::MemoryOutOfBounds)?;
-    copy_across(&mut store.memories, dm, sm, dr, sr, |m| &mut m.data);
-    Ok(())
-}
-
-/// `memory.init` and active data segment initialization.
-pub(crate) fn memory_init(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    mem: u32,
-    seg: u32,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), Trap> {
-    let m = mem_index(store, inst, mem)?;
-    let data = store.instances[inst.index()]
-        .datas
-        .get(seg as usize)
-        .cloned()
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    let e = &mut store.memories[m];
-    let dst = addr(dst, e.ty.is64);
-    let (src, n) = (src as u32 as u64, n as u32 as u64);
-    let sr = range(src, n, data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    let dr = range(dst, n, e.data.len()).ok_or(Trap::MemoryOutOfBounds)?;
-    e.data[dr].copy_from_slice(&data[sr]);
-    Ok(())
-}
-
+/// `table.get`.
 pub(crate) fn table_get(
     store: &StoreInner,
     inst: InstanceId,
@@ -167,12 +195,12 @@ pub(crate) fn table_get(
         .ok_or(Trap::TableOutOfBounds)
 }
 
+/// `table.set`.
 pub(crate) fn table_set(
     store: &mut StoreInner,
     inst: InstanceId,
     table: u32,
-    i: u64,
-    val: u32,
+    (i, val): (u64, u32),
 ) -> Result<(), Trap> {
     let ti = table_index(store, inst, table)?;
     let t = &mut store.tables[ti];
@@ -185,16 +213,17 @@ pub(crate) fn table_set(
     Ok(())
 }
 
+/// `table.size`.
 pub(crate) fn table_size(store: &StoreInner, inst: InstanceId, table: u32) -> u64 {
     table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
 }
 
+/// `table.grow`: the old size, or -1.
 pub(crate) fn table_grow(
     store: &mut StoreInner,
     inst: InstanceId,
     table: u32,
-    delta: u64,
-    init: u32,
+    (delta, init): (u64, u32),
 ) -> u64 {
     let Ok(ti) = table_index(store, inst, table) else {
         return u64::MAX;
@@ -206,63 +235,6 @@ pub(crate) fn table_grow(
         None if t.is64 => u64::MAX,
         None => u32::MAX as u64,
     }
-}
-
-pub(crate) fn table_fill(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    table: u32,
-    dst: u64,
-    val: u32,
-    n: u64,
-) -> Result<(), Trap> {
-    let ti = table_index(store, inst, table)?;
-    let t = &mut store.tables[ti];
-    let (dst, n) = (addr(dst, t.is64), addr(n, t.is64));
-    let r = range(dst, n, t.elems.len()).ok_or(Trap::TableOutOfBounds)?;
-    t.elems[r].fill(val);
-    Ok(())
-}
-
-pub(crate) fn table_copy(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    dst_table: u32,
-    src_table: u32,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), Trap> {
-    let dt = table_index(store, inst, dst_table)?;
-    let st = table_index(store, inst, src_table)?;
-    let [d, s] = [dt, st].map(|t| (store.tables[t].is64, store.tables[t].elems.len()));
-    let (dr, sr) = copy_ranges(d, s, (dst, src, n)).ok_or(Trap::TableOutOfBounds)?;
-    copy_across(&mut store.tables, dt, st, dr, sr, |t| &mut t.elems);
-    Ok(())
-}
-
-/// `table.init` and active element segment initialization.
-pub(crate) fn table_init(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    table: u32,
-    seg: u32,
-    dst: u64,
-    src: u64,
-    n: u64,
-) -> Result<(), Trap> {
-    let ti = table_index(store, inst, table)?;
-    let items = store.instances[inst.index()]
-        .elems
-        .get(seg as usize)
-        .ok_or(Trap::TableOutOfBounds)?;
-    let t = &mut store.tables[ti];
-    let dst = addr(dst, t.is64);
-    let (src, n) = (src as u32 as u64, n as u32 as u64);
-    let sr = range(src, n, items.len()).ok_or(Trap::TableOutOfBounds)?;
-    let dr = range(dst, n, t.elems.len()).ok_or(Trap::TableOutOfBounds)?;
-    t.elems[dr].copy_from_slice(&items[sr]);
-    Ok(())
 }
 
 /// The view and effective address of a generic access: any memory of the

@@ -10,12 +10,12 @@
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
 use super::mem::compact_ea;
 use super::regs::Regs;
-use super::{CHECKED, backtrace, bulk, call_host, enter_frame, num, table_init};
+use super::{CHECKED, backtrace, bulk, call_host, enter_frame, num};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};
 use crate::ir::{Callee, Instr, LoadKind, Slot, StoreKind, match_instr};
-use crate::runtime::{FuncKind, Store, StoreInner};
+use crate::runtime::{FuncKind, MemoryEntry, Store, StoreInner, TableEntry};
 use crate::values::raw;
 
 /// The executor's semantics for each family of the instruction table,
@@ -450,18 +450,18 @@ pub(super) fn run<T>(
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_fill(&mut store.inner, r.inst, mem, d, val as u8, n));
+                tri!(bulk::fill::<MemoryEntry>(&mut store.inner, r.inst, mem, (d, val as u8, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryCopy { args, mems } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dm, sm) = (mems >> 16, mems & 0xffff);
-                tri!(bulk::memory_copy(&mut store.inner, r.inst, dm, sm, d, s, n));
+                tri!(bulk::copy::<MemoryEntry>(&mut store.inner, r.inst, (dm, sm), (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::memory_init(&mut store.inner, r.inst, mem, seg, d, s, n));
+                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst, mem, seg, (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::DataDrop { seg } => {
@@ -483,27 +483,27 @@ pub(super) fn run<T>(
                 rf!(dst, tri!(bulk::table_get(&store.inner, r.inst, table, v!(index))));
             }
             Instr::TableSet { index, src, table } => {
-                tri!(bulk::table_set(&mut store.inner, r.inst, table, v!(index), rf!(src)));
+                tri!(bulk::table_set(&mut store.inner, r.inst, table, (v!(index), rf!(src))));
             }
             Instr::TableSize { dst, table } => {
                 v!(dst, bulk::table_size(&store.inner, r.inst, table));
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), rf!(init));
-                v!(dst, bulk::table_grow(&mut store.inner, r.inst, table, d, x));
+                v!(dst, bulk::table_grow(&mut store.inner, r.inst, table, (d, x)));
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), rf!(val));
-                tri!(bulk::table_fill(&mut store.inner, r.inst, table, d, x, n));
+                tri!(bulk::fill::<TableEntry>(&mut store.inner, r.inst, table, (d, x, n)));
             }
             Instr::TableCopy { args, tables } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dt, st) = (tables >> 16, tables & 0xffff);
-                tri!(bulk::table_copy(&mut store.inner, r.inst, dt, st, d, s, n));
+                tri!(bulk::copy::<TableEntry>(&mut store.inner, r.inst, (dt, st), (d, s, n)));
             }
             Instr::TableInit { args, seg, table } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(table_init(&mut store.inner, r.inst, table, seg, d, s, n));
+                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst, table, seg, (d, s, n)));
             }
             Instr::ElemDrop { seg } => {
                 instance!().elems[seg as usize] = Vec::new();

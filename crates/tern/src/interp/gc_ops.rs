@@ -131,8 +131,8 @@ pub(crate) fn array_new(
             }
             off
         }
-        AllocSource::Data(seg) => array_from_data(store, inst, site, f, seg)?,
-        AllocSource::Elem(seg) => array_from_elem(store, inst, site, f, seg)?,
+        AllocSource::Data(seg) => array_from_segment(store, inst, site, f, Segment::Data(seg))?,
+        AllocSource::Elem(seg) => array_from_segment(store, inst, site, f, Segment::Elem(seg))?,
     };
     store.stack.refs[rb] = finish(off)?;
     Ok(())
@@ -193,52 +193,54 @@ fn segment_operands(store: &StoreInner, site: &AllocSite, f: &GcFrame) -> (usize
     )
 }
 
-/// `array.new_data`: elements copied byte for byte (little-endian).
-fn array_from_data(
+/// `array.new_data` (elements copied byte for byte, little-endian) and
+/// `array.new_elem`: the segment range is checked before allocating, and
+/// read after (a collection may have updated the references in it).
+fn array_from_segment(
     store: &mut StoreInner,
     inst: InstanceId,
     site: &AllocSite,
     f: &GcFrame,
-    seg: u32,
+    seg: Segment,
 ) -> Result<usize, Trap> {
     let (src, len) = segment_operands(store, site, f);
     let kind = array_kind(store, heap_type(store, inst, site.ty))?;
-    let bytes = (len as usize)
-        .checked_mul(kind.size())
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
-    if end > store.instances[inst.index()].datas[seg as usize].len() {
-        return Err(Trap::MemoryOutOfBounds);
-    }
-    let (off, _) = alloc_array(store, inst, site.ty, len, f)?;
-    let data = &store.instances[inst.index()].datas[seg as usize];
-    store.heap.bytes_mut()[off + HEADER..off + HEADER + bytes].copy_from_slice(&data[src..end]);
-    Ok(off)
-}
-
-/// `array.new_elem`.
-fn array_from_elem(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    site: &AllocSite,
-    f: &GcFrame,
-    seg: u32,
-) -> Result<usize, Trap> {
-    let (src, len) = segment_operands(store, site, f);
-    let end = src
-        .checked_add(len as usize)
-        .ok_or(Trap::TableOutOfBounds)?;
-    if end > store.instances[inst.index()].elems[seg as usize].len() {
-        return Err(Trap::ElementSegmentOutOfBounds);
-    }
+    let instance = &store.instances[inst.index()];
+    let end = match seg {
+        Segment::Data(s) => {
+            let bytes = (len as usize)
+                .checked_mul(kind.size())
+                .ok_or(Trap::MemoryOutOfBounds)?;
+            let end = src.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
+            if end > instance.datas[s as usize].len() {
+                return Err(Trap::MemoryOutOfBounds);
+            }
+            end
+        }
+        Segment::Elem(s) => {
+            let end = src
+                .checked_add(len as usize)
+                .ok_or(Trap::TableOutOfBounds)?;
+            if end > instance.elems[s as usize].len() {
+                return Err(Trap::ElementSegmentOutOfBounds);
+            }
+            end
+        }
+    };
     let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
-    // Read the segment after the allocation: a collection may have
-    // updated the references in it.
-    let items = &store.instances[inst.index()].elems[seg as usize][src..end];
-    for (i, r) in items.iter().enumerate() {
-        store
-            .heap
-            .write(off + HEADER + i * kind.size(), kind, *r as u64);
+    let instance = &store.instances[inst.index()];
+    match seg {
+        Segment::Data(s) => {
+            let data = &instance.datas[s as usize][src..end];
+            store.heap.bytes_mut()[off + HEADER..off + HEADER + data.len()].copy_from_slice(data);
+        }
+        Segment::Elem(s) => {
+            for (i, r) in instance.elems[s as usize][src..end].iter().enumerate() {
+                store
+                    .heap
+                    .write(off + HEADER + i * kind.size(), kind, *r as u64);
+            }
+        }
     }
     Ok(off)
 }

@@ -13,7 +13,7 @@ mod mem;
 pub(crate) mod num;
 mod regs;
 
-pub(crate) use bulk::{memory_init, table_init};
+pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 
 use crate::error::{Error, FrameInfo, Result, Trap};

@@ -122,60 +122,29 @@ macro_rules! define_isa {
         #[derive(Clone, Copy, Debug)]
         pub(crate) enum Instr {
             $(
-                #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], vals[b])`.")]
-                $bin { dst: Slot, a: Slot, b: Slot },
+                #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], vals[b])`.")] $bin { dst: Slot, a: Slot, b: Slot },
+                $(#[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], vals[b])`.")] $bt { a: Slot, b: Slot, offset: Offset },)?
                 $(
-                    #[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], vals[b])`.")]
-                    $bt { a: Slot, b: Slot, offset: Offset },
-                )?
-                $(
-                    #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")]
-                    $imm { dst: Slot, a: Slot, imm: i32 },
-                    $(
-                        #[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")]
-                        $bti { a: Slot, imm: i32, offset: Offset },
-                    )?
+                    #[doc = concat!("`vals[dst] = ", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")] $imm { dst: Slot, a: Slot, imm: i32 },
+                    $(#[doc = concat!("Branch if `", stringify!($bsem), "(vals[a], imm)` (", stringify!($iw), " immediate).")] $bti { a: Slot, imm: i32, offset: Offset },)?
                 )?
             )*
+            $(#[doc = concat!("`vals[dst] = ", stringify!($btsem), "(vals[a], vals[b])`, or a trap.")] $bint { dst: Slot, a: Slot, b: Slot },)*
             $(
-                #[doc = concat!("`vals[dst] = ", stringify!($btsem), "(vals[a], vals[b])`, or a trap.")]
-                $bint { dst: Slot, a: Slot, b: Slot },
+                #[doc = concat!("`vals[dst] = ", stringify!($usem), "(vals[src])`.")] $un { dst: Slot, src: Slot },
+                $(#[doc = concat!("Branch if `", stringify!($usem), "(vals[a])`.")] $ut { a: Slot, offset: Offset },)?
+            )*
+            $(#[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")] $unt { dst: Slot, src: Slot },)*
+            $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
+            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + offset]` as `LoadKind::", stringify!($ldk), "`.")] $ld { dst: Slot, addr: Slot, offset: u32 },)*
+            $(#[doc = concat!("`mem0[vals[addr] + offset] = vals[val]` as `StoreKind::", stringify!($stk), "`.")] $st { addr: Slot, val: Slot, offset: u32 },)*
+            $(
+                #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(field)`: a `", stringify!($gk), "` field at byte `offset` of the struct `refs[obj]`.")] $sget { dst: Slot, obj: Slot, offset: u32 },
+                #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(elem)`: element `vals[index]` of the `", stringify!($gk), "` array `refs[arr]`.")] $aget { dst: Slot, arr: Slot, index: Slot },
             )*
             $(
-                #[doc = concat!("`vals[dst] = ", stringify!($usem), "(vals[src])`.")]
-                $un { dst: Slot, src: Slot },
-                $(
-                    #[doc = concat!("Branch if `", stringify!($usem), "(vals[a])`.")]
-                    $ut { a: Slot, offset: Offset },
-                )?
-            )*
-            $(
-                #[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")]
-                $unt { dst: Slot, src: Slot },
-            )*
-            $(
-                #[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")]
-                $bru { a: Slot, offset: Offset },
-            )*
-            $(
-                #[doc = concat!("`vals[dst] = mem0[vals[addr] + offset]` as `LoadKind::", stringify!($ldk), "`.")]
-                $ld { dst: Slot, addr: Slot, offset: u32 },
-            )*
-            $(
-                #[doc = concat!("`mem0[vals[addr] + offset] = vals[val]` as `StoreKind::", stringify!($stk), "`.")]
-                $st { addr: Slot, val: Slot, offset: u32 },
-            )*
-            $(
-                #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(field)`: a `", stringify!($gk), "` field at byte `offset` of the struct `refs[obj]`.")]
-                $sget { dst: Slot, obj: Slot, offset: u32 },
-                #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(elem)`: element `vals[index]` of the `", stringify!($gk), "` array `refs[arr]`.")]
-                $aget { dst: Slot, arr: Slot, index: Slot },
-            )*
-            $(
-                #[doc = concat!("Writes `vals[val]` to a `", stringify!($sk), "` field at byte `offset` of the struct `refs[obj]`.")]
-                $sset { obj: Slot, val: Slot, offset: u32 },
-                #[doc = concat!("Writes `vals[val]` to element `vals[index]` of the `", stringify!($sk), "` array `refs[arr]`.")]
-                $aset { arr: Slot, index: Slot, val: Slot },
+                #[doc = concat!("Writes `vals[val]` to a `", stringify!($sk), "` field at byte `offset` of the struct `refs[obj]`.")] $sset { obj: Slot, val: Slot, offset: u32 },
+                #[doc = concat!("Writes `vals[val]` to element `vals[index]` of the `", stringify!($sk), "` array `refs[arr]`.")] $aset { arr: Slot, index: Slot, val: Slot },
             )*
             $( $(#[doc = $doc])* $name $({ $($field: $fty),* })?, )*
         }

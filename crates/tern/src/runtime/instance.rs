@@ -530,14 +530,12 @@ fn instantiate_inner<T>(
             ElemMode::Active { table, .. } => {
                 let offset = elem_offsets[i].unwrap_or(0);
                 let n = store.inner.instances[inst_index.index()].elems[i].len() as u64;
-                crate::interp::table_init(
+                crate::interp::segment_init::<TableEntry>(
                     &mut store.inner,
                     inst_index,
                     *table,
                     i as u32,
-                    offset,
-                    0,
-                    n,
+                    (offset, 0, n),
                 )?;
                 store.inner.instances[inst_index.index()].elems[i] = Vec::new();
             }
@@ -551,14 +549,12 @@ fn instantiate_inner<T>(
         if let DataMode::Active { memory, .. } = &seg.mode {
             let offset = data_offsets[i].unwrap_or(0);
             let n = seg.bytes.len() as u64;
-            crate::interp::memory_init(
+            crate::interp::segment_init::<MemoryEntry>(
                 &mut store.inner,
                 inst_index,
                 *memory,
                 i as u32,
-                offset,
-                0,
-                n,
+                (offset, 0, n),
             )?;
             store.inner.instances[inst_index.index()].datas[i] = Arc::from([]);
         }
