@@ -71,15 +71,15 @@ pub(crate) struct Heap {
     type_index: HashMap<TypeId, HeapTypeIdx>,
     host_data: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_host: Vec<u32>,
-    pub(crate) roots: roots::RootSet,
+    roots: roots::RootSet,
     stats: GcStats,
     /// Verify the heap after every collection.
-    pub(crate) verify: bool,
+    verify: bool,
     /// The first invariant violation found by verification, if any.
-    pub(crate) corruption: Option<String>,
+    corruption: Option<String>,
     /// Set while raw references sit outside the roots (instantiation):
     /// allocation grows the heap instead of collecting.
-    pub(crate) gc_disabled: bool,
+    gc_disabled: bool,
 }
 
 fn rd<const N: usize>(mem: &[u8], off: usize) -> [u8; N] {
@@ -121,6 +121,22 @@ impl Heap {
             s.live_bytes = (self.top - HEADER) as u64;
         }
         s
+    }
+
+    /// Roots a raw heap object reference for a host handle.
+    pub(crate) fn root(&mut self, r: u32) -> GcRoot {
+        self.roots.root(r)
+    }
+
+    /// Turns collection off (`false`) while raw references live outside
+    /// the roots (instantiation), or back on.
+    pub(crate) fn set_collection_enabled(&mut self, enabled: bool) {
+        self.gc_disabled = !enabled;
+    }
+
+    /// The first heap invariant violation found by a verifying collection.
+    pub(crate) fn corruption(&self) -> Option<&str> {
+        self.corruption.as_deref()
     }
 
     /// The store-local index of heap type `ty`, registering it on first use.

@@ -425,9 +425,9 @@ pub(crate) fn instantiate<T>(
         .ok_or_else(|| Error::usage("too many instances"))?;
     // Raw references live in local vectors until the instance joins the
     // store: no collection may run before then.
-    store.inner.heap.gc_disabled = true;
+    store.inner.heap.set_collection_enabled(false);
     let r = instantiate_inner(store, module, inst, inst_index);
-    store.inner.heap.gc_disabled = false;
+    store.inner.heap.set_collection_enabled(true);
     r
 }
 
@@ -559,7 +559,7 @@ fn instantiate_inner<T>(
             store.inner.instances[inst_index.index()].datas[i] = Arc::from([]);
         }
     }
-    store.inner.heap.gc_disabled = false;
+    store.inner.heap.set_collection_enabled(true);
     if let Some(start) = m.start {
         let f = store.inner.instances[inst_index.index()].funcs[start as usize];
         crate::interp::invoke(store, f, |_, _, _| Ok(()), |_, _, _| ())?;

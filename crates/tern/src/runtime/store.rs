@@ -115,7 +115,7 @@ impl StoreInner {
     /// Roots a raw reference for a host handle.
     pub(crate) fn root(&mut self, r: u32) -> GcRoot {
         if raw::object_index(r).is_some() {
-            self.heap.roots.root(r)
+            self.heap.root(r)
         } else {
             GcRoot::Immediate(r)
         }
@@ -220,7 +220,7 @@ impl<T> Store<T> {
         let live = self.inner.live_ref_slots();
         let (heap, mut roots) = self.inner.split_for_gc(live);
         heap.collect(&mut roots, 0);
-        match &heap.corruption {
+        match heap.corruption() {
             Some(e) => Err(Error::usage(format!("GC heap verification failed: {e}"))),
             None => Ok(()),
         }
