@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::gc::{FieldKind, HEADER, Layout};
-use crate::interp::num;
+use crate::interp::{fill_elems, num};
 use crate::registry::TypeRef;
 use crate::runtime::{InstanceEntry, StoreInner};
 use crate::values::raw;
@@ -189,10 +189,15 @@ pub(crate) fn eval_const(
                     _ => return Err(bad()),
                 };
                 let off = store.alloc_array_no_gc(hty, len)?;
-                for i in 0..len as usize {
-                    let v = fixed.get(i).copied().unwrap_or(fill);
-                    if v != 0 {
-                        store.heap.write(off + HEADER + i * kind.size(), kind, v);
+                if fixed.is_empty() {
+                    // The instruction path's bulk fill (memset speed for
+                    // bytes and zero; new arrays are already zero).
+                    if fill != 0 {
+                        fill_elems(&mut store.heap, off + HEADER, kind, fill, len as usize);
+                    }
+                } else {
+                    for (i, v) in fixed.iter().enumerate() {
+                        store.heap.write(off + HEADER + i * kind.size(), kind, *v);
                     }
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64

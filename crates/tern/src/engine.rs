@@ -37,7 +37,10 @@ impl Config {
     /// of 100,000 frames, a 1 GiB GC heap limit.
     pub fn new() -> Config {
         Config {
-            features: wasmparser::WasmFeatures::WASM3,
+            // wasmparser's Wasm 3.0 set includes the threads proposal
+            // (shared memories, atomics), which is not part of Wasm 3.0 and
+            // which Tern does not implement.
+            features: wasmparser::WasmFeatures::WASM3.difference(wasmparser::WasmFeatures::THREADS),
             max_call_depth: 100_000,
             max_gc_heap_size: 1 << 30,
             gc_verify: false,

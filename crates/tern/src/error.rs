@@ -122,7 +122,11 @@ pub enum ErrorKind {
     Unsupported,
     /// Imports could not be satisfied.
     Unlinkable,
-    /// Execution trapped.
+    /// Execution trapped. A memory or table whose initial size cannot be
+    /// allocated (at instantiation, or by `Memory::new`/`Table::new`) is the
+    /// trap [`Trap::AllocationTooLarge`] too, as is a GC allocation over
+    /// `Config::max_gc_heap_size`; [`Error::as_trap`] agrees with this kind
+    /// for every error.
     Trap(Trap),
     /// An error returned by a host function, passed through unchanged.
     Host,
@@ -138,6 +142,8 @@ enum Repr {
     Trap {
         trap: Trap,
         backtrace: Vec<FrameInfo>,
+        /// What was too large, and so on (for traps outside wasm code).
+        detail: Option<String>,
     },
     Host(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
@@ -165,7 +171,22 @@ impl Error {
         Error::new(ErrorKind::Unlinkable, msg)
     }
     pub(crate) fn trap(trap: Trap, backtrace: Vec<FrameInfo>) -> Error {
-        Error(Box::new(Repr::Trap { trap, backtrace }))
+        Error(Box::new(Repr::Trap {
+            trap,
+            backtrace,
+            detail: None,
+        }))
+    }
+
+    /// A memory, table or object that cannot be allocated outside wasm code
+    /// (at instantiation or through the host API): the trap
+    /// `AllocationTooLarge`, as for an allocation inside wasm, with `detail`.
+    pub(crate) fn too_large(detail: impl Into<String>) -> Error {
+        Error(Box::new(Repr::Trap {
+            trap: Trap::AllocationTooLarge,
+            backtrace: Vec::new(),
+            detail: Some(detail.into()),
+        }))
     }
 
     /// Wraps an error produced by a host function; it comes back out of the
@@ -225,6 +246,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.0 {
             Repr::Message { msg, .. } => f.write_str(msg),
+            Repr::Trap {
+                trap,
+                detail: Some(d),
+                ..
+            } => write!(f, "wasm trap: {trap}: {d}"),
             Repr::Trap { trap, .. } => write!(f, "wasm trap: {trap}"),
             Repr::Host(e) => fmt::Display::fmt(e, f),
         }
@@ -234,8 +260,8 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.0 {
-            Repr::Trap { trap, backtrace } => {
-                write!(f, "wasm trap: {trap}")?;
+            Repr::Trap { backtrace, .. } => {
+                write!(f, "{self}")?;
                 for (i, fr) in backtrace.iter().enumerate() {
                     write!(f, "\n  {i}: {fr}")?;
                 }

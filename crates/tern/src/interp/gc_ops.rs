@@ -139,7 +139,7 @@ pub(crate) fn array_new(
 }
 
 /// Writes `n` copies of `bits` at `at` (memset speed for bytes and zero).
-fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) {
+pub(crate) fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) {
     let size = kind.size();
     let bytes = &mut heap.bytes_mut()[at..at + n * size];
     match kind {

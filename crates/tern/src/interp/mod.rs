@@ -15,6 +15,7 @@ mod regs;
 
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
+pub(crate) use gc_ops::fill_elems;
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -27,9 +28,24 @@ use crate::values::raw;
 /// `.ci/run` uses to run the conformance suite in a release build).
 const CHECKED: bool = cfg!(any(debug_assertions, feature = "checked"));
 
-/// Nested host-to-wasm activations allowed before `call stack exhausted`
-/// (each one uses some native stack).
+/// Native stack that must be left for a host-to-wasm activation to start:
+/// the executor and the host function it may call need a few KiB per
+/// nesting level, and the host code between activations needs room too.
+/// Below this, the call traps with `call stack exhausted` instead of
+/// overflowing the thread's stack.
+const MIN_NATIVE_STACK: usize = 128 * 1024;
+
+/// Nested host-to-wasm activations allowed when the platform cannot tell
+/// how much native stack is left.
 const MAX_ACTIVATIONS: usize = 200;
+
+/// Whether another activation may start on this thread's native stack.
+fn native_stack_allows(activations: usize) -> bool {
+    match stacker::remaining_stack() {
+        Some(left) => left >= MIN_NATIVE_STACK,
+        None => activations < MAX_ACTIVATIONS,
+    }
+}
 
 /// Most value or reference slots the interpreter stack may hold (128 MiB
 /// of value slots): deep recursion with large frames traps before that.
@@ -89,7 +105,7 @@ pub(crate) fn invoke<T, R>(
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<R> {
     let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
-    if store.inner.activations >= MAX_ACTIVATIONS {
+    if !native_stack_allows(store.inner.activations) {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
     let (vb, rb) = if store.inner.activations == 0 {

@@ -204,7 +204,11 @@ impl Module {
         let mut validator = Validator::new_with_features(engine.config().features);
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut code_index = 0u32;
-        for payload in Parser::new(0).parse_all(bytes) {
+        // The parser gets the engine's features too: encodings of proposals
+        // that are not enabled (such as compact imports) are malformed.
+        let mut parser = Parser::new(0);
+        parser.set_features(engine.config().features);
+        for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(malformed)?;
             let valid = validator.payload(&payload).map_err(classify)?;
             match &payload {

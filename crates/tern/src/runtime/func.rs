@@ -253,12 +253,14 @@ impl Func {
     }
 
     /// Whether the function's type is a declared subtype of `ty`.
+    /// A type of another engine never matches.
     pub fn matches_ty(&self, store: impl AsContext, ty: &FuncType) -> bool {
         let store = &store.as_context().0.inner;
-        self.entry(store).is_ok_and(|e| {
-            e.ty.info()
-                .is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth())
-        })
+        Engine::same(ty.engine(), &store.engine)
+            && self.entry(store).is_ok_and(|e| {
+                e.ty.info()
+                    .is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth())
+            })
     }
 
     /// Calls the function with `params`, writing `results`. Argument types

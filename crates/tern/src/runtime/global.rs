@@ -3,10 +3,11 @@
 use super::store::{AsContext, AsContextMut, StoreId};
 use super::{GlobalType, StoreInner};
 use crate::error::{Error, Result};
-use crate::registry::CVal;
+use crate::registry::{CVal, TypeRef};
 use crate::types::{Mutability, ValType};
 use crate::values::Val;
 use crate::values::convert::{Raw, raw_to_val, val_to_raw};
+use crate::values::refs::check_engine;
 
 /// A global in a store. A reference global keeps its raw reference in the
 /// low 32 bits of `bits`.
@@ -15,6 +16,9 @@ pub(crate) struct GlobalEntry {
     pub bits: u64,
     pub ty: CVal,
     pub mutable: bool,
+    /// Keeps a concrete type registered while the global lives (for
+    /// host-created globals; a module's globals are kept by its module).
+    pub _keep: Option<TypeRef>,
 }
 
 impl GlobalEntry {
@@ -37,6 +41,16 @@ impl Global {
     /// Creates a global of type `ty` holding `val` (type-checked).
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, val: Val) -> Result<Global> {
         let store = &mut store.as_context_mut().0.inner;
+        let heap = match ty.content() {
+            ValType::Ref(r) => Some(r.heap_type()),
+            _ => None,
+        };
+        if let Some(h) = heap {
+            check_engine(&store.engine, h)?;
+        }
+        let keep = heap
+            .and_then(|h| h.concrete_parts())
+            .map(|(_, t)| t.clone());
         let cty = ty.content().to_cval();
         let bits = match val_to_raw(store, &val, cty)? {
             Raw::V(x) => x,
@@ -48,6 +62,7 @@ impl Global {
                 bits,
                 ty: cty,
                 mutable: ty.mutability() == Mutability::Var,
+                _keep: keep,
             },
         )
     }

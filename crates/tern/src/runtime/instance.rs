@@ -8,7 +8,7 @@ use super::store::{AsContextMut, Store, StoreId};
 use super::table::{Table, TableEntry};
 use super::{MemoryType, StoreInner};
 use crate::const_expr::eval_const;
-use crate::error::{Error, Result, Trap};
+use crate::error::{Error, Result};
 use crate::index::{DefFunc, HeapTypeIdx, InstanceId, StoreFunc};
 use crate::module::{DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
@@ -464,6 +464,7 @@ fn instantiate_inner<T>(
                 bits,
                 ty: g.ty,
                 mutable: g.mutable,
+                _keep: None,
             },
         )?;
         inst.globals.push(h.index);
@@ -476,15 +477,13 @@ fn instantiate_inner<T>(
         let mut entry = TableEntry {
             elems: Vec::new(),
             elem: t.elem,
+            _keep: None,
             max: t.max,
             is64: t.is64,
         };
-        entry.grow(t.min, init).ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::Trap(Trap::AllocationTooLarge),
-                format!("table of {} elements is too large", t.min),
-            )
-        })?;
+        entry
+            .grow(t.min, init)
+            .ok_or_else(|| Error::too_large(format!("table of {} elements", t.min)))?;
         let h = Table::push(&mut store.inner, entry)?;
         inst.tables.push(h.index);
     }

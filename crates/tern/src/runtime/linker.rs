@@ -129,6 +129,9 @@ impl<T: 'static> Linker<T> {
         module: &str,
         name: &str,
     ) -> Result<Option<Extern>> {
+        if !Engine::same(&self.engine, store.engine()) {
+            return Err(Error::usage("linker and store belong to different engines"));
+        }
         match self.defs.get(&(module.to_string(), name.to_string())) {
             None => Ok(None),
             Some(Definition::Extern(e)) => Ok(Some(e.clone())),

@@ -28,10 +28,7 @@ impl MemoryEntry {
             ty,
         };
         if m.grow(ty.min).is_none() {
-            return Err(Error::usage(format!(
-                "cannot allocate a memory of {} pages",
-                ty.min
-            )));
+            return Err(Error::too_large(format!("memory of {} pages", ty.min)));
         }
         m.ty.min = ty.min;
         Ok(m)

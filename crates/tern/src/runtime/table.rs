@@ -4,9 +4,10 @@
 use super::store::{AsContext, AsContextMut, StoreId};
 use super::{StoreInner, TableType};
 use crate::error::{Error, Result};
-use crate::registry::CRef;
+use crate::registry::{CRef, TypeRef};
 use crate::types::RefType;
 use crate::values::convert::{hierarchy, raw_matches, raw_ref_to_val, ref_val_to_raw};
+use crate::values::refs::check_engine;
 use crate::values::{Ref, Val};
 
 /// The most elements a table may have (keeps a hostile `table.grow` from
@@ -18,6 +19,9 @@ pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 pub(crate) struct TableEntry {
     pub elems: Vec<u32>,
     pub elem: CRef,
+    /// Keeps a concrete element type registered while the table lives (for
+    /// host-created tables; a module's tables are kept by its module).
+    pub _keep: Option<TypeRef>,
     pub max: Option<u64>,
     pub is64: bool,
 }
@@ -66,17 +70,20 @@ impl Table {
     /// Creates a table of type `ty` with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let store = &mut store.as_context_mut().0.inner;
+        let heap = ty.element().heap_type();
+        check_engine(&store.engine, heap)?;
         let elem = ty.element().to_cref();
         let raw = ref_raw(store, &init, elem)?;
         let mut entry = TableEntry {
             elems: Vec::new(),
             elem,
+            _keep: heap.concrete_parts().map(|(_, t)| t.clone()),
             max: ty.maximum(),
             is64: ty.is_64(),
         };
         entry
             .grow(ty.minimum(), raw)
-            .ok_or_else(|| Error::usage("table minimum size too large"))?;
+            .ok_or_else(|| Error::too_large(format!("table of {} elements", ty.minimum())))?;
         Table::push(store, entry)
     }
 

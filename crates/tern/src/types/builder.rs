@@ -476,18 +476,6 @@ impl RecGroupBuilder {
     }
 }
 
-/// Replaces concrete heap types of engines other than `engine` by the
-/// abstract heap type of their kind (for the infallible constructors).
-pub(crate) fn degrade_foreign(engine: &Engine, v: ValType) -> ValType {
-    match v {
-        ValType::Ref(r) if !r.heap_type.comes_from_same_engine(engine) => {
-            let heap = super::val::heap_from_abs(r.heap_type.to_abs());
-            ValType::Ref(RefType::new(r.nullable, heap))
-        }
-        other => other,
-    }
-}
-
 /// Lowers builder types to key form, collecting the registered types used.
 struct Lower<'a> {
     engine: &'a Engine,

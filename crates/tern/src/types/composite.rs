@@ -1,7 +1,7 @@
 //! Function, struct and array types (handles to registered types), and the
 //! field and storage types of structs and arrays.
 
-use super::builder::{RecGroupBuilder, RecSupertype, RecValType, degrade_foreign};
+use super::builder::{RecGroupBuilder, RecSupertype, RecValType};
 use super::{
     ArrayType, FieldType, Finality, FuncType, HeapType, Mutability, StorageType, StructType,
     ValType,
@@ -43,27 +43,17 @@ impl FuncType {
     /// Registers the final function type `params -> results` (no supertype)
     /// in `engine`, or finds the identical registered one.
     ///
-    /// A concrete type of another engine among `params`/`results` cannot be
-    /// referred to; it is replaced by the abstract heap type of its kind
-    /// (`func`, `struct` or `array`). Use [`FuncType::try_new`] to get an
-    /// error instead.
-    ///
     /// # Panics
     ///
-    /// Only if the engine's type id space (about 4 billion types) is
-    /// exhausted.
+    /// If a concrete type among `params`/`results` belongs to another
+    /// engine (as Wasmtime's `FuncType::new` does), or if the engine's type
+    /// id space (about 4 billion types) is exhausted. [`FuncType::try_new`]
+    /// returns an `Err` instead.
     pub fn new(
         engine: &Engine,
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> FuncType {
-        let params: Vec<ValType> = params.into_iter().collect();
-        let results: Vec<ValType> = results.into_iter().collect();
-        if let Ok(f) = FuncType::try_new(engine, params.iter().cloned(), results.iter().cloned()) {
-            return f;
-        }
-        let params = params.into_iter().map(|v| degrade_foreign(engine, v));
-        let results = results.into_iter().map(|v| degrade_foreign(engine, v));
         match FuncType::try_new(engine, params, results) {
             Ok(f) => f,
             Err(e) => panic!("cannot register a function type: {e}"),
@@ -299,25 +289,12 @@ impl ArrayType {
     /// Registers the final array type with element `field_type` (no
     /// supertype) in `engine`, or finds the identical registered one.
     ///
-    /// A concrete type of another engine cannot be referred to; it is
-    /// replaced by the abstract heap type of its kind. Use
-    /// [`ArrayType::try_new`] to get an error instead.
-    ///
     /// # Panics
     ///
-    /// Only if the engine's type id space (about 4 billion types) is
-    /// exhausted.
+    /// If the element type is a concrete type of another engine (as
+    /// Wasmtime's `ArrayType::new` does), or if the engine's type id space
+    /// is exhausted. [`ArrayType::try_new`] returns an `Err` instead.
     pub fn new(engine: &Engine, field_type: FieldType) -> ArrayType {
-        if let Ok(a) = ArrayType::try_new(engine, field_type.clone()) {
-            return a;
-        }
-        let field_type = FieldType {
-            mutability: field_type.mutability,
-            element_type: match field_type.element_type {
-                StorageType::ValType(v) => StorageType::ValType(degrade_foreign(engine, v)),
-                other => other,
-            },
-        };
         match ArrayType::try_new(engine, field_type) {
             Ok(a) => a,
             Err(e) => panic!("cannot register an array type: {e}"),

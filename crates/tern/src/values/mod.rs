@@ -6,7 +6,7 @@
 
 pub(crate) mod convert;
 pub(crate) mod raw;
-mod refs;
+pub(crate) mod refs;
 
 pub use refs::{ArrayRef, EqRef, StructRef};
 

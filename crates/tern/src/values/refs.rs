@@ -26,6 +26,7 @@
 
 use super::convert::{Raw, raw_matches, raw_to_val, ref_val_to_raw, val_to_raw};
 use super::{AnyRef, ExternRef, I31, Ref, Val, raw};
+use crate::engine::Engine;
 use crate::error::{Error, Result, Trap};
 use crate::gc::{FieldKind, GcRoot, HEADER, Heap, Layout};
 use crate::registry::{CComposite, CStorage, CVal};
@@ -88,6 +89,17 @@ impl Val {
     }
 }
 
+/// `Err` if `heap` is a concrete type of an engine other than `engine`.
+pub(crate) fn check_engine(engine: &Engine, heap: &HeapType) -> Result<()> {
+    if heap.comes_from_same_engine(engine) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "type {heap} belongs to another engine"
+        )))
+    }
+}
+
 impl Ref {
     /// The null reference of `heap`'s hierarchy.
     pub fn null(heap: &HeapType) -> Ref {
@@ -113,6 +125,7 @@ impl Ref {
     }
 
     fn matches_inner(&self, store: &StoreInner, ty: &RefType) -> Result<bool> {
+        check_engine(&store.engine, ty.heap_type())?;
         let r = self.raw(store)?;
         if !HeapType::eq(&ty.heap_type().top(), &self.hierarchy_top()) {
             return Ok(false);
@@ -365,6 +378,9 @@ impl StructRef {
     /// (type-checked).
     pub fn new(mut store: impl AsContextMut, ty: &StructType, fields: &[Val]) -> Result<StructRef> {
         let store = &mut store.as_context_mut().0.inner;
+        if !Engine::same(ty.engine(), &store.engine) {
+            return Err(Error::usage("struct type belongs to another engine"));
+        }
         let tr = ty.type_ref();
         let CComposite::Struct { fields: ftys } = &tr.info().composite else {
             return Err(Error::usage("not a struct type"));
@@ -405,7 +421,8 @@ impl StructRef {
         for ((o, k), b) in slots.iter().zip(bits) {
             store.heap.write(off + HEADER + *o as usize, *k, b);
         }
-        let r = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
+        let r = crate::gc::raw_of_offset(off)
+            .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
         Ok(StructRef {
             store: store.id,
             root: store.root(r),
@@ -473,8 +490,13 @@ impl StructRef {
         }
     }
 
-    /// Whether the struct is of type `ty` (declared subtyping).
+    /// Whether the struct is of type `ty` (declared subtyping). `Err` if
+    /// `ty` belongs to another engine.
     pub fn matches_ty(&self, store: impl AsContext, ty: &StructType) -> Result<bool> {
+        let store = store.as_context();
+        if !Engine::same(ty.engine(), &store.0.inner.engine) {
+            return Err(Error::usage("struct type belongs to another engine"));
+        }
         Ok(self.ty(store)?.matches(ty))
     }
 
@@ -487,12 +509,22 @@ impl StructRef {
     }
 }
 
+/// `Err` if `ty` belongs to another engine than the store's.
+fn check_array_engine(store: &StoreInner, ty: &ArrayType) -> Result<()> {
+    if Engine::same(ty.engine(), &store.engine) {
+        Ok(())
+    } else {
+        Err(Error::usage("array type belongs to another engine"))
+    }
+}
+
 impl ArrayRef {
     fn alloc(
         store: &mut StoreInner,
         ty: &ArrayType,
         len: u32,
     ) -> Result<(usize, FieldKind, CStorage, bool)> {
+        check_array_engine(store, ty)?;
         let tr = ty.type_ref();
         let CComposite::Array { field } = &tr.info().composite else {
             return Err(Error::usage("not an array type"));
@@ -508,7 +540,8 @@ impl ArrayRef {
     }
 
     fn finish(store: &mut StoreInner, off: usize) -> Result<ArrayRef> {
-        let r = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
+        let r = crate::gc::raw_of_offset(off)
+            .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
         Ok(ArrayRef {
             store: store.id,
             root: store.root(r),
@@ -523,6 +556,7 @@ impl ArrayRef {
         len: u32,
     ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
+        check_array_engine(store, ty)?;
         let st = match &ty.type_ref().info().composite {
             CComposite::Array { field } => field.storage,
             _ => return Err(Error::usage("not an array type")),
@@ -530,9 +564,7 @@ impl ArrayRef {
         field_bits(store, st, elem)?;
         let (off, k, st, _) = Self::alloc(store, ty, len)?;
         let bits = field_bits(store, st, elem)?;
-        for i in 0..len as usize {
-            store.heap.write(off + HEADER + i * k.size(), k, bits);
-        }
+        crate::interp::fill_elems(&mut store.heap, off + HEADER, k, bits, len as usize);
         Self::finish(store, off)
     }
 
@@ -543,6 +575,7 @@ impl ArrayRef {
         elems: &[Val],
     ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
+        check_array_engine(store, ty)?;
         let st = match &ty.type_ref().info().composite {
             CComposite::Array { field } => field.storage,
             _ => return Err(Error::usage("not an array type")),
