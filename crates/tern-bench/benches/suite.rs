@@ -16,7 +16,7 @@ use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode};
 use std::hint::black_box;
 use std::time::Duration;
-use tern_bench::{Outcome, Params, Results, Rt, log_note, log_run, quick};
+use tern_bench::{Outcome, Params, Results, Rt, WasiSetup, log_note, log_run, quick};
 
 /// Expands `$body` once per runtime with `$m` naming that runtime's adapter
 /// module, so that each expansion is monomorphic (no dynamic dispatch in
@@ -174,6 +174,29 @@ fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
     g.finish();
 }
 
+/// Checks a setup run's stdout against the workload's expected output and
+/// hands its digest to `expect` (so runtimes are also compared with each
+/// other).
+fn check_stdout(
+    expect: &mut Expect,
+    rt: Rt,
+    out: &[u8],
+    expected: Option<&[u8]>,
+) -> anyhow::Result<String> {
+    if let Some(want) = expected
+        && out != want
+    {
+        anyhow::bail!(
+            "wrong stdout: {:?} instead of {:?}",
+            String::from_utf8_lossy(&out[..out.len().min(200)]),
+            String::from_utf8_lossy(&want[..want.len().min(200)])
+        );
+    }
+    let d = tern_bench::digest(out);
+    expect.see(rt, d.clone());
+    Ok(d)
+}
+
 /// Runs the WASI command `_start` of `wasm` in a fresh instance per
 /// iteration (instantiation is not timed). The setup run's stdout must equal
 /// `expected`, when given.
@@ -182,29 +205,21 @@ fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], expected: Option<&[u
         return;
     }
     let mut g = group(c, bench, kind);
+    let mut expect = Expect::new(bench);
     for rt in Rt::ALL {
         each_rt!(rt, m, {
-            let setup = || -> anyhow::Result<_> {
+            let mut setup = || -> anyhow::Result<_> {
                 let engine = m::engine();
                 let module = m::compile(&engine, wasm)?;
                 let (mut store, instance) = m::instantiate(&engine, &module)?;
                 m::run_start(&mut store, &instance)?;
-                let out = &store.data().stdout;
-                if let Some(want) = expected
-                    && out.as_slice() != want
-                {
-                    anyhow::bail!(
-                        "wrong stdout: {:?} instead of {:?}",
-                        String::from_utf8_lossy(out),
-                        String::from_utf8_lossy(want)
-                    );
-                }
-                Ok((engine, module))
+                let d = check_stdout(&mut expect, rt, &m::stdout(&store), expected)?;
+                Ok((engine, module, d))
             };
             match setup() {
                 Err(e) => log_run(bench, rt, Outcome::Skipped, &format!("{e:#}")),
-                Ok((engine, module)) => {
-                    log_run(bench, rt, Outcome::Ran, "");
+                Ok((engine, module, d)) => {
+                    log_run(bench, rt, Outcome::Ran, &d);
                     g.bench_function(rt.name(), |b| {
                         b.iter_batched(
                             || m::instantiate(&engine, &module).expect("instantiate"),
@@ -214,6 +229,56 @@ fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], expected: Option<&[u
                             },
                             BatchSize::PerIteration,
                         )
+                    });
+                }
+            }
+        });
+    }
+    g.finish();
+}
+
+/// A whole WASI program: each iteration creates a store with a fresh WASI
+/// context (`setup`: arguments, a preopened directory, stdout captured in
+/// memory), instantiates the compiled module, runs `_start` and drops the
+/// store. Compilation and the linker are set up once, outside the timed
+/// loop. Every runtime uses its own WASI crate, configured alike.
+fn bench_program(
+    c: &mut Criterion,
+    bench: &str,
+    wasm: &[u8],
+    setup: &WasiSetup,
+    expected: Option<&[u8]>,
+) {
+    if !selected(bench) {
+        return;
+    }
+    let mut g = group(c, bench, Kind::Slow);
+    let mut expect = Expect::new(bench);
+    for rt in Rt::ALL {
+        each_rt!(rt, m, {
+            let run = |engine: &m::Engine,
+                       linker: &m::Linker,
+                       module: &m::Module|
+             -> anyhow::Result<m::Store> {
+                let mut store = m::store(engine, setup)?;
+                let instance = m::instantiate_with(linker, &mut store, module)?;
+                m::run_start(&mut store, &instance)?;
+                Ok(store)
+            };
+            let mut prepare = || -> anyhow::Result<_> {
+                let engine = m::engine();
+                let module = m::compile(&engine, wasm)?;
+                let linker = m::linker(&engine)?;
+                let store = run(&engine, &linker, &module)?;
+                let d = check_stdout(&mut expect, rt, &m::stdout(&store), expected)?;
+                Ok((engine, module, linker, d))
+            };
+            match prepare() {
+                Err(e) => log_run(bench, rt, Outcome::Skipped, &format!("{e:#}")),
+                Ok((engine, module, linker, d)) => {
+                    log_run(bench, rt, Outcome::Ran, &d);
+                    g.bench_function(rt.name(), |b| {
+                        b.iter(|| run(&engine, &linker, &module).is_ok())
                     });
                 }
             }
@@ -449,7 +514,57 @@ fn gc(c: &mut Criterion) {
     }
 }
 
-/// Group 5: load (parse + validate + translate).
+/// Group 5: whole WASI programs (instantiate + `_start`), from the
+/// repository's own copies of the sightglass workloads, each with its
+/// directory preopened as `.` (quicksort and bz2 read `default.input` from
+/// it) and `argv[0]` the file name, as `tern run --dir DIR::. FILE` runs them.
+fn wasi(c: &mut Criterion) {
+    let dir = tern_bench::repo_workloads_dir().join("classic/sightglass");
+    // (bench, directory under sightglass/, file, expected stdout)
+    let programs = [
+        (
+            "wasi/sightglass_quicksort",
+            "quicksort",
+            "benchmark.wasm",
+            "benchmark.stdout.expected",
+        ),
+        (
+            "wasi/sightglass_bz2",
+            "bz2",
+            "benchmark.wasm",
+            "benchmark.stdout.expected",
+        ),
+        (
+            "wasi/sightglass_matrix",
+            "",
+            "shootout-matrix.wasm",
+            "shootout-matrix.stdout.expected",
+        ),
+    ];
+    for (bench, sub, file, expected) in programs {
+        if !selected(bench) {
+            continue;
+        }
+        let dir = dir.join(sub);
+        let read = |f: &str| {
+            let p = dir.join(f);
+            std::fs::read(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+        };
+        let Some(wasm) = load_or_note(bench, read(file)) else {
+            continue;
+        };
+        let Some(expected) = load_or_note(bench, read(expected)) else {
+            continue;
+        };
+        let setup = WasiSetup {
+            args: vec![file.to_string()],
+            dir: Some(dir.clone()),
+        };
+        bench_program(c, bench, &wasm, &setup, Some(&expected));
+    }
+}
+
+/// Group 6: load (parse + validate + translate).
 fn load(c: &mut Criterion) {
     let bench = "load/kotlin_hello_unopt";
     if let Some(wasm) = load_or_note(
@@ -473,6 +588,7 @@ fn main() {
     compute(&mut c);
     types(&mut c);
     gc(&mut c);
+    wasi(&mut c);
     load(&mut c);
     c.final_summary();
 }

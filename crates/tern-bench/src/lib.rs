@@ -1,12 +1,15 @@
 //! Shared harness for the Tern benchmarks: which runtimes exist, the host
-//! environment every workload is linked against, one uniform adapter module
+//! environment every workload is linked against (a few `env`, `bench` and
+//! `host` functions plus WASI preview 1 from each runtime's own WASI crate,
+//! set up alike through [`WasiSetup`]), one uniform adapter module
 //! per runtime ([`rt_tern`], [`rt_wasmi`], [`rt_wasmtime`]), the type-system
 //! workloads ([`types`]), generated modules ([`wat_gen`]), workload paths, and the
 //! run log that `report` reads to tell measured results from skipped ones.
 //!
 //! The adapters deliberately expose the same item names (`Engine`,
-//! `Module`, `Store`, `engine()`, `compile()`, `instantiate()`, `typed()`,
-//! `call()`, `run_start()`), so a benchmark body can be written once and
+//! `Module`, `Store`, `Linker`, `engine()`, `compile()`, `linker()`,
+//! `store()`, `instantiate()`, `instantiate_with()`, `typed()`, `call()`,
+//! `run_start()`, `stdout()`), so a benchmark body can be written once and
 //! expanded for each runtime by a macro, with no dynamic dispatch inside the
 //! timed loop.
 
@@ -14,7 +17,6 @@ pub mod rt_tern;
 pub mod rt_wasmi;
 pub mod rt_wasmtime;
 pub mod types;
-pub mod wasi;
 pub mod wat_gen;
 
 use std::fmt;
@@ -53,23 +55,17 @@ impl fmt::Display for Rt {
     }
 }
 
-/// State every store carries: the epoch `env.clock_ms` counts from, the
-/// seed of the deterministic `random_get`, and the captured stdout.
+/// State every store carries besides its WASI context: the epoch
+/// `env.clock_ms` counts from.
 pub struct Host {
     /// When the store was created.
     pub start: Instant,
-    /// xorshift state for `wasi_snapshot_preview1.random_get`.
-    pub rng: u64,
-    /// What the guest wrote to fd 1 (see [`wasi::fd_write`]).
-    pub stdout: Vec<u8>,
 }
 
 impl Default for Host {
     fn default() -> Host {
         Host {
             start: Instant::now(),
-            rng: 0x9e37_79b9_7f4a_7c15,
-            stdout: Vec::new(),
         }
     }
 }
@@ -81,18 +77,33 @@ impl Host {
     }
 }
 
-/// The error `wasi_snapshot_preview1.proc_exit` raises to unwind out of the
-/// guest; `run_start` treats `Exit(0)` as success.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exit(pub i32);
+/// How a guest's WASI context is set up, the same for every runtime (each
+/// adapter builds it with its runtime's own WASI crate: `tern-wasi`,
+/// `wasmi_wasi`, `wasmtime-wasi` preview 1): these arguments, no
+/// environment, an empty or closed stdin, stdout and stderr captured in
+/// memory (read back with the adapter's `stdout()`), the host's clocks and
+/// random source, and at most one preopened directory, read-only, seen by
+/// the guest as `.`.
+#[derive(Clone, Debug)]
+pub struct WasiSetup {
+    /// The program's arguments, `argv[0]` first.
+    pub args: Vec<String>,
+    /// The host directory preopened as `.`, if any.
+    pub dir: Option<PathBuf>,
+}
 
-impl fmt::Display for Exit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "proc_exit({})", self.0)
+impl Default for WasiSetup {
+    fn default() -> WasiSetup {
+        WasiSetup {
+            args: vec!["main.wasm".to_string()],
+            dir: None,
+        }
     }
 }
 
-impl std::error::Error for Exit {}
+/// The capacity of Wasmtime's in-memory stdout and stderr pipes (a write
+/// beyond it fails); Tern's and wasmi's in-memory pipes are unbounded.
+pub const CAPTURE_CAP: usize = 64 << 20;
 
 /// Turns an exit status into the outcome of `_start`: 0 is success.
 pub fn exit_outcome(code: i32) -> anyhow::Result<()> {
@@ -101,6 +112,17 @@ pub fn exit_outcome(code: i32) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("guest exited with status {code}")
     }
+}
+
+/// A short, comparable description of captured output: its length and an
+/// FNV-1a hash (what the setup runs compare across runtimes).
+pub fn digest(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("stdout {} bytes, fnv1a {h:016x}", bytes.len())
 }
 
 /// Parameter tuples every runtime's typed calls accept.
@@ -160,6 +182,11 @@ pub fn workloads_dir() -> PathBuf {
     }
     let repo = crate_dir().join("../..");
     repo.join("../shared/workloads")
+}
+
+/// The repository's own copies of the WASI workloads (`tests/data/workloads`).
+pub fn repo_workloads_dir() -> PathBuf {
+    crate_dir().join("../../tests/data/workloads")
 }
 
 /// Reads a workload file relative to [`workloads_dir`].

@@ -1,12 +1,24 @@
-//! Adapter for Tern: engine, compilation, the standard host environment,
-//! instantiation and typed calls, with errors turned into `anyhow`.
+//! Adapter for Tern: engine, compilation, the standard host environment
+//! (WASI from `tern-wasi`), instantiation and typed calls, with errors
+//! turned into `anyhow`.
 
-use crate::{Exit, Host, Params, Results, exit_outcome, wasi};
+use crate::{Host, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
 pub use tern::{Engine, Instance, Module, TypedFunc};
+use tern_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
-/// This runtime's store type, carrying the shared [`Host`] state.
-pub type Store = tern::Store<Host>;
+/// A store's data: the shared [`Host`] state and the WASI context.
+pub struct Data {
+    host: Host,
+    wasi: WasiCtx,
+    stdout: MemoryOutputPipe,
+}
+
+/// This runtime's store type.
+pub type Store = tern::Store<Data>;
+
+/// This runtime's linker type.
+pub type Linker = tern::Linker<Data>;
 
 /// An engine with the default configuration (every Wasm 3.0 feature on).
 pub fn engine() -> Engine {
@@ -18,78 +30,59 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     Module::new(engine, bytes).map_err(|e| anyhow!("{e}"))
 }
 
-fn memory(caller: &mut tern::Caller<'_, Host>) -> Option<tern::Memory> {
-    caller
-        .get_export("memory")
-        .and_then(tern::Extern::into_memory)
-}
-
-/// A linker defining every host function the workloads import.
-pub fn linker(engine: &Engine) -> Result<tern::Linker<Host>> {
-    let mut l = tern::Linker::new(engine);
+/// A linker defining every host function the workloads import: `env`,
+/// `bench` and `host` functions and every WASI preview 1 function.
+pub fn linker(engine: &Engine) -> Result<Linker> {
+    let mut l = Linker::new(engine);
     let e = |e: tern::Error| anyhow!("{e}");
-    l.func_wrap("env", "clock_ms", |c: tern::Caller<'_, Host>| {
-        c.data().clock_ms()
+    l.func_wrap("env", "clock_ms", |c: tern::Caller<'_, Data>| {
+        c.data().host.clock_ms()
     })
     .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
     l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
         .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "proc_exit",
-        |code: i32| -> tern::Result<()> { Err(tern::Error::host(Exit(code))) },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_write",
-        |mut c: tern::Caller<'_, Host>, fd: i32, iovs: i32, len: i32, nw: i32| -> i32 {
-            let mut out = std::mem::take(&mut c.data_mut().stdout);
-            let r = match memory(&mut c) {
-                Some(m) => wasi::fd_write(m.data_mut(&mut c), &mut out, fd, iovs, len, nw),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().stdout = out;
-            r
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-        |mut c: tern::Caller<'_, Host>, i: i32, o: i32, n: i32, ne: i32| -> i32 {
-            match memory(&mut c) {
-                Some(m) => wasi::poll_oneoff(m.data_mut(&mut c), i, o, n, ne),
-                None => wasi::EFAULT,
-            }
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "random_get",
-        |mut c: tern::Caller<'_, Host>, buf: i32, len: i32| -> i32 {
-            let mut rng = c.data().rng;
-            let r = match memory(&mut c) {
-                Some(m) => wasi::random_get(m.data_mut(&mut c), &mut rng, buf, len),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().rng = rng;
-            r
-        },
-    )
-    .map_err(e)?;
+    tern_wasi::add_to_linker(&mut l, |d: &mut Data| &mut d.wasi).map_err(e)?;
     Ok(l)
 }
 
-/// Instantiates `module` in a fresh store against [`linker`].
+/// A fresh store whose WASI context follows `setup`.
+pub fn store(engine: &Engine, setup: &WasiSetup) -> Result<Store> {
+    let stdout = MemoryOutputPipe::new();
+    let mut b = WasiCtxBuilder::new();
+    b.args(&setup.args)
+        .stdout(stdout.clone())
+        .stderr(MemoryOutputPipe::new());
+    if let Some(dir) = &setup.dir {
+        b.preopened_dir(dir, ".", DirPerms::READ, FilePerms::READ)
+            .map_err(|e| anyhow!("cannot preopen {}: {e}", dir.display()))?;
+    }
+    let data = Data {
+        host: Host::default(),
+        wasi: b.build(),
+        stdout,
+    };
+    Ok(Store::new(engine, data))
+}
+
+/// What the guest has written to its stdout so far.
+pub fn stdout(store: &Store) -> Vec<u8> {
+    store.data().stdout.contents()
+}
+
+/// Instantiates `module` in `store` against `linker`.
+pub fn instantiate_with(linker: &Linker, store: &mut Store, module: &Module) -> Result<Instance> {
+    linker
+        .instantiate(&mut *store, module)
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// Instantiates `module` in a fresh store (default [`WasiSetup`]) against
+/// [`linker`].
 pub fn instantiate(engine: &Engine, module: &Module) -> Result<(Store, Instance)> {
-    let mut store = Store::new(engine, Host::default());
-    let instance = linker(engine)?
-        .instantiate(&mut store, module)
-        .map_err(|e| anyhow!("{e}"))?;
+    let mut store = store(engine, &WasiSetup::default())?;
+    let instance = instantiate_with(&linker(engine)?, &mut store, module)?;
     Ok((store, instance))
 }
 
@@ -114,8 +107,8 @@ pub fn run_start(store: &mut Store, instance: &Instance) -> Result<()> {
     let f = typed::<(), ()>(store, instance, "_start")?;
     match f.call(&mut *store, ()) {
         Ok(()) => Ok(()),
-        Err(e) => match e.downcast_ref::<Exit>() {
-            Some(Exit(code)) => exit_outcome(*code),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(code)) => exit_outcome(*code),
             None => Err(anyhow!("{e:?}")),
         },
     }

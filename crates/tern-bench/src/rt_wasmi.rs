@@ -1,13 +1,27 @@
 //! Adapter for wasmi: engine (eager compilation, so that load times and
-//! first calls are comparable), the standard host environment,
-//! instantiation and typed calls, with errors turned into `anyhow`.
+//! first calls are comparable), the standard host environment (WASI from
+//! `wasmi_wasi`, i.e. `wasi-common`), instantiation and typed calls, with
+//! errors turned into `anyhow`.
 
-use crate::{Host, Params, Results, exit_outcome, wasi};
+use crate::{Host, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
+use std::sync::{Arc, RwLock};
 pub use wasmi::{Engine, Instance, Module, TypedFunc};
+use wasmi_wasi::wasi_common::pipe::WritePipe;
+use wasmi_wasi::{WasiCtx, WasiCtxBuilder, ambient_authority};
 
-/// This runtime's store type, carrying the shared [`Host`] state.
-pub type Store = wasmi::Store<Host>;
+/// A store's data: the shared [`Host`] state and the WASI context.
+pub struct Data {
+    host: Host,
+    wasi: WasiCtx,
+    stdout: Arc<RwLock<Vec<u8>>>,
+}
+
+/// This runtime's store type.
+pub type Store = wasmi::Store<Data>;
+
+/// This runtime's linker type.
+pub type Linker = wasmi::Linker<Data>;
 
 /// An engine that translates every function eagerly.
 pub fn engine() -> Engine {
@@ -21,78 +35,68 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     Module::new(engine, bytes).map_err(|e| anyhow!("{e}"))
 }
 
-fn memory(caller: &mut wasmi::Caller<'_, Host>) -> Option<wasmi::Memory> {
-    caller
-        .get_export("memory")
-        .and_then(wasmi::Extern::into_memory)
-}
-
-/// A linker defining every host function the workloads import.
-pub fn linker(engine: &Engine) -> Result<wasmi::Linker<Host>> {
-    let mut l = wasmi::Linker::new(engine);
+/// A linker defining every host function the workloads import: `env`,
+/// `bench` and `host` functions and every WASI preview 1 function.
+pub fn linker(engine: &Engine) -> Result<Linker> {
+    let mut l = Linker::new(engine);
     let e = |e: wasmi::errors::LinkerError| anyhow!("{e}");
-    l.func_wrap("env", "clock_ms", |c: wasmi::Caller<'_, Host>| {
-        c.data().clock_ms()
+    l.func_wrap("env", "clock_ms", |c: wasmi::Caller<'_, Data>| {
+        c.data().host.clock_ms()
     })
     .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
     l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
         .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "proc_exit",
-        |code: i32| -> Result<(), wasmi::Error> { Err(wasmi::Error::i32_exit(code)) },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_write",
-        |mut c: wasmi::Caller<'_, Host>, fd: i32, iovs: i32, len: i32, nw: i32| -> i32 {
-            let mut out = std::mem::take(&mut c.data_mut().stdout);
-            let r = match memory(&mut c) {
-                Some(m) => wasi::fd_write(m.data_mut(&mut c), &mut out, fd, iovs, len, nw),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().stdout = out;
-            r
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-        |mut c: wasmi::Caller<'_, Host>, i: i32, o: i32, n: i32, ne: i32| -> i32 {
-            match memory(&mut c) {
-                Some(m) => wasi::poll_oneoff(m.data_mut(&mut c), i, o, n, ne),
-                None => wasi::EFAULT,
-            }
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "random_get",
-        |mut c: wasmi::Caller<'_, Host>, buf: i32, len: i32| -> i32 {
-            let mut rng = c.data().rng;
-            let r = match memory(&mut c) {
-                Some(m) => wasi::random_get(m.data_mut(&mut c), &mut rng, buf, len),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().rng = rng;
-            r
-        },
-    )
-    .map_err(e)?;
+    wasmi_wasi::add_to_linker(&mut l, |d: &mut Data| &mut d.wasi).map_err(|e| anyhow!("{e}"))?;
     Ok(l)
 }
 
-/// Instantiates `module` in a fresh store against [`linker`].
+/// A fresh store whose WASI context follows `setup` (`wasi-common` has no
+/// read-only preopens; the workloads do not write).
+pub fn store(engine: &Engine, setup: &WasiSetup) -> Result<Store> {
+    let stdout = Arc::new(RwLock::new(Vec::new()));
+    let mut b = WasiCtxBuilder::new();
+    b.args(&setup.args)
+        .map_err(|e| anyhow!("{e}"))?
+        .stdout(Box::new(WritePipe::from_shared(Arc::clone(&stdout))))
+        .stderr(Box::new(WritePipe::new(Vec::<u8>::new())));
+    if let Some(dir) = &setup.dir {
+        let d = wasmi_wasi::Dir::open_ambient_dir(dir, ambient_authority())
+            .map_err(|e| anyhow!("cannot preopen {}: {e}", dir.display()))?;
+        b.preopened_dir(d, ".").map_err(|e| anyhow!("{e}"))?;
+    }
+    let data = Data {
+        host: Host::default(),
+        wasi: b.build(),
+        stdout,
+    };
+    Ok(Store::new(engine, data))
+}
+
+/// What the guest has written to its stdout so far.
+pub fn stdout(store: &Store) -> Vec<u8> {
+    store
+        .data()
+        .stdout
+        .read()
+        .map(|b| b.clone())
+        .unwrap_or_default()
+}
+
+/// Instantiates `module` in `store` against `linker` (running its start
+/// function, if any).
+pub fn instantiate_with(linker: &Linker, store: &mut Store, module: &Module) -> Result<Instance> {
+    linker
+        .instantiate_and_start(&mut *store, module)
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// Instantiates `module` in a fresh store (default [`WasiSetup`]) against
+/// [`linker`].
 pub fn instantiate(engine: &Engine, module: &Module) -> Result<(Store, Instance)> {
-    let mut store = Store::new(engine, Host::default());
-    let instance = linker(engine)?
-        .instantiate_and_start(&mut store, module)
-        .map_err(|e| anyhow!("{e}"))?;
+    let mut store = store(engine, &WasiSetup::default())?;
+    let instance = instantiate_with(&linker(engine)?, &mut store, module)?;
     Ok((store, instance))
 }
 

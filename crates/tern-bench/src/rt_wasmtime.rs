@@ -1,14 +1,27 @@
 //! Adapter for Wasmtime (Cranelift, GC with the deferred reference-counting
 //! collector, function references and tail calls enabled): engine, the
-//! standard host environment, instantiation and typed calls, with errors
-//! turned into `anyhow`.
+//! standard host environment (WASI preview 1 from `wasmtime-wasi`),
+//! instantiation and typed calls, with errors turned into `anyhow`.
 
-use crate::{Exit, Host, Params, Results, exit_outcome, wasi};
+use crate::{CAPTURE_CAP, Host, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
 pub use wasmtime::{Engine, Instance, Module, TypedFunc};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-/// This runtime's store type, carrying the shared [`Host`] state.
-pub type Store = wasmtime::Store<Host>;
+/// A store's data: the shared [`Host`] state and the WASI context.
+pub struct Data {
+    host: Host,
+    wasi: WasiP1Ctx,
+    stdout: MemoryOutputPipe,
+}
+
+/// This runtime's store type.
+pub type Store = wasmtime::Store<Data>;
+
+/// This runtime's linker type.
+pub type Linker = wasmtime::Linker<Data>;
 
 /// An engine with GC, typed function references and tail calls enabled.
 pub fn engine() -> Engine {
@@ -24,78 +37,64 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     Module::new(engine, bytes).map_err(|e| anyhow!("{e:?}"))
 }
 
-fn memory(caller: &mut wasmtime::Caller<'_, Host>) -> Option<wasmtime::Memory> {
-    caller
-        .get_export("memory")
-        .and_then(wasmtime::Extern::into_memory)
-}
-
-/// A linker defining every host function the workloads import.
-pub fn linker(engine: &Engine) -> Result<wasmtime::Linker<Host>> {
-    let mut l = wasmtime::Linker::new(engine);
+/// A linker defining every host function the workloads import: `env`,
+/// `bench` and `host` functions and every WASI preview 1 function
+/// (synchronous).
+pub fn linker(engine: &Engine) -> Result<Linker> {
+    let mut l = Linker::new(engine);
     let e = |e: wasmtime::Error| anyhow!("{e:?}");
-    l.func_wrap("env", "clock_ms", |c: wasmtime::Caller<'_, Host>| {
-        c.data().clock_ms()
+    l.func_wrap("env", "clock_ms", |c: wasmtime::Caller<'_, Data>| {
+        c.data().host.clock_ms()
     })
     .map_err(e)?;
     l.func_wrap("bench", "start", || ()).map_err(e)?;
     l.func_wrap("bench", "end", || ()).map_err(e)?;
     l.func_wrap("host", "inc", |x: i32| x.wrapping_add(1))
         .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "proc_exit",
-        |code: i32| -> wasmtime::Result<()> { Err(wasmtime::Error::new(Exit(code))) },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_write",
-        |mut c: wasmtime::Caller<'_, Host>, fd: i32, iovs: i32, len: i32, nw: i32| -> i32 {
-            let mut out = std::mem::take(&mut c.data_mut().stdout);
-            let r = match memory(&mut c) {
-                Some(m) => wasi::fd_write(m.data_mut(&mut c), &mut out, fd, iovs, len, nw),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().stdout = out;
-            r
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-        |mut c: wasmtime::Caller<'_, Host>, i: i32, o: i32, n: i32, ne: i32| -> i32 {
-            match memory(&mut c) {
-                Some(m) => wasi::poll_oneoff(m.data_mut(&mut c), i, o, n, ne),
-                None => wasi::EFAULT,
-            }
-        },
-    )
-    .map_err(e)?;
-    l.func_wrap(
-        "wasi_snapshot_preview1",
-        "random_get",
-        |mut c: wasmtime::Caller<'_, Host>, buf: i32, len: i32| -> i32 {
-            let mut rng = c.data().rng;
-            let r = match memory(&mut c) {
-                Some(m) => wasi::random_get(m.data_mut(&mut c), &mut rng, buf, len),
-                None => wasi::EFAULT,
-            };
-            c.data_mut().rng = rng;
-            r
-        },
-    )
-    .map_err(e)?;
+    wasmtime_wasi::p1::add_to_linker_sync(&mut l, |d: &mut Data| &mut d.wasi).map_err(e)?;
     Ok(l)
 }
 
-/// Instantiates `module` in a fresh store against [`linker`].
+/// A fresh store whose WASI context follows `setup`. Blocking WASI calls
+/// (opening and reading files) run on the calling thread, as documented for
+/// embedders without async support, instead of through Tokio's
+/// `spawn_blocking`.
+pub fn store(engine: &Engine, setup: &WasiSetup) -> Result<Store> {
+    let stdout = MemoryOutputPipe::new(CAPTURE_CAP);
+    let mut b = WasiCtxBuilder::new();
+    b.args(&setup.args)
+        .stdout(stdout.clone())
+        .stderr(MemoryOutputPipe::new(CAPTURE_CAP))
+        .allow_blocking_current_thread(true);
+    if let Some(dir) = &setup.dir {
+        b.preopened_dir(dir, ".", FsPerms::ReadOnly)
+            .map_err(|e| anyhow!("cannot preopen {}: {e:?}", dir.display()))?;
+    }
+    let data = Data {
+        host: Host::default(),
+        wasi: b.build_p1(),
+        stdout,
+    };
+    Ok(Store::new(engine, data))
+}
+
+/// What the guest has written to its stdout so far.
+pub fn stdout(store: &Store) -> Vec<u8> {
+    store.data().stdout.contents().to_vec()
+}
+
+/// Instantiates `module` in `store` against `linker`.
+pub fn instantiate_with(linker: &Linker, store: &mut Store, module: &Module) -> Result<Instance> {
+    linker
+        .instantiate(&mut *store, module)
+        .map_err(|e| anyhow!("{e:?}"))
+}
+
+/// Instantiates `module` in a fresh store (default [`WasiSetup`]) against
+/// [`linker`].
 pub fn instantiate(engine: &Engine, module: &Module) -> Result<(Store, Instance)> {
-    let mut store = Store::new(engine, Host::default());
-    let instance = linker(engine)?
-        .instantiate(&mut store, module)
-        .map_err(|e| anyhow!("{e:?}"))?;
+    let mut store = store(engine, &WasiSetup::default())?;
+    let instance = instantiate_with(&linker(engine)?, &mut store, module)?;
     Ok((store, instance))
 }
 
@@ -120,8 +119,8 @@ pub fn run_start(store: &mut Store, instance: &Instance) -> Result<()> {
     let f = typed::<(), ()>(store, instance, "_start")?;
     match f.call(&mut *store, ()) {
         Ok(()) => Ok(()),
-        Err(e) => match e.downcast_ref::<Exit>() {
-            Some(Exit(code)) => exit_outcome(*code),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(code)) => exit_outcome(*code),
             None => Err(anyhow!("{e:?}")),
         },
     }

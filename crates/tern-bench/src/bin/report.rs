@@ -9,7 +9,7 @@
 //! regeneration. Estimates older than `target/tern-bench/stamp` (touched by
 //! `report.sh` before the run) are ignored as stale.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -143,10 +143,11 @@ fn cpu_info() -> (String, usize) {
     (model, cores)
 }
 
-/// Versions of the named packages in the bench workspace's Cargo.lock.
-fn lock_versions(names: &[&str]) -> BTreeMap<String, String> {
+/// Versions of the named packages in the bench workspace's Cargo.lock, in
+/// the order of `names`.
+fn lock_versions(names: &[&str]) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(crate_dir().join("Cargo.lock")).unwrap_or_default();
-    let mut out = BTreeMap::new();
+    let mut found = HashMap::new();
     let mut name: Option<String> = None;
     for line in text.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
@@ -155,10 +156,13 @@ fn lock_versions(names: &[&str]) -> BTreeMap<String, String> {
             && let Some(n) = name.take()
             && names.contains(&n.as_str())
         {
-            out.insert(n, v.trim_matches('"').to_string());
+            found.insert(n, v.trim_matches('"').to_string());
         }
     }
-    out
+    names
+        .iter()
+        .filter_map(|n| Some((n.to_string(), found.remove(*n)?)))
+        .collect()
 }
 
 fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
@@ -182,6 +186,47 @@ const TARGETS: &[(&str, Rt, f64)] = &[
     ("compute/coremark", Rt::Wasmi, 2.0),
     ("compute/sightglass_heapsort", Rt::Wasmi, 2.0),
     ("gc/binary_trees_18", Rt::Wasmtime, 1.0),
+];
+
+/// What each group of rows measures (printed for the groups present).
+const GROUPS: &[(&str, &str)] = &[
+    (
+        "call/",
+        "`call/*`: one call from the host into wasm (or a loop inside wasm calling \
+         out or indirectly), on an instance set up once.",
+    ),
+    (
+        "compute/",
+        "`compute/*`: a typed call of a compute kernel; `compute/sightglass_*` run \
+         the program's `_start` in a fresh instance (instantiation not timed).",
+    ),
+    (
+        "types/",
+        "`types/*`: `StructType::matches` through the embedder API, and compiling \
+         a module with many recursion groups.",
+    ),
+    (
+        "gc/",
+        "`gc/*`: allocation-heavy typed calls; `gc/kotlin_hello_unopt` runs `_start` \
+         in a fresh instance (instantiation not timed).",
+    ),
+    (
+        "wasi/",
+        "`wasi/*`: whole programs from `tests/data/workloads` (sightglass, C compiled \
+         to wasm32-wasi): per iteration a new store and WASI context (argv[0] the \
+         file name, the program's directory preopened as `.`, stdout and stderr \
+         captured in memory, so no terminal I/O is timed), instantiation, `_start` \
+         and teardown; compilation and the linker are set up once. Each runtime uses \
+         its own WASI preview 1 crate (Tern: tern-wasi, wasmi: wasmi_wasi, Wasmtime: \
+         wasmtime-wasi), the same ones every benchmark here is linked against; \
+         `bench.start`/`bench.end` are no-ops. Each runtime's stdout was checked \
+         against the program's `*.stdout.expected` before timing.",
+    ),
+    (
+        "load/",
+        "`load/*`: `Module::new` (parse, validate, translate or compile) plus \
+         dropping the module.",
+    ),
 ];
 
 fn main() {
@@ -217,10 +262,20 @@ fn main() {
     );
     let quick = tern_bench::quick();
     let (model, cores) = cpu_info();
-    let versions = lock_versions(&["wasmi", "wasmtime", "criterion"]);
+    let versions = lock_versions(&[
+        "wasmi",
+        "wasmi_wasi",
+        "wasi-common",
+        "wasmtime",
+        "wasmtime-wasi",
+        "criterion",
+    ]);
     let tern_rev = command_output("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_default();
-    let dirty = command_output("git", &["status", "--porcelain", "--", "../tern"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty = command_output(
+        "git",
+        &["status", "--porcelain", "--", "../tern", "../tern-wasi"],
+    )
+    .is_some_and(|s| !s.is_empty());
     let rustc = command_output("rustc", &["-V"]).unwrap_or_default();
     md.push_str("## Machine and versions\n\n");
     let _ = writeln!(
@@ -236,10 +291,13 @@ fn main() {
             ""
         }
     );
+    let _ = writeln!(md, "- tern-wasi (this repository, Tern's WASI preview 1)");
     for (name, v) in &versions {
         let extra = match name.as_str() {
             "wasmi" => " (eager compilation)",
             "wasmtime" => " (Cranelift, GC with the DRC collector, no parallel compilation)",
+            "wasmi_wasi" => " (wasmi's WASI preview 1, on wasi-common)",
+            "wasmtime-wasi" => " (preview 1, synchronous, blocking on the calling thread)",
             _ => "",
         };
         let _ = writeln!(md, "- {name} {v}{extra}");
@@ -277,6 +335,18 @@ fn main() {
             ratio(Rt::Wasmi),
             ratio(Rt::Wasmtime)
         );
+    }
+
+    let present: Vec<&str> = GROUPS
+        .iter()
+        .filter(|(prefix, _)| benches.iter().any(|(b, _)| b.starts_with(prefix)))
+        .map(|(_, text)| *text)
+        .collect();
+    if !present.is_empty() {
+        md.push_str("\n## What the rows measure\n\n");
+        for text in present {
+            let _ = writeln!(md, "- {text}");
+        }
     }
 
     md.push_str("\n## Targets (issue 6)\n\n");
