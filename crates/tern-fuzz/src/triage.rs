@@ -292,19 +292,32 @@ pub struct Triage {
 /// `diff-SEED.wasm` and `diff-SEED.js` to `keep`. Call it on a thread with
 /// a large stack.
 pub fn triage_seed(seed: u64, node: &str, keep: &std::path::Path) -> Result<Triage, String> {
-    use crate::diff::{diff_module, observe_tern, observe_wasmi};
+    let bytes =
+        crate::diff::diff_module(seed).ok_or("wasm-smith builds no module for this seed")?;
+    triage_bytes(&bytes, seed, &format!("diff-{seed}"), node, keep)
+}
+
+/// [`triage_seed`] for a given module (calls made with `seed`'s
+/// arguments), written to `keep` as `NAME.wasm` and `NAME.js`.
+pub fn triage_bytes(
+    bytes: &[u8],
+    seed: u64,
+    name: &str,
+    node: &str,
+    keep: &std::path::Path,
+) -> Result<Triage, String> {
+    use crate::diff::{observe_tern, observe_wasmi};
     use std::panic::{AssertUnwindSafe, catch_unwind};
     std::fs::create_dir_all(keep).map_err(|e| format!("{}: {e}", keep.display()))?;
-    let bytes = diff_module(seed).ok_or("wasm-smith builds no module for this seed")?;
     let run = |f: &dyn Fn() -> Vec<String>| {
         catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| vec!["panic".to_string()])
     };
-    let t = run(&|| render(&bytes, &observe_tern(&bytes, seed)));
-    let w = run(&|| render(&bytes, &observe_wasmi(&bytes, seed)));
-    let script = node_script(&bytes, seed)?;
-    let wasm_path = keep.join(format!("diff-{seed}.wasm"));
-    let js_path = keep.join(format!("diff-{seed}.js"));
-    std::fs::write(&wasm_path, &bytes).map_err(|e| e.to_string())?;
+    let t = run(&|| render(bytes, &observe_tern(bytes, seed)));
+    let w = run(&|| render(bytes, &observe_wasmi(bytes, seed)));
+    let script = node_script(bytes, seed)?;
+    let wasm_path = keep.join(format!("{name}.wasm"));
+    let js_path = keep.join(format!("{name}.js"));
+    std::fs::write(&wasm_path, bytes).map_err(|e| e.to_string())?;
     std::fs::write(&js_path, &script).map_err(|e| e.to_string())?;
     let output = std::process::Command::new(node)
         .arg(&js_path)
@@ -358,4 +371,37 @@ pub fn triage_seed(seed: u64, node: &str, keep: &std::path::Path) -> Result<Tria
         detail,
         files: format!("{} {}", wasm_path.display(), js_path.display()),
     })
+}
+
+/// Shrinks differential case `seed` with wasm-mutate's reducing mutations
+/// while Tern and wasmi still diverge in the same category; returns the
+/// smallest module found.
+pub fn reduce(seed: u64, rounds: u32) -> Result<Vec<u8>, String> {
+    use crate::diff::{Verdict, compare, diff_module, observe_tern, observe_wasmi};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let mut best = diff_module(seed).ok_or("wasm-smith builds no module for this seed")?;
+    let category = |bytes: &[u8]| {
+        catch_unwind(AssertUnwindSafe(|| {
+            match compare(&observe_tern(bytes, seed), &observe_wasmi(bytes, seed)) {
+                Verdict::Diverged(d) => Some(d.category),
+                _ => None,
+            }
+        }))
+        .unwrap_or(None)
+    };
+    let want = category(&best).ok_or("Tern and wasmi do not diverge on this seed")?;
+    let mut rng = crate::tern_side::Rng::new(seed);
+    for _ in 0..rounds {
+        let mut m = wasm_mutate::WasmMutate::default();
+        m.seed(rng.next_u64()).fuel(1000).reduce(true);
+        let next = match m.run(&best) {
+            Ok(mut it) => it.next().and_then(Result::ok),
+            Err(_) => None,
+        };
+        let Some(next) = next else { continue };
+        if next.len() < best.len() && category(&next) == Some(want) {
+            best = next;
+        }
+    }
+    Ok(best)
 }

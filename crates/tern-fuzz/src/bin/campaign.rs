@@ -28,7 +28,10 @@ const USAGE: &str = "usage:
   campaign <diff|gc|mutate> [--count N] [--seed-start S] [--jobs J] [--timeout SECS] [--out DIR]
            [--node PATH] [--no-triage 1]
   campaign one <diff|gc|mutate> SEED [--engine both|tern|wasmi] [--save FILE]
-  campaign triage SEED... [--node PATH] [--keep DIR]";
+  campaign triage SEED... [--node PATH] [--keep DIR]
+  campaign reduce SEED [--rounds N] [--node PATH] [--keep DIR]
+  campaign triage-file FILE.wat|FILE.wasm [--node PATH] [--keep DIR]
+  campaign print FILE.wasm";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +39,15 @@ fn main() {
         Some("worker") => worker(&args[1..]),
         Some("one") => one(&args[1..]),
         Some("triage") => triage(&args[1..]),
+        Some("reduce") => reduce(&args[1..]),
+        Some("triage-file") => triage_file(&args[1..]),
+        Some("print") => match args.get(1) {
+            Some(path) => std::fs::read(path)
+                .map_err(|e| format!("{path}: {e}"))
+                .and_then(|b| wasmprinter::print_bytes(b).map_err(|e| e.to_string()))
+                .map(|text| print!("{text}")),
+            None => Err(USAGE.to_string()),
+        },
         Some(m) if Mode::parse(m).is_some() => supervise(Mode::parse(m).unwrap(), &args[1..]),
         _ => Err(USAGE.to_string()),
     };
@@ -191,6 +203,53 @@ fn triage(args: &[String]) -> Result<(), String> {
             if !t.detail.is_empty() {
                 println!("{}", t.detail);
             }
+        }
+        Ok(())
+    })
+}
+
+/// Triages a module from a file (exports called with seed 0's arguments).
+fn triage_file(args: &[String]) -> Result<(), String> {
+    let opts = Opts::parse(args)?;
+    let path = PathBuf::from(opts.1.first().ok_or(USAGE)?);
+    let bytes = wat::parse_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let node = node_path(&opts);
+    let keep = PathBuf::from(opts.str("keep").unwrap_or("/tmp/tern-fuzz/files"));
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "module".into());
+    quiet_panics();
+    big_stack(move || -> Result<(), String> {
+        let t = tern_fuzz::triage::triage_bytes(&bytes, 0, &name, &node, &keep)?;
+        println!("{}: {}   ({})", path.display(), t.verdict, t.files);
+        if !t.detail.is_empty() {
+            println!("{}", t.detail);
+        }
+        Ok(())
+    })
+}
+
+/// Shrinks a differential case, then triages the reduced module.
+fn reduce(args: &[String]) -> Result<(), String> {
+    let opts = Opts::parse(args)?;
+    let seed: u64 = opts.1.first().and_then(|s| s.parse().ok()).ok_or(USAGE)?;
+    let rounds = opts.num("rounds", 3000)? as u32;
+    let node = node_path(&opts);
+    let keep = PathBuf::from(opts.str("keep").unwrap_or("/tmp/tern-fuzz/reduced"));
+    quiet_panics();
+    big_stack(move || -> Result<(), String> {
+        let bytes = tern_fuzz::triage::reduce(seed, rounds)?;
+        let name = format!("diff-{seed}-reduced");
+        let t = tern_fuzz::triage::triage_bytes(&bytes, seed, &name, &node, &keep)?;
+        println!(
+            "seed {seed}: reduced to {} bytes: {}   ({})",
+            bytes.len(),
+            t.verdict,
+            t.files
+        );
+        if !t.detail.is_empty() {
+            println!("{}", t.detail);
         }
         Ok(())
     })
