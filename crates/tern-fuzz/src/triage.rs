@@ -57,6 +57,10 @@ pub fn render(bytes: &[u8], obs: &Observation) -> Vec<String> {
     }
     match &obs.instantiate {
         Some(Outcome::Ok(_)) => out.push("instantiate ok".into()),
+        Some(o @ Outcome::Trap(_)) => {
+            out.push(format!("instantiate {}", render_outcome(o)));
+            return out;
+        }
         Some(o) => {
             out.push(format!("instantiate fail # {}", render_outcome(o)));
             return out;
@@ -231,14 +235,6 @@ function hash(buf) {
   for (let i = words * 8; i < u8.length; i++) { h ^= BigInt(u8[i]); h = (h * prime) & mask; }
   return h.toString(16).padStart(16, "0");
 }
-let instance;
-try {
-  const m = new WebAssembly.Module(bytes);
-  try { instance = new WebAssembly.Instance(m, {}); console.log("instantiate ok"); }
-  catch (e) { console.log("instantiate fail # " + e); process.exit(0); }
-} catch (e) { console.log("compile-error # " + e); process.exit(0); }
-const ex = instance.exports;
-let overflow = false;
 function trapClass(e) {
   const m = String(e.message);
   const table = [
@@ -252,6 +248,18 @@ function trapClass(e) {
   for (const [k, c] of table) if (m.includes(k)) return "trap:" + c;
   return "trap:?";
 }
+let instance;
+try {
+  const m = new WebAssembly.Module(bytes);
+  try { instance = new WebAssembly.Instance(m, {}); console.log("instantiate ok"); }
+  catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) console.log("instantiate " + trapClass(e) + " # " + e.message);
+    else console.log("instantiate fail # " + e);
+    process.exit(0);
+  }
+} catch (e) { console.log("compile-error # " + e); process.exit(0); }
+const ex = instance.exports;
+let overflow = false;
 for (const p of plan) {
   if (p.kind !== "func") continue;
   try {
@@ -381,13 +389,16 @@ pub fn reduce(seed: u64, rounds: u32) -> Result<Vec<u8>, String> {
     use std::panic::{AssertUnwindSafe, catch_unwind};
     let mut best = diff_module(seed).ok_or("wasm-smith builds no module for this seed")?;
     let category = |bytes: &[u8]| {
-        catch_unwind(AssertUnwindSafe(|| {
-            match compare(&observe_tern(bytes, seed), &observe_wasmi(bytes, seed)) {
+        let t = catch_unwind(AssertUnwindSafe(|| observe_tern(bytes, seed)));
+        let w = catch_unwind(AssertUnwindSafe(|| observe_wasmi(bytes, seed)));
+        match (t, w) {
+            (Err(_), _) => Some("tern-panic"),
+            (_, Err(_)) => Some("wasmi-panic"),
+            (Ok(t), Ok(w)) => match compare(&t, &w) {
                 Verdict::Diverged(d) => Some(d.category),
                 _ => None,
-            }
-        }))
-        .unwrap_or(None)
+            },
+        }
     };
     let want = category(&best).ok_or("Tern and wasmi do not diverge on this seed")?;
     let mut rng = crate::tern_side::Rng::new(seed);

@@ -31,6 +31,7 @@ const USAGE: &str = "usage:
   campaign triage SEED... [--node PATH] [--keep DIR]
   campaign reduce SEED [--rounds N] [--node PATH] [--keep DIR]
   campaign triage-file FILE.wat|FILE.wasm [--node PATH] [--keep DIR]
+  campaign diverges FILE.wat|FILE.wasm   (exit 0 iff Tern and wasmi differ or one panics; for reducers)
   campaign print FILE.wasm";
 
 fn main() {
@@ -41,6 +42,7 @@ fn main() {
         Some("triage") => triage(&args[1..]),
         Some("reduce") => reduce(&args[1..]),
         Some("triage-file") => triage_file(&args[1..]),
+        Some("diverges") => diverges(&args[1..]),
         Some("print") => match args.get(1) {
             Some(path) => std::fs::read(path)
                 .map_err(|e| format!("{path}: {e}"))
@@ -228,6 +230,36 @@ fn triage_file(args: &[String]) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// Exits 0 if Tern and wasmi diverge on the module in a file (an
+/// interestingness test for line-based reducers), 1 if not, 2 if the file
+/// is not a module.
+fn diverges(args: &[String]) -> Result<(), String> {
+    let path = args.first().ok_or(USAGE)?.clone();
+    let Ok(bytes) = wat::parse_file(&path) else {
+        std::process::exit(2)
+    };
+    quiet_panics();
+    let verdict = big_stack(move || {
+        let t = std::panic::catch_unwind(|| tern_fuzz::diff::observe_tern(&bytes, 0));
+        let w = std::panic::catch_unwind(|| tern_fuzz::diff::observe_wasmi(&bytes, 0));
+        match (t, w) {
+            (Err(_), _) => Some("tern-panic".to_string()),
+            (_, Err(_)) => Some("wasmi-panic".to_string()),
+            (Ok(t), Ok(w)) => match tern_fuzz::diff::compare(&t, &w) {
+                tern_fuzz::diff::Verdict::Diverged(d) => Some(d.to_string()),
+                _ => None,
+            },
+        }
+    });
+    match verdict {
+        Some(d) => {
+            println!("{d}");
+            std::process::exit(0)
+        }
+        None => std::process::exit(1),
+    }
 }
 
 /// Shrinks a differential case, then triages the reduced module.
