@@ -156,7 +156,7 @@ pub fn testsuite_modules(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> 
         let Ok(buf) = ParseBuffer::new(&text) else {
             continue;
         };
-        let Ok(mut script) = parser::parse::<Wast>(&buf) else {
+        let Ok(mut script) = parser::parse::<Wast<'_>>(&buf) else {
             continue;
         };
         let mut n = 0;

@@ -8,7 +8,8 @@
 //! crate; this test shares their Tern-only code so CI catches regressions
 //! without compiling wasmi.
 
-#[allow(dead_code)]
+// The fuzz crate uses these items publicly; this test only some of them.
+#[allow(dead_code, unreachable_pub)]
 #[path = "../../tern-fuzz/src/tern_side.rs"]
 mod tern_side;
 
