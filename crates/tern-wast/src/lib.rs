@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod legacy;
 mod spectest;
 pub mod testsuite;
 mod values;
@@ -179,6 +180,8 @@ pub struct WastContext {
     last_definition: Option<Module>,
     /// Why defining `spectest` failed, if it did.
     setup_error: Option<String>,
+    /// Unfold the legacy folded `try` syntax before parsing (see `legacy`).
+    legacy_syntax: bool,
 }
 
 impl std::fmt::Debug for WastContext {
@@ -209,10 +212,12 @@ impl WastContext {
             .any(|c| c.as_os_str() == "legacy");
         let mut config = tern::Config::new();
         config.wasm_legacy_exceptions(legacy);
-        match Engine::new(&config) {
+        let mut cx = match Engine::new(&config) {
             Ok(engine) => Self::with_engine(engine),
             Err(_) => Self::new(),
-        }
+        };
+        cx.legacy_syntax = legacy;
+        cx
     }
 
     /// A fresh context on `engine`, with `spectest` defined.
@@ -236,6 +241,7 @@ impl WastContext {
             definitions: HashMap::new(),
             last_definition: None,
             setup_error,
+            legacy_syntax: false,
         }
     }
 
@@ -260,6 +266,13 @@ impl WastContext {
     ///
     /// A script that does not parse counts as one failed directive.
     pub fn run_str(&mut self, name: &str, text: &str) -> FileReport {
+        let unfolded;
+        let text = if self.legacy_syntax {
+            unfolded = legacy::unfold_try(text);
+            &unfolded[..]
+        } else {
+            text
+        };
         let mut report = FileReport {
             name: name.to_string(),
             ..FileReport::default()
