@@ -125,9 +125,9 @@ mod tests {
         let s = unfold_try("(try (result i32) (do (i32.const 1)) (catch $e (drop)) (catch_all))");
         assert_eq!(
             s,
-            " try (result i32)    (i32.const 1)   catch $e (drop)   catch_all  end"
+            " try (result i32)     (i32.const 1)   catch $e (drop)   catch_all  end"
         );
         let s = unfold_try("(try $t (do (nop)) (delegate $t)) ;; (try\n\"(try\"");
-        assert_eq!(s, " try $t    (nop)   delegate $t  ;; (try\n\"(try\"");
+        assert_eq!(s, " try $t     (nop)   delegate $t   ;; (try\n\"(try\"");
     }
 }
