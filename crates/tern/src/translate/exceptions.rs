@@ -39,7 +39,12 @@ pub(super) fn legacy_try_depth(body: &FunctionBody<'_>) -> Result<u32> {
     let mut blocks: Vec<bool> = Vec::new();
     let (mut depth, mut max) = (0u32, 0u32);
     while !reader.eof() {
-        match reader.read().map_err(crate::module::malformed)? {
+        let op = reader.read().map_err(crate::module::malformed)?;
+        let closes = matches!(op, Operator::End | Operator::Delegate { .. });
+        if closes && blocks.pop() == Some(true) {
+            depth -= 1;
+        }
+        match op {
             Operator::Try { .. } => {
                 blocks.push(true);
                 depth += 1;
@@ -49,11 +54,6 @@ pub(super) fn legacy_try_depth(body: &FunctionBody<'_>) -> Result<u32> {
             | Operator::Loop { .. }
             | Operator::If { .. }
             | Operator::TryTable { .. } => blocks.push(false),
-            Operator::End | Operator::Delegate { .. } => {
-                if blocks.pop() == Some(true) {
-                    depth -= 1;
-                }
-            }
             _ => {}
         }
     }
