@@ -219,11 +219,41 @@ fn call(
         .collect::<anyhow::Result<Vec<Val>>>()?;
     let mut out = vec![Val::I32(0); results];
     func.call(&mut *store, &vals, &mut out)
-        .map_err(RunError::Wasm)?;
+        .map_err(|e| uncaught(store, e))?;
     for v in &out {
         println!("{}", format_val(store, v));
     }
     Ok(())
+}
+
+/// Describes an uncaught Wasm exception (its tag's type, its payload and
+/// the backtrace) while the store is still there; other errors pass.
+fn uncaught(store: &mut Store<WasiCtx>, e: tern::Error) -> RunError {
+    let Some(exn) = e.exception().cloned() else {
+        return RunError::Wasm(e);
+    };
+    let tag = exn
+        .tag(&mut *store)
+        .and_then(|t| t.ty(&*store))
+        .map(|t| t.ty().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let payload = match exn.fields(&mut *store) {
+        Ok(vals) => vals
+            .iter()
+            .map(|v| format_val(store, v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Err(_) => "?".into(),
+    };
+    let mut msg = format!("uncaught wasm exception: tag {tag}, payload [{payload}]");
+    let frames = e.backtrace();
+    if !frames.is_empty() {
+        msg.push_str("\nwasm backtrace:");
+        for (i, frame) in frames.iter().enumerate().take(MAX_FRAMES) {
+            msg.push_str(&format!("\n  {i}: {frame}"));
+        }
+    }
+    RunError::Other(anyhow!(msg))
 }
 
 /// Parses one command-line argument as a value of type `ty`.

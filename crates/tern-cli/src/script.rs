@@ -42,7 +42,7 @@ fn one_line(s: &str) -> String {
 pub(crate) fn run_scripts(files: &[PathBuf]) -> ExitCode {
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in files {
-        let report = WastContext::new().run_file(file);
+        let report = WastContext::for_file(file).run_file(file);
         passed += report.passed;
         failed += report.failed;
         for line in report_lines(&file.display().to_string(), &report) {

@@ -372,3 +372,23 @@ fn run_reactor_initializes_before_invoke() {
     assert!(o.status.success(), "stderr: {}", stderr(&o));
     assert_eq!(stdout(&o), "");
 }
+
+#[test]
+fn run_reports_an_uncaught_exception() {
+    let dir = scratch("uncaught");
+    let m = write(
+        &dir,
+        "m.wat",
+        r#"(module
+             (tag $e (param i32 f64))
+             (func $inner (throw $e (i32.const 7) (f64.const 2.5)))
+             (func (export "f") (call $inner)))"#,
+    );
+    let o = tern(&["run", m.to_str().expect("utf-8 path"), "--invoke", "f"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("uncaught wasm exception"), "stderr: {err}");
+    assert!(err.contains("(param i32 f64)"), "stderr: {err}");
+    assert!(err.contains("payload [7, 2.5]"), "stderr: {err}");
+    assert!(err.contains("wasm backtrace"), "stderr: {err}");
+}

@@ -97,6 +97,38 @@ fn kotlin_hello_traps_unoptimised() {
 }
 
 #[test]
+fn kotlin_hello_exceptions_optimised() {
+    check(
+        "gc/kotlin-hello/hello.eh.opt.wasm",
+        "gc/kotlin-hello/hello.stdout.expected",
+    );
+}
+
+#[test]
+fn kotlin_hello_exceptions_unoptimised() {
+    check(
+        "gc/kotlin-hello/hello.eh.unopt.wasm",
+        "gc/kotlin-hello/hello.stdout.expected",
+    );
+}
+
+#[test]
+fn kotlin_exceptions_optimised() {
+    check(
+        "gc/kotlin-exceptions/exceptions.eh.opt.wasm",
+        "gc/kotlin-exceptions/exceptions.stdout.expected",
+    );
+}
+
+#[test]
+fn kotlin_exceptions_unoptimised() {
+    check(
+        "gc/kotlin-exceptions/exceptions.eh.unopt.wasm",
+        "gc/kotlin-exceptions/exceptions.stdout.expected",
+    );
+}
+
+#[test]
 fn ackermann_needs_its_inputs() {
     // Without the preopened directory the program cannot read its inputs
     // and must not print the expected output.

@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod legacy;
 mod spectest;
 pub mod testsuite;
 mod values;
@@ -179,6 +180,8 @@ pub struct WastContext {
     last_definition: Option<Module>,
     /// Why defining `spectest` failed, if it did.
     setup_error: Option<String>,
+    /// Unfold the legacy folded `try` syntax before parsing (see `legacy`).
+    legacy_syntax: bool,
 }
 
 impl std::fmt::Debug for WastContext {
@@ -197,6 +200,24 @@ impl WastContext {
     /// A fresh context on a default [`Engine`], with `spectest` defined.
     pub fn new() -> Self {
         Self::with_engine(Engine::default())
+    }
+
+    /// A fresh context for the script at `path`: scripts in a `legacy`
+    /// directory of the testsuite get the legacy exception instructions
+    /// (`Config::wasm_legacy_exceptions`), as the spec interpreter does.
+    pub fn for_file(path: impl AsRef<Path>) -> Self {
+        let legacy = path
+            .as_ref()
+            .components()
+            .any(|c| c.as_os_str() == "legacy");
+        let mut config = tern::Config::new();
+        config.wasm_legacy_exceptions(legacy);
+        let mut cx = match Engine::new(&config) {
+            Ok(engine) => Self::with_engine(engine),
+            Err(_) => Self::new(),
+        };
+        cx.legacy_syntax = legacy;
+        cx
     }
 
     /// A fresh context on `engine`, with `spectest` defined.
@@ -220,6 +241,7 @@ impl WastContext {
             definitions: HashMap::new(),
             last_definition: None,
             setup_error,
+            legacy_syntax: false,
         }
     }
 
@@ -244,6 +266,13 @@ impl WastContext {
     ///
     /// A script that does not parse counts as one failed directive.
     pub fn run_str(&mut self, name: &str, text: &str) -> FileReport {
+        let unfolded;
+        let text = if self.legacy_syntax {
+            unfolded = legacy::unfold_try(text);
+            &unfolded[..]
+        } else {
+            text
+        };
         let mut report = FileReport {
             name: name.to_string(),
             ..FileReport::default()
@@ -452,7 +481,14 @@ impl WastContext {
             }
             WastDirective::AssertInvalidCustom { .. } => unsupported("assert_invalid_custom"),
             WastDirective::AssertMalformedCustom { .. } => unsupported("assert_malformed_custom"),
-            WastDirective::AssertException { .. } => unsupported("assert_exception"),
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Ok(vals) => {
+                    let got = values::fmt_vals(&mut self.store, &vals);
+                    mismatch("an uncaught exception", format!("return {got}"))
+                }
+                Err(e) if e.kind() == ErrorKind::Exception => Ok(()),
+                Err(e) => mismatch("an uncaught exception", describe_error(&e)),
+            },
             WastDirective::AssertSuspension { .. } => unsupported("assert_suspension"),
             WastDirective::Thread(_) => unsupported("thread"),
             WastDirective::Wait { .. } => unsupported("wait"),

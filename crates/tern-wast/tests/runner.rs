@@ -181,12 +181,27 @@ fn gc_patterns() {
 fn unsupported_directives_are_failures() {
     let r = run(r#"
         (module (func (export "f")))
-        (assert_exception (invoke "f"))
         (thread $T (invoke "f"))
         (wait $T)
     "#);
-    assert_eq!((r.passed, r.failed), (1, 3));
+    assert_eq!((r.passed, r.failed), (1, 2));
     assert!(r.failures.iter().all(|f| f.got.contains("unsupported")));
+}
+
+#[test]
+fn assert_exception_needs_an_uncaught_exception() {
+    let r = run(r#"
+        (module
+          (tag $e (param i32))
+          (func (export "throw") (throw $e (i32.const 1)))
+          (func (export "trap") unreachable)
+          (func (export "ok")))
+        (assert_exception (invoke "throw"))
+        (assert_exception (invoke "trap"))
+        (assert_exception (invoke "ok"))
+        (assert_trap (invoke "throw") "unreachable")
+    "#);
+    assert_eq!((r.passed, r.failed), (2, 3));
 }
 
 #[test]

@@ -22,16 +22,18 @@ fn workspace_root() -> PathBuf {
 
 /// Runs one script on a large stack, turning a runner panic into a report.
 fn run_one(name: &str, path: &Path) -> FileReport {
-    with_large_stack(|| WastContext::new().run_file(path)).unwrap_or_else(|panic| FileReport {
-        name: name.to_string(),
-        passed: 0,
-        failed: 1,
-        failures: vec![tern_wast::Failure {
-            line: 0,
-            col: 0,
-            expected: "the runner not to panic".into(),
-            got: format!("panic: {panic}"),
-        }],
+    with_large_stack(|| WastContext::for_file(path).run_file(path)).unwrap_or_else(|panic| {
+        FileReport {
+            name: name.to_string(),
+            passed: 0,
+            failed: 1,
+            failures: vec![tern_wast::Failure {
+                line: 0,
+                col: 0,
+                expected: "the runner not to panic".into(),
+                got: format!("panic: {panic}"),
+            }],
+        }
     })
 }
 

@@ -70,6 +70,8 @@ impl Config {
         wasm_memory64 => MEMORY64,
         /// Exception handling (`try_table`, `throw`, `exnref`).
         wasm_exceptions => EXCEPTIONS,
+        /// Legacy exception instructions (`try`, `catch`, `delegate`, `rethrow`); off by default.
+        wasm_legacy_exceptions => LEGACY_EXCEPTIONS,
         /// Extended constant expressions.
         wasm_extended_const => EXTENDED_CONST,
     }

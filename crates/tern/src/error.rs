@@ -49,6 +49,8 @@ pub enum Trap {
     ElementSegmentOutOfBounds,
     /// Reading a table entry that holds no function.
     UninitializedElement,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference,
 }
 
 impl Trap {
@@ -75,6 +77,7 @@ impl Trap {
             Trap::DataSegmentOutOfBounds => "out of bounds memory access",
             Trap::ElementSegmentOutOfBounds => "out of bounds table access",
             Trap::UninitializedElement => "uninitialized element",
+            Trap::NullExceptionReference => "null exception reference",
         }
     }
 }
@@ -130,6 +133,8 @@ pub enum ErrorKind {
     Trap(Trap),
     /// An error returned by a host function, passed through unchanged.
     Host,
+    /// A Wasm exception that no handler caught (see [`Error::exception`]).
+    Exception,
     /// Any other misuse of the API (wrong types, wrong store, ...).
     Usage,
 }
@@ -146,6 +151,10 @@ enum Repr {
         detail: Option<String>,
     },
     Host(Box<dyn std::error::Error + Send + Sync + 'static>),
+    Exception {
+        exn: crate::values::ExnRef,
+        backtrace: Vec<FrameInfo>,
+    },
 }
 
 /// The error type of every fallible Tern operation.
@@ -195,6 +204,39 @@ impl Error {
         Error(Box::new(Repr::Host(Box::new(err))))
     }
 
+    /// An uncaught Wasm exception, or one a host function throws: returned
+    /// from a host function called by Wasm, it propagates to the Wasm
+    /// caller's handlers (Wasmtime's `ThrownException`).
+    pub fn throw(exn: crate::values::ExnRef) -> Error {
+        Error(Box::new(Repr::Exception {
+            exn,
+            backtrace: Vec::new(),
+        }))
+    }
+
+    pub(crate) fn exception_with_backtrace(
+        exn: crate::values::ExnRef,
+        backtrace: Vec<FrameInfo>,
+    ) -> Error {
+        Error(Box::new(Repr::Exception { exn, backtrace }))
+    }
+
+    /// The exception, if this error is an uncaught Wasm exception.
+    pub fn exception(&self) -> Option<&crate::values::ExnRef> {
+        match &*self.0 {
+            Repr::Exception { exn, .. } => Some(exn),
+            _ => None,
+        }
+    }
+
+    /// The exception, if this error is an uncaught Wasm exception, by value.
+    pub fn into_exception(self) -> Result<crate::values::ExnRef, Error> {
+        match *self.0 {
+            Repr::Exception { exn, .. } => Ok(exn),
+            repr => Err(Error(Box::new(repr))),
+        }
+    }
+
     /// Builds an error from a plain message (for host functions).
     pub fn msg(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Host, msg)
@@ -206,6 +248,7 @@ impl Error {
             Repr::Message { kind, .. } => *kind,
             Repr::Trap { trap, .. } => ErrorKind::Trap(*trap),
             Repr::Host(_) => ErrorKind::Host,
+            Repr::Exception { .. } => ErrorKind::Exception,
         }
     }
 
@@ -217,10 +260,11 @@ impl Error {
         }
     }
 
-    /// The wasm frames on the stack when the trap happened, innermost first.
+    /// The wasm frames on the stack when the trap happened (or the
+    /// uncaught exception was thrown), innermost first.
     pub fn backtrace(&self) -> &[FrameInfo] {
         match &*self.0 {
-            Repr::Trap { backtrace, .. } => backtrace,
+            Repr::Trap { backtrace, .. } | Repr::Exception { backtrace, .. } => backtrace,
             _ => &[],
         }
     }
@@ -253,6 +297,7 @@ impl fmt::Display for Error {
             } => write!(f, "wasm trap: {trap}: {d}"),
             Repr::Trap { trap, .. } => write!(f, "wasm trap: {trap}"),
             Repr::Host(e) => fmt::Display::fmt(e, f),
+            Repr::Exception { .. } => f.write_str("uncaught wasm exception"),
         }
     }
 }

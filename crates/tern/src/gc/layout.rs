@@ -75,6 +75,9 @@ pub(crate) enum Layout {
     Struct(StructLayout),
     /// An array of elements of this kind.
     Array(FieldKind),
+    /// An exception: the tag's parameters laid out as immutable struct
+    /// fields; the header's second word holds the store tag index.
+    Exn(StructLayout),
 }
 
 impl Layout {
@@ -84,6 +87,21 @@ impl Layout {
             CComposite::Array { field } => Ok(Layout::Array(FieldKind::of(field)?)),
             CComposite::Func { .. } => Err(Error::usage("function types have no object layout")),
         }
+    }
+
+    /// The layout of an exception whose tag has function type `info`.
+    pub(crate) fn exn_of(info: &TypeInfo) -> Result<Layout> {
+        let (params, _) = info
+            .as_func()
+            .ok_or_else(|| Error::usage("a tag's type must be a function type"))?;
+        let fields: Vec<CField> = params
+            .iter()
+            .map(|v| CField {
+                mutable: false,
+                storage: CStorage::Val(*v),
+            })
+            .collect();
+        Ok(Layout::Exn(struct_layout(&fields)?))
     }
 }
 

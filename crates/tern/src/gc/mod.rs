@@ -17,7 +17,7 @@
 mod layout;
 mod roots;
 
-pub(crate) use layout::{FieldKind, Layout};
+pub(crate) use layout::{FieldKind, Layout, StructLayout};
 pub(crate) use roots::GcRoot;
 
 use crate::error::{Error, Result, Trap};
@@ -69,6 +69,8 @@ pub(crate) struct Heap {
     limit: usize,
     types: Vec<HeapType>,
     type_index: HashMap<TypeId, HeapTypeIdx>,
+    /// Exception layouts, by the canonical id of the tag's function type.
+    exn_type_index: HashMap<TypeId, HeapTypeIdx>,
     host_data: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_host: Vec<u32>,
     roots: roots::RootSet,
@@ -105,6 +107,7 @@ impl Heap {
                 layout: Layout::Host,
             }],
             type_index: HashMap::new(),
+            exn_type_index: HashMap::new(),
             host_data: Vec::new(),
             free_host: Vec::new(),
             roots: roots::RootSet::default(),
@@ -156,6 +159,24 @@ impl Heap {
         Ok(i)
     }
 
+    /// The store-local heap type of exceptions thrown with a tag of
+    /// function type `ty`, registering it on first use.
+    pub(crate) fn exn_type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
+        if let Some(i) = self.exn_type_index.get(&ty.id()) {
+            return Ok(*i);
+        }
+        let layout = Layout::exn_of(ty.info())?;
+        let i = HeapTypeIdx::of_len(self.types.len())
+            .filter(|i| i.0 < FORWARDED)
+            .ok_or_else(|| Error::usage("too many GC types in one store"))?;
+        self.types.push(HeapType {
+            ty: Some(ty.clone()),
+            layout,
+        });
+        self.exn_type_index.insert(ty.id(), i);
+        Ok(i)
+    }
+
     /// The heap type at `index`.
     pub(crate) fn heap_type(&self, index: HeapTypeIdx) -> &HeapType {
         &self.types[index.index()]
@@ -197,7 +218,7 @@ impl Heap {
     fn object_size(&self, off: usize) -> usize {
         match &self.heap_type(self.type_of(off)).layout {
             Layout::Host => HEADER,
-            Layout::Struct(s) => HEADER + s.size as usize,
+            Layout::Struct(s) | Layout::Exn(s) => HEADER + s.size as usize,
             Layout::Array(k) => HEADER + round8(self.len_of(off) as usize * k.size()),
         }
     }
@@ -330,6 +351,32 @@ impl Heap {
         Ok(off)
     }
 
+    /// Allocates an exception of heap type `ty` (an exception layout)
+    /// thrown with store tag `tag`; its fields are zeroed.
+    pub(crate) fn alloc_exn(
+        &mut self,
+        ty: HeapTypeIdx,
+        tag: u32,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
+            Layout::Exn(s) => HEADER + s.size as usize,
+            _ => return Err(Trap::CastFailure),
+        };
+        let off = self.alloc_with(size, roots)?;
+        self.init_header(off, ty, tag);
+        Ok(off)
+    }
+
+    /// The store tag index and payload layout of the exception `r` names.
+    pub(crate) fn exn_of_raw(&self, r: u32) -> Option<(u32, &StructLayout)> {
+        let off = raw::object_index(r).map(|_| Self::offset(r))?;
+        match &self.types.get(self.type_of(off).index())?.layout {
+            Layout::Exn(l) => Some((self.len_of(off), l)),
+            _ => None,
+        }
+    }
+
     /// The size in bytes (header included) of an array of heap type `ty`
     /// with `len` elements, or a trap if it can never fit.
     pub(crate) fn array_bytes(&self, ty: HeapTypeIdx, len: u32) -> Result<usize, Trap> {
@@ -405,7 +452,7 @@ impl Heap {
                 let len = u32::from_le_bytes(rd(&to, scan + 4));
                 let size = match &self.types[ty as usize].layout {
                     Layout::Host => HEADER,
-                    Layout::Struct(st) => {
+                    Layout::Struct(st) | Layout::Exn(st) => {
                         for o in st.ref_offsets.iter() {
                             let at = scan + HEADER + *o as usize;
                             let r = u32::from_le_bytes(rd(&to, at));
@@ -496,7 +543,7 @@ impl Heap {
         }
         for &off in &starts {
             match &self.types[self.type_of(off).index()].layout {
-                Layout::Struct(s) => {
+                Layout::Struct(s) | Layout::Exn(s) => {
                     for (o, field_ty) in s.ref_fields() {
                         let r = u32::from_le_bytes(rd(&self.mem, off + HEADER + o as usize));
                         check(r)?;
@@ -536,6 +583,7 @@ impl Heap {
             CHeap::Abs(AbsHeap::I31) => raw::is_i31(r),
             CHeap::Abs(AbsHeap::Struct) => matches!(self.layout_of_raw(r), Some(Layout::Struct(_))),
             CHeap::Abs(AbsHeap::Array) => matches!(self.layout_of_raw(r), Some(Layout::Array(_))),
+            CHeap::Abs(AbsHeap::Exn) => matches!(self.layout_of_raw(r), Some(Layout::Exn(_))),
             CHeap::Concrete(id) => self
                 .type_ref_of_raw(r)
                 .is_some_and(|t| ty_depth_match(t, id)),
@@ -581,7 +629,7 @@ fn forward(
             }
             HEADER
         }
-        Layout::Struct(s) => HEADER + s.size as usize,
+        Layout::Struct(s) | Layout::Exn(s) => HEADER + s.size as usize,
         Layout::Array(k) => HEADER + round8(len as usize * k.size()),
     };
     let new_off = to.len();

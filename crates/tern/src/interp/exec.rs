@@ -10,7 +10,7 @@
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
 use super::mem::compact_ea;
 use super::regs::Regs;
-use super::{CHECKED, backtrace, bulk, call_host, enter_frame, num};
+use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -164,6 +164,9 @@ enum Flow {
     Jumped,
     /// The activation's entry function returned.
     Done,
+    /// A host callee threw this exception (raw reference); `true` if it
+    /// was tail-called (the current frame is gone).
+    Throw(u32, bool),
 }
 
 /// Calls store function `f` with its frame at `bases` of the current
@@ -201,6 +204,9 @@ fn call_func<T>(
             let res = call_host(store, index, Some(r.inst), vbase, rbase, counts.0, counts.1);
             r.refresh(&mut store.inner);
             if let Err(mut e) = res {
+                if let Some(x) = e.exception().filter(|x| x.store == store.inner.id) {
+                    return Ok(Flow::Throw(x.root.raw(), tail));
+                }
                 let frames = &store.inner.stack.frames[frames_base..];
                 e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def), frames));
                 return Err(e);
@@ -289,6 +295,15 @@ pub(super) fn run<T>(
             }
         };
     }
+    // Unwinds exception `$exn` (raw) to its handler, or out of the
+    // activation; `$skip`: the current frame is gone (a host tail call).
+    macro_rules! throw {
+        ($exn:expr, $skip:expr) => {{
+            let to = exn::unwind(&mut store.inner, r.position(), frames_base, $exn, $skip)?;
+            r.resume(&mut store.inner, to);
+            continue;
+        }};
+    }
     // After a call: where to go on.
     macro_rules! flow {
         ($e:expr) => {
@@ -296,6 +311,7 @@ pub(super) fn run<T>(
                 Flow::Next => {}
                 Flow::Jumped => continue,
                 Flow::Done => return Ok(()),
+                Flow::Throw(x, skip) => throw!(x, skip),
             }
         };
     }
@@ -421,6 +437,19 @@ pub(super) fn run<T>(
                 let f = tri!(store.inner.func_of_raw(rf!(func)).ok_or(Trap::NullFunctionReference));
                 let s = r.site(site);
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
+            }
+
+            Instr::Throw { tag, vbase, rbase } => {
+                let fr = r.gc_frame();
+                let x = tri!(exn::new_exception(&mut store.inner, r.inst, tag, (vbase, rbase), &fr));
+                throw!(x, false)
+            }
+            Instr::ThrowRef { src } => {
+                let x = rf!(src);
+                if x == raw::NULL {
+                    trap!(Trap::NullExceptionReference);
+                }
+                throw!(x, false)
             }
 
             Instr::GlobalGet { dst, index } => {

@@ -8,6 +8,7 @@
 
 mod bulk;
 mod exec;
+mod exn;
 mod gc_ops;
 mod mem;
 pub(crate) mod num;

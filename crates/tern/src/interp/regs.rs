@@ -358,6 +358,36 @@ impl Regs {
         true
     }
 
+    /// Resumes at `p` (an exception handler found by `exn::unwind`, which
+    /// has popped the frames above it).
+    #[inline(always)]
+    pub(super) fn resume(&mut self, store: &mut StoreInner, p: super::exn::Position) {
+        self.ip = p.ip;
+        self.vfp = p.vfp;
+        self.rfp = p.rfp;
+        self.func = p.func;
+        self.def = p.def;
+        if self.inst != p.inst {
+            self.inst = p.inst;
+            self.module = &*store.instances[p.inst.index()].module.0;
+            self.mem0 = first_memory(store, p.inst);
+        }
+        self.refresh(store);
+    }
+
+    /// Where execution is, as plain values (for the unwinder).
+    #[inline(always)]
+    pub(super) fn position(&self) -> super::exn::Position {
+        super::exn::Position {
+            ip: self.ip,
+            func: self.func,
+            inst: self.inst,
+            def: self.def,
+            vfp: self.vfp,
+            rfp: self.rfp,
+        }
+    }
+
     /// Moves a host callee's results from the argument slots at
     /// `vbase`/`rbase` to the frame base (the end of a host tail call).
     #[inline(always)]

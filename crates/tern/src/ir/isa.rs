@@ -247,6 +247,14 @@ define_isa! {
         /// Tail call of a function reference.
         ReturnCallRef { func: Slot, site: u32 };
 
+        /// `throw` of module tag `tag`: allocates an exception holding the
+        /// payload at `vbase`/`rbase` and unwinds to a handler (see
+        /// `Handler`) or out of the activation.
+        Throw { tag: u32, vbase: Slot, rbase: Slot };
+        /// `throw_ref` (and legacy `rethrow`) of the exception in `refs[src]`
+        /// (null traps).
+        ThrowRef { src: Slot };
+
         /// `vals[dst] = global[index]` (numeric global, module index).
         GlobalGet { dst: Slot, index: u32 } => dst;
         /// `global[index] = vals[src]`.

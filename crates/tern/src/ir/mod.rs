@@ -355,6 +355,38 @@ pub(crate) struct MemArgs {
     pub kind: MemKind,
 }
 
+/// An exception handler of a function: a `catch` clause of a `try_table`
+/// (or of a legacy `try`), or a legacy `delegate`. Handlers are listed
+/// innermost first (in the order their blocks end), so the first one whose
+/// range holds the throwing instruction and whose tag matches catches.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Handler {
+    /// Instruction range `start..end` of the protected body.
+    pub start: u32,
+    pub end: u32,
+    /// Nesting depth of the handler's block (for `delegate`).
+    pub depth: u32,
+    pub kind: HandlerKind,
+}
+
+/// What a handler does.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum HandlerKind {
+    /// Catches exceptions of module tag `tag` (any exception if `None`):
+    /// writes the payload (for a tag) to the slots at `vbase`/`rbase`, the
+    /// exception itself to `refs[exn]` if set, and jumps to `target`.
+    Catch {
+        tag: Option<u32>,
+        target: u32,
+        vbase: Slot,
+        rbase: Slot,
+        exn: Option<Slot>,
+    },
+    /// Legacy `delegate`: the search goes on among the handlers of blocks
+    /// at depth `depth` or less.
+    Delegate { depth: u32 },
+}
+
 /// The translated body of a defined function.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
@@ -378,6 +410,8 @@ pub(crate) struct CompiledFunc {
     pub mem_args: Box<[MemArgs]>,
     /// Cast targets referenced by `RefTest`/`RefCast`/`BrOnCast*`.
     pub casts: Box<[CastTarget]>,
+    /// Exception handlers, innermost first.
+    pub handlers: Box<[Handler]>,
 }
 
 impl Instr {

@@ -6,6 +6,7 @@ use super::global::{Global, GlobalEntry};
 use super::memory::{Memory, MemoryEntry};
 use super::store::{AsContextMut, Store, StoreId};
 use super::table::{Table, TableEntry};
+use super::tag::Tag;
 use super::{MemoryType, StoreInner};
 use crate::const_expr::eval_const;
 use crate::error::{Error, Result};
@@ -14,14 +15,6 @@ use crate::module::{DataMode, ElemMode, ExportKind, ImportKind, Module};
 use crate::types::{FuncType, RefType, ValType};
 use crate::values::raw;
 use std::sync::Arc;
-
-/// An exception tag (exception handling is not supported yet; tags can be
-/// imported and exported but not thrown).
-#[derive(Clone, Copy, Debug)]
-pub struct Tag {
-    pub(crate) _store: StoreId,
-    pub(crate) _index: u32,
-}
 
 /// Anything that can be imported or exported.
 #[derive(Clone, Debug)]
@@ -123,6 +116,8 @@ pub(crate) struct InstanceEntry {
     /// Module type index -> store heap type (struct and array types; `None`
     /// for function types).
     pub gc_types: Vec<Option<HeapTypeIdx>>,
+    /// Store indices of the instance's tags (imports first).
+    pub tags: Vec<u32>,
 }
 
 /// An instantiated module in a [`Store`].
@@ -191,8 +186,8 @@ impl Instance {
                 index: *e.globals.get(index as usize)?,
             }),
             ExportKind::Tag => Extern::Tag(Tag {
-                _store: id,
-                _index: index,
+                store: id,
+                index: *e.tags.get(index as usize)?,
             }),
         })
     }
@@ -334,10 +329,10 @@ fn check_import(store: &StoreInner, imp: &crate::module::ImportDecl, ext: &Exter
             }
             Ok(h.index)
         }
-        (ImportKind::Tag(_), Extern::Tag(_)) => Err(Error::unsupported(format!(
-            "cannot import tag `{}::{}`: exception handling is not supported yet",
-            imp.module, imp.name
-        ))),
+        (ImportKind::Tag(_), Extern::Tag(t)) => {
+            t.entry(store)?;
+            Ok(t.index)
+        }
         (kind, ext) => {
             let want = match kind {
                 ImportKind::Func(_) => "function",
@@ -383,6 +378,7 @@ pub(crate) fn instantiate<T>(
         elems: Vec::new(),
         datas: Vec::new(),
         gc_types: Vec::with_capacity(m.types.len()),
+        tags: Vec::with_capacity(m.tags.len()),
     };
     for t in &m.types {
         inst.gc_types.push(if t.info().as_func().is_some() {
@@ -418,8 +414,27 @@ pub(crate) fn instantiate<T>(
             ImportKind::Global(_) => inst.globals.push(index),
             ImportKind::Table(_) => inst.tables.push(index),
             ImportKind::Memory(_) => inst.memories.push(index),
-            ImportKind::Tag(_) => {}
+            ImportKind::Tag(ty) => {
+                let expected = &m.types[*ty as usize];
+                let actual = &store.inner.tags[index as usize].ty;
+                if actual.id() != expected.id() {
+                    let engine = &store.inner.engine;
+                    return Err(incompatible(
+                        imp,
+                        format!(
+                            "expected tag of type {}, found {}",
+                            FuncType::from_type_ref(engine, expected.clone()),
+                            FuncType::from_type_ref(engine, actual.clone())
+                        ),
+                    ));
+                }
+                inst.tags.push(index);
+            }
         }
+    }
+    for ty in &m.tags[inst.tags.len()..] {
+        let ty = m.types[*ty as usize].clone();
+        inst.tags.push(Tag::push(&mut store.inner, ty)?.index);
     }
     let inst_index = InstanceId::of_len(store.inner.instances.len())
         .ok_or_else(|| Error::usage("too many instances"))?;

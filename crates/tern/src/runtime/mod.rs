@@ -2,6 +2,7 @@
 //! [`Instance`], [`Func`], [`Table`], [`Memory`], [`Global`], [`Linker`],
 //! and the extern types that describe them.
 
+mod exn;
 mod extern_types;
 mod func;
 mod global;
@@ -10,6 +11,7 @@ mod linker;
 mod memory;
 mod store;
 mod table;
+mod tag;
 mod typed;
 
 pub use extern_types::{
@@ -17,11 +19,12 @@ pub use extern_types::{
 };
 pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;
-pub use instance::{Export, Extern, Instance, Tag};
+pub use instance::{Export, Extern, Instance};
 pub use linker::Linker;
 pub use memory::Memory;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use table::Table;
+pub use tag::Tag;
 pub use typed::{TypedFunc, WasmParams, WasmResults, WasmTy};
 
 pub(crate) use func::{FuncEntry, FuncKind, HostFn, HostFnDyn};
@@ -30,3 +33,4 @@ pub(crate) use instance::InstanceEntry;
 pub(crate) use memory::MemoryEntry;
 pub(crate) use store::{StoreId, StoreInner};
 pub(crate) use table::TableEntry;
+pub(crate) use tag::TagEntry;

@@ -40,6 +40,8 @@ pub struct StoreInner {
     pub(crate) memories: Vec<MemoryEntry>,
     pub(crate) globals: Vec<GlobalEntry>,
     pub(crate) instances: Vec<InstanceEntry>,
+    /// Exception tags.
+    pub(crate) tags: Vec<super::TagEntry>,
     /// The GC heap.
     pub(crate) heap: Heap,
     /// The interpreter stack, shared by all nested activations (a host
@@ -185,6 +187,7 @@ impl<T> Store<T> {
                 memories: Vec::new(),
                 globals: Vec::new(),
                 instances: Vec::new(),
+                tags: Vec::new(),
                 heap: Heap::new(engine.config().max_gc_heap_size, engine.config().gc_verify),
                 stack: Stack::default(),
                 activations: 0,

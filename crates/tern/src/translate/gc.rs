@@ -364,11 +364,7 @@ impl Translator<'_> {
                 };
                 self.cond_branch(relative_depth, taken, not_taken)?;
             }
-            ref other => {
-                return Err(Error::unsupported(format!(
-                    "instruction not supported yet: {other:?}"
-                )));
-            }
+            ref other => return self.exception_op(other),
         }
         Ok(())
     }

@@ -12,11 +12,12 @@
 use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::index::{DefFunc, TypeIdx};
 use crate::ir::{
-    AllocSite, AllocSource, CallSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, MemArgs,
-    MemKind, Slot, StoreKind,
+    AllocSite, AllocSource, CallSite, Callee, CastTarget, CompiledFunc, Handler, Instr, LoadKind,
+    MemArgs, MemKind, Slot, StoreKind,
 };
 use crate::module::ModuleInner;
 
+mod exceptions;
 mod gc;
 mod numeric;
 use crate::registry::CVal;
@@ -90,6 +91,10 @@ struct Ctrl {
     /// (stack length, value slot, reference slot) while the branches work on
     /// copies; see `op_if`.
     saved_params: Option<(usize, Slot, Slot)>,
+    /// Exception handlers (indices) that jump to this block's end.
+    handler_fixups: Vec<usize>,
+    /// For `try_table` and legacy `try`: see `exceptions::TryState`.
+    eh: Option<Box<exceptions::TryState>>,
 }
 
 struct Translator<'m> {
@@ -111,6 +116,14 @@ struct Translator<'m> {
     locals_top: (Slot, Slot),
     /// Index of the last emitted instruction whose `dst` may be retargeted.
     last_write: Option<usize>,
+    /// Exception handlers, innermost first (see `exceptions`).
+    handlers: Vec<Handler>,
+    /// Handlers that target the function's label (bound to a final `Return`).
+    return_pads: Vec<usize>,
+    /// First hidden reference local for legacy `try` exceptions, and the
+    /// number of legacy `try` blocks open.
+    legacy_base: Slot,
+    legacy_depth: Slot,
 }
 
 fn internal(msg: &str) -> Error {
@@ -151,6 +164,10 @@ pub(crate) fn translate(
         reachable: true,
         locals_top: (0, 0),
         last_write: None,
+        handlers: Vec::new(),
+        return_pads: Vec::new(),
+        legacy_base: 0,
+        legacy_depth: 0,
     };
     for p in params.iter() {
         t.add_local(kind_of(*p)?)?;
@@ -168,6 +185,12 @@ pub(crate) fn translate(
         }
     }
     let value_locals = t.vtop;
+    t.legacy_base = t.rtop;
+    if m.engine.config().features.legacy_exceptions() {
+        for _ in 0..exceptions::legacy_try_depth(body)? {
+            t.add_local(Kind::R)?;
+        }
+    }
     t.locals_top = (t.vtop, t.rtop);
     let result_kinds = results
         .iter()
@@ -186,6 +209,8 @@ pub(crate) fn translate(
         dead: false,
         reachable_start: true,
         saved_params: None,
+        handler_fixups: Vec::new(),
+        eh: None,
     });
     let mut reader = body
         .get_operators_reader()
@@ -198,6 +223,7 @@ pub(crate) fn translate(
         t.op(&op)?;
     }
     reader.finish().map_err(crate::module::malformed)?;
+    t.emit_return_pad()?;
     let nv = result_kinds.iter().filter(|k| **k == Kind::V).count() as u32;
     let nr = result_kinds.len() as u32 - nv;
     Ok(CompiledFunc {
@@ -211,6 +237,7 @@ pub(crate) fn translate(
         alloc_sites: t.alloc_sites.into_boxed_slice(),
         mem_args: t.mem_args.into_boxed_slice(),
         casts: t.casts.into_boxed_slice(),
+        handlers: t.handlers.into_boxed_slice(),
     })
 }
 
@@ -577,6 +604,8 @@ impl<'m> Translator<'m> {
             dead: false,
             reachable_start: true,
             saved_params: None,
+            handler_fixups: Vec::new(),
+            eh: None,
         });
         Ok(())
     }
@@ -595,6 +624,8 @@ impl<'m> Translator<'m> {
             dead: true,
             reachable_start: false,
             saved_params: None,
+            handler_fixups: Vec::new(),
+            eh: None,
         });
     }
 
@@ -716,6 +747,7 @@ impl<'m> Translator<'m> {
             self.ctrl.pop();
             return Ok(());
         }
+        self.end_try(idx)?;
         let kind = self.ctrl[idx].kind;
         if kind == CtrlKind::Func {
             if self.reachable {
@@ -771,6 +803,7 @@ impl<'m> Translator<'m> {
             self.patch(f, here)?;
             reachable = true;
         }
+        reachable |= self.bind_handler_fixups(&mut c, here)?;
         // The block's results now sit at its base slots.
         self.stack.truncate(c.height);
         self.vtop = c.vbase;
@@ -1111,9 +1144,16 @@ impl<'m> Translator<'m> {
         use Operator as O;
         if !self.reachable {
             match op {
-                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                O::Block { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::TryTable { .. }
+                | O::Try { .. } => {
                     self.push_dead_ctrl(CtrlKind::Block);
                     return Ok(());
+                }
+                O::Catch { .. } | O::CatchAll | O::Delegate { .. } => {
+                    return self.exception_op(op);
                 }
                 O::Else => return self.op_else(),
                 O::End => return self.op_end(),

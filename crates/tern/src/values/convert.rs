@@ -71,7 +71,10 @@ pub(crate) fn ref_val_to_raw(store: &StoreInner, v: &Val) -> Result<Option<u32>>
             store.check(a.store)?;
             a.root.raw()
         }
-        Val::ExnRef(Some(_)) => return Err(Error::unsupported("exception references")),
+        Val::ExnRef(Some(e)) => {
+            store.check(e.store)?;
+            e.root.raw()
+        }
         _ => return Ok(None),
     }))
 }
@@ -109,7 +112,10 @@ pub(crate) fn raw_ref_to_val(store: &mut StoreInner, r: u32, hier: AbsHeap) -> V
             store: id,
             root: store.root(r),
         })),
-        AbsHeap::Exn => Val::ExnRef(None),
+        AbsHeap::Exn => Val::ExnRef(Some(crate::values::ExnRef {
+            store: id,
+            root: store.root(r),
+        })),
         _ => Val::AnyRef(Some(AnyRef {
             store: id,
             root: store.root(r),

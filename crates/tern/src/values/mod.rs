@@ -69,12 +69,13 @@ pub struct AnyRef {
     pub(crate) root: GcRoot,
 }
 
-/// A reference to an exception (exception handling is not supported yet,
-/// so only null exception references exist).
-#[derive(Clone, Copy, Debug)]
+/// A reference to an exception (a GC object holding its tag and payload),
+/// owned by one store. Rooted like [`ExternRef`]; see
+/// `runtime/exn.rs` for its methods.
+#[derive(Clone, Debug)]
 pub struct ExnRef {
-    pub(crate) _store: StoreId,
-    pub(crate) _raw: u32,
+    pub(crate) store: StoreId,
+    pub(crate) root: GcRoot,
 }
 
 /// An unboxed 31-bit integer reference.
@@ -196,7 +197,7 @@ impl Val {
             Val::FuncRef(f) => Some(Ref::Func(*f)),
             Val::ExternRef(e) => Some(Ref::Extern(e.clone())),
             Val::AnyRef(a) => Some(Ref::Any(a.clone())),
-            Val::ExnRef(e) => Some(Ref::Exn(*e)),
+            Val::ExnRef(e) => Some(Ref::Exn(e.clone())),
             _ => None,
         }
     }
