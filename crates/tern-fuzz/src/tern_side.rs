@@ -512,7 +512,8 @@ pub fn run_checked(engine: &Engine, bytes: &[u8]) -> Result<RunStats, RunFailure
                 pool.truncate(64);
             }
             Err(e) => match e.kind() {
-                ErrorKind::Trap(_) | ErrorKind::Host => stats.traps += 1,
+                // An uncaught wasm exception ends a call like a trap.
+                ErrorKind::Trap(_) | ErrorKind::Host | ErrorKind::Exception => stats.traps += 1,
                 _ => return Err(RunFailure::Unexpected(format!("{e} ({:?})", e.kind()))),
             },
         }
