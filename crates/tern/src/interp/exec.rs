@@ -186,17 +186,9 @@ fn call_func<T>(
         FuncKind::Wasm { instance, def } => {
             let callee: *const _ =
                 &store.inner.instances[instance.index()].module.0.code[def.index()];
-            match r.enter(
-                &mut store.inner,
-                callee,
-                instance,
-                def,
-                bases,
-                tail,
-                max_depth,
-            ) {
+            match r.enter(&mut store.inner, callee, instance, bases, tail, max_depth) {
                 Ok(()) => Ok(Flow::Jumped),
-                Err(t) => Err(trap_error(&store.inner, (r.inst, r.def), frames_base, t)),
+                Err(t) => Err(trap_error(&store.inner, (r.inst, r.def()), frames_base, t)),
             }
         }
         FuncKind::Host { index } => {
@@ -208,7 +200,7 @@ fn call_func<T>(
                     return Ok(Flow::Throw(x.root.raw(), tail));
                 }
                 let frames = &store.inner.stack.frames[frames_base..];
-                e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def), frames));
+                e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
                 return Err(e);
             }
             if !tail {
@@ -281,7 +273,7 @@ pub(super) fn run<T>(
         ($code:expr) => {
             return Err(trap_error(
                 &store.inner,
-                (r.inst, r.def),
+                (r.inst, r.def()),
                 frames_base,
                 $code,
             ))

@@ -102,8 +102,6 @@ pub(super) struct Regs {
     pub module: *const ModuleInner,
     /// The current instance.
     pub inst: InstanceId,
-    /// The current function, as a defined function of its module.
-    pub def: DefFunc,
     /// The store index of the current instance's memory 0, if any.
     pub mem0: Option<usize>,
     /// Memory 0 of the current instance.
@@ -136,7 +134,6 @@ impl Regs {
             func,
             module,
             inst,
-            def,
             mem0: first_memory(store, inst),
             mem: MemView::EMPTY,
         }
@@ -150,6 +147,14 @@ impl Regs {
         // and the store is exclusively borrowed for the whole run. The same
         // holds for every `CompiledFunc` and `ModuleInner` pointer here.
         unsafe { &*self.func }
+    }
+
+    /// The current function, as a defined function of its module (read from
+    /// the function rather than kept in a register: it is only needed on
+    /// calls and traps).
+    #[inline(always)]
+    pub(super) fn def(&self) -> DefFunc {
+        self.function().def
     }
 
     /// Call site `i` of the current function.
@@ -275,7 +280,6 @@ impl Regs {
         store: &mut StoreInner,
         callee: *const CompiledFunc,
         inst: InstanceId,
-        def: DefFunc,
         (vbase, rbase): (Slot, Slot),
         tail: bool,
         max_depth: usize,
@@ -301,14 +305,13 @@ impl Regs {
                 rfp: self.rfp,
                 func: self.func,
                 inst: self.inst,
-                def: self.def,
+                def: self.def(),
             });
             self.vfp += vbase;
             self.rfp += rbase;
         }
         enter_frame(stack, c, self.vfp, self.rfp)?;
         self.func = callee;
-        self.def = def;
         self.switch_instance(store, inst);
         self.ip = c.code.as_ptr();
         Ok(())
@@ -331,7 +334,7 @@ impl Regs {
         };
         let callee = self.own_function(def);
         let bases = (s.vbase, s.rbase);
-        self.enter(store, callee, self.inst, def, bases, tail, max_depth)
+        self.enter(store, callee, self.inst, bases, tail, max_depth)
     }
 
     /// Returns to the caller's frame; `false` if the activation is done.
@@ -347,7 +350,6 @@ impl Regs {
         self.vfp = fr.vfp;
         self.rfp = fr.rfp;
         self.func = fr.func;
-        self.def = fr.def;
         if self.inst != fr.inst {
             self.inst = fr.inst;
             self.module = &*store.instances[fr.inst.index()].module.0;
@@ -366,7 +368,6 @@ impl Regs {
         self.vfp = p.vfp;
         self.rfp = p.rfp;
         self.func = p.func;
-        self.def = p.def;
         if self.inst != p.inst {
             self.inst = p.inst;
             self.module = &*store.instances[p.inst.index()].module.0;
@@ -382,7 +383,7 @@ impl Regs {
             ip: self.ip,
             func: self.func,
             inst: self.inst,
-            def: self.def,
+            def: self.def(),
             vfp: self.vfp,
             rfp: self.rfp,
         }

@@ -390,6 +390,8 @@ pub(crate) enum HandlerKind {
 /// The translated body of a defined function.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
+    /// This function's index among its module's defined functions.
+    pub def: DefFunc,
     /// The instructions; the last one is always a `Return` or `Trap`.
     pub code: Box<[Instr]>,
     /// Number of value parameters (value slots 0..).

@@ -227,6 +227,7 @@ pub(crate) fn translate(
     let nv = result_kinds.iter().filter(|k| **k == Kind::V).count() as u32;
     let nr = result_kinds.len() as u32 - nv;
     Ok(CompiledFunc {
+        def: DefFunc(func_index - m.num_imported_funcs),
         code: t.code.into_boxed_slice(),
         value_params,
         ref_params,
