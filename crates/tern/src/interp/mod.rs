@@ -41,7 +41,14 @@ const MIN_NATIVE_STACK: usize = 128 * 1024;
 const MAX_ACTIVATIONS: usize = 200;
 
 /// Whether another activation may start on this thread's native stack.
+/// The first one always may (the host called in from wherever it is; an
+/// activation needs little stack): only nesting, which repeats, is checked,
+/// which keeps the common host-to-wasm call free of the check.
+#[inline]
 fn native_stack_allows(activations: usize) -> bool {
+    if activations == 0 {
+        return true;
+    }
     match stacker::remaining_stack() {
         Some(left) => left >= MIN_NATIVE_STACK,
         None => activations < MAX_ACTIVATIONS,
