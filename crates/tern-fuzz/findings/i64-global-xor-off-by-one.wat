@@ -1,5 +1,10 @@
-;; TERN BUG (differential campaign, diff seed 69913; V8 13.6 and wasmi
-;; 2.0.0 agree against Tern). Not fixed here: reported for the lead.
+;; TERN BUG, FIXED (differential campaign, diff seed 69913; V8 13.6 and
+;; wasmi 2.0.0 agreed against Tern). Cause: `local.tee 2` retargeted the
+;; previous instruction's result slot into the local, but that instruction
+;; (`global.get` of a funcref, then dropped) had written *reference* slot N
+;; while the stored value sat in *value* slot N; the translator compared slot
+;; numbers without the frame. Regression test:
+;; crates/tern/tests/translation.rs.
 ;;
 ;; Call export "" with one argument, (ref.null func); it returns an i32
 ;; (ignored). Then read the exported global "l" (global 2, i64): the

@@ -114,8 +114,10 @@ struct Translator<'m> {
     reachable: bool,
     /// First value and reference slots above the locals.
     locals_top: (Slot, Slot),
-    /// Index of the last emitted instruction whose `dst` may be retargeted.
-    last_write: Option<usize>,
+    /// The last emitted instruction whose `dst` may be retargeted, and
+    /// which frame that `dst` is in (value and reference slots have
+    /// separate numbers: slot 3 of one is not slot 3 of the other).
+    last_write: Option<(usize, Kind)>,
     /// Exception handlers, innermost first (see `exceptions`).
     handlers: Vec<Handler>,
     /// Handlers that target the function's label (bound to a final `Return`).
@@ -305,10 +307,23 @@ impl<'m> Translator<'m> {
         self.code.len() - 1
     }
 
-    /// Emits an instruction whose `dst` is a fresh temporary.
+    /// Emits an instruction whose result is the new top of the operand
+    /// stack (a fresh temporary).
     fn emit_result(&mut self, i: Instr) {
+        let kind = self.stack.last().map(|e| e.kind);
         let at = self.emit(i);
-        self.last_write = Some(at);
+        self.last_write = kind.map(|k| (at, k));
+    }
+
+    /// Whether the last emitted instruction just wrote `e` (its own slot, in
+    /// its own frame): then its `dst` may be retargeted or the instruction
+    /// fused into its consumer.
+    fn just_wrote(&self, e: &Entry) -> bool {
+        e.local.is_none()
+            && self.code.len().checked_sub(1).is_some_and(|last| {
+                self.last_write == Some((last, e.kind)) && { self.code[last] }.dst_mut().map(|d| *d)
+                    == Some(e.slot)
+            })
     }
 
     fn here(&mut self) -> usize {
@@ -508,15 +523,10 @@ impl<'m> Translator<'m> {
     /// removes that compare and returns the fused branch-if-true and
     /// branch-if-false instructions that replace it.
     fn take_fused_compare(&mut self, cond: &Entry) -> Option<(Instr, Instr)> {
-        let last = self.code.len().checked_sub(1)?;
-        if cond.local.is_some() || self.last_write != Some(last) {
+        if !self.just_wrote(cond) {
             return None;
         }
-        let mut i = *self.code.last()?;
-        if i.dst_mut().map(|d| *d) != Some(cond.slot) {
-            return None;
-        }
-        let fused = i.fused_branches()?;
+        let fused = self.code.last()?.fused_branches()?;
         self.code.pop();
         self.last_write = None;
         Some(fused)
@@ -525,8 +535,7 @@ impl<'m> Translator<'m> {
     /// The immediate right operand of a binary op, if `b` is a temporary
     /// just produced by a constant that fits in `i32`: removes that constant.
     fn take_imm(&mut self, b: &Entry, wide: bool) -> Option<i32> {
-        let last = self.code.len().checked_sub(1)?;
-        if b.local.is_some() || self.last_write != Some(last) {
+        if !self.just_wrote(b) {
             return None;
         }
         let imm = match *self.code.last()? {
@@ -1114,14 +1123,11 @@ impl<'m> Translator<'m> {
                 had_readers = true;
             }
         }
-        let retarget = !had_readers
-            && e.local.is_none()
-            && self.last_write == Some(self.code.len().wrapping_sub(1))
-            && self
-                .code
-                .last_mut()
-                .and_then(|i| i.dst_mut())
-                .is_some_and(|d| *d == e.slot);
+        // The value was just written by the last instruction: write it
+        // straight into the local instead (same frame: `just_wrote` checks
+        // the kind, since a reference slot may have the number of a value
+        // slot).
+        let retarget = !had_readers && e.kind == kind && self.just_wrote(&e);
         if retarget {
             if let Some(d) = self.code.last_mut().and_then(|i| i.dst_mut()) {
                 *d = slot;
