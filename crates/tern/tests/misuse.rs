@@ -262,3 +262,35 @@ fn allocations_too_large_are_one_kind_of_error() {
     );
     let _ = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
 }
+
+#[test]
+fn handles_and_values_of_another_store_are_refused() {
+    // Two stores of one engine, and a store of another engine: every entry
+    // point taking a handle, a value or an extern checks where it belongs.
+    let engine = Engine::default();
+    let other_engine = Engine::default();
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let mut c = Store::new(&other_engine, ());
+    let ft = FuncType::new(&engine, [], []);
+    let fa = tern::Func::new(&mut a, ft.clone(), |_, _, _| Ok(())).unwrap();
+    let table_b = Table::new(
+        &mut b,
+        TableType::new(RefType::FUNCREF, 1, None),
+        Ref::Func(None),
+    )
+    .unwrap();
+    assert!(table_b.set(&mut b, 0, Ref::Func(Some(fa))).is_err());
+    assert!(table_b.grow(&mut b, 1, Ref::Func(Some(fa))).is_err());
+    let gty = GlobalType::new(ValType::FUNCREF, Mutability::Var);
+    let global_b = Global::new(&mut b, gty.clone(), Val::FuncRef(None)).unwrap();
+    assert!(global_b.set(&mut b, Val::FuncRef(Some(fa))).is_err());
+    assert!(Global::new(&mut b, gty, Val::FuncRef(Some(fa))).is_err());
+    // Calling with another store's handle, or a handle in another store.
+    assert!(fa.call(&mut b, &[], &mut []).is_err());
+    let module = Module::new(&engine, r#"(module (import "m" "f" (func)))"#).unwrap();
+    assert!(tern::Instance::new(&mut b, &module, &[fa.into()]).is_err());
+    // A module of another engine.
+    assert!(tern::Instance::new(&mut c, &module, &[]).is_err());
+    let _ = &mut a;
+}
