@@ -390,6 +390,23 @@ fn calls(c: &mut Criterion) {
     );
 }
 
+/// Group: exception handling (a loop with and without a `try_table` that
+/// never throws; a throw caught 10 frames up).
+fn exceptions(c: &mut Criterion) {
+    let Some(wasm) = load_or_note("eh/loop_plain_1m", tern_bench::wat_file("exceptions.wat")) else {
+        return;
+    };
+    bench_call::<i32, i32>(c, Call::new("eh/loop_plain_1m", &wasm, "plain_loop", 1_000_000));
+    bench_call::<i32, i32>(
+        c,
+        Call::new("eh/loop_try_table_1m", &wasm, "try_table_loop", 1_000_000),
+    );
+    bench_call::<i32, i32>(
+        c,
+        Call::new("eh/throw_10_deep_x1000", &wasm, "throw_10_deep", 1000),
+    );
+}
+
 /// Group 2: compute.
 fn compute(c: &mut Criterion) {
     if let Some(wasm) = load_or_note("compute/fib_25", tern_bench::wat_file("compute.wat")) {
@@ -586,6 +603,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     calls(&mut c);
     compute(&mut c);
+    exceptions(&mut c);
     types(&mut c);
     gc(&mut c);
     wasi(&mut c);

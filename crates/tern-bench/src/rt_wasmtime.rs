@@ -23,12 +23,14 @@ pub type Store = wasmtime::Store<Data>;
 /// This runtime's linker type.
 pub type Linker = wasmtime::Linker<Data>;
 
-/// An engine with GC, typed function references and tail calls enabled.
+/// An engine with GC, typed function references, tail calls and exceptions
+/// enabled.
 pub fn engine() -> Engine {
     let mut config = wasmtime::Config::new();
     config.wasm_gc(true);
     config.wasm_function_references(true);
     config.wasm_tail_call(true);
+    config.wasm_exceptions(true);
     Engine::new(&config).expect("wasmtime engine configuration")
 }
 

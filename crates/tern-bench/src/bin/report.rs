@@ -201,6 +201,13 @@ const GROUPS: &[(&str, &str)] = &[
          the program's `_start` in a fresh instance (instantiation not timed).",
     ),
     (
+        "eh/",
+        "`eh/*`: exception handling: the same counting loop without and with a \
+         `try_table` around its body that never throws (the cost of entering a \
+         handler scope), and a `throw` from 10 frames down caught at the top \
+         (1000 times per call).",
+    ),
+    (
         "types/",
         "`types/*`: `StructType::matches` through the embedder API, and compiling \
          a module with many recursion groups.",
