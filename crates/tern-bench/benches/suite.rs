@@ -393,10 +393,14 @@ fn calls(c: &mut Criterion) {
 /// Group: exception handling (a loop with and without a `try_table` that
 /// never throws; a throw caught 10 frames up).
 fn exceptions(c: &mut Criterion) {
-    let Some(wasm) = load_or_note("eh/loop_plain_1m", tern_bench::wat_file("exceptions.wat")) else {
+    let Some(wasm) = load_or_note("eh/loop_plain_1m", tern_bench::wat_file("exceptions.wat"))
+    else {
         return;
     };
-    bench_call::<i32, i32>(c, Call::new("eh/loop_plain_1m", &wasm, "plain_loop", 1_000_000));
+    bench_call::<i32, i32>(
+        c,
+        Call::new("eh/loop_plain_1m", &wasm, "plain_loop", 1_000_000),
+    );
     bench_call::<i32, i32>(
         c,
         Call::new("eh/loop_try_table_1m", &wasm, "try_table_loop", 1_000_000),
