@@ -144,28 +144,31 @@ impl Heap {
 
     /// The store-local index of heap type `ty`, registering it on first use.
     pub(crate) fn type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
-        if let Some(i) = self.type_index.get(&ty.id()) {
-            return Ok(*i);
-        }
-        let layout = Layout::of(ty.info())?;
-        let i = HeapTypeIdx::of_len(self.types.len())
-            .filter(|i| i.0 < FORWARDED)
-            .ok_or_else(|| Error::usage("too many GC types in one store"))?;
-        self.types.push(HeapType {
-            ty: Some(ty.clone()),
-            layout,
-        });
-        self.type_index.insert(ty.id(), i);
-        Ok(i)
+        self.register(ty, false)
     }
 
     /// The store-local heap type of exceptions thrown with a tag of
     /// function type `ty`, registering it on first use.
     pub(crate) fn exn_type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
-        if let Some(i) = self.exn_type_index.get(&ty.id()) {
+        self.register(ty, true)
+    }
+
+    /// Registers `ty`'s objects (or, for `exn`, the exceptions of a tag of
+    /// that function type) on first use.
+    fn register(&mut self, ty: &TypeRef, exn: bool) -> Result<HeapTypeIdx> {
+        let map = if exn {
+            &self.exn_type_index
+        } else {
+            &self.type_index
+        };
+        if let Some(i) = map.get(&ty.id()) {
             return Ok(*i);
         }
-        let layout = Layout::exn_of(ty.info())?;
+        let layout = if exn {
+            Layout::exn_of(ty.info())?
+        } else {
+            Layout::of(ty.info())?
+        };
         let i = HeapTypeIdx::of_len(self.types.len())
             .filter(|i| i.0 < FORWARDED)
             .ok_or_else(|| Error::usage("too many GC types in one store"))?;
@@ -173,7 +176,12 @@ impl Heap {
             ty: Some(ty.clone()),
             layout,
         });
-        self.exn_type_index.insert(ty.id(), i);
+        let map = if exn {
+            &mut self.exn_type_index
+        } else {
+            &mut self.type_index
+        };
+        map.insert(ty.id(), i);
         Ok(i)
     }
 
