@@ -19,9 +19,17 @@ pub(super) struct Position {
     pub ip: *const Instr,
     pub func: *const CompiledFunc,
     pub inst: InstanceId,
-    pub def: DefFunc,
     pub vfp: usize,
     pub rfp: usize,
+}
+
+impl Position {
+    /// The function's index among its module's defined functions.
+    fn def(&self) -> DefFunc {
+        // SAFETY: `func` points into a module owned by an instance of the
+        // running store (see `Regs::function`).
+        unsafe { (*self.func).def }
+    }
 }
 
 /// `throw`: allocates an exception of module tag `tag` (of instance
@@ -99,7 +107,6 @@ fn frame_position(f: &Frame) -> Position {
         ip: f.ret_ip.wrapping_sub(1),
         func: f.func,
         inst: f.inst,
-        def: f.def,
         vfp: f.vfp,
         rfp: f.rfp,
     }
@@ -140,7 +147,7 @@ pub(super) fn unwind(
     };
     let Some(h) = found else {
         let frames = &store.stack.frames[frames_base..];
-        let mut bt = backtrace(store, (at.inst, at.def), frames);
+        let mut bt = backtrace(store, (at.inst, at.def()), frames);
         if skip_current && !bt.is_empty() {
             bt.remove(0);
         }

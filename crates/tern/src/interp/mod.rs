@@ -80,8 +80,16 @@ struct Frame {
     rfp: usize,
     func: *const CompiledFunc,
     inst: InstanceId,
-    /// The caller's defined function in its instance's module.
-    def: DefFunc,
+}
+
+impl Frame {
+    /// The caller's defined function in its instance's module (read from
+    /// the function, not stored in every frame record).
+    fn def(&self) -> DefFunc {
+        // SAFETY: `func` points into a module owned by an instance of the
+        // store this stack belongs to; instances live as long as the store.
+        unsafe { (*self.func).def }
+    }
 }
 
 // SAFETY: the raw pointers in a `Stack` point into `CompiledFunc`s owned by
@@ -191,7 +199,7 @@ fn backtrace(
     current: (InstanceId, DefFunc),
     frames: &[Frame],
 ) -> Vec<FrameInfo> {
-    let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| (f.inst, f.def)));
+    let funcs = std::iter::once(current).chain(frames.iter().rev().map(|f| (f.inst, f.def())));
     funcs
         .take(100)
         .filter_map(|(instance, def)| {

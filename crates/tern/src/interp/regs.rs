@@ -305,7 +305,6 @@ impl Regs {
                 rfp: self.rfp,
                 func: self.func,
                 inst: self.inst,
-                def: self.def(),
             });
             self.vfp += vbase;
             self.rfp += rbase;
@@ -383,7 +382,6 @@ impl Regs {
             ip: self.ip,
             func: self.func,
             inst: self.inst,
-            def: self.def(),
             vfp: self.vfp,
             rfp: self.rfp,
         }
