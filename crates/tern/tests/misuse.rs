@@ -184,8 +184,10 @@ fn proposals_tern_does_not_enable_are_rejected() {
     assert!(err.to_string().contains("compact imports"), "{err}");
 }
 
-/// A module that calls back into the host, which calls back into it, forever.
-fn reentry_until_error() -> tern::Error {
+/// A module that calls back into the host, which calls back into it,
+/// forever: the error that stops it, and whether the store still answers
+/// (a second call, which must fail the same way rather than crash).
+fn reentry_until_error() -> (tern::Error, bool) {
     let engine = Engine::default();
     let module = Module::new(
         &engine,
@@ -214,7 +216,9 @@ fn reentry_until_error() -> tern::Error {
     let down = instance
         .get_typed_func::<i32, i32>(&mut store, "down")
         .unwrap();
-    down.call(&mut store, 0).unwrap_err()
+    let err = down.call(&mut store, 0).unwrap_err();
+    let again = down.call(&mut store, 0).is_err();
+    (err, again)
 }
 
 #[test]
@@ -222,13 +226,15 @@ fn host_reentry_is_bounded_by_the_native_stack_left() {
     // Small and large threads alike end in a trap, never in a native stack
     // overflow (which would abort the test process).
     for kib in [256, 512, 1024, 8192] {
-        let err = std::thread::Builder::new()
+        let (err, again) = std::thread::Builder::new()
             .stack_size(kib * 1024)
             .spawn(reentry_until_error)
             .unwrap()
             .join()
             .unwrap();
         assert_eq!(err.as_trap(), Some(Trap::StackOverflow), "{kib} KiB: {err}");
+        // The store is still usable afterwards.
+        assert!(again, "{kib} KiB");
     }
 }
 
