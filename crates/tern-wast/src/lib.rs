@@ -206,12 +206,24 @@ impl WastContext {
     /// directory of the testsuite get the legacy exception instructions
     /// (`Config::wasm_legacy_exceptions`), as the spec interpreter does.
     pub fn for_file(path: impl AsRef<Path>) -> Self {
-        let legacy = path
-            .as_ref()
-            .components()
-            .any(|c| c.as_os_str() == "legacy");
+        Self::for_file_with(path.as_ref(), false)
+    }
+
+    /// Like [`WastContext::for_file`], with fuel metering and epoch checks
+    /// compiled in (`Config::consume_fuel`, `Config::epoch_interruption`),
+    /// unlimited fuel and a deadline that never comes: for checking that
+    /// metering changes no result.
+    pub fn for_file_metered(path: impl AsRef<Path>) -> Self {
+        Self::for_file_with(path.as_ref(), true)
+    }
+
+    fn for_file_with(path: &Path, metered: bool) -> Self {
+        let legacy = path.components().any(|c| c.as_os_str() == "legacy");
         let mut config = tern::Config::new();
-        config.wasm_legacy_exceptions(legacy);
+        config
+            .wasm_legacy_exceptions(legacy)
+            .consume_fuel(metered)
+            .epoch_interruption(metered);
         let mut cx = match Engine::new(&config) {
             Ok(engine) => Self::with_engine(engine),
             Err(_) => Self::new(),
@@ -223,6 +235,9 @@ impl WastContext {
     /// A fresh context on `engine`, with `spectest` defined.
     pub fn with_engine(engine: Engine) -> Self {
         let mut store = Store::new(&engine, ());
+        // Without `consume_fuel` this fails and changes nothing.
+        let _ = store.set_fuel(u64::MAX);
+        store.set_epoch_deadline(u64::MAX);
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
         let setup_error = match catch_unwind(AssertUnwindSafe(|| {

@@ -21,24 +21,42 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs one script on a large stack, turning a runner panic into a report.
-fn run_one(name: &str, path: &Path) -> FileReport {
-    with_large_stack(|| WastContext::for_file(path).run_file(path)).unwrap_or_else(|panic| {
-        FileReport {
-            name: name.to_string(),
-            passed: 0,
-            failed: 1,
-            failures: vec![tern_wast::Failure {
-                line: 0,
-                col: 0,
-                expected: "the runner not to panic".into(),
-                got: format!("panic: {panic}"),
-            }],
-        }
+fn run_one(name: &str, path: &Path, metered: bool) -> FileReport {
+    let run = || {
+        let mut cx = if metered {
+            WastContext::for_file_metered(path)
+        } else {
+            WastContext::for_file(path)
+        };
+        cx.run_file(path)
+    };
+    with_large_stack(run).unwrap_or_else(|panic| FileReport {
+        name: name.to_string(),
+        passed: 0,
+        failed: 1,
+        failures: vec![tern_wast::Failure {
+            line: 0,
+            col: 0,
+            expected: "the runner not to panic".into(),
+            got: format!("panic: {panic}"),
+        }],
     })
 }
 
 #[test]
 fn testsuite_manifest_passes() {
+    run_manifest(false);
+}
+
+/// The same scripts with fuel metering and epoch checks compiled into every
+/// function (unlimited fuel, a far deadline): the extra instructions at
+/// labels, branches and loop headers must not change any result.
+#[test]
+fn testsuite_manifest_passes_with_fuel_and_epochs() {
+    run_manifest(true);
+}
+
+fn run_manifest(metered: bool) {
     let root = workspace_root();
     let suite = find_testsuite(&root).unwrap_or_else(|msg| panic!("{msg}"));
     let files = read_manifest(&root).unwrap_or_else(|msg| panic!("{msg}"));
@@ -55,7 +73,7 @@ fn testsuite_manifest_passes() {
                     let Some(name) = next else { break };
                     let path = suite.join(name);
                     let report = if path.is_file() {
-                        run_one(name, &path)
+                        run_one(name, &path, metered)
                     } else {
                         FileReport {
                             name: name.clone(),

@@ -4,6 +4,7 @@
 use crate::Result;
 use crate::registry::TypeRegistry;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Settings for an [`Engine`]. Every Wasm 3.0 feature is on by default.
 #[derive(Clone, Debug)]
@@ -12,6 +13,8 @@ pub struct Config {
     pub(crate) max_call_depth: usize,
     pub(crate) max_gc_heap_size: usize,
     pub(crate) gc_verify: bool,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
 }
 
 impl Default for Config {
@@ -44,6 +47,8 @@ impl Config {
             max_call_depth: 100_000,
             max_gc_heap_size: 1 << 30,
             gc_verify: false,
+            consume_fuel: false,
+            epoch_interruption: false,
         }
     }
 
@@ -90,6 +95,32 @@ impl Config {
         self
     }
 
+    /// Makes wasm code consume fuel: each operator costs one unit (`nop`,
+    /// `drop`, `block`, `loop`, `unreachable`, `return`, `else` and `end`
+    /// cost nothing, as in Wasmtime), and operations whose work grows with
+    /// an operand (bulk memory and table operations, `memory.grow`,
+    /// `table.grow`, array allocation, fill, copy and init) cost one more unit
+    /// per 64 bytes or 8 elements. A store starts with no fuel
+    /// ([`Store::set_fuel`](crate::Store::set_fuel)); running out traps with
+    /// [`Trap::OutOfFuel`](crate::Trap::OutOfFuel). Off by default; when
+    /// off, no fuel code is compiled into functions.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Makes wasm code check the engine's epoch against the store's
+    /// deadline at every function entry and loop header (see
+    /// [`Engine::increment_epoch`] and
+    /// [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
+    /// As in Wasmtime, a store's deadline starts at 0, so code traps with
+    /// [`Trap::Interrupt`](crate::Trap::Interrupt) until a deadline is set.
+    /// Off by default; when off, no checks are compiled into functions.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
     /// Verify the GC heap after every collection (slow; for tests and
     /// debugging). A violation makes `Store::gc` return an error.
     pub fn gc_verify(&mut self, enable: bool) -> &mut Self {
@@ -101,6 +132,8 @@ impl Config {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) registry: TypeRegistry,
+    /// The epoch counter (see [`Engine::increment_epoch`]).
+    pub(crate) epoch: AtomicU64,
 }
 
 /// A compilation and type environment shared by modules and stores.
@@ -130,12 +163,26 @@ impl Engine {
         Engine(Arc::new(EngineInner {
             config,
             registry: TypeRegistry::new(),
+            epoch: AtomicU64::new(0),
         }))
     }
 
     /// How many canonical types are registered in this engine right now.
     pub fn registered_types(&self) -> usize {
         self.0.registry.registered_types()
+    }
+
+    /// Advances the engine's epoch by one. Safe to call from any thread
+    /// (e.g. a timer) while wasm runs: code compiled with
+    /// [`Config::epoch_interruption`] notices at its next function entry or
+    /// loop header that a store's deadline has passed.
+    pub fn increment_epoch(&self) {
+        self.0.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current epoch (incremented by [`Engine::increment_epoch`]).
+    pub fn current_epoch(&self) -> u64 {
+        self.0.epoch.load(Ordering::Relaxed)
     }
 
     /// Whether two handles refer to the same engine.

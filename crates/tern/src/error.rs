@@ -51,6 +51,10 @@ pub enum Trap {
     UninitializedElement,
     /// `throw_ref` of a null exception reference.
     NullExceptionReference,
+    /// The store ran out of fuel (see `Config::consume_fuel`).
+    OutOfFuel,
+    /// The store's epoch deadline passed (see `Config::epoch_interruption`).
+    Interrupt,
 }
 
 impl Trap {
@@ -78,6 +82,8 @@ impl Trap {
             Trap::ElementSegmentOutOfBounds => "out of bounds table access",
             Trap::UninitializedElement => "uninitialized element",
             Trap::NullExceptionReference => "null exception reference",
+            Trap::OutOfFuel => "all fuel consumed by WebAssembly",
+            Trap::Interrupt => "interrupt",
         }
     }
 }

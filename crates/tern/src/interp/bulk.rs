@@ -99,12 +99,11 @@ pub(crate) fn fill<S: Space>(
     (dst, val, n): (u64, S::Item, u64),
 ) -> Result<(), Trap> {
     let i = space_index::<S>(store, inst, index)?;
-    let (spaces, _) = S::split(store);
-    let e = &mut spaces[i];
+    let e = &mut S::split(store).0[i];
     let (dst, n) = (addr(dst, e.is64()), addr(n, e.is64()));
-    let items = e.items();
-    let r = range(dst, n, items.len()).ok_or(S::OUT_OF_BOUNDS)?;
-    items[r].fill(val);
+    let r = range(dst, n, e.items().len()).ok_or(S::OUT_OF_BOUNDS)?;
+    store.charge_fuel(n)?;
+    S::split(store).0[i].items()[r].fill(val);
     Ok(())
 }
 
@@ -124,6 +123,8 @@ pub(crate) fn copy<S: Space>(
     let n = addr(n, d64 && s64);
     let dr = range(addr(dst, d64), n, spaces[d].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     let sr = range(addr(src, s64), n, spaces[s].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
+    store.charge_fuel(n)?;
+    let (spaces, _) = S::split(store);
     if d == s {
         spaces[d].items().copy_within(sr, dr.start);
         return Ok(());
@@ -139,14 +140,35 @@ pub(crate) fn copy<S: Space>(
     Ok(())
 }
 
-/// `memory.init` / `table.init` and active segment initialization: `n`
-/// items of segment `seg` from `src` to `dst` of space `index`.
+/// `memory.init` / `table.init`: `n` items of segment `seg` from `src` to
+/// `dst` of space `index` (fuel charged per item).
 pub(crate) fn init<S: Space>(
     store: &mut StoreInner,
     inst: InstanceId,
     index: u32,
     seg: u32,
+    args: (u64, u64, u64),
+) -> Result<(), Trap> {
+    init_metered::<S>(store, inst, (index, seg), args, true)
+}
+
+/// Active segment initialization at instantiation (no fuel charged).
+pub(crate) fn segment_init<S: Space>(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    index: u32,
+    seg: u32,
+    args: (u64, u64, u64),
+) -> Result<(), Trap> {
+    init_metered::<S>(store, inst, (index, seg), args, false)
+}
+
+fn init_metered<S: Space>(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    (index, seg): (u32, u32),
     (dst, src, n): (u64, u64, u64),
+    metered: bool,
 ) -> Result<(), Trap> {
     let i = space_index::<S>(store, inst, index)?;
     let (spaces, instances) = S::split(store);
@@ -156,7 +178,12 @@ pub(crate) fn init<S: Space>(
     let (src, n) = (src as u32 as u64, n as u32 as u64);
     let sr = range(src, n, items.len()).ok_or(S::OUT_OF_BOUNDS)?;
     let dr = range(dst, n, e.items().len()).ok_or(S::OUT_OF_BOUNDS)?;
-    e.items()[dr].copy_from_slice(&items[sr]);
+    if metered {
+        store.charge_fuel(n)?;
+    }
+    let (spaces, instances) = S::split(store);
+    let items = S::segment(&instances[inst.index()], seg).ok_or(S::OUT_OF_BOUNDS)?;
+    spaces[i].items()[dr].copy_from_slice(&items[sr]);
     Ok(())
 }
 
@@ -165,18 +192,25 @@ pub(crate) fn memory_size(store: &StoreInner, inst: InstanceId, mem: u32) -> u64
     mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
 }
 
-/// `memory.grow`: the old size in pages, or -1.
-pub(crate) fn memory_grow(store: &mut StoreInner, inst: InstanceId, mem: u32, delta: u64) -> u64 {
+/// `memory.grow`: the old size in pages, or -1 (fuel is charged per page
+/// of a growth within the limits).
+pub(crate) fn memory_grow(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    mem: u32,
+    delta: u64,
+) -> Result<u64, Trap> {
     let Ok(m) = mem_index(store, inst, mem) else {
-        return u64::MAX;
+        return Ok(u64::MAX);
     };
-    let e = &mut store.memories[m];
+    let e = &store.memories[m];
     let delta = addr(delta, e.ty.is64);
-    match e.grow(delta) {
-        Some(old) => old,
-        None if e.ty.is64 => u64::MAX,
-        None => u32::MAX as u64,
+    let failed = if e.ty.is64 { u64::MAX } else { u32::MAX as u64 };
+    if !e.fits(delta) {
+        return Ok(failed);
     }
+    store.charge_fuel(delta)?;
+    Ok(store.memories[m].grow(delta).unwrap_or(failed))
 }
 
 /// `table.get`.
@@ -218,23 +252,25 @@ pub(crate) fn table_size(store: &StoreInner, inst: InstanceId, table: u32) -> u6
     table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
 }
 
-/// `table.grow`: the old size, or -1.
+/// `table.grow`: the old size, or -1 (fuel is charged per element of a
+/// growth within the limits).
 pub(crate) fn table_grow(
     store: &mut StoreInner,
     inst: InstanceId,
     table: u32,
     (delta, init): (u64, u32),
-) -> u64 {
+) -> Result<u64, Trap> {
     let Ok(ti) = table_index(store, inst, table) else {
-        return u64::MAX;
+        return Ok(u64::MAX);
     };
-    let t = &mut store.tables[ti];
+    let t = &store.tables[ti];
     let delta = addr(delta, t.is64);
-    match t.grow(delta, init) {
-        Some(old) => old,
-        None if t.is64 => u64::MAX,
-        None => u32::MAX as u64,
+    let failed = if t.is64 { u64::MAX } else { u32::MAX as u64 };
+    if !t.fits(delta) {
+        return Ok(failed);
     }
+    store.charge_fuel(delta)?;
+    Ok(store.tables[ti].grow(delta, init).unwrap_or(failed))
 }
 
 /// The view and effective address of a generic access: any memory of the

@@ -15,7 +15,9 @@ use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};
 use crate::ir::{Callee, Instr, LoadKind, Slot, StoreKind, match_instr};
-use crate::runtime::{FuncKind, MemoryEntry, Store, StoreInner, TableEntry};
+use crate::runtime::{
+    FuncKind, MemoryEntry, Store, StoreInner, TableEntry, epoch_deadline_reached,
+};
 use crate::values::raw;
 
 /// The executor's semantics for each family of the instruction table,
@@ -391,6 +393,19 @@ pub(super) fn run<T>(
                     continue;
                 }
             }
+            Instr::ConsumeFuel { amount } => {
+                tri!(store.inner.interrupts.consume(u64::from(amount)));
+            }
+            Instr::CheckEpoch => {
+                if store.inner.engine.current_epoch() >= store.inner.interrupts.epoch_deadline {
+                    if let Err(mut e) = epoch_deadline_reached(store) {
+                        let frames = &store.inner.stack.frames[frames_base..];
+                        e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
+                        return Err(e);
+                    }
+                    r.refresh(&mut store.inner);
+                }
+            }
             Instr::Return => {
                 if r.ret(&mut store.inner, frames_base) {
                     continue;
@@ -465,7 +480,7 @@ pub(super) fn run<T>(
                 v!(dst, bulk::memory_size(&store.inner, r.inst, mem));
             }
             Instr::MemoryGrow { dst, delta, mem } => {
-                let old = bulk::memory_grow(&mut store.inner, r.inst, mem, v!(delta));
+                let old = tri!(bulk::memory_grow(&mut store.inner, r.inst, mem, v!(delta)));
                 r.refresh(&mut store.inner);
                 v!(dst, old);
             }
@@ -511,7 +526,7 @@ pub(super) fn run<T>(
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), rf!(init));
-                v!(dst, bulk::table_grow(&mut store.inner, r.inst, table, (d, x)));
+                v!(dst, tri!(bulk::table_grow(&mut store.inner, r.inst, table, (d, x))));
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), rf!(val));

@@ -110,6 +110,7 @@ pub(crate) fn array_new(
             let kind = array_kind(store, heap_type(store, inst, site.ty))?;
             let len_slot = if kind == FieldKind::Ref { vb } else { vb + 1 };
             let len = store.stack.vals[len_slot] as u32;
+            store.charge_fuel(u64::from(len))?;
             let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
             let init = if kind == FieldKind::Ref {
                 store.stack.refs[rb] as u64
@@ -180,6 +181,7 @@ pub(crate) fn array_new_default(
     len: u32,
     f: &GcFrame,
 ) -> Result<u32, Trap> {
+    store.charge_fuel(u64::from(len))?;
     let (off, _) = alloc_array(store, inst, ty, len, f)?;
     finish(off)
 }
@@ -227,6 +229,7 @@ fn array_from_segment(
             end
         }
     };
+    store.charge_fuel(u64::from(len))?;
     let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
     let instance = &store.instances[inst.index()];
     match seg {
@@ -276,6 +279,7 @@ pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     if d + n > len as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
+    store.charge_fuel(n)?;
     fill_elems(
         &mut store.heap,
         off + HEADER + d as usize * kind.size(),
@@ -296,6 +300,7 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     if d + n > dlen as u64 || s + n > slen as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
+    store.charge_fuel(n)?;
     let size = kind.size();
     let from = soff + HEADER + s as usize * size;
     let to = doff + HEADER + d as usize * size;
@@ -343,23 +348,33 @@ pub(crate) fn array_init(
 ) -> Result<(), Trap> {
     let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
     let instance = &store.instances[inst.index()];
-    match seg {
+    let end = match seg {
         Segment::Data(seg) => {
-            let bytes = n * kind.size();
-            let data = &instance.datas[seg as usize];
-            let end = s.checked_add(bytes).ok_or(Trap::MemoryOutOfBounds)?;
-            if end > data.len() {
+            let end = s
+                .checked_add(n * kind.size())
+                .ok_or(Trap::MemoryOutOfBounds)?;
+            if end > instance.datas[seg as usize].len() {
                 return Err(Trap::MemoryOutOfBounds);
             }
-            store.heap.bytes_mut()[at..at + bytes].copy_from_slice(&data[s..end]);
+            end
         }
         Segment::Elem(seg) => {
-            let items = &instance.elems[seg as usize];
             let end = s.checked_add(n).ok_or(Trap::TableOutOfBounds)?;
-            if end > items.len() {
+            if end > instance.elems[seg as usize].len() {
                 return Err(Trap::ElementSegmentOutOfBounds);
             }
-            for (i, r) in items[s..end].iter().enumerate() {
+            end
+        }
+    };
+    store.charge_fuel(n as u64)?;
+    let instance = &store.instances[inst.index()];
+    match seg {
+        Segment::Data(seg) => {
+            let data = &instance.datas[seg as usize][s..end];
+            store.heap.bytes_mut()[at..at + data.len()].copy_from_slice(data);
+        }
+        Segment::Elem(seg) => {
+            for (i, r) in instance.elems[seg as usize][s..end].iter().enumerate() {
                 store.heap.write(at + i * kind.size(), kind, *r as u64);
             }
         }

@@ -14,7 +14,7 @@ mod mem;
 pub(crate) mod num;
 mod regs;
 
-pub(crate) use bulk::init as segment_init;
+pub(crate) use bulk::segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
 

@@ -224,6 +224,15 @@ define_isa! {
         /// Branch if `refs[src]` is not null.
         BrOnNonNull { src: Slot, offset: Offset } goto offset;
 
+        /// Fuel (only with `Config::consume_fuel`): charge `amount` for the
+        /// straight-line run of operators that starts here (see
+        /// `translate/fuel.rs`); out of fuel traps.
+        ConsumeFuel { amount: u32 };
+        /// Epoch interruption (only with `Config::epoch_interruption`): at
+        /// function entries and loop headers, leave through the store's
+        /// deadline handler if the engine's epoch reached the deadline.
+        CheckEpoch;
+
         /// Return from the function; results are already in slots 0...
         Return;
         /// Trap with the given code.

@@ -41,10 +41,17 @@ impl MemoryEntry {
 
     /// Grows by `delta` pages; returns the old size, or `None` if the
     /// limit is exceeded or memory cannot be allocated.
+    /// Whether growing by `delta` pages stays within the memory's limits.
+    pub(crate) fn fits(&self, delta: u64) -> bool {
+        self.pages()
+            .checked_add(delta)
+            .is_some_and(|new| new <= self.page_limit())
+    }
+
     pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
-        if new > self.page_limit() {
+        if !self.fits(delta) {
             return None;
         }
         let bytes = usize::try_from(new.checked_mul(1 << self.ty.page_size_log2)?).ok()?;

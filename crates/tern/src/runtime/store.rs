@@ -3,6 +3,7 @@
 //! Handles such as [`crate::Func`] are indices into a store, checked
 //! against the store's id on every use.
 
+use super::interrupt::{EpochCallback, Interrupts};
 use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -49,6 +50,8 @@ pub struct StoreInner {
     pub(crate) stack: Stack,
     /// Nested wasm activations (host -> wasm -> host -> wasm ...).
     pub(crate) activations: usize,
+    /// Fuel and epoch deadline.
+    pub(crate) interrupts: Interrupts,
 }
 
 impl std::fmt::Debug for StoreInner {
@@ -164,6 +167,8 @@ impl Trace for StoreRoots<'_> {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<HostFn<T>>,
+    /// What reaching the epoch deadline does (`None`: trap).
+    pub(crate) epoch_callback: Option<EpochCallback<T>>,
     data: T,
 }
 
@@ -191,8 +196,13 @@ impl<T> Store<T> {
                 heap: Heap::new(engine.config().max_gc_heap_size, engine.config().gc_verify),
                 stack: Stack::default(),
                 activations: 0,
+                interrupts: Interrupts {
+                    metered: engine.config().consume_fuel,
+                    ..Interrupts::default()
+                },
             },
             host_funcs: Vec::new(),
+            epoch_callback: None,
             data,
         }
     }

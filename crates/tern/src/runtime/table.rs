@@ -28,11 +28,18 @@ pub(crate) struct TableEntry {
 
 impl TableEntry {
     /// Grows by `delta` elements set to `init`; returns the old size.
+    /// Whether growing by `delta` elements stays within the table's limits.
+    pub(crate) fn fits(&self, delta: u64) -> bool {
+        let limit = self.max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS);
+        (self.elems.len() as u64)
+            .checked_add(delta)
+            .is_some_and(|new| new <= limit)
+    }
+
     pub(crate) fn grow(&mut self, delta: u64, init: u32) -> Option<u64> {
         let old = self.elems.len() as u64;
         let new = old.checked_add(delta)?;
-        let limit = self.max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS);
-        if new > limit {
+        if !self.fits(delta) {
             return None;
         }
         self.elems.try_reserve_exact(delta as usize).ok()?;

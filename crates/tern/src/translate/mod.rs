@@ -18,6 +18,7 @@ use crate::ir::{
 use crate::module::ModuleInner;
 
 mod exceptions;
+mod fuel;
 mod gc;
 mod numeric;
 use crate::registry::CVal;
@@ -126,6 +127,11 @@ struct Translator<'m> {
     /// number of legacy `try` blocks open.
     legacy_base: Slot,
     legacy_depth: Slot,
+    /// Fuel metering and epoch checks compiled in (see `fuel`).
+    fuel: bool,
+    epoch: bool,
+    /// The `ConsumeFuel` of the current segment.
+    fuel_segment: Option<usize>,
 }
 
 fn internal(msg: &str) -> Error {
@@ -170,6 +176,9 @@ pub(crate) fn translate(
         return_pads: Vec::new(),
         legacy_base: 0,
         legacy_depth: 0,
+        fuel: m.engine.config().consume_fuel,
+        epoch: m.engine.config().epoch_interruption,
+        fuel_segment: None,
     };
     for p in params.iter() {
         t.add_local(kind_of(*p)?)?;
@@ -214,6 +223,7 @@ pub(crate) fn translate(
         handler_fixups: Vec::new(),
         eh: None,
     });
+    t.start_function();
     let mut reader = body
         .get_operators_reader()
         .map_err(crate::module::malformed)?;
@@ -330,7 +340,7 @@ impl<'m> Translator<'m> {
         // A label is bound here: the previous instruction's result may be
         // consumed on another path, so it can no longer be retargeted.
         self.last_write = None;
-        self.code.len()
+        self.start_segment()
     }
 
     fn copy(&mut self, kind: Kind, dst: Slot, src: Slot) {
@@ -508,6 +518,8 @@ impl<'m> Translator<'m> {
             let end = self.here();
             self.patch(skip, end)?;
         }
+        // The fall-through path is a segment of its own.
+        self.start_segment();
         Ok(())
     }
 
@@ -600,7 +612,16 @@ impl<'m> Translator<'m> {
                 Kind::R => rbase -= 1,
             }
         }
-        let head = self.here();
+        // Only a loop's start is a label (the others' `head` is where the
+        // block's code starts, e.g. a `try_table`'s handler range).
+        let head = if kind == CtrlKind::Loop {
+            let head = self.here();
+            self.check_epoch();
+            head
+        } else {
+            self.last_write = None;
+            self.code.len()
+        };
         self.ctrl.push(Ctrl {
             kind,
             params,
@@ -695,6 +716,7 @@ impl<'m> Translator<'m> {
         let c = self.ctrl.last_mut().ok_or_else(|| internal("if"))?;
         c.else_jump = Some(jump);
         c.saved_params = saved;
+        self.start_segment();
         Ok(())
     }
 
@@ -1167,6 +1189,7 @@ impl<'m> Translator<'m> {
                 _ => return Ok(()),
             }
         }
+        self.charge_op(op);
         match *op {
             O::Unreachable => {
                 self.emit(Instr::Trap {

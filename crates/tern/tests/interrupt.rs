@@ -1,0 +1,298 @@
+//! Stopping untrusted code through the public API: fuel (exact and
+//! deterministic, refuel and retry) and epoch deadlines (set from another
+//! thread, trap or callback), each against an infinite loop, an infinite
+//! (tail) recursion, a huge `memory.fill` and an unbounded allocation loop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+use tern::{Config, Engine, ErrorKind, Linker, Module, Store, Trap, UpdateDeadline};
+
+fn engine(fuel: bool, epochs: bool) -> Engine {
+    let mut config = Config::new();
+    config.consume_fuel(fuel).epoch_interruption(epochs);
+    Engine::new(&config).unwrap()
+}
+
+/// Instantiates `wat` (no imports) in a fresh store.
+fn instance(engine: &Engine, wat: &str) -> (Store<()>, tern::Instance) {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    store.set_epoch_deadline(u64::MAX / 2);
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    (store, instance)
+}
+
+/// Programs that never finish on their own.
+const RUNAWAY: &str = r#"(module
+  (memory 1)
+  (memory $big 65536)
+  (type $bytes (array (mut i8)))
+  (func (export "loop") (loop $l (br $l)))
+  (func $rec (export "recurse") (return_call $rec))
+  (func (export "fill_4g") (memory.fill $big (i32.const 0) (i32.const 0) (i32.const -1)))
+  (func (export "fill_forever")
+    (loop $l (memory.fill (i32.const 0) (i32.const 7) (i32.const 65536)) (br $l)))
+  (func (export "alloc_forever") (local $keep (ref null $bytes))
+    (loop $l
+      (local.set $keep (array.new_default $bytes (i32.const 100000)))
+      (br $l)))
+  (func (export "finite") (result i32) (i32.const 42)))"#;
+
+const RUNAWAY_EXPORTS: [&str; 5] = [
+    "loop",
+    "recurse",
+    "fill_4g",
+    "fill_forever",
+    "alloc_forever",
+];
+
+#[test]
+fn fuel_stops_every_runaway_and_refuel_retries() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(&engine, RUNAWAY);
+    for name in RUNAWAY_EXPORTS {
+        store.set_fuel(1_000_000).unwrap();
+        let f = inst.get_typed_func::<(), ()>(&mut store, name).unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.as_trap(), Some(Trap::OutOfFuel), "{name}: {err}");
+        assert_eq!(
+            err.to_string().lines().next(),
+            Some("wasm trap: all fuel consumed by WebAssembly")
+        );
+        assert_eq!(store.get_fuel().unwrap(), 0, "{name}");
+    }
+    // The store is still usable: without fuel nothing runs, with fuel the
+    // same store runs a finite function.
+    let finite = inst
+        .get_typed_func::<(), i32>(&mut store, "finite")
+        .unwrap();
+    let err = finite.call(&mut store, ()).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::OutOfFuel));
+    store.set_fuel(10).unwrap();
+    assert_eq!(finite.call(&mut store, ()).unwrap(), 42);
+    assert_eq!(store.get_fuel().unwrap(), 8, "entry + i32.const");
+}
+
+/// Fuel consumed by whole calls, against the counts Wasmtime 50.0.1 (the
+/// `wasmtime` Python package, `Config.consume_fuel`) reports for the same
+/// modules and calls.
+#[test]
+fn fuel_consumed_matches_wasmtime() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(
+        &engine,
+        r#"(module
+          (func $fib (export "fib") (param $n i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+              (then (local.get $n))
+              (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                             (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+          (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+            (block $done
+              (loop $top
+                (br_if $done (i32.eqz (local.get $n)))
+                (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $top)))
+            (local.get $acc))
+          (func (export "branchy") (param $n i32) (result i32) (local $i i32) (local $x i32)
+            (loop $l
+              (block $b (block $a
+                (br_table $a $b (i32.and (local.get $i) (i32.const 1))))
+                (local.set $x (i32.add (local.get $x) (i32.const 3)))
+                (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                    (local.get $n)))
+                (return (local.get $x)))
+              (local.set $x (i32.mul (local.get $x) (i32.const 2)))
+              (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                  (local.get $n))))
+            (select (local.get $x) (i32.const -1) (i32.ge_s (local.get $x) (i32.const 0)))))"#,
+    );
+    let cases: [(&str, i32, i32, u64); 8] = [
+        ("fib", 0, 0, 6),
+        ("fib", 1, 1, 6),
+        ("fib", 10, 55, 1766),
+        ("sum", 0, 0, 5),
+        ("sum", 100, 5050, 1205),
+        ("branchy", 1, 3, 17),
+        ("branchy", 7, 45, 107),
+        ("branchy", 100, -1, 1507),
+    ];
+    for (name, arg, result, fuel) in cases {
+        let f = inst.get_typed_func::<i32, i32>(&mut store, name).unwrap();
+        // Twice: consumption is deterministic.
+        for _ in 0..2 {
+            store.set_fuel(1_000_000).unwrap();
+            assert_eq!(f.call(&mut store, arg).unwrap(), result, "{name}({arg})");
+            let used = 1_000_000 - store.get_fuel().unwrap();
+            assert_eq!(used, fuel, "{name}({arg})");
+        }
+    }
+}
+
+/// Size-proportional charges, against Wasmtime 50.0.1's counts.
+#[test]
+fn bulk_work_costs_fuel_in_proportion() {
+    let engine = engine(true, false);
+    let pre = r#"(memory 1) (table 200 funcref) (type $a (array (mut i32)))
+        (data $d "0123456789012345678901234567890123456789") (elem $e func 0 0 0 0 0 0 0 0 0 0)"#;
+    let cases = [
+        ("i32.const 0 i32.const 0 i32.const 100 memory.copy", 105),
+        ("i32.const 0 i32.const 0 i32.const 1000 memory.copy", 1005),
+        ("i32.const 0 i32.const 0 i32.const 60000 memory.fill", 60005),
+        ("i32.const 3 memory.grow drop", 6),
+        ("i32.const 0 i32.const 0 i32.const 40 memory.init $d", 46),
+        ("i32.const 0 ref.null func i32.const 100 table.fill", 106),
+        ("i32.const 0 i32.const 50 i32.const 100 table.copy", 106),
+        ("ref.null func i32.const 10 table.grow drop", 15),
+        ("i32.const 0 i32.const 0 i32.const 10 table.init $e", 16),
+        ("i32.const 0 i32.const 100 array.new $a drop", 105),
+        ("i32.const 1000 array.new_default $a drop", 1004),
+        (
+            "i32.const 0 i32.const 0 i32.const 0 array.new_fixed $a 3 drop",
+            6,
+        ),
+        ("i32.const 0 i32.const 10 array.new_data $a $d drop", 15),
+        (
+            "i32.const 100 array.new_default $a i32.const 0 i32.const 7 i32.const 100 array.fill $a",
+            208,
+        ),
+        (
+            "i32.const 100 array.new_default $a i32.const 0 i32.const 0 i32.const 10 \
+             array.init_data $a $d",
+            118,
+        ),
+    ];
+    for (body, fuel) in cases {
+        let wat = format!("(module {pre} (func (export \"f\") {body}))");
+        let (mut store, inst) = instance(&engine, &wat);
+        let f = inst.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        store.set_fuel(1_000_000).unwrap();
+        f.call(&mut store, ()).unwrap();
+        assert_eq!(1_000_000 - store.get_fuel().unwrap(), fuel, "{body}");
+    }
+}
+
+#[test]
+fn fuel_needs_the_config() {
+    let engine = engine(false, false);
+    let mut store = Store::new(&engine, ());
+    let err = store.set_fuel(1).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage);
+    assert!(err.to_string().contains("fuel is not configured"), "{err}");
+    assert!(store.get_fuel().is_err());
+}
+
+/// Runs `name` while another thread advances the epoch every millisecond;
+/// returns the call's error.
+fn interrupted_by_timer(
+    engine: &Engine,
+    store: &mut Store<()>,
+    inst: &tern::Instance,
+    name: &str,
+) -> tern::Error {
+    let done = Arc::new(AtomicBool::new(false));
+    let timer = {
+        let (engine, done) = (engine.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+                engine.increment_epoch();
+            }
+        })
+    };
+    store.set_epoch_deadline(5);
+    let f = inst.get_typed_func::<(), ()>(&mut *store, name).unwrap();
+    let err = f.call(&mut *store, ()).unwrap_err();
+    done.store(true, Ordering::Relaxed);
+    timer.join().unwrap();
+    err
+}
+
+#[test]
+fn epoch_deadline_from_another_thread_stops_every_runaway() {
+    let engine = engine(false, true);
+    let (mut store, inst) = instance(&engine, RUNAWAY);
+    for name in RUNAWAY_EXPORTS {
+        if name == "fill_4g" {
+            // One `memory.fill` is not interruptible (epochs stop loops
+            // and calls): it ends on its own.
+            continue;
+        }
+        let err = interrupted_by_timer(&engine, &mut store, &inst, name);
+        assert_eq!(err.as_trap(), Some(Trap::Interrupt), "{name}: {err}");
+        assert_eq!(err.to_string().lines().next(), Some("wasm trap: interrupt"));
+    }
+    // Usable again with a new deadline.
+    store.set_epoch_deadline(1000);
+    let finite = inst
+        .get_typed_func::<(), i32>(&mut store, "finite")
+        .unwrap();
+    assert_eq!(finite.call(&mut store, ()).unwrap(), 42);
+}
+
+#[test]
+fn default_epoch_deadline_traps_at_once_like_wasmtime() {
+    let engine = engine(false, true);
+    let module = Module::new(&engine, RUNAWAY).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let finite = inst
+        .get_typed_func::<(), i32>(&mut store, "finite")
+        .unwrap();
+    let err = finite.call(&mut store, ()).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::Interrupt));
+    store.set_epoch_deadline(1);
+    assert_eq!(finite.call(&mut store, ()).unwrap(), 42);
+}
+
+#[test]
+fn epoch_callback_extends_the_deadline_then_interrupts() {
+    let engine = engine(false, true);
+    let (mut store, inst) = instance(&engine, RUNAWAY);
+    let calls = Arc::new(AtomicU32::new(0));
+    let seen = calls.clone();
+    store.epoch_deadline_callback(move |_| {
+        if seen.fetch_add(1, Ordering::Relaxed) < 3 {
+            Ok(UpdateDeadline::Continue(1))
+        } else {
+            Ok(UpdateDeadline::Interrupt)
+        }
+    });
+    let err = interrupted_by_timer(&engine, &mut store, &inst, "loop");
+    assert_eq!(err.as_trap(), Some(Trap::Interrupt), "{err}");
+    assert_eq!(calls.load(Ordering::Relaxed), 4);
+
+    // An error from the callback ends the call with that error.
+    store.epoch_deadline_callback(|_| Err(tern::Error::msg("plugin over budget")));
+    let err = interrupted_by_timer(&engine, &mut store, &inst, "recurse");
+    assert!(err.to_string().contains("plugin over budget"), "{err}");
+
+    // Back to trapping.
+    store.epoch_deadline_trap();
+    let err = interrupted_by_timer(&engine, &mut store, &inst, "fill_forever");
+    assert_eq!(err.as_trap(), Some(Trap::Interrupt), "{err}");
+}
+
+#[test]
+fn fuel_and_epochs_together() {
+    let engine = engine(true, true);
+    let (mut store, inst) = instance(&engine, RUNAWAY);
+    store.set_fuel(u64::MAX).unwrap();
+    let err = interrupted_by_timer(&engine, &mut store, &inst, "loop");
+    assert_eq!(err.as_trap(), Some(Trap::Interrupt));
+    store.set_fuel(1000).unwrap();
+    store.set_epoch_deadline(1_000_000);
+    let f = inst
+        .get_typed_func::<(), ()>(&mut store, "recurse")
+        .unwrap();
+    assert_eq!(
+        f.call(&mut store, ()).unwrap_err().as_trap(),
+        Some(Trap::OutOfFuel)
+    );
+}
