@@ -143,6 +143,9 @@ pub enum ErrorKind {
     Exception,
     /// Any other misuse of the API (wrong types, wrong store, ...).
     Usage,
+    /// The store's [`ResourceLimiter`](crate::ResourceLimiter) refused to
+    /// create an instance, memory or table.
+    ResourceLimit,
 }
 
 enum Repr {
@@ -172,6 +175,9 @@ impl Error {
             kind,
             msg: msg.into(),
         }))
+    }
+    pub(crate) fn limit(msg: impl Into<String>) -> Error {
+        Error::new(ErrorKind::ResourceLimit, msg)
     }
     pub(crate) fn usage(msg: impl Into<String>) -> Error {
         Error::new(ErrorKind::Usage, msg)

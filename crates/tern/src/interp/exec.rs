@@ -289,6 +289,20 @@ pub(super) fn run<T>(
             }
         };
     }
+    // For errors from outside the loop (limiter, epoch callback): adds the
+    // backtrace and leaves.
+    macro_rules! fail {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(mut e) => {
+                    let frames = &store.inner.stack.frames[frames_base..];
+                    e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
+                    return Err(e);
+                }
+            }
+        };
+    }
     // Unwinds exception `$exn` (raw) to its handler, or out of the
     // activation; `$skip`: the current frame is gone (a host tail call).
     macro_rules! throw {
@@ -398,11 +412,7 @@ pub(super) fn run<T>(
             }
             Instr::CheckEpoch => {
                 if store.inner.engine.current_epoch() >= store.inner.interrupts.epoch_deadline {
-                    if let Err(mut e) = epoch_deadline_reached(store) {
-                        let frames = &store.inner.stack.frames[frames_base..];
-                        e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
-                        return Err(e);
-                    }
+                    fail!(epoch_deadline_reached(store));
                     r.refresh(&mut store.inner);
                 }
             }
@@ -480,7 +490,7 @@ pub(super) fn run<T>(
                 v!(dst, bulk::memory_size(&store.inner, r.inst, mem));
             }
             Instr::MemoryGrow { dst, delta, mem } => {
-                let old = tri!(bulk::memory_grow(&mut store.inner, r.inst, mem, v!(delta)));
+                let old = fail!(bulk::memory_grow(store, r.inst, mem, v!(delta)));
                 r.refresh(&mut store.inner);
                 v!(dst, old);
             }
@@ -526,7 +536,9 @@ pub(super) fn run<T>(
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), rf!(init));
-                v!(dst, tri!(bulk::table_grow(&mut store.inner, r.inst, table, (d, x))));
+                let old = fail!(bulk::table_grow(store, r.inst, table, (d, x)));
+                r.refresh(&mut store.inner);
+                v!(dst, old);
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), rf!(val));

@@ -362,6 +362,11 @@ pub(crate) fn instantiate<T>(
     if !crate::Engine::same(&m.engine, store.engine()) {
         return Err(Error::usage("module and store belong to different engines"));
     }
+    store.limit_counts(
+        1,
+        m.memories.len() - m.num_imported_memories as usize,
+        m.tables.len() - m.num_imported_tables as usize,
+    )?;
     if imports.len() != m.imports.len() {
         return Err(Error::unlinkable(format!(
             "expected {} imports, found {}",
@@ -489,6 +494,7 @@ fn instantiate_inner<T>(
             Some(e) => eval_const(&mut store.inner, &inst, e)? as u32,
             None => raw::NULL,
         };
+        super::table::limit_initial_table(store, t.min, t.max)?;
         let mut entry = TableEntry {
             elems: Vec::new(),
             elem: t.elem,
@@ -503,6 +509,7 @@ fn instantiate_inner<T>(
         inst.tables.push(h.index);
     }
     for mem in &m.memories[m.num_imported_memories as usize..] {
+        super::memory::limit_initial_memory(store, MemoryType::from_decl(mem))?;
         let entry = MemoryEntry::new(MemoryType::from_decl(mem))?;
         let h = Memory::push(&mut store.inner, entry)?;
         inst.memories.push(h.index);

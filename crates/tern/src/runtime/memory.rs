@@ -1,7 +1,7 @@
 //! Linear memories: [`Memory`] handles and their store entries.
 
 use super::store::{AsContext, AsContextMut, StoreId};
-use super::{MemoryType, StoreInner};
+use super::{Growth, MemoryType, Store, StoreInner};
 use crate::error::{Error, Result};
 
 /// A linear memory in a store.
@@ -39,8 +39,6 @@ impl MemoryEntry {
         (self.data.len() as u64) >> self.ty.page_size_log2
     }
 
-    /// Grows by `delta` pages; returns the old size, or `None` if the
-    /// limit is exceeded or memory cannot be allocated.
     /// Whether growing by `delta` pages stays within the memory's limits.
     pub(crate) fn fits(&self, delta: u64) -> bool {
         self.pages()
@@ -48,6 +46,16 @@ impl MemoryEntry {
             .is_some_and(|new| new <= self.page_limit())
     }
 
+    /// The size in bytes after growing by `delta` pages, and the maximum
+    /// in bytes: what a [`crate::ResourceLimiter`] is asked about.
+    pub(crate) fn desired_bytes(&self, delta: u64) -> (u64, Option<u64>) {
+        let page = 1u64 << self.ty.page_size_log2;
+        let desired = self.pages().saturating_add(delta).saturating_mul(page);
+        (desired, self.ty.max.map(|p| p.saturating_mul(page)))
+    }
+
+    /// Grows by `delta` pages; returns the old size, or `None` if the
+    /// limit is exceeded or memory cannot be allocated.
     pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
@@ -92,9 +100,11 @@ pub struct Memory {
 impl Memory {
     /// Creates a memory.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
-        let store = &mut store.as_context_mut().0.inner;
+        let store = store.as_context_mut().0;
+        store.limit_counts(0, 1, 0)?;
+        limit_initial_memory(store, ty)?;
         let entry = MemoryEntry::new(ty)?;
-        Memory::push(store, entry)
+        Memory::push(&mut store.inner, entry)
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: MemoryEntry) -> Result<Memory> {
@@ -161,14 +171,25 @@ impl Memory {
 
     /// Grows by `delta` pages, returning the old size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let store = &mut store.as_context_mut().0.inner;
-        store.check(self.store)?;
+        let store = store.as_context_mut().0;
+        store.inner.check(self.store)?;
         let e = store
+            .inner
             .memories
-            .get_mut(self.index as usize)
+            .get(self.index as usize)
             .ok_or_else(|| Error::usage("invalid memory handle"))?;
-        e.grow(delta)
-            .ok_or_else(|| Error::usage("failed to grow memory"))
+        let failed = || Error::usage("failed to grow memory");
+        if !e.fits(delta) {
+            return Err(failed());
+        }
+        let (desired, max) = e.desired_bytes(delta);
+        let current = e.data.len() as u64;
+        if !store.limit_growth(Growth::Memory, current, desired, max)? {
+            return Err(failed());
+        }
+        store.inner.memories[self.index as usize]
+            .grow(delta)
+            .ok_or_else(failed)
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`.
@@ -224,5 +245,23 @@ impl<'a, T> From<&'a mut super::Caller<'_, T>> for super::StoreContextMut<'a, T>
 impl<'a, T> From<&'a super::Caller<'_, T>> for super::StoreContext<'a, T> {
     fn from(c: &'a super::Caller<'_, T>) -> Self {
         super::StoreContext(c.store)
+    }
+}
+
+/// Asks the store's limiter whether a memory of type `ty` may be created
+/// with its minimum size.
+pub(crate) fn limit_initial_memory<T>(store: &mut Store<T>, ty: MemoryType) -> Result<()> {
+    let page = 1u64 << ty.page_size_log2;
+    let (min, max) = (
+        ty.min.saturating_mul(page),
+        ty.max.map(|p| p.saturating_mul(page)),
+    );
+    if store.limit_growth(Growth::Memory, 0, min, max)? {
+        Ok(())
+    } else {
+        Err(Error::limit(format!(
+            "memory minimum size of {} pages exceeds memory limits",
+            ty.min
+        )))
     }
 }

@@ -8,6 +8,7 @@ mod func;
 mod global;
 mod instance;
 mod interrupt;
+mod limits;
 mod linker;
 mod memory;
 mod store;
@@ -22,6 +23,10 @@ pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;
 pub use instance::{Export, Extern, Instance};
 pub use interrupt::UpdateDeadline;
+pub use limits::{
+    DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter,
+    StoreLimits, StoreLimitsBuilder,
+};
 pub use linker::Linker;
 pub use memory::Memory;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
@@ -33,6 +38,7 @@ pub(crate) use func::{FuncEntry, FuncKind, HostFn, HostFnDyn};
 pub(crate) use global::GlobalEntry;
 pub(crate) use instance::InstanceEntry;
 pub(crate) use interrupt::epoch_deadline_reached;
+pub(crate) use limits::Growth;
 pub(crate) use memory::MemoryEntry;
 pub(crate) use store::{StoreId, StoreInner};
 pub(crate) use table::TableEntry;

@@ -4,6 +4,7 @@
 //! against the store's id on every use.
 
 use super::interrupt::{EpochCallback, Interrupts};
+use super::limits::LimiterFn;
 use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -169,7 +170,9 @@ pub struct Store<T> {
     pub(crate) host_funcs: Vec<HostFn<T>>,
     /// What reaching the epoch deadline does (`None`: trap).
     pub(crate) epoch_callback: Option<EpochCallback<T>>,
-    data: T,
+    /// The resource limiter, if any.
+    pub(crate) limiter: Option<LimiterFn<T>>,
+    pub(crate) data: T,
 }
 
 impl<T> std::fmt::Debug for Store<T> {
@@ -203,6 +206,7 @@ impl<T> Store<T> {
             },
             host_funcs: Vec::new(),
             epoch_callback: None,
+            limiter: None,
             data,
         }
     }

@@ -2,7 +2,7 @@
 //! references (see `values::raw`).
 
 use super::store::{AsContext, AsContextMut, StoreId};
-use super::{StoreInner, TableType};
+use super::{Growth, Store, StoreInner, TableType};
 use crate::error::{Error, Result};
 use crate::registry::{CRef, TypeRef};
 use crate::types::RefType;
@@ -76,7 +76,10 @@ fn ref_raw(store: &StoreInner, r: &Ref, elem: CRef) -> Result<u32> {
 impl Table {
     /// Creates a table of type `ty` with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
-        let store = &mut store.as_context_mut().0.inner;
+        let store = store.as_context_mut().0;
+        store.limit_counts(0, 0, 1)?;
+        limit_initial_table(store, ty.minimum(), ty.maximum())?;
+        let store = &mut store.inner;
         let heap = ty.element().heap_type();
         check_engine(&store.engine, heap)?;
         let elem = ty.element().to_cref();
@@ -151,12 +154,22 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`; returns the old size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
-        let store = &mut store.as_context_mut().0.inner;
-        let elem = self.entry(store)?.elem;
-        let raw = ref_raw(store, &init, elem)?;
-        store.tables[self.index as usize]
+        let store = store.as_context_mut().0;
+        let elem = self.entry(&store.inner)?.elem;
+        let raw = ref_raw(&store.inner, &init, elem)?;
+        let e = &store.inner.tables[self.index as usize];
+        let failed = || Error::usage("failed to grow table");
+        if !e.fits(delta) {
+            return Err(failed());
+        }
+        let (current, max) = (e.elems.len() as u64, e.max);
+        let desired = current.saturating_add(delta);
+        if !store.limit_growth(Growth::Table, current, desired, max)? {
+            return Err(failed());
+        }
+        store.inner.tables[self.index as usize]
             .grow(delta, raw)
-            .ok_or_else(|| Error::usage("failed to grow table"))
+            .ok_or_else(failed)
     }
 
     /// Sets `len` elements starting at `dst` to `val`.
@@ -203,5 +216,21 @@ impl Table {
             .ok_or_else(|| Error::usage("table copy out of bounds"))?;
         d[dst as usize..end as usize].copy_from_slice(&items);
         Ok(())
+    }
+}
+
+/// Asks the store's limiter whether a table of `min` (at most `max`)
+/// elements may be created.
+pub(crate) fn limit_initial_table<T>(
+    store: &mut Store<T>,
+    min: u64,
+    max: Option<u64>,
+) -> Result<()> {
+    if store.limit_growth(Growth::Table, 0, min, max)? {
+        Ok(())
+    } else {
+        Err(Error::limit(format!(
+            "table minimum size of {min} elements exceeds table limits"
+        )))
     }
 }
