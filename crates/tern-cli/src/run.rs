@@ -14,13 +14,26 @@
 //! for a nullable reference. Each result is printed on its own line. A trap
 //! prints `Error: wasm trap: <message>` and a backtrace of wasm frames to
 //! stderr and exits with status 1.
+//!
+//! Limits for untrusted programs: `--fuel N` (stop after N units of fuel,
+//! `Config::consume_fuel`), `--timeout DURATION` (stop after a wall-clock
+//! time, through epoch interruption and a timer thread) and
+//! `--max-memory-size BYTES` (a `StoreLimits` cap on each linear memory:
+//! larger memories fail to instantiate, `memory.grow` beyond returns -1).
+//! A program stopped by a limit exits with status 1 and says which limit.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
-use tern::{Engine, Func, Linker, Module, Store, Val, ValType};
+use tern::{
+    Config, Engine, ErrorKind, Func, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    Val, ValType,
+};
 use tern_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
 
 /// How many backtrace frames are printed before the rest are elided (a
@@ -44,6 +57,18 @@ pub(crate) struct RunArgs {
     /// `_start`, with ARGS as its typed arguments.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
+    /// Stop the program after it has used this much fuel (about one unit
+    /// per wasm operator; bulk operations one per byte or element).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+    /// Stop the program after this much wall-clock time: a number with a
+    /// unit `ms`, `s`, `m` or `h` (e.g. `500ms`, `2s`); seconds if none.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// The largest size of any linear memory, in bytes (a suffix `K`, `M`
+    /// or `G` multiplies by 2^10, 2^20, 2^30).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory_size: Option<usize>,
     /// The module to run (.wasm binary or .wat text).
     pub file: PathBuf,
     /// The program's arguments (or, with `--invoke`, the function's).
@@ -78,6 +103,23 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
                 return ExitCode::from(exit.0.clamp(0, 255) as u8);
             }
             eprintln!("Error: {e}");
+            match e.as_trap() {
+                Some(Trap::OutOfFuel) => {
+                    eprintln!(
+                        "note: the program used up its fuel (--fuel {})",
+                        args.fuel.unwrap_or(0)
+                    );
+                }
+                Some(Trap::Interrupt) => {
+                    let t = args.timeout.unwrap_or_default();
+                    eprintln!("note: the program ran longer than --timeout {t:?}");
+                }
+                _ if e.kind() == ErrorKind::ResourceLimit => {
+                    let max = args.max_memory_size.unwrap_or(0);
+                    eprintln!("note: the program needs more memory than --max-memory-size {max}");
+                }
+                _ => {}
+            }
             let frames = e.backtrace();
             if e.as_trap().is_some() && !frames.is_empty() {
                 eprintln!("wasm backtrace:");
@@ -128,10 +170,89 @@ fn provided(module: &str, name: &str) -> bool {
     module == tern_wasi::MODULE || (module == "bench" && matches!(name, "start" | "end"))
 }
 
+/// The store's host data: WASI and the resource limits.
+struct Host {
+    wasi: WasiCtx,
+    limits: StoreLimits,
+}
+
+/// Parses `--timeout`: a number with an optional unit (ms, s, m, h).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 500ms, 2s, 1m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("unknown unit `{unit}` (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
+}
+
+/// Parses `--max-memory-size`: bytes with an optional K, M or G suffix.
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let (num, shift) = match s.strip_suffix(['K', 'k']) {
+        Some(n) => (n, 10),
+        None => match s.strip_suffix(['M', 'm']) {
+            Some(n) => (n, 20),
+            None => match s.strip_suffix(['G', 'g']) {
+                Some(n) => (n, 30),
+                None => (s, 0),
+            },
+        },
+    };
+    num.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("`{s}` is not a size in bytes (e.g. 65536, 64K, 16M)"))
+}
+
+/// Advances the engine's epoch once `timeout` has passed (unless the
+/// program finished first).
+struct Timer {
+    done: Arc<AtomicBool>,
+}
+
+impl Timer {
+    fn start(engine: &Engine, timeout: Duration) -> Timer {
+        let done = Arc::new(AtomicBool::new(false));
+        let (engine, flag) = (engine.clone(), done.clone());
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + timeout;
+            // Sleep in short steps so the thread notices the end of a short program.
+            while !flag.load(Ordering::Relaxed) {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    engine.increment_epoch();
+                    return;
+                }
+                std::thread::sleep((deadline - now).min(Duration::from_millis(50)));
+            }
+        });
+        Timer { done }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
+}
+
 fn try_run(args: &RunArgs) -> Result<(), RunError> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let engine = Engine::default();
+    let mut config = Config::new();
+    config
+        .consume_fuel(args.fuel.is_some())
+        .epoch_interruption(args.timeout.is_some());
+    let engine = Engine::new(&config).map_err(RunError::Wasm)?;
     let module =
         Module::new(&engine, &bytes).map_err(|e| anyhow!("{}: {e}", args.file.display()))?;
 
@@ -150,9 +271,26 @@ fn try_run(args: &RunArgs) -> Result<(), RunError> {
         .into());
     }
 
-    let mut store = Store::new(&engine, wasi_ctx(args)?);
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(bytes) = args.max_memory_size {
+        limits = limits.memory_size(bytes);
+    }
+    let host = Host {
+        wasi: wasi_ctx(args)?,
+        limits: limits.build(),
+    };
+    let mut store = Store::new(&engine, host);
+    store.limiter(|host| &mut host.limits);
+    if let Some(fuel) = args.fuel {
+        store.set_fuel(fuel).map_err(RunError::Wasm)?;
+    }
+    let _timer = args.timeout.map(|t| {
+        store.set_epoch_deadline(1);
+        Timer::start(&engine, t)
+    });
     let mut linker = Linker::new(&engine);
-    tern_wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi).map_err(RunError::Wasm)?;
+    tern_wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
+        .map_err(RunError::Wasm)?;
     linker
         .func_wrap("bench", "start", || {})
         .map_err(RunError::Wasm)?;
@@ -190,12 +328,7 @@ fn try_run(args: &RunArgs) -> Result<(), RunError> {
 
 /// Calls `func` (exported as `name`) with `args` parsed by its parameter
 /// types and prints each result on its own line.
-fn call(
-    store: &mut Store<WasiCtx>,
-    name: &str,
-    func: Func,
-    args: &[String],
-) -> Result<(), RunError> {
+fn call(store: &mut Store<Host>, name: &str, func: Func, args: &[String]) -> Result<(), RunError> {
     let ty = func.ty(&*store);
     let params: Vec<ValType> = ty.params().collect();
     let results = ty.results().count();
@@ -228,7 +361,7 @@ fn call(
 
 /// Describes an uncaught Wasm exception (its tag's type, its payload and
 /// the backtrace) while the store is still there; other errors pass.
-fn uncaught(store: &mut Store<WasiCtx>, e: tern::Error) -> RunError {
+fn uncaught(store: &mut Store<Host>, e: tern::Error) -> RunError {
     let Some(exn) = e.exception().cloned() else {
         return RunError::Wasm(e);
     };
@@ -298,7 +431,7 @@ fn parse_arg(s: &str, ty: &ValType) -> anyhow::Result<Val> {
 
 /// Renders a result value for printing: integers in signed decimal, floats
 /// via Rust's `Display`, references by kind.
-fn format_val(store: &mut Store<WasiCtx>, v: &Val) -> String {
+fn format_val(store: &mut Store<Host>, v: &Val) -> String {
     match v {
         Val::I32(x) => x.to_string(),
         Val::I64(x) => x.to_string(),

@@ -392,3 +392,90 @@ fn run_reports_an_uncaught_exception() {
     assert!(err.contains("payload [7, 2.5]"), "stderr: {err}");
     assert!(err.contains("wasm backtrace"), "stderr: {err}");
 }
+
+const RUNAWAY: &str = r#"
+(module
+  (memory 2)
+  (func (export "_start") (loop $l (br $l)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "count") (param i32) (result i32)
+    (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 0)))"#;
+
+#[test]
+fn run_fuel_stops_a_runaway_program() {
+    let dir = scratch("fuel");
+    let wat = write(&dir, "runaway.wat", RUNAWAY);
+    let out = tern(&["run", "--fuel", "10000", wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Error: wasm trap: all fuel consumed by WebAssembly"),
+        "{err}"
+    );
+    assert!(err.contains("--fuel 10000"), "{err}");
+    // Enough fuel for a finite call: it completes.
+    let out = tern(&[
+        "run",
+        "--fuel",
+        "10000",
+        "--invoke",
+        "count",
+        wat.to_str().unwrap(),
+        "100",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0\n");
+}
+
+#[test]
+fn run_timeout_stops_a_runaway_program() {
+    let dir = scratch("timeout");
+    let wat = write(&dir, "runaway.wat", RUNAWAY);
+    let out = tern(&["run", "--timeout", "200ms", wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("Error: wasm trap: interrupt"), "{err}");
+    assert!(err.contains("--timeout 200ms"), "{err}");
+    // A program that finishes in time is not disturbed.
+    let out = tern(&[
+        "run",
+        "--timeout",
+        "60s",
+        "--invoke",
+        "count",
+        wat.to_str().unwrap(),
+        "5",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tern(&["run", "--timeout", "5 parsecs", wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "bad duration is a usage error");
+}
+
+#[test]
+fn run_max_memory_size_limits_memories() {
+    let dir = scratch("maxmem");
+    let wat = write(&dir, "runaway.wat", RUNAWAY);
+    let out = tern(&["run", "--max-memory-size", "64K", wat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("memory minimum size of 2 pages exceeds memory limits"),
+        "{err}"
+    );
+    assert!(err.contains("--max-memory-size 65536"), "{err}");
+    let w = wat.to_str().unwrap();
+    let grow = |n: &str| {
+        stdout(&tern(&[
+            "run",
+            "--max-memory-size",
+            "256K",
+            "--invoke",
+            "grow",
+            w,
+            n,
+        ]))
+    };
+    assert_eq!(grow("2"), "2\n", "2 -> 4 pages fits in 256 KiB");
+    assert_eq!(grow("3"), "-1\n", "5 pages do not");
+}
