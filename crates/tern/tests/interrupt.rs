@@ -296,3 +296,183 @@ fn fuel_and_epochs_together() {
         Some(Trap::OutOfFuel)
     );
 }
+
+const SLICED: &str = r#"(module
+  (type $node (struct (field $v i64) (field $next (ref null $node))))
+  (func $fib (export "fib") (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  ;; Builds a list of n nodes (kept only in a local while it grows), then sums it.
+  (func (export "list_sum") (param $n i64) (result i64)
+    (local $list (ref null $node)) (local $sum i64)
+    (block $built (loop $build
+      (br_if $built (i64.eqz (local.get $n)))
+      (local.set $list (struct.new $node (local.get $n) (local.get $list)))
+      (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+      (br $build)))
+    (block $done (loop $walk
+      (br_if $done (ref.is_null (local.get $list)))
+      (local.set $sum (i64.add (local.get $sum) (struct.get $node $v (local.get $list))))
+      (local.set $list (struct.get $node $next (local.get $list)))
+      (br $walk)))
+    (local.get $sum)))"#;
+
+/// Runs `f(arg)` resumably in slices of `slice` fuel, running `between`
+/// after every slice; returns the result and the number of slices.
+fn run_sliced(
+    store: &mut Store<()>,
+    f: &tern::Func,
+    arg: i64,
+    slice: u64,
+    mut between: impl FnMut(&mut Store<()>),
+) -> (i64, usize) {
+    let mut out = [tern::Val::I64(0)];
+    store.set_fuel(slice).unwrap();
+    let mut call = f
+        .call_resumable(&mut *store, &[tern::Val::I64(arg)], &mut out)
+        .unwrap();
+    let mut slices = 1;
+    while let tern::ResumableCall::OutOfFuel(inv) = call {
+        assert!(inv.required_fuel() > 0 && inv.required_fuel() <= slice);
+        between(store);
+        store.set_fuel(slice).unwrap();
+        call = inv.resume(&mut *store, &mut out).unwrap();
+        slices += 1;
+    }
+    (out[0].i64().unwrap(), slices)
+}
+
+#[test]
+fn resumable_calls_finish_with_the_right_result_and_the_same_fuel() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(&engine, SLICED);
+    let fib = inst.get_func(&mut store, "fib").unwrap();
+    // All at once: the reference result and fuel.
+    store.set_fuel(u64::MAX).unwrap();
+    let typed = fib.typed::<i64, i64>(&store).unwrap();
+    assert_eq!(typed.call(&mut store, 20).unwrap(), 6765);
+    let whole = u64::MAX - store.get_fuel().unwrap();
+    // In slices of 50: parked and resumed hundreds of times, deep in the
+    // recursion; the slices add up to the same fuel.
+    let mut used = 0;
+    let (result, slices) = run_sliced(&mut store, &fib, 20, 50, |s| {
+        used += 50 - s.get_fuel().unwrap()
+    });
+    used += 50 - store.get_fuel().unwrap();
+    assert_eq!(result, 6765);
+    assert!(slices > 100, "{slices} slices");
+    assert_eq!(used, whole);
+}
+
+#[test]
+fn parked_calls_keep_their_references_alive_across_collections() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(&engine, SLICED);
+    let list_sum = inst.get_func(&mut store, "list_sum").unwrap();
+    let fib = inst.get_typed_func::<i64, i64>(&mut store, "fib").unwrap();
+    // Between slices: another call on the same store, and a collection
+    // (which may move objects: the parked frames are roots).
+    let (sum, slices) = run_sliced(&mut store, &list_sum, 2000, 300, |s| {
+        s.set_fuel(1_000_000).unwrap();
+        assert_eq!(fib.call(&mut *s, 10).unwrap(), 55);
+        s.gc().unwrap();
+    });
+    assert_eq!(sum, 2000 * 2001 / 2);
+    assert!(slices > 10, "{slices} slices");
+}
+
+#[test]
+fn two_parked_calls_interleave() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(&engine, SLICED);
+    let fib = inst.get_func(&mut store, "fib").unwrap();
+    let list_sum = inst.get_func(&mut store, "list_sum").unwrap();
+    let (mut a_out, mut b_out) = ([tern::Val::I64(0)], [tern::Val::I64(0)]);
+    store.set_fuel(100).unwrap();
+    let mut a = Some(
+        fib.call_resumable(&mut store, &[tern::Val::I64(15)], &mut a_out)
+            .unwrap(),
+    );
+    store.set_fuel(100).unwrap();
+    let mut b = Some(
+        list_sum
+            .call_resumable(&mut store, &[tern::Val::I64(500)], &mut b_out)
+            .unwrap(),
+    );
+    let mut rounds = 0;
+    while a.is_some() || b.is_some() {
+        for (call, out) in [(&mut a, &mut a_out), (&mut b, &mut b_out)] {
+            match call.take() {
+                Some(tern::ResumableCall::OutOfFuel(inv)) => {
+                    store.set_fuel(100).unwrap();
+                    *call = Some(inv.resume(&mut store, out).unwrap());
+                }
+                Some(tern::ResumableCall::Finished) | None => {}
+            }
+        }
+        rounds += 1;
+        assert!(rounds < 100_000);
+    }
+    assert_eq!(a_out[0].i64().unwrap(), 610);
+    assert_eq!(b_out[0].i64().unwrap(), 500 * 501 / 2);
+}
+
+#[test]
+fn resumable_calls_need_fuel_and_the_host_level() {
+    let engine = engine(false, false);
+    let (mut store, inst) = instance(&engine, SLICED);
+    let fib = inst.get_func(&mut store, "fib").unwrap();
+    let err = fib
+        .call_resumable(&mut store, &[tern::Val::I64(1)], &mut [tern::Val::I64(0)])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage);
+
+    // Inside a host function a resumable call is an ordinary one: out of
+    // fuel traps there.
+    let engine = self::engine(true, false);
+    let module = Module::new(&engine, SLICED).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let fib = inst.get_func(&mut store, "fib").unwrap();
+    let host = tern::Func::wrap(
+        &mut store,
+        move |mut caller: tern::Caller<'_, ()>| -> tern::Result<i64> {
+            let mut out = [tern::Val::I64(0)];
+            match fib.call_resumable(&mut caller, &[tern::Val::I64(25)], &mut out)? {
+                tern::ResumableCall::Finished => {
+                    out[0].i64().ok_or_else(|| tern::Error::msg("not i64"))
+                }
+                tern::ResumableCall::OutOfFuel(_) => {
+                    Err(tern::Error::msg("parked inside a host call"))
+                }
+            }
+        },
+    );
+    let outer = Module::new(
+        &engine,
+        r#"(module (import "" "h" (func $h (result i64)))
+            (func (export "run") (result i64) (call $h)))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "", "h", host).unwrap();
+    let run = linker
+        .instantiate(&mut store, &outer)
+        .unwrap()
+        .get_func(&mut store, "run")
+        .unwrap();
+    store.set_fuel(1000).unwrap();
+    let mut out = [tern::Val::I64(0)];
+    let err = run.call(&mut store, &[], &mut out).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::OutOfFuel), "{err}");
+    // Resumably from the host: the fuel still runs out inside the host
+    // call's nested activation, which cannot park (the host function's
+    // native frame is in between), so it traps too.
+    store.set_fuel(1000).unwrap();
+    let err = run.call_resumable(&mut store, &[], &mut out).unwrap_err();
+    assert_eq!(err.as_trap(), Some(Trap::OutOfFuel), "{err}");
+}

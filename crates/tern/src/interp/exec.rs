@@ -7,9 +7,11 @@
 //! Semantics live in `num.rs` (numbers), `mem.rs` (linear memory),
 //! `gc_ops.rs` (GC objects) and `bulk.rs` (tables, bulk memory).
 
+use super::exn::Position;
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
 use super::mem::compact_ea;
 use super::regs::Regs;
+use super::resume::out_of_fuel;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
@@ -254,22 +256,34 @@ fn indirect_target(
 }
 
 /// Runs defined function `def` of instance `inst` with its arguments
-/// already in slots `0..` of the frame at `vfp`/`rfp`.
+/// already in slots `0..` of the frame at `vfp`/`rfp`; or, with `resume`,
+/// goes on with a parked activation (see `resume.rs`) whose stack is the
+/// store's again, in that function's frame at that position.
 pub(super) fn run<T>(
     store: &mut Store<T>,
     inst: InstanceId,
     def: DefFunc,
-    vfp: usize,
-    rfp: usize,
+    (vfp, rfp): (usize, usize),
+    resume: Option<Position>,
 ) -> Result<()> {
-    let frames_base = store.inner.stack.frames.len();
+    // A resumed activation's callers are the frames of its own stack.
+    let frames_base = if resume.is_some() {
+        0
+    } else {
+        store.inner.stack.frames.len()
+    };
     let max_depth = store.inner.engine.config().max_call_depth;
     let limits = (max_depth, frames_base);
     let mut r = Regs::start(&mut store.inner, inst, def, vfp, rfp);
-    if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
-        return Err(trap_error(&store.inner, (inst, def), frames_base, t));
+    match resume {
+        None => {
+            if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
+                return Err(trap_error(&store.inner, (inst, def), frames_base, t));
+            }
+            r.refresh(&mut store.inner);
+        }
+        Some(at) => r.resume(&mut store.inner, at),
     }
-    r.refresh(&mut store.inner);
 
     macro_rules! trap {
         ($code:expr) => {
@@ -408,7 +422,12 @@ pub(super) fn run<T>(
                 }
             }
             Instr::ConsumeFuel { amount } => {
-                tri!(store.inner.interrupts.consume(u64::from(amount)));
+                let amount = u64::from(amount);
+                if store.inner.interrupts.consume(amount).is_err() {
+                    let live = r.rfp + r.function().ref_frame as usize;
+                    let t = out_of_fuel(&mut store.inner, r.position(), live, amount);
+                    trap!(t);
+                }
             }
             Instr::CheckEpoch => {
                 if store.inner.engine.current_epoch() >= store.inner.interrupts.epoch_deadline {

@@ -25,7 +25,7 @@ pub(super) struct Position {
 
 impl Position {
     /// The function's index among its module's defined functions.
-    fn def(&self) -> DefFunc {
+    pub(super) fn def(&self) -> DefFunc {
         // SAFETY: `func` points into a module owned by an instance of the
         // running store (see `Regs::function`).
         unsafe { (*self.func).def }

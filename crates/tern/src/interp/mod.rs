@@ -13,10 +13,12 @@ mod gc_ops;
 mod mem;
 pub(crate) mod num;
 mod regs;
+mod resume;
 
 pub(crate) use bulk::segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
+pub(crate) use resume::{Ended, Parked, Suspension, invoke_resumable, resume};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -141,7 +143,7 @@ pub(crate) fn invoke<T, R>(
     let frames_base = store.inner.stack.frames.len();
     let r = match store.inner.funcs[func.index()].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
-        FuncKind::Wasm { instance, def } => exec::run(store, instance, def, vb, rb),
+        FuncKind::Wasm { instance, def } => exec::run(store, instance, def, (vb, rb), None),
     };
     store.inner.stack.frames.truncate(frames_base);
     store.inner.activations -= 1;

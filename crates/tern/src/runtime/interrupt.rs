@@ -29,6 +29,9 @@ pub(crate) type EpochCallback<T> =
 pub(crate) struct Interrupts {
     /// Whether the engine meters fuel (`Config::consume_fuel`).
     pub(crate) metered: bool,
+    /// Whether the outermost activation may park when out of fuel (a
+    /// resumable call is running; see `interp/resume.rs`).
+    pub(crate) resumable: bool,
     /// Fuel left (meaningful only with `Config::consume_fuel`).
     pub(crate) fuel: u64,
     /// The epoch at which wasm is interrupted.
@@ -36,8 +39,9 @@ pub(crate) struct Interrupts {
 }
 
 impl Interrupts {
-    /// Takes `amount` fuel; if there is not that much, empties the tank and
-    /// fails.
+    /// Takes `amount` fuel; if there is not that much, fails and leaves
+    /// the tank as it is (the caller decides: trap, or park a resumable
+    /// call).
     #[inline(always)]
     pub(crate) fn consume(&mut self, amount: u64) -> Result<(), Trap> {
         match self.fuel.checked_sub(amount) {
@@ -45,15 +49,8 @@ impl Interrupts {
                 self.fuel = left;
                 Ok(())
             }
-            None => self.out_of_fuel(),
+            None => Err(Trap::OutOfFuel),
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn out_of_fuel(&mut self) -> Result<(), Trap> {
-        self.fuel = 0;
-        Err(Trap::OutOfFuel)
     }
 }
 
@@ -64,7 +61,9 @@ impl StoreInner {
     #[inline]
     pub(crate) fn charge_fuel(&mut self, n: u64) -> Result<(), Trap> {
         if self.interrupts.metered {
-            self.interrupts.consume(n)
+            self.interrupts
+                .consume(n)
+                .inspect_err(|_| self.interrupts.fuel = 0)
         } else {
             Ok(())
         }

@@ -11,6 +11,7 @@ mod interrupt;
 mod limits;
 mod linker;
 mod memory;
+mod resumable;
 mod store;
 mod table;
 mod tag;
@@ -29,6 +30,7 @@ pub use limits::{
 };
 pub use linker::Linker;
 pub use memory::Memory;
+pub use resumable::{ResumableCall, ResumableInvocation};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use table::Table;
 pub use tag::Tag;

@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{GcRoot, Heap, Trace};
 use crate::index::{HeapTypeIdx, StoreFunc};
-use crate::interp::Stack;
+use crate::interp::{Parked, Stack, Suspension};
 use crate::values::raw;
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,6 +53,10 @@ pub struct StoreInner {
     pub(crate) activations: usize,
     /// Fuel and epoch deadline.
     pub(crate) interrupts: Interrupts,
+    /// Set by the executor when the running resumable activation parks.
+    pub(crate) suspension: Option<Suspension>,
+    /// Parked resumable activations (their references are GC roots).
+    pub(crate) parked: Vec<Option<Parked>>,
 }
 
 impl std::fmt::Debug for StoreInner {
@@ -100,6 +104,7 @@ impl StoreInner {
                 globals: &mut self.globals,
                 tables: &mut self.tables,
                 instances: &mut self.instances,
+                parked: &mut self.parked,
             },
         )
     }
@@ -140,11 +145,17 @@ pub(crate) struct StoreRoots<'a> {
     globals: &'a mut [GlobalEntry],
     tables: &'a mut [TableEntry],
     instances: &'a mut [InstanceEntry],
+    parked: &'a mut [Option<Parked>],
 }
 
 impl Trace for StoreRoots<'_> {
     fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32) {
-        for r in self.stack.iter_mut() {
+        let parked = self.parked.iter_mut().flatten();
+        for r in self
+            .stack
+            .iter_mut()
+            .chain(parked.flat_map(Parked::live_refs_mut))
+        {
             *r = f(*r);
         }
         for g in self.globals.iter_mut() {
@@ -203,6 +214,8 @@ impl<T> Store<T> {
                     metered: engine.config().consume_fuel,
                     ..Interrupts::default()
                 },
+                suspension: None,
+                parked: Vec::new(),
             },
             host_funcs: Vec::new(),
             epoch_callback: None,

@@ -1,0 +1,182 @@
+//! Resumable calls: an outermost activation started by
+//! `Func::call_resumable` that runs out of fuel is *parked* instead of
+//! trapping, and can be resumed later (after refuelling) exactly where it
+//! stopped.
+//!
+//! Parking moves the activation's whole interpreter stack (value and
+//! reference slots and caller frames) out of the store's working stack
+//! into [`StoreInner::parked`], so other calls may use the store meanwhile;
+//! the parked reference slots stay GC roots there. The activation stops at
+//! the `ConsumeFuel` that failed, before charging anything, and resuming
+//! re-executes it: the fuel a resumed call consumes is the same as if it
+//! had had enough fuel from the start.
+//!
+//! Only the outermost activation can park (no host frame sits on the
+//! native stack between it and the host): a nested activation, or work
+//! charged in proportion to an operand (bulk operations), traps with
+//! `OutOfFuel` as usual.
+
+use super::exn::Position;
+use super::{Stack, exec, grow};
+use crate::error::{Error, Result, Trap};
+use crate::index::StoreFunc;
+use crate::runtime::{FuncKind, Store, StoreInner};
+use crate::values::raw;
+
+/// Where a parked activation stopped.
+pub(crate) struct Suspension {
+    /// The failed `ConsumeFuel` and its frame.
+    pub(super) at: Position,
+    /// Reference slots in use (all frames up to the current one's top).
+    pub(super) live_refs: usize,
+    /// Fuel the failed charge needs beyond what was left.
+    pub(crate) required: u64,
+}
+
+// SAFETY: the raw pointers in a `Position` point into modules that the
+// store owning this suspension keeps alive; they are only dereferenced by
+// that store's executor.
+unsafe impl Send for Suspension {}
+// SAFETY: as for `Send`; shared access never dereferences them.
+unsafe impl Sync for Suspension {}
+
+/// A parked activation: its interpreter stack and where it stopped.
+pub(crate) struct Parked {
+    pub(super) stack: Stack,
+    pub(super) at: Suspension,
+}
+
+impl Parked {
+    /// The live reference slots of the parked stack (GC roots).
+    pub(crate) fn live_refs_mut(&mut self) -> &mut [u32] {
+        let live = self.at.live_refs.min(self.stack.refs.len());
+        &mut self.stack.refs[..live]
+    }
+}
+
+/// Called when a `ConsumeFuel` of `amount` fails at `at`: parks the
+/// activation if it may (see the module docs; recorded in
+/// `store.suspension` for `invoke`), else empties the tank. Either way the
+/// executor then leaves with `OutOfFuel`.
+#[cold]
+#[inline(never)]
+pub(super) fn out_of_fuel(
+    store: &mut StoreInner,
+    at: Position,
+    live_refs: usize,
+    amount: u64,
+) -> Trap {
+    let left = store.interrupts.fuel;
+    if store.interrupts.resumable && store.activations == 1 {
+        store.suspension = Some(Suspension {
+            at,
+            live_refs,
+            required: amount - left.min(amount),
+        });
+    } else {
+        store.interrupts.fuel = 0;
+    }
+    Trap::OutOfFuel
+}
+
+/// How a resumable activation ended.
+pub(crate) enum Ended<R> {
+    /// It returned these results.
+    Finished(R),
+    /// It was parked in slot `slot` of `StoreInner::parked`, needing
+    /// `required` more fuel.
+    Parked { slot: usize, required: u64 },
+}
+
+/// Calls `func` from the host like `invoke`, but lets the activation park
+/// when it runs out of fuel (only if the host is not inside another
+/// activation; otherwise it is an ordinary call).
+pub(crate) fn invoke_resumable<T, R>(
+    store: &mut Store<T>,
+    func: StoreFunc,
+    put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
+) -> Result<Ended<R>> {
+    if store.inner.activations > 0 || !store.inner.interrupts.metered {
+        return super::invoke(store, func, put, take).map(Ended::Finished);
+    }
+    let ((pv, pr), (rv, rr)) = super::signature_counts(&store.inner, func)?;
+    store.inner.stack.frames.clear();
+    let stack = &mut store.inner.stack;
+    grow(&mut stack.vals, pv.max(rv), 0);
+    grow(&mut stack.refs, pr.max(rr), raw::NULL);
+    put(&mut store.inner, 0, 0)?;
+    let FuncKind::Wasm { instance, def } = store.inner.funcs[func.index()].kind else {
+        // A host function cannot run out of wasm fuel.
+        return super::invoke(store, func, |_, _, _| Ok(()), take).map(Ended::Finished);
+    };
+    run_outermost(
+        store,
+        |store| exec::run(store, instance, def, (0, 0), None),
+        take,
+    )
+}
+
+/// Resumes the activation parked in `slot`.
+pub(crate) fn resume<T, R>(
+    store: &mut Store<T>,
+    slot: usize,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
+) -> Result<Ended<R>> {
+    if store.inner.activations > 0 {
+        return Err(Error::usage(
+            "a resumable call can only be resumed by the host, not from inside wasm",
+        ));
+    }
+    let parked = store
+        .inner
+        .parked
+        .get_mut(slot)
+        .and_then(Option::take)
+        .ok_or_else(|| Error::usage("this call was already resumed"))?;
+    store.inner.stack = parked.stack;
+    let at = parked.at.at;
+    let (inst, def) = (at.inst, at.def());
+    run_outermost(
+        store,
+        |store| exec::run(store, inst, def, (at.vfp, at.rfp), Some(at)),
+        take,
+    )
+}
+
+/// Runs an outermost activation that may park, and sorts out how it ended.
+fn run_outermost<T, R>(
+    store: &mut Store<T>,
+    run: impl FnOnce(&mut Store<T>) -> Result<()>,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
+) -> Result<Ended<R>> {
+    store.inner.activations = 1;
+    store.inner.interrupts.resumable = true;
+    let result = run(store);
+    store.inner.interrupts.resumable = false;
+    store.inner.activations = 0;
+    if let Some(at) = store.inner.suspension.take() {
+        let required = at.required;
+        let stack = std::mem::take(&mut store.inner.stack);
+        let slot = store.inner.park(Parked { stack, at });
+        return Ok(Ended::Parked { slot, required });
+    }
+    store.inner.stack.frames.clear();
+    result.map(|()| Ended::Finished(take(&mut store.inner, 0, 0)))
+}
+
+impl StoreInner {
+    /// Keeps a parked activation (reusing a free slot) and returns its slot.
+    fn park(&mut self, p: Parked) -> usize {
+        match self.parked.iter().position(Option::is_none) {
+            Some(i) => {
+                self.parked[i] = Some(p);
+                i
+            }
+            None => {
+                self.parked.push(Some(p));
+                self.parked.len() - 1
+            }
+        }
+    }
+}
