@@ -410,6 +410,7 @@ fn two_parked_calls_interleave() {
                     *call = Some(inv.resume(&mut store, out).unwrap());
                 }
                 Some(tern::ResumableCall::Finished) | None => {}
+                Some(other) => panic!("unexpected {other:?}"),
             }
         }
         rounds += 1;
@@ -419,16 +420,122 @@ fn two_parked_calls_interleave() {
     assert_eq!(b_out[0].i64().unwrap(), 500 * 501 / 2);
 }
 
-#[test]
-fn resumable_calls_need_fuel_and_the_host_level() {
-    let engine = engine(false, false);
-    let (mut store, inst) = instance(&engine, SLICED);
-    let fib = inst.get_func(&mut store, "fib").unwrap();
-    let err = fib
-        .call_resumable(&mut store, &[tern::Val::I64(1)], &mut [tern::Val::I64(0)])
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Usage);
+/// A host import that fails while `fail` is set, else returns 7.
+fn yielding_host(engine: &Engine) -> (Store<bool>, tern::Func) {
+    let module = Module::new(
+        engine,
+        r#"(module (import "" "h" (func $h (param i64) (result i64)))
+            (func (export "run") (param $n i64) (result i64) (local $acc i64)
+              (loop $l
+                (local.set $acc (i64.add (local.get $acc) (call $h (local.get $n))))
+                (br_if $l (i64.ne (local.tee $n (i64.sub (local.get $n) (i64.const 1)))
+                                  (i64.const 0))))
+              (local.get $acc))
+            )"#,
+    )
+    .unwrap();
+    let mut store = Store::new(engine, true);
+    let mut linker = Linker::new(engine);
+    linker
+        .func_wrap(
+            "",
+            "h",
+            |caller: tern::Caller<'_, bool>, n: i64| -> tern::Result<i64> {
+                if *caller.data() {
+                    Err(tern::Error::msg(format!("yield at {n}")))
+                } else {
+                    Ok(7)
+                }
+            },
+        )
+        .unwrap();
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    let run = inst.get_func(&mut store, "run").unwrap();
+    (store, run)
+}
 
+#[test]
+fn a_failing_host_call_parks_and_resumes_with_supplied_results() {
+    for fuel in [false, true] {
+        let engine = engine(fuel, false);
+        let (mut store, run) = yielding_host(&engine);
+        if fuel {
+            store.set_fuel(u64::MAX).unwrap();
+        }
+        let mut out = [tern::Val::I64(0)];
+        // Every call of the import fails; the embedder answers each with
+        // n * 10, so the result is 10 * (3 + 2 + 1).
+        let mut call = run
+            .call_resumable(&mut store, &[tern::Val::I64(3)], &mut out)
+            .unwrap();
+        let mut answered = Vec::new();
+        while let tern::ResumableCall::HostError(inv) = call {
+            let msg = inv.host_error().unwrap().to_string();
+            let n: i64 = msg.trim_start_matches("yield at ").parse().unwrap();
+            assert!(inv.host_func().is_some());
+            answered.push(n);
+            call = inv
+                .resume_with(&mut store, &[tern::Val::I64(n * 10)], &mut out)
+                .unwrap();
+        }
+        assert!(matches!(call, tern::ResumableCall::Finished));
+        assert_eq!(answered, [3, 2, 1]);
+        assert_eq!(out[0].i64(), Some(60));
+
+        // The same call without failures finishes at once.
+        *store.data_mut() = false;
+        let call = run
+            .call_resumable(&mut store, &[tern::Val::I64(3)], &mut out)
+            .unwrap();
+        assert!(matches!(call, tern::ResumableCall::Finished));
+        assert_eq!(out[0].i64(), Some(21));
+        // An ordinary call fails with the host's error.
+        *store.data_mut() = true;
+        let err = run
+            .call(&mut store, &[tern::Val::I64(3)], &mut out)
+            .unwrap_err();
+        assert!(err.to_string().contains("yield at 3"), "{err}");
+    }
+}
+
+#[test]
+fn host_errors_that_cannot_park_fail_the_call() {
+    let engine = engine(false, false);
+    let mut store = Store::new(&engine, ());
+    let inst_tail = {
+        let module = Module::new(
+            &engine,
+            r#"(module (import "" "r" (func $r (param i64) (result i64)))
+                (func (export "t") (result i64) (return_call $r (i64.const 2)))
+                (func (export "c") (result i64) (call $r (i64.const 2))))"#,
+        )
+        .unwrap();
+        let mut linker = Linker::new(&engine);
+        let failing = tern::Func::wrap(&mut store, |_: i64| -> tern::Result<i64> {
+            Err(tern::Error::msg("no"))
+        });
+        linker.define(&store, "", "r", failing).unwrap();
+        linker.instantiate(&mut store, &module).unwrap()
+    };
+    let mut out = [tern::Val::I64(0)];
+    // A host function reached by a tail call: the caller's frame is gone,
+    // there is nothing to resume.
+    let t = inst_tail.get_func(&mut store, "t").unwrap();
+    let err = t.call_resumable(&mut store, &[], &mut out).unwrap_err();
+    assert!(err.to_string().contains("no"), "{err}");
+    // The same host function reached by an ordinary call parks.
+    let c = inst_tail.get_func(&mut store, "c").unwrap();
+    let call = c.call_resumable(&mut store, &[], &mut out).unwrap();
+    let tern::ResumableCall::HostError(inv) = call else {
+        panic!("expected a parked host error");
+    };
+    // Host results of the wrong arity are refused.
+    let err = inv.resume_with(&mut store, &[], &mut out).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage, "{err}");
+}
+
+#[test]
+fn resumable_calls_inside_host_functions_are_ordinary_calls() {
     // Inside a host function a resumable call is an ordinary one: out of
     // fuel traps there.
     let engine = self::engine(true, false);
@@ -446,9 +553,7 @@ fn resumable_calls_need_fuel_and_the_host_level() {
                 tern::ResumableCall::Finished => {
                     out[0].i64().ok_or_else(|| tern::Error::msg("not i64"))
                 }
-                tern::ResumableCall::OutOfFuel(_) => {
-                    Err(tern::Error::msg("parked inside a host call"))
-                }
+                _ => Err(tern::Error::msg("parked inside a host call")),
             }
         },
     );

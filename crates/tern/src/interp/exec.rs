@@ -11,9 +11,9 @@ use super::exn::Position;
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
 use super::mem::compact_ea;
 use super::regs::Regs;
-use super::resume::out_of_fuel;
+use super::resume::{HostCall, host_failed, out_of_fuel};
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
-use crate::error::{Error, Result, Trap};
+use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};
 use crate::ir::{Callee, Instr, LoadKind, Slot, StoreKind, match_instr};
@@ -205,6 +205,15 @@ fn call_func<T>(
                 }
                 let frames = &store.inner.stack.frames[frames_base..];
                 e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
+                if !tail && e.kind() == ErrorKind::Host {
+                    let live = r.rfp + r.function().ref_frame as usize;
+                    let call = HostCall {
+                        func: f,
+                        vbase,
+                        rbase,
+                    };
+                    host_failed(&mut store.inner, r.position(), live, call);
+                }
                 return Err(e);
             }
             if !tail {

@@ -1,7 +1,8 @@
 //! Resumable calls: an outermost activation started by
-//! `Func::call_resumable` that runs out of fuel is *parked* instead of
-//! trapping, and can be resumed later (after refuelling) exactly where it
-//! stopped.
+//! `Func::call_resumable` that runs out of fuel, or whose host callee
+//! returns an error, is *parked* instead of failing, and can be resumed
+//! later (after refuelling, or with the host callee's results) exactly
+//! where it stopped.
 //!
 //! Parking moves the activation's whole interpreter stack (value and
 //! reference slots and caller frames) out of the store's working stack
@@ -9,12 +10,15 @@
 //! the parked reference slots stay GC roots there. The activation stops at
 //! the `ConsumeFuel` that failed, before charging anything, and resuming
 //! re-executes it: the fuel a resumed call consumes is the same as if it
-//! had had enough fuel from the start.
+//! had had enough fuel from the start. After a failed host call it stops
+//! at the instruction after the call, with the results to be supplied at
+//! the callee's result slots.
 //!
 //! Only the outermost activation can park (no host frame sits on the
 //! native stack between it and the host): a nested activation, or work
 //! charged in proportion to an operand (bulk operations), traps with
-//! `OutOfFuel` as usual.
+//! `OutOfFuel` as usual; a host error in a nested activation or from a
+//! host tail call (whose caller's frame is gone) fails the call.
 
 use super::exn::Position;
 use super::{Stack, exec, grow};
@@ -31,6 +35,18 @@ pub(crate) struct Suspension {
     pub(super) live_refs: usize,
     /// Fuel the failed charge needs beyond what was left.
     pub(crate) required: u64,
+    /// For a failed host call: the callee, and where its results go.
+    pub(crate) host: Option<HostCall>,
+}
+
+/// A host call whose error parked the activation.
+#[derive(Clone, Copy)]
+pub(crate) struct HostCall {
+    /// The host function.
+    pub(crate) func: StoreFunc,
+    /// Where its results go (absolute value and reference slots).
+    pub(super) vbase: usize,
+    pub(super) rbase: usize,
 }
 
 // SAFETY: the raw pointers in a `Position` point into modules that the
@@ -72,6 +88,7 @@ pub(super) fn out_of_fuel(
             at,
             live_refs,
             required: amount - left.min(amount),
+            host: None,
         });
     } else {
         store.interrupts.fuel = 0;
@@ -79,13 +96,38 @@ pub(super) fn out_of_fuel(
     Trap::OutOfFuel
 }
 
+/// Called when a (non-tail) host call made by the current function at
+/// `at` failed with an error of the host's own: parks the activation if it
+/// may, to go on after the call. The executor then leaves with the error.
+#[cold]
+#[inline(never)]
+pub(super) fn host_failed(store: &mut StoreInner, at: Position, live_refs: usize, call: HostCall) {
+    if store.interrupts.resumable && store.activations == 1 {
+        store.suspension = Some(Suspension {
+            at: Position {
+                // The call is never a function's last instruction.
+                ip: at.ip.wrapping_add(1),
+                ..at
+            },
+            live_refs,
+            required: 0,
+            host: Some(call),
+        });
+    }
+}
+
 /// How a resumable activation ended.
 pub(crate) enum Ended<R> {
     /// It returned these results.
     Finished(R),
     /// It was parked in slot `slot` of `StoreInner::parked`, needing
-    /// `required` more fuel.
-    Parked { slot: usize, required: u64 },
+    /// `required` more fuel, or (`host`) after the host call that failed
+    /// with `error`.
+    Parked {
+        slot: usize,
+        required: u64,
+        host: Option<(StoreFunc, Error)>,
+    },
 }
 
 /// Calls `func` from the host like `invoke`, but lets the activation park
@@ -97,7 +139,7 @@ pub(crate) fn invoke_resumable<T, R>(
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
-    if store.inner.activations > 0 || !store.inner.interrupts.metered {
+    if store.inner.activations > 0 {
         return super::invoke(store, func, put, take).map(Ended::Finished);
     }
     let ((pv, pr), (rv, rr)) = super::signature_counts(&store.inner, func)?;
@@ -117,10 +159,12 @@ pub(crate) fn invoke_resumable<T, R>(
     )
 }
 
-/// Resumes the activation parked in `slot`.
+/// Resumes the activation parked in `slot`; `put` writes a failed host
+/// call's results (at the slot bases it is given).
 pub(crate) fn resume<T, R>(
     store: &mut Store<T>,
     slot: usize,
+    put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
     if store.inner.activations > 0 {
@@ -135,6 +179,17 @@ pub(crate) fn resume<T, R>(
         .and_then(Option::take)
         .ok_or_else(|| Error::usage("this call was already resumed"))?;
     store.inner.stack = parked.stack;
+    if let Some(h) = parked.at.host
+        && let Err(e) = put(&mut store.inner, h.vbase, h.rbase)
+    {
+        // Wrong results: the call stays parked.
+        let stack = std::mem::take(&mut store.inner.stack);
+        store.inner.parked[slot] = Some(Parked {
+            stack,
+            at: parked.at,
+        });
+        return Err(e);
+    }
     let at = parked.at.at;
     let (inst, def) = (at.inst, at.def());
     run_outermost(
@@ -156,10 +211,18 @@ fn run_outermost<T, R>(
     store.inner.interrupts.resumable = false;
     store.inner.activations = 0;
     if let Some(at) = store.inner.suspension.take() {
-        let required = at.required;
+        let (required, host) = (at.required, at.host.map(|h| h.func));
+        let host = match (host, result) {
+            (Some(f), Err(e)) => Some((f, e)),
+            _ => None,
+        };
         let stack = std::mem::take(&mut store.inner.stack);
         let slot = store.inner.park(Parked { stack, at });
-        return Ok(Ended::Parked { slot, required });
+        return Ok(Ended::Parked {
+            slot,
+            required,
+            host,
+        });
     }
     store.inner.stack.frames.clear();
     result.map(|()| Ended::Finished(take(&mut store.inner, 0, 0)))

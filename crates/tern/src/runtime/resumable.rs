@@ -1,9 +1,11 @@
 //! Resumable calls ([`Func::call_resumable`]): a call that runs out of
-//! fuel hands back a [`ResumableInvocation`] instead of trapping, which
-//! goes on from where it stopped once the store has fuel again. This
-//! allows cooperative time-slicing of many plugins on one thread: give
-//! each a slice of fuel, and resume whichever is next. (The mechanism is
-//! in `interp/resume.rs`.)
+//! fuel, or whose host callee returns an error, hands back a
+//! [`ResumableInvocation`] instead of failing, which goes on from where it
+//! stopped once the store has fuel again (or with the host callee's
+//! results). This allows cooperative time-slicing of many plugins on one
+//! thread: give each a slice of fuel, and resume whichever is next; and
+//! host functions that yield to the embedder (return an error, get their
+//! results supplied later). (The mechanism is in `interp/resume.rs`.)
 
 use super::Func;
 use super::func::{read_slots, write_slots};
@@ -22,6 +24,11 @@ pub enum ResumableCall {
     Finished,
     /// The store ran out of fuel: add fuel and resume.
     OutOfFuel(ResumableInvocation),
+    /// A host function called by the wasm code returned an error
+    /// ([`ResumableInvocation::host_error`]): resume with the results the
+    /// host function should have returned
+    /// ([`ResumableInvocation::resume_with`]), or drop the call.
+    HostError(ResumableInvocation),
 }
 
 /// A call stopped for lack of fuel, resumable with
@@ -33,6 +40,7 @@ pub struct ResumableInvocation {
     slot: usize,
     func: StoreFunc,
     required: u64,
+    host: Option<(StoreFunc, Error)>,
 }
 
 impl ResumableInvocation {
@@ -43,18 +51,55 @@ impl ResumableInvocation {
         self.required
     }
 
+    /// For [`ResumableCall::HostError`]: the host function's error.
+    pub fn host_error(&self) -> Option<&Error> {
+        self.host.as_ref().map(|(_, e)| e)
+    }
+
+    /// For [`ResumableCall::HostError`]: the host function that failed.
+    pub fn host_func(&self) -> Option<Func> {
+        self.host.as_ref().map(|(f, _)| Func {
+            store: self.store,
+            index: *f,
+        })
+    }
+
     /// Goes on with the call; `results` receives its results when it
     /// finishes. Must be called by the host (not from a host function
-    /// called by wasm).
+    /// called by wasm). After a host error, this is
+    /// [`ResumableInvocation::resume_with`] with no host results.
     pub fn resume<T>(
         self,
+        store: impl AsContextMut<Data = T>,
+        results: &mut [Val],
+    ) -> Result<ResumableCall> {
+        self.resume_with(store, &[], results)
+    }
+
+    /// Goes on with a call stopped by a host error, as if the host
+    /// function had returned `host_results` (checked against its result
+    /// types; if they do not fit, the call stays parked and this fails).
+    /// For a call stopped by fuel, `host_results` must be empty.
+    pub fn resume_with<T>(
+        self,
         mut store: impl AsContextMut<Data = T>,
+        host_results: &[Val],
         results: &mut [Val],
     ) -> Result<ResumableCall> {
         let store = store.as_context_mut().0;
         store.inner.check(self.store)?;
+        let host_tys = match &self.host {
+            Some((f, _)) => result_types(store, *f, host_results.len())?,
+            None if host_results.is_empty() => Vec::new(),
+            None => return Err(Error::usage("a call stopped by fuel takes no host results")),
+        };
         let rtys = result_types(store, self.func, results.len())?;
-        let ended = interp::resume(store, self.slot, |s, vb, rb| read_slots(s, &rtys, vb, rb))?;
+        let ended = interp::resume(
+            store,
+            self.slot,
+            |s, vb, rb| write_slots(s, &host_tys, host_results, vb, rb),
+            |s, vb, rb| read_slots(s, &rtys, vb, rb),
+        )?;
         Ok(finish(store, ended, self.func, results))
     }
 }
@@ -92,21 +137,39 @@ fn finish<T>(
             }
             ResumableCall::Finished
         }
-        Ended::Parked { slot, required } => ResumableCall::OutOfFuel(ResumableInvocation {
-            store: store.inner.id,
+        Ended::Parked {
             slot,
-            func,
             required,
-        }),
+            host,
+        } => {
+            let failed_host = host.is_some();
+            let inv = ResumableInvocation {
+                store: store.inner.id,
+                slot,
+                func,
+                required,
+                host,
+            };
+            if failed_host {
+                ResumableCall::HostError(inv)
+            } else {
+                ResumableCall::OutOfFuel(inv)
+            }
+        }
     }
 }
 
 impl Func {
     /// Calls the function like [`Func::call`], except that running out of
-    /// fuel returns [`ResumableCall::OutOfFuel`] with a handle that resumes
-    /// the call, instead of a trap. Needs `Config::consume_fuel`; when
-    /// called from inside a host function, or when work proportional to an
-    /// operand (a bulk operation) runs out of fuel, the call traps as usual.
+    /// fuel returns [`ResumableCall::OutOfFuel`], and an error returned by
+    /// a host function the wasm code calls returns
+    /// [`ResumableCall::HostError`], each with a handle that resumes the
+    /// call, instead of failing (fuel only with `Config::consume_fuel`).
+    /// When called
+    /// from inside a host function, when work proportional to an operand
+    /// (a bulk operation) runs out of fuel, or when a host function
+    /// reached by a tail call or by a nested activation fails, the call
+    /// fails as [`Func::call`] does.
     pub fn call_resumable<T>(
         &self,
         mut store: impl AsContextMut<Data = T>,
@@ -114,11 +177,6 @@ impl Func {
         results: &mut [Val],
     ) -> Result<ResumableCall> {
         let store = store.as_context_mut().0;
-        if !store.inner.engine.config().consume_fuel {
-            return Err(Error::usage(
-                "resumable calls need fuel (Config::consume_fuel)",
-            ));
-        }
         let ty = self.entry(&store.inner)?.ty.clone();
         let (ptys, _) = ty
             .info()
