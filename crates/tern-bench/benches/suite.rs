@@ -16,7 +16,7 @@ use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode};
 use std::hint::black_box;
 use std::time::Duration;
-use tern_bench::{Outcome, Params, Results, Rt, WasiSetup, log_note, log_run, quick};
+use tern_bench::{Metering, Outcome, Params, Results, Rt, WasiSetup, log_note, log_run, quick};
 
 /// Expands `$body` once per runtime with `$m` naming that runtime's adapter
 /// module, so that each expansion is monomorphic (no dynamic dispatch in
@@ -112,6 +112,7 @@ struct Call<'w, P> {
     export: &'w str,
     args: P,
     kind: Kind,
+    metering: Metering,
 }
 
 impl<'w, P> Call<'w, P> {
@@ -124,7 +125,13 @@ impl<'w, P> Call<'w, P> {
             export,
             args,
             kind: Kind::Fast,
+            metering: Metering::Off,
         }
+    }
+
+    fn metered(mut self, metering: Metering) -> Self {
+        self.metering = metering;
+        self
     }
 
     fn slow(mut self) -> Self {
@@ -147,9 +154,12 @@ fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
     for rt in Rt::ALL {
         each_rt!(rt, m, {
             let setup = || -> anyhow::Result<_> {
-                let engine = m::engine();
+                let engine = m::engine_metered(call.metering).ok_or_else(|| {
+                    anyhow::anyhow!("no {} metering in this runtime", call.metering.name())
+                })?;
                 let module = m::compile(&engine, call.wasm)?;
                 let (mut store, instance) = m::instantiate(&engine, &module)?;
+                m::meter(&mut store, call.metering)?;
                 for &(name, arg) in call.init {
                     let f = m::typed::<i32, ()>(&mut store, &instance, name)?;
                     m::call(&f, &mut store, arg)?;
@@ -441,6 +451,31 @@ fn compute(c: &mut Criterion) {
     }
 }
 
+/// The cost of stopping runaway code: the `compute/` kernels with fuel
+/// metering and with epoch interruption compiled in (compare each row with
+/// the same runtime's `compute/` row of the same run).
+fn interrupt(c: &mut Criterion) {
+    let Some(wasm) = load_or_note("interrupt/fib_25", tern_bench::wat_file("compute.wat")) else {
+        return;
+    };
+    for metering in [Metering::Fuel, Metering::Epoch] {
+        let m = metering.name();
+        let name = |k: &str| format!("interrupt/{k}_{m}");
+        let (fib, sieve) = (name("fib_25"), name("sieve_1m"));
+        let (matmul, looped) = (name("matmul_100"), name("br_if_loop_1m"));
+        bench_call::<i32, i32>(c, Call::new(&fib, &wasm, "fib", 25).metered(metering));
+        bench_call::<i32, i32>(
+            c,
+            Call::new(&sieve, &wasm, "sieve", 1_000_000).metered(metering),
+        );
+        bench_call::<i32, f64>(c, Call::new(&matmul, &wasm, "matmul", 100).metered(metering));
+        bench_call::<i32, i32>(
+            c,
+            Call::new(&looped, &wasm, "loop", 1_000_000).metered(metering),
+        );
+    }
+}
+
 /// Group 3: the type system.
 fn types(c: &mut Criterion) {
     use tern_bench::types::{tern_chain, tern_many, wasmtime_chain, wasmtime_many};
@@ -607,6 +642,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     calls(&mut c);
     compute(&mut c);
+    interrupt(&mut c);
     exceptions(&mut c);
     types(&mut c);
     gc(&mut c);

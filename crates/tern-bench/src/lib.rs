@@ -55,6 +55,33 @@ impl fmt::Display for Rt {
     }
 }
 
+/// What stops runaway code in a benchmark (the `interrupt/` group
+/// measures the cost of each against [`Metering::Off`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metering {
+    /// Nothing: the default engines.
+    Off,
+    /// Fuel metering, with a tank that never runs dry.
+    Fuel,
+    /// Epoch interruption, with a deadline that never comes.
+    Epoch,
+}
+
+impl Metering {
+    /// The suffix of the benchmark name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metering::Off => "off",
+            Metering::Fuel => "fuel",
+            Metering::Epoch => "epoch",
+        }
+    }
+}
+
+/// Fuel for metered benchmark stores: more than any run uses, and within
+/// every runtime's range.
+pub const BENCH_FUEL: u64 = 1 << 60;
+
 /// State every store carries besides its WASI context: the epoch
 /// `env.clock_ms` counts from.
 pub struct Host {

@@ -2,7 +2,7 @@
 //! (WASI from `tern-wasi`), instantiation and typed calls, with errors
 //! turned into `anyhow`.
 
-use crate::{Host, Params, Results, WasiSetup, exit_outcome};
+use crate::{BENCH_FUEL, Host, Metering, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
 pub use tern::{Engine, Instance, Module, TypedFunc};
 use tern_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
@@ -23,6 +23,27 @@ pub type Linker = tern::Linker<Data>;
 /// An engine with the default configuration (every Wasm 3.0 feature on).
 pub fn engine() -> Engine {
     Engine::default()
+}
+
+/// An engine with `metering` compiled in (every mode is supported).
+pub fn engine_metered(metering: Metering) -> Option<Engine> {
+    let mut config = tern::Config::new();
+    config
+        .consume_fuel(metering == Metering::Fuel)
+        .epoch_interruption(metering == Metering::Epoch);
+    Engine::new(&config).ok()
+}
+
+/// Fills the tank or moves the deadline out of reach, as `metering` needs.
+pub fn meter(store: &mut Store, metering: Metering) -> Result<()> {
+    match metering {
+        Metering::Off => Ok(()),
+        Metering::Fuel => store.set_fuel(BENCH_FUEL).map_err(|e| anyhow!("{e}")),
+        Metering::Epoch => {
+            store.set_epoch_deadline(u64::MAX / 2);
+            Ok(())
+        }
+    }
 }
 
 /// Parses, validates and translates `bytes` (binary or text).

@@ -3,7 +3,7 @@
 //! `wasmi_wasi`, i.e. `wasi-common`), instantiation and typed calls, with
 //! errors turned into `anyhow`.
 
-use crate::{Host, Params, Results, WasiSetup, exit_outcome};
+use crate::{BENCH_FUEL, Host, Metering, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
 use std::sync::{Arc, RwLock};
 pub use wasmi::{Engine, Instance, Module, TypedFunc};
@@ -28,6 +28,28 @@ pub fn engine() -> Engine {
     let mut config = wasmi::Config::default();
     config.compilation_mode(wasmi::CompilationMode::Eager);
     Engine::new(&config)
+}
+
+/// An engine with `metering`: fuel only (wasmi has no epoch interruption).
+pub fn engine_metered(metering: Metering) -> Option<Engine> {
+    let mut config = wasmi::Config::default();
+    config.compilation_mode(wasmi::CompilationMode::Eager);
+    match metering {
+        Metering::Off => {}
+        Metering::Fuel => {
+            config.consume_fuel(true);
+        }
+        Metering::Epoch => return None,
+    }
+    Some(Engine::new(&config))
+}
+
+/// Fills the tank, as `metering` needs.
+pub fn meter(store: &mut Store, metering: Metering) -> Result<()> {
+    match metering {
+        Metering::Fuel => store.set_fuel(BENCH_FUEL).map_err(|e| anyhow!("{e}")),
+        _ => Ok(()),
+    }
 }
 
 /// Parses, validates and translates `bytes` (binary or text).

@@ -3,7 +3,7 @@
 //! standard host environment (WASI preview 1 from `wasmtime-wasi`),
 //! instantiation and typed calls, with errors turned into `anyhow`.
 
-use crate::{CAPTURE_CAP, Host, Params, Results, WasiSetup, exit_outcome};
+use crate::{BENCH_FUEL, CAPTURE_CAP, Host, Metering, Params, Results, WasiSetup, exit_outcome};
 use anyhow::{Result, anyhow};
 pub use wasmtime::{Engine, Instance, Module, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -26,12 +26,31 @@ pub type Linker = wasmtime::Linker<Data>;
 /// An engine with GC, typed function references, tail calls and exceptions
 /// enabled.
 pub fn engine() -> Engine {
+    engine_metered(Metering::Off).expect("wasmtime engine configuration")
+}
+
+/// An engine with `metering` compiled in (every mode is supported).
+pub fn engine_metered(metering: Metering) -> Option<Engine> {
     let mut config = wasmtime::Config::new();
+    config.consume_fuel(metering == Metering::Fuel);
+    config.epoch_interruption(metering == Metering::Epoch);
     config.wasm_gc(true);
     config.wasm_function_references(true);
     config.wasm_tail_call(true);
     config.wasm_exceptions(true);
-    Engine::new(&config).expect("wasmtime engine configuration")
+    Engine::new(&config).ok()
+}
+
+/// Fills the tank or moves the deadline out of reach, as `metering` needs.
+pub fn meter(store: &mut Store, metering: Metering) -> Result<()> {
+    match metering {
+        Metering::Off => Ok(()),
+        Metering::Fuel => store.set_fuel(BENCH_FUEL).map_err(|e| anyhow!("{e:?}")),
+        Metering::Epoch => {
+            store.set_epoch_deadline(1 << 60);
+            Ok(())
+        }
+    }
 }
 
 /// Parses, validates and compiles `bytes` (binary or text) to native code.

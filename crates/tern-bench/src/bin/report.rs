@@ -201,6 +201,12 @@ const GROUPS: &[(&str, &str)] = &[
          the program's `_start` in a fresh instance (instantiation not timed).",
     ),
     (
+        "interrupt/",
+        "`interrupt/*_fuel`, `interrupt/*_epoch`: the `compute/` kernels on engines \
+         with fuel metering (a tank that never runs dry) or epoch interruption (a \
+         deadline that never comes) compiled in; see the overhead table.",
+    ),
+    (
         "eh/",
         "`eh/*`: exception handling: the same counting loop without and with a \
          `try_table` around its body that never throws (the cost of entering a \
@@ -342,6 +348,41 @@ fn main() {
             ratio(Rt::Wasmi),
             ratio(Rt::Wasmtime)
         );
+    }
+
+    // The cost of fuel and epochs: each metered row against the same
+    // runtime's unmetered `compute/` row of this run.
+    let metered: Vec<&str> = benches
+        .iter()
+        .map(|(b, _)| b.as_str())
+        .filter(|b| b.starts_with("interrupt/"))
+        .collect();
+    if !metered.is_empty() {
+        md.push_str(
+            "\n## Cost of fuel and epoch interruption\n\nTime with the feature on / time \
+             with it off (the `compute/` row), per runtime, same run (wasmi has no epoch \
+             interruption).\n\n| benchmark | tern | wasmi | wasmtime |\n|---|---:|---:|---:|\n",
+        );
+        for bench in metered {
+            let Some(base) = bench
+                .strip_prefix("interrupt/")
+                .and_then(|k| k.rsplit_once('_'))
+                .map(|(k, _)| format!("compute/{k}"))
+            else {
+                continue;
+            };
+            let overhead = |rt: Rt| match (median(bench, rt), median(&base, rt)) {
+                (Some(on), Some(off)) if off > 0.0 => format!("{:.2}", on / off),
+                _ => "—".to_string(),
+            };
+            let _ = writeln!(
+                md,
+                "| {bench} | {} | {} | {} |",
+                overhead(Rt::Tern),
+                overhead(Rt::Wasmi),
+                overhead(Rt::Wasmtime)
+            );
+        }
     }
 
     let present: Vec<&str> = GROUPS
