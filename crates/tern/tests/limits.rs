@@ -220,3 +220,30 @@ fn a_custom_limiter_sees_bytes_and_can_fail() {
     let err = Table::new(&mut store, tt, Ref::Func(None)).unwrap_err();
     assert!(err.to_string().contains("no tables for you"), "{err}");
 }
+
+#[test]
+fn the_gc_heap_has_a_per_store_limit() {
+    let wat = r#"(module (type $bytes (array (mut i8)))
+      (func (export "alloc") (param i32) (result i32)
+        (array.len (array.new_default $bytes (local.get 0)))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let alloc_in = |limits: StoreLimits, len: i32| {
+        let mut store = Store::new(&engine, limits);
+        store.limiter(|l| l);
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let f = inst
+            .get_typed_func::<i32, i32>(&mut store, "alloc")
+            .unwrap();
+        f.call(&mut store, len)
+    };
+    // 4 MiB fits the engine's default heap limit (1 GiB) ...
+    assert_eq!(alloc_in(StoreLimits::default(), 4 << 20).unwrap(), 4 << 20);
+    // ... but not a store limited to 1 MiB.
+    let small = StoreLimitsBuilder::new().gc_heap_size(1 << 20).build();
+    let err = alloc_in(small.clone(), 4 << 20).unwrap_err();
+    assert_eq!(err.as_trap(), Some(tern::Trap::AllocationTooLarge), "{err}");
+    assert_eq!(alloc_in(small, 1000).unwrap(), 1000);
+}

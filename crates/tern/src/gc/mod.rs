@@ -256,6 +256,12 @@ impl Heap {
         Some(off)
     }
 
+    /// Lowers (or raises, up to `ceiling`) the most bytes the heap may
+    /// grow to; it never shrinks below what it already holds.
+    pub(crate) fn set_limit(&mut self, limit: usize, ceiling: usize) {
+        self.limit = limit.min(ceiling).max(MIN_CAPACITY).max(self.mem.len());
+    }
+
     /// Makes room for at least `need` more bytes without collecting:
     /// grows the space if the limit allows.
     fn grow_for(&mut self, need: usize) -> bool {

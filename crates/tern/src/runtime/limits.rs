@@ -52,6 +52,16 @@ pub trait ResourceLimiter {
     fn memories(&self) -> usize {
         DEFAULT_MEMORY_LIMIT
     }
+
+    /// The most bytes the store's GC heap may grow to (at most the
+    /// engine's `Config::max_gc_heap_size`); `None` keeps the engine's.
+    /// Read once, when the limiter is installed with [`Store::limiter`]. An
+    /// allocation that does not fit after a collection traps with
+    /// `AllocationTooLarge`. (A Tern extension: Wasmtime has no per-store
+    /// GC heap limit.)
+    fn gc_heap_size(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The store's limiter: gets the [`ResourceLimiter`] out of the host data.
@@ -67,6 +77,7 @@ pub struct StoreLimits {
     instances: usize,
     tables: usize,
     memories: usize,
+    gc_heap_size: Option<usize>,
     trap_on_grow_failure: bool,
 }
 
@@ -78,6 +89,7 @@ impl Default for StoreLimits {
             instances: DEFAULT_INSTANCE_LIMIT,
             tables: DEFAULT_TABLE_LIMIT,
             memories: DEFAULT_MEMORY_LIMIT,
+            gc_heap_size: None,
             trap_on_grow_failure: false,
         }
     }
@@ -120,6 +132,10 @@ impl ResourceLimiter for StoreLimits {
 
     fn memories(&self) -> usize {
         self.memories
+    }
+
+    fn gc_heap_size(&self) -> Option<usize> {
+        self.gc_heap_size
     }
 }
 
@@ -164,6 +180,13 @@ impl StoreLimitsBuilder {
         self
     }
 
+    /// The most bytes the store's GC heap may use (see
+    /// [`ResourceLimiter::gc_heap_size`]).
+    pub fn gc_heap_size(mut self, bytes: usize) -> Self {
+        self.0.gc_heap_size = Some(bytes);
+        self
+    }
+
     /// A denied growth traps (wasm) or fails (API) instead of returning -1.
     pub fn trap_on_grow_failure(mut self, trap: bool) -> Self {
         self.0.trap_on_grow_failure = trap;
@@ -187,11 +210,17 @@ pub(crate) enum Growth {
 
 impl<T> Store<T> {
     /// Installs a resource limiter: `limiter` gets it out of the host data
-    /// each time a limit is checked.
+    /// each time a limit is checked (the GC heap size: now, once).
     pub fn limiter(
         &mut self,
-        limiter: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter + Send + Sync) + Send + Sync + 'static,
+        mut limiter: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter + Send + Sync)
+        + Send
+        + Sync
+        + 'static,
     ) {
+        let ceiling = self.inner.engine.config().max_gc_heap_size;
+        let gc_limit = limiter(&mut self.data).gc_heap_size().unwrap_or(ceiling);
+        self.inner.heap.set_limit(gc_limit, ceiling);
         self.limiter = Some(Box::new(limiter));
     }
 
