@@ -160,6 +160,21 @@ fn trap_error(
     Error::trap(code, backtrace(store, (inst, def), frames))
 }
 
+/// An error from outside the loop (a host function, the resource limiter,
+/// the epoch callback), with the backtrace of where it surfaced.
+#[cold]
+#[inline(never)]
+fn surfaced(
+    store: &StoreInner,
+    current: (InstanceId, DefFunc),
+    frames_base: usize,
+    mut e: Error,
+) -> Error {
+    let frames = &store.stack.frames[frames_base.min(store.stack.frames.len())..];
+    e.set_backtrace_if_empty(backtrace(store, current, frames));
+    e
+}
+
 /// What the loop does after a call.
 enum Flow {
     /// Go on with the next instruction (a host call returned).
@@ -199,12 +214,11 @@ fn call_func<T>(
             let (vbase, rbase) = (r.vfp + bases.0 as usize, r.rfp + bases.1 as usize);
             let res = call_host(store, index, Some(r.inst), vbase, rbase, counts.0, counts.1);
             r.refresh(&mut store.inner);
-            if let Err(mut e) = res {
+            if let Err(e) = res {
                 if let Some(x) = e.exception().filter(|x| x.store == store.inner.id) {
                     return Ok(Flow::Throw(x.root.raw(), tail));
                 }
-                let frames = &store.inner.stack.frames[frames_base..];
-                e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
+                let e = surfaced(&store.inner, (r.inst, r.def()), frames_base, e);
                 if !tail && e.kind() == ErrorKind::Host {
                     let live = r.rfp + r.function().ref_frame as usize;
                     let call = HostCall {
@@ -318,11 +332,7 @@ pub(super) fn run<T>(
         ($e:expr) => {
             match $e {
                 Ok(v) => v,
-                Err(mut e) => {
-                    let frames = &store.inner.stack.frames[frames_base..];
-                    e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
-                    return Err(e);
-                }
+                Err(e) => return Err(surfaced(&store.inner, (r.inst, r.def()), frames_base, e)),
             }
         };
     }
