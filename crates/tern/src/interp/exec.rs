@@ -220,13 +220,12 @@ fn call_func<T>(
                 }
                 let e = surfaced(&store.inner, (r.inst, r.def()), frames_base, e);
                 if !tail && e.kind() == ErrorKind::Host {
-                    let live = r.rfp + r.function().ref_frame as usize;
                     let call = HostCall {
                         func: f,
                         vbase,
                         rbase,
                     };
-                    host_failed(&mut store.inner, r.position(), live, call);
+                    host_failed(&mut store.inner, r.position(), call);
                 }
                 return Err(e);
             }
@@ -441,10 +440,8 @@ pub(super) fn run<T>(
                 }
             }
             Instr::ConsumeFuel { amount } => {
-                let amount = u64::from(amount);
-                if store.inner.interrupts.consume(amount).is_err() {
-                    let live = r.rfp + r.function().ref_frame as usize;
-                    let t = out_of_fuel(&mut store.inner, r.position(), live, amount);
+                if store.inner.interrupts.consume(u64::from(amount)).is_err() {
+                    let t = out_of_fuel(&mut store.inner, r.position(), amount);
                     trap!(t);
                 }
             }

@@ -24,6 +24,12 @@ pub(super) struct Position {
 }
 
 impl Position {
+    /// The reference slots in use up to the top of this frame.
+    pub(super) fn live_refs(&self) -> usize {
+        // SAFETY: as for `def`.
+        self.rfp + unsafe { (*self.func).ref_frame } as usize
+    }
+
     /// The function's index among its module's defined functions.
     pub(super) fn def(&self) -> DefFunc {
         // SAFETY: `func` points into a module owned by an instance of the

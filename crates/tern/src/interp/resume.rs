@@ -76,17 +76,12 @@ impl Parked {
 /// executor then leaves with `OutOfFuel`.
 #[cold]
 #[inline(never)]
-pub(super) fn out_of_fuel(
-    store: &mut StoreInner,
-    at: Position,
-    live_refs: usize,
-    amount: u64,
-) -> Trap {
-    let left = store.interrupts.fuel;
+pub(super) fn out_of_fuel(store: &mut StoreInner, at: Position, amount: u32) -> Trap {
+    let (left, amount) = (store.interrupts.fuel, u64::from(amount));
     if store.interrupts.resumable && store.activations == 1 {
         store.suspension = Some(Suspension {
             at,
-            live_refs,
+            live_refs: at.live_refs(),
             required: amount - left.min(amount),
             host: None,
         });
@@ -101,7 +96,7 @@ pub(super) fn out_of_fuel(
 /// may, to go on after the call. The executor then leaves with the error.
 #[cold]
 #[inline(never)]
-pub(super) fn host_failed(store: &mut StoreInner, at: Position, live_refs: usize, call: HostCall) {
+pub(super) fn host_failed(store: &mut StoreInner, at: Position, call: HostCall) {
     if store.interrupts.resumable && store.activations == 1 {
         store.suspension = Some(Suspension {
             at: Position {
@@ -109,7 +104,7 @@ pub(super) fn host_failed(store: &mut StoreInner, at: Position, live_refs: usize
                 ip: at.ip.wrapping_add(1),
                 ..at
             },
-            live_refs,
+            live_refs: at.live_refs(),
             required: 0,
             host: Some(call),
         });
