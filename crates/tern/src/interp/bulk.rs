@@ -91,6 +91,51 @@ fn range(start: u64, len: u64, size: usize) -> Option<Range<usize>> {
     Some(start as usize..end as usize)
 }
 
+/// Items per piece of a large fill or copy: between pieces, a store whose
+/// epoch deadline traps checks it, so that one huge operation (a 4 GiB
+/// `memory.fill`) cannot outlast the deadline by more than a piece
+/// (a few milliseconds).
+const PIECE: usize = 1 << 22;
+
+/// The engine and deadline to watch during a bulk operation: only when
+/// reaching the deadline traps (with a callback, the callback runs at the
+/// next check in the code, after the operation).
+fn watch(store: &StoreInner) -> Option<(crate::Engine, u64)> {
+    store
+        .interrupts
+        .epoch_traps
+        .then(|| (store.engine.clone(), store.interrupts.epoch_deadline))
+}
+
+/// Runs `f` on `0..len` in pieces of [`PIECE`] (last piece first if
+/// `backwards`), stopping with `Interrupt` between pieces once `watch`'s
+/// deadline has passed.
+fn in_pieces(
+    len: usize,
+    backwards: bool,
+    watch: Option<(crate::Engine, u64)>,
+    mut f: impl FnMut(Range<usize>),
+) -> Result<(), Trap> {
+    let Some((engine, deadline)) = watch.filter(|_| len > PIECE) else {
+        f(0..len);
+        return Ok(());
+    };
+    let mut done = 0;
+    while done < len {
+        if engine.current_epoch() >= deadline {
+            return Err(Trap::Interrupt);
+        }
+        let n = PIECE.min(len - done);
+        f(if backwards {
+            len - done - n..len - done
+        } else {
+            done..done + n
+        });
+        done += n;
+    }
+    Ok(())
+}
+
 /// `memory.fill` / `table.fill`: `n` copies of `val` at `dst` of space `index`.
 pub(crate) fn fill<S: Space>(
     store: &mut StoreInner,
@@ -103,8 +148,9 @@ pub(crate) fn fill<S: Space>(
     let (dst, n) = (addr(dst, e.is64()), addr(n, e.is64()));
     let r = range(dst, n, e.items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     store.charge_fuel(n)?;
-    S::split(store).0[i].items()[r].fill(val);
-    Ok(())
+    let watch = watch(store);
+    let items = &mut S::split(store).0[i].items()[r];
+    in_pieces(items.len(), false, watch, |p| items[p].fill(val))
 }
 
 /// `memory.copy` / `table.copy` from space `src_index` to `dst_index`
@@ -124,10 +170,16 @@ pub(crate) fn copy<S: Space>(
     let dr = range(addr(dst, d64), n, spaces[d].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     let sr = range(addr(src, s64), n, spaces[s].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     store.charge_fuel(n)?;
+    let watch = watch(store);
     let (spaces, _) = S::split(store);
+    let len = dr.len();
     if d == s {
-        spaces[d].items().copy_within(sr, dr.start);
-        return Ok(());
+        // Overlapping ranges: copy the pieces in the order memmove would.
+        let items = spaces[d].items();
+        let piece = |p: Range<usize>| {
+            items.copy_within(sr.start + p.start..sr.start + p.end, dr.start + p.start)
+        };
+        return in_pieces(len, dr.start > sr.start, watch, piece);
     }
     let (to, from) = if d < s {
         let (lo, hi) = spaces.split_at_mut(s);
@@ -136,8 +188,10 @@ pub(crate) fn copy<S: Space>(
         let (lo, hi) = spaces.split_at_mut(d);
         (&mut hi[0], &mut lo[s])
     };
-    to.items()[dr].copy_from_slice(&from.items()[sr]);
-    Ok(())
+    let (to, from) = (&mut to.items()[dr], &from.items()[sr]);
+    in_pieces(len, false, watch, |p| {
+        to[p.clone()].copy_from_slice(&from[p])
+    })
 }
 
 /// `memory.init` / `table.init`: `n` items of segment `seg` from `src` to

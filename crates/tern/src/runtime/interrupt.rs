@@ -36,6 +36,9 @@ pub(crate) struct Interrupts {
     pub(crate) fuel: u64,
     /// The epoch at which wasm is interrupted.
     pub(crate) epoch_deadline: u64,
+    /// Whether reaching the deadline traps (epochs on, no callback): then
+    /// large bulk operations check it between pieces too.
+    pub(crate) epoch_traps: bool,
 }
 
 impl Interrupts {
@@ -128,6 +131,7 @@ impl<T> Store<T> {
     /// default): removes any callback.
     pub fn epoch_deadline_trap(&mut self) {
         self.epoch_callback = None;
+        self.inner.interrupts.epoch_traps = self.inner.engine.config().epoch_interruption;
     }
 
     /// Reaching the epoch deadline calls `callback`, which decides whether
@@ -138,6 +142,7 @@ impl<T> Store<T> {
         callback: impl FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline> + Send + Sync + 'static,
     ) {
         self.epoch_callback = Some(Box::new(callback));
+        self.inner.interrupts.epoch_traps = false;
     }
 }
 

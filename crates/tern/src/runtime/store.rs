@@ -212,6 +212,7 @@ impl<T> Store<T> {
                 activations: 0,
                 interrupts: Interrupts {
                     metered: engine.config().consume_fuel,
+                    epoch_traps: engine.config().epoch_interruption,
                     ..Interrupts::default()
                 },
                 suspension: None,
