@@ -172,6 +172,26 @@ float_semantics! {
         f64_sqrt f64_ceil f64_floor f64_trunc f64_nearest;
 }
 
+/// The negated float orderings of the fused branch-if-false forms: with a
+/// NaN operand `a < b` and `a >= b` are both false, so `!(a < b)` is an
+/// operation of its own (hence the negated comparisons clippy warns about).
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+mod negated {
+    use super::{f32_of, f64_of};
+
+    semantics! {
+        f32_not_lt(a, b) = !(f32_of(a) < f32_of(b)) as u64;
+        f32_not_gt(a, b) = !(f32_of(a) > f32_of(b)) as u64;
+        f32_not_le(a, b) = !(f32_of(a) <= f32_of(b)) as u64;
+        f32_not_ge(a, b) = !(f32_of(a) >= f32_of(b)) as u64;
+        f64_not_lt(a, b) = !(f64_of(a) < f64_of(b)) as u64;
+        f64_not_gt(a, b) = !(f64_of(a) > f64_of(b)) as u64;
+        f64_not_le(a, b) = !(f64_of(a) <= f64_of(b)) as u64;
+        f64_not_ge(a, b) = !(f64_of(a) >= f64_of(b)) as u64;
+    }
+}
+pub(crate) use negated::*;
+
 /// Integer division and remainder: the only binary operators that trap.
 macro_rules! div_rem {
     ($($name:ident($a:ident: $t:ty, $b:ident) = $e:expr, overflow: $ovf:expr;)*) => {

@@ -108,6 +108,7 @@ macro_rules! define_isa {
         unary { $( $un:ident = $usem:ident $(, br $ut:ident / $uf:ident)? ; )* }
         unary_trap { $( $unt:ident = $utsem:ident ; )* }
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
+        branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         load { $( $ld:ident = $ldk:ident ; )* }
         store { $( $st:ident = $stk:ident ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
@@ -136,6 +137,7 @@ macro_rules! define_isa {
             )*
             $(#[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")] $unt { dst: Slot, src: Slot },)*
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
+            $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
             $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + offset]` as `LoadKind::", stringify!($ldk), "`.")] $ld { dst: Slot, addr: Slot, offset: u32 },)*
             $(#[doc = concat!("`mem0[vals[addr] + offset] = vals[val]` as `StoreKind::", stringify!($stk), "`.")] $st { addr: Slot, val: Slot, offset: u32 },)*
             $(
@@ -205,6 +207,7 @@ macro_rules! define_isa {
                     )*
                     $($(Instr::$ut { offset, .. } => *offset = off,)?)*
                     $(Instr::$bru { offset, .. } => *offset = off,)*
+                    $(Instr::$brb { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
                 }
@@ -234,6 +237,7 @@ macro_rules! define_isa {
                     )*
                     $(Instr::$unt { dst, src } => $d h!($d ctx unary_trap dst src $utsem),)*
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
+                    $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
                     $(Instr::$ld { dst, addr, offset } => $d h!($d ctx load dst addr offset $ldk),)*
                     $(Instr::$st { addr, val, offset } => $d h!($d ctx store addr val offset $stk),)*
                     $(
@@ -451,8 +455,18 @@ mod tests {
         let (yes, no) = imm.fused_branches().unwrap();
         assert!(matches!(yes, Instr::BrI32LtSImm { imm: 7, .. }));
         assert!(matches!(no, Instr::BrI32GeSImm { imm: 7, .. }));
+        // The negation of a float ordering is not the opposite ordering.
+        let (yes, no) = Instr::F64Lt { dst: 0, a: 1, b: 2 }
+            .fused_branches()
+            .unwrap();
+        assert!(matches!(yes, Instr::BrF64Lt { a: 1, b: 2, .. }));
+        assert!(matches!(no, Instr::BrF64NotLt { a: 1, b: 2, .. }));
+        let (_, no) = Instr::F32Eq { dst: 0, a: 1, b: 2 }
+            .fused_branches()
+            .unwrap();
+        assert!(matches!(no, Instr::BrF32Ne { a: 1, b: 2, .. }));
         assert!(
-            Instr::F64Lt { dst: 0, a: 1, b: 2 }
+            Instr::F64Add { dst: 0, a: 1, b: 2 }
                 .fused_branches()
                 .is_none()
         );
