@@ -188,19 +188,32 @@ fn call_func<T>(
                 &store.inner.instances[instance.index()].module.0.code[def.index()];
             match r.enter(&mut store.inner, callee, instance, bases, tail, max_depth) {
                 Ok(()) => Ok(Flow::Jumped),
-                Err(t) => Err(trap_error(&store.inner, (r.inst, r.def()), frames_base, t)),
+                Err(t) => Err(trap_error(
+                    &store.inner,
+                    (r.inst(), r.def()),
+                    frames_base,
+                    t,
+                )),
             }
         }
         FuncKind::Host { index } => {
             let (vbase, rbase) = (r.vfp + bases.0 as usize, r.rfp + bases.1 as usize);
-            let res = call_host(store, index, Some(r.inst), vbase, rbase, counts.0, counts.1);
+            let res = call_host(
+                store,
+                index,
+                Some(r.inst()),
+                vbase,
+                rbase,
+                counts.0,
+                counts.1,
+            );
             r.refresh(&mut store.inner);
             if let Err(mut e) = res {
                 if let Some(x) = e.exception().filter(|x| x.store == store.inner.id) {
                     return Ok(Flow::Throw(x.root.raw(), tail));
                 }
                 let frames = &store.inner.stack.frames[frames_base..];
-                e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst, r.def()), frames));
+                e.set_backtrace_if_empty(backtrace(&store.inner, (r.inst(), r.def()), frames));
                 return Err(e);
             }
             if !tail {
@@ -227,7 +240,7 @@ fn indirect_target(
     let Callee::Table { table, ty, type_id } = r.site(site_index).callee else {
         return Err(Trap::UnreachableCodeReached);
     };
-    let instance = &store.instances[r.inst.index()];
+    let instance = &store.instances[r.inst().index()];
     let t = &store.tables[instance.tables[table as usize] as usize];
     let i = if t.is64 { index } else { index as u32 as u64 };
     let raw_ref = usize::try_from(i)
@@ -263,7 +276,12 @@ pub(super) fn run<T>(
     let frames_base = store.inner.stack.frames.len();
     let max_depth = store.inner.engine.config().max_call_depth;
     let limits = (max_depth, frames_base);
-    let mut r = Regs::start(&mut store.inner, inst, def, vfp, rfp);
+    let mut inst_home = inst;
+    // The address escapes, so that the instance stays in memory (see
+    // `Regs::inst_home`).
+    let inst_home = std::hint::black_box(&raw mut inst_home);
+    // SAFETY: `inst_home` points to a local that outlives `r`.
+    let mut r = unsafe { Regs::start(&mut store.inner, inst_home, def, vfp, rfp) };
     if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
         return Err(trap_error(&store.inner, (inst, def), frames_base, t));
     }
@@ -273,7 +291,7 @@ pub(super) fn run<T>(
         ($code:expr) => {
             return Err(trap_error(
                 &store.inner,
-                (r.inst, r.def()),
+                (r.inst(), r.def()),
                 frames_base,
                 $code,
             ))
@@ -330,7 +348,7 @@ pub(super) fn run<T>(
     // The store indices of the current instance's entities.
     macro_rules! instance {
         () => {
-            store.inner.instances[r.inst.index()]
+            store.inner.instances[r.inst().index()]
         };
     }
 
@@ -433,7 +451,7 @@ pub(super) fn run<T>(
 
             Instr::Throw { tag, vbase, rbase } => {
                 let fr = r.gc_frame();
-                let x = tri!(exn::new_exception(&mut store.inner, r.inst, tag, (vbase, rbase), &fr));
+                let x = tri!(exn::new_exception(&mut store.inner, r.inst(), tag, (vbase, rbase), &fr));
                 throw!(x, false)
             }
             Instr::ThrowRef { src } => {
@@ -462,27 +480,27 @@ pub(super) fn run<T>(
             }
 
             Instr::MemorySize { dst, mem } => {
-                v!(dst, bulk::memory_size(&store.inner, r.inst, mem));
+                v!(dst, bulk::memory_size(&store.inner, r.inst(), mem));
             }
             Instr::MemoryGrow { dst, delta, mem } => {
-                let old = bulk::memory_grow(&mut store.inner, r.inst, mem, v!(delta));
+                let old = bulk::memory_grow(&mut store.inner, r.inst(), mem, v!(delta));
                 r.refresh(&mut store.inner);
                 v!(dst, old);
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::fill::<MemoryEntry>(&mut store.inner, r.inst, mem, (d, val as u8, n)));
+                tri!(bulk::fill::<MemoryEntry>(&mut store.inner, r.inst(), mem, (d, val as u8, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryCopy { args, mems } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dm, sm) = (mems >> 16, mems & 0xffff);
-                tri!(bulk::copy::<MemoryEntry>(&mut store.inner, r.inst, (dm, sm), (d, s, n)));
+                tri!(bulk::copy::<MemoryEntry>(&mut store.inner, r.inst(), (dm, sm), (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst, mem, seg, (d, s, n)));
+                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst(), mem, seg, (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::DataDrop { seg } => {
@@ -490,41 +508,41 @@ pub(super) fn run<T>(
             }
             Instr::LoadExt { dst, addr, site } => {
                 let m = r.function().mem_args[site as usize];
-                let x = tri!(bulk::load_ext(&mut store.inner, r.inst, m, v!(addr)));
+                let x = tri!(bulk::load_ext(&mut store.inner, r.inst(), m, v!(addr)));
                 r.refresh(&mut store.inner);
                 v!(dst, x);
             }
             Instr::StoreExt { addr, val, site } => {
                 let m = r.function().mem_args[site as usize];
-                tri!(bulk::store_ext(&mut store.inner, r.inst, m, v!(addr), v!(val)));
+                tri!(bulk::store_ext(&mut store.inner, r.inst(), m, v!(addr), v!(val)));
                 r.refresh(&mut store.inner);
             }
 
             Instr::TableGet { dst, index, table } => {
-                rf!(dst, tri!(bulk::table_get(&store.inner, r.inst, table, v!(index))));
+                rf!(dst, tri!(bulk::table_get(&store.inner, r.inst(), table, v!(index))));
             }
             Instr::TableSet { index, src, table } => {
-                tri!(bulk::table_set(&mut store.inner, r.inst, table, (v!(index), rf!(src))));
+                tri!(bulk::table_set(&mut store.inner, r.inst(), table, (v!(index), rf!(src))));
             }
             Instr::TableSize { dst, table } => {
-                v!(dst, bulk::table_size(&store.inner, r.inst, table));
+                v!(dst, bulk::table_size(&store.inner, r.inst(), table));
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), rf!(init));
-                v!(dst, bulk::table_grow(&mut store.inner, r.inst, table, (d, x)));
+                v!(dst, bulk::table_grow(&mut store.inner, r.inst(), table, (d, x)));
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), rf!(val));
-                tri!(bulk::fill::<TableEntry>(&mut store.inner, r.inst, table, (d, x, n)));
+                tri!(bulk::fill::<TableEntry>(&mut store.inner, r.inst(), table, (d, x, n)));
             }
             Instr::TableCopy { args, tables } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dt, st) = (tables >> 16, tables & 0xffff);
-                tri!(bulk::copy::<TableEntry>(&mut store.inner, r.inst, (dt, st), (d, s, n)));
+                tri!(bulk::copy::<TableEntry>(&mut store.inner, r.inst(), (dt, st), (d, s, n)));
             }
             Instr::TableInit { args, seg, table } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst, table, seg, (d, s, n)));
+                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst(), table, seg, (d, s, n)));
             }
             Instr::ElemDrop { seg } => {
                 instance!().elems[seg as usize] = Vec::new();
@@ -542,12 +560,12 @@ pub(super) fn run<T>(
 
             Instr::StructNew { site } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                tri!(gc_ops::struct_new(&mut store.inner, r.inst, &s, &fr));
+                tri!(gc_ops::struct_new(&mut store.inner, r.inst(), &s, &fr));
                 r.refresh(&mut store.inner);
             }
             Instr::StructNewDefault { dst, ty } => {
                 let fr = r.gc_frame();
-                let x = tri!(gc_ops::struct_new_default(&mut store.inner, r.inst, ty, &fr));
+                let x = tri!(gc_ops::struct_new_default(&mut store.inner, r.inst(), ty, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
             }
@@ -564,12 +582,12 @@ pub(super) fn run<T>(
             | Instr::ArrayNewData { site }
             | Instr::ArrayNewElem { site } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                tri!(gc_ops::array_new(&mut store.inner, r.inst, &s, &fr));
+                tri!(gc_ops::array_new(&mut store.inner, r.inst(), &s, &fr));
                 r.refresh(&mut store.inner);
             }
             Instr::ArrayNewDefault { dst, len, ty } => {
                 let (n, fr) = (v!(len) as u32, r.gc_frame());
-                let x = tri!(gc_ops::array_new_default(&mut store.inner, r.inst, ty, n, &fr));
+                let x = tri!(gc_ops::array_new_default(&mut store.inner, r.inst(), ty, n, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
             }
@@ -599,7 +617,7 @@ pub(super) fn run<T>(
                     Instr::ArrayInitData { .. } => Segment::Data(seg),
                     _ => Segment::Elem(seg),
                 };
-                tri!(gc_ops::array_init(&mut store.inner, r.inst, va, ra, seg));
+                tri!(gc_ops::array_init(&mut store.inner, r.inst(), va, ra, seg));
                 r.refresh(&mut store.inner);
             }
             Instr::RefI31 { dst, src } => rf!(dst, raw::i31(v!(src) as u32 & 0x7fff_ffff)),

@@ -100,8 +100,12 @@ pub(super) struct Regs {
     pub func: *const CompiledFunc,
     /// The current instance's module.
     pub module: *const ModuleInner,
-    /// The current instance.
-    pub inst: InstanceId,
+    /// Where the current instance is kept: in memory (a local of the
+    /// dispatch loop whose address escapes), not in a register. As a
+    /// register it was a loop-carried value that the register allocator
+    /// copied (or spilled and reloaded) at every dispatch, although only
+    /// calls, returns and cold paths read it.
+    inst_home: *mut InstanceId,
     /// The store index of the current instance's memory 0, if any.
     pub mem0: Option<usize>,
     /// Memory 0 of the current instance.
@@ -114,14 +118,19 @@ impl Regs {
     /// slots and memory view are unset: `refresh` after `enter_frame`.
     /// Inlined so that `Regs` never has its address taken (it would then
     /// live in memory instead of registers).
+    ///
+    /// # Safety
+    /// `inst_home` points to the instance to run and outlives the registers.
     #[inline(always)]
-    pub(super) fn start(
+    pub(super) unsafe fn start(
         store: &mut StoreInner,
-        inst: InstanceId,
+        inst_home: *mut InstanceId,
         def: DefFunc,
         vfp: usize,
         rfp: usize,
     ) -> Regs {
+        // SAFETY: the caller's contract.
+        let inst = unsafe { *inst_home };
         let m = &*store.instances[inst.index()].module.0;
         let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def.index()]);
         Regs {
@@ -133,10 +142,25 @@ impl Regs {
             rfp,
             func,
             module,
-            inst,
+            inst_home,
             mem0: first_memory(store, inst),
             mem: MemView::EMPTY,
         }
+    }
+
+    /// The current instance.
+    #[inline(always)]
+    pub(super) fn inst(&self) -> InstanceId {
+        // SAFETY: `inst_home` is valid while the registers live (the
+        // contract of `start`), and nothing else refers to it.
+        unsafe { *self.inst_home }
+    }
+
+    /// Switches the current instance.
+    #[inline(always)]
+    fn set_inst(&mut self, inst: InstanceId) {
+        // SAFETY: as for `inst`.
+        unsafe { *self.inst_home = inst }
     }
 
     /// The current function.
@@ -258,8 +282,8 @@ impl Regs {
     /// Switches to instance `inst` if it is not the current one.
     #[inline(always)]
     fn switch_instance(&mut self, store: &mut StoreInner, inst: InstanceId) {
-        if self.inst != inst {
-            self.inst = inst;
+        if self.inst() != inst {
+            self.set_inst(inst);
             self.module = &*store.instances[inst.index()].module.0;
             self.mem0 = first_memory(store, inst);
             self.refresh(store);
@@ -304,7 +328,7 @@ impl Regs {
                 vfp: self.vfp,
                 rfp: self.rfp,
                 func: self.func,
-                inst: self.inst,
+                inst: self.inst(),
             });
             self.vfp += vbase;
             self.rfp += rbase;
@@ -333,7 +357,7 @@ impl Regs {
         };
         let callee = self.own_function(def);
         let bases = (s.vbase, s.rbase);
-        self.enter(store, callee, self.inst, bases, tail, max_depth)
+        self.enter(store, callee, self.inst(), bases, tail, max_depth)
     }
 
     /// Returns to the caller's frame; `false` if the activation is done.
@@ -349,8 +373,8 @@ impl Regs {
         self.vfp = fr.vfp;
         self.rfp = fr.rfp;
         self.func = fr.func;
-        if self.inst != fr.inst {
-            self.inst = fr.inst;
+        if self.inst() != fr.inst {
+            self.set_inst(fr.inst);
             self.module = &*store.instances[fr.inst.index()].module.0;
             self.mem0 = first_memory(store, fr.inst);
         }
@@ -367,8 +391,8 @@ impl Regs {
         self.vfp = p.vfp;
         self.rfp = p.rfp;
         self.func = p.func;
-        if self.inst != p.inst {
-            self.inst = p.inst;
+        if self.inst() != p.inst {
+            self.set_inst(p.inst);
             self.module = &*store.instances[p.inst.index()].module.0;
             self.mem0 = first_memory(store, p.inst);
         }
@@ -381,7 +405,7 @@ impl Regs {
         super::exn::Position {
             ip: self.ip,
             func: self.func,
-            inst: self.inst,
+            inst: self.inst(),
             vfp: self.vfp,
             rfp: self.rfp,
         }
