@@ -8,8 +8,8 @@
 //! `gc_ops.rs` (GC objects) and `bulk.rs` (tables, bulk memory).
 
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
-use super::mem::compact_ea;
-use super::regs::Regs;
+use super::mem::compact_end;
+use super::regs::{Cold, Regs};
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
 use crate::error::{Error, Result, Trap};
 use crate::gc::FieldKind;
@@ -84,23 +84,25 @@ macro_rules! family {
             continue;
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $off:ident $kind:ident) => {
-        // SAFETY: frame slots (see above).
+    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $end:ident $kind:ident) => {
+        // SAFETY: frame slots (see above); `compact_end` is at least the
+        // access size since the translator made `$end` the static offset
+        // plus that size.
         unsafe {
             match $r
                 .mem
-                .load(LoadKind::$kind, compact_ea($r.vals.get($addr), $off))
+                .load_end(LoadKind::$kind, compact_end($r.vals.get($addr), $end))
             {
                 Ok(x) => $r.vals.set($dst, x),
                 Err(t) => $trap!(t),
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $off:ident $kind:ident) => {
-        // SAFETY: frame slots (see above).
+    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $end:ident $kind:ident) => {
+        // SAFETY: as for `load`.
         unsafe {
-            let ea = compact_ea($r.vals.get($addr), $off);
-            if let Err(t) = $r.mem.store(StoreKind::$kind, ea, $r.vals.get($val)) {
+            let end = compact_end($r.vals.get($addr), $end);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, $r.vals.get($val)) {
                 $trap!(t)
             }
         }
@@ -276,12 +278,13 @@ pub(super) fn run<T>(
     let frames_base = store.inner.stack.frames.len();
     let max_depth = store.inner.engine.config().max_call_depth;
     let limits = (max_depth, frames_base);
-    let mut inst_home = inst;
-    // The address escapes, so that the instance stays in memory (see
-    // `Regs::inst_home`).
-    let inst_home = std::hint::black_box(&raw mut inst_home);
-    // SAFETY: `inst_home` points to a local that outlives `r`.
-    let mut r = unsafe { Regs::start(&mut store.inner, inst_home, def, vfp, rfp) };
+    let mut cold = Cold::new(inst);
+    // The address escapes, so that the cold registers stay in memory (see
+    // `Regs::cold`).
+    let cold = std::hint::black_box(&raw mut cold);
+    // SAFETY: `cold` points to a local that outlives `r` and is only
+    // accessed through it.
+    let mut r = unsafe { Regs::start(&mut store.inner, cold, def, vfp, rfp) };
     if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
         return Err(trap_error(&store.inner, (inst, def), frames_base, t));
     }

@@ -84,6 +84,21 @@ impl<T: Copy> Slots<T> {
     }
 }
 
+/// The interpreter's cold registers (see `Regs::cold`).
+pub(super) struct Cold {
+    /// The current instance.
+    inst: InstanceId,
+    /// The store index of the current instance's memory 0, if any.
+    mem0: Option<usize>,
+}
+
+impl Cold {
+    /// The cold registers for running instance `inst`.
+    pub(super) fn new(inst: InstanceId) -> Cold {
+        Cold { inst, mem0: None }
+    }
+}
+
 /// The interpreter's registers.
 pub(super) struct Regs {
     /// The next instruction.
@@ -100,14 +115,12 @@ pub(super) struct Regs {
     pub func: *const CompiledFunc,
     /// The current instance's module.
     pub module: *const ModuleInner,
-    /// Where the current instance is kept: in memory (a local of the
-    /// dispatch loop whose address escapes), not in a register. As a
-    /// register it was a loop-carried value that the register allocator
-    /// copied (or spilled and reloaded) at every dispatch, although only
-    /// calls, returns and cold paths read it.
-    inst_home: *mut InstanceId,
-    /// The store index of the current instance's memory 0, if any.
-    pub mem0: Option<usize>,
+    /// The registers that only calls, returns and cold paths read, kept in
+    /// memory (a local of the dispatch loop whose address escapes) rather
+    /// than in machine registers: as loop-carried values the register
+    /// allocator copied (or spilled and reloaded) them at every dispatch,
+    /// and took registers from the hot ones.
+    cold: *mut Cold,
     /// Memory 0 of the current instance.
     pub mem: MemView,
 }
@@ -120,17 +133,19 @@ impl Regs {
     /// live in memory instead of registers).
     ///
     /// # Safety
-    /// `inst_home` points to the instance to run and outlives the registers.
+    /// `cold` points to the cold registers made for the instance to run
+    /// (`Cold::new`), which outlive these registers and are not otherwise
+    /// accessed while they live.
     #[inline(always)]
     pub(super) unsafe fn start(
         store: &mut StoreInner,
-        inst_home: *mut InstanceId,
+        cold: *mut Cold,
         def: DefFunc,
         vfp: usize,
         rfp: usize,
     ) -> Regs {
         // SAFETY: the caller's contract.
-        let inst = unsafe { *inst_home };
+        let inst = unsafe { (*cold).inst };
         let m = &*store.instances[inst.index()].module.0;
         let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def.index()]);
         Regs {
@@ -142,25 +157,47 @@ impl Regs {
             rfp,
             func,
             module,
-            inst_home,
-            mem0: first_memory(store, inst),
+            cold,
             mem: MemView::EMPTY,
         }
+        .with_mem0(first_memory(store, inst))
+    }
+
+    /// These registers with memory 0 set (see `start`).
+    #[inline(always)]
+    fn with_mem0(mut self, mem0: Option<usize>) -> Regs {
+        self.set_mem0(mem0);
+        self
     }
 
     /// The current instance.
     #[inline(always)]
     pub(super) fn inst(&self) -> InstanceId {
-        // SAFETY: `inst_home` is valid while the registers live (the
-        // contract of `start`), and nothing else refers to it.
-        unsafe { *self.inst_home }
+        // SAFETY: `cold` is valid while the registers live (the contract
+        // of `start`), and nothing else refers to it. The same holds for
+        // the other accessors of the cold registers.
+        unsafe { (*self.cold).inst }
     }
 
     /// Switches the current instance.
     #[inline(always)]
     fn set_inst(&mut self, inst: InstanceId) {
-        // SAFETY: as for `inst`.
-        unsafe { *self.inst_home = inst }
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).inst = inst }
+    }
+
+    /// The store index of the current instance's memory 0, if any.
+    #[inline(always)]
+    fn mem0(&self) -> Option<usize> {
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).mem0 }
+    }
+
+    /// Sets the store index of memory 0 (after switching instances).
+    #[inline(always)]
+    fn set_mem0(&mut self, mem0: Option<usize>) {
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).mem0 = mem0 }
     }
 
     /// The current function.
@@ -241,7 +278,7 @@ impl Regs {
     #[inline(always)]
     pub(super) fn refresh(&mut self, store: &mut StoreInner) {
         self.refresh_stack(store);
-        self.mem = match self.mem0.and_then(|m| store.memories.get_mut(m)) {
+        self.mem = match self.mem0().and_then(|m| store.memories.get_mut(m)) {
             Some(m) => MemView::of(&mut m.data),
             None => MemView::EMPTY,
         };
@@ -258,7 +295,7 @@ impl Regs {
             self.refs.is_current(&store.stack.refs, self.rfp),
             "stale reference slots"
         );
-        let mem = self.mem0.and_then(|m| store.memories.get(m));
+        let mem = self.mem0().and_then(|m| store.memories.get(m));
         let mem = mem.map_or(&[][..], |m| &m.data[..]);
         assert!(self.mem.describes(mem), "stale memory view");
     }
@@ -285,7 +322,7 @@ impl Regs {
         if self.inst() != inst {
             self.set_inst(inst);
             self.module = &*store.instances[inst.index()].module.0;
-            self.mem0 = first_memory(store, inst);
+            self.set_mem0(first_memory(store, inst));
             self.refresh(store);
         } else {
             // Same instance: memory 0 is as the caller left it; only the
@@ -376,7 +413,7 @@ impl Regs {
         if self.inst() != fr.inst {
             self.set_inst(fr.inst);
             self.module = &*store.instances[fr.inst.index()].module.0;
-            self.mem0 = first_memory(store, fr.inst);
+            self.set_mem0(first_memory(store, fr.inst));
         }
         // Memory 0 may have grown in the callee.
         self.refresh(store);
@@ -394,7 +431,7 @@ impl Regs {
         if self.inst() != p.inst {
             self.set_inst(p.inst);
             self.module = &*store.instances[p.inst.index()].module.0;
-            self.mem0 = first_memory(store, p.inst);
+            self.set_mem0(first_memory(store, p.inst));
         }
         self.refresh(store);
     }

@@ -13,7 +13,7 @@
 //! | `unary_trap` | `{ dst, src }` | `dst = sem(src)?` |
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
-//! | `load` / `store` | `{ dst, addr, offset }` / `{ addr, val, offset }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind) |
+//! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `other` | written out | hand-written arms in the executor |
 //!

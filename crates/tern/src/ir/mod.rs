@@ -138,8 +138,8 @@ macro_rules! define_isa {
             $(#[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")] $unt { dst: Slot, src: Slot },)*
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
-            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + offset]` as `LoadKind::", stringify!($ldk), "`.")] $ld { dst: Slot, addr: Slot, offset: u32 },)*
-            $(#[doc = concat!("`mem0[vals[addr] + offset] = vals[val]` as `StoreKind::", stringify!($stk), "`.")] $st { addr: Slot, val: Slot, offset: u32 },)*
+            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },)*
+            $(#[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },)*
             $(
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(field)`: a `", stringify!($gk), "` field at byte `offset` of the struct `refs[obj]`.")] $sget { dst: Slot, obj: Slot, offset: u32 },
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(elem)`: element `vals[index]` of the `", stringify!($gk), "` array `refs[arr]`.")] $aget { dst: Slot, arr: Slot, index: Slot },
@@ -238,8 +238,8 @@ macro_rules! define_isa {
                     $(Instr::$unt { dst, src } => $d h!($d ctx unary_trap dst src $utsem),)*
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
                     $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
-                    $(Instr::$ld { dst, addr, offset } => $d h!($d ctx load dst addr offset $ldk),)*
-                    $(Instr::$st { addr, val, offset } => $d h!($d ctx store addr val offset $stk),)*
+                    $(Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),)*
+                    $(Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),)*
                     $(
                         Instr::$sget { dst, obj, offset } => $d h!($d ctx struct_get dst obj offset $gk $gsem),
                         Instr::$aget { dst, arr, index } => $d h!($d ctx array_get dst arr index $gk $gsem),

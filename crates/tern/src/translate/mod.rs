@@ -932,11 +932,14 @@ impl<'m> Translator<'m> {
         Ok(site)
     }
 
-    fn compact(&self, memarg: &wasmparser::MemArg) -> Option<u32> {
+    /// The `end` operand (static offset plus access `size`) of a compact
+    /// memory-0 access, if it has one: memory 0 is 32-bit and the end fits
+    /// in 32 bits (else the access goes through `LoadExt`/`StoreExt`).
+    fn compact(&self, memarg: &wasmparser::MemArg, size: u64) -> Option<u32> {
         let index = Self::mem_index(memarg).ok()?;
         let m = self.m.memories.get(index as usize)?;
         if index == 0 && !m.is64 {
-            u32::try_from(memarg.offset).ok()
+            u32::try_from(memarg.offset.checked_add(size)?).ok()
         } else {
             None
         }
@@ -950,8 +953,8 @@ impl<'m> Translator<'m> {
     ) -> Result<()> {
         let addr = self.pop_kind(Kind::V)?;
         let dst = self.push(Kind::V)?;
-        match self.compact(memarg) {
-            Some(offset) => self.emit_result(f(dst, addr.src(), offset)),
+        match self.compact(memarg, kind.size()) {
+            Some(end) => self.emit_result(f(dst, addr.src(), end)),
             None => {
                 let site = self.mem_site(memarg, MemKind::Load(kind))?;
                 self.emit_result(Instr::LoadExt {
@@ -972,9 +975,9 @@ impl<'m> Translator<'m> {
     ) -> Result<()> {
         let val = self.pop_kind(Kind::V)?;
         let addr = self.pop_kind(Kind::V)?;
-        match self.compact(memarg) {
-            Some(offset) => {
-                self.emit(f(addr.src(), val.src(), offset));
+        match self.compact(memarg, kind.size()) {
+            Some(end) => {
+                self.emit(f(addr.src(), val.src(), end));
             }
             None => {
                 let site = self.mem_site(memarg, MemKind::Store(kind))?;
