@@ -231,14 +231,15 @@ fn call_func<T>(
     }
 }
 
-/// Resolves a `call_indirect` through table `site.target` at `index`.
+/// Resolves a `call_indirect` through table `site.target` at `index`:
+/// the function and how it is called.
 #[inline(always)]
 fn indirect_target(
     store: &StoreInner,
     r: &Regs,
     index: u64,
     site_index: u32,
-) -> Result<StoreFunc, Trap> {
+) -> Result<(StoreFunc, FuncKind), Trap> {
     let Callee::Table { table, ty, type_id } = r.site(site_index).callee else {
         return Err(Trap::UnreachableCodeReached);
     };
@@ -263,7 +264,7 @@ fn indirect_target(
             return Err(Trap::BadSignature);
         }
     }
-    Ok(f)
+    Ok((f, actual.kind))
 }
 
 /// Runs defined function `def` of instance `inst` with its arguments
@@ -441,8 +442,18 @@ pub(super) fn run<T>(
             }
             Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
                 let tail = matches!(*instr, Instr::ReturnCallIndirect { .. });
-                let f = tri!(indirect_target(&store.inner, &r, v!(index), site));
+                let (f, kind) = tri!(indirect_target(&store.inner, &r, v!(index), site));
                 let s = r.site(site);
+                if let FuncKind::Wasm { instance, def } = kind
+                    && !tail
+                {
+                    // The common case, entered right here: a wasm callee.
+                    let callee: *const _ =
+                        &store.inner.instances[instance.index()].module.0.code[def.index()];
+                    let bases = (s.vbase, s.rbase);
+                    tri!(r.enter(&mut store.inner, callee, instance, bases, false, max_depth));
+                    continue;
+                }
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
             }
             Instr::CallRef { func, site } | Instr::ReturnCallRef { func, site } => {
