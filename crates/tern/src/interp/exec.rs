@@ -185,9 +185,8 @@ fn call_func<T>(
     let entry = &store.inner.funcs[f.index()];
     let (kind, counts) = (entry.kind, entry.slots);
     match kind {
-        FuncKind::Wasm { instance, def } => {
-            let callee: *const _ =
-                &store.inner.instances[instance.index()].module.0.code[def.index()];
+        FuncKind::Wasm { instance, code, .. } => {
+            let callee = code.as_ptr();
             match r.enter(&mut store.inner, callee, instance, bases, tail, max_depth) {
                 Ok(()) => Ok(Flow::Jumped),
                 Err(t) => Err(trap_error(
@@ -444,14 +443,12 @@ pub(super) fn run<T>(
                 let tail = matches!(*instr, Instr::ReturnCallIndirect { .. });
                 let (f, kind) = tri!(indirect_target(&store.inner, &r, v!(index), site));
                 let s = r.site(site);
-                if let FuncKind::Wasm { instance, def } = kind
+                if let FuncKind::Wasm { instance, code, .. } = kind
                     && !tail
                 {
                     // The common case, entered right here: a wasm callee.
-                    let callee: *const _ =
-                        &store.inner.instances[instance.index()].module.0.code[def.index()];
                     let bases = (s.vbase, s.rbase);
-                    tri!(r.enter(&mut store.inner, callee, instance, bases, false, max_depth));
+                    tri!(r.enter(&mut store.inner, code.as_ptr(), instance, bases, false, max_depth));
                     continue;
                 }
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
