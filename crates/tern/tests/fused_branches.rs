@@ -1,5 +1,5 @@
 //! Fused compare-and-branch forms (`br_if`/`if` on a fresh compare, on
-//! `i32.eqz` of one, and on `ref.is_null`) against the plain semantics,
+//! `i32.eqz` of one, on `ref.is_null`, and on `i32.and`) against the plain semantics,
 //! including NaN operands: the negation of `f64.lt` is not `f64.ge`.
 //! (`ref.eq` is not fused; its test guards the translation around it.)
 
@@ -160,4 +160,56 @@ fn fused_ref_eq_branches_agree_with_ref_eq() {
         .unwrap();
     assert_eq!(run.call(&mut store, 1).unwrap(), 2 | 4, "same object");
     assert_eq!(run.call(&mut store, 0).unwrap(), 1, "different objects");
+}
+
+#[test]
+fn fused_and_branches_agree_with_i32_and() {
+    // Bits: 1 `br_if (and a b)` taken, 2 `br_if (eqz (and a b))` not
+    // taken, 4 `if (and a b)`, 8 `br_if (and a 0x80000001)` taken,
+    // 16 `if (eqz (and a 0x80000001))` else-branch.
+    let wat = r#"(module
+      (func (export "run") (param $a i32) (param $b i32) (result i32)
+        (local $r i32)
+        (block $x
+          (br_if $x (i32.and (local.get $a) (local.get $b)))
+          (local.set $r (i32.const 1)))
+        (local.set $r (i32.xor (local.get $r) (i32.const 1)))
+        (block $y
+          (br_if $y (i32.eqz (i32.and (local.get $a) (local.get $b))))
+          (local.set $r (i32.or (local.get $r) (i32.const 2))))
+        (if (i32.and (local.get $a) (local.get $b))
+          (then (local.set $r (i32.or (local.get $r) (i32.const 4)))))
+        (block $z
+          (br_if $z (i32.and (local.get $a) (i32.const 0x80000001)))
+          (local.set $r (i32.or (local.get $r) (i32.const 8))))
+        (local.set $r (i32.xor (local.get $r) (i32.const 8)))
+        (if (i32.eqz (i32.and (local.get $a) (i32.const 0x80000001)))
+          (then)
+          (else (local.set $r (i32.or (local.get $r) (i32.const 16)))))
+        (local.get $r)))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "run")
+        .unwrap();
+    let values = [0, 1, 2, 3, -1, i32::MIN, 0x100, 0x7fff_fffe];
+    for a in values {
+        for b in values {
+            let and = if a & b != 0 { 1 | 2 | 4 } else { 0 };
+            let imm = if a & 0x8000_0001_u32 as i32 != 0 {
+                8 | 16
+            } else {
+                0
+            };
+            assert_eq!(
+                run.call(&mut store, (a, b)).unwrap(),
+                and | imm,
+                "{a} & {b}"
+            );
+        }
+    }
 }

@@ -48,6 +48,7 @@ semantics! {
     i32_sub(a, b) = of_i32(i32_of(a).wrapping_sub(i32_of(b)));
     i32_mul(a, b) = of_i32(i32_of(a).wrapping_mul(i32_of(b)));
     i32_and(a, b) = a & b;
+    i32_and_eqz(a, b) = (a as u32 & b as u32 == 0) as u64;
     i32_or(a, b) = a | b;
     i32_xor(a, b) = a ^ b;
     i32_shl(a, b) = (a as u32).wrapping_shl(b as u32) as u64;

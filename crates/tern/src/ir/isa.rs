@@ -13,6 +13,7 @@
 //! | `unary_trap` | `{ dst, src }` | `dst = sem(src)?` |
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
+//! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
 //! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `other` | written out | hand-written arms in the executor |
@@ -38,7 +39,10 @@ define_isa! {
         I32Add = i32_add, imm I32AddImm: i32;      I64Add = i64_add, imm I64AddImm: i64;
         I32Sub = i32_sub, imm I32SubImm: i32;      I64Sub = i64_sub, imm I64SubImm: i64;
         I32Mul = i32_mul, imm I32MulImm: i32;      I64Mul = i64_mul, imm I64MulImm: i64;
-        I32And = i32_and, imm I32AndImm: i32;      I64And = i64_and, imm I64AndImm: i64;
+        // `(a & b) != 0` feeding a branch (bit tests): fused like a compare;
+        // branch-if-zero is its own instruction.
+        I32And = i32_and, br BrI32And / BrI32NotAnd, imm I32AndImm: i32, br BrI32AndImm / BrI32NotAndImm;
+        I64And = i64_and, imm I64AndImm: i64;
         I32Or = i32_or, imm I32OrImm: i32;         I64Or = i64_or, imm I64OrImm: i64;
         I32Xor = i32_xor, imm I32XorImm: i32;      I64Xor = i64_xor, imm I64XorImm: i64;
         I32Shl = i32_shl, imm I32ShlImm: i32;      I64Shl = i64_shl, imm I64ShlImm: i64;
@@ -169,6 +173,12 @@ define_isa! {
         BrF32NotGt = f32_not_gt;   BrF64NotGt = f64_not_gt;
         BrF32NotLe = f32_not_le;   BrF64NotLe = f64_not_le;
         BrF32NotGe = f32_not_ge;   BrF64NotGe = f64_not_ge;
+        // Branch-if-`(a & b) == 0`: the "false" side of `BrI32And`.
+        BrI32NotAnd = i32_and_eqz;
+    }
+    branch_imm {
+        // Immediate forms of `branch_binary`.
+        BrI32NotAndImm = i32_and_eqz: i32;
     }
     load {
         I32Load = I32;

@@ -109,6 +109,7 @@ macro_rules! define_isa {
         unary_trap { $( $unt:ident = $utsem:ident ; )* }
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
+        branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
         load { $( $ld:ident = $ldk:ident ; )* }
         store { $( $st:ident = $stk:ident ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
@@ -138,6 +139,7 @@ macro_rules! define_isa {
             $(#[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")] $unt { dst: Slot, src: Slot },)*
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
+            $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
             $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },)*
             $(#[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },)*
             $(
@@ -208,6 +210,7 @@ macro_rules! define_isa {
                     $($(Instr::$ut { offset, .. } => *offset = off,)?)*
                     $(Instr::$bru { offset, .. } => *offset = off,)*
                     $(Instr::$brb { offset, .. } => *offset = off,)*
+                    $(Instr::$bri { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
                 }
@@ -238,6 +241,7 @@ macro_rules! define_isa {
                     $(Instr::$unt { dst, src } => $d h!($d ctx unary_trap dst src $utsem),)*
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
                     $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
+                    $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
                     $(Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),)*
                     $(Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),)*
                     $(
@@ -465,6 +469,14 @@ mod tests {
             .fused_branches()
             .unwrap();
         assert!(matches!(no, Instr::BrF32Ne { a: 1, b: 2, .. }));
+        // Bit tests: branch-if-zero is its own instruction, also with an
+        // immediate.
+        let and = Instr::I32And { dst: 0, a: 1, b: 2 };
+        let (yes, no) = and.fused_branches().unwrap();
+        assert!(matches!(yes, Instr::BrI32And { a: 1, b: 2, .. }));
+        assert!(matches!(no, Instr::BrI32NotAnd { a: 1, b: 2, .. }));
+        let (_, no) = and.with_imm(8).unwrap().fused_branches().unwrap();
+        assert!(matches!(no, Instr::BrI32NotAndImm { a: 1, imm: 8, .. }));
         assert!(
             Instr::F64Add { dst: 0, a: 1, b: 2 }
                 .fused_branches()
