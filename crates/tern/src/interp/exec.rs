@@ -9,8 +9,8 @@
 
 use super::exn::Position;
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
-use super::mem::compact_ea;
-use super::regs::Regs;
+use super::mem::compact_end;
+use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
 use crate::error::{Error, ErrorKind, Result, Trap};
@@ -88,23 +88,25 @@ macro_rules! family {
             continue;
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $off:ident $kind:ident) => {
-        // SAFETY: frame slots (see above).
+    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $end:ident $kind:ident) => {
+        // SAFETY: frame slots (see above); `compact_end` is at least the
+        // access size since the translator made `$end` the static offset
+        // plus that size.
         unsafe {
             match $r
                 .mem
-                .load(LoadKind::$kind, compact_ea($r.vals.get($addr), $off))
+                .load_end(LoadKind::$kind, compact_end($r.vals.get($addr), $end))
             {
                 Ok(x) => $r.vals.set($dst, x),
                 Err(t) => $trap!(t),
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $off:ident $kind:ident) => {
-        // SAFETY: frame slots (see above).
+    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $end:ident $kind:ident) => {
+        // SAFETY: as for `load`.
         unsafe {
-            let ea = compact_ea($r.vals.get($addr), $off);
-            if let Err(t) = $r.mem.store(StoreKind::$kind, ea, $r.vals.get($val)) {
+            let end = compact_end($r.vals.get($addr), $end);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, $r.vals.get($val)) {
                 $trap!(t)
             }
         }
@@ -202,23 +204,35 @@ fn call_func<T>(
     let entry = &store.inner.funcs[f.index()];
     let (kind, counts) = (entry.kind, entry.slots);
     match kind {
-        FuncKind::Wasm { instance, def } => {
-            let callee: *const _ =
-                &store.inner.instances[instance.index()].module.0.code[def.index()];
+        FuncKind::Wasm { instance, code, .. } => {
+            let callee = code.as_ptr();
             match r.enter(&mut store.inner, callee, instance, bases, tail, max_depth) {
                 Ok(()) => Ok(Flow::Jumped),
-                Err(t) => Err(trap_error(&store.inner, (r.inst, r.def()), frames_base, t)),
+                Err(t) => Err(trap_error(
+                    &store.inner,
+                    (r.inst(), r.def()),
+                    frames_base,
+                    t,
+                )),
             }
         }
         FuncKind::Host { index } => {
             let (vbase, rbase) = (r.vfp + bases.0 as usize, r.rfp + bases.1 as usize);
-            let res = call_host(store, index, Some(r.inst), vbase, rbase, counts.0, counts.1);
+            let res = call_host(
+                store,
+                index,
+                Some(r.inst()),
+                vbase,
+                rbase,
+                counts.0,
+                counts.1,
+            );
             r.refresh(&mut store.inner);
             if let Err(e) = res {
                 if let Some(x) = e.exception().filter(|x| x.store == store.inner.id) {
                     return Ok(Flow::Throw(x.root.raw(), tail));
                 }
-                let e = surfaced(&store.inner, (r.inst, r.def()), frames_base, e);
+                let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
                 if !tail && e.kind() == ErrorKind::Host {
                     let call = HostCall {
                         func: f,
@@ -242,18 +256,19 @@ fn call_func<T>(
     }
 }
 
-/// Resolves a `call_indirect` through table `site.target` at `index`.
+/// Resolves a `call_indirect` through table `site.target` at `index`:
+/// the function and how it is called.
 #[inline(always)]
 fn indirect_target(
     store: &StoreInner,
     r: &Regs,
     index: u64,
     site_index: u32,
-) -> Result<StoreFunc, Trap> {
+) -> Result<(StoreFunc, FuncKind), Trap> {
     let Callee::Table { table, ty, type_id } = r.site(site_index).callee else {
         return Err(Trap::UnreachableCodeReached);
     };
-    let instance = &store.instances[r.inst.index()];
+    let instance = &store.instances[r.inst().index()];
     let t = &store.tables[instance.tables[table as usize] as usize];
     let i = if t.is64 { index } else { index as u32 as u64 };
     let raw_ref = usize::try_from(i)
@@ -274,7 +289,7 @@ fn indirect_target(
             return Err(Trap::BadSignature);
         }
     }
-    Ok(f)
+    Ok((f, actual.kind))
 }
 
 /// Runs defined function `def` of instance `inst` with its arguments
@@ -296,7 +311,13 @@ pub(super) fn run<T>(
     };
     let max_depth = store.inner.engine.config().max_call_depth;
     let limits = (max_depth, frames_base);
-    let mut r = Regs::start(&mut store.inner, inst, def, vfp, rfp);
+    let mut cold = Cold::new(inst);
+    // The address escapes, so that the cold registers stay in memory (see
+    // `Regs::cold`).
+    let cold = std::hint::black_box(&raw mut cold);
+    // SAFETY: `cold` points to a local that outlives `r` and is only
+    // accessed through it.
+    let mut r = unsafe { Regs::start(&mut store.inner, cold, def, vfp, rfp) };
     match resume {
         None => {
             if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
@@ -311,7 +332,7 @@ pub(super) fn run<T>(
         ($code:expr) => {
             return Err(trap_error(
                 &store.inner,
-                (r.inst, r.def()),
+                (r.inst(), r.def()),
                 frames_base,
                 $code,
             ))
@@ -331,7 +352,7 @@ pub(super) fn run<T>(
         ($e:expr) => {
             match $e {
                 Ok(v) => v,
-                Err(e) => return Err(surfaced(&store.inner, (r.inst, r.def()), frames_base, e)),
+                Err(e) => return Err(surfaced(&store.inner, (r.inst(), r.def()), frames_base, e)),
             }
         };
     }
@@ -378,7 +399,7 @@ pub(super) fn run<T>(
     // The store indices of the current instance's entities.
     macro_rules! instance {
         () => {
-            store.inner.instances[r.inst.index()]
+            store.inner.instances[r.inst().index()]
         };
     }
 
@@ -480,8 +501,16 @@ pub(super) fn run<T>(
             }
             Instr::CallIndirect { index, site } | Instr::ReturnCallIndirect { index, site } => {
                 let tail = matches!(*instr, Instr::ReturnCallIndirect { .. });
-                let f = tri!(indirect_target(&store.inner, &r, v!(index), site));
+                let (f, kind) = tri!(indirect_target(&store.inner, &r, v!(index), site));
                 let s = r.site(site);
+                if let FuncKind::Wasm { instance, code, .. } = kind
+                    && !tail
+                {
+                    // The common case, entered right here: a wasm callee.
+                    let bases = (s.vbase, s.rbase);
+                    tri!(r.enter(&mut store.inner, code.as_ptr(), instance, bases, false, max_depth));
+                    continue;
+                }
                 flow!(call_func(store, &mut r, f, (s.vbase, s.rbase), tail, limits));
             }
             Instr::CallRef { func, site } | Instr::ReturnCallRef { func, site } => {
@@ -493,7 +522,7 @@ pub(super) fn run<T>(
 
             Instr::Throw { tag, vbase, rbase } => {
                 let fr = r.gc_frame();
-                let x = tri!(exn::new_exception(&mut store.inner, r.inst, tag, (vbase, rbase), &fr));
+                let x = tri!(exn::new_exception(&mut store.inner, r.inst(), tag, (vbase, rbase), &fr));
                 throw!(x, false)
             }
             Instr::ThrowRef { src } => {
@@ -522,27 +551,27 @@ pub(super) fn run<T>(
             }
 
             Instr::MemorySize { dst, mem } => {
-                v!(dst, bulk::memory_size(&store.inner, r.inst, mem));
+                v!(dst, bulk::memory_size(&store.inner, r.inst(), mem));
             }
             Instr::MemoryGrow { dst, delta, mem } => {
-                let old = fail!(bulk::memory_grow(store, r.inst, mem, v!(delta)));
+                let old = fail!(bulk::memory_grow(store, r.inst(), mem, v!(delta)));
                 r.refresh(&mut store.inner);
                 v!(dst, old);
             }
             Instr::MemoryFill { args, mem } => {
                 let (d, val, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::fill::<MemoryEntry>(&mut store.inner, r.inst, mem, (d, val as u8, n)));
+                tri!(bulk::fill::<MemoryEntry>(&mut store.inner, r.inst(), mem, (d, val as u8, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryCopy { args, mems } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dm, sm) = (mems >> 16, mems & 0xffff);
-                tri!(bulk::copy::<MemoryEntry>(&mut store.inner, r.inst, (dm, sm), (d, s, n)));
+                tri!(bulk::copy::<MemoryEntry>(&mut store.inner, r.inst(), (dm, sm), (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst, mem, seg, (d, s, n)));
+                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst(), mem, seg, (d, s, n)));
                 r.refresh(&mut store.inner);
             }
             Instr::DataDrop { seg } => {
@@ -550,43 +579,43 @@ pub(super) fn run<T>(
             }
             Instr::LoadExt { dst, addr, site } => {
                 let m = r.function().mem_args[site as usize];
-                let x = tri!(bulk::load_ext(&mut store.inner, r.inst, m, v!(addr)));
+                let x = tri!(bulk::load_ext(&mut store.inner, r.inst(), m, v!(addr)));
                 r.refresh(&mut store.inner);
                 v!(dst, x);
             }
             Instr::StoreExt { addr, val, site } => {
                 let m = r.function().mem_args[site as usize];
-                tri!(bulk::store_ext(&mut store.inner, r.inst, m, v!(addr), v!(val)));
+                tri!(bulk::store_ext(&mut store.inner, r.inst(), m, v!(addr), v!(val)));
                 r.refresh(&mut store.inner);
             }
 
             Instr::TableGet { dst, index, table } => {
-                rf!(dst, tri!(bulk::table_get(&store.inner, r.inst, table, v!(index))));
+                rf!(dst, tri!(bulk::table_get(&store.inner, r.inst(), table, v!(index))));
             }
             Instr::TableSet { index, src, table } => {
-                tri!(bulk::table_set(&mut store.inner, r.inst, table, (v!(index), rf!(src))));
+                tri!(bulk::table_set(&mut store.inner, r.inst(), table, (v!(index), rf!(src))));
             }
             Instr::TableSize { dst, table } => {
-                v!(dst, bulk::table_size(&store.inner, r.inst, table));
+                v!(dst, bulk::table_size(&store.inner, r.inst(), table));
             }
             Instr::TableGrow { dst, init, table } => {
                 let (d, x) = (v!(dst), rf!(init));
-                let old = fail!(bulk::table_grow(store, r.inst, table, (d, x)));
+                let old = fail!(bulk::table_grow(store, r.inst(), table, (d, x)));
                 r.refresh(&mut store.inner);
                 v!(dst, old);
             }
             Instr::TableFill { args, val, table } => {
                 let (d, n, x) = (v!(args), v!(args + 1), rf!(val));
-                tri!(bulk::fill::<TableEntry>(&mut store.inner, r.inst, table, (d, x, n)));
+                tri!(bulk::fill::<TableEntry>(&mut store.inner, r.inst(), table, (d, x, n)));
             }
             Instr::TableCopy { args, tables } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
                 let (dt, st) = (tables >> 16, tables & 0xffff);
-                tri!(bulk::copy::<TableEntry>(&mut store.inner, r.inst, (dt, st), (d, s, n)));
+                tri!(bulk::copy::<TableEntry>(&mut store.inner, r.inst(), (dt, st), (d, s, n)));
             }
             Instr::TableInit { args, seg, table } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst, table, seg, (d, s, n)));
+                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst(), table, seg, (d, s, n)));
             }
             Instr::ElemDrop { seg } => {
                 instance!().elems[seg as usize] = Vec::new();
@@ -604,12 +633,12 @@ pub(super) fn run<T>(
 
             Instr::StructNew { site } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                tri!(gc_ops::struct_new(&mut store.inner, r.inst, &s, &fr));
+                tri!(gc_ops::struct_new(&mut store.inner, r.inst(), &s, &fr));
                 r.refresh(&mut store.inner);
             }
             Instr::StructNewDefault { dst, ty } => {
                 let fr = r.gc_frame();
-                let x = tri!(gc_ops::struct_new_default(&mut store.inner, r.inst, ty, &fr));
+                let x = tri!(gc_ops::struct_new_default(&mut store.inner, r.inst(), ty, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
             }
@@ -626,12 +655,12 @@ pub(super) fn run<T>(
             | Instr::ArrayNewData { site }
             | Instr::ArrayNewElem { site } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                tri!(gc_ops::array_new(&mut store.inner, r.inst, &s, &fr));
+                tri!(gc_ops::array_new(&mut store.inner, r.inst(), &s, &fr));
                 r.refresh(&mut store.inner);
             }
             Instr::ArrayNewDefault { dst, len, ty } => {
                 let (n, fr) = (v!(len) as u32, r.gc_frame());
-                let x = tri!(gc_ops::array_new_default(&mut store.inner, r.inst, ty, n, &fr));
+                let x = tri!(gc_ops::array_new_default(&mut store.inner, r.inst(), ty, n, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
             }
@@ -661,7 +690,7 @@ pub(super) fn run<T>(
                     Instr::ArrayInitData { .. } => Segment::Data(seg),
                     _ => Segment::Elem(seg),
                 };
-                tri!(gc_ops::array_init(&mut store.inner, r.inst, va, ra, seg));
+                tri!(gc_ops::array_init(&mut store.inner, r.inst(), va, ra, seg));
                 r.refresh(&mut store.inner);
             }
             Instr::RefI31 { dst, src } => rf!(dst, raw::i31(v!(src) as u32 & 0x7fff_ffff)),

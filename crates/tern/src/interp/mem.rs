@@ -2,6 +2,7 @@
 //! compact memory-0 instructions (with the memory cached in the dispatch
 //! loop) and by the generic `LoadExt`/`StoreExt` path alike.
 
+use super::CHECKED;
 use crate::error::Trap;
 use crate::ir::{LoadKind, StoreKind};
 
@@ -33,68 +34,115 @@ impl MemView {
         self.len == data.len() && (self.len == 0 || std::ptr::eq(self.ptr, data.as_ptr()))
     }
 
-    /// The start of the `size` bytes at `ea`, or an out-of-bounds trap.
+    /// The start of the `N` bytes that end at `end` (exclusive), or an
+    /// out-of-bounds trap. The one bounds check of every access: `end` is
+    /// the effective address plus the access size, so `end <= len` is
+    /// exactly "all `N` bytes are inside the memory".
+    ///
+    /// # Safety
+    /// `end >= N` (it is an address plus `N`, computed without overflow).
     #[inline(always)]
-    fn at(self, ea: u64, size: u64) -> Result<*mut u8, Trap> {
-        match ea.checked_add(size) {
-            Some(end) if end <= self.len as u64 => {
-                // SAFETY: `ea + size <= len`, and `ptr` is valid for `len`
-                // bytes (the view's contract).
-                Ok(unsafe { self.ptr.add(ea as usize) })
-            }
-            _ => Err(Trap::MemoryOutOfBounds),
+    unsafe fn at_end<const N: usize>(self, end: u64) -> Result<*mut u8, Trap> {
+        if CHECKED {
+            assert!(end >= N as u64, "access end {end} below its size {N}");
         }
+        if end > self.len as u64 {
+            return Err(Trap::MemoryOutOfBounds);
+        }
+        // SAFETY: `N <= end <= len` (the caller's contract and the check
+        // above), and `ptr` is valid for `len` bytes (the view's contract).
+        Ok(unsafe { self.ptr.add(end as usize - N) })
     }
 
-    /// Reads `N` bytes at `ea`.
+    /// Reads the `N` bytes that end at `end`.
+    ///
+    /// # Safety
+    /// As for [`MemView::at_end`].
     #[inline(always)]
-    fn read<const N: usize>(self, ea: u64) -> Result<[u8; N], Trap> {
-        let p = self.at(ea, N as u64)?;
-        // SAFETY: `at` checked that `N` bytes at `p` are inside the memory.
+    unsafe fn read<const N: usize>(self, end: u64) -> Result<[u8; N], Trap> {
+        // SAFETY: the caller's contract.
+        let p = unsafe { self.at_end::<N>(end) }?;
+        // SAFETY: `at_end` checked that `N` bytes at `p` are inside the memory.
         Ok(unsafe { std::ptr::read_unaligned(p.cast::<[u8; N]>()) })
     }
 
-    /// Writes `N` bytes at `ea`.
+    /// Writes the `N` bytes that end at `end`.
+    ///
+    /// # Safety
+    /// As for [`MemView::at_end`].
     #[inline(always)]
-    fn write<const N: usize>(self, ea: u64, bytes: [u8; N]) -> Result<(), Trap> {
-        let p = self.at(ea, N as u64)?;
+    unsafe fn write<const N: usize>(self, end: u64, bytes: [u8; N]) -> Result<(), Trap> {
+        // SAFETY: the caller's contract.
+        let p = unsafe { self.at_end::<N>(end) }?;
         // SAFETY: as for `read`; the view is the only live access to the
         // memory while the executor runs an instruction.
         unsafe { std::ptr::write_unaligned(p.cast::<[u8; N]>(), bytes) };
         Ok(())
     }
 
-    /// Loads a slot value of `kind` from effective address `ea`.
+    /// Loads a slot value of `kind` whose bytes end at `end` (the effective
+    /// address plus `kind.size()`).
+    ///
+    /// # Safety
+    /// `end >= kind.size()`.
+    #[inline(always)]
+    pub(super) unsafe fn load_end(self, kind: LoadKind, end: u64) -> Result<u64, Trap> {
+        // SAFETY: the caller's contract, `N` being `kind.size()` in every arm.
+        unsafe {
+            Ok(match kind {
+                LoadKind::I32 => u32::from_le_bytes(self.read(end)?) as u64,
+                LoadKind::I64 => u64::from_le_bytes(self.read(end)?),
+                LoadKind::U8 => u8::from_le_bytes(self.read(end)?) as u64,
+                LoadKind::U16 => u16::from_le_bytes(self.read(end)?) as u64,
+                LoadKind::I32S8 => i8::from_le_bytes(self.read(end)?) as i32 as u32 as u64,
+                LoadKind::I32S16 => i16::from_le_bytes(self.read(end)?) as i32 as u32 as u64,
+                LoadKind::I64S8 => i8::from_le_bytes(self.read(end)?) as i64 as u64,
+                LoadKind::I64S16 => i16::from_le_bytes(self.read(end)?) as i64 as u64,
+                LoadKind::I64S32 => i32::from_le_bytes(self.read(end)?) as i64 as u64,
+            })
+        }
+    }
+
+    /// Stores the low bytes of slot value `x` as `kind`, ending at `end`.
+    ///
+    /// # Safety
+    /// `end >= kind.size()`.
+    #[inline(always)]
+    pub(super) unsafe fn store_end(self, kind: StoreKind, end: u64, x: u64) -> Result<(), Trap> {
+        // SAFETY: the caller's contract, `N` being `kind.size()` in every arm.
+        unsafe {
+            match kind {
+                StoreKind::B8 => self.write(end, (x as u8).to_le_bytes()),
+                StoreKind::B16 => self.write(end, (x as u16).to_le_bytes()),
+                StoreKind::B32 => self.write(end, (x as u32).to_le_bytes()),
+                StoreKind::B64 => self.write(end, x.to_le_bytes()),
+            }
+        }
+    }
+
+    /// Loads a slot value of `kind` from effective address `ea` (any
+    /// address: the generic path).
     #[inline(always)]
     pub(super) fn load(self, kind: LoadKind, ea: u64) -> Result<u64, Trap> {
-        Ok(match kind {
-            LoadKind::I32 => u32::from_le_bytes(self.read(ea)?) as u64,
-            LoadKind::I64 => u64::from_le_bytes(self.read(ea)?),
-            LoadKind::U8 => u8::from_le_bytes(self.read(ea)?) as u64,
-            LoadKind::U16 => u16::from_le_bytes(self.read(ea)?) as u64,
-            LoadKind::I32S8 => i8::from_le_bytes(self.read(ea)?) as i32 as u32 as u64,
-            LoadKind::I32S16 => i16::from_le_bytes(self.read(ea)?) as i32 as u32 as u64,
-            LoadKind::I64S8 => i8::from_le_bytes(self.read(ea)?) as i64 as u64,
-            LoadKind::I64S16 => i16::from_le_bytes(self.read(ea)?) as i64 as u64,
-            LoadKind::I64S32 => i32::from_le_bytes(self.read(ea)?) as i64 as u64,
-        })
+        let end = ea.checked_add(kind.size()).ok_or(Trap::MemoryOutOfBounds)?;
+        // SAFETY: `end` is `ea + kind.size()` without overflow.
+        unsafe { self.load_end(kind, end) }
     }
 
     /// Stores the low bytes of slot value `x` as `kind` at `ea`.
     #[inline(always)]
     pub(super) fn store(self, kind: StoreKind, ea: u64, x: u64) -> Result<(), Trap> {
-        match kind {
-            StoreKind::B8 => self.write(ea, (x as u8).to_le_bytes()),
-            StoreKind::B16 => self.write(ea, (x as u16).to_le_bytes()),
-            StoreKind::B32 => self.write(ea, (x as u32).to_le_bytes()),
-            StoreKind::B64 => self.write(ea, x.to_le_bytes()),
-        }
+        let end = ea.checked_add(kind.size()).ok_or(Trap::MemoryOutOfBounds)?;
+        // SAFETY: `end` is `ea + kind.size()` without overflow.
+        unsafe { self.store_end(kind, end, x) }
     }
 }
 
-/// The effective address of a compact access: a 32-bit address plus a
-/// 32-bit static offset, which cannot overflow a `u64`.
+/// The end of a compact access (effective address plus access size): a
+/// 32-bit address plus the instruction's `end` (its static offset plus the
+/// access size, below 2^32 by construction), which cannot overflow a `u64`
+/// and is at least the access size.
 #[inline(always)]
-pub(super) fn compact_ea(addr: u64, offset: u32) -> u64 {
-    addr as u32 as u64 + offset as u64
+pub(super) fn compact_end(addr: u64, end: u32) -> u64 {
+    addr as u32 as u64 + end as u64
 }

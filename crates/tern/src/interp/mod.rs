@@ -143,7 +143,7 @@ pub(crate) fn invoke<T, R>(
     let frames_base = store.inner.stack.frames.len();
     let r = match store.inner.funcs[func.index()].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
-        FuncKind::Wasm { instance, def } => exec::run(store, instance, def, (vb, rb), None),
+        FuncKind::Wasm { instance, def, .. } => exec::run(store, instance, def, (vb, rb), None),
     };
     store.inner.stack.frames.truncate(frames_base);
     store.inner.activations -= 1;

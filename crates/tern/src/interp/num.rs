@@ -48,6 +48,7 @@ semantics! {
     i32_sub(a, b) = of_i32(i32_of(a).wrapping_sub(i32_of(b)));
     i32_mul(a, b) = of_i32(i32_of(a).wrapping_mul(i32_of(b)));
     i32_and(a, b) = a & b;
+    i32_and_eqz(a, b) = (a as u32 & b as u32 == 0) as u64;
     i32_or(a, b) = a | b;
     i32_xor(a, b) = a ^ b;
     i32_shl(a, b) = (a as u32).wrapping_shl(b as u32) as u64;
@@ -171,6 +172,26 @@ float_semantics! {
         f64_add f64_sub f64_mul f64_div f64_min f64_max f64_eq f64_ne f64_lt f64_gt f64_le f64_ge
         f64_sqrt f64_ceil f64_floor f64_trunc f64_nearest;
 }
+
+/// The negated float orderings of the fused branch-if-false forms: with a
+/// NaN operand `a < b` and `a >= b` are both false, so `!(a < b)` is an
+/// operation of its own (hence the negated comparisons clippy warns about).
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+mod negated {
+    use super::{f32_of, f64_of};
+
+    semantics! {
+        f32_not_lt(a, b) = !(f32_of(a) < f32_of(b)) as u64;
+        f32_not_gt(a, b) = !(f32_of(a) > f32_of(b)) as u64;
+        f32_not_le(a, b) = !(f32_of(a) <= f32_of(b)) as u64;
+        f32_not_ge(a, b) = !(f32_of(a) >= f32_of(b)) as u64;
+        f64_not_lt(a, b) = !(f64_of(a) < f64_of(b)) as u64;
+        f64_not_gt(a, b) = !(f64_of(a) > f64_of(b)) as u64;
+        f64_not_le(a, b) = !(f64_of(a) <= f64_of(b)) as u64;
+        f64_not_ge(a, b) = !(f64_of(a) >= f64_of(b)) as u64;
+    }
+}
+pub(crate) use negated::*;
 
 /// Integer division and remainder: the only binary operators that trap.
 macro_rules! div_rem {

@@ -84,6 +84,21 @@ impl<T: Copy> Slots<T> {
     }
 }
 
+/// The interpreter's cold registers (see `Regs::cold`).
+pub(super) struct Cold {
+    /// The current instance.
+    inst: InstanceId,
+    /// The store index of the current instance's memory 0, if any.
+    mem0: Option<usize>,
+}
+
+impl Cold {
+    /// The cold registers for running instance `inst`.
+    pub(super) fn new(inst: InstanceId) -> Cold {
+        Cold { inst, mem0: None }
+    }
+}
+
 /// The interpreter's registers.
 pub(super) struct Regs {
     /// The next instruction.
@@ -100,10 +115,12 @@ pub(super) struct Regs {
     pub func: *const CompiledFunc,
     /// The current instance's module.
     pub module: *const ModuleInner,
-    /// The current instance.
-    pub inst: InstanceId,
-    /// The store index of the current instance's memory 0, if any.
-    pub mem0: Option<usize>,
+    /// The registers that only calls, returns and cold paths read, kept in
+    /// memory (a local of the dispatch loop whose address escapes) rather
+    /// than in machine registers: as loop-carried values the register
+    /// allocator copied (or spilled and reloaded) them at every dispatch,
+    /// and took registers from the hot ones.
+    cold: *mut Cold,
     /// Memory 0 of the current instance.
     pub mem: MemView,
 }
@@ -114,14 +131,21 @@ impl Regs {
     /// slots and memory view are unset: `refresh` after `enter_frame`.
     /// Inlined so that `Regs` never has its address taken (it would then
     /// live in memory instead of registers).
+    ///
+    /// # Safety
+    /// `cold` points to the cold registers made for the instance to run
+    /// (`Cold::new`), which outlive these registers and are not otherwise
+    /// accessed while they live.
     #[inline(always)]
-    pub(super) fn start(
+    pub(super) unsafe fn start(
         store: &mut StoreInner,
-        inst: InstanceId,
+        cold: *mut Cold,
         def: DefFunc,
         vfp: usize,
         rfp: usize,
     ) -> Regs {
+        // SAFETY: the caller's contract.
+        let inst = unsafe { (*cold).inst };
         let m = &*store.instances[inst.index()].module.0;
         let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def.index()]);
         Regs {
@@ -133,10 +157,47 @@ impl Regs {
             rfp,
             func,
             module,
-            inst,
-            mem0: first_memory(store, inst),
+            cold,
             mem: MemView::EMPTY,
         }
+        .with_mem0(first_memory(store, inst))
+    }
+
+    /// These registers with memory 0 set (see `start`).
+    #[inline(always)]
+    fn with_mem0(mut self, mem0: Option<usize>) -> Regs {
+        self.set_mem0(mem0);
+        self
+    }
+
+    /// The current instance.
+    #[inline(always)]
+    pub(super) fn inst(&self) -> InstanceId {
+        // SAFETY: `cold` is valid while the registers live (the contract
+        // of `start`), and nothing else refers to it. The same holds for
+        // the other accessors of the cold registers.
+        unsafe { (*self.cold).inst }
+    }
+
+    /// Switches the current instance.
+    #[inline(always)]
+    fn set_inst(&mut self, inst: InstanceId) {
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).inst = inst }
+    }
+
+    /// The store index of the current instance's memory 0, if any.
+    #[inline(always)]
+    fn mem0(&self) -> Option<usize> {
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).mem0 }
+    }
+
+    /// Sets the store index of memory 0 (after switching instances).
+    #[inline(always)]
+    fn set_mem0(&mut self, mem0: Option<usize>) {
+        // SAFETY: see `inst`.
+        unsafe { (*self.cold).mem0 = mem0 }
     }
 
     /// The current function.
@@ -217,7 +278,7 @@ impl Regs {
     #[inline(always)]
     pub(super) fn refresh(&mut self, store: &mut StoreInner) {
         self.refresh_stack(store);
-        self.mem = match self.mem0.and_then(|m| store.memories.get_mut(m)) {
+        self.mem = match self.mem0().and_then(|m| store.memories.get_mut(m)) {
             Some(m) => MemView::of(&mut m.data),
             None => MemView::EMPTY,
         };
@@ -234,7 +295,7 @@ impl Regs {
             self.refs.is_current(&store.stack.refs, self.rfp),
             "stale reference slots"
         );
-        let mem = self.mem0.and_then(|m| store.memories.get(m));
+        let mem = self.mem0().and_then(|m| store.memories.get(m));
         let mem = mem.map_or(&[][..], |m| &m.data[..]);
         assert!(self.mem.describes(mem), "stale memory view");
     }
@@ -258,10 +319,10 @@ impl Regs {
     /// Switches to instance `inst` if it is not the current one.
     #[inline(always)]
     fn switch_instance(&mut self, store: &mut StoreInner, inst: InstanceId) {
-        if self.inst != inst {
-            self.inst = inst;
+        if self.inst() != inst {
+            self.set_inst(inst);
             self.module = &*store.instances[inst.index()].module.0;
-            self.mem0 = first_memory(store, inst);
+            self.set_mem0(first_memory(store, inst));
             self.refresh(store);
         } else {
             // Same instance: memory 0 is as the caller left it; only the
@@ -304,7 +365,7 @@ impl Regs {
                 vfp: self.vfp,
                 rfp: self.rfp,
                 func: self.func,
-                inst: self.inst,
+                inst: self.inst(),
             });
             self.vfp += vbase;
             self.rfp += rbase;
@@ -333,7 +394,7 @@ impl Regs {
         };
         let callee = self.own_function(def);
         let bases = (s.vbase, s.rbase);
-        self.enter(store, callee, self.inst, bases, tail, max_depth)
+        self.enter(store, callee, self.inst(), bases, tail, max_depth)
     }
 
     /// Returns to the caller's frame; `false` if the activation is done.
@@ -349,10 +410,10 @@ impl Regs {
         self.vfp = fr.vfp;
         self.rfp = fr.rfp;
         self.func = fr.func;
-        if self.inst != fr.inst {
-            self.inst = fr.inst;
+        if self.inst() != fr.inst {
+            self.set_inst(fr.inst);
             self.module = &*store.instances[fr.inst.index()].module.0;
-            self.mem0 = first_memory(store, fr.inst);
+            self.set_mem0(first_memory(store, fr.inst));
         }
         // Memory 0 may have grown in the callee.
         self.refresh(store);
@@ -367,10 +428,10 @@ impl Regs {
         self.vfp = p.vfp;
         self.rfp = p.rfp;
         self.func = p.func;
-        if self.inst != p.inst {
-            self.inst = p.inst;
+        if self.inst() != p.inst {
+            self.set_inst(p.inst);
             self.module = &*store.instances[p.inst.index()].module.0;
-            self.mem0 = first_memory(store, p.inst);
+            self.set_mem0(first_memory(store, p.inst));
         }
         self.refresh(store);
     }
@@ -381,7 +442,7 @@ impl Regs {
         super::exn::Position {
             ip: self.ip,
             func: self.func,
-            inst: self.inst,
+            inst: self.inst(),
             vfp: self.vfp,
             rfp: self.rfp,
         }

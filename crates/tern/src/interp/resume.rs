@@ -143,7 +143,7 @@ pub(crate) fn invoke_resumable<T, R>(
     grow(&mut stack.vals, pv.max(rv), 0);
     grow(&mut stack.refs, pr.max(rr), raw::NULL);
     put(&mut store.inner, 0, 0)?;
-    let FuncKind::Wasm { instance, def } = store.inner.funcs[func.index()].kind else {
+    let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[func.index()].kind else {
         // A host function cannot run out of wasm fuel.
         return super::invoke(store, func, |_, _, _| Ok(()), take).map(Ended::Finished);
     };

@@ -24,6 +24,19 @@ pub(crate) enum LoadKind {
     I64S32,
 }
 
+impl LoadKind {
+    /// How many bytes the load reads.
+    #[inline(always)]
+    pub(crate) const fn size(self) -> u64 {
+        match self {
+            LoadKind::U8 | LoadKind::I32S8 | LoadKind::I64S8 => 1,
+            LoadKind::U16 | LoadKind::I32S16 | LoadKind::I64S16 => 2,
+            LoadKind::I32 | LoadKind::I64S32 => 4,
+            LoadKind::I64 => 8,
+        }
+    }
+}
+
 /// How many low bytes of a slot a store writes (little-endian).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StoreKind {
@@ -35,6 +48,19 @@ pub(crate) enum StoreKind {
     B32,
     /// 8 bytes.
     B64,
+}
+
+impl StoreKind {
+    /// How many bytes the store writes.
+    #[inline(always)]
+    pub(crate) const fn size(self) -> u64 {
+        match self {
+            StoreKind::B8 => 1,
+            StoreKind::B16 => 2,
+            StoreKind::B32 => 4,
+            StoreKind::B64 => 8,
+        }
+    }
 }
 
 /// The access of a `LoadExt`/`StoreExt` instruction.

@@ -12,7 +12,9 @@
 //! | `unary` | `{ dst, src }` | `dst = sem(src)`; optional fused branch |
 //! | `unary_trap` | `{ dst, src }` | `dst = sem(src)?` |
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
-//! | `load` / `store` | `{ dst, addr, offset }` / `{ addr, val, offset }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind) |
+//! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
+//! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
+//! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `other` | written out | hand-written arms in the executor |
 //!
@@ -22,7 +24,8 @@
 //! - `br T / F`: the fused compare-and-branch pair. The row defines `T`
 //!   (`{ a, b, offset }`, or `{ a, offset }` for unary rows: branch if
 //!   `sem(...) != 0`) and names `F`, its negation, defined by the opposite
-//!   compare's row (or in `branch_unary`).
+//!   compare's row (or in `branch_unary` / `branch_binary` when no
+//!   compare is its exact negation, as for the float orderings and NaN).
 //! - `imm I: width`: the immediate-operand form `I { dst, a, imm }`, the
 //!   immediate sign-extended to `width`; it may have its own `br T / F`.
 
@@ -36,7 +39,10 @@ define_isa! {
         I32Add = i32_add, imm I32AddImm: i32;      I64Add = i64_add, imm I64AddImm: i64;
         I32Sub = i32_sub, imm I32SubImm: i32;      I64Sub = i64_sub, imm I64SubImm: i64;
         I32Mul = i32_mul, imm I32MulImm: i32;      I64Mul = i64_mul, imm I64MulImm: i64;
-        I32And = i32_and, imm I32AndImm: i32;      I64And = i64_and, imm I64AndImm: i64;
+        // `(a & b) != 0` feeding a branch (bit tests): fused like a compare;
+        // branch-if-zero is its own instruction.
+        I32And = i32_and, br BrI32And / BrI32NotAnd, imm I32AndImm: i32, br BrI32AndImm / BrI32NotAndImm;
+        I64And = i64_and, imm I64AndImm: i64;
         I32Or = i32_or, imm I32OrImm: i32;         I64Or = i64_or, imm I64OrImm: i64;
         I32Xor = i32_xor, imm I32XorImm: i32;      I64Xor = i64_xor, imm I64XorImm: i64;
         I32Shl = i32_shl, imm I32ShlImm: i32;      I64Shl = i64_shl, imm I64ShlImm: i64;
@@ -75,9 +81,15 @@ define_isa! {
         F32Min = f32_min;             F64Min = f64_min;
         F32Max = f32_max;             F64Max = f64_max;
         F32Copysign = f32_copysign;   F64Copysign = f64_copysign;
-        F32Eq = f32_eq;  F64Eq = f64_eq;  F32Ne = f32_ne;  F64Ne = f64_ne;
-        F32Lt = f32_lt;  F64Lt = f64_lt;  F32Gt = f32_gt;  F64Gt = f64_gt;
-        F32Le = f32_le;  F64Le = f64_le;  F32Ge = f32_ge;  F64Ge = f64_ge;
+        // Float compares: `eq` and `ne` are each other's negation, but with
+        // a NaN operand `lt`, `gt`, `le` and `ge` are all false, so their
+        // branch-if-false forms are their own instructions (`branch_binary`).
+        F32Eq = f32_eq, br BrF32Eq / BrF32Ne;      F64Eq = f64_eq, br BrF64Eq / BrF64Ne;
+        F32Ne = f32_ne, br BrF32Ne / BrF32Eq;      F64Ne = f64_ne, br BrF64Ne / BrF64Eq;
+        F32Lt = f32_lt, br BrF32Lt / BrF32NotLt;   F64Lt = f64_lt, br BrF64Lt / BrF64NotLt;
+        F32Gt = f32_gt, br BrF32Gt / BrF32NotGt;   F64Gt = f64_gt, br BrF64Gt / BrF64NotGt;
+        F32Le = f32_le, br BrF32Le / BrF32NotLe;   F64Le = f64_le, br BrF64Le / BrF64NotLe;
+        F32Ge = f32_ge, br BrF32Ge / BrF32NotGe;   F64Ge = f64_ge, br BrF64Ge / BrF64NotGe;
     }
     binary_trap {
         I32DivS = i32_div_s;
@@ -153,6 +165,20 @@ define_isa! {
         // Branch-if-nonzero: the "false" side of the fused `eqz` branches.
         BrI32Nez = i32_nez;
         BrI64Nez = i64_nez;
+    }
+    branch_binary {
+        // Branch-if-not-`cmp`: the "false" side of the fused float compares
+        // that have no opposite compare (true when an operand is NaN).
+        BrF32NotLt = f32_not_lt;   BrF64NotLt = f64_not_lt;
+        BrF32NotGt = f32_not_gt;   BrF64NotGt = f64_not_gt;
+        BrF32NotLe = f32_not_le;   BrF64NotLe = f64_not_le;
+        BrF32NotGe = f32_not_ge;   BrF64NotGe = f64_not_ge;
+        // Branch-if-`(a & b) == 0`: the "false" side of `BrI32And`.
+        BrI32NotAnd = i32_and_eqz;
+    }
+    branch_imm {
+        // Immediate forms of `branch_binary`.
+        BrI32NotAndImm = i32_and_eqz: i32;
     }
     load {
         I32Load = I32;

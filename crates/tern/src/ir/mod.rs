@@ -108,6 +108,8 @@ macro_rules! define_isa {
         unary { $( $un:ident = $usem:ident $(, br $ut:ident / $uf:ident)? ; )* }
         unary_trap { $( $unt:ident = $utsem:ident ; )* }
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
+        branch_binary { $( $brb:ident = $brbsem:ident ; )* }
+        branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
         load { $( $ld:ident = $ldk:ident ; )* }
         store { $( $st:ident = $stk:ident ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
@@ -136,8 +138,10 @@ macro_rules! define_isa {
             )*
             $(#[doc = concat!("`vals[dst] = ", stringify!($utsem), "(vals[src])`, or a trap.")] $unt { dst: Slot, src: Slot },)*
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
-            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + offset]` as `LoadKind::", stringify!($ldk), "`.")] $ld { dst: Slot, addr: Slot, offset: u32 },)*
-            $(#[doc = concat!("`mem0[vals[addr] + offset] = vals[val]` as `StoreKind::", stringify!($stk), "`.")] $st { addr: Slot, val: Slot, offset: u32 },)*
+            $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
+            $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
+            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },)*
+            $(#[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },)*
             $(
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(field)`: a `", stringify!($gk), "` field at byte `offset` of the struct `refs[obj]`.")] $sget { dst: Slot, obj: Slot, offset: u32 },
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(elem)`: element `vals[index]` of the `", stringify!($gk), "` array `refs[arr]`.")] $aget { dst: Slot, arr: Slot, index: Slot },
@@ -205,6 +209,8 @@ macro_rules! define_isa {
                     )*
                     $($(Instr::$ut { offset, .. } => *offset = off,)?)*
                     $(Instr::$bru { offset, .. } => *offset = off,)*
+                    $(Instr::$brb { offset, .. } => *offset = off,)*
+                    $(Instr::$bri { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
                 }
@@ -234,8 +240,10 @@ macro_rules! define_isa {
                     )*
                     $(Instr::$unt { dst, src } => $d h!($d ctx unary_trap dst src $utsem),)*
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
-                    $(Instr::$ld { dst, addr, offset } => $d h!($d ctx load dst addr offset $ldk),)*
-                    $(Instr::$st { addr, val, offset } => $d h!($d ctx store addr val offset $stk),)*
+                    $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
+                    $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
+                    $(Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),)*
+                    $(Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),)*
                     $(
                         Instr::$sget { dst, obj, offset } => $d h!($d ctx struct_get dst obj offset $gk $gsem),
                         Instr::$aget { dst, arr, index } => $d h!($d ctx array_get dst arr index $gk $gsem),
@@ -451,8 +459,26 @@ mod tests {
         let (yes, no) = imm.fused_branches().unwrap();
         assert!(matches!(yes, Instr::BrI32LtSImm { imm: 7, .. }));
         assert!(matches!(no, Instr::BrI32GeSImm { imm: 7, .. }));
+        // The negation of a float ordering is not the opposite ordering.
+        let (yes, no) = Instr::F64Lt { dst: 0, a: 1, b: 2 }
+            .fused_branches()
+            .unwrap();
+        assert!(matches!(yes, Instr::BrF64Lt { a: 1, b: 2, .. }));
+        assert!(matches!(no, Instr::BrF64NotLt { a: 1, b: 2, .. }));
+        let (_, no) = Instr::F32Eq { dst: 0, a: 1, b: 2 }
+            .fused_branches()
+            .unwrap();
+        assert!(matches!(no, Instr::BrF32Ne { a: 1, b: 2, .. }));
+        // Bit tests: branch-if-zero is its own instruction, also with an
+        // immediate.
+        let and = Instr::I32And { dst: 0, a: 1, b: 2 };
+        let (yes, no) = and.fused_branches().unwrap();
+        assert!(matches!(yes, Instr::BrI32And { a: 1, b: 2, .. }));
+        assert!(matches!(no, Instr::BrI32NotAnd { a: 1, b: 2, .. }));
+        let (_, no) = and.with_imm(8).unwrap().fused_branches().unwrap();
+        assert!(matches!(no, Instr::BrI32NotAndImm { a: 1, imm: 8, .. }));
         assert!(
-            Instr::F64Lt { dst: 0, a: 1, b: 2 }
+            Instr::F64Add { dst: 0, a: 1, b: 2 }
                 .fused_branches()
                 .is_none()
         );

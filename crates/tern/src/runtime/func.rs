@@ -7,6 +7,7 @@ use super::{Extern, Instance, StoreInner};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
+use crate::ir::CompiledFunc;
 use crate::registry::{CVal, TypeId, TypeRef};
 use crate::types::FuncType;
 use crate::values::Val;
@@ -25,10 +26,42 @@ pub(crate) type HostFnDyn<T> =
 /// What a store function is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum FuncKind {
-    /// Defined function `def` of instance `instance`.
-    Wasm { instance: InstanceId, def: DefFunc },
+    /// Defined function `def` of instance `instance`, whose compiled code
+    /// is `code`.
+    Wasm {
+        instance: InstanceId,
+        def: DefFunc,
+        code: CodePtr,
+    },
     /// Host function `index` in the store's host function list.
     Host { index: u32 },
+}
+
+/// The compiled code of a defined function, cached in its store entry so
+/// that calls through tables, references and imports reach it in one load
+/// instead of through the instance, its module and the module's code list.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CodePtr(std::ptr::NonNull<CompiledFunc>);
+
+// SAFETY: a `CodePtr` points into the code of a module (`Arc<ModuleInner>`,
+// immutable) that the instance owning the function keeps alive; instances
+// live as long as their store, and a `CodePtr` is only used with its store.
+unsafe impl Send for CodePtr {}
+// SAFETY: as for `Send`; the code is never written through the pointer.
+unsafe impl Sync for CodePtr {}
+
+impl CodePtr {
+    /// The pointer to `code`, which must be owned by a module that the
+    /// store keeps alive for as long as the pointer is used.
+    pub(crate) fn of(code: &CompiledFunc) -> CodePtr {
+        CodePtr(std::ptr::NonNull::from(code))
+    }
+
+    /// The compiled code.
+    #[inline(always)]
+    pub(crate) fn as_ptr(self) -> *const CompiledFunc {
+        self.0.as_ptr()
+    }
 }
 
 /// A function in a store.

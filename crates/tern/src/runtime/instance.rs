@@ -1,7 +1,7 @@
 //! Instances: instantiation (import checks, initializers, segments, start
 //! function), [`Instance`] handles, [`Extern`] values and exports.
 
-use super::func::{Func, FuncEntry, FuncKind};
+use super::func::{CodePtr, Func, FuncEntry, FuncKind};
 use super::global::{Global, GlobalEntry};
 use super::memory::{Memory, MemoryEntry};
 use super::store::{AsContextMut, Store, StoreId};
@@ -471,6 +471,7 @@ fn instantiate_inner<T>(
                 FuncKind::Wasm {
                     instance: inst_index,
                     def,
+                    code: CodePtr::of(&m.code[def.index()]),
                 },
             ),
         )?;

@@ -133,6 +133,7 @@ impl StoreInner {
     }
 
     /// The function for a non-null raw funcref.
+    #[inline]
     pub(crate) fn func_of_raw(&self, r: u32) -> Option<StoreFunc> {
         raw::func_index(r).filter(|f| f.index() < self.funcs.len())
     }

@@ -20,13 +20,17 @@ macro_rules! numeric {
         $t.unary(Kind::V, |dst, src| Instr::$name { dst, src })
     };
     (($t:ident) load $name:ident $kind:ident $memarg:ident) => {
-        $t.load(&$memarg, LoadKind::$kind, |dst, addr, offset| {
-            Instr::$name { dst, addr, offset }
+        $t.load(&$memarg, LoadKind::$kind, |dst, addr, end| Instr::$name {
+            dst,
+            addr,
+            end,
         })
     };
     (($t:ident) store $name:ident $kind:ident $memarg:ident) => {
-        $t.store(&$memarg, StoreKind::$kind, |addr, val, offset| {
-            Instr::$name { addr, val, offset }
+        $t.store(&$memarg, StoreKind::$kind, |addr, val, end| Instr::$name {
+            addr,
+            val,
+            end,
         })
     };
 }
