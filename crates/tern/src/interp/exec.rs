@@ -482,12 +482,12 @@ pub(super) fn run<T>(
 
             // The hottest call: a direct call within the module, with `tail`
             // a constant in each arm so that `enter` is specialized for it.
-            Instr::CallInternal { site } => {
-                tri!(r.call_internal(&mut store.inner, site, false, max_depth));
+            Instr::CallInternal { vbase, rbase, def } => {
+                tri!(r.call_internal(&mut store.inner, (vbase, rbase, def), false, max_depth));
                 continue;
             }
-            Instr::ReturnCallInternal { site } => {
-                tri!(r.call_internal(&mut store.inner, site, true, max_depth));
+            Instr::ReturnCallInternal { vbase, rbase, def } => {
+                tri!(r.call_internal(&mut store.inner, (vbase, rbase, def), true, max_depth));
                 continue;
             }
             Instr::CallImported { site } | Instr::ReturnCallImported { site } => {

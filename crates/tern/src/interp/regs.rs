@@ -11,7 +11,7 @@ use super::mem::MemView;
 use super::{CHECKED, Frame, Stack, enter_frame, first_memory};
 use crate::error::Trap;
 use crate::index::{DefFunc, InstanceId};
-use crate::ir::{AllocSite, CallSite, Callee, CastTarget, CompiledFunc, Instr, Offset, Slot};
+use crate::ir::{AllocSite, CallSite, CastTarget, CompiledFunc, Instr, Offset, Slot};
 use crate::module::ModuleInner;
 use crate::runtime::StoreInner;
 
@@ -377,23 +377,18 @@ impl Regs {
         Ok(())
     }
 
-    /// Calls the defined function of the current module that call site
-    /// `site` names.
+    /// Calls defined function `def` of the current module with its frame
+    /// at `vbase`/`rbase` of the current one.
     #[inline(always)]
     pub(super) fn call_internal(
         &mut self,
         store: &mut StoreInner,
-        site: u32,
+        (vbase, rbase, def): (Slot, Slot, DefFunc),
         tail: bool,
         max_depth: usize,
     ) -> Result<(), Trap> {
-        let s = self.site(site);
-        // Translation gives internal calls `Defined` sites only.
-        let Callee::Defined(def) = s.callee else {
-            return Err(Trap::UnreachableCodeReached);
-        };
         let callee = self.own_function(def);
-        let bases = (s.vbase, s.rbase);
+        let bases = (vbase, rbase);
         self.enter(store, callee, self.inst(), bases, tail, max_depth)
     }
 

@@ -30,7 +30,7 @@
 //!   immediate sign-extended to `width`; it may have its own `br T / F`.
 
 use super::{Offset, Slot};
-use crate::index::TypeIdx;
+use crate::index::{DefFunc, TypeIdx};
 
 define_isa! {
     ($)
@@ -264,8 +264,9 @@ define_isa! {
         /// Trap with the given code.
         Trap { code: crate::Trap };
 
-        /// Direct call of a function defined in this module.
-        CallInternal { site: u32 };
+        /// Direct call of function `def` of this module, its frame at
+        /// `vbase`/`rbase` (self-contained: no call-site lookup).
+        CallInternal { vbase: Slot, rbase: Slot, def: DefFunc };
         /// Direct call through the instance's function table (imports).
         CallImported { site: u32 };
         /// Indirect call through a table, index in `vals[index]`.
@@ -274,7 +275,7 @@ define_isa! {
         CallRef { func: Slot, site: u32 };
         /// Tail call of a function of this module: the arguments move
         /// to the frame base and the current frame is replaced.
-        ReturnCallInternal { site: u32 };
+        ReturnCallInternal { vbase: Slot, rbase: Slot, def: DefFunc };
         /// Tail call of an import.
         ReturnCallImported { site: u32 };
         /// Tail call through a table.

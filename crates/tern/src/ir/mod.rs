@@ -41,8 +41,6 @@ pub(crate) struct CallSite {
 /// What a call site calls.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Callee {
-    /// A function defined by the current module.
-    Defined(DefFunc),
     /// An import of the current module, by module function index.
     Imported(u32),
     /// An element of table `table` (module index) whose type must be a

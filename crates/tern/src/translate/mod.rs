@@ -1080,19 +1080,19 @@ impl<'m> Translator<'m> {
             .ok_or_else(|| internal("callee"))?;
         let (params, results) = self.sig(ty)?;
         let (vbase, rbase) = self.call_args(&params)?;
-        let imported = func < self.m.num_imported_funcs;
-        let callee = if imported {
-            Callee::Imported(func)
+        if func < self.m.num_imported_funcs {
+            let site = self.site(vbase, rbase, Callee::Imported(func))?;
+            self.emit(match tail {
+                false => Instr::CallImported { site },
+                true => Instr::ReturnCallImported { site },
+            });
         } else {
-            Callee::Defined(DefFunc(func - self.m.num_imported_funcs))
-        };
-        let site = self.site(vbase, rbase, callee)?;
-        self.emit(match (imported, tail) {
-            (false, false) => Instr::CallInternal { site },
-            (true, false) => Instr::CallImported { site },
-            (false, true) => Instr::ReturnCallInternal { site },
-            (true, true) => Instr::ReturnCallImported { site },
-        });
+            let def = DefFunc(func - self.m.num_imported_funcs);
+            self.emit(match tail {
+                false => Instr::CallInternal { vbase, rbase, def },
+                true => Instr::ReturnCallInternal { vbase, rbase, def },
+            });
+        }
         if tail {
             self.set_unreachable()
         } else {
