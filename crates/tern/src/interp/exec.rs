@@ -323,10 +323,13 @@ pub(super) fn run<T>(
             if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
                 return Err(trap_error(&store.inner, (inst, def), frames_base, t));
             }
-            r.refresh(&mut store.inner);
         }
-        Some(at) => r.resume(&mut store.inner, at),
+        // Same function and frame (the caller passes the position's): only
+        // the instruction differs. (Setting just `ip`, not every register
+        // through `resume`, keeps the loop's register allocation.)
+        Some(at) => r.ip = at.ip,
     }
+    r.refresh(&mut store.inner);
 
     macro_rules! trap {
         ($code:expr) => {
