@@ -48,7 +48,7 @@ impl MemView {
 
     /// Reads `N` bytes at `ea`.
     #[inline(always)]
-    fn read<const N: usize>(self, ea: u64) -> Result<[u8; N], Trap> {
+    pub(super) fn read<const N: usize>(self, ea: u64) -> Result<[u8; N], Trap> {
         let p = self.at(ea, N as u64)?;
         // SAFETY: `at` checked that `N` bytes at `p` are inside the memory.
         Ok(unsafe { std::ptr::read_unaligned(p.cast::<[u8; N]>()) })
@@ -56,7 +56,7 @@ impl MemView {
 
     /// Writes `N` bytes at `ea`.
     #[inline(always)]
-    fn write<const N: usize>(self, ea: u64, bytes: [u8; N]) -> Result<(), Trap> {
+    pub(super) fn write<const N: usize>(self, ea: u64, bytes: [u8; N]) -> Result<(), Trap> {
         let p = self.at(ea, N as u64)?;
         // SAFETY: as for `read`; the view is the only live access to the
         // memory while the executor runs an instruction.

@@ -13,6 +13,7 @@ mod gc_ops;
 mod mem;
 pub(crate) mod num;
 mod regs;
+mod simd;
 
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
