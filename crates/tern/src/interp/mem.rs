@@ -64,6 +64,34 @@ impl MemView {
         Ok(())
     }
 
+    /// Reads 16 bytes at `ea` as a little-endian `u128`, as two 8-byte
+    /// reads (a 16-byte array read compiles to byte-wise code).
+    #[inline(always)]
+    pub(super) fn read_u128(self, ea: u64) -> Result<u128, Trap> {
+        let p = self.at(ea, 16)?;
+        // SAFETY: `at` checked that 16 bytes at `p` are inside the memory.
+        let (lo, hi) = unsafe {
+            (
+                std::ptr::read_unaligned(p.cast::<[u8; 8]>()),
+                std::ptr::read_unaligned(p.add(8).cast::<[u8; 8]>()),
+            )
+        };
+        Ok(u64::from_le_bytes(lo) as u128 | (u64::from_le_bytes(hi) as u128) << 64)
+    }
+
+    /// Writes `x` as 16 little-endian bytes at `ea` (two 8-byte writes).
+    #[inline(always)]
+    pub(super) fn write_u128(self, ea: u64, x: u128) -> Result<(), Trap> {
+        let p = self.at(ea, 16)?;
+        // SAFETY: as for `read_u128`; the view is the only live access to
+        // the memory while the executor runs an instruction.
+        unsafe {
+            std::ptr::write_unaligned(p.cast::<[u8; 8]>(), (x as u64).to_le_bytes());
+            std::ptr::write_unaligned(p.add(8).cast::<[u8; 8]>(), ((x >> 64) as u64).to_le_bytes());
+        }
+        Ok(())
+    }
+
     /// Loads a slot value of `kind` from effective address `ea`.
     #[inline(always)]
     pub(super) fn load(self, kind: LoadKind, ea: u64) -> Result<u64, Trap> {

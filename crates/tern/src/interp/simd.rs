@@ -92,31 +92,22 @@ macro_rules! compares {
 }
 
 compares! {
-    i8x16_eq: i8s from_i8s i8 |x, y| x == y;
     i8x16_ne: i8s from_i8s i8 |x, y| x != y;
-    i8x16_lt_s: i8s from_i8s i8 |x, y| x < y;
     i8x16_lt_u: u8s from_u8s u8 |x, y| x < y;
-    i8x16_gt_s: i8s from_i8s i8 |x, y| x > y;
     i8x16_gt_u: u8s from_u8s u8 |x, y| x > y;
     i8x16_le_s: i8s from_i8s i8 |x, y| x <= y;
     i8x16_le_u: u8s from_u8s u8 |x, y| x <= y;
     i8x16_ge_s: i8s from_i8s i8 |x, y| x >= y;
     i8x16_ge_u: u8s from_u8s u8 |x, y| x >= y;
-    i16x8_eq: i16s from_i16s i16 |x, y| x == y;
     i16x8_ne: i16s from_i16s i16 |x, y| x != y;
-    i16x8_lt_s: i16s from_i16s i16 |x, y| x < y;
     i16x8_lt_u: u16s from_u16s u16 |x, y| x < y;
-    i16x8_gt_s: i16s from_i16s i16 |x, y| x > y;
     i16x8_gt_u: u16s from_u16s u16 |x, y| x > y;
     i16x8_le_s: i16s from_i16s i16 |x, y| x <= y;
     i16x8_le_u: u16s from_u16s u16 |x, y| x <= y;
     i16x8_ge_s: i16s from_i16s i16 |x, y| x >= y;
     i16x8_ge_u: u16s from_u16s u16 |x, y| x >= y;
-    i32x4_eq: i32s from_i32s i32 |x, y| x == y;
     i32x4_ne: i32s from_i32s i32 |x, y| x != y;
-    i32x4_lt_s: i32s from_i32s i32 |x, y| x < y;
     i32x4_lt_u: u32s from_u32s u32 |x, y| x < y;
-    i32x4_gt_s: i32s from_i32s i32 |x, y| x > y;
     i32x4_gt_u: u32s from_u32s u32 |x, y| x > y;
     i32x4_le_s: i32s from_i32s i32 |x, y| x <= y;
     i32x4_le_u: u32s from_u32s u32 |x, y| x <= y;
@@ -178,55 +169,24 @@ lanewise2! {
     v128_and_not: u64s from_u64s |x, y| x & !y;
     v128_or: u64s from_u64s |x, y| x | y;
     v128_xor: u64s from_u64s |x, y| x ^ y;
-    i8x16_add: u8s from_u8s |x, y| x.wrapping_add(y);
-    i8x16_add_sat_s: i8s from_i8s |x, y| x.saturating_add(y);
-    i8x16_add_sat_u: u8s from_u8s |x, y| x.saturating_add(y);
-    i8x16_sub: u8s from_u8s |x, y| x.wrapping_sub(y);
-    i8x16_sub_sat_s: i8s from_i8s |x, y| x.saturating_sub(y);
-    i8x16_sub_sat_u: u8s from_u8s |x, y| x.saturating_sub(y);
     i8x16_min_s: i8s from_i8s |x, y| x.min(y);
-    i8x16_min_u: u8s from_u8s |x, y| x.min(y);
     i8x16_max_s: i8s from_i8s |x, y| x.max(y);
-    i8x16_max_u: u8s from_u8s |x, y| x.max(y);
-    i8x16_avgr_u: u8s from_u8s |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8;
-    i16x8_add: u16s from_u16s |x, y| x.wrapping_add(y);
-    i16x8_add_sat_s: i16s from_i16s |x, y| x.saturating_add(y);
-    i16x8_add_sat_u: u16s from_u16s |x, y| x.saturating_add(y);
-    i16x8_sub: u16s from_u16s |x, y| x.wrapping_sub(y);
-    i16x8_sub_sat_s: i16s from_i16s |x, y| x.saturating_sub(y);
-    i16x8_sub_sat_u: u16s from_u16s |x, y| x.saturating_sub(y);
-    i16x8_mul: u16s from_u16s |x, y| x.wrapping_mul(y);
-    i16x8_min_s: i16s from_i16s |x, y| x.min(y);
     i16x8_min_u: u16s from_u16s |x, y| x.min(y);
-    i16x8_max_s: i16s from_i16s |x, y| x.max(y);
     i16x8_max_u: u16s from_u16s |x, y| x.max(y);
-    i16x8_avgr_u: u16s from_u16s |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16;
     i16x8_q15_mulr_sat_s: i16s from_i16s |x, y| q15mulr(x, y);
     i16x8_relaxed_q15mulr_s: i16s from_i16s |x, y| q15mulr(x, y);
-    i32x4_add: u32s from_u32s |x, y| x.wrapping_add(y);
-    i32x4_sub: u32s from_u32s |x, y| x.wrapping_sub(y);
     i32x4_mul: u32s from_u32s |x, y| x.wrapping_mul(y);
     i32x4_min_s: i32s from_i32s |x, y| x.min(y);
     i32x4_min_u: u32s from_u32s |x, y| x.min(y);
     i32x4_max_s: i32s from_i32s |x, y| x.max(y);
     i32x4_max_u: u32s from_u32s |x, y| x.max(y);
-    i64x2_add: u64s from_u64s |x, y| x.wrapping_add(y);
-    i64x2_sub: u64s from_u64s |x, y| x.wrapping_sub(y);
     i64x2_mul: u64s from_u64s |x, y| x.wrapping_mul(y);
-    f32x4_add: u32s from_u32s |x, y| f32b(num::f32_add, x, y);
-    f32x4_sub: u32s from_u32s |x, y| f32b(num::f32_sub, x, y);
-    f32x4_mul: u32s from_u32s |x, y| f32b(num::f32_mul, x, y);
-    f32x4_div: u32s from_u32s |x, y| f32b(num::f32_div, x, y);
     f32x4_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
     f32x4_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
     f32x4_relaxed_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
     f32x4_relaxed_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
     f32x4_pmin: u32s from_u32s |x, y| if f32::from_bits(y) < f32::from_bits(x) { y } else { x };
     f32x4_pmax: u32s from_u32s |x, y| if f32::from_bits(x) < f32::from_bits(y) { y } else { x };
-    f64x2_add: u64s from_u64s |x, y| num::f64_add(x, y);
-    f64x2_sub: u64s from_u64s |x, y| num::f64_sub(x, y);
-    f64x2_mul: u64s from_u64s |x, y| num::f64_mul(x, y);
-    f64x2_div: u64s from_u64s |x, y| num::f64_div(x, y);
     f64x2_min: u64s from_u64s |x, y| num::f64_min(x, y);
     f64x2_max: u64s from_u64s |x, y| num::f64_max(x, y);
     f64x2_relaxed_min: u64s from_u64s |x, y| num::f64_min(x, y);
@@ -285,9 +245,6 @@ macro_rules! narrow {
 }
 
 narrow! {
-    i8x16_narrow_i16x8_s: i16s from_i8s sat_i8, 8;
-    i8x16_narrow_i16x8_u: i16s from_u8s sat_u8, 8;
-    i16x8_narrow_i32x4_s: i32s from_i16s sat_i16, 4;
     i16x8_narrow_i32x4_u: i32s from_u16s sat_u16, 4;
 }
 
@@ -306,18 +263,8 @@ macro_rules! extend {
 }
 
 extend! {
-    i16x8_extend_low_i8x16_s: i8s from_i16s i16, 0;
-    i16x8_extend_high_i8x16_s: i8s from_i16s i16, 8;
-    i16x8_extend_low_i8x16_u: u8s from_u16s u16, 0;
-    i16x8_extend_high_i8x16_u: u8s from_u16s u16, 8;
-    i32x4_extend_low_i16x8_s: i16s from_i32s i32, 0;
-    i32x4_extend_high_i16x8_s: i16s from_i32s i32, 4;
-    i32x4_extend_low_i16x8_u: u16s from_u32s u32, 0;
-    i32x4_extend_high_i16x8_u: u16s from_u32s u32, 4;
     i64x2_extend_low_i32x4_s: i32s from_i64s i64, 0;
     i64x2_extend_high_i32x4_s: i32s from_i64s i64, 2;
-    i64x2_extend_low_i32x4_u: u32s from_u64s u64, 0;
-    i64x2_extend_high_i32x4_u: u32s from_u64s u64, 2;
 }
 
 /// Widening multiplication of the low or high halves.
@@ -368,17 +315,7 @@ macro_rules! ext_add_pairwise {
 ext_add_pairwise! {
     i16x8_ext_add_pairwise_i8x16_s: i8s from_i16s i16;
     i16x8_ext_add_pairwise_i8x16_u: u8s from_u16s u16;
-    i32x4_ext_add_pairwise_i16x8_s: i16s from_i32s i32;
     i32x4_ext_add_pairwise_i16x8_u: u16s from_u32s u32;
-}
-
-/// `i32x4.dot_i16x8_s`.
-#[inline(always)]
-pub(crate) fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
-    let (a, b) = (i16s(a), i16s(b));
-    from_i32s(std::array::from_fn(|i| {
-        (a[2 * i] as i32 * b[2 * i] as i32).wrapping_add(a[2 * i + 1] as i32 * b[2 * i + 1] as i32)
-    }))
 }
 
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`: both operands' bytes signed, sums
@@ -508,15 +445,7 @@ shifts! {
     i8x16_shl: u8s from_u8s u8, wrapping_shl;
     i8x16_shr_s: i8s from_i8s i8, wrapping_shr;
     i8x16_shr_u: u8s from_u8s u8, wrapping_shr;
-    i16x8_shl: u16s from_u16s u16, wrapping_shl;
-    i16x8_shr_s: i16s from_i16s i16, wrapping_shr;
-    i16x8_shr_u: u16s from_u16s u16, wrapping_shr;
-    i32x4_shl: u32s from_u32s u32, wrapping_shl;
-    i32x4_shr_s: i32s from_i32s i32, wrapping_shr;
-    i32x4_shr_u: u32s from_u32s u32, wrapping_shr;
-    i64x2_shl: u64s from_u64s u64, wrapping_shl;
     i64x2_shr_s: i64s from_i64s i64, wrapping_shr;
-    i64x2_shr_u: u64s from_u64s u64, wrapping_shr;
 }
 
 /// Splats: a scalar slot value into every lane.
@@ -722,13 +651,13 @@ load_extend! {
 /// `v128.load` at `ea`.
 #[inline(always)]
 pub(crate) fn load128(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(u128::from_le_bytes(m.read(ea)?))
+    m.read_u128(ea)
 }
 
 /// `v128.store` at `ea`.
 #[inline(always)]
 pub(crate) fn store128(m: MemView, ea: u64, x: u128) -> Result<(), Trap> {
-    m.write(ea, x.to_le_bytes())
+    m.write_u128(ea, x)
 }
 
 /// `v128.load8_splat` at `ea`.
@@ -820,6 +749,305 @@ pub(crate) fn access(m: MemView, kind: SimdKind, ea: u64, x: u128) -> Result<u12
     })
 }
 
+/// The lane arithmetic that has an `std::arch` fast path: the
+/// portable definitions (always compiled, so the tests can compare them
+/// with the fast path on the same inputs).
+#[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+mod portable {
+    use super::{
+        f32b, from_i8s, from_i16s, from_i32s, from_u8s, from_u16s, from_u32s, from_u64s, i8s, i16s,
+        i32s, num, sat_i8, sat_i16, sat_u8, u8s, u16s, u32s, u64s,
+    };
+
+    lanewise2! {
+        f32x4_add: u32s from_u32s |x, y| f32b(num::f32_add, x, y);
+        f32x4_sub: u32s from_u32s |x, y| f32b(num::f32_sub, x, y);
+        f32x4_mul: u32s from_u32s |x, y| f32b(num::f32_mul, x, y);
+        f32x4_div: u32s from_u32s |x, y| f32b(num::f32_div, x, y);
+        f64x2_add: u64s from_u64s |x, y| num::f64_add(x, y);
+        f64x2_sub: u64s from_u64s |x, y| num::f64_sub(x, y);
+        f64x2_mul: u64s from_u64s |x, y| num::f64_mul(x, y);
+        f64x2_div: u64s from_u64s |x, y| num::f64_div(x, y);
+        i8x16_add: u8s from_u8s |x, y| x.wrapping_add(y);
+        i16x8_add: u16s from_u16s |x, y| x.wrapping_add(y);
+        i32x4_add: u32s from_u32s |x, y| x.wrapping_add(y);
+        i64x2_add: u64s from_u64s |x, y| x.wrapping_add(y);
+        i8x16_sub: u8s from_u8s |x, y| x.wrapping_sub(y);
+        i16x8_sub: u16s from_u16s |x, y| x.wrapping_sub(y);
+        i32x4_sub: u32s from_u32s |x, y| x.wrapping_sub(y);
+        i64x2_sub: u64s from_u64s |x, y| x.wrapping_sub(y);
+        i8x16_add_sat_s: i8s from_i8s |x, y| x.saturating_add(y);
+        i8x16_add_sat_u: u8s from_u8s |x, y| x.saturating_add(y);
+        i16x8_add_sat_s: i16s from_i16s |x, y| x.saturating_add(y);
+        i16x8_add_sat_u: u16s from_u16s |x, y| x.saturating_add(y);
+        i8x16_sub_sat_s: i8s from_i8s |x, y| x.saturating_sub(y);
+        i8x16_sub_sat_u: u8s from_u8s |x, y| x.saturating_sub(y);
+        i16x8_sub_sat_s: i16s from_i16s |x, y| x.saturating_sub(y);
+        i16x8_sub_sat_u: u16s from_u16s |x, y| x.saturating_sub(y);
+        i16x8_mul: u16s from_u16s |x, y| x.wrapping_mul(y);
+        i8x16_min_u: u8s from_u8s |x, y| x.min(y);
+        i8x16_max_u: u8s from_u8s |x, y| x.max(y);
+        i16x8_min_s: i16s from_i16s |x, y| x.min(y);
+        i16x8_max_s: i16s from_i16s |x, y| x.max(y);
+        i8x16_avgr_u: u8s from_u8s |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8;
+        i16x8_avgr_u: u16s from_u16s |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16;
+    }
+
+    compares! {
+        i8x16_eq: i8s from_i8s i8 |x, y| x == y;
+        i16x8_eq: i16s from_i16s i16 |x, y| x == y;
+        i32x4_eq: i32s from_i32s i32 |x, y| x == y;
+        i8x16_gt_s: i8s from_i8s i8 |x, y| x > y;
+        i16x8_gt_s: i16s from_i16s i16 |x, y| x > y;
+        i32x4_gt_s: i32s from_i32s i32 |x, y| x > y;
+        i8x16_lt_s: i8s from_i8s i8 |x, y| x < y;
+        i16x8_lt_s: i16s from_i16s i16 |x, y| x < y;
+        i32x4_lt_s: i32s from_i32s i32 |x, y| x < y;
+    }
+
+    narrow! {
+        i8x16_narrow_i16x8_s: i16s from_i8s sat_i8, 8;
+        i8x16_narrow_i16x8_u: i16s from_u8s sat_u8, 8;
+        i16x8_narrow_i32x4_s: i32s from_i16s sat_i16, 4;
+    }
+
+    /// `i32x4.dot_i16x8_s`.
+    #[inline(always)]
+    pub(crate) fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
+        let (a, b) = (i16s(a), i16s(b));
+        from_i32s(std::array::from_fn(|i| {
+            (a[2 * i] as i32 * b[2 * i] as i32)
+                .wrapping_add(a[2 * i + 1] as i32 * b[2 * i + 1] as i32)
+        }))
+    }
+
+    shifts! {
+        i16x8_shl: u16s from_u16s u16, wrapping_shl;
+        i16x8_shr_s: i16s from_i16s i16, wrapping_shr;
+        i16x8_shr_u: u16s from_u16s u16, wrapping_shr;
+        i32x4_shl: u32s from_u32s u32, wrapping_shl;
+        i32x4_shr_s: i32s from_i32s i32, wrapping_shr;
+        i32x4_shr_u: u32s from_u32s u32, wrapping_shr;
+        i64x2_shl: u64s from_u64s u64, wrapping_shl;
+        i64x2_shr_u: u64s from_u64s u64, wrapping_shr;
+    }
+
+    extend! {
+        i16x8_extend_low_i8x16_s: i8s from_i16s i16, 0;
+        i16x8_extend_high_i8x16_s: i8s from_i16s i16, 8;
+        i16x8_extend_low_i8x16_u: u8s from_u16s u16, 0;
+        i16x8_extend_high_i8x16_u: u8s from_u16s u16, 8;
+        i32x4_extend_low_i16x8_s: i16s from_i32s i32, 0;
+        i32x4_extend_high_i16x8_s: i16s from_i32s i32, 4;
+        i32x4_extend_low_i16x8_u: u16s from_u32s u32, 0;
+        i32x4_extend_high_i16x8_u: u16s from_u32s u32, 4;
+        i64x2_extend_low_i32x4_u: u32s from_u64s u64, 0;
+        i64x2_extend_high_i32x4_u: u32s from_u64s u64, 2;
+    }
+
+    ext_add_pairwise! {
+        i32x4_ext_add_pairwise_i16x8_s: i16s from_i32s i32;
+    }
+}
+
+/// x86-64 fast paths (SSE2 is part of the x86-64 baseline): the packed
+/// instruction computes each lane exactly like the scalar instruction the
+/// portable code compiles to (same rounding, same NaN results), in one
+/// instruction instead of four or two.
+#[cfg(target_arch = "x86_64")]
+mod fast {
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    fn ps(v: u128) -> __m128 {
+        // SAFETY: both types are 16 plain bytes, every bit pattern valid;
+        // x86-64 is little-endian, so lane 0 is the low 32 bits either way.
+        unsafe { std::mem::transmute::<u128, __m128>(v) }
+    }
+    #[inline(always)]
+    fn pd(v: u128) -> __m128d {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<u128, __m128d>(v) }
+    }
+    #[inline(always)]
+    fn si(v: u128) -> __m128i {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<u128, __m128i>(v) }
+    }
+    #[inline(always)]
+    fn of_si(v: __m128i) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128i, u128>(v) }
+    }
+    #[inline(always)]
+    fn of_ps(v: __m128) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128, u128>(v) }
+    }
+    #[inline(always)]
+    fn of_pd(v: __m128d) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128d, u128>(v) }
+    }
+
+    macro_rules! packed {
+        ($($name:ident = $op:ident $to:ident $of:ident;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($op), "`).")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128, b: u128) -> u128 {
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    $of(unsafe { $op($to(a), $to(b)) })
+                }
+            )*
+        };
+    }
+
+    packed! {
+        f32x4_add = _mm_add_ps ps of_ps;
+        f32x4_sub = _mm_sub_ps ps of_ps;
+        f32x4_mul = _mm_mul_ps ps of_ps;
+        f32x4_div = _mm_div_ps ps of_ps;
+        f64x2_add = _mm_add_pd pd of_pd;
+        f64x2_sub = _mm_sub_pd pd of_pd;
+        f64x2_mul = _mm_mul_pd pd of_pd;
+        f64x2_div = _mm_div_pd pd of_pd;
+        i8x16_add = _mm_add_epi8 si of_si;
+        i16x8_add = _mm_add_epi16 si of_si;
+        i32x4_add = _mm_add_epi32 si of_si;
+        i64x2_add = _mm_add_epi64 si of_si;
+        i8x16_sub = _mm_sub_epi8 si of_si;
+        i16x8_sub = _mm_sub_epi16 si of_si;
+        i32x4_sub = _mm_sub_epi32 si of_si;
+        i64x2_sub = _mm_sub_epi64 si of_si;
+        i8x16_add_sat_s = _mm_adds_epi8 si of_si;
+        i8x16_add_sat_u = _mm_adds_epu8 si of_si;
+        i16x8_add_sat_s = _mm_adds_epi16 si of_si;
+        i16x8_add_sat_u = _mm_adds_epu16 si of_si;
+        i8x16_sub_sat_s = _mm_subs_epi8 si of_si;
+        i8x16_sub_sat_u = _mm_subs_epu8 si of_si;
+        i16x8_sub_sat_s = _mm_subs_epi16 si of_si;
+        i16x8_sub_sat_u = _mm_subs_epu16 si of_si;
+        i16x8_mul = _mm_mullo_epi16 si of_si;
+        i8x16_min_u = _mm_min_epu8 si of_si;
+        i8x16_max_u = _mm_max_epu8 si of_si;
+        i16x8_min_s = _mm_min_epi16 si of_si;
+        i16x8_max_s = _mm_max_epi16 si of_si;
+        i8x16_avgr_u = _mm_avg_epu8 si of_si;
+        i16x8_avgr_u = _mm_avg_epu16 si of_si;
+        i8x16_narrow_i16x8_s = _mm_packs_epi16 si of_si;
+        i8x16_narrow_i16x8_u = _mm_packus_epi16 si of_si;
+        i16x8_narrow_i32x4_s = _mm_packs_epi32 si of_si;
+        i8x16_eq = _mm_cmpeq_epi8 si of_si;
+        i16x8_eq = _mm_cmpeq_epi16 si of_si;
+        i32x4_eq = _mm_cmpeq_epi32 si of_si;
+        i8x16_gt_s = _mm_cmpgt_epi8 si of_si;
+        i16x8_gt_s = _mm_cmpgt_epi16 si of_si;
+        i32x4_gt_s = _mm_cmpgt_epi32 si of_si;
+        i8x16_lt_s = _mm_cmplt_epi8 si of_si;
+        i16x8_lt_s = _mm_cmplt_epi16 si of_si;
+        i32x4_lt_s = _mm_cmplt_epi32 si of_si;
+        i32x4_dot_i16x8_s = _mm_madd_epi16 si of_si;
+    }
+
+    /// Shifts: the count modulo the lane width, in the low bits of a vector.
+    macro_rules! packed_shift {
+        ($($name:ident = $op:ident, $bits:expr;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($op), "`).")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128, n: u64) -> u128 {
+                    let n = (n % $bits) as i64;
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    of_si(unsafe { $op(si(a), _mm_cvtsi64_si128(n)) })
+                }
+            )*
+        };
+    }
+
+    packed_shift! {
+        i16x8_shl = _mm_sll_epi16, 16;
+        i16x8_shr_s = _mm_sra_epi16, 16;
+        i16x8_shr_u = _mm_srl_epi16, 16;
+        i32x4_shl = _mm_sll_epi32, 32;
+        i32x4_shr_s = _mm_sra_epi32, 32;
+        i32x4_shr_u = _mm_srl_epi32, 32;
+        i64x2_shl = _mm_sll_epi64, 64;
+        i64x2_shr_u = _mm_srl_epi64, 64;
+    }
+
+    /// Widening: interleave with zeros (unsigned) or with itself and
+    /// shift arithmetically (signed).
+    macro_rules! packed_extend {
+        ($($name:ident = $unpack:ident $(, $sra:ident $bits:expr)?;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "`.")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128) -> u128 {
+                    let a = si(a);
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    of_si(unsafe {
+                        packed_extend!(@w a $unpack $($sra $bits)?)
+                    })
+                }
+            )*
+        };
+        (@w $a:ident $unpack:ident) => { $unpack($a, _mm_setzero_si128()) };
+        (@w $a:ident $unpack:ident $sra:ident $bits:expr) => { $sra::<$bits>($unpack($a, $a)) };
+    }
+
+    packed_extend! {
+        i16x8_extend_low_i8x16_s = _mm_unpacklo_epi8, _mm_srai_epi16 8;
+        i16x8_extend_high_i8x16_s = _mm_unpackhi_epi8, _mm_srai_epi16 8;
+        i16x8_extend_low_i8x16_u = _mm_unpacklo_epi8;
+        i16x8_extend_high_i8x16_u = _mm_unpackhi_epi8;
+        i32x4_extend_low_i16x8_s = _mm_unpacklo_epi16, _mm_srai_epi32 16;
+        i32x4_extend_high_i16x8_s = _mm_unpackhi_epi16, _mm_srai_epi32 16;
+        i32x4_extend_low_i16x8_u = _mm_unpacklo_epi16;
+        i32x4_extend_high_i16x8_u = _mm_unpackhi_epi16;
+        i64x2_extend_low_i32x4_u = _mm_unpacklo_epi32;
+        i64x2_extend_high_i32x4_u = _mm_unpackhi_epi32;
+    }
+
+    /// `i32x4.extadd_pairwise_i16x8_s`: multiply-add with ones.
+    #[inline(always)]
+    pub(crate) fn i32x4_ext_add_pairwise_i16x8_s(a: u128) -> u128 {
+        // SAFETY: SSE2 is enabled on every x86-64 target.
+        of_si(unsafe { _mm_madd_epi16(si(a), _mm_set1_epi16(1)) })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use fast::{
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
+    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
+    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
+    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
+    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
+    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
+    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
+    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
+    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
+    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
+    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
+    i64x2_shr_u, i64x2_sub,
+};
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) use portable::{
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
+    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
+    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
+    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
+    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
+    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
+    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
+    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
+    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
+    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
+    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
+    i64x2_shr_u, i64x2_sub,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -844,6 +1072,202 @@ mod tests {
         );
         assert_eq!(i8x16_narrow_i16x8_u(i16x8_splat(0xffff), 0), 0);
         assert_eq!(i8x16_bitmask(i8x16_splat(0x80)), 0xffff);
+    }
+
+    /// The fast paths and the portable code agree bit for bit on special
+    /// values (NaNs with payloads, infinities, zeros, subnormals, extremes).
+    #[test]
+    fn fast_paths_match_portable() {
+        let f32s: [u32; 12] = [
+            0,
+            0x8000_0000,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7fc0_0000,
+            0xffc0_0001,
+            0x7f80_1234,
+            0x0000_0001,
+            0x7f7f_ffff,
+            0x4049_0fdb,
+        ];
+        let f64s: [u64; 10] = [
+            0,
+            1 << 63,
+            0x3ff0_0000_0000_0000,
+            0x7ff0_0000_0000_0000,
+            0xfff0_0000_0000_0000,
+            0x7ff8_0000_0000_0000,
+            0xfff8_0000_0000_0005,
+            0x7ff0_0000_0000_0042,
+            1,
+            0x7fef_ffff_ffff_ffff,
+        ];
+        type Op = fn(u128, u128) -> u128;
+        let ops: [(Op, Op); 44] = [
+            (f32x4_add, portable::f32x4_add),
+            (f32x4_div, portable::f32x4_div),
+            (f32x4_mul, portable::f32x4_mul),
+            (f32x4_sub, portable::f32x4_sub),
+            (f64x2_add, portable::f64x2_add),
+            (f64x2_div, portable::f64x2_div),
+            (f64x2_mul, portable::f64x2_mul),
+            (f64x2_sub, portable::f64x2_sub),
+            (i16x8_add, portable::i16x8_add),
+            (i16x8_add_sat_s, portable::i16x8_add_sat_s),
+            (i16x8_add_sat_u, portable::i16x8_add_sat_u),
+            (i16x8_avgr_u, portable::i16x8_avgr_u),
+            (i16x8_eq, portable::i16x8_eq),
+            (i16x8_gt_s, portable::i16x8_gt_s),
+            (i16x8_lt_s, portable::i16x8_lt_s),
+            (i16x8_max_s, portable::i16x8_max_s),
+            (i16x8_min_s, portable::i16x8_min_s),
+            (i16x8_mul, portable::i16x8_mul),
+            (i16x8_narrow_i32x4_s, portable::i16x8_narrow_i32x4_s),
+            (i16x8_sub, portable::i16x8_sub),
+            (i16x8_sub_sat_s, portable::i16x8_sub_sat_s),
+            (i16x8_sub_sat_u, portable::i16x8_sub_sat_u),
+            (i32x4_add, portable::i32x4_add),
+            (i32x4_dot_i16x8_s, portable::i32x4_dot_i16x8_s),
+            (i32x4_eq, portable::i32x4_eq),
+            (i32x4_gt_s, portable::i32x4_gt_s),
+            (i32x4_lt_s, portable::i32x4_lt_s),
+            (i32x4_sub, portable::i32x4_sub),
+            (i64x2_add, portable::i64x2_add),
+            (i64x2_sub, portable::i64x2_sub),
+            (i8x16_add, portable::i8x16_add),
+            (i8x16_add_sat_s, portable::i8x16_add_sat_s),
+            (i8x16_add_sat_u, portable::i8x16_add_sat_u),
+            (i8x16_avgr_u, portable::i8x16_avgr_u),
+            (i8x16_eq, portable::i8x16_eq),
+            (i8x16_gt_s, portable::i8x16_gt_s),
+            (i8x16_lt_s, portable::i8x16_lt_s),
+            (i8x16_max_u, portable::i8x16_max_u),
+            (i8x16_min_u, portable::i8x16_min_u),
+            (i8x16_narrow_i16x8_s, portable::i8x16_narrow_i16x8_s),
+            (i8x16_narrow_i16x8_u, portable::i8x16_narrow_i16x8_u),
+            (i8x16_sub, portable::i8x16_sub),
+            (i8x16_sub_sat_s, portable::i8x16_sub_sat_s),
+            (i8x16_sub_sat_u, portable::i8x16_sub_sat_u),
+        ];
+        let mut vectors = Vec::new();
+        for (i, a) in f32s.iter().enumerate() {
+            let b = f32s[(i * 5 + 3) % f32s.len()];
+            vectors.push(from_u32s([*a, b, !*a, a.rotate_left(7)]));
+        }
+        for (i, a) in f64s.iter().enumerate() {
+            vectors.push(from_u64s([*a, f64s[(i * 3 + 1) % f64s.len()]]));
+        }
+        // Integer extremes per lane width, and pseudo-random vectors.
+        for x in [
+            0x80u64,
+            0x7f,
+            0xff,
+            0x8000,
+            0x7fff,
+            0xffff,
+            0x8000_0000,
+            0x7fff_ffff,
+        ] {
+            vectors.push(i8x16_splat(x));
+            vectors.push(i16x8_splat(x));
+            vectors.push(i32x4_splat(x));
+        }
+        let mut r = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..24 {
+            let mut next = || {
+                r ^= r << 13;
+                r ^= r >> 7;
+                r ^= r << 17;
+                r
+            };
+            vectors.push(from_u64s([next(), next()]));
+        }
+        for (fast, slow) in ops {
+            for a in &vectors {
+                for b in &vectors {
+                    assert_eq!(fast(*a, *b), slow(*a, *b), "{a:#x} {b:#x}");
+                }
+            }
+        }
+    }
+
+    /// As above for the shifts (every count up to 130) and the widenings.
+    #[test]
+    fn fast_shifts_and_extends_match_portable() {
+        type Shift = fn(u128, u64) -> u128;
+        let shifts: [(Shift, Shift); 8] = [
+            (i16x8_shl, portable::i16x8_shl),
+            (i16x8_shr_s, portable::i16x8_shr_s),
+            (i16x8_shr_u, portable::i16x8_shr_u),
+            (i32x4_shl, portable::i32x4_shl),
+            (i32x4_shr_s, portable::i32x4_shr_s),
+            (i32x4_shr_u, portable::i32x4_shr_u),
+            (i64x2_shl, portable::i64x2_shl),
+            (i64x2_shr_u, portable::i64x2_shr_u),
+        ];
+        type Un = fn(u128) -> u128;
+        let unary: [(Un, Un); 11] = [
+            (i16x8_extend_low_i8x16_s, portable::i16x8_extend_low_i8x16_s),
+            (
+                i16x8_extend_high_i8x16_s,
+                portable::i16x8_extend_high_i8x16_s,
+            ),
+            (i16x8_extend_low_i8x16_u, portable::i16x8_extend_low_i8x16_u),
+            (
+                i16x8_extend_high_i8x16_u,
+                portable::i16x8_extend_high_i8x16_u,
+            ),
+            (i32x4_extend_low_i16x8_s, portable::i32x4_extend_low_i16x8_s),
+            (
+                i32x4_extend_high_i16x8_s,
+                portable::i32x4_extend_high_i16x8_s,
+            ),
+            (i32x4_extend_low_i16x8_u, portable::i32x4_extend_low_i16x8_u),
+            (
+                i32x4_extend_high_i16x8_u,
+                portable::i32x4_extend_high_i16x8_u,
+            ),
+            (i64x2_extend_low_i32x4_u, portable::i64x2_extend_low_i32x4_u),
+            (
+                i64x2_extend_high_i32x4_u,
+                portable::i64x2_extend_high_i32x4_u,
+            ),
+            (
+                i32x4_ext_add_pairwise_i16x8_s,
+                portable::i32x4_ext_add_pairwise_i16x8_s,
+            ),
+        ];
+        let mut r = 0x2545_f491_4f6c_dd1du64;
+        let mut vectors = vec![
+            0,
+            u128::MAX,
+            1,
+            1 << 127,
+            i8x16_splat(0x80),
+            i16x8_splat(0x8000),
+        ];
+        for _ in 0..32 {
+            let mut next = || {
+                r ^= r << 13;
+                r ^= r >> 7;
+                r ^= r << 17;
+                r
+            };
+            vectors.push(from_u64s([next(), next()]));
+        }
+        for v in &vectors {
+            for (fast, slow) in shifts {
+                for n in 0..130 {
+                    assert_eq!(fast(*v, n), slow(*v, n), "{v:#x} << {n}");
+                }
+                assert_eq!(fast(*v, u64::MAX), slow(*v, u64::MAX));
+            }
+            for (fast, slow) in unary {
+                assert_eq!(fast(*v), slow(*v), "{v:#x}");
+            }
+        }
     }
 
     #[test]
