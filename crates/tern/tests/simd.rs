@@ -278,3 +278,27 @@ fn vectors_through_control_flow() {
     assert_eq!(table.call(&mut store, (a, 1)).unwrap().as_u128(), 1);
     assert_eq!(table.call(&mut store, (a, 9)).unwrap().as_u128(), 1);
 }
+
+#[test]
+fn relaxed_simd_is_a_config_switch() {
+    let wat = r#"(module (func (export "f") (param v128 v128) (result v128)
+        (i8x16.relaxed_swizzle (local.get 0) (local.get 1))))"#;
+    let mut config = Config::new();
+    config.wasm_relaxed_simd(false);
+    assert!(Module::new(&Engine::new(&config).unwrap(), wat).is_err());
+
+    // On (the default): deterministic, as `i8x16.swizzle` (out-of-range
+    // indices give 0).
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance
+        .get_typed_func::<(V128, V128), V128>(&mut store, "f")
+        .unwrap();
+    let idx = V128::from(0x80_20_10_0f_00_01u128);
+    let out = f.call(&mut store, (V128::from(LANES), idx)).unwrap();
+    assert_eq!(out.as_u128(), 0x00_00_00_0f_00_01);
+}
