@@ -3,10 +3,13 @@
 //! instruction table (`ir/isa.rs`) names these functions; the executor
 //! calls them with the two value slots of each vector joined.
 //!
-//! Portable Rust only: lanes are split with shifts into fixed arrays and
+//! Portable Rust first: lanes are split with shifts into fixed arrays and
 //! joined back, which the compiler turns into plain register code (no
 //! allocation, no per-lane dispatch). Float lanes reuse the scalar
-//! semantics of `num.rs`, so NaN rules are the same as for scalars.
+//! semantics of `num.rs`, so NaN rules are the same as for scalars. On
+//! x86-64 the common lane operations have SSE2 fast paths (module `fast`),
+//! each checked bit for bit against its portable definition (module
+//! `portable`) by the tests at the end of this file.
 //!
 //! Relaxed SIMD is deterministic: each relaxed instruction returns what
 //! its non-relaxed counterpart returns (swizzle, truncation with
