@@ -476,6 +476,24 @@ fn interrupt(c: &mut Criterion) {
     }
 }
 
+/// SIMD kernels (`wat/simd.wat`): a vectorised f32 dot product and a
+/// 3-tap u8 image filter, inputs filled once by an untimed init export.
+fn simd(c: &mut Criterion) {
+    let Some(wasm) = load_or_note("simd/dot_f32_64k", tern_bench::wat_file("simd.wat")) else {
+        return;
+    };
+    const DOT_N: i32 = 65_536;
+    const BLUR_N: i32 = 262_144;
+    bench_call::<i32, f32>(
+        c,
+        Call::new("simd/dot_f32_64k", &wasm, "dot", DOT_N).init(&[("init_dot", DOT_N)]),
+    );
+    bench_call::<i32, i32>(
+        c,
+        Call::new("simd/blur_u8_256k", &wasm, "blur", BLUR_N).init(&[("init_blur", BLUR_N)]),
+    );
+}
+
 /// Group 3: the type system.
 fn types(c: &mut Criterion) {
     use tern_bench::types::{tern_chain, tern_many, wasmtime_chain, wasmtime_many};
@@ -643,6 +661,7 @@ fn main() {
     calls(&mut c);
     compute(&mut c);
     interrupt(&mut c);
+    simd(&mut c);
     exceptions(&mut c);
     types(&mut c);
     gc(&mut c);

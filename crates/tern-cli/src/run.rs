@@ -416,7 +416,16 @@ fn parse_arg(s: &str, ty: &ValType) -> anyhow::Result<Val> {
                 .map_err(|_| anyhow!("expected a 64-bit float"))?
                 .to_bits(),
         ),
-        ValType::V128 => bail!("v128 arguments are not supported"),
+        // The vector's bits as one unsigned 128-bit integer (lane 0 in the
+        // low bits), in decimal or `0x` hexadecimal; Wasmtime prints v128
+        // results the same way.
+        ValType::V128 => {
+            let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                Some(hex) => u128::from_str_radix(hex, 16),
+                None => s.parse::<u128>(),
+            };
+            Val::V128(parsed.map_err(|_| anyhow!("expected a 128-bit unsigned integer"))?)
+        }
         ValType::Ref(rt) => {
             if s != "null" {
                 bail!("expected `null` for a reference parameter");
@@ -430,14 +439,15 @@ fn parse_arg(s: &str, ty: &ValType) -> anyhow::Result<Val> {
 }
 
 /// Renders a result value for printing: integers in signed decimal, floats
-/// via Rust's `Display`, references by kind.
+/// via Rust's `Display`, a v128 as an unsigned decimal 128-bit integer (as
+/// Wasmtime does), references by kind.
 fn format_val(store: &mut Store<Host>, v: &Val) -> String {
     match v {
         Val::I32(x) => x.to_string(),
         Val::I64(x) => x.to_string(),
         Val::F32(bits) => f32::from_bits(*bits).to_string(),
         Val::F64(bits) => f64::from_bits(*bits).to_string(),
-        Val::V128(x) => format!("0x{x:032x}"),
+        Val::V128(x) => x.to_string(),
         Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
             "null".to_string()
         }
@@ -487,5 +497,18 @@ mod tests {
             parse_arg("-inf", &ValType::F64),
             Ok(Val::F64(b)) if b == f64::NEG_INFINITY.to_bits()
         ));
+    }
+
+    #[test]
+    fn parses_v128_in_decimal_and_hex() {
+        assert!(matches!(
+            parse_arg("340282366920938463463374607431768211455", &ValType::V128),
+            Ok(Val::V128(u128::MAX))
+        ));
+        assert!(matches!(
+            parse_arg("0x0102", &ValType::V128),
+            Ok(Val::V128(0x102))
+        ));
+        assert!(parse_arg("-1", &ValType::V128).is_err());
     }
 }

@@ -50,6 +50,8 @@ const TRAPPING: &str = r#"
   (func (export "floats") (param f32 f64) (result f32 f64)
     local.get 0 local.get 1)
   (func (export "null") (param funcref) (result funcref) local.get 0)
+  (func (export "vec") (param v128) (result v128)
+    (i32x4.add (local.get 0) (v128.const i32x4 1 0 0 0)))
   (global (export "g") i32 (i32.const 0)))
 "#;
 
@@ -77,6 +79,11 @@ fn run_parses_args_by_type() {
     let o = tern(&["run", m, "--invoke", "null", "null"]);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
     assert_eq!(stdout(&o), "null\n");
+
+    // v128 as one unsigned 128-bit integer, printed in decimal like Wasmtime.
+    let o = tern(&["run", m, "--invoke", "vec", "0x100000001"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "4294967298\n");
 }
 
 #[test]

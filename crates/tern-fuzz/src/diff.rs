@@ -16,13 +16,13 @@ use std::fmt;
 /// The wasm-smith configuration of the differential campaign: only what
 /// both engines implement (MVP, mutable globals, sign extension,
 /// saturating conversions, multi-value, bulk memory, reference types, tail
-/// calls, extended constants, multiple memories, memory64); no SIMD,
-/// threads, exceptions, GC or post-3.0 proposals; no imports; everything
-/// exported; NaNs canonicalised by the module itself.
+/// calls, extended constants, multiple memories, memory64, SIMD); no
+/// relaxed SIMD (its results are each engine's choice), threads,
+/// exceptions, GC or post-3.0 proposals; no imports; everything exported;
+/// NaNs canonicalised by the module itself (SIMD float lanes included).
 pub fn diff_config(u: &mut Unstructured<'_>) -> arbitrary::Result<wasm_smith::Config> {
     let mut c: wasm_smith::Config = u.arbitrary()?;
     c.gc_enabled = false;
-    c.simd_enabled = false;
     c.relaxed_simd_enabled = false;
     c.exceptions_enabled = false;
     c.threads_enabled = false;
@@ -78,6 +78,8 @@ pub enum V {
     F32(u32),
     /// An `f64`'s bits (any NaN as the canonical NaN).
     F64(u64),
+    /// A `v128`'s bits (float lanes are canonicalised by the module).
+    V128(u128),
     /// A reference: whether it is null.
     Ref { null: bool },
     /// A value neither engine should produce here.
@@ -219,6 +221,11 @@ pub fn arg(seed: u64, call: usize, param: usize) -> u64 {
     }
 }
 
+/// A `v128` argument: two 64-bit arguments side by side.
+pub fn arg128(seed: u64, call: usize, param: usize) -> u128 {
+    arg(seed, call, param) as u128 | (arg(seed, call, param + 1000) as u128) << 64
+}
+
 fn hash(data: &[u8]) -> u64 {
     // FNV-1a over 8-byte words: cheap, and any difference shows.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -270,6 +277,7 @@ pub fn observe_tern(bytes: &[u8], seed: u64) -> Observation {
         Val::I64(x) => V::I64(*x),
         Val::F32(b) => f32v(*b),
         Val::F64(b) => f64v(*b),
+        Val::V128(x) => V::V128(*x),
         Val::FuncRef(f) => V::Ref { null: f.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
         other => V::Other(format!("{other:?}")),
@@ -306,7 +314,7 @@ pub fn observe_tern(bytes: &[u8], seed: u64) -> Observation {
                     ValType::I64 => Val::I64(a as i64),
                     ValType::F32 => Val::F32(a as u32),
                     ValType::F64 => Val::F64(a),
-                    ValType::V128 => Val::V128(a as u128),
+                    ValType::V128 => Val::V128(arg128(seed, call, p)),
                     ValType::Ref(r) => Val::null_ref(r.heap_type()),
                 }
             })
@@ -397,9 +405,9 @@ pub fn observe_wasmi(bytes: &[u8], seed: u64) -> Observation {
         Val::I64(x) => V::I64(*x),
         Val::F32(f) => f32v(f.to_bits()),
         Val::F64(f) => f64v(f.to_bits()),
+        Val::V128(v) => V::V128(v.as_u128()),
         Val::FuncRef(f) => V::Ref { null: f.is_null() },
         Val::ExternRef(r) => V::Ref { null: r.is_null() },
-        other => V::Other(format!("{other:?}")),
     };
     let mut store = Store::new(&engine, ());
     let linker = Linker::<()>::new(&engine);
@@ -435,9 +443,9 @@ pub fn observe_wasmi(bytes: &[u8], seed: u64) -> Observation {
                     ValType::I64 => Val::I64(a as i64),
                     ValType::F32 => Val::F32(wasmi::F32::from_bits(a as u32)),
                     ValType::F64 => Val::F64(wasmi::F64::from_bits(a)),
+                    ValType::V128 => Val::V128(wasmi::V128::from(arg128(seed, call, p))),
                     ValType::FuncRef => Val::FuncRef(wasmi::Nullable::Null),
                     ValType::ExternRef => Val::ExternRef(wasmi::Nullable::Null),
-                    other => panic!("unexpected parameter type {other:?}"),
                 }
             })
             .collect();

@@ -70,14 +70,12 @@ pub const GC_FUEL: u32 = 100_000;
 /// The wasm-smith configuration of the GC campaign: everything Tern
 /// executes (GC, typed function references, reference types, tail calls,
 /// multi-value, bulk memory, multiple memories, memory64, extended
-/// constants), no SIMD or exceptions (validated but not executed by Tern),
-/// no post-3.0 proposals, no imports.
+/// constants, SIMD and relaxed SIMD), no exceptions, no post-3.0
+/// proposals, no imports.
 pub fn gc_config(u: &mut Unstructured<'_>) -> arbitrary::Result<wasm_smith::Config> {
     let mut c: wasm_smith::Config = u.arbitrary()?;
     c.gc_enabled = true;
     c.reference_types_enabled = true;
-    c.simd_enabled = false;
-    c.relaxed_simd_enabled = false;
     c.exceptions_enabled = false;
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;

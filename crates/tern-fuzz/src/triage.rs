@@ -15,6 +15,7 @@ fn render_v(v: &V) -> String {
         V::I64(x) => format!("i64:{x}"),
         V::F32(b) => format!("f32:{b:08x}"),
         V::F64(b) => format!("f64:{b:016x}"),
+        V::V128(x) => format!("v128:{x:032x}"),
         V::Ref { null: true } => "ref:null".into(),
         V::Ref { null: false } => "ref:nonnull".into(),
         V::Other(s) => format!("other:{s}"),

@@ -16,6 +16,7 @@ pub(crate) enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -62,6 +63,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::I64(value),
                 O::F32Const { value } => ConstOp::F32(value.bits()),
                 O::F64Const { value } => ConstOp::F64(value.bits()),
+                O::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
                 O::RefNull { .. } => ConstOp::RefNull,
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -105,19 +107,20 @@ pub(crate) fn eval_const(
     store: &mut StoreInner,
     inst: &InstanceEntry,
     e: &ConstExpr,
-) -> Result<u64> {
-    let mut stack: Vec<u64> = Vec::with_capacity(4);
+) -> Result<u128> {
+    let mut stack: Vec<u128> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
     for op in &e.ops {
         let v = match *op {
-            ConstOp::I32(x) => x as u32 as u64,
-            ConstOp::I64(x) => x as u64,
-            ConstOp::F32(x) => x as u64,
-            ConstOp::F64(x) => x,
-            ConstOp::RefNull => raw::NULL as u64,
+            ConstOp::I32(x) => x as u32 as u128,
+            ConstOp::I64(x) => x as u64 as u128,
+            ConstOp::F32(x) => x as u128,
+            ConstOp::F64(x) => x as u128,
+            ConstOp::V128(x) => x,
+            ConstOp::RefNull => raw::NULL as u128,
             ConstOp::RefFunc(i) => {
                 let f = *inst.funcs.get(i as usize).ok_or_else(bad)?;
-                raw::func(f) as u64
+                raw::func(f) as u128
             }
             ConstOp::GlobalGet(i) => {
                 let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
@@ -126,11 +129,11 @@ pub(crate) fn eval_const(
             ConstOp::Binary(f) => {
                 let b = stack.pop().ok_or_else(bad)?;
                 let a = stack.pop().ok_or_else(bad)?;
-                f(a, b)
+                f(a as u64, b as u64) as u128
             }
             ConstOp::RefI31 => {
                 let a = stack.pop().ok_or_else(bad)? as u32;
-                raw::i31(a & 0x7fff_ffff) as u64
+                raw::i31(a & 0x7fff_ffff) as u128
             }
             // Host objects keep their raw word across the conversions.
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
@@ -153,9 +156,9 @@ pub(crate) fn eval_const(
                 };
                 let off = store.alloc_struct_no_gc(hty)?;
                 for ((o, k), v) in fields.iter().zip(values) {
-                    store.heap.write(off + HEADER + *o as usize, *k, v);
+                    store.heap.write_wide(off + HEADER + *o as usize, *k, v);
                 }
-                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
+                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u128
             }
             ConstOp::ArrayNew(ty)
             | ConstOp::ArrayNewDefault(ty)
@@ -197,10 +200,12 @@ pub(crate) fn eval_const(
                     }
                 } else {
                     for (i, v) in fixed.iter().enumerate() {
-                        store.heap.write(off + HEADER + i * kind.size(), kind, *v);
+                        store
+                            .heap
+                            .write_wide(off + HEADER + i * kind.size(), kind, *v);
                     }
                 }
-                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u64
+                crate::gc::raw_of_offset(off).ok_or_else(bad)? as u128
             }
         };
         stack.push(v);

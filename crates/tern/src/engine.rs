@@ -65,9 +65,9 @@ impl Config {
         wasm_bulk_memory => BULK_MEMORY,
         /// `funcref`/`externref` values and multiple tables.
         wasm_reference_types => REFERENCE_TYPES,
-        /// 128-bit SIMD (validated; execution is not supported yet).
+        /// 128-bit SIMD (`v128`).
         wasm_simd => SIMD,
-        /// Relaxed SIMD.
+        /// Relaxed SIMD (deterministic: see docs/ARCHITECTURE.md).
         wasm_relaxed_simd => RELAXED_SIMD,
         /// Multiple memories.
         wasm_multi_memory => MULTI_MEMORY,

@@ -15,7 +15,7 @@ pub(crate) enum FieldKind {
     I64,
     /// A raw reference.
     Ref,
-    /// A `v128` (stored, but no instruction can access it until SIMD lands).
+    /// A `v128`.
     V128,
 }
 
@@ -29,6 +29,15 @@ impl FieldKind {
             FieldKind::I32 | FieldKind::Ref => 4,
             FieldKind::I64 => 8,
             FieldKind::V128 => 16,
+        }
+    }
+
+    /// Value slots an operand of this kind takes (references take none).
+    pub(crate) const fn slot_width(self) -> usize {
+        match self {
+            FieldKind::Ref => 0,
+            FieldKind::V128 => 2,
+            _ => 1,
         }
     }
 

@@ -674,6 +674,27 @@ impl Heap {
         u128::from_le_bytes(rd(&self.mem, at))
     }
 
+    /// Reads a field or element of any kind, `v128` included (API paths).
+    pub(crate) fn read_wide(&self, at: usize, kind: FieldKind) -> u128 {
+        match kind {
+            FieldKind::V128 => self.read_v128(at),
+            _ => self.read(at, kind) as u128,
+        }
+    }
+
+    /// Writes a field or element of any kind, `v128` included (API paths).
+    pub(crate) fn write_wide(&mut self, at: usize, kind: FieldKind, v: u128) {
+        match kind {
+            FieldKind::V128 => self.write_v128(at, v),
+            _ => self.write(at, kind, v as u64),
+        }
+    }
+
+    /// Writes a whole `v128` field.
+    pub(crate) fn write_v128(&mut self, at: usize, v: u128) {
+        self.mem[at..at + 16].copy_from_slice(&v.to_le_bytes());
+    }
+
     /// Writes slot bits to a field or element of `kind` (packed kinds
     /// truncate).
     #[inline]

@@ -372,7 +372,7 @@ pub(crate) fn load_ext(
     let (view, ea) = ext_access(store, inst, m, a)?;
     match m.kind {
         MemKind::Load(kind) => view.load(kind, ea),
-        MemKind::Store(_) => Err(Trap::MemoryOutOfBounds),
+        _ => Err(Trap::MemoryOutOfBounds),
     }
 }
 
@@ -387,6 +387,23 @@ pub(crate) fn store_ext(
     let (view, ea) = ext_access(store, inst, m, a)?;
     match m.kind {
         MemKind::Store(kind) => view.store(kind, ea, x),
-        MemKind::Load(_) => Err(Trap::MemoryOutOfBounds),
+        _ => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// `SimdMem`: a SIMD access through a `MemArgs` side-table entry; `x` is
+/// the vector operand (stored, or updated by a lane load), the result the
+/// vector to write back (loads) or `x` (stores).
+pub(crate) fn simd_ext(
+    store: &mut StoreInner,
+    inst: InstanceId,
+    m: MemArgs,
+    a: u64,
+    x: u128,
+) -> Result<u128, Trap> {
+    let (view, ea) = ext_access(store, inst, m, a)?;
+    match m.kind {
+        MemKind::Simd(kind) => super::simd::access(view, kind, ea, x),
+        _ => Err(Trap::MemoryOutOfBounds),
     }
 }

@@ -9,10 +9,10 @@
 
 use super::exn::Position;
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
-use super::mem::compact_end;
+use super::mem::{compact_ea, compact_end};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
-use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num};
+use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -143,6 +143,59 @@ macro_rules! family {
         unsafe {
             match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) {
                 Ok(at) => $heap.write(at, FieldKind::$k, $r.vals.get($val)),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_binary $dst:ident $a:ident $b:ident $sem:ident) => {
+        // SAFETY: frame slots (see above); a vector's slot pair likewise.
+        unsafe {
+            $r.vals
+                .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get128($b)))
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_unary $dst:ident $src:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get128($src))) }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_ternary $dst:ident $b:ident $c:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            let x = simd::$sem($r.vals.get128($dst), $r.vals.get128($b), $r.vals.get128($c));
+            $r.vals.set128($dst, x)
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_shift $dst:ident $a:ident $b:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            $r.vals
+                .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get($b)))
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_splat $dst:ident $src:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get($src))) }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_reduce $dst:ident $src:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src))) }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_extract $dst:ident $src:ident $lane:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src), $lane)) }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_replace $dst:ident $src:ident $lane:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            let x = simd::$sem($r.vals.get128($dst), $r.vals.get($src), $lane);
+            $r.vals.set128($dst, x)
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident) v128_load $dst:ident $addr:ident $off:ident $sem:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match simd::$sem($r.mem, compact_ea($r.vals.get($addr), $off)) {
+                Ok(x) => $r.vals.set128($dst, x),
                 Err(t) => $trap!(t),
             }
         }
@@ -425,6 +478,77 @@ pub(super) fn run<T>(
                     v!(dst, v!(b));
                 }
             }
+            Instr::Copy128 { dst, src } => {
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(dst, r.vals.get128(src)) }
+            }
+            Instr::Select128 { dst, b, cond } => {
+                if v!(cond) as u32 == 0 {
+                    // SAFETY: frame slots (see `family!`).
+                    unsafe { r.vals.set128(dst, r.vals.get128(b)) }
+                }
+            }
+            Instr::V128Const { dst, index } => {
+                let x = r.v128(index);
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(dst, x) }
+            }
+            Instr::I8x16Shuffle { dst, b, lanes } => {
+                let l = r.v128(lanes);
+                // SAFETY: frame slots (see `family!`).
+                unsafe {
+                    let x = simd::i8x16_shuffle(r.vals.get128(dst), r.vals.get128(b), l);
+                    r.vals.set128(dst, x)
+                }
+            }
+            Instr::V128Store { addr, val, offset } => {
+                // SAFETY: frame slots (see `family!`).
+                let (ea, x) = unsafe { (compact_ea(r.vals.get(addr), offset), r.vals.get128(val)) };
+                tri!(simd::store128(r.mem, ea, x));
+            }
+            Instr::SimdMem { x, addr, site } => {
+                let m = r.function().mem_args[site as usize];
+                // SAFETY: frame slots (see `family!`).
+                let xv = unsafe { r.vals.get128(x) };
+                let y = tri!(bulk::simd_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
+                r.refresh(&mut store.inner);
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(x, y) }
+            }
+            Instr::GlobalGet128 { dst, index } => {
+                let g = instance!().globals[index as usize];
+                let x = store.inner.globals[g as usize].bits;
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(dst, x) }
+            }
+            Instr::GlobalSet128 { src, index } => {
+                let g = instance!().globals[index as usize];
+                // SAFETY: frame slots (see `family!`).
+                store.inner.globals[g as usize].bits = unsafe { r.vals.get128(src) };
+            }
+            Instr::StructGet128 { dst, obj, offset } => {
+                let at = tri!(struct_field(rf!(obj), offset));
+                let x = store.inner.heap.read_v128(at);
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(dst, x) }
+            }
+            Instr::StructSet128 { obj, val, offset } => {
+                let at = tri!(struct_field(rf!(obj), offset));
+                // SAFETY: frame slots (see `family!`).
+                store.inner.heap.write_v128(at, unsafe { r.vals.get128(val) });
+            }
+            Instr::ArrayGet128 { dst, arr, index } => {
+                let heap = &store.inner.heap;
+                let at = tri!(array_elem(heap, rf!(arr), v!(index), FieldKind::V128));
+                let x = heap.read_v128(at);
+                // SAFETY: frame slots (see `family!`).
+                unsafe { r.vals.set128(dst, x) }
+            }
+            Instr::ArraySet128 { arr, index, val } => {
+                let at = tri!(array_elem(&store.inner.heap, rf!(arr), v!(index), FieldKind::V128));
+                // SAFETY: frame slots (see `family!`).
+                store.inner.heap.write_v128(at, unsafe { r.vals.get128(val) });
+            }
             Instr::RefSelect { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
                     rf!(dst, rf!(b));
@@ -538,11 +662,11 @@ pub(super) fn run<T>(
 
             Instr::GlobalGet { dst, index } => {
                 let g = instance!().globals[index as usize];
-                v!(dst, store.inner.globals[g as usize].bits);
+                v!(dst, store.inner.globals[g as usize].bits as u64);
             }
             Instr::GlobalSet { src, index } => {
                 let g = instance!().globals[index as usize];
-                store.inner.globals[g as usize].bits = v!(src);
+                store.inner.globals[g as usize].bits = v!(src) as u128;
             }
             Instr::RefGlobalGet { dst, index } => {
                 let g = instance!().globals[index as usize];
@@ -550,7 +674,7 @@ pub(super) fn run<T>(
             }
             Instr::RefGlobalSet { src, index } => {
                 let g = instance!().globals[index as usize];
-                store.inner.globals[g as usize].bits = rf!(src) as u64;
+                store.inner.globals[g as usize].bits = rf!(src) as u128;
             }
 
             Instr::MemorySize { dst, mem } => {

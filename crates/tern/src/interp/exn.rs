@@ -65,14 +65,8 @@ pub(super) fn new_exception(
     let fields = unsafe { &*fields };
     let (mut vi, mut ri) = (f.vfp + vbase as usize, f.rfp + rbase as usize);
     for &(o, k) in fields {
-        let bits = if k == FieldKind::Ref {
-            ri += 1;
-            store.stack.refs[ri - 1] as u64
-        } else {
-            vi += 1;
-            store.stack.vals[vi - 1]
-        };
-        store.heap.write(off + HEADER + o as usize, k, bits);
+        let bits = super::gc_ops::take_operand(store, k, &mut vi, &mut ri);
+        store.heap.write_wide(off + HEADER + o as usize, k, bits);
     }
     crate::gc::raw_of_offset(off).ok_or(Trap::AllocationTooLarge)
 }
@@ -203,13 +197,21 @@ fn deliver_payload(store: &mut StoreInner, exn: u32, vb: usize, rb: usize) {
     let off = Heap::offset(exn) + HEADER;
     let (mut vi, mut ri) = (vb, rb);
     for &(o, k) in layout.fields.iter() {
-        let bits = store.heap.read(off + o as usize, k);
-        if k == FieldKind::Ref {
-            store.stack.refs[ri] = bits as u32;
-            ri += 1;
-        } else {
-            store.stack.vals[vi] = bits;
-            vi += 1;
+        let bits = store.heap.read_wide(off + o as usize, k);
+        match k {
+            FieldKind::Ref => {
+                store.stack.refs[ri] = bits as u32;
+                ri += 1;
+            }
+            FieldKind::V128 => {
+                store.stack.vals[vi] = bits as u64;
+                store.stack.vals[vi + 1] = (bits >> 64) as u64;
+                vi += 2;
+            }
+            _ => {
+                store.stack.vals[vi] = bits as u64;
+                vi += 1;
+            }
         }
     }
 }

@@ -28,6 +28,31 @@ fn finish(off: usize) -> Result<u32, Trap> {
     crate::gc::raw_of_offset(off).ok_or(Trap::AllocationTooLarge)
 }
 
+/// The operand for a field or element of `kind` in the stack slots at
+/// `vi`/`ri` (a `v128` takes two value slots); advances past it.
+pub(crate) fn take_operand(
+    store: &StoreInner,
+    k: FieldKind,
+    vi: &mut usize,
+    ri: &mut usize,
+) -> u128 {
+    let vals = &store.stack.vals;
+    match k {
+        FieldKind::Ref => {
+            *ri += 1;
+            store.stack.refs[*ri - 1] as u128
+        }
+        FieldKind::V128 => {
+            *vi += 2;
+            vals[*vi - 2] as u128 | (vals[*vi - 1] as u128) << 64
+        }
+        _ => {
+            *vi += 1;
+            vals[*vi - 1] as u128
+        }
+    }
+}
+
 /// `struct.new`: fields are read from the frame after allocating, so a
 /// collection during the allocation has already updated them.
 pub(crate) fn struct_new(
@@ -49,14 +74,8 @@ pub(crate) fn struct_new(
     let fields = unsafe { &*fields };
     let (mut vi, mut ri) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
     for &(o, k) in fields {
-        let bits = if k == FieldKind::Ref {
-            ri += 1;
-            store.stack.refs[ri - 1] as u64
-        } else {
-            vi += 1;
-            store.stack.vals[vi - 1]
-        };
-        store.heap.write(off + HEADER + o as usize, k, bits);
+        let bits = take_operand(store, k, &mut vi, &mut ri);
+        store.heap.write_wide(off + HEADER + o as usize, k, bits);
     }
     store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
     Ok(())
@@ -108,27 +127,22 @@ pub(crate) fn array_new(
     let off = match site.source {
         AllocSource::Operands => {
             let kind = array_kind(store, heap_type(store, inst, site.ty))?;
-            let len_slot = if kind == FieldKind::Ref { vb } else { vb + 1 };
+            let len_slot = vb + kind.slot_width();
             let len = store.stack.vals[len_slot] as u32;
             store.charge_fuel(u64::from(len))?;
             let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
-            let init = if kind == FieldKind::Ref {
-                store.stack.refs[rb] as u64
-            } else {
-                store.stack.vals[vb]
-            };
+            let init = take_operand(store, kind, &mut { vb }, &mut { rb });
             fill_elems(&mut store.heap, off + HEADER, kind, init, len as usize);
             off
         }
         AllocSource::Fixed(n) => {
             let (off, kind) = alloc_array(store, inst, site.ty, n, f)?;
+            let (mut vi, mut ri) = (vb, rb);
             for i in 0..n as usize {
-                let bits = if kind == FieldKind::Ref {
-                    store.stack.refs[rb + i] as u64
-                } else {
-                    store.stack.vals[vb + i]
-                };
-                store.heap.write(off + HEADER + i * kind.size(), kind, bits);
+                let bits = take_operand(store, kind, &mut vi, &mut ri);
+                store
+                    .heap
+                    .write_wide(off + HEADER + i * kind.size(), kind, bits);
             }
             off
         }
@@ -140,7 +154,7 @@ pub(crate) fn array_new(
 }
 
 /// Writes `n` copies of `bits` at `at` (memset speed for bytes and zero).
-pub(crate) fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64, n: usize) {
+pub(crate) fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u128, n: usize) {
     let size = kind.size();
     let bytes = &mut heap.bytes_mut()[at..at + n * size];
     match kind {
@@ -159,13 +173,13 @@ pub(crate) fn fill_elems(heap: &mut Heap, at: usize, kind: FieldKind, bits: u64,
                 .for_each(|c| c.copy_from_slice(&b));
         }
         FieldKind::I64 => {
-            let b = bits.to_le_bytes();
+            let b = (bits as u64).to_le_bytes();
             bytes
                 .chunks_exact_mut(8)
                 .for_each(|c| c.copy_from_slice(&b));
         }
         FieldKind::V128 => {
-            let b = (bits as u128).to_le_bytes();
+            let b = bits.to_le_bytes();
             bytes
                 .chunks_exact_mut(16)
                 .for_each(|c| c.copy_from_slice(&b));
@@ -265,17 +279,9 @@ pub(crate) fn array_info(heap: &Heap, r: u32) -> Result<(usize, u32, FieldKind),
 pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> Result<(), Trap> {
     let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
     let d = store.stack.vals[vargs] as u32 as u64;
-    let (val, n) = if kind == FieldKind::Ref {
-        (
-            store.stack.refs[rargs + 1] as u64,
-            store.stack.vals[vargs + 1] as u32 as u64,
-        )
-    } else {
-        (
-            store.stack.vals[vargs + 1],
-            store.stack.vals[vargs + 2] as u32 as u64,
-        )
-    };
+    let (mut vi, mut ri) = (vargs + 1, rargs + 1);
+    let val = take_operand(store, kind, &mut vi, &mut ri);
+    let n = store.stack.vals[vi] as u32 as u64;
     if d + n > len as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }

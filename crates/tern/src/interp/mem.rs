@@ -136,6 +136,61 @@ impl MemView {
         // SAFETY: `end` is `ea + kind.size()` without overflow.
         unsafe { self.store_end(kind, end, x) }
     }
+
+    /// The end of an `n`-byte access at effective address `ea`.
+    #[inline(always)]
+    fn end_of(ea: u64, n: u64) -> Result<u64, Trap> {
+        ea.checked_add(n).ok_or(Trap::MemoryOutOfBounds)
+    }
+
+    /// Reads `N` bytes at effective address `ea` (SIMD lane, splat, zero
+    /// and extend loads).
+    #[inline(always)]
+    pub(super) fn read_at<const N: usize>(self, ea: u64) -> Result<[u8; N], Trap> {
+        let end = Self::end_of(ea, N as u64)?;
+        // SAFETY: `end` is `ea + N` without overflow.
+        unsafe { self.read(end) }
+    }
+
+    /// Writes `N` bytes at effective address `ea`.
+    #[inline(always)]
+    pub(super) fn write_at<const N: usize>(self, ea: u64, bytes: [u8; N]) -> Result<(), Trap> {
+        let end = Self::end_of(ea, N as u64)?;
+        // SAFETY: `end` is `ea + N` without overflow.
+        unsafe { self.write(end, bytes) }
+    }
+
+    /// Reads 16 bytes at `ea` as a little-endian `u128`, as two 8-byte
+    /// reads (a 16-byte array read compiles to byte-wise code).
+    #[inline(always)]
+    pub(super) fn read_u128(self, ea: u64) -> Result<u128, Trap> {
+        let end = Self::end_of(ea, 16)?;
+        // SAFETY: `end` is `ea + 16` without overflow.
+        let p = unsafe { self.at_end::<16>(end) }?;
+        // SAFETY: `at_end` checked that 16 bytes at `p` are inside the memory.
+        let (lo, hi) = unsafe {
+            (
+                std::ptr::read_unaligned(p.cast::<[u8; 8]>()),
+                std::ptr::read_unaligned(p.add(8).cast::<[u8; 8]>()),
+            )
+        };
+        Ok(u64::from_le_bytes(lo) as u128 | (u64::from_le_bytes(hi) as u128) << 64)
+    }
+
+    /// Writes `x` as 16 little-endian bytes at `ea` (two 8-byte writes).
+    #[inline(always)]
+    pub(super) fn write_u128(self, ea: u64, x: u128) -> Result<(), Trap> {
+        let end = Self::end_of(ea, 16)?;
+        // SAFETY: `end` is `ea + 16` without overflow.
+        let p = unsafe { self.at_end::<16>(end) }?;
+        // SAFETY: as for `read_u128`; the view is the only live access to
+        // the memory while the executor runs an instruction.
+        unsafe {
+            std::ptr::write_unaligned(p.cast::<[u8; 8]>(), (x as u64).to_le_bytes());
+            std::ptr::write_unaligned(p.add(8).cast::<[u8; 8]>(), ((x >> 64) as u64).to_le_bytes());
+        }
+        Ok(())
+    }
 }
 
 /// The end of a compact access (effective address plus access size): a
@@ -145,4 +200,12 @@ impl MemView {
 #[inline(always)]
 pub(super) fn compact_end(addr: u64, end: u32) -> u64 {
     addr as u32 as u64 + end as u64
+}
+
+/// The effective address of a compact SIMD access: a 32-bit address plus
+/// a 32-bit static offset, which cannot overflow a `u64` (SIMD accesses
+/// carry the offset, not the end: their width varies by instruction).
+#[inline(always)]
+pub(super) fn compact_ea(addr: u64, offset: u32) -> u64 {
+    addr as u32 as u64 + offset as u64
 }

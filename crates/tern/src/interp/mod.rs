@@ -14,6 +14,7 @@ mod mem;
 pub(crate) mod num;
 mod regs;
 mod resume;
+mod simd;
 
 pub(crate) use bulk::segment_init;
 pub(crate) use gc_ops::cast_ok;

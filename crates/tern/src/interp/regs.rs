@@ -99,6 +99,32 @@ impl Cold {
     }
 }
 
+impl Slots<u64> {
+    /// Reads the `v128` in value slots `s` and `s + 1` (low half first).
+    ///
+    /// # Safety
+    /// As for [`Slots::get`], for both slots (the translator allocates a
+    /// vector's two slots together).
+    #[inline(always)]
+    pub(super) unsafe fn get128(self, s: Slot) -> u128 {
+        // SAFETY: the caller's contract.
+        unsafe { self.get(s) as u128 | (self.get(s + 1) as u128) << 64 }
+    }
+
+    /// Writes the `v128` in value slots `s` and `s + 1`.
+    ///
+    /// # Safety
+    /// As for [`Slots::get128`].
+    #[inline(always)]
+    pub(super) unsafe fn set128(self, s: Slot, x: u128) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            self.set(s, x as u64);
+            self.set(s + 1, (x >> 64) as u64);
+        }
+    }
+}
+
 /// The interpreter's registers.
 pub(super) struct Regs {
     /// The next instruction.
@@ -234,6 +260,12 @@ impl Regs {
     #[inline(always)]
     pub(super) fn alloc_site(&self, i: u32) -> AllocSite {
         self.function().alloc_sites[i as usize]
+    }
+
+    /// `v128` constant (or shuffle mask) `i` of the current function.
+    #[inline(always)]
+    pub(super) fn v128(&self, i: u32) -> u128 {
+        self.function().v128s[i as usize]
     }
 
     /// Cast target `i` of the current function.

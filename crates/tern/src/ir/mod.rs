@@ -17,7 +17,7 @@ mod access;
 use crate::index::{DefFunc, TypeIdx};
 use crate::registry::TypeId;
 
-pub(crate) use access::{LoadKind, MemKind, StoreKind};
+pub(crate) use access::{LoadKind, MemKind, SimdKind, SimdLoad, StoreKind};
 
 /// A frame-relative slot index (value frame or reference frame, as the
 /// instruction says).
@@ -112,6 +112,15 @@ macro_rules! define_isa {
         store { $( $st:ident = $stk:ident ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
         field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
+        v128_binary { $( $vb:ident = $vbsem:ident ; )* }
+        v128_unary { $( $vu:ident = $vusem:ident ; )* }
+        v128_ternary { $( $vt:ident = $vtsem:ident ; )* }
+        v128_shift { $( $vs:ident = $vssem:ident ; )* }
+        v128_splat { $( $vsp:ident = $vspsem:ident ; )* }
+        v128_reduce { $( $vr:ident = $vrsem:ident ; )* }
+        v128_extract { $( $vx:ident = $vxsem:ident ; )* }
+        v128_replace { $( $vrp:ident = $vrpsem:ident ; )* }
+        v128_load { $( $vl:ident = $vlsem:ident ; )* }
         other {
             $( $(#[doc = $doc:literal])* $name:ident $({ $($field:ident : $fty:ty),* $(,)? })?
                 $(=> $dst:ident)? $(goto $off:ident)? ; )*
@@ -148,6 +157,15 @@ macro_rules! define_isa {
                 #[doc = concat!("Writes `vals[val]` to a `", stringify!($sk), "` field at byte `offset` of the struct `refs[obj]`.")] $sset { obj: Slot, val: Slot, offset: u32 },
                 #[doc = concat!("Writes `vals[val]` to element `vals[index]` of the `", stringify!($sk), "` array `refs[arr]`.")] $aset { arr: Slot, index: Slot, val: Slot },
             )*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vbsem), "(a, b)`.")] $vb { dst: Slot, a: Slot, b: Slot },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vusem), "(src)`.")] $vu { dst: Slot, src: Slot },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vtsem), "(dst, b, c)`.")] $vt { dst: Slot, b: Slot, c: Slot },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vssem), "(a, vals[b])`.")] $vs { dst: Slot, a: Slot, b: Slot },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vspsem), "(vals[src])`.")] $vsp { dst: Slot, src: Slot },)*
+            $(#[doc = concat!("`vals[dst] = ", stringify!($vrsem), "(v128 src)`.")] $vr { dst: Slot, src: Slot },)*
+            $(#[doc = concat!("`vals[dst] = ", stringify!($vxsem), "(v128 src, lane)`.")] $vx { dst: Slot, src: Slot, lane: u32 },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vrpsem), "(dst, vals[src], lane)`.")] $vrp { dst: Slot, src: Slot, lane: u32 },)*
+            $(#[doc = concat!("`v128 dst = ", stringify!($vlsem), "(mem0, vals[addr] + offset)`.")] $vl { dst: Slot, addr: Slot, offset: u32 },)*
             $( $(#[doc = $doc])* $name $({ $($field: $fty),* })?, )*
         }
 
@@ -162,6 +180,14 @@ macro_rules! define_isa {
                     $(Instr::$unt { dst, .. } => Some(dst),)*
                     $(Instr::$ld { dst, .. } => Some(dst),)*
                     $(Instr::$sget { dst, .. } | Instr::$aget { dst, .. } => Some(dst),)*
+                    // Not `v128_ternary`/`v128_replace`: their `dst` is an input too.
+                    $(Instr::$vb { dst, .. } => Some(dst),)*
+                    $(Instr::$vu { dst, .. } => Some(dst),)*
+                    $(Instr::$vs { dst, .. } => Some(dst),)*
+                    $(Instr::$vsp { dst, .. } => Some(dst),)*
+                    $(Instr::$vr { dst, .. } => Some(dst),)*
+                    $(Instr::$vx { dst, .. } => Some(dst),)*
+                    $(Instr::$vl { dst, .. } => Some(dst),)*
                     $($(Instr::$name { $dst, .. } => Some($dst),)?)*
                     _ => None,
                 }
@@ -250,6 +276,15 @@ macro_rules! define_isa {
                         Instr::$sset { obj, val, offset } => $d h!($d ctx struct_set obj val offset $sk),
                         Instr::$aset { arr, index, val } => $d h!($d ctx array_set arr index val $sk),
                     )*
+                    $(Instr::$vb { dst, a, b } => $d h!($d ctx v128_binary dst a b $vbsem),)*
+                    $(Instr::$vu { dst, src } => $d h!($d ctx v128_unary dst src $vusem),)*
+                    $(Instr::$vt { dst, b, c } => $d h!($d ctx v128_ternary dst b c $vtsem),)*
+                    $(Instr::$vs { dst, a, b } => $d h!($d ctx v128_shift dst a b $vssem),)*
+                    $(Instr::$vsp { dst, src } => $d h!($d ctx v128_splat dst src $vspsem),)*
+                    $(Instr::$vr { dst, src } => $d h!($d ctx v128_reduce dst src $vrsem),)*
+                    $(Instr::$vx { dst, src, lane } => $d h!($d ctx v128_extract dst src lane $vxsem),)*
+                    $(Instr::$vrp { dst, src, lane } => $d h!($d ctx v128_replace dst src lane $vrpsem),)*
+                    $(Instr::$vl { dst, addr, offset } => $d h!($d ctx v128_load dst addr offset $vlsem),)*
                     $d ($d other)*
                 }
             };
@@ -267,6 +302,15 @@ macro_rules! define_isa {
                     $(wasmparser::Operator::$unt => $d h!($d ctx unary $unt),)*
                     $(wasmparser::Operator::$ld { memarg } => $d h!($d ctx load $ld $ldk memarg),)*
                     $(wasmparser::Operator::$st { memarg } => $d h!($d ctx store $st $stk memarg),)*
+                    $(wasmparser::Operator::$vb => $d h!($d ctx v128_binary $vb),)*
+                    $(wasmparser::Operator::$vu => $d h!($d ctx v128_unary $vu),)*
+                    $(wasmparser::Operator::$vt => $d h!($d ctx v128_ternary $vt),)*
+                    $(wasmparser::Operator::$vs => $d h!($d ctx v128_shift $vs),)*
+                    $(wasmparser::Operator::$vsp => $d h!($d ctx v128_splat $vsp),)*
+                    $(wasmparser::Operator::$vr => $d h!($d ctx v128_reduce $vr),)*
+                    $(wasmparser::Operator::$vx { lane } => $d h!($d ctx v128_extract $vx lane),)*
+                    $(wasmparser::Operator::$vrp { lane } => $d h!($d ctx v128_replace $vrp lane),)*
+                    $(wasmparser::Operator::$vl { memarg } => $d h!($d ctx v128_load $vl memarg),)*
                     $d ($d other)*
                 }
             };
@@ -420,6 +464,8 @@ pub(crate) struct CompiledFunc {
     pub casts: Box<[CastTarget]>,
     /// Exception handlers, innermost first.
     pub handlers: Box<[Handler]>,
+    /// `v128` constants and shuffle lane masks (`V128Const`, `I8x16Shuffle`).
+    pub v128s: Box<[u128]>,
 }
 
 impl Instr {

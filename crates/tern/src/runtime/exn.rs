@@ -56,11 +56,10 @@ impl ExnRef {
             _ => return Err(Error::usage("invalid tag")),
         };
         for ((v, ty), (o, kind)) in fields.iter().zip(&types).zip(layout.iter()) {
-            let bits = match val_to_raw(store, v, *ty)? {
-                Raw::V(x) => x,
-                Raw::R(r) => r as u64,
-            };
-            store.heap.write(off + HEADER + *o as usize, *kind, bits);
+            let bits = val_to_raw(store, v, *ty)?.bits();
+            store
+                .heap
+                .write_wide(off + HEADER + *o as usize, *kind, bits);
         }
         let raw = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
         Ok(ExnRef {
@@ -101,11 +100,8 @@ impl ExnRef {
         let off = Heap::offset(raw);
         let mut out = Vec::with_capacity(types.len());
         for (ty, (o, kind)) in types.iter().zip(fields.iter()) {
-            let bits = store.heap.read(off + HEADER + *o as usize, *kind);
-            let r = match ty {
-                CVal::Ref(_) => Raw::R(bits as u32),
-                _ => Raw::V(bits),
-            };
+            let bits = store.heap.read_wide(off + HEADER + *o as usize, *kind);
+            let r = Raw::of_bits(bits, *ty);
             out.push(raw_to_val(store, r, *ty));
         }
         Ok(out)

@@ -152,8 +152,11 @@ impl<T> AsContextMut for Caller<'_, T> {
 
 /// Splits a signature's types into value and reference slot counts.
 pub(crate) fn slot_counts(tys: &[CVal]) -> (usize, usize) {
-    let r = tys.iter().filter(|t| matches!(t, CVal::Ref(_))).count();
-    (tys.len() - r, r)
+    tys.iter().fold((0, 0), |(v, r), t| match t {
+        CVal::Ref(_) => (v, r + 1),
+        CVal::V128 => (v + 2, r),
+        _ => (v + 1, r),
+    })
 }
 
 /// Reads values of types `tys` from the stack at slot bases `vb`/`rb`.
@@ -161,9 +164,13 @@ pub(crate) fn read_slots(store: &mut StoreInner, tys: &[CVal], vb: usize, rb: us
     let (mut vi, mut ri) = (vb, rb);
     tys.iter()
         .map(|t| {
+            let val = |i: usize| store.stack.vals.get(i).copied().unwrap_or(0);
             let r = if matches!(t, CVal::Ref(_)) {
                 ri += 1;
                 Raw::R(store.stack.refs.get(ri - 1).copied().unwrap_or(0))
+            } else if matches!(t, CVal::V128) {
+                vi += 2;
+                Raw::W(val(vi - 2) as u128 | (val(vi - 1) as u128) << 64)
             } else {
                 vi += 1;
                 Raw::V(store.stack.vals.get(vi - 1).copied().unwrap_or(0))
@@ -198,6 +205,16 @@ pub(crate) fn write_slots(
                     .get_mut(vi)
                     .ok_or_else(|| Error::usage("too many values"))? = x;
                 vi += 1;
+            }
+            Raw::W(x) => {
+                let slots = store
+                    .stack
+                    .vals
+                    .get_mut(vi..vi + 2)
+                    .ok_or_else(|| Error::usage("too many values"))?;
+                slots[0] = x as u64;
+                slots[1] = (x >> 64) as u64;
+                vi += 2;
             }
             Raw::R(x) => {
                 *store

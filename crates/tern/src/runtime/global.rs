@@ -9,11 +9,11 @@ use crate::values::Val;
 use crate::values::convert::{Raw, raw_to_val, val_to_raw};
 use crate::values::refs::check_engine;
 
-/// A global in a store. A reference global keeps its raw reference in the
-/// low 32 bits of `bits`.
+/// A global in a store. A number or reference global keeps its raw value
+/// in the low bits of `bits` (a reference in the low 32).
 #[derive(Clone, Debug)]
 pub(crate) struct GlobalEntry {
-    pub bits: u64,
+    pub bits: u128,
     pub ty: CVal,
     pub mutable: bool,
     /// Keeps a concrete type registered while the global lives (for
@@ -23,10 +23,7 @@ pub(crate) struct GlobalEntry {
 
 impl GlobalEntry {
     pub(crate) fn raw(&self) -> Raw {
-        match self.ty {
-            CVal::Ref(_) => Raw::R(self.bits as u32),
-            _ => Raw::V(self.bits),
-        }
+        Raw::of_bits(self.bits, self.ty)
     }
 }
 
@@ -52,10 +49,7 @@ impl Global {
             .and_then(|h| h.concrete_parts())
             .map(|(_, t)| t.clone());
         let cty = ty.content().to_cval();
-        let bits = match val_to_raw(store, &val, cty)? {
-            Raw::V(x) => x,
-            Raw::R(r) => r as u64,
-        };
+        let bits = val_to_raw(store, &val, cty)?.bits();
         Global::push(
             store,
             GlobalEntry {
@@ -119,10 +113,7 @@ impl Global {
         if !e.mutable {
             return Err(Error::usage("cannot set an immutable global"));
         }
-        let bits = match val_to_raw(store, &val, e.ty)? {
-            Raw::V(x) => x,
-            Raw::R(r) => r as u64,
-        };
+        let bits = val_to_raw(store, &val, e.ty)?.bits();
         store.globals[self.index as usize].bits = bits;
         Ok(())
     }

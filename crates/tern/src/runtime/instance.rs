@@ -530,14 +530,18 @@ fn instantiate_inner<T>(
     let mut elem_offsets = Vec::with_capacity(m.elems.len());
     for seg in &m.elems {
         elem_offsets.push(match &seg.mode {
-            ElemMode::Active { offset, .. } => Some(eval_const(&mut store.inner, &inst, offset)?),
+            ElemMode::Active { offset, .. } => {
+                Some(eval_const(&mut store.inner, &inst, offset)? as u64)
+            }
             _ => None,
         });
     }
     let mut data_offsets = Vec::with_capacity(m.datas.len());
     for seg in &m.datas {
         data_offsets.push(match &seg.mode {
-            DataMode::Active { offset, .. } => Some(eval_const(&mut store.inner, &inst, offset)?),
+            DataMode::Active { offset, .. } => {
+                Some(eval_const(&mut store.inner, &inst, offset)? as u64)
+            }
             DataMode::Passive => None,
         });
     }

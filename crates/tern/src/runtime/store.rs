@@ -161,7 +161,7 @@ impl Trace for StoreRoots<'_> {
         }
         for g in self.globals.iter_mut() {
             if matches!(g.ty, crate::registry::CVal::Ref(_)) {
-                g.bits = f(g.bits as u32) as u64;
+                g.bits = f(g.bits as u32) as u128;
             }
         }
         let table_elems = self.tables.iter_mut().flat_map(|t| t.elems.iter_mut());

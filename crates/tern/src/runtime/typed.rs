@@ -15,7 +15,7 @@ use crate::ir::CastTarget;
 use crate::registry::{CRef, CVal, TypeRef};
 use crate::types::{HeapType, RefType, ValType};
 use crate::values::convert::hierarchy;
-use crate::values::{AnyRef, ArrayRef, ExternRef, I31, NoFunc, StructRef, raw};
+use crate::values::{AnyRef, ArrayRef, ExternRef, I31, NoFunc, StructRef, V128, raw};
 use std::marker::PhantomData;
 
 /// A Rust type that stands for a Wasm value type.
@@ -79,6 +79,22 @@ num_ty!(f32, F32, |v| v.to_bits() as u64, |v| f32::from_bits(
     v as u32
 ));
 num_ty!(f64, F64, |v| v.to_bits(), f64::from_bits);
+
+impl WasmTy for V128 {
+    fn valtype() -> ValType {
+        ValType::V128
+    }
+    fn load(store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
+        let lo = get_v(store, vi)?;
+        let hi = get_v(store, vi)?;
+        Ok(V128::from(lo as u128 | (hi as u128) << 64))
+    }
+    fn store(self, store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<()> {
+        let x = self.as_u128();
+        put_v(store, vi, x as u64)?;
+        put_v(store, vi, (x >> 64) as u64)
+    }
+}
 
 /// Reference types: how to turn a raw word into the handle and back.
 trait RefHandle: Sized + Send + 'static {

@@ -2,7 +2,7 @@
 //! offsets resolved from the type's layout, allocation, i31, casts.
 
 use super::{Kind, Translator, internal};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::gc::{FieldKind, Layout};
 use crate::index::TypeIdx;
 use crate::ir::{AllocSource, CastKind, CastTarget, Instr, Slot};
@@ -57,6 +57,7 @@ impl Translator<'_> {
                 .iter()
                 .map(|f| match f.storage {
                     crate::registry::CStorage::Val(crate::registry::CVal::Ref(_)) => Kind::R,
+                    crate::registry::CStorage::Val(crate::registry::CVal::V128) => Kind::W,
                     _ => Kind::V,
                 })
                 .collect()),
@@ -65,15 +66,11 @@ impl Translator<'_> {
     }
 
     fn kind_of_field(k: FieldKind) -> Kind {
-        if k == FieldKind::Ref {
-            Kind::R
-        } else {
-            Kind::V
+        match k {
+            FieldKind::Ref => Kind::R,
+            FieldKind::V128 => Kind::W,
+            _ => Kind::V,
         }
-    }
-
-    fn no_simd() -> Error {
-        Error::unsupported("SIMD (v128) is not supported yet")
     }
 
     /// Pops `kinds.len()` operands into their own consecutive slots and
@@ -125,7 +122,7 @@ impl Translator<'_> {
             (FieldKind::I32, _) => Instr::StructGet32 { dst, obj, offset },
             (FieldKind::I64, _) => Instr::StructGet64 { dst, obj, offset },
             (FieldKind::Ref, _) => Instr::StructGetRef { dst, obj, offset },
-            (FieldKind::V128, _) => return Err(Self::no_simd()),
+            (FieldKind::V128, _) => Instr::StructGet128 { dst, obj, offset },
         });
         Ok(())
     }
@@ -143,7 +140,7 @@ impl Translator<'_> {
             (FieldKind::I32, _) => Instr::ArrayGet32 { dst, arr, index },
             (FieldKind::I64, _) => Instr::ArrayGet64 { dst, arr, index },
             (FieldKind::Ref, _) => Instr::ArrayGetRef { dst, arr, index },
-            (FieldKind::V128, _) => return Err(Self::no_simd()),
+            (FieldKind::V128, _) => Instr::ArrayGet128 { dst, arr, index },
         });
         Ok(())
     }
@@ -193,7 +190,7 @@ impl Translator<'_> {
                     FieldKind::I32 => Instr::StructSet32 { obj, val, offset },
                     FieldKind::I64 => Instr::StructSet64 { obj, val, offset },
                     FieldKind::Ref => Instr::StructSetRef { obj, val, offset },
-                    FieldKind::V128 => return Err(Self::no_simd()),
+                    FieldKind::V128 => Instr::StructSet128 { obj, val, offset },
                 });
             }
             O::ArrayNew { array_type_index } => {
@@ -262,7 +259,7 @@ impl Translator<'_> {
                     FieldKind::I32 => Instr::ArraySet32 { arr, index, val },
                     FieldKind::I64 => Instr::ArraySet64 { arr, index, val },
                     FieldKind::Ref => Instr::ArraySetRef { arr, index, val },
-                    FieldKind::V128 => return Err(Self::no_simd()),
+                    FieldKind::V128 => Instr::ArraySet128 { arr, index, val },
                 });
             }
             O::ArrayLen => {

@@ -21,6 +21,7 @@ mod exceptions;
 mod fuel;
 mod gc;
 mod numeric;
+mod simd;
 use crate::registry::CVal;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -31,13 +32,35 @@ pub(crate) enum Kind {
     V,
     /// The reference frame.
     R,
+    /// A `v128`: two consecutive value slots (low half first), allocated
+    /// together; an entry of this kind names the first.
+    W,
+}
+
+impl Kind {
+    /// Value slots and reference slots an operand of this kind occupies.
+    pub(crate) fn width(self) -> (u32, u32) {
+        match self {
+            Kind::V => (1, 0),
+            Kind::R => (0, 1),
+            Kind::W => (2, 0),
+        }
+    }
+}
+
+/// Value and reference slots taken by operands of `kinds`.
+pub(crate) fn widths(kinds: &[Kind]) -> (u32, u32) {
+    kinds.iter().fold((0, 0), |(v, r), k| {
+        let (a, b) = k.width();
+        (v + a, r + b)
+    })
 }
 
 pub(crate) fn kind_of(v: CVal) -> Result<Kind> {
     match v {
         CVal::I32 | CVal::I64 | CVal::F32 | CVal::F64 => Ok(Kind::V),
         CVal::Ref(_) => Ok(Kind::R),
-        CVal::V128 => Err(Error::unsupported("SIMD (v128) is not supported yet")),
+        CVal::V128 => Ok(Kind::W),
     }
 }
 
@@ -105,6 +128,8 @@ struct Translator<'m> {
     alloc_sites: Vec<AllocSite>,
     mem_args: Vec<MemArgs>,
     casts: Vec<CastTarget>,
+    /// `v128` constants and shuffle masks.
+    v128s: Vec<u128>,
     stack: Vec<Entry>,
     ctrl: Vec<Ctrl>,
     locals: Vec<(Kind, Slot)>,
@@ -166,6 +191,7 @@ pub(crate) fn translate(
         alloc_sites: Vec::new(),
         mem_args: Vec::new(),
         casts: Vec::new(),
+        v128s: Vec::new(),
         stack: Vec::new(),
         ctrl: Vec::new(),
         locals: Vec::new(),
@@ -241,8 +267,7 @@ pub(crate) fn translate(
     }
     reader.finish().map_err(crate::module::malformed)?;
     t.emit_return_pad()?;
-    let nv = result_kinds.iter().filter(|k| **k == Kind::V).count() as u32;
-    let nr = result_kinds.len() as u32 - nv;
+    let (nv, nr) = widths(&result_kinds);
     Ok(CompiledFunc {
         def: DefFunc(func_index - m.num_imported_funcs),
         code: t.code.into_boxed_slice(),
@@ -256,6 +281,7 @@ pub(crate) fn translate(
         mem_args: t.mem_args.into_boxed_slice(),
         casts: t.casts.into_boxed_slice(),
         handlers: t.handlers.into_boxed_slice(),
+        v128s: t.v128s.into_boxed_slice(),
     })
 }
 
@@ -272,9 +298,10 @@ impl<'m> Translator<'m> {
 
     fn alloc(&mut self, kind: Kind) -> Result<Slot> {
         match kind {
-            Kind::V => {
+            Kind::V | Kind::W => {
                 let s = self.vtop;
-                self.vtop = self.vtop.checked_add(1).ok_or_else(slot_overflow)?;
+                let w = kind.width().0;
+                self.vtop = self.vtop.checked_add(w).ok_or_else(slot_overflow)?;
                 self.vmax = self.vmax.max(self.vtop);
                 Ok(s)
             }
@@ -302,10 +329,9 @@ impl<'m> Translator<'m> {
             .stack
             .pop()
             .ok_or_else(|| internal("stack underflow"))?;
-        match e.kind {
-            Kind::V => self.vtop -= 1,
-            Kind::R => self.rtop -= 1,
-        }
+        let (v, r) = e.kind.width();
+        self.vtop -= v;
+        self.rtop -= r;
         Ok(e)
     }
 
@@ -353,6 +379,7 @@ impl<'m> Translator<'m> {
             match kind {
                 Kind::V => self.emit(Instr::Copy { dst, src }),
                 Kind::R => self.emit(Instr::RefCopy { dst, src }),
+                Kind::W => self.emit(Instr::Copy128 { dst, src }),
             };
         }
     }
@@ -384,7 +411,16 @@ impl<'m> Translator<'m> {
 
     /// Emits copies `dst <- src` that behave as one parallel assignment.
     fn emit_moves(&mut self, moves: &[(Kind, Slot, Slot)]) -> Result<()> {
-        let moves: Vec<_> = moves.iter().copied().filter(|(_, d, s)| d != s).collect();
+        // A v128 move is the move of its two value slots.
+        let moves: Vec<_> = moves
+            .iter()
+            .flat_map(|&(k, d, s)| match k {
+                Kind::W => [Some((Kind::V, d, s)), Some((Kind::V, d + 1, s + 1))],
+                _ => [Some((k, d, s)), None],
+            })
+            .flatten()
+            .filter(|(_, d, s)| d != s)
+            .collect();
         if moves.is_empty() {
             return Ok(());
         }
@@ -436,10 +472,10 @@ impl<'m> Translator<'m> {
         let (mut v, mut r) = (ctrl.vbase, ctrl.rbase);
         kinds
             .iter()
-            .map(|k| match k {
-                Kind::V => {
-                    v += 1;
-                    (Kind::V, v - 1)
+            .map(|&k| match k {
+                Kind::V | Kind::W => {
+                    v += k.width().0;
+                    (k, v - k.width().0)
                 }
                 Kind::R => {
                     r += 1;
@@ -625,10 +661,9 @@ impl<'m> Translator<'m> {
             .ok_or_else(|| internal("block params"))?;
         let (mut vbase, mut rbase) = (self.vtop, self.rtop);
         for e in &self.stack[height..] {
-            match e.kind {
-                Kind::V => vbase -= 1,
-                Kind::R => rbase -= 1,
-            }
+            let (v, r) = e.kind.width();
+            vbase -= v;
+            rbase -= r;
         }
         // Only a loop's start is a label (the others' `head` is where the
         // block's code starts, e.g. a `try_table`'s handler range).
@@ -693,7 +728,7 @@ impl<'m> Translator<'m> {
         if !params.is_empty() && cond.local.is_none() {
             // The parameter copies made below start at the condition's own
             // slot: move the condition above them first.
-            let nv = params.iter().filter(|k| **k == Kind::V).count() as u32;
+            let nv = widths(&params).0;
             let tmp = self.vtop.checked_add(nv).ok_or_else(slot_overflow)?;
             self.vmax = self.vmax.max(tmp + 1);
             self.copy(Kind::V, tmp, cond_slot);
@@ -713,7 +748,7 @@ impl<'m> Translator<'m> {
             let (v0, r0) = (
                 originals
                     .iter()
-                    .find(|e| e.kind == Kind::V)
+                    .find(|e| e.kind != Kind::R)
                     .map_or(self.vtop, |e| e.slot),
                 originals
                     .iter()
@@ -751,16 +786,10 @@ impl<'m> Translator<'m> {
         for k in params {
             let d = self.push(k)?;
             if saved.is_some() {
-                let s = match k {
-                    Kind::V => {
-                        sv += 1;
-                        sv - 1
-                    }
-                    Kind::R => {
-                        sr += 1;
-                        sr - 1
-                    }
-                };
+                let (w, wr) = k.width();
+                let s = if k == Kind::R { sr } else { sv };
+                sv += w;
+                sr += wr;
                 self.copy(k, d, s);
             }
         }
@@ -823,15 +852,12 @@ impl<'m> Translator<'m> {
                     .results
                     .iter()
                     .zip(&self.stack[start..])
-                    .map(|(k, e)| match k {
-                        Kind::V => {
-                            v += 1;
-                            (Kind::V, v - 1, e.src())
-                        }
-                        Kind::R => {
-                            r += 1;
-                            (Kind::R, r - 1, e.src())
-                        }
+                    .map(|(&k, e)| {
+                        let at = if k == Kind::R { r } else { v };
+                        let (w, wr) = k.width();
+                        v += w;
+                        r += wr;
+                        (k, at, e.src())
                     })
                     .collect();
                 (idx, moves)
@@ -868,16 +894,11 @@ impl<'m> Translator<'m> {
             let (mut v, mut r) = (v0, r0);
             let mut moves = Vec::new();
             for e in &results {
-                match e.kind {
-                    Kind::V => {
-                        moves.push((Kind::V, v, e.slot));
-                        v += 1;
-                    }
-                    Kind::R => {
-                        moves.push((Kind::R, r, e.slot));
-                        r += 1;
-                    }
-                }
+                let at = if e.kind == Kind::R { r } else { v };
+                moves.push((e.kind, at, e.slot));
+                let (w, wr) = e.kind.width();
+                v += w;
+                r += wr;
             }
             if reachable {
                 self.emit_moves(&moves)?;
@@ -1326,6 +1347,7 @@ impl<'m> Translator<'m> {
                 self.emit(match a.kind {
                     Kind::V => Instr::Select { dst, b, cond },
                     Kind::R => Instr::RefSelect { dst, b, cond },
+                    Kind::W => Instr::Select128 { dst, b, cond },
                 });
             }
             O::LocalGet { local_index } => {
@@ -1351,6 +1373,10 @@ impl<'m> Translator<'m> {
                         dst,
                         index: global_index,
                     },
+                    Kind::W => Instr::GlobalGet128 {
+                        dst,
+                        index: global_index,
+                    },
                 });
             }
             O::GlobalSet { global_index } => {
@@ -1362,6 +1388,10 @@ impl<'m> Translator<'m> {
                         index: global_index,
                     },
                     Kind::R => Instr::RefGlobalSet {
+                        src,
+                        index: global_index,
+                    },
+                    Kind::W => Instr::GlobalSet128 {
                         src,
                         index: global_index,
                     },

@@ -4,7 +4,7 @@
 
 use super::{Kind, Translator};
 use crate::error::Result;
-use crate::ir::{Instr, LoadKind, StoreKind, match_operator};
+use crate::ir::{Instr, LoadKind, SimdLoad, StoreKind, match_operator};
 use wasmparser::Operator;
 
 /// What the translator does for each numeric family of the table (called
@@ -33,6 +33,43 @@ macro_rules! numeric {
             end,
         })
     };
+    (($t:ident) v128_binary $name:ident) => {
+        $t.v128_binary(|dst, a, b| Instr::$name { dst, a, b })
+    };
+    (($t:ident) v128_unary $name:ident) => {
+        $t.v128_unary(Kind::W, Kind::W, |dst, src| Instr::$name { dst, src })
+    };
+    (($t:ident) v128_ternary $name:ident) => {
+        $t.v128_ternary(|dst, b, c| Instr::$name { dst, b, c })
+    };
+    (($t:ident) v128_shift $name:ident) => {
+        $t.v128_shift(|dst, a, b| Instr::$name { dst, a, b })
+    };
+    (($t:ident) v128_splat $name:ident) => {
+        $t.v128_unary(Kind::V, Kind::W, |dst, src| Instr::$name { dst, src })
+    };
+    (($t:ident) v128_reduce $name:ident) => {
+        $t.v128_unary(Kind::W, Kind::V, |dst, src| Instr::$name { dst, src })
+    };
+    (($t:ident) v128_extract $name:ident $lane:ident) => {
+        $t.v128_unary(Kind::W, Kind::V, |dst, src| Instr::$name {
+            dst,
+            src,
+            lane: $lane as u32,
+        })
+    };
+    (($t:ident) v128_replace $name:ident $lane:ident) => {
+        $t.v128_replace(|dst, src| Instr::$name {
+            dst,
+            src,
+            lane: $lane as u32,
+        })
+    };
+    (($t:ident) v128_load $name:ident $memarg:ident) => {
+        $t.v128_load(&$memarg, SimdLoad::$name, |dst, addr, offset| {
+            Instr::$name { dst, addr, offset }
+        })
+    };
 }
 
 impl Translator<'_> {
@@ -45,7 +82,7 @@ impl Translator<'_> {
             | Operator::F32ReinterpretI32
             | Operator::I64ReinterpretF64
             | Operator::F64ReinterpretI64 => self.unary(Kind::V, |dst, src| Instr::Copy { dst, src }),
-            ref other => self.gc_op(other),
+            ref other => self.simd_op(other),
         })
     }
 }

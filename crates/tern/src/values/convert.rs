@@ -13,6 +13,28 @@ use crate::values::{AnyRef, ExternRef, Val, raw};
 pub(crate) enum Raw {
     V(u64),
     R(u32),
+    /// A `v128` (two value slots).
+    W(u128),
+}
+
+impl Raw {
+    /// The bits of any raw value, widened (as globals keep them).
+    pub(crate) fn bits(self) -> u128 {
+        match self {
+            Raw::V(x) => x as u128,
+            Raw::R(r) => r as u128,
+            Raw::W(x) => x,
+        }
+    }
+
+    /// The raw value of type `ty` kept as `bits`.
+    pub(crate) fn of_bits(bits: u128, ty: CVal) -> Raw {
+        match ty {
+            CVal::Ref(_) => Raw::R(bits as u32),
+            CVal::V128 => Raw::W(bits),
+            _ => Raw::V(bits as u64),
+        }
+    }
 }
 
 /// The abstract top of a heap type's hierarchy.
@@ -34,7 +56,7 @@ pub(crate) fn val_to_raw(store: &StoreInner, v: &Val, ty: CVal) -> Result<Raw> {
         (Val::I64(x), CVal::I64) => Raw::V(*x as u64),
         (Val::F32(x), CVal::F32) => Raw::V(*x as u64),
         (Val::F64(x), CVal::F64) => Raw::V(*x),
-        (Val::V128(_), CVal::V128) => return Err(Error::unsupported("v128 values")),
+        (Val::V128(x), CVal::V128) => Raw::W(*x),
         (_, CVal::Ref(rt)) => {
             let r = ref_val_to_raw(store, v)?.ok_or_else(mismatch)?;
             let hier = hierarchy(store, rt.heap);
@@ -86,11 +108,12 @@ pub(crate) fn raw_to_val(store: &mut StoreInner, r: Raw, ty: CVal) -> Val {
         (Raw::V(x), CVal::I64) => Val::I64(x as i64),
         (Raw::V(x), CVal::F32) => Val::F32(x as u32),
         (Raw::V(x), CVal::F64) => Val::F64(x),
+        (Raw::W(x), CVal::V128) => Val::V128(x),
         (Raw::R(r), CVal::Ref(rt)) => {
             let hier = hierarchy(store, rt.heap);
             raw_ref_to_val(store, r, hier)
         }
-        // Unreachable for validated code; V128 is rejected at compile time.
+        // Unreachable: callers pair raw values with their own types.
         _ => Val::I32(0),
     }
 }

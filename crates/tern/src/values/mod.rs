@@ -78,6 +78,31 @@ pub struct ExnRef {
     pub(crate) root: GcRoot,
 }
 
+/// A `v128` value, for statically typed calls (`Func::typed`,
+/// `Func::wrap`); `Val::V128` carries the same bits. Lane 0 is in the low
+/// bits (the little-endian byte order of memory).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The vector's bits.
+    pub fn as_u128(&self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(x: u128) -> V128 {
+        V128(x)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
 /// An unboxed 31-bit integer reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct I31(pub(crate) u32);
@@ -188,6 +213,13 @@ impl Val {
     pub fn f64(&self) -> Option<f64> {
         match self {
             Val::F64(v) => Some(f64::from_bits(*v)),
+            _ => None,
+        }
+    }
+    /// The `v128`, if this is one.
+    pub fn v128(&self) -> Option<V128> {
+        match self {
+            Val::V128(v) => Some(V128::from(*v)),
             _ => None,
         }
     }

@@ -354,22 +354,18 @@ fn alloc_trap(t: Trap) -> Error {
 }
 
 /// Converts a host value to the slot bits of a field of storage type `st`.
-fn field_bits(store: &StoreInner, st: CStorage, v: &Val) -> Result<u64> {
+fn field_bits(store: &StoreInner, st: CStorage, v: &Val) -> Result<u128> {
     let unpacked = match st {
         CStorage::I8 | CStorage::I16 => CVal::I32,
         CStorage::Val(v) => v,
     };
-    Ok(match val_to_raw(store, v, unpacked)? {
-        Raw::V(x) => x,
-        Raw::R(r) => r as u64,
-    })
+    Ok(val_to_raw(store, v, unpacked)?.bits())
 }
 
-fn field_val(store: &mut StoreInner, st: CStorage, bits: u64) -> Val {
+fn field_val(store: &mut StoreInner, st: CStorage, bits: u128) -> Val {
     match st {
         CStorage::I8 | CStorage::I16 => Val::I32(bits as u32 as i32),
-        CStorage::Val(t @ CVal::Ref(_)) => raw_to_val(store, Raw::R(bits as u32), t),
-        CStorage::Val(t) => raw_to_val(store, Raw::V(bits), t),
+        CStorage::Val(t) => raw_to_val(store, Raw::of_bits(bits, t), t),
     }
 }
 
@@ -409,7 +405,7 @@ impl StructRef {
         let slots: Vec<(u32, FieldKind)> = layout.fields.to_vec();
         // References in `bits` were read before the allocation; re-read
         // them from the handles now that a collection may have moved them.
-        let bits: Vec<u64> = ftys
+        let bits: Vec<u128> = ftys
             .iter()
             .zip(fields)
             .zip(bits)
@@ -419,7 +415,7 @@ impl StructRef {
             })
             .collect();
         for ((o, k), b) in slots.iter().zip(bits) {
-            store.heap.write(off + HEADER + *o as usize, *k, b);
+            store.heap.write_wide(off + HEADER + *o as usize, *k, b);
         }
         let r = crate::gc::raw_of_offset(off)
             .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
@@ -457,10 +453,7 @@ impl StructRef {
     pub fn field(&self, mut store: impl AsContextMut, i: usize) -> Result<Val> {
         let store = &mut store.as_context_mut().0.inner;
         let (at, k, st, _) = self.locate(store, i)?;
-        if k == FieldKind::V128 {
-            return Ok(Val::V128(store.heap.read_v128(at)));
-        }
-        let bits = store.heap.read(at, k);
+        let bits = store.heap.read_wide(at, k);
         Ok(field_val(store, st, bits))
     }
 
@@ -472,7 +465,7 @@ impl StructRef {
             return Err(Error::usage(format!("field {i} is immutable")));
         }
         let bits = field_bits(store, st, &val)?;
-        store.heap.write(at, k, bits);
+        store.heap.write_wide(at, k, bits);
         Ok(())
     }
 
@@ -587,7 +580,7 @@ impl ArrayRef {
         let (off, k, st, _) = Self::alloc(store, ty, len)?;
         for (i, e) in elems.iter().enumerate() {
             let bits = field_bits(store, st, e)?;
-            store.heap.write(off + HEADER + i * k.size(), k, bits);
+            store.heap.write_wide(off + HEADER + i * k.size(), k, bits);
         }
         Self::finish(store, off)
     }
@@ -633,7 +626,9 @@ impl ArrayRef {
                 "array index {i} out of bounds (length {len})"
             )));
         }
-        let bits = store.heap.read(off + HEADER + i as usize * k.size(), k);
+        let bits = store
+            .heap
+            .read_wide(off + HEADER + i as usize * k.size(), k);
         Ok(field_val(store, st, bits))
     }
 
@@ -652,7 +647,7 @@ impl ArrayRef {
         let bits = field_bits(store, st, &val)?;
         store
             .heap
-            .write(off + HEADER + i as usize * k.size(), k, bits);
+            .write_wide(off + HEADER + i as usize * k.size(), k, bits);
         Ok(())
     }
 

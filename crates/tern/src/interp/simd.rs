@@ -1,0 +1,1285 @@
+//! The semantics of every SIMD (`v128`) instruction, one function each,
+//! over `u128` vectors (lane 0 in the low bits, as in memory). The
+//! instruction table (`ir/isa.rs`) names these functions; the executor
+//! calls them with the two value slots of each vector joined.
+//!
+//! Portable Rust first: lanes are split with shifts into fixed arrays and
+//! joined back, which the compiler turns into plain register code (no
+//! allocation, no per-lane dispatch). Float lanes reuse the scalar
+//! semantics of `num.rs`, so NaN rules are the same as for scalars. On
+//! x86-64 the common lane operations have SSE2 fast paths (module `fast`),
+//! each checked bit for bit against its portable definition (module
+//! `portable`) by the tests at the end of this file.
+//!
+//! Relaxed SIMD is deterministic: each relaxed instruction returns what
+//! its non-relaxed counterpart returns (swizzle, truncation with
+//! saturation, `min`/`max`, `q15mulr_sat`, `bitselect`), `madd`/`nmadd`
+//! are fused (one rounding), and the dot products treat the second
+//! operand's bytes as signed, adding in wrapping 16-bit lanes.
+
+use super::mem::MemView;
+use super::num;
+use crate::error::Trap;
+use crate::ir::{SimdKind, SimdLoad};
+
+/// Splits a vector into lanes and joins lanes into a vector.
+macro_rules! lanes {
+    ($($split:ident $join:ident: $t:ty as $u:ty, $n:expr;)*) => {
+        $(
+            #[inline(always)]
+            fn $split(v: u128) -> [$t; $n] {
+                std::array::from_fn(|i| (v >> (i * <$u>::BITS as usize)) as $u as $t)
+            }
+            #[inline(always)]
+            fn $join(a: [$t; $n]) -> u128 {
+                let mut v = 0u128;
+                for (i, x) in a.into_iter().enumerate() {
+                    v |= (x as $u as u128) << (i * <$u>::BITS as usize);
+                }
+                v
+            }
+        )*
+    };
+}
+
+lanes! {
+    i8s from_i8s: i8 as u8, 16;
+    u8s from_u8s: u8 as u8, 16;
+    i16s from_i16s: i16 as u16, 8;
+    u16s from_u16s: u16 as u16, 8;
+    i32s from_i32s: i32 as u32, 4;
+    u32s from_u32s: u32 as u32, 4;
+    i64s from_i64s: i64 as u64, 2;
+    u64s from_u64s: u64 as u64, 2;
+}
+
+/// Lane-wise binary ops: `name(a, b) = join(zip(split(a), split(b), f))`.
+macro_rules! lanewise2 {
+    ($($name:ident: $split:ident $join:ident |$x:ident, $y:ident| $e:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128, b: u128) -> u128 {
+                let (a, b) = ($split(a), $split(b));
+                $join(std::array::from_fn(|i| {
+                    let ($x, $y) = (a[i], b[i]);
+                    $e
+                }))
+            }
+        )*
+    };
+}
+
+/// Lane-wise unary ops.
+macro_rules! lanewise1 {
+    ($($name:ident: $split:ident $join:ident |$x:ident| $e:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128) -> u128 {
+                let a = $split(a);
+                $join(std::array::from_fn(|i| {
+                    let $x = a[i];
+                    $e
+                }))
+            }
+        )*
+    };
+}
+
+/// Lane-wise compares: all ones where true.
+macro_rules! compares {
+    ($($name:ident: $split:ident $join:ident $t:ty |$x:ident, $y:ident| $e:expr;)*) => {
+        lanewise2! { $($name: $split $join |$x, $y| if $e { !0 as $t } else { 0 };)* }
+    };
+}
+
+compares! {
+    i8x16_ne: i8s from_i8s i8 |x, y| x != y;
+    i8x16_lt_u: u8s from_u8s u8 |x, y| x < y;
+    i8x16_gt_u: u8s from_u8s u8 |x, y| x > y;
+    i8x16_le_s: i8s from_i8s i8 |x, y| x <= y;
+    i8x16_le_u: u8s from_u8s u8 |x, y| x <= y;
+    i8x16_ge_s: i8s from_i8s i8 |x, y| x >= y;
+    i8x16_ge_u: u8s from_u8s u8 |x, y| x >= y;
+    i16x8_ne: i16s from_i16s i16 |x, y| x != y;
+    i16x8_lt_u: u16s from_u16s u16 |x, y| x < y;
+    i16x8_gt_u: u16s from_u16s u16 |x, y| x > y;
+    i16x8_le_s: i16s from_i16s i16 |x, y| x <= y;
+    i16x8_le_u: u16s from_u16s u16 |x, y| x <= y;
+    i16x8_ge_s: i16s from_i16s i16 |x, y| x >= y;
+    i16x8_ge_u: u16s from_u16s u16 |x, y| x >= y;
+    i32x4_ne: i32s from_i32s i32 |x, y| x != y;
+    i32x4_lt_u: u32s from_u32s u32 |x, y| x < y;
+    i32x4_gt_u: u32s from_u32s u32 |x, y| x > y;
+    i32x4_le_s: i32s from_i32s i32 |x, y| x <= y;
+    i32x4_le_u: u32s from_u32s u32 |x, y| x <= y;
+    i32x4_ge_s: i32s from_i32s i32 |x, y| x >= y;
+    i32x4_ge_u: u32s from_u32s u32 |x, y| x >= y;
+    i64x2_eq: i64s from_i64s i64 |x, y| x == y;
+    i64x2_ne: i64s from_i64s i64 |x, y| x != y;
+    i64x2_lt_s: i64s from_i64s i64 |x, y| x < y;
+    i64x2_gt_s: i64s from_i64s i64 |x, y| x > y;
+    i64x2_le_s: i64s from_i64s i64 |x, y| x <= y;
+    i64x2_ge_s: i64s from_i64s i64 |x, y| x >= y;
+    f32x4_eq: u32s from_u32s u32 |x, y| num::f32_eq(x as u64, y as u64) != 0;
+    f32x4_ne: u32s from_u32s u32 |x, y| num::f32_ne(x as u64, y as u64) != 0;
+    f32x4_lt: u32s from_u32s u32 |x, y| num::f32_lt(x as u64, y as u64) != 0;
+    f32x4_gt: u32s from_u32s u32 |x, y| num::f32_gt(x as u64, y as u64) != 0;
+    f32x4_le: u32s from_u32s u32 |x, y| num::f32_le(x as u64, y as u64) != 0;
+    f32x4_ge: u32s from_u32s u32 |x, y| num::f32_ge(x as u64, y as u64) != 0;
+    f64x2_eq: u64s from_u64s u64 |x, y| num::f64_eq(x, y) != 0;
+    f64x2_ne: u64s from_u64s u64 |x, y| num::f64_ne(x, y) != 0;
+    f64x2_lt: u64s from_u64s u64 |x, y| num::f64_lt(x, y) != 0;
+    f64x2_gt: u64s from_u64s u64 |x, y| num::f64_gt(x, y) != 0;
+    f64x2_le: u64s from_u64s u64 |x, y| num::f64_le(x, y) != 0;
+    f64x2_ge: u64s from_u64s u64 |x, y| num::f64_ge(x, y) != 0;
+}
+
+#[inline(always)]
+fn sat_i8(x: i16) -> i8 {
+    x.clamp(i8::MIN as i16, i8::MAX as i16) as i8
+}
+#[inline(always)]
+fn sat_u8(x: i16) -> u8 {
+    x.clamp(0, u8::MAX as i16) as u8
+}
+#[inline(always)]
+fn sat_i16(x: i32) -> i16 {
+    x.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+}
+#[inline(always)]
+fn sat_u16(x: i32) -> u16 {
+    x.clamp(0, u16::MAX as i32) as u16
+}
+#[inline(always)]
+fn q15mulr(x: i16, y: i16) -> i16 {
+    sat_i16((x as i32 * y as i32 + 0x4000) >> 15)
+}
+
+/// Float lanes through the scalar semantics of `num.rs`.
+#[inline(always)]
+fn f32b(f: fn(u64, u64) -> u64, x: u32, y: u32) -> u32 {
+    f(x as u64, y as u64) as u32
+}
+#[inline(always)]
+fn f32u(f: fn(u64) -> u64, x: u32) -> u32 {
+    f(x as u64) as u32
+}
+
+lanewise2! {
+    v128_and: u64s from_u64s |x, y| x & y;
+    v128_and_not: u64s from_u64s |x, y| x & !y;
+    v128_or: u64s from_u64s |x, y| x | y;
+    v128_xor: u64s from_u64s |x, y| x ^ y;
+    i8x16_min_s: i8s from_i8s |x, y| x.min(y);
+    i8x16_max_s: i8s from_i8s |x, y| x.max(y);
+    i16x8_min_u: u16s from_u16s |x, y| x.min(y);
+    i16x8_max_u: u16s from_u16s |x, y| x.max(y);
+    i16x8_q15_mulr_sat_s: i16s from_i16s |x, y| q15mulr(x, y);
+    i16x8_relaxed_q15mulr_s: i16s from_i16s |x, y| q15mulr(x, y);
+    i32x4_mul: u32s from_u32s |x, y| x.wrapping_mul(y);
+    i32x4_min_s: i32s from_i32s |x, y| x.min(y);
+    i32x4_min_u: u32s from_u32s |x, y| x.min(y);
+    i32x4_max_s: i32s from_i32s |x, y| x.max(y);
+    i32x4_max_u: u32s from_u32s |x, y| x.max(y);
+    i64x2_mul: u64s from_u64s |x, y| x.wrapping_mul(y);
+    f32x4_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
+    f32x4_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
+    f32x4_relaxed_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
+    f32x4_relaxed_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
+    f32x4_pmin: u32s from_u32s |x, y| if f32::from_bits(y) < f32::from_bits(x) { y } else { x };
+    f32x4_pmax: u32s from_u32s |x, y| if f32::from_bits(x) < f32::from_bits(y) { y } else { x };
+    f64x2_min: u64s from_u64s |x, y| num::f64_min(x, y);
+    f64x2_max: u64s from_u64s |x, y| num::f64_max(x, y);
+    f64x2_relaxed_min: u64s from_u64s |x, y| num::f64_min(x, y);
+    f64x2_relaxed_max: u64s from_u64s |x, y| num::f64_max(x, y);
+    f64x2_pmin: u64s from_u64s |x, y| if f64::from_bits(y) < f64::from_bits(x) { y } else { x };
+    f64x2_pmax: u64s from_u64s |x, y| if f64::from_bits(x) < f64::from_bits(y) { y } else { x };
+}
+
+lanewise1! {
+    v128_not: u64s from_u64s |x| !x;
+    i8x16_abs: i8s from_i8s |x| x.wrapping_abs();
+    i8x16_neg: i8s from_i8s |x| x.wrapping_neg();
+    i8x16_popcnt: u8s from_u8s |x| x.count_ones() as u8;
+    i16x8_abs: i16s from_i16s |x| x.wrapping_abs();
+    i16x8_neg: i16s from_i16s |x| x.wrapping_neg();
+    i32x4_abs: i32s from_i32s |x| x.wrapping_abs();
+    i32x4_neg: i32s from_i32s |x| x.wrapping_neg();
+    i64x2_abs: i64s from_i64s |x| x.wrapping_abs();
+    i64x2_neg: i64s from_i64s |x| x.wrapping_neg();
+    f32x4_ceil: u32s from_u32s |x| f32u(num::f32_ceil, x);
+    f32x4_floor: u32s from_u32s |x| f32u(num::f32_floor, x);
+    f32x4_trunc: u32s from_u32s |x| f32u(num::f32_trunc, x);
+    f32x4_nearest: u32s from_u32s |x| f32u(num::f32_nearest, x);
+    f32x4_abs: u32s from_u32s |x| x & 0x7fff_ffff;
+    f32x4_neg: u32s from_u32s |x| x ^ 0x8000_0000;
+    f32x4_sqrt: u32s from_u32s |x| f32u(num::f32_sqrt, x);
+    f64x2_ceil: u64s from_u64s |x| num::f64_ceil(x);
+    f64x2_floor: u64s from_u64s |x| num::f64_floor(x);
+    f64x2_trunc: u64s from_u64s |x| num::f64_trunc(x);
+    f64x2_nearest: u64s from_u64s |x| num::f64_nearest(x);
+    f64x2_abs: u64s from_u64s |x| x & !(1 << 63);
+    f64x2_neg: u64s from_u64s |x| x ^ (1 << 63);
+    f64x2_sqrt: u64s from_u64s |x| num::f64_sqrt(x);
+    i32x4_trunc_sat_f32x4_s: u32s from_u32s |x| num::i32_trunc_sat_f32_s(x as u64) as u32;
+    i32x4_trunc_sat_f32x4_u: u32s from_u32s |x| num::i32_trunc_sat_f32_u(x as u64) as u32;
+    i32x4_relaxed_trunc_f32x4_s: u32s from_u32s |x| num::i32_trunc_sat_f32_s(x as u64) as u32;
+    i32x4_relaxed_trunc_f32x4_u: u32s from_u32s |x| num::i32_trunc_sat_f32_u(x as u64) as u32;
+    f32x4_convert_i32x4_s: u32s from_u32s |x| num::f32_convert_i32_s(x as u64) as u32;
+    f32x4_convert_i32x4_u: u32s from_u32s |x| num::f32_convert_i32_u(x as u64) as u32;
+}
+
+/// Narrowing with saturation: `a`'s lanes, then `b`'s.
+macro_rules! narrow {
+    ($($name:ident: $split:ident $join:ident $sat:ident, $n:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128, b: u128) -> u128 {
+                let (a, b) = ($split(a), $split(b));
+                $join(std::array::from_fn(|i| {
+                    $sat(if i < $n { a[i] } else { b[i - $n] })
+                }))
+            }
+        )*
+    };
+}
+
+narrow! {
+    i16x8_narrow_i32x4_u: i32s from_u16s sat_u16, 4;
+}
+
+/// Widening of the low or high half (`$off` is 0 or the half's length).
+macro_rules! extend {
+    ($($name:ident: $split:ident $join:ident $t:ty, $off:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128) -> u128 {
+                let a = $split(a);
+                $join(std::array::from_fn(|i| a[i + $off] as $t))
+            }
+        )*
+    };
+}
+
+extend! {
+    i64x2_extend_low_i32x4_s: i32s from_i64s i64, 0;
+    i64x2_extend_high_i32x4_s: i32s from_i64s i64, 2;
+}
+
+/// Widening multiplication of the low or high halves.
+macro_rules! ext_mul {
+    ($($name:ident: $split:ident $join:ident $t:ty, $off:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128, b: u128) -> u128 {
+                let (a, b) = ($split(a), $split(b));
+                $join(std::array::from_fn(|i| {
+                    (a[i + $off] as $t).wrapping_mul(b[i + $off] as $t)
+                }))
+            }
+        )*
+    };
+}
+
+ext_mul! {
+    i16x8_ext_mul_low_i8x16_s: i8s from_i16s i16, 0;
+    i16x8_ext_mul_high_i8x16_s: i8s from_i16s i16, 8;
+    i16x8_ext_mul_low_i8x16_u: u8s from_u16s u16, 0;
+    i16x8_ext_mul_high_i8x16_u: u8s from_u16s u16, 8;
+    i32x4_ext_mul_low_i16x8_s: i16s from_i32s i32, 0;
+    i32x4_ext_mul_high_i16x8_s: i16s from_i32s i32, 4;
+    i32x4_ext_mul_low_i16x8_u: u16s from_u32s u32, 0;
+    i32x4_ext_mul_high_i16x8_u: u16s from_u32s u32, 4;
+    i64x2_ext_mul_low_i32x4_s: i32s from_i64s i64, 0;
+    i64x2_ext_mul_high_i32x4_s: i32s from_i64s i64, 2;
+    i64x2_ext_mul_low_i32x4_u: u32s from_u64s u64, 0;
+    i64x2_ext_mul_high_i32x4_u: u32s from_u64s u64, 2;
+}
+
+/// Pairwise widening addition.
+macro_rules! ext_add_pairwise {
+    ($($name:ident: $split:ident $join:ident $t:ty;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128) -> u128 {
+                let a = $split(a);
+                $join(std::array::from_fn(|i| a[2 * i] as $t + a[2 * i + 1] as $t))
+            }
+        )*
+    };
+}
+
+ext_add_pairwise! {
+    i16x8_ext_add_pairwise_i8x16_s: i8s from_i16s i16;
+    i16x8_ext_add_pairwise_i8x16_u: u8s from_u16s u16;
+    i32x4_ext_add_pairwise_i16x8_u: u16s from_u32s u32;
+}
+
+/// `i16x8.relaxed_dot_i8x16_i7x16_s`: both operands' bytes signed, sums
+/// wrapping to 16 bits.
+#[inline(always)]
+pub(crate) fn i16x8_relaxed_dot_i8x16_i7x16_s(a: u128, b: u128) -> u128 {
+    let (a, b) = (i8s(a), i8s(b));
+    from_i16s(std::array::from_fn(|i| {
+        (a[2 * i] as i16 * b[2 * i] as i16).wrapping_add(a[2 * i + 1] as i16 * b[2 * i + 1] as i16)
+    }))
+}
+
+/// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: the 16-bit dot products above,
+/// added pairwise (sign-extended) to `c`'s lanes.
+#[inline(always)]
+pub(crate) fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> u128 {
+    let d = i16s(i16x8_relaxed_dot_i8x16_i7x16_s(a, b));
+    let c = i32s(c);
+    from_i32s(std::array::from_fn(|i| {
+        (d[2 * i] as i32 + d[2 * i + 1] as i32).wrapping_add(c[i])
+    }))
+}
+
+/// `i8x16.swizzle`: lanes of `a` selected by `b`, 0 where out of range.
+#[inline(always)]
+pub(crate) fn i8x16_swizzle(a: u128, b: u128) -> u128 {
+    let (a, b) = (u8s(a), u8s(b));
+    from_u8s(b.map(|j| a.get(j as usize).copied().unwrap_or(0)))
+}
+
+/// `i8x16.relaxed_swizzle`: as `i8x16.swizzle`.
+#[inline(always)]
+pub(crate) fn i8x16_relaxed_swizzle(a: u128, b: u128) -> u128 {
+    i8x16_swizzle(a, b)
+}
+
+/// `i8x16.shuffle` with lane indices `lanes` (each below 32, validated).
+#[inline(always)]
+pub(crate) fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
+    let (a, b, l) = (u8s(a), u8s(b), u8s(lanes));
+    from_u8s(l.map(|j| {
+        let j = (j & 31) as usize;
+        if j < 16 { a[j] } else { b[j - 16] }
+    }))
+}
+
+/// `v128.bitselect`: bits of `a` where `c` is set, else of `b`.
+#[inline(always)]
+pub(crate) fn v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
+    (a & c) | (b & !c)
+}
+
+macro_rules! laneselect {
+    ($($name:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`: as `v128.bitselect`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128, b: u128, c: u128) -> u128 {
+                v128_bitselect(a, b, c)
+            }
+        )*
+    };
+}
+
+laneselect! {
+    i8x16_relaxed_laneselect;
+    i16x8_relaxed_laneselect;
+    i32x4_relaxed_laneselect;
+    i64x2_relaxed_laneselect;
+}
+
+/// `f32x4.relaxed_madd`: `a * b + c`, fused.
+#[inline(always)]
+pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (u32s(a), u32s(b), u32s(c));
+    from_u32s(std::array::from_fn(|i| {
+        let (x, y, z) = (
+            f32::from_bits(a[i]),
+            f32::from_bits(b[i]),
+            f32::from_bits(c[i]),
+        );
+        x.mul_add(y, z).to_bits()
+    }))
+}
+
+/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, fused.
+#[inline(always)]
+pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
+    f32x4_relaxed_madd(f32x4_neg(a), b, c)
+}
+
+/// `f64x2.relaxed_madd`: `a * b + c`, fused.
+#[inline(always)]
+pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (u64s(a), u64s(b), u64s(c));
+    from_u64s(std::array::from_fn(|i| {
+        let (x, y, z) = (
+            f64::from_bits(a[i]),
+            f64::from_bits(b[i]),
+            f64::from_bits(c[i]),
+        );
+        x.mul_add(y, z).to_bits()
+    }))
+}
+
+/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, fused.
+#[inline(always)]
+pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
+    f64x2_relaxed_madd(f64x2_neg(a), b, c)
+}
+
+/// Lane shifts: the count is taken modulo the lane width.
+macro_rules! shifts {
+    ($($name:ident: $split:ident $join:ident $t:ty, $op:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128, n: u64) -> u128 {
+                let n = n as u32 % <$t>::BITS;
+                $join($split(a).map(|x| x.$op(n)))
+            }
+        )*
+    };
+}
+
+shifts! {
+    i8x16_shl: u8s from_u8s u8, wrapping_shl;
+    i8x16_shr_s: i8s from_i8s i8, wrapping_shr;
+    i8x16_shr_u: u8s from_u8s u8, wrapping_shr;
+    i64x2_shr_s: i64s from_i64s i64, wrapping_shr;
+}
+
+/// Splats: a scalar slot value into every lane.
+macro_rules! splats {
+    ($($name:ident: $join:ident $t:ty, $n:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`.")]
+            #[inline(always)]
+            pub(crate) fn $name(x: u64) -> u128 {
+                $join([x as $t; $n])
+            }
+        )*
+    };
+}
+
+splats! {
+    i8x16_splat: from_u8s u8, 16;
+    i16x8_splat: from_u16s u16, 8;
+    i32x4_splat: from_u32s u32, 4;
+    i64x2_splat: from_u64s u64, 2;
+    f32x4_splat: from_u32s u32, 4;
+    f64x2_splat: from_u64s u64, 2;
+}
+
+/// `v128.any_true`.
+#[inline(always)]
+pub(crate) fn v128_any_true(a: u128) -> u64 {
+    (a != 0) as u64
+}
+
+/// All-true tests and bitmasks (of each lane's top bit).
+macro_rules! reductions {
+    ($($all:ident $mask:ident: $split:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($all), "`.")]
+            #[inline(always)]
+            pub(crate) fn $all(a: u128) -> u64 {
+                $split(a).iter().all(|x| *x != 0) as u64
+            }
+            #[doc = concat!("`", stringify!($mask), "`.")]
+            #[inline(always)]
+            pub(crate) fn $mask(a: u128) -> u64 {
+                $split(a)
+                    .iter()
+                    .enumerate()
+                    .fold(0, |m, (i, x)| m | (((*x < 0) as u64) << i))
+            }
+        )*
+    };
+}
+
+reductions! {
+    i8x16_all_true i8x16_bitmask: i8s;
+    i16x8_all_true i16x8_bitmask: i16s;
+    i32x4_all_true i32x4_bitmask: i32s;
+    i64x2_all_true i64x2_bitmask: i64s;
+}
+
+/// Lane reads (validated lane indices; masked so that none can be out of
+/// range) and writes; 32-bit results zero-extended in the slot.
+macro_rules! lane_access {
+    ($($get:ident $(/ $set:ident = $join:ident)?: $split:ident $t:ty => |$x:ident| $e:expr, $n:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($get), "`.")]
+            #[inline(always)]
+            pub(crate) fn $get(a: u128, lane: u32) -> u64 {
+                let $x = $split(a)[lane as usize % $n];
+                $e
+            }
+            $(
+                #[doc = concat!("`", stringify!($set), "`.")]
+                #[inline(always)]
+                pub(crate) fn $set(a: u128, x: u64, lane: u32) -> u128 {
+                    let mut l = $split(a);
+                    l[lane as usize % $n] = x as $t;
+                    $join(l)
+                }
+            )?
+        )*
+    };
+}
+
+lane_access! {
+    i8x16_extract_lane_s / i8x16_replace_lane = from_i8s: i8s i8 => |x| x as i32 as u32 as u64, 16;
+    i8x16_extract_lane_u: u8s u8 => |x| x as u64, 16;
+    i16x8_extract_lane_s / i16x8_replace_lane = from_i16s: i16s i16 => |x| x as i32 as u32 as u64, 8;
+    i16x8_extract_lane_u: u16s u16 => |x| x as u64, 8;
+    i32x4_extract_lane / i32x4_replace_lane = from_u32s: u32s u32 => |x| x as u64, 4;
+    i64x2_extract_lane / i64x2_replace_lane = from_u64s: u64s u64 => |x| x, 2;
+    f32x4_extract_lane / f32x4_replace_lane = from_u32s: u32s u32 => |x| x as u64, 4;
+    f64x2_extract_lane / f64x2_replace_lane = from_u64s: u64s u64 => |x| x, 2;
+}
+
+/// `i32x4.trunc_sat_f64x2_s_zero`.
+#[inline(always)]
+pub(crate) fn i32x4_trunc_sat_f64x2_szero(a: u128) -> u128 {
+    let a = u64s(a);
+    from_u32s([
+        num::i32_trunc_sat_f64_s(a[0]) as u32,
+        num::i32_trunc_sat_f64_s(a[1]) as u32,
+        0,
+        0,
+    ])
+}
+
+/// `i32x4.trunc_sat_f64x2_u_zero`.
+#[inline(always)]
+pub(crate) fn i32x4_trunc_sat_f64x2_uzero(a: u128) -> u128 {
+    let a = u64s(a);
+    from_u32s([
+        num::i32_trunc_sat_f64_u(a[0]) as u32,
+        num::i32_trunc_sat_f64_u(a[1]) as u32,
+        0,
+        0,
+    ])
+}
+
+/// `i32x4.relaxed_trunc_f64x2_s_zero`: as the saturating form.
+#[inline(always)]
+pub(crate) fn i32x4_relaxed_trunc_f64x2_szero(a: u128) -> u128 {
+    i32x4_trunc_sat_f64x2_szero(a)
+}
+
+/// `i32x4.relaxed_trunc_f64x2_u_zero`: as the saturating form.
+#[inline(always)]
+pub(crate) fn i32x4_relaxed_trunc_f64x2_uzero(a: u128) -> u128 {
+    i32x4_trunc_sat_f64x2_uzero(a)
+}
+
+/// `f64x2.convert_low_i32x4_s`.
+#[inline(always)]
+pub(crate) fn f64x2_convert_low_i32x4_s(a: u128) -> u128 {
+    let a = u32s(a);
+    from_u64s([
+        num::f64_convert_i32_s(a[0] as u64),
+        num::f64_convert_i32_s(a[1] as u64),
+    ])
+}
+
+/// `f64x2.convert_low_i32x4_u`.
+#[inline(always)]
+pub(crate) fn f64x2_convert_low_i32x4_u(a: u128) -> u128 {
+    let a = u32s(a);
+    from_u64s([
+        num::f64_convert_i32_u(a[0] as u64),
+        num::f64_convert_i32_u(a[1] as u64),
+    ])
+}
+
+/// `f32x4.demote_f64x2_zero`.
+#[inline(always)]
+pub(crate) fn f32x4_demote_f64x2_zero(a: u128) -> u128 {
+    let a = u64s(a);
+    from_u32s([
+        num::f32_demote_f64(a[0]) as u32,
+        num::f32_demote_f64(a[1]) as u32,
+        0,
+        0,
+    ])
+}
+
+/// `f64x2.promote_low_f32x4`.
+#[inline(always)]
+pub(crate) fn f64x2_promote_low_f32x4(a: u128) -> u128 {
+    let a = u32s(a);
+    from_u64s([
+        num::f64_promote_f32(a[0] as u64),
+        num::f64_promote_f32(a[1] as u64),
+    ])
+}
+
+/// Widening loads: `N` bytes, each lane widened.
+macro_rules! load_extend {
+    ($($name:ident: $n:expr, $src:ty => $dst:ty as $u:ty, $lanes:expr;)*) => {
+        $(
+            #[doc = concat!("`v128.", stringify!($name), "` at `ea`.")]
+            #[inline(always)]
+            pub(crate) fn $name(m: MemView, ea: u64) -> Result<u128, Trap> {
+                let b: [u8; $n] = m.read_at(ea)?;
+                let w = std::mem::size_of::<$src>();
+                let mut v = 0u128;
+                for i in 0..$lanes {
+                    let mut x = [0u8; std::mem::size_of::<$src>()];
+                    x.copy_from_slice(&b[i * w..i * w + w]);
+                    let lane = <$src>::from_le_bytes(x) as $dst as $u;
+                    v |= (lane as u128) << (i * <$u>::BITS as usize);
+                }
+                Ok(v)
+            }
+        )*
+    };
+}
+
+load_extend! {
+    load8x8_s: 8, i8 => i16 as u16, 8;
+    load8x8_u: 8, u8 => u16 as u16, 8;
+    load16x4_s: 8, i16 => i32 as u32, 4;
+    load16x4_u: 8, u16 => u32 as u32, 4;
+    load32x2_s: 8, i32 => i64 as u64, 2;
+    load32x2_u: 8, u32 => u64 as u64, 2;
+}
+
+/// `v128.load` at `ea`.
+#[inline(always)]
+pub(crate) fn load128(m: MemView, ea: u64) -> Result<u128, Trap> {
+    m.read_u128(ea)
+}
+
+/// `v128.store` at `ea`.
+#[inline(always)]
+pub(crate) fn store128(m: MemView, ea: u64, x: u128) -> Result<(), Trap> {
+    m.write_u128(ea, x)
+}
+
+/// `v128.load8_splat` at `ea`.
+#[inline(always)]
+pub(crate) fn load8_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(i8x16_splat(u8::from_le_bytes(m.read_at(ea)?) as u64))
+}
+/// `v128.load16_splat` at `ea`.
+#[inline(always)]
+pub(crate) fn load16_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(i16x8_splat(u16::from_le_bytes(m.read_at(ea)?) as u64))
+}
+/// `v128.load32_splat` at `ea`.
+#[inline(always)]
+pub(crate) fn load32_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(i32x4_splat(u32::from_le_bytes(m.read_at(ea)?) as u64))
+}
+/// `v128.load64_splat` at `ea`.
+#[inline(always)]
+pub(crate) fn load64_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(i64x2_splat(u64::from_le_bytes(m.read_at(ea)?)))
+}
+/// `v128.load32_zero` at `ea`.
+#[inline(always)]
+pub(crate) fn load32_zero(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(u32::from_le_bytes(m.read_at(ea)?) as u128)
+}
+/// `v128.load64_zero` at `ea`.
+#[inline(always)]
+pub(crate) fn load64_zero(m: MemView, ea: u64) -> Result<u128, Trap> {
+    Ok(u64::from_le_bytes(m.read_at(ea)?) as u128)
+}
+
+/// The lane of `bytes` bytes at index `lane` (masked into range).
+#[inline(always)]
+fn lane_bits(bytes: u8, lane: u8) -> (u32, u128) {
+    let bits = bytes as u32 * 8;
+    let count = 128 / bits.max(1);
+    let shift = (lane as u32 % count) * bits;
+    let mask = if bits >= 128 { !0 } else { (1u128 << bits) - 1 };
+    (shift, mask)
+}
+
+/// Any SIMD memory access of `kind` at `ea` (the generic path): `x` is the
+/// vector operand; returns the loaded or updated vector (or `x` for stores).
+pub(crate) fn access(m: MemView, kind: SimdKind, ea: u64, x: u128) -> Result<u128, Trap> {
+    use SimdLoad as L;
+    Ok(match kind {
+        SimdKind::Load(l) => match l {
+            L::V128Load => load128(m, ea)?,
+            L::V128Load8x8S => load8x8_s(m, ea)?,
+            L::V128Load8x8U => load8x8_u(m, ea)?,
+            L::V128Load16x4S => load16x4_s(m, ea)?,
+            L::V128Load16x4U => load16x4_u(m, ea)?,
+            L::V128Load32x2S => load32x2_s(m, ea)?,
+            L::V128Load32x2U => load32x2_u(m, ea)?,
+            L::V128Load8Splat => load8_splat(m, ea)?,
+            L::V128Load16Splat => load16_splat(m, ea)?,
+            L::V128Load32Splat => load32_splat(m, ea)?,
+            L::V128Load64Splat => load64_splat(m, ea)?,
+            L::V128Load32Zero => load32_zero(m, ea)?,
+            L::V128Load64Zero => load64_zero(m, ea)?,
+        },
+        SimdKind::Store => {
+            store128(m, ea, x)?;
+            x
+        }
+        SimdKind::LoadLane { bytes, lane } => {
+            let (shift, mask) = lane_bits(bytes, lane);
+            let v: u128 = match bytes {
+                1 => u8::from_le_bytes(m.read_at(ea)?) as u128,
+                2 => u16::from_le_bytes(m.read_at(ea)?) as u128,
+                4 => u32::from_le_bytes(m.read_at(ea)?) as u128,
+                _ => u64::from_le_bytes(m.read_at(ea)?) as u128,
+            };
+            (x & !(mask << shift)) | (v << shift)
+        }
+        SimdKind::StoreLane { bytes, lane } => {
+            let (shift, mask) = lane_bits(bytes, lane);
+            let v = (x >> shift) & mask;
+            match bytes {
+                1 => m.write_at(ea, (v as u8).to_le_bytes())?,
+                2 => m.write_at(ea, (v as u16).to_le_bytes())?,
+                4 => m.write_at(ea, (v as u32).to_le_bytes())?,
+                _ => m.write_at(ea, (v as u64).to_le_bytes())?,
+            }
+            x
+        }
+    })
+}
+
+/// The lane arithmetic that has an `std::arch` fast path: the
+/// portable definitions (always compiled, so the tests can compare them
+/// with the fast path on the same inputs).
+#[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+mod portable {
+    use super::{
+        f32b, from_i8s, from_i16s, from_i32s, from_u8s, from_u16s, from_u32s, from_u64s, i8s, i16s,
+        i32s, num, sat_i8, sat_i16, sat_u8, u8s, u16s, u32s, u64s,
+    };
+
+    lanewise2! {
+        f32x4_add: u32s from_u32s |x, y| f32b(num::f32_add, x, y);
+        f32x4_sub: u32s from_u32s |x, y| f32b(num::f32_sub, x, y);
+        f32x4_mul: u32s from_u32s |x, y| f32b(num::f32_mul, x, y);
+        f32x4_div: u32s from_u32s |x, y| f32b(num::f32_div, x, y);
+        f64x2_add: u64s from_u64s |x, y| num::f64_add(x, y);
+        f64x2_sub: u64s from_u64s |x, y| num::f64_sub(x, y);
+        f64x2_mul: u64s from_u64s |x, y| num::f64_mul(x, y);
+        f64x2_div: u64s from_u64s |x, y| num::f64_div(x, y);
+        i8x16_add: u8s from_u8s |x, y| x.wrapping_add(y);
+        i16x8_add: u16s from_u16s |x, y| x.wrapping_add(y);
+        i32x4_add: u32s from_u32s |x, y| x.wrapping_add(y);
+        i64x2_add: u64s from_u64s |x, y| x.wrapping_add(y);
+        i8x16_sub: u8s from_u8s |x, y| x.wrapping_sub(y);
+        i16x8_sub: u16s from_u16s |x, y| x.wrapping_sub(y);
+        i32x4_sub: u32s from_u32s |x, y| x.wrapping_sub(y);
+        i64x2_sub: u64s from_u64s |x, y| x.wrapping_sub(y);
+        i8x16_add_sat_s: i8s from_i8s |x, y| x.saturating_add(y);
+        i8x16_add_sat_u: u8s from_u8s |x, y| x.saturating_add(y);
+        i16x8_add_sat_s: i16s from_i16s |x, y| x.saturating_add(y);
+        i16x8_add_sat_u: u16s from_u16s |x, y| x.saturating_add(y);
+        i8x16_sub_sat_s: i8s from_i8s |x, y| x.saturating_sub(y);
+        i8x16_sub_sat_u: u8s from_u8s |x, y| x.saturating_sub(y);
+        i16x8_sub_sat_s: i16s from_i16s |x, y| x.saturating_sub(y);
+        i16x8_sub_sat_u: u16s from_u16s |x, y| x.saturating_sub(y);
+        i16x8_mul: u16s from_u16s |x, y| x.wrapping_mul(y);
+        i8x16_min_u: u8s from_u8s |x, y| x.min(y);
+        i8x16_max_u: u8s from_u8s |x, y| x.max(y);
+        i16x8_min_s: i16s from_i16s |x, y| x.min(y);
+        i16x8_max_s: i16s from_i16s |x, y| x.max(y);
+        i8x16_avgr_u: u8s from_u8s |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8;
+        i16x8_avgr_u: u16s from_u16s |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16;
+    }
+
+    compares! {
+        i8x16_eq: i8s from_i8s i8 |x, y| x == y;
+        i16x8_eq: i16s from_i16s i16 |x, y| x == y;
+        i32x4_eq: i32s from_i32s i32 |x, y| x == y;
+        i8x16_gt_s: i8s from_i8s i8 |x, y| x > y;
+        i16x8_gt_s: i16s from_i16s i16 |x, y| x > y;
+        i32x4_gt_s: i32s from_i32s i32 |x, y| x > y;
+        i8x16_lt_s: i8s from_i8s i8 |x, y| x < y;
+        i16x8_lt_s: i16s from_i16s i16 |x, y| x < y;
+        i32x4_lt_s: i32s from_i32s i32 |x, y| x < y;
+    }
+
+    narrow! {
+        i8x16_narrow_i16x8_s: i16s from_i8s sat_i8, 8;
+        i8x16_narrow_i16x8_u: i16s from_u8s sat_u8, 8;
+        i16x8_narrow_i32x4_s: i32s from_i16s sat_i16, 4;
+    }
+
+    /// `i32x4.dot_i16x8_s`.
+    #[inline(always)]
+    pub(crate) fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
+        let (a, b) = (i16s(a), i16s(b));
+        from_i32s(std::array::from_fn(|i| {
+            (a[2 * i] as i32 * b[2 * i] as i32)
+                .wrapping_add(a[2 * i + 1] as i32 * b[2 * i + 1] as i32)
+        }))
+    }
+
+    shifts! {
+        i16x8_shl: u16s from_u16s u16, wrapping_shl;
+        i16x8_shr_s: i16s from_i16s i16, wrapping_shr;
+        i16x8_shr_u: u16s from_u16s u16, wrapping_shr;
+        i32x4_shl: u32s from_u32s u32, wrapping_shl;
+        i32x4_shr_s: i32s from_i32s i32, wrapping_shr;
+        i32x4_shr_u: u32s from_u32s u32, wrapping_shr;
+        i64x2_shl: u64s from_u64s u64, wrapping_shl;
+        i64x2_shr_u: u64s from_u64s u64, wrapping_shr;
+    }
+
+    extend! {
+        i16x8_extend_low_i8x16_s: i8s from_i16s i16, 0;
+        i16x8_extend_high_i8x16_s: i8s from_i16s i16, 8;
+        i16x8_extend_low_i8x16_u: u8s from_u16s u16, 0;
+        i16x8_extend_high_i8x16_u: u8s from_u16s u16, 8;
+        i32x4_extend_low_i16x8_s: i16s from_i32s i32, 0;
+        i32x4_extend_high_i16x8_s: i16s from_i32s i32, 4;
+        i32x4_extend_low_i16x8_u: u16s from_u32s u32, 0;
+        i32x4_extend_high_i16x8_u: u16s from_u32s u32, 4;
+        i64x2_extend_low_i32x4_u: u32s from_u64s u64, 0;
+        i64x2_extend_high_i32x4_u: u32s from_u64s u64, 2;
+    }
+
+    ext_add_pairwise! {
+        i32x4_ext_add_pairwise_i16x8_s: i16s from_i32s i32;
+    }
+}
+
+/// x86-64 fast paths (SSE2 is part of the x86-64 baseline): the packed
+/// instruction computes each lane exactly like the scalar instruction the
+/// portable code compiles to (same rounding, same NaN results), in one
+/// instruction instead of four or two.
+#[cfg(target_arch = "x86_64")]
+mod fast {
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    fn ps(v: u128) -> __m128 {
+        // SAFETY: both types are 16 plain bytes, every bit pattern valid;
+        // x86-64 is little-endian, so lane 0 is the low 32 bits either way.
+        unsafe { std::mem::transmute::<u128, __m128>(v) }
+    }
+    #[inline(always)]
+    fn pd(v: u128) -> __m128d {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<u128, __m128d>(v) }
+    }
+    #[inline(always)]
+    fn si(v: u128) -> __m128i {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<u128, __m128i>(v) }
+    }
+    #[inline(always)]
+    fn of_si(v: __m128i) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128i, u128>(v) }
+    }
+    #[inline(always)]
+    fn of_ps(v: __m128) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128, u128>(v) }
+    }
+    #[inline(always)]
+    fn of_pd(v: __m128d) -> u128 {
+        // SAFETY: as for `ps`.
+        unsafe { std::mem::transmute::<__m128d, u128>(v) }
+    }
+
+    macro_rules! packed {
+        ($($name:ident = $op:ident $to:ident $of:ident;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($op), "`).")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128, b: u128) -> u128 {
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    $of(unsafe { $op($to(a), $to(b)) })
+                }
+            )*
+        };
+    }
+
+    packed! {
+        f32x4_add = _mm_add_ps ps of_ps;
+        f32x4_sub = _mm_sub_ps ps of_ps;
+        f32x4_mul = _mm_mul_ps ps of_ps;
+        f32x4_div = _mm_div_ps ps of_ps;
+        f64x2_add = _mm_add_pd pd of_pd;
+        f64x2_sub = _mm_sub_pd pd of_pd;
+        f64x2_mul = _mm_mul_pd pd of_pd;
+        f64x2_div = _mm_div_pd pd of_pd;
+        i8x16_add = _mm_add_epi8 si of_si;
+        i16x8_add = _mm_add_epi16 si of_si;
+        i32x4_add = _mm_add_epi32 si of_si;
+        i64x2_add = _mm_add_epi64 si of_si;
+        i8x16_sub = _mm_sub_epi8 si of_si;
+        i16x8_sub = _mm_sub_epi16 si of_si;
+        i32x4_sub = _mm_sub_epi32 si of_si;
+        i64x2_sub = _mm_sub_epi64 si of_si;
+        i8x16_add_sat_s = _mm_adds_epi8 si of_si;
+        i8x16_add_sat_u = _mm_adds_epu8 si of_si;
+        i16x8_add_sat_s = _mm_adds_epi16 si of_si;
+        i16x8_add_sat_u = _mm_adds_epu16 si of_si;
+        i8x16_sub_sat_s = _mm_subs_epi8 si of_si;
+        i8x16_sub_sat_u = _mm_subs_epu8 si of_si;
+        i16x8_sub_sat_s = _mm_subs_epi16 si of_si;
+        i16x8_sub_sat_u = _mm_subs_epu16 si of_si;
+        i16x8_mul = _mm_mullo_epi16 si of_si;
+        i8x16_min_u = _mm_min_epu8 si of_si;
+        i8x16_max_u = _mm_max_epu8 si of_si;
+        i16x8_min_s = _mm_min_epi16 si of_si;
+        i16x8_max_s = _mm_max_epi16 si of_si;
+        i8x16_avgr_u = _mm_avg_epu8 si of_si;
+        i16x8_avgr_u = _mm_avg_epu16 si of_si;
+        i8x16_narrow_i16x8_s = _mm_packs_epi16 si of_si;
+        i8x16_narrow_i16x8_u = _mm_packus_epi16 si of_si;
+        i16x8_narrow_i32x4_s = _mm_packs_epi32 si of_si;
+        i8x16_eq = _mm_cmpeq_epi8 si of_si;
+        i16x8_eq = _mm_cmpeq_epi16 si of_si;
+        i32x4_eq = _mm_cmpeq_epi32 si of_si;
+        i8x16_gt_s = _mm_cmpgt_epi8 si of_si;
+        i16x8_gt_s = _mm_cmpgt_epi16 si of_si;
+        i32x4_gt_s = _mm_cmpgt_epi32 si of_si;
+        i8x16_lt_s = _mm_cmplt_epi8 si of_si;
+        i16x8_lt_s = _mm_cmplt_epi16 si of_si;
+        i32x4_lt_s = _mm_cmplt_epi32 si of_si;
+        i32x4_dot_i16x8_s = _mm_madd_epi16 si of_si;
+    }
+
+    /// Shifts: the count modulo the lane width, in the low bits of a vector.
+    macro_rules! packed_shift {
+        ($($name:ident = $op:ident, $bits:expr;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($op), "`).")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128, n: u64) -> u128 {
+                    let n = (n % $bits) as i64;
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    of_si(unsafe { $op(si(a), _mm_cvtsi64_si128(n)) })
+                }
+            )*
+        };
+    }
+
+    packed_shift! {
+        i16x8_shl = _mm_sll_epi16, 16;
+        i16x8_shr_s = _mm_sra_epi16, 16;
+        i16x8_shr_u = _mm_srl_epi16, 16;
+        i32x4_shl = _mm_sll_epi32, 32;
+        i32x4_shr_s = _mm_sra_epi32, 32;
+        i32x4_shr_u = _mm_srl_epi32, 32;
+        i64x2_shl = _mm_sll_epi64, 64;
+        i64x2_shr_u = _mm_srl_epi64, 64;
+    }
+
+    /// Widening: interleave with zeros (unsigned) or with itself and
+    /// shift arithmetically (signed).
+    macro_rules! packed_extend {
+        ($($name:ident = $unpack:ident $(, $sra:ident $bits:expr)?;)*) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "`.")]
+                #[inline(always)]
+                pub(crate) fn $name(a: u128) -> u128 {
+                    let a = si(a);
+                    // SAFETY: SSE2 is enabled on every x86-64 target.
+                    of_si(unsafe {
+                        packed_extend!(@w a $unpack $($sra $bits)?)
+                    })
+                }
+            )*
+        };
+        (@w $a:ident $unpack:ident) => { $unpack($a, _mm_setzero_si128()) };
+        (@w $a:ident $unpack:ident $sra:ident $bits:expr) => { $sra::<$bits>($unpack($a, $a)) };
+    }
+
+    packed_extend! {
+        i16x8_extend_low_i8x16_s = _mm_unpacklo_epi8, _mm_srai_epi16 8;
+        i16x8_extend_high_i8x16_s = _mm_unpackhi_epi8, _mm_srai_epi16 8;
+        i16x8_extend_low_i8x16_u = _mm_unpacklo_epi8;
+        i16x8_extend_high_i8x16_u = _mm_unpackhi_epi8;
+        i32x4_extend_low_i16x8_s = _mm_unpacklo_epi16, _mm_srai_epi32 16;
+        i32x4_extend_high_i16x8_s = _mm_unpackhi_epi16, _mm_srai_epi32 16;
+        i32x4_extend_low_i16x8_u = _mm_unpacklo_epi16;
+        i32x4_extend_high_i16x8_u = _mm_unpackhi_epi16;
+        i64x2_extend_low_i32x4_u = _mm_unpacklo_epi32;
+        i64x2_extend_high_i32x4_u = _mm_unpackhi_epi32;
+    }
+
+    /// `i32x4.extadd_pairwise_i16x8_s`: multiply-add with ones.
+    #[inline(always)]
+    pub(crate) fn i32x4_ext_add_pairwise_i16x8_s(a: u128) -> u128 {
+        // SAFETY: SSE2 is enabled on every x86-64 target.
+        of_si(unsafe { _mm_madd_epi16(si(a), _mm_set1_epi16(1)) })
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use fast::{
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
+    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
+    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
+    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
+    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
+    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
+    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
+    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
+    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
+    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
+    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
+    i64x2_shr_u, i64x2_sub,
+};
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) use portable::{
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
+    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
+    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
+    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
+    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
+    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
+    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
+    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
+    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
+    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
+    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
+    i64x2_shr_u, i64x2_sub,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_round_trip() {
+        let v = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
+        assert_eq!(u8s(v)[0], 0);
+        assert_eq!(u8s(v)[15], 15);
+        assert_eq!(from_i16s(i16s(v)), v);
+        assert_eq!(i32x4_extract_lane(v, 1), 0x0706_0504);
+        assert_eq!(i8x16_replace_lane(v, 0xff, 15) >> 120, 0xff);
+    }
+
+    #[test]
+    fn saturating_and_rounding() {
+        let a = i16x8_splat(0x8000);
+        assert_eq!(i16x8_q15_mulr_sat_s(a, a), i16x8_splat(0x7fff));
+        assert_eq!(
+            i8x16_avgr_u(i8x16_splat(255), i8x16_splat(0)),
+            i8x16_splat(128)
+        );
+        assert_eq!(i8x16_narrow_i16x8_u(i16x8_splat(0xffff), 0), 0);
+        assert_eq!(i8x16_bitmask(i8x16_splat(0x80)), 0xffff);
+    }
+
+    /// The fast paths and the portable code agree bit for bit on special
+    /// values (NaNs with payloads, infinities, zeros, subnormals, extremes).
+    #[test]
+    fn fast_paths_match_portable() {
+        let f32s: [u32; 12] = [
+            0,
+            0x8000_0000,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7fc0_0000,
+            0xffc0_0001,
+            0x7f80_1234,
+            0x0000_0001,
+            0x7f7f_ffff,
+            0x4049_0fdb,
+        ];
+        let f64s: [u64; 10] = [
+            0,
+            1 << 63,
+            0x3ff0_0000_0000_0000,
+            0x7ff0_0000_0000_0000,
+            0xfff0_0000_0000_0000,
+            0x7ff8_0000_0000_0000,
+            0xfff8_0000_0000_0005,
+            0x7ff0_0000_0000_0042,
+            1,
+            0x7fef_ffff_ffff_ffff,
+        ];
+        type Op = fn(u128, u128) -> u128;
+        let ops: [(Op, Op); 44] = [
+            (f32x4_add, portable::f32x4_add),
+            (f32x4_div, portable::f32x4_div),
+            (f32x4_mul, portable::f32x4_mul),
+            (f32x4_sub, portable::f32x4_sub),
+            (f64x2_add, portable::f64x2_add),
+            (f64x2_div, portable::f64x2_div),
+            (f64x2_mul, portable::f64x2_mul),
+            (f64x2_sub, portable::f64x2_sub),
+            (i16x8_add, portable::i16x8_add),
+            (i16x8_add_sat_s, portable::i16x8_add_sat_s),
+            (i16x8_add_sat_u, portable::i16x8_add_sat_u),
+            (i16x8_avgr_u, portable::i16x8_avgr_u),
+            (i16x8_eq, portable::i16x8_eq),
+            (i16x8_gt_s, portable::i16x8_gt_s),
+            (i16x8_lt_s, portable::i16x8_lt_s),
+            (i16x8_max_s, portable::i16x8_max_s),
+            (i16x8_min_s, portable::i16x8_min_s),
+            (i16x8_mul, portable::i16x8_mul),
+            (i16x8_narrow_i32x4_s, portable::i16x8_narrow_i32x4_s),
+            (i16x8_sub, portable::i16x8_sub),
+            (i16x8_sub_sat_s, portable::i16x8_sub_sat_s),
+            (i16x8_sub_sat_u, portable::i16x8_sub_sat_u),
+            (i32x4_add, portable::i32x4_add),
+            (i32x4_dot_i16x8_s, portable::i32x4_dot_i16x8_s),
+            (i32x4_eq, portable::i32x4_eq),
+            (i32x4_gt_s, portable::i32x4_gt_s),
+            (i32x4_lt_s, portable::i32x4_lt_s),
+            (i32x4_sub, portable::i32x4_sub),
+            (i64x2_add, portable::i64x2_add),
+            (i64x2_sub, portable::i64x2_sub),
+            (i8x16_add, portable::i8x16_add),
+            (i8x16_add_sat_s, portable::i8x16_add_sat_s),
+            (i8x16_add_sat_u, portable::i8x16_add_sat_u),
+            (i8x16_avgr_u, portable::i8x16_avgr_u),
+            (i8x16_eq, portable::i8x16_eq),
+            (i8x16_gt_s, portable::i8x16_gt_s),
+            (i8x16_lt_s, portable::i8x16_lt_s),
+            (i8x16_max_u, portable::i8x16_max_u),
+            (i8x16_min_u, portable::i8x16_min_u),
+            (i8x16_narrow_i16x8_s, portable::i8x16_narrow_i16x8_s),
+            (i8x16_narrow_i16x8_u, portable::i8x16_narrow_i16x8_u),
+            (i8x16_sub, portable::i8x16_sub),
+            (i8x16_sub_sat_s, portable::i8x16_sub_sat_s),
+            (i8x16_sub_sat_u, portable::i8x16_sub_sat_u),
+        ];
+        let mut vectors = Vec::new();
+        for (i, a) in f32s.iter().enumerate() {
+            let b = f32s[(i * 5 + 3) % f32s.len()];
+            vectors.push(from_u32s([*a, b, !*a, a.rotate_left(7)]));
+        }
+        for (i, a) in f64s.iter().enumerate() {
+            vectors.push(from_u64s([*a, f64s[(i * 3 + 1) % f64s.len()]]));
+        }
+        // Integer extremes per lane width, and pseudo-random vectors.
+        for x in [
+            0x80u64,
+            0x7f,
+            0xff,
+            0x8000,
+            0x7fff,
+            0xffff,
+            0x8000_0000,
+            0x7fff_ffff,
+        ] {
+            vectors.push(i8x16_splat(x));
+            vectors.push(i16x8_splat(x));
+            vectors.push(i32x4_splat(x));
+        }
+        let mut r = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..24 {
+            let mut next = || {
+                r ^= r << 13;
+                r ^= r >> 7;
+                r ^= r << 17;
+                r
+            };
+            vectors.push(from_u64s([next(), next()]));
+        }
+        for (fast, slow) in ops {
+            for a in &vectors {
+                for b in &vectors {
+                    assert_eq!(fast(*a, *b), slow(*a, *b), "{a:#x} {b:#x}");
+                }
+            }
+        }
+    }
+
+    /// As above for the shifts (every count up to 130) and the widenings.
+    #[test]
+    fn fast_shifts_and_extends_match_portable() {
+        type Shift = fn(u128, u64) -> u128;
+        let shifts: [(Shift, Shift); 8] = [
+            (i16x8_shl, portable::i16x8_shl),
+            (i16x8_shr_s, portable::i16x8_shr_s),
+            (i16x8_shr_u, portable::i16x8_shr_u),
+            (i32x4_shl, portable::i32x4_shl),
+            (i32x4_shr_s, portable::i32x4_shr_s),
+            (i32x4_shr_u, portable::i32x4_shr_u),
+            (i64x2_shl, portable::i64x2_shl),
+            (i64x2_shr_u, portable::i64x2_shr_u),
+        ];
+        type Un = fn(u128) -> u128;
+        let unary: [(Un, Un); 11] = [
+            (i16x8_extend_low_i8x16_s, portable::i16x8_extend_low_i8x16_s),
+            (
+                i16x8_extend_high_i8x16_s,
+                portable::i16x8_extend_high_i8x16_s,
+            ),
+            (i16x8_extend_low_i8x16_u, portable::i16x8_extend_low_i8x16_u),
+            (
+                i16x8_extend_high_i8x16_u,
+                portable::i16x8_extend_high_i8x16_u,
+            ),
+            (i32x4_extend_low_i16x8_s, portable::i32x4_extend_low_i16x8_s),
+            (
+                i32x4_extend_high_i16x8_s,
+                portable::i32x4_extend_high_i16x8_s,
+            ),
+            (i32x4_extend_low_i16x8_u, portable::i32x4_extend_low_i16x8_u),
+            (
+                i32x4_extend_high_i16x8_u,
+                portable::i32x4_extend_high_i16x8_u,
+            ),
+            (i64x2_extend_low_i32x4_u, portable::i64x2_extend_low_i32x4_u),
+            (
+                i64x2_extend_high_i32x4_u,
+                portable::i64x2_extend_high_i32x4_u,
+            ),
+            (
+                i32x4_ext_add_pairwise_i16x8_s,
+                portable::i32x4_ext_add_pairwise_i16x8_s,
+            ),
+        ];
+        let mut r = 0x2545_f491_4f6c_dd1du64;
+        let mut vectors = vec![
+            0,
+            u128::MAX,
+            1,
+            1 << 127,
+            i8x16_splat(0x80),
+            i16x8_splat(0x8000),
+        ];
+        for _ in 0..32 {
+            let mut next = || {
+                r ^= r << 13;
+                r ^= r >> 7;
+                r ^= r << 17;
+                r
+            };
+            vectors.push(from_u64s([next(), next()]));
+        }
+        for v in &vectors {
+            for (fast, slow) in shifts {
+                for n in 0..130 {
+                    assert_eq!(fast(*v, n), slow(*v, n), "{v:#x} << {n}");
+                }
+                assert_eq!(fast(*v, u64::MAX), slow(*v, u64::MAX));
+            }
+            for (fast, slow) in unary {
+                assert_eq!(fast(*v), slow(*v), "{v:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn shuffles_and_lane_memory() {
+        let a = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
+        let rev = from_u8s(std::array::from_fn(|i| 15 - i as u8));
+        assert_eq!(i8x16_shuffle(a, 0, rev), rev);
+        assert_eq!(i8x16_swizzle(a, i8x16_splat(16)), 0);
+        let (shift, mask) = lane_bits(2, 7);
+        assert_eq!((shift, mask), (112, 0xffff));
+    }
+}
