@@ -194,30 +194,10 @@ pub(crate) fn copy<S: Space>(
     })
 }
 
-/// `memory.init` / `table.init`: `n` items of segment `seg` from `src` to
-/// `dst` of space `index` (fuel charged per item).
+/// `memory.init` / `table.init` (`metered`: fuel is charged per item) and
+/// active segment initialization at instantiation (not metered): `n`
+/// items of segment `seg` from `src` to `dst` of space `index`.
 pub(crate) fn init<S: Space>(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    index: u32,
-    seg: u32,
-    args: (u64, u64, u64),
-) -> Result<(), Trap> {
-    init_metered::<S>(store, inst, (index, seg), args, true)
-}
-
-/// Active segment initialization at instantiation (no fuel charged).
-pub(crate) fn segment_init<S: Space>(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    index: u32,
-    seg: u32,
-    args: (u64, u64, u64),
-) -> Result<(), Trap> {
-    init_metered::<S>(store, inst, (index, seg), args, false)
-}
-
-fn init_metered<S: Space>(
     store: &mut StoreInner,
     inst: InstanceId,
     (index, seg): (u32, u32),

@@ -698,7 +698,7 @@ pub(super) fn run<T>(
             }
             Instr::MemoryInit { args, seg, mem } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst(), mem, seg, (d, s, n)));
+                tri!(bulk::init::<MemoryEntry>(&mut store.inner, r.inst(), (mem, seg), (d, s, n), true));
                 r.refresh(&mut store.inner);
             }
             Instr::DataDrop { seg } => {
@@ -742,7 +742,7 @@ pub(super) fn run<T>(
             }
             Instr::TableInit { args, seg, table } => {
                 let (d, s, n) = (v!(args), v!(args + 1), v!(args + 2));
-                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst(), table, seg, (d, s, n)));
+                tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst(), (table, seg), (d, s, n), true));
             }
             Instr::ElemDrop { seg } => {
                 instance!().elems[seg as usize] = Vec::new();

@@ -16,7 +16,7 @@ mod regs;
 mod resume;
 mod simd;
 
-pub(crate) use bulk::segment_init;
+pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
 pub(crate) use resume::{Ended, Parked, Suspension, invoke_resumable, resume};

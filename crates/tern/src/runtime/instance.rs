@@ -559,9 +559,9 @@ fn instantiate_inner<T>(
                 crate::interp::segment_init::<TableEntry>(
                     &mut store.inner,
                     inst_index,
-                    *table,
-                    i as u32,
+                    (*table, i as u32),
                     (offset, 0, n),
+                    false,
                 )?;
                 store.inner.instances[inst_index.index()].elems[i] = Vec::new();
             }
@@ -578,9 +578,9 @@ fn instantiate_inner<T>(
             crate::interp::segment_init::<MemoryEntry>(
                 &mut store.inner,
                 inst_index,
-                *memory,
-                i as u32,
+                (*memory, i as u32),
                 (offset, 0, n),
+                false,
             )?;
             store.inner.instances[inst_index.index()].datas[i] = Arc::from([]);
         }
