@@ -614,6 +614,18 @@ fn wasi(c: &mut Criterion) {
             "shootout-matrix.wasm",
             "shootout-matrix.stdout.expected",
         ),
+        (
+            "wasi/sightglass_base64",
+            "",
+            "shootout-base64.wasm",
+            "shootout-base64.stdout.expected",
+        ),
+        (
+            "wasi/sightglass_ackermann",
+            "",
+            "shootout-ackermann.wasm",
+            "shootout-ackermann.stdout.expected",
+        ),
     ];
     for (bench, sub, file, expected) in programs {
         if !selected(bench) {
