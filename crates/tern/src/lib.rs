@@ -8,6 +8,13 @@
 //! [`ArrayType`] compare and match across modules in O(1); GC objects are
 //! reached from the host through rooted handles such as [`StructRef`].
 //!
+//! Untrusted code can be stopped and bounded as in Wasmtime: fuel
+//! ([`Config::consume_fuel`], [`Store::set_fuel`]), epoch deadlines
+//! ([`Config::epoch_interruption`], [`Engine::increment_epoch`],
+//! [`Store::set_epoch_deadline`]) and a [`ResourceLimiter`] such as
+//! [`StoreLimits`]; [`Func::call_resumable`] parks a call that ran out of fuel
+//! (or whose host callee failed) so it can be resumed later.
+//!
 //! Inside, bytes or text are parsed and validated by `wasmparser`, function
 //! bodies are translated to a slot-addressed IR generated from one
 //! instruction table, and an interpreter runs it; `docs/ARCHITECTURE.md` in
