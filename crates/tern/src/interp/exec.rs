@@ -345,6 +345,138 @@ fn indirect_target(
     Ok((f, actual.kind))
 }
 
+/// The dispatch loop's helper macros, defined inside [`run`] (they use its
+/// locals `$store`, `$r` and `$frames_base`); `$d` is a literal `$` for the
+/// macros they define. Kept out of `run` so that the loop reads on its own.
+///
+/// - `trap!(code)` leaves the loop with a trap; `tri!(result)` unwraps a
+///   `Result<_, Trap>` or traps; `fail!(result)` unwraps a `Result<_, Error>`
+///   from outside the loop (limiter, epoch callback) or leaves with it.
+/// - `throw!(exn, skip)` unwinds to a handler or out of the activation;
+///   `flow!(result)` goes on after a call.
+/// - `v!`/`rf!` read (`v!(s)`) and write (`v!(s, x)`) value and reference
+///   slots; `instance!()` is the current instance's store entry.
+macro_rules! loop_macros {
+    ($d:tt $store:ident, $r:ident, $frames_base:ident) => {
+        macro_rules! trap {
+            ($d code:expr) => {
+                return Err(trap_error(
+                    &$store.inner,
+                    ($r.inst(), $r.def()),
+                    $frames_base,
+                    $d code,
+                ))
+            };
+        }
+        macro_rules! tri {
+            ($d e:expr) => {
+                match $d e {
+                    Ok(v) => v,
+                    Err(t) => trap!(t),
+                }
+            };
+        }
+        // For errors from outside the loop (limiter, epoch callback): adds the
+        // backtrace and leaves.
+        macro_rules! fail {
+            ($d e:expr) => {
+                match $d e {
+                    Ok(v) => v,
+                    Err(e) => return Err(surfaced(&$store.inner, ($r.inst(), $r.def()), $frames_base, e)),
+                }
+            };
+        }
+        // Unwinds exception `exn` (raw) to its handler, or out of the
+        // activation; `skip`: the current frame is gone (a host tail call).
+        macro_rules! throw {
+            ($d exn:expr, $d skip:expr) => {{
+                let to = exn::unwind(&mut $store.inner, $r.position(), $frames_base, $d exn, $d skip)?;
+                $r.resume(&mut $store.inner, to);
+                continue;
+            }};
+        }
+        // After a call: where to go on.
+        macro_rules! flow {
+            ($d e:expr) => {
+                match $d e? {
+                    Flow::Next => {}
+                    Flow::Jumped => continue,
+                    Flow::Done => return Ok(()),
+                    Flow::Throw(x, skip) => throw!(x, skip),
+                }
+            };
+        }
+        // Slot access in the hand-written arms: `slot!(vals, s)` reads,
+        // `slot!(vals, s, x)` writes; see `family!` for why the `unsafe` blocks
+        // are sound. `v!` and `rf!` name the value and reference frames.
+        macro_rules! slot {
+            ($d frame:ident, $d s:expr) => {
+                // SAFETY: frame slots (see `family!`).
+                unsafe { $r.$d frame.get($d s) }
+            };
+            ($d frame:ident, $d s:expr, $d x:expr) => {{
+                let x = $d x;
+                // SAFETY: frame slots (see `family!`).
+                unsafe { $r.$d frame.set($d s, x) }
+            }};
+        }
+        macro_rules! v {
+            ($d ($d t:tt)*) => { slot!(vals, $d ($d t)*) };
+        }
+        macro_rules! rf {
+            ($d ($d t:tt)*) => { slot!(refs, $d ($d t)*) };
+        }
+        // `w!(s)` reads and `w!(s, x)` writes the `v128` in value slots `s`
+        // and `s + 1` (the translator allocates a vector's slots together).
+        macro_rules! w {
+            ($d s:expr) => {
+                // SAFETY: frame slots (see `family!`), both of the pair.
+                unsafe { $r.vals.get128($d s) }
+            };
+            ($d s:expr, $d x:expr) => {{
+                let x = $d x;
+                // SAFETY: as above.
+                unsafe { $r.vals.set128($d s, x) }
+            }};
+        }
+        // The $store indices of the current instance's entities.
+        macro_rules! instance {
+            () => {
+                $store.inner.instances[$r.inst().index()]
+            };
+        }
+    };
+}
+
+/// The registers of a run: at the start of `def`'s code in a fresh frame
+/// at `vfp`/`rfp`, or at a parked activation's position (see [`run`]).
+#[inline(always)]
+fn start(
+    store: &mut StoreInner,
+    cold: *mut Cold,
+    (inst, def): (InstanceId, DefFunc),
+    (vfp, rfp): (usize, usize),
+    resume: Option<Position>,
+    frames_base: usize,
+) -> Result<Regs> {
+    // SAFETY: `cold` points to a local of `run` that outlives the
+    // registers and is only accessed through them.
+    let mut r = unsafe { Regs::start(store, cold, def, vfp, rfp) };
+    match resume {
+        None => {
+            if let Err(t) = enter_frame(&mut store.stack, r.function(), vfp, rfp) {
+                return Err(trap_error(store, (inst, def), frames_base, t));
+            }
+        }
+        // Same function and frame (the caller passes the position's): only
+        // the instruction differs. (Setting just `ip`, not every register
+        // through `resume`, keeps the loop's register allocation.)
+        Some(at) => r.ip = at.ip,
+    }
+    r.refresh(store);
+    Ok(r)
+}
+
 /// Runs defined function `def` of instance `inst` with its arguments
 /// already in slots `0..` of the frame at `vfp`/`rfp`; or, with `resume`,
 /// goes on with a parked activation (see `resume.rs`) whose stack is the
@@ -368,96 +500,16 @@ pub(super) fn run<T>(
     // The address escapes, so that the cold registers stay in memory (see
     // `Regs::cold`).
     let cold = std::hint::black_box(&raw mut cold);
-    // SAFETY: `cold` points to a local that outlives `r` and is only
-    // accessed through it.
-    let mut r = unsafe { Regs::start(&mut store.inner, cold, def, vfp, rfp) };
-    match resume {
-        None => {
-            if let Err(t) = enter_frame(&mut store.inner.stack, r.function(), vfp, rfp) {
-                return Err(trap_error(&store.inner, (inst, def), frames_base, t));
-            }
-        }
-        // Same function and frame (the caller passes the position's): only
-        // the instruction differs. (Setting just `ip`, not every register
-        // through `resume`, keeps the loop's register allocation.)
-        Some(at) => r.ip = at.ip,
-    }
-    r.refresh(&mut store.inner);
+    let mut r = start(
+        &mut store.inner,
+        cold,
+        (inst, def),
+        (vfp, rfp),
+        resume,
+        frames_base,
+    )?;
 
-    macro_rules! trap {
-        ($code:expr) => {
-            return Err(trap_error(
-                &store.inner,
-                (r.inst(), r.def()),
-                frames_base,
-                $code,
-            ))
-        };
-    }
-    macro_rules! tri {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(t) => trap!(t),
-            }
-        };
-    }
-    // For errors from outside the loop (limiter, epoch callback): adds the
-    // backtrace and leaves.
-    macro_rules! fail {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Err(surfaced(&store.inner, (r.inst(), r.def()), frames_base, e)),
-            }
-        };
-    }
-    // Unwinds exception `$exn` (raw) to its handler, or out of the
-    // activation; `$skip`: the current frame is gone (a host tail call).
-    macro_rules! throw {
-        ($exn:expr, $skip:expr) => {{
-            let to = exn::unwind(&mut store.inner, r.position(), frames_base, $exn, $skip)?;
-            r.resume(&mut store.inner, to);
-            continue;
-        }};
-    }
-    // After a call: where to go on.
-    macro_rules! flow {
-        ($e:expr) => {
-            match $e? {
-                Flow::Next => {}
-                Flow::Jumped => continue,
-                Flow::Done => return Ok(()),
-                Flow::Throw(x, skip) => throw!(x, skip),
-            }
-        };
-    }
-    // Slot access in the hand-written arms: `slot!(vals, s)` reads,
-    // `slot!(vals, s, x)` writes; see `family!` for why the `unsafe` blocks
-    // are sound. `v!` and `rf!` name the value and reference frames.
-    macro_rules! slot {
-        ($frame:ident, $s:expr) => {
-            // SAFETY: frame slots (see `family!`).
-            unsafe { r.$frame.get($s) }
-        };
-        ($frame:ident, $s:expr, $x:expr) => {{
-            let x = $x;
-            // SAFETY: frame slots (see `family!`).
-            unsafe { r.$frame.set($s, x) }
-        }};
-    }
-    macro_rules! v {
-        ($($t:tt)*) => { slot!(vals, $($t)*) };
-    }
-    macro_rules! rf {
-        ($($t:tt)*) => { slot!(refs, $($t)*) };
-    }
-    // The store indices of the current instance's entities.
-    macro_rules! instance {
-        () => {
-            store.inner.instances[r.inst().index()]
-        };
-    }
+    loop_macros!($ store, r, frames_base);
 
     loop {
         if CHECKED {
@@ -478,76 +530,51 @@ pub(super) fn run<T>(
                     v!(dst, v!(b));
                 }
             }
-            Instr::Copy128 { dst, src } => {
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(dst, r.vals.get128(src)) }
-            }
+            Instr::Copy128 { dst, src } => w!(dst, w!(src)),
             Instr::Select128 { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
-                    // SAFETY: frame slots (see `family!`).
-                    unsafe { r.vals.set128(dst, r.vals.get128(b)) }
+                    w!(dst, w!(b));
                 }
             }
-            Instr::V128Const { dst, index } => {
-                let x = r.v128(index);
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(dst, x) }
-            }
+            Instr::V128Const { dst, index } => w!(dst, r.v128(index)),
             Instr::I8x16Shuffle { dst, b, lanes } => {
-                let l = r.v128(lanes);
-                // SAFETY: frame slots (see `family!`).
-                unsafe {
-                    let x = simd::i8x16_shuffle(r.vals.get128(dst), r.vals.get128(b), l);
-                    r.vals.set128(dst, x)
-                }
+                w!(dst, simd::i8x16_shuffle(w!(dst), w!(b), r.v128(lanes)));
             }
             Instr::V128Store { addr, val, offset } => {
-                // SAFETY: frame slots (see `family!`).
-                let (ea, x) = unsafe { (compact_ea(r.vals.get(addr), offset), r.vals.get128(val)) };
+                let (ea, x) = (compact_ea(v!(addr), offset), w!(val));
                 tri!(simd::store128(r.mem, ea, x));
             }
             Instr::SimdMem { x, addr, site } => {
                 let m = r.function().mem_args[site as usize];
-                // SAFETY: frame slots (see `family!`).
-                let xv = unsafe { r.vals.get128(x) };
+                let xv = w!(x);
                 let y = tri!(bulk::simd_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
                 r.refresh(&mut store.inner);
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(x, y) }
+                w!(x, y)
             }
             Instr::GlobalGet128 { dst, index } => {
                 let g = instance!().globals[index as usize];
-                let x = store.inner.globals[g as usize].bits;
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(dst, x) }
+                w!(dst, store.inner.globals[g as usize].bits)
             }
             Instr::GlobalSet128 { src, index } => {
                 let g = instance!().globals[index as usize];
-                // SAFETY: frame slots (see `family!`).
-                store.inner.globals[g as usize].bits = unsafe { r.vals.get128(src) };
+                store.inner.globals[g as usize].bits = w!(src);
             }
             Instr::StructGet128 { dst, obj, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                let x = store.inner.heap.read_v128(at);
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(dst, x) }
+                w!(dst, store.inner.heap.read_v128(at))
             }
             Instr::StructSet128 { obj, val, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                // SAFETY: frame slots (see `family!`).
-                store.inner.heap.write_v128(at, unsafe { r.vals.get128(val) });
+                store.inner.heap.write_v128(at, w!(val));
             }
             Instr::ArrayGet128 { dst, arr, index } => {
                 let heap = &store.inner.heap;
                 let at = tri!(array_elem(heap, rf!(arr), v!(index), FieldKind::V128));
-                let x = heap.read_v128(at);
-                // SAFETY: frame slots (see `family!`).
-                unsafe { r.vals.set128(dst, x) }
+                w!(dst, heap.read_v128(at))
             }
             Instr::ArraySet128 { arr, index, val } => {
                 let at = tri!(array_elem(&store.inner.heap, rf!(arr), v!(index), FieldKind::V128));
-                // SAFETY: frame slots (see `family!`).
-                store.inner.heap.write_v128(at, unsafe { r.vals.get128(val) });
+                store.inner.heap.write_v128(at, w!(val));
             }
             Instr::RefSelect { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
