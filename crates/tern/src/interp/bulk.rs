@@ -4,10 +4,10 @@
 //! the generic (multi-memory / memory64 / wide-offset) loads and stores.
 
 use super::mem::MemView;
-use crate::error::{Error, Result, Trap};
+use crate::error::{Result, Trap};
 use crate::index::InstanceId;
 use crate::ir::{MemArgs, MemKind};
-use crate::runtime::{Growth, InstanceEntry, MemoryEntry, Store, StoreInner, TableEntry};
+use crate::runtime::{InstanceEntry, MemoryEntry, Store, StoreInner, TableEntry};
 use std::ops::Range;
 
 /// A linear space of items that bulk instructions work on: a memory
@@ -226,9 +226,7 @@ pub(crate) fn memory_size(store: &StoreInner, inst: InstanceId, mem: u32) -> u64
     mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
 }
 
-/// `memory.grow`: the old size in pages, or -1. A growth within the
-/// memory's limits is put to the store's resource limiter (if any), then
-/// charged fuel per page.
+/// `memory.grow`: the old size in pages, or -1 (see `Store::grow_memory`).
 pub(crate) fn memory_grow<T>(
     store: &mut Store<T>,
     inst: InstanceId,
@@ -238,25 +236,11 @@ pub(crate) fn memory_grow<T>(
     let Ok(m) = mem_index(&store.inner, inst, mem) else {
         return Ok(u64::MAX);
     };
-    let e = &store.inner.memories[m];
-    let delta = addr(delta, e.ty.is64);
-    let failed = if e.ty.is64 { u64::MAX } else { u32::MAX as u64 };
-    if !e.fits(delta) {
-        return Ok(failed);
-    }
-    if store.limiter.is_some() {
-        let (desired, max) = e.desired_bytes(delta);
-        let current = e.data.len() as u64;
-        if !store.limit_growth(Growth::Memory, current, desired, max)? {
-            return Ok(failed);
-        }
-    }
-    store.inner.charge_fuel(delta).map_err(trap)?;
-    Ok(store.inner.memories[m].grow(delta).unwrap_or(failed))
-}
-
-fn trap(t: Trap) -> Error {
-    Error::trap(t, Vec::new())
+    let is64 = store.inner.memories[m].ty.is64;
+    let failed = if is64 { u64::MAX } else { u32::MAX as u64 };
+    Ok(store
+        .grow_memory(m, addr(delta, is64), true)?
+        .unwrap_or(failed))
 }
 
 /// `table.get`.
@@ -298,8 +282,7 @@ pub(crate) fn table_size(store: &StoreInner, inst: InstanceId, table: u32) -> u6
     table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
 }
 
-/// `table.grow`: the old size, or -1; as [`memory_grow`] (limiter, then
-/// fuel per element).
+/// `table.grow`: the old size, or -1 (see `Store::grow_table`).
 pub(crate) fn table_grow<T>(
     store: &mut Store<T>,
     inst: InstanceId,
@@ -309,21 +292,11 @@ pub(crate) fn table_grow<T>(
     let Ok(ti) = table_index(&store.inner, inst, table) else {
         return Ok(u64::MAX);
     };
-    let t = &store.inner.tables[ti];
-    let delta = addr(delta, t.is64);
-    let failed = if t.is64 { u64::MAX } else { u32::MAX as u64 };
-    if !t.fits(delta) {
-        return Ok(failed);
-    }
-    if store.limiter.is_some() {
-        let current = t.elems.len() as u64;
-        let (desired, max) = (current.saturating_add(delta), t.max);
-        if !store.limit_growth(Growth::Table, current, desired, max)? {
-            return Ok(failed);
-        }
-    }
-    store.inner.charge_fuel(delta).map_err(trap)?;
-    Ok(store.inner.tables[ti].grow(delta, init).unwrap_or(failed))
+    let is64 = store.inner.tables[ti].is64;
+    let failed = if is64 { u64::MAX } else { u32::MAX as u64 };
+    Ok(store
+        .grow_table(ti, addr(delta, is64), init, true)?
+        .unwrap_or(failed))
 }
 
 /// The view and effective address of a generic access: any memory of the

@@ -224,6 +224,60 @@ impl<T> Store<T> {
         self.limiter = Some(Box::new(limiter));
     }
 
+    /// Grows store memory `index` by `delta` pages, if that stays within
+    /// the memory's limits and the limiter agrees; wasm's `memory.grow`
+    /// (`metered`) is then charged fuel per page, before the work. The old
+    /// size, or `None` if denied or not allocatable. The one growth path of
+    /// `memory.grow` and `Memory::grow`.
+    pub(crate) fn grow_memory(
+        &mut self,
+        index: usize,
+        delta: u64,
+        metered: bool,
+    ) -> Result<Option<u64>> {
+        let e = &self.inner.memories[index];
+        if !e.fits(delta) {
+            return Ok(None);
+        }
+        let (desired, max) = e.desired_bytes(delta);
+        if !self.limit_growth(Growth::Memory, e.data.len() as u64, desired, max)? {
+            return Ok(None);
+        }
+        if metered {
+            self.inner
+                .charge_fuel(delta)
+                .map_err(|t| Error::trap(t, Vec::new()))?;
+        }
+        Ok(self.inner.memories[index].grow(delta))
+    }
+
+    /// Grows store table `index` by `delta` elements set to raw `init`; as
+    /// [`Store::grow_memory`] (fuel per element). The one growth path of
+    /// `table.grow` and `Table::grow`.
+    pub(crate) fn grow_table(
+        &mut self,
+        index: usize,
+        delta: u64,
+        init: u32,
+        metered: bool,
+    ) -> Result<Option<u64>> {
+        let t = &self.inner.tables[index];
+        if !t.fits(delta) {
+            return Ok(None);
+        }
+        let current = t.elems.len() as u64;
+        let (desired, max) = (current.saturating_add(delta), t.max);
+        if !self.limit_growth(Growth::Table, current, desired, max)? {
+            return Ok(None);
+        }
+        if metered {
+            self.inner
+                .charge_fuel(delta)
+                .map_err(|t| Error::trap(t, Vec::new()))?;
+        }
+        Ok(self.inner.tables[index].grow(delta, init))
+    }
+
     /// Asks the limiter (if any) whether a memory or table may grow from
     /// `current` to `desired` (bytes or elements; saturated to `usize`).
     pub(crate) fn limit_growth(

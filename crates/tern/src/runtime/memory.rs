@@ -173,23 +173,12 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let store = store.as_context_mut().0;
         store.inner.check(self.store)?;
-        let e = store
-            .inner
-            .memories
-            .get(self.index as usize)
-            .ok_or_else(|| Error::usage("invalid memory handle"))?;
-        let failed = || Error::usage("failed to grow memory");
-        if !e.fits(delta) {
-            return Err(failed());
+        if self.index as usize >= store.inner.memories.len() {
+            return Err(Error::usage("invalid memory handle"));
         }
-        let (desired, max) = e.desired_bytes(delta);
-        let current = e.data.len() as u64;
-        if !store.limit_growth(Growth::Memory, current, desired, max)? {
-            return Err(failed());
-        }
-        store.inner.memories[self.index as usize]
-            .grow(delta)
-            .ok_or_else(failed)
+        store
+            .grow_memory(self.index as usize, delta, false)?
+            .ok_or_else(|| Error::usage("failed to grow memory"))
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`.

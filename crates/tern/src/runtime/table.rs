@@ -157,19 +157,9 @@ impl Table {
         let store = store.as_context_mut().0;
         let elem = self.entry(&store.inner)?.elem;
         let raw = ref_raw(&store.inner, &init, elem)?;
-        let e = &store.inner.tables[self.index as usize];
-        let failed = || Error::usage("failed to grow table");
-        if !e.fits(delta) {
-            return Err(failed());
-        }
-        let (current, max) = (e.elems.len() as u64, e.max);
-        let desired = current.saturating_add(delta);
-        if !store.limit_growth(Growth::Table, current, desired, max)? {
-            return Err(failed());
-        }
-        store.inner.tables[self.index as usize]
-            .grow(delta, raw)
-            .ok_or_else(failed)
+        store
+            .grow_table(self.index as usize, delta, raw, false)?
+            .ok_or_else(|| Error::usage("failed to grow table"))
     }
 
     /// Sets `len` elements starting at `dst` to `val`.
