@@ -19,7 +19,7 @@ mod simd;
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
-pub(crate) use resume::{Ended, Parked, Suspension, invoke_resumable, resume};
+pub(crate) use resume::{Ended, Parked, Suspension, resume};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -123,6 +123,21 @@ pub(crate) fn invoke<T, R>(
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<R> {
+    match activate(store, func, put, take, false)? {
+        Ended::Finished(r) => Ok(r),
+        Ended::Parked { .. } => Err(Error::usage("a call parked outside a resumable call")),
+    }
+}
+
+/// [`invoke`], or with `resumable` a call that may park if it is the
+/// outermost activation (see `resume.rs`).
+pub(crate) fn activate<T, R>(
+    store: &mut Store<T>,
+    func: StoreFunc,
+    put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
+    resumable: bool,
+) -> Result<Ended<R>> {
     let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
     if !native_stack_allows(store.inner.activations) {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
@@ -141,14 +156,21 @@ pub(crate) fn invoke<T, R>(
     grow(&mut stack.refs, rb + pr.max(rr), raw::NULL);
     put(&mut store.inner, vb, rb)?;
     store.inner.activations += 1;
+    // Only the outermost activation may park: nothing native is between it
+    // and the host.
+    let resumable = resumable && store.inner.activations == 1;
+    store.inner.interrupts.resumable |= resumable;
     let frames_base = store.inner.stack.frames.len();
     let r = match store.inner.funcs[func.index()].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
         FuncKind::Wasm { instance, def, .. } => exec::run(store, instance, def, (vb, rb), None),
     };
+    if resumable {
+        return resume::end_outermost(store, r, take);
+    }
     store.inner.stack.frames.truncate(frames_base);
     store.inner.activations -= 1;
-    r.map(|()| take(&mut store.inner, vb, rb))
+    r.map(|()| Ended::Finished(take(&mut store.inner, vb, rb)))
 }
 
 fn grow<X: Copy>(v: &mut Vec<X>, len: usize, fill: X) {

@@ -21,11 +21,10 @@
 //! host tail call (whose caller's frame is gone) fails the call.
 
 use super::exn::Position;
-use super::{Stack, exec, grow};
+use super::{Stack, exec};
 use crate::error::{Error, Result, Trap};
 use crate::index::StoreFunc;
-use crate::runtime::{FuncKind, Store, StoreInner};
-use crate::values::raw;
+use crate::runtime::{Store, StoreInner};
 
 /// Where a parked activation stopped.
 pub(crate) struct Suspension {
@@ -125,35 +124,6 @@ pub(crate) enum Ended<R> {
     },
 }
 
-/// Calls `func` from the host like `invoke`, but lets the activation park
-/// when it runs out of fuel (only if the host is not inside another
-/// activation; otherwise it is an ordinary call).
-pub(crate) fn invoke_resumable<T, R>(
-    store: &mut Store<T>,
-    func: StoreFunc,
-    put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
-    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
-) -> Result<Ended<R>> {
-    if store.inner.activations > 0 {
-        return super::invoke(store, func, put, take).map(Ended::Finished);
-    }
-    let ((pv, pr), (rv, rr)) = super::signature_counts(&store.inner, func)?;
-    store.inner.stack.frames.clear();
-    let stack = &mut store.inner.stack;
-    grow(&mut stack.vals, pv.max(rv), 0);
-    grow(&mut stack.refs, pr.max(rr), raw::NULL);
-    put(&mut store.inner, 0, 0)?;
-    let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[func.index()].kind else {
-        // A host function cannot run out of wasm fuel.
-        return super::invoke(store, func, |_, _, _| Ok(()), take).map(Ended::Finished);
-    };
-    run_outermost(
-        store,
-        |store| exec::run(store, instance, def, (0, 0), None),
-        take,
-    )
-}
-
 /// Resumes the activation parked in `slot`; `put` writes a failed host
 /// call's results (at the slot bases it is given).
 pub(crate) fn resume<T, R>(
@@ -186,23 +156,20 @@ pub(crate) fn resume<T, R>(
         return Err(e);
     }
     let at = parked.at.at;
-    let (inst, def) = (at.inst, at.def());
-    run_outermost(
-        store,
-        |store| exec::run(store, inst, def, (at.vfp, at.rfp), Some(at)),
-        take,
-    )
-}
-
-/// Runs an outermost activation that may park, and sorts out how it ended.
-fn run_outermost<T, R>(
-    store: &mut Store<T>,
-    run: impl FnOnce(&mut Store<T>) -> Result<()>,
-    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
-) -> Result<Ended<R>> {
     store.inner.activations = 1;
     store.inner.interrupts.resumable = true;
-    let result = run(store);
+    let result = exec::run(store, at.inst, at.def(), (at.vfp, at.rfp), Some(at));
+    end_outermost(store, result, take)
+}
+
+/// Ends a resumable outermost activation (its frame at slots 0) that
+/// returned `result`: parks it if it stopped for fuel or a host error, else
+/// reads its results.
+pub(super) fn end_outermost<T, R>(
+    store: &mut Store<T>,
+    result: Result<()>,
+    take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
+) -> Result<Ended<R>> {
     store.inner.interrupts.resumable = false;
     store.inner.activations = 0;
     if let Some(at) = store.inner.suspension.take() {

@@ -183,11 +183,12 @@ impl Func {
             .as_func()
             .ok_or_else(|| Error::usage("not a function type"))?;
         let rtys = result_types(store, self.index, results.len())?;
-        let ended = interp::invoke_resumable(
+        let ended = interp::activate(
             store,
             self.index,
             |s, vb, rb| write_slots(s, ptys, params, vb, rb),
             |s, vb, rb| read_slots(s, &rtys, vb, rb),
+            true,
         )?;
         Ok(finish(store, ended, self.index, results))
     }
