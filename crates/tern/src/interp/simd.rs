@@ -168,16 +168,11 @@ fn f32u(f: fn(u64) -> u64, x: u32) -> u32 {
 }
 
 lanewise2! {
-    v128_and: u64s from_u64s |x, y| x & y;
-    v128_and_not: u64s from_u64s |x, y| x & !y;
-    v128_or: u64s from_u64s |x, y| x | y;
-    v128_xor: u64s from_u64s |x, y| x ^ y;
     i8x16_min_s: i8s from_i8s |x, y| x.min(y);
     i8x16_max_s: i8s from_i8s |x, y| x.max(y);
     i16x8_min_u: u16s from_u16s |x, y| x.min(y);
     i16x8_max_u: u16s from_u16s |x, y| x.max(y);
     i16x8_q15_mulr_sat_s: i16s from_i16s |x, y| q15mulr(x, y);
-    i16x8_relaxed_q15mulr_s: i16s from_i16s |x, y| q15mulr(x, y);
     i32x4_mul: u32s from_u32s |x, y| x.wrapping_mul(y);
     i32x4_min_s: i32s from_i32s |x, y| x.min(y);
     i32x4_min_u: u32s from_u32s |x, y| x.min(y);
@@ -186,20 +181,15 @@ lanewise2! {
     i64x2_mul: u64s from_u64s |x, y| x.wrapping_mul(y);
     f32x4_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
     f32x4_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
-    f32x4_relaxed_min: u32s from_u32s |x, y| f32b(num::f32_min, x, y);
-    f32x4_relaxed_max: u32s from_u32s |x, y| f32b(num::f32_max, x, y);
     f32x4_pmin: u32s from_u32s |x, y| if f32::from_bits(y) < f32::from_bits(x) { y } else { x };
     f32x4_pmax: u32s from_u32s |x, y| if f32::from_bits(x) < f32::from_bits(y) { y } else { x };
     f64x2_min: u64s from_u64s |x, y| num::f64_min(x, y);
     f64x2_max: u64s from_u64s |x, y| num::f64_max(x, y);
-    f64x2_relaxed_min: u64s from_u64s |x, y| num::f64_min(x, y);
-    f64x2_relaxed_max: u64s from_u64s |x, y| num::f64_max(x, y);
     f64x2_pmin: u64s from_u64s |x, y| if f64::from_bits(y) < f64::from_bits(x) { y } else { x };
     f64x2_pmax: u64s from_u64s |x, y| if f64::from_bits(x) < f64::from_bits(y) { y } else { x };
 }
 
 lanewise1! {
-    v128_not: u64s from_u64s |x| !x;
     i8x16_abs: i8s from_i8s |x| x.wrapping_abs();
     i8x16_neg: i8s from_i8s |x| x.wrapping_neg();
     i8x16_popcnt: u8s from_u8s |x| x.count_ones() as u8;
@@ -225,8 +215,6 @@ lanewise1! {
     f64x2_sqrt: u64s from_u64s |x| num::f64_sqrt(x);
     i32x4_trunc_sat_f32x4_s: u32s from_u32s |x| num::i32_trunc_sat_f32_s(x as u64) as u32;
     i32x4_trunc_sat_f32x4_u: u32s from_u32s |x| num::i32_trunc_sat_f32_u(x as u64) as u32;
-    i32x4_relaxed_trunc_f32x4_s: u32s from_u32s |x| num::i32_trunc_sat_f32_s(x as u64) as u32;
-    i32x4_relaxed_trunc_f32x4_u: u32s from_u32s |x| num::i32_trunc_sat_f32_u(x as u64) as u32;
     f32x4_convert_i32x4_s: u32s from_u32s |x| num::f32_convert_i32_s(x as u64) as u32;
     f32x4_convert_i32x4_u: u32s from_u32s |x| num::f32_convert_i32_u(x as u64) as u32;
 }
@@ -342,17 +330,12 @@ pub(crate) fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> 
     }))
 }
 
-/// `i8x16.swizzle`: lanes of `a` selected by `b`, 0 where out of range.
+/// `i8x16.swizzle` (and `i8x16.relaxed_swizzle`): lanes of `a` selected
+/// by `b`, 0 where out of range.
 #[inline(always)]
 pub(crate) fn i8x16_swizzle(a: u128, b: u128) -> u128 {
     let (a, b) = (u8s(a), u8s(b));
     from_u8s(b.map(|j| a.get(j as usize).copied().unwrap_or(0)))
-}
-
-/// `i8x16.relaxed_swizzle`: as `i8x16.swizzle`.
-#[inline(always)]
-pub(crate) fn i8x16_relaxed_swizzle(a: u128, b: u128) -> u128 {
-    i8x16_swizzle(a, b)
 }
 
 /// `i8x16.shuffle` with lane indices `lanes` (each below 32, validated).
@@ -365,29 +348,41 @@ pub(crate) fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
     }))
 }
 
-/// `v128.bitselect`: bits of `a` where `c` is set, else of `b`.
+/// `v128.and`.
+#[inline(always)]
+pub(crate) fn v128_and(a: u128, b: u128) -> u128 {
+    a & b
+}
+
+/// `v128.andnot`.
+#[inline(always)]
+pub(crate) fn v128_and_not(a: u128, b: u128) -> u128 {
+    a & !b
+}
+
+/// `v128.or`.
+#[inline(always)]
+pub(crate) fn v128_or(a: u128, b: u128) -> u128 {
+    a | b
+}
+
+/// `v128.xor`.
+#[inline(always)]
+pub(crate) fn v128_xor(a: u128, b: u128) -> u128 {
+    a ^ b
+}
+
+/// `v128.not`.
+#[inline(always)]
+pub(crate) fn v128_not(a: u128) -> u128 {
+    !a
+}
+
+/// `v128.bitselect` (and, deterministically, every `relaxed_laneselect`):
+/// bits of `a` where `c` is set, else of `b`.
 #[inline(always)]
 pub(crate) fn v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
     (a & c) | (b & !c)
-}
-
-macro_rules! laneselect {
-    ($($name:ident;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`: as `v128.bitselect`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128, b: u128, c: u128) -> u128 {
-                v128_bitselect(a, b, c)
-            }
-        )*
-    };
-}
-
-laneselect! {
-    i8x16_relaxed_laneselect;
-    i16x8_relaxed_laneselect;
-    i32x4_relaxed_laneselect;
-    i64x2_relaxed_laneselect;
 }
 
 /// `f32x4.relaxed_madd`: `a * b + c`, fused.
@@ -564,18 +559,6 @@ pub(crate) fn i32x4_trunc_sat_f64x2_uzero(a: u128) -> u128 {
         0,
         0,
     ])
-}
-
-/// `i32x4.relaxed_trunc_f64x2_s_zero`: as the saturating form.
-#[inline(always)]
-pub(crate) fn i32x4_relaxed_trunc_f64x2_szero(a: u128) -> u128 {
-    i32x4_trunc_sat_f64x2_szero(a)
-}
-
-/// `i32x4.relaxed_trunc_f64x2_u_zero`: as the saturating form.
-#[inline(always)]
-pub(crate) fn i32x4_relaxed_trunc_f64x2_uzero(a: u128) -> u128 {
-    i32x4_trunc_sat_f64x2_uzero(a)
 }
 
 /// `f64x2.convert_low_i32x4_s`.
@@ -1020,36 +1003,13 @@ mod fast {
     }
 }
 
+// The operations with an SSE2 form come from `fast` on x86-64 and from
+// `portable` elsewhere (one glob each: `fast` and `portable` define the same
+// public names, and their helpers and imports are private).
 #[cfg(target_arch = "x86_64")]
-pub(crate) use fast::{
-    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
-    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
-    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
-    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
-    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
-    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
-    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
-    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
-    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
-    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
-    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
-    i64x2_shr_u, i64x2_sub,
-};
+pub(crate) use fast::*;
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) use portable::{
-    f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul, f64x2_sub,
-    i8x16_add, i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
-    i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
-    i8x16_sub_sat_s, i8x16_sub_sat_u, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u,
-    i16x8_eq, i16x8_extend_high_i8x16_s, i16x8_extend_high_i8x16_u, i16x8_extend_low_i8x16_s,
-    i16x8_extend_low_i8x16_u, i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul,
-    i16x8_narrow_i32x4_s, i16x8_shl, i16x8_shr_s, i16x8_shr_u, i16x8_sub, i16x8_sub_sat_s,
-    i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s, i32x4_eq, i32x4_ext_add_pairwise_i16x8_s,
-    i32x4_extend_high_i16x8_s, i32x4_extend_high_i16x8_u, i32x4_extend_low_i16x8_s,
-    i32x4_extend_low_i16x8_u, i32x4_gt_s, i32x4_lt_s, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
-    i32x4_sub, i64x2_add, i64x2_extend_high_i32x4_u, i64x2_extend_low_i32x4_u, i64x2_shl,
-    i64x2_shr_u, i64x2_sub,
-};
+pub(crate) use portable::*;
 
 #[cfg(test)]
 mod tests {

@@ -274,9 +274,9 @@ define_isa! {
         F32x4Max = f32x4_max; F32x4PMin = f32x4_pmin; F32x4PMax = f32x4_pmax; F64x2Add = f64x2_add;
         F64x2Sub = f64x2_sub; F64x2Mul = f64x2_mul; F64x2Div = f64x2_div; F64x2Min = f64x2_min;
         F64x2Max = f64x2_max; F64x2PMin = f64x2_pmin; F64x2PMax = f64x2_pmax;
-        I8x16RelaxedSwizzle = i8x16_relaxed_swizzle; F32x4RelaxedMin = f32x4_relaxed_min;
-        F32x4RelaxedMax = f32x4_relaxed_max; F64x2RelaxedMin = f64x2_relaxed_min;
-        F64x2RelaxedMax = f64x2_relaxed_max; I16x8RelaxedQ15mulrS = i16x8_relaxed_q15mulr_s;
+        I8x16RelaxedSwizzle = i8x16_swizzle; F32x4RelaxedMin = f32x4_min;
+        F32x4RelaxedMax = f32x4_max; F64x2RelaxedMin = f64x2_min;
+        F64x2RelaxedMax = f64x2_max; I16x8RelaxedQ15mulrS = i16x8_q15_mulr_sat_s;
         I16x8RelaxedDotI8x16I7x16S = i16x8_relaxed_dot_i8x16_i7x16_s;
     }
     v128_unary {
@@ -310,18 +310,18 @@ define_isa! {
         F64x2ConvertLowI32x4U = f64x2_convert_low_i32x4_u;
         F32x4DemoteF64x2Zero = f32x4_demote_f64x2_zero;
         F64x2PromoteLowF32x4 = f64x2_promote_low_f32x4;
-        I32x4RelaxedTruncF32x4S = i32x4_relaxed_trunc_f32x4_s;
-        I32x4RelaxedTruncF32x4U = i32x4_relaxed_trunc_f32x4_u;
-        I32x4RelaxedTruncF64x2SZero = i32x4_relaxed_trunc_f64x2_szero;
-        I32x4RelaxedTruncF64x2UZero = i32x4_relaxed_trunc_f64x2_uzero;
+        I32x4RelaxedTruncF32x4S = i32x4_trunc_sat_f32x4_s;
+        I32x4RelaxedTruncF32x4U = i32x4_trunc_sat_f32x4_u;
+        I32x4RelaxedTruncF64x2SZero = i32x4_trunc_sat_f64x2_szero;
+        I32x4RelaxedTruncF64x2UZero = i32x4_trunc_sat_f64x2_uzero;
     }
     v128_ternary {
         V128Bitselect = v128_bitselect; F32x4RelaxedMadd = f32x4_relaxed_madd;
         F32x4RelaxedNmadd = f32x4_relaxed_nmadd; F64x2RelaxedMadd = f64x2_relaxed_madd;
-        F64x2RelaxedNmadd = f64x2_relaxed_nmadd; I8x16RelaxedLaneselect = i8x16_relaxed_laneselect;
-        I16x8RelaxedLaneselect = i16x8_relaxed_laneselect;
-        I32x4RelaxedLaneselect = i32x4_relaxed_laneselect;
-        I64x2RelaxedLaneselect = i64x2_relaxed_laneselect;
+        F64x2RelaxedNmadd = f64x2_relaxed_nmadd; I8x16RelaxedLaneselect = v128_bitselect;
+        I16x8RelaxedLaneselect = v128_bitselect;
+        I32x4RelaxedLaneselect = v128_bitselect;
+        I64x2RelaxedLaneselect = v128_bitselect;
         I32x4RelaxedDotI8x16I7x16AddS = i32x4_relaxed_dot_i8x16_i7x16_add_s;
     }
     v128_shift {
