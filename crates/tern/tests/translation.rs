@@ -39,3 +39,55 @@ fn a_reference_result_is_not_retargeted_into_a_value_local() {
         local.get $x))"#;
     assert_eq!(run_i32(wat), 7);
 }
+
+/// A function of `depth` nested legacy `try` blocks, as a binary module.
+fn nested_legacy_try(depth: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(body.len(), out);
+        out.extend_from_slice(body);
+    }
+    let mut code = vec![0]; // no declared locals
+    for _ in 0..depth {
+        code.extend_from_slice(&[0x06, 0x40]); // try (empty block type)
+    }
+    code.extend(std::iter::repeat_n(0x0b, depth + 1)); // the ends, and the body's
+    let mut entry = Vec::new();
+    leb(code.len(), &mut entry);
+    entry.extend(code);
+    let mut code_section = vec![1];
+    code_section.extend(entry);
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    section(1, &[1, 0x60, 0, 0], &mut m); // type: [] -> []
+    section(3, &[1, 0], &mut m); // one function of type 0
+    section(10, &code_section, &mut m);
+    m
+}
+
+#[test]
+fn nested_legacy_try_blocks_are_bounded_like_locals() {
+    let mut config = tern::Config::new();
+    config.wasm_legacy_exceptions(true);
+    let engine = Engine::new(&config).unwrap();
+    // Each level of nesting needs a hidden local: a modest depth compiles ...
+    let module = Module::new(&engine, nested_legacy_try(1000)).unwrap();
+    let mut store = Store::new(&engine, ());
+    Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    // ... one beyond the locals budget is refused, not given a huge frame.
+    let err = Module::new(&engine, nested_legacy_try(50_001)).unwrap_err();
+    assert_eq!(err.kind(), tern::ErrorKind::Unsupported, "{err}");
+    assert!(err.to_string().contains("nested legacy `try`"), "{err}");
+}

@@ -145,6 +145,12 @@ pub(super) fn unwind(
         depth -= 1;
         pos = frame_position(&store.stack.frames[depth]);
     };
+    // The walk is work that grows with the stack: one unit of fuel per
+    // frame left, like other proportional work (Wasmtime charges none).
+    let walked = (store.stack.frames.len() - depth) as u64;
+    store
+        .charge_fuel(walked)
+        .map_err(|t| Error::trap(t, Vec::new()))?;
     let Some(h) = found else {
         let frames = &store.stack.frames[frames_base..];
         let mut bt = backtrace(store, (at.inst, at.def()), frames);

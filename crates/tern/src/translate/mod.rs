@@ -163,6 +163,10 @@ struct Translator<'m> {
     fuel_segment: Option<usize>,
 }
 
+/// The most locals a function may have, declared ones and the hidden ones
+/// of legacy `try` blocks together (wasmparser's limit for declared ones).
+const MAX_LOCALS: usize = 50_000;
+
 fn internal(msg: &str) -> Error {
     Error::invalid(format!("internal translation error: {msg}"))
 }
@@ -229,8 +233,18 @@ pub(crate) fn translate(
     let value_locals = t.vtop;
     t.legacy_base = t.rtop;
     if m.engine.config().features.legacy_exceptions() {
-        for _ in 0..exceptions::legacy_try_depth(body)? {
-            t.add_local(Kind::R)?;
+        // One hidden reference local per level of `try` nesting: within the
+        // validator's budget for declared locals, so that deep nesting
+        // cannot give every call of the function an outsized frame to clear.
+        let depth = exceptions::legacy_try_depth(body)? as usize;
+        if t.locals.len().saturating_add(depth) > MAX_LOCALS {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "too many locals and nested legacy `try` blocks in one function",
+            ));
+        }
+        for _ in 0..depth {
+            t.alloc(Kind::R)?;
         }
     }
     t.locals_top = (t.vtop, t.rtop);
