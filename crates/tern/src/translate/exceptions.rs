@@ -240,27 +240,13 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// Ends the current segment of legacy `try` `idx` (its body or a
-    /// catch clause): delivers the results and jumps to the block's end.
-    fn end_segment(&mut self, idx: usize) -> Result<()> {
-        if self.reachable {
-            let n = self.ctrl[idx].results.len();
-            self.materialize_top(n)?;
-            let (_, moves) = self.branch_moves(0)?;
-            self.emit_moves(&moves)?;
-            let at = self.emit(Instr::Br { offset: 0 });
-            self.ctrl[idx].fixups.push(at);
-        }
-        Ok(())
-    }
-
     /// Legacy `catch $tag` (or `catch_all` for `None`).
     fn legacy_catch(&mut self, tag: Option<u32>) -> Result<()> {
         let idx = self.ctrl.len() - 1;
         if self.ctrl[idx].dead {
             return Ok(());
         }
-        self.end_segment(idx)?;
+        self.close_arm(idx)?;
         let here = self.here();
         let c = &mut self.ctrl[idx];
         let st = c.eh.as_mut().ok_or_else(|| internal("catch outside try"))?;

@@ -810,12 +810,10 @@ impl<'m> Translator<'m> {
         Ok(())
     }
 
-    fn op_else(&mut self) -> Result<()> {
-        let idx = self.ctrl.len() - 1;
-        if self.ctrl[idx].dead {
-            self.ctrl[idx].kind = CtrlKind::Else;
-            return Ok(());
-        }
+    /// Ends an arm of block `idx` (the innermost) that another arm follows:
+    /// an `if`'s `then`, a legacy `try`'s body or catch clause. If the arm's
+    /// end is reachable, delivers its results and jumps to the block's end.
+    fn close_arm(&mut self, idx: usize) -> Result<()> {
         if self.reachable {
             let n = self.ctrl[idx].results.len();
             self.materialize_top(n)?;
@@ -824,6 +822,16 @@ impl<'m> Translator<'m> {
             let at = self.emit(Instr::Br { offset: 0 });
             self.ctrl[idx].fixups.push(at);
         }
+        Ok(())
+    }
+
+    fn op_else(&mut self) -> Result<()> {
+        let idx = self.ctrl.len() - 1;
+        if self.ctrl[idx].dead {
+            self.ctrl[idx].kind = CtrlKind::Else;
+            return Ok(());
+        }
+        self.close_arm(idx)?;
         let here = self.here();
         if let Some(j) = self.ctrl[idx].else_jump.take() {
             self.patch(j, here)?;
