@@ -18,7 +18,6 @@ enum Ext {
 }
 
 impl Translator<'_> {
-    /// The layout of module type `ty` (cached per function).
     /// The layout of module type `ty` (computed once per module).
     fn layout(&self, ty: u32) -> Result<&Layout> {
         self.m
