@@ -328,11 +328,11 @@ pub(crate) fn load_ext(
     m: MemArgs,
     a: u64,
 ) -> Result<u64, Trap> {
+    let MemKind::Load(kind) = m.kind else {
+        return Err(Trap::MemoryOutOfBounds);
+    };
     let (view, ea) = ext_access(store, inst, m, a)?;
-    match m.kind {
-        MemKind::Load(kind) => view.load(kind, ea),
-        _ => Err(Trap::MemoryOutOfBounds),
-    }
+    view.load(kind, ea)
 }
 
 /// `StoreExt`: a store through a `MemArgs` side-table entry.
@@ -343,11 +343,11 @@ pub(crate) fn store_ext(
     a: u64,
     x: u64,
 ) -> Result<(), Trap> {
+    let MemKind::Store(kind) = m.kind else {
+        return Err(Trap::MemoryOutOfBounds);
+    };
     let (view, ea) = ext_access(store, inst, m, a)?;
-    match m.kind {
-        MemKind::Store(kind) => view.store(kind, ea, x),
-        _ => Err(Trap::MemoryOutOfBounds),
-    }
+    view.store(kind, ea, x)
 }
 
 /// `SimdMem`: a SIMD access through a `MemArgs` side-table entry; `x` is
@@ -360,9 +360,9 @@ pub(crate) fn simd_ext(
     a: u64,
     x: u128,
 ) -> Result<u128, Trap> {
+    let MemKind::Simd(kind) = m.kind else {
+        return Err(Trap::MemoryOutOfBounds);
+    };
     let (view, ea) = ext_access(store, inst, m, a)?;
-    match m.kind {
-        MemKind::Simd(kind) => super::simd::access(view, kind, ea, x),
-        _ => Err(Trap::MemoryOutOfBounds),
-    }
+    super::simd::access(view, kind, ea, x)
 }

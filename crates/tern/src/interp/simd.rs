@@ -385,44 +385,33 @@ pub(crate) fn v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
     (a & c) | (b & !c)
 }
 
-/// `f32x4.relaxed_madd`: `a * b + c`, fused.
-#[inline(always)]
-pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
-    let (a, b, c) = (u32s(a), u32s(b), u32s(c));
-    from_u32s(std::array::from_fn(|i| {
-        let (x, y, z) = (
-            f32::from_bits(a[i]),
-            f32::from_bits(b[i]),
-            f32::from_bits(c[i]),
-        );
-        x.mul_add(y, z).to_bits()
-    }))
+/// Fused multiply-add per lane (`relaxed_madd`: `a * b + c`, rounded once)
+/// and its negated form (`relaxed_nmadd`: `-(a * b) + c`).
+macro_rules! madd {
+    ($($madd:ident, $nmadd:ident = $neg:ident, $split:ident $join:ident $f:ty;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($madd), "`: `a * b + c`, fused.")]
+            #[inline(always)]
+            pub(crate) fn $madd(a: u128, b: u128, c: u128) -> u128 {
+                let (a, b, c) = ($split(a), $split(b), $split(c));
+                $join(std::array::from_fn(|i| {
+                    let (x, y, z) = (<$f>::from_bits(a[i]), <$f>::from_bits(b[i]), <$f>::from_bits(c[i]));
+                    x.mul_add(y, z).to_bits()
+                }))
+            }
+
+            #[doc = concat!("`", stringify!($nmadd), "`: `-(a * b) + c`, fused.")]
+            #[inline(always)]
+            pub(crate) fn $nmadd(a: u128, b: u128, c: u128) -> u128 {
+                $madd($neg(a), b, c)
+            }
+        )*
+    };
 }
 
-/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, fused.
-#[inline(always)]
-pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f32x4_relaxed_madd(f32x4_neg(a), b, c)
-}
-
-/// `f64x2.relaxed_madd`: `a * b + c`, fused.
-#[inline(always)]
-pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
-    let (a, b, c) = (u64s(a), u64s(b), u64s(c));
-    from_u64s(std::array::from_fn(|i| {
-        let (x, y, z) = (
-            f64::from_bits(a[i]),
-            f64::from_bits(b[i]),
-            f64::from_bits(c[i]),
-        );
-        x.mul_add(y, z).to_bits()
-    }))
-}
-
-/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, fused.
-#[inline(always)]
-pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f64x2_relaxed_madd(f64x2_neg(a), b, c)
+madd! {
+    f32x4_relaxed_madd, f32x4_relaxed_nmadd = f32x4_neg, u32s from_u32s f32;
+    f64x2_relaxed_madd, f64x2_relaxed_nmadd = f64x2_neg, u64s from_u64s f64;
 }
 
 /// Lane shifts: the count is taken modulo the lane width.
@@ -537,70 +526,46 @@ lane_access! {
     f64x2_extract_lane / f64x2_replace_lane = from_u64s: u64s u64 => |x| x, 2;
 }
 
-/// `i32x4.trunc_sat_f64x2_s_zero`.
-#[inline(always)]
-pub(crate) fn i32x4_trunc_sat_f64x2_szero(a: u128) -> u128 {
-    let a = u64s(a);
-    from_u32s([
-        num::i32_trunc_sat_f64_s(a[0]) as u32,
-        num::i32_trunc_sat_f64_s(a[1]) as u32,
-        0,
-        0,
-    ])
+/// Conversions of the two 64-bit lanes into the low two 32-bit lanes (the
+/// high two are zero), lane by lane like the scalar instruction.
+macro_rules! narrow_f64x2_zero {
+    ($($name:ident = $scalar:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` (each lane as `", stringify!($scalar), "`).")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128) -> u128 {
+                let a = u64s(a);
+                from_u32s([num::$scalar(a[0]) as u32, num::$scalar(a[1]) as u32, 0, 0])
+            }
+        )*
+    };
 }
 
-/// `i32x4.trunc_sat_f64x2_u_zero`.
-#[inline(always)]
-pub(crate) fn i32x4_trunc_sat_f64x2_uzero(a: u128) -> u128 {
-    let a = u64s(a);
-    from_u32s([
-        num::i32_trunc_sat_f64_u(a[0]) as u32,
-        num::i32_trunc_sat_f64_u(a[1]) as u32,
-        0,
-        0,
-    ])
+narrow_f64x2_zero! {
+    i32x4_trunc_sat_f64x2_szero = i32_trunc_sat_f64_s;
+    i32x4_trunc_sat_f64x2_uzero = i32_trunc_sat_f64_u;
+    f32x4_demote_f64x2_zero = f32_demote_f64;
 }
 
-/// `f64x2.convert_low_i32x4_s`.
-#[inline(always)]
-pub(crate) fn f64x2_convert_low_i32x4_s(a: u128) -> u128 {
-    let a = u32s(a);
-    from_u64s([
-        num::f64_convert_i32_s(a[0] as u64),
-        num::f64_convert_i32_s(a[1] as u64),
-    ])
+/// Conversions of the low two 32-bit lanes into two 64-bit lanes, lane by
+/// lane like the scalar instruction.
+macro_rules! widen_low_to_f64x2 {
+    ($($name:ident = $scalar:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` (each lane as `", stringify!($scalar), "`).")]
+            #[inline(always)]
+            pub(crate) fn $name(a: u128) -> u128 {
+                let a = u32s(a);
+                from_u64s([num::$scalar(a[0] as u64), num::$scalar(a[1] as u64)])
+            }
+        )*
+    };
 }
 
-/// `f64x2.convert_low_i32x4_u`.
-#[inline(always)]
-pub(crate) fn f64x2_convert_low_i32x4_u(a: u128) -> u128 {
-    let a = u32s(a);
-    from_u64s([
-        num::f64_convert_i32_u(a[0] as u64),
-        num::f64_convert_i32_u(a[1] as u64),
-    ])
-}
-
-/// `f32x4.demote_f64x2_zero`.
-#[inline(always)]
-pub(crate) fn f32x4_demote_f64x2_zero(a: u128) -> u128 {
-    let a = u64s(a);
-    from_u32s([
-        num::f32_demote_f64(a[0]) as u32,
-        num::f32_demote_f64(a[1]) as u32,
-        0,
-        0,
-    ])
-}
-
-/// `f64x2.promote_low_f32x4`.
-#[inline(always)]
-pub(crate) fn f64x2_promote_low_f32x4(a: u128) -> u128 {
-    let a = u32s(a);
-    from_u64s([
-        num::f64_promote_f32(a[0] as u64),
-        num::f64_promote_f32(a[1] as u64),
-    ])
+widen_low_to_f64x2! {
+    f64x2_convert_low_i32x4_s = f64_convert_i32_s;
+    f64x2_convert_low_i32x4_u = f64_convert_i32_u;
+    f64x2_promote_low_f32x4 = f64_promote_f32;
 }
 
 /// Widening loads: `N` bytes, each lane widened.
@@ -844,36 +809,30 @@ mod portable {
 mod fast {
     use std::arch::x86_64::*;
 
-    #[inline(always)]
-    fn ps(v: u128) -> __m128 {
-        // SAFETY: both types are 16 plain bytes, every bit pattern valid;
-        // x86-64 is little-endian, so lane 0 is the low 32 bits either way.
-        unsafe { std::mem::transmute::<u128, __m128>(v) }
+    /// Reinterpretations between `u128` and the SSE2 vector types, each way.
+    macro_rules! casts {
+        ($($to:ident, $of:ident: $v:ty;)*) => {
+            $(
+                #[inline(always)]
+                fn $to(v: u128) -> $v {
+                    // SAFETY: both types are 16 plain bytes, every bit pattern
+                    // valid; x86-64 is little-endian, so lane 0 is the low bits
+                    // either way.
+                    unsafe { std::mem::transmute::<u128, $v>(v) }
+                }
+                #[inline(always)]
+                fn $of(v: $v) -> u128 {
+                    // SAFETY: as above.
+                    unsafe { std::mem::transmute::<$v, u128>(v) }
+                }
+            )*
+        };
     }
-    #[inline(always)]
-    fn pd(v: u128) -> __m128d {
-        // SAFETY: as for `ps`.
-        unsafe { std::mem::transmute::<u128, __m128d>(v) }
-    }
-    #[inline(always)]
-    fn si(v: u128) -> __m128i {
-        // SAFETY: as for `ps`.
-        unsafe { std::mem::transmute::<u128, __m128i>(v) }
-    }
-    #[inline(always)]
-    fn of_si(v: __m128i) -> u128 {
-        // SAFETY: as for `ps`.
-        unsafe { std::mem::transmute::<__m128i, u128>(v) }
-    }
-    #[inline(always)]
-    fn of_ps(v: __m128) -> u128 {
-        // SAFETY: as for `ps`.
-        unsafe { std::mem::transmute::<__m128, u128>(v) }
-    }
-    #[inline(always)]
-    fn of_pd(v: __m128d) -> u128 {
-        // SAFETY: as for `ps`.
-        unsafe { std::mem::transmute::<__m128d, u128>(v) }
+
+    casts! {
+        ps, of_ps: __m128;
+        pd, of_pd: __m128d;
+        si, of_si: __m128i;
     }
 
     macro_rules! packed {
