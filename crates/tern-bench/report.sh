@@ -11,7 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p target/tern-bench
-rm -f target/tern-bench/runs.tsv
+rm -f target/tern-bench/runs.tsv target/tern-bench/rss.tsv
 touch target/tern-bench/stamp
 cargo bench --bench suite -- "$@"
+# Peak memory of the GC rows (a child process per workload and runtime),
+# unless a filter leaves the GC group out.
+if [[ $# -eq 0 || "$*" == *gc* ]]; then
+    cargo run --release --quiet --bin peak_rss
+fi
 cargo run --release --quiet --bin report -- "$(pwd)/../../BENCHMARKS.md"

@@ -18,27 +18,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use tern_bench::{Metering, Outcome, Params, Results, Rt, WasiSetup, log_note, log_run, quick};
 
-/// Expands `$body` once per runtime with `$m` naming that runtime's adapter
-/// module, so that each expansion is monomorphic (no dynamic dispatch in
-/// the timed loop).
-macro_rules! each_rt {
-    ($rt:expr, $m:ident, $body:block) => {
-        match $rt {
-            Rt::Tern => {
-                use tern_bench::rt_tern as $m;
-                $body
-            }
-            Rt::Wasmi => {
-                use tern_bench::rt_wasmi as $m;
-                $body
-            }
-            Rt::Wasmtime => {
-                use tern_bench::rt_wasmtime as $m;
-                $body
-            }
-        }
-    };
-}
+use tern_bench::each_rt;
 
 /// How long a benchmark's iterations are.
 #[derive(Clone, Copy)]
@@ -151,7 +131,7 @@ fn bench_call<P: Params, R: Results>(c: &mut Criterion, call: Call<'_, P>) {
     }
     let mut g = group(c, call.bench, call.kind);
     let mut expect = Expect::new(call.bench);
-    for rt in Rt::ALL {
+    for &rt in Rt::for_bench(call.bench) {
         each_rt!(rt, m, {
             let setup = || -> anyhow::Result<_> {
                 let engine = m::engine_metered(call.metering).ok_or_else(|| {
@@ -216,7 +196,7 @@ fn bench_start(c: &mut Criterion, bench: &str, wasm: &[u8], expected: Option<&[u
     }
     let mut g = group(c, bench, kind);
     let mut expect = Expect::new(bench);
-    for rt in Rt::ALL {
+    for &rt in Rt::for_bench(bench) {
         each_rt!(rt, m, {
             let mut setup = || -> anyhow::Result<_> {
                 let engine = m::engine();
@@ -264,7 +244,7 @@ fn bench_program(
     }
     let mut g = group(c, bench, Kind::Slow);
     let mut expect = Expect::new(bench);
-    for rt in Rt::ALL {
+    for &rt in Rt::for_bench(bench) {
         each_rt!(rt, m, {
             let run = |engine: &m::Engine,
                        linker: &m::Linker,
@@ -325,7 +305,7 @@ fn load_or_note(bench: &str, what: anyhow::Result<Vec<u8>>) -> Option<Vec<u8>> {
     match what {
         Ok(b) => Some(b),
         Err(e) => {
-            for rt in Rt::ALL {
+            for &rt in Rt::for_bench(bench) {
                 log_run(
                     bench,
                     rt,
@@ -468,7 +448,10 @@ fn interrupt(c: &mut Criterion) {
             c,
             Call::new(&sieve, &wasm, "sieve", 1_000_000).metered(metering),
         );
-        bench_call::<i32, f64>(c, Call::new(&matmul, &wasm, "matmul", 100).metered(metering));
+        bench_call::<i32, f64>(
+            c,
+            Call::new(&matmul, &wasm, "matmul", 100).metered(metering),
+        );
         bench_call::<i32, i32>(
             c,
             Call::new(&looped, &wasm, "loop", 1_000_000).metered(metering),
@@ -585,6 +568,24 @@ fn gc(c: &mut Criterion) {
     if let Some(wasm) = load_or_note(bench, tern_bench::workload(path)) {
         let expected = tern_bench::workload("gc/kotlin-hello/hello.stdout.expected").ok();
         bench_start(c, bench, &wasm, expected.as_deref(), Kind::Fast);
+    }
+    // Octane's splay (sightglass port): a whole WASI program building and
+    // churning a splay tree, the GC latency benchmark.
+    let bench = "gc/splay";
+    let dir = tern_bench::repo_workloads_dir().join("gc/splay");
+    let read = |f: &str| {
+        let p = dir.join(f);
+        std::fs::read(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+    };
+    if let (Some(wasm), Some(expected)) = (
+        load_or_note(bench, read("splay.wasm")),
+        load_or_note(bench, read("splay.stdout.expected")),
+    ) {
+        let setup = WasiSetup {
+            args: vec!["splay.wasm".to_string()],
+            dir: Some(dir.clone()),
+        };
+        bench_program(c, bench, &wasm, &setup, Some(&expected));
     }
 }
 

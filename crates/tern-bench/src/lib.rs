@@ -16,6 +16,7 @@
 pub mod rt_tern;
 pub mod rt_wasmi;
 pub mod rt_wasmtime;
+pub mod rt_wasmtime_copying;
 pub mod types;
 pub mod wat_gen;
 
@@ -31,13 +32,31 @@ pub enum Rt {
     Tern,
     /// The wasmi interpreter.
     Wasmi,
-    /// The Wasmtime JIT (Cranelift).
+    /// The Wasmtime JIT (Cranelift) with its deferred reference-counting
+    /// (DRC) collector.
     Wasmtime,
+    /// The same Wasmtime with its copying collector: run on GC rows only
+    /// (elsewhere it is the same code as [`Rt::Wasmtime`]).
+    WasmtimeCopying,
 }
 
 impl Rt {
-    /// Every runtime, in report column order.
+    /// The runtimes of every row, in report column order.
     pub const ALL: [Rt; 3] = [Rt::Tern, Rt::Wasmi, Rt::Wasmtime];
+
+    /// Every runtime, GC-only ones included.
+    pub const EVERY: [Rt; 4] = [Rt::Tern, Rt::Wasmi, Rt::Wasmtime, Rt::WasmtimeCopying];
+
+    /// The runtimes that run benchmark `bench`: GC rows (`gc/...`) also run
+    /// on Wasmtime's copying collector, so that Tern is compared with the
+    /// better of Wasmtime's two collectors.
+    pub fn for_bench(bench: &str) -> &'static [Rt] {
+        if bench.starts_with("gc/") {
+            &Rt::EVERY
+        } else {
+            &Rt::ALL
+        }
+    }
 
     /// The lower-case name used as criterion function id and in the report.
     pub fn name(self) -> &'static str {
@@ -45,6 +64,7 @@ impl Rt {
             Rt::Tern => "tern",
             Rt::Wasmi => "wasmi",
             Rt::Wasmtime => "wasmtime",
+            Rt::WasmtimeCopying => "wasmtime-copying",
         }
     }
 }
@@ -53,6 +73,33 @@ impl fmt::Display for Rt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Expands `$body` once per runtime with `$m` naming that runtime's adapter
+/// module, so that each expansion is monomorphic (no dynamic dispatch in
+/// the timed loop).
+#[macro_export]
+macro_rules! each_rt {
+    ($rt:expr, $m:ident, $body:block) => {
+        match $rt {
+            $crate::Rt::Tern => {
+                use $crate::rt_tern as $m;
+                $body
+            }
+            $crate::Rt::Wasmi => {
+                use $crate::rt_wasmi as $m;
+                $body
+            }
+            $crate::Rt::Wasmtime => {
+                use $crate::rt_wasmtime as $m;
+                $body
+            }
+            $crate::Rt::WasmtimeCopying => {
+                use $crate::rt_wasmtime_copying as $m;
+                $body
+            }
+        }
+    };
 }
 
 /// What stops runaway code in a benchmark (the `interrupt/` group

@@ -1,5 +1,6 @@
 //! Adapter for Wasmtime (Cranelift, GC with the deferred reference-counting
-//! collector, function references and tail calls enabled): engine, the
+//! collector requested explicitly, function references and tail calls
+//! enabled; `rt_wasmtime_copying` is the same with the copying collector): engine, the
 //! standard host environment (WASI preview 1 from `wasmtime-wasi`),
 //! instantiation and typed calls, with errors turned into `anyhow`.
 
@@ -31,7 +32,14 @@ pub fn engine() -> Engine {
 
 /// An engine with `metering` compiled in (every mode is supported).
 pub fn engine_metered(metering: Metering) -> Option<Engine> {
+    engine_with(metering, wasmtime::Collector::DeferredReferenceCounting)
+}
+
+/// An engine with `metering` compiled in and GC by `collector` (both the
+/// DRC and the copying collector are compiled in, so neither is implied).
+pub fn engine_with(metering: Metering, collector: wasmtime::Collector) -> Option<Engine> {
     let mut config = wasmtime::Config::new();
+    config.collector(collector);
     config.consume_fuel(metering == Metering::Fuel);
     config.epoch_interruption(metering == Metering::Epoch);
     config.wasm_gc(true);

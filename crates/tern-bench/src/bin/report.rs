@@ -28,7 +28,7 @@ struct Bench {
 }
 
 fn parse_rt(s: &str) -> Option<Rt> {
-    Rt::ALL.into_iter().find(|r| r.name() == s)
+    Rt::EVERY.into_iter().find(|r| r.name() == s)
 }
 
 /// Reads the run log, keeping benchmarks in first-seen order.
@@ -242,6 +242,78 @@ const GROUPS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Reads `target/tern-bench/rss.tsv` (written by the `peak_rss` binary):
+/// (workload, runtime) -> peak RSS in KiB, or why it was not measured.
+fn read_rss() -> HashMap<(String, String), Result<u64, String>> {
+    let path = target_dir().join("tern-bench").join("rss.tsv");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(3, '\t');
+            let (w, rt, v) = (it.next()?, it.next()?, it.next()?);
+            let v = v.parse::<u64>().map_err(|_| v.to_string());
+            Some(((w.to_string(), rt.to_string()), v))
+        })
+        .collect()
+}
+
+/// The GC rows against both of Wasmtime's collectors: time, the ratio to
+/// the faster collector, and each runtime's peak RSS (a child process per
+/// workload and runtime, see `peak_rss`).
+fn gc_section(
+    md: &mut String,
+    benches: &[(String, Bench)],
+    median: &dyn Fn(&str, Rt) -> Option<f64>,
+) {
+    let rows: Vec<&str> = benches
+        .iter()
+        .map(|(b, _)| b.as_str())
+        .filter(|b| b.starts_with("gc/"))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let rss = read_rss();
+    md.push_str(
+        "\n## GC: Tern against both Wasmtime collectors\n\nWasmtime runs every GC row \
+         with its copying collector and with its deferred reference-counting (DRC) \
+         collector; the ratio is against the faster of the two. Peak RSS: the whole \
+         process (engine, compiled code, heap) running the workload once, one child \
+         process per runtime (`peak_rss`); `—` where it was not measured.\n\n\
+         | benchmark | Tern | Wasmtime copying | Wasmtime DRC | Tern / best Wasmtime \
+         | peak RSS Tern | copying | DRC |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for bench in rows {
+        let t = |rt: Rt| {
+            median(bench, rt)
+                .map(fmt_time)
+                .unwrap_or_else(|| "—".into())
+        };
+        let best = [Rt::Wasmtime, Rt::WasmtimeCopying]
+            .into_iter()
+            .filter_map(|rt| median(bench, rt))
+            .reduce(f64::min);
+        let ratio = match (median(bench, Rt::Tern), best) {
+            (Some(t), Some(b)) if b > 0.0 => format!("{:.2}", t / b),
+            _ => "—".to_string(),
+        };
+        let mem = |rt: Rt| match rss.get(&(bench.to_string(), rt.name().to_string())) {
+            Some(Ok(kib)) => format!("{:.1} MiB", *kib as f64 / 1024.0),
+            _ => "—".to_string(),
+        };
+        let _ = writeln!(
+            md,
+            "| {bench} | {} | {} | {} | {ratio} | {} | {} | {} |",
+            t(Rt::Tern),
+            t(Rt::WasmtimeCopying),
+            t(Rt::Wasmtime),
+            mem(Rt::Tern),
+            mem(Rt::WasmtimeCopying),
+            mem(Rt::Wasmtime)
+        );
+    }
+}
+
 fn main() {
     let out_path = std::env::args()
         .nth(1)
@@ -308,7 +380,9 @@ fn main() {
     for (name, v) in &versions {
         let extra = match name.as_str() {
             "wasmi" => " (eager compilation)",
-            "wasmtime" => " (Cranelift, GC with the DRC collector, no parallel compilation)",
+            "wasmtime" => {
+                " (Cranelift, no parallel compilation; GC with the DRC collector, and on GC rows also with the copying collector)"
+            }
             "wasmi_wasi" => " (wasmi's WASI preview 1, on wasi-common)",
             "wasmtime-wasi" => " (preview 1, synchronous, blocking on the calling thread)",
             _ => "",
@@ -349,6 +423,8 @@ fn main() {
             ratio(Rt::Wasmtime)
         );
     }
+
+    gc_section(&mut md, &benches, &median);
 
     // The cost of fuel and epochs: each metered row against the same
     // runtime's unmetered `compute/` row of this run.
@@ -431,7 +507,7 @@ fn main() {
     md.push_str("\n## Notes\n\n");
     let mut any = false;
     for (bench, b) in &benches {
-        for rt in Rt::ALL {
+        for rt in Rt::EVERY {
             match b.runs.get(&rt) {
                 Some((false, why)) => {
                     any = true;
