@@ -131,6 +131,29 @@ impl Heap {
         self.roots.root(r)
     }
 
+    /// Roots a raw heap object reference with an owned root (outliving
+    /// any root scope).
+    pub(crate) fn root_owned(&mut self, r: u32) -> GcRoot {
+        self.roots.root_owned(r)
+    }
+
+    /// The raw reference a host handle's root holds (`None`: a scoped root
+    /// whose scope has ended).
+    pub(crate) fn root_raw(&self, root: &GcRoot) -> Option<u32> {
+        self.roots.raw(root)
+    }
+
+    /// Opens a root scope (see [`crate::RootScope`]); returns the height to
+    /// close it at.
+    pub(crate) fn enter_root_scope(&mut self) -> usize {
+        self.roots.enter_scope()
+    }
+
+    /// Closes the innermost root scope.
+    pub(crate) fn exit_root_scope(&mut self, height: usize) {
+        self.roots.exit_scope(height);
+    }
+
     /// Turns collection off (`false`) while raw references live outside
     /// the roots (instantiation), or back on.
     pub(crate) fn set_collection_enabled(&mut self, enabled: bool) {

@@ -282,8 +282,10 @@ fn call_func<T>(
             );
             r.refresh(&mut store.inner);
             if let Err(e) = res {
-                if let Some(x) = e.exception().filter(|x| x.store == store.inner.id) {
-                    return Ok(Flow::Throw(x.root.raw(), tail));
+                if let Some(x) = e.exception()
+                    && let Ok(raw) = store.inner.resolve(x.store, &x.root)
+                {
+                    return Ok(Flow::Throw(raw, tail));
                 }
                 let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
                 if !tail && e.kind() == ErrorKind::Host {

@@ -69,8 +69,7 @@ impl ExnRef {
     }
 
     fn raw(&self, store: &StoreInner) -> Result<u32> {
-        store.check(self.store)?;
-        Ok(self.root.raw())
+        store.resolve(self.store, &self.root)
     }
 
     /// The exception's tag.

@@ -76,6 +76,16 @@ impl StoreInner {
         }
     }
 
+    /// The raw reference of a host handle of store `id` rooted by `root`:
+    /// an error for another store's handle or a scoped handle used after
+    /// its [`crate::RootScope`] ended.
+    pub(crate) fn resolve(&self, id: StoreId, root: &GcRoot) -> Result<u32> {
+        self.check(id)?;
+        self.heap.root_raw(root).ok_or_else(|| {
+            Error::usage("GC reference used after the RootScope that rooted it was dropped")
+        })
+    }
+
     /// Allocates a host object and returns its raw reference.
     pub(crate) fn alloc_object(&mut self, data: Box<dyn Any + Send + Sync>) -> Result<u32> {
         let live = self.live_ref_slots();
@@ -358,5 +368,13 @@ impl<T> StoreContextMut<'_, T> {
     /// The host data, mutably.
     pub fn data_mut(&mut self) -> &mut T {
         self.0.data_mut()
+    }
+    /// Runs a garbage collection now (see [`Store::gc`]).
+    pub fn gc(&mut self) -> Result<()> {
+        self.0.gc()
+    }
+    /// Collector statistics (see [`Store::gc_stats`]).
+    pub fn gc_stats(&self) -> crate::GcStats {
+        self.0.gc_stats()
     }
 }

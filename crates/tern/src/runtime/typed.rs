@@ -136,8 +136,7 @@ impl RefHandle for ExternRef {
         })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
-        store.check(self.store)?;
-        Ok(self.root.raw())
+        store.resolve(self.store, &self.root)
     }
 }
 
@@ -155,8 +154,7 @@ impl RefHandle for AnyRef {
         })
     }
     fn to_raw(self, store: &StoreInner) -> Result<u32> {
-        store.check(self.store)?;
-        Ok(self.root.raw())
+        store.resolve(self.store, &self.root)
     }
 }
 
@@ -180,8 +178,7 @@ macro_rules! object_handle {
                 })
             }
             fn to_raw(self, store: &StoreInner) -> Result<u32> {
-                store.check(self.store)?;
-                Ok(self.root.raw())
+                store.resolve(self.store, &self.root)
             }
         }
     };

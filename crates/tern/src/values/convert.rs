@@ -85,18 +85,9 @@ pub(crate) fn ref_val_to_raw(store: &StoreInner, v: &Val) -> Result<Option<u32>>
             store.check(f.store)?;
             raw::func(f.index)
         }
-        Val::ExternRef(Some(e)) => {
-            store.check(e.store)?;
-            e.root.raw()
-        }
-        Val::AnyRef(Some(a)) => {
-            store.check(a.store)?;
-            a.root.raw()
-        }
-        Val::ExnRef(Some(e)) => {
-            store.check(e.store)?;
-            e.root.raw()
-        }
+        Val::ExternRef(Some(e)) => store.resolve(e.store, &e.root)?,
+        Val::AnyRef(Some(a)) => store.resolve(a.store, &a.root)?,
+        Val::ExnRef(Some(e)) => store.resolve(e.store, &e.root)?,
         _ => return Ok(None),
     }))
 }

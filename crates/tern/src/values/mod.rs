@@ -5,10 +5,14 @@
 //! [`raw`]); these types pair such a word with the store it belongs to.
 
 pub(crate) mod convert;
+mod pre;
 pub(crate) mod raw;
 pub(crate) mod refs;
+mod rooting;
 
+pub use pre::{ArrayAllocator, ArrayRefPre, StructAllocator, StructRefPre};
 pub use refs::{ArrayRef, EqRef, StructRef};
+pub use rooting::RootScope;
 
 use crate::gc::GcRoot;
 use crate::runtime::{Func, StoreId};

@@ -25,6 +25,7 @@
 //! ```
 
 use super::convert::{Raw, raw_matches, raw_to_val, ref_val_to_raw, val_to_raw};
+use super::pre::{ArrayAllocator, StructAllocator, array_heap_type, struct_heap_type};
 use super::{AnyRef, ExternRef, I31, Ref, Val, raw};
 use crate::engine::Engine;
 use crate::error::{Error, Result, Trap};
@@ -170,8 +171,7 @@ impl Ref {
 }
 
 fn checked(store: &StoreInner, id: StoreId, root: &GcRoot) -> Result<u32> {
-    store.check(id)?;
-    Ok(root.raw())
+    store.resolve(id, root)
 }
 
 impl ExternRef {
@@ -370,14 +370,16 @@ fn field_val(store: &mut StoreInner, st: CStorage, bits: u128) -> Val {
 }
 
 impl StructRef {
-    /// Allocates a struct of type `ty` with the given field values
-    /// (type-checked).
-    pub fn new(mut store: impl AsContextMut, ty: &StructType, fields: &[Val]) -> Result<StructRef> {
+    /// Allocates a struct with the given field values (type-checked), of
+    /// a [`StructType`] or through a pre-resolved [`crate::StructRefPre`].
+    pub fn new(
+        mut store: impl AsContextMut,
+        allocator: &impl StructAllocator,
+        fields: &[Val],
+    ) -> Result<StructRef> {
         let store = &mut store.as_context_mut().0.inner;
-        if !Engine::same(ty.engine(), &store.engine) {
-            return Err(Error::usage("struct type belongs to another engine"));
-        }
-        let tr = ty.type_ref();
+        let hty = struct_heap_type(store, allocator)?;
+        let tr = allocator.struct_type().type_ref();
         let CComposite::Struct { fields: ftys } = &tr.info().composite else {
             return Err(Error::usage("not a struct type"));
         };
@@ -388,34 +390,22 @@ impl StructRef {
                 fields.len()
             )));
         }
-        let bits = ftys
-            .iter()
-            .zip(fields)
-            .map(|(f, v)| field_bits(store, f.storage, v))
-            .collect::<Result<Vec<_>>>()?;
-        let hty = store.heap.type_index(tr)?;
+        // Type-check before allocating; convert again afterwards (a
+        // collection during the allocation may move referenced objects,
+        // which the caller's handles keep alive and follow).
+        for (f, v) in ftys.iter().zip(fields) {
+            field_bits(store, f.storage, v)?;
+        }
         let live = store.live_ref_slots();
         let (heap, mut roots) = store.split_for_gc(live);
-        // Keep the field values alive across a collection triggered by this
-        // allocation: they are rooted by the caller's handles.
         let off = heap.alloc_struct(hty, &mut roots).map_err(alloc_trap)?;
-        let Layout::Struct(layout) = &heap.heap_type(hty).layout else {
-            return Err(Error::usage("not a struct type"));
-        };
-        let slots: Vec<(u32, FieldKind)> = layout.fields.to_vec();
-        // References in `bits` were read before the allocation; re-read
-        // them from the handles now that a collection may have moved them.
-        let bits: Vec<u128> = ftys
-            .iter()
-            .zip(fields)
-            .zip(bits)
-            .map(|((f, v), b)| match f.storage {
-                CStorage::Val(CVal::Ref(_)) => field_bits(store, f.storage, v).unwrap_or(b),
-                _ => b,
-            })
-            .collect();
-        for ((o, k), b) in slots.iter().zip(bits) {
-            store.heap.write_wide(off + HEADER + *o as usize, *k, b);
+        for (i, (f, v)) in ftys.iter().zip(fields).enumerate() {
+            let bits = field_bits(store, f.storage, v)?;
+            let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
+                return Err(Error::usage("not a struct type"));
+            };
+            let (o, k) = layout.fields[i];
+            store.heap.write_wide(off + HEADER + o as usize, k, bits);
         }
         let r = crate::gc::raw_of_offset(off)
             .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
@@ -503,33 +493,30 @@ impl StructRef {
 }
 
 /// `Err` if `ty` belongs to another engine than the store's.
-fn check_array_engine(store: &StoreInner, ty: &ArrayType) -> Result<()> {
-    if Engine::same(ty.engine(), &store.engine) {
-        Ok(())
-    } else {
-        Err(Error::usage("array type belongs to another engine"))
-    }
-}
-
 impl ArrayRef {
+    /// The element storage type of `allocator`'s array type.
+    fn elem_storage(allocator: &impl ArrayAllocator) -> Result<CStorage> {
+        match &allocator.array_type().type_ref().info().composite {
+            CComposite::Array { field } => Ok(field.storage),
+            _ => Err(Error::usage("not an array type")),
+        }
+    }
+
+    /// Allocates an array of `len` zeroed elements; returns its offset and
+    /// element kind.
     fn alloc(
         store: &mut StoreInner,
-        ty: &ArrayType,
+        allocator: &impl ArrayAllocator,
         len: u32,
-    ) -> Result<(usize, FieldKind, CStorage, bool)> {
-        check_array_engine(store, ty)?;
-        let tr = ty.type_ref();
-        let CComposite::Array { field } = &tr.info().composite else {
-            return Err(Error::usage("not an array type"));
-        };
-        let hty = store.heap.type_index(tr)?;
+    ) -> Result<(usize, FieldKind)> {
+        let hty = array_heap_type(store, allocator)?;
         let live = store.live_ref_slots();
         let (heap, mut roots) = store.split_for_gc(live);
         let off = heap.alloc_array(hty, len, &mut roots).map_err(alloc_trap)?;
         let Layout::Array(k) = heap.heap_type(hty).layout else {
             return Err(Error::usage("not an array type"));
         };
-        Ok((off, k, field.storage, field.mutable))
+        Ok((off, k))
     }
 
     fn finish(store: &mut StoreInner, off: usize) -> Result<ArrayRef> {
@@ -541,43 +528,37 @@ impl ArrayRef {
         })
     }
 
-    /// Allocates an array of type `ty` with `len` copies of `elem`.
+    /// Allocates an array with `len` copies of `elem`, of an
+    /// [`ArrayType`] or through a pre-resolved [`crate::ArrayRefPre`].
     pub fn new(
         mut store: impl AsContextMut,
-        ty: &ArrayType,
+        allocator: &impl ArrayAllocator,
         elem: &Val,
         len: u32,
     ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
-        check_array_engine(store, ty)?;
-        let st = match &ty.type_ref().info().composite {
-            CComposite::Array { field } => field.storage,
-            _ => return Err(Error::usage("not an array type")),
-        };
+        let st = Self::elem_storage(allocator)?;
         field_bits(store, st, elem)?;
-        let (off, k, st, _) = Self::alloc(store, ty, len)?;
+        let (off, k) = Self::alloc(store, allocator, len)?;
         let bits = field_bits(store, st, elem)?;
         crate::interp::fill_elems(&mut store.heap, off + HEADER, k, bits, len as usize);
         Self::finish(store, off)
     }
 
-    /// Allocates an array of type `ty` holding `elems`.
+    /// Allocates an array holding `elems`, of an [`ArrayType`] or through
+    /// a pre-resolved [`crate::ArrayRefPre`].
     pub fn new_fixed(
         mut store: impl AsContextMut,
-        ty: &ArrayType,
+        allocator: &impl ArrayAllocator,
         elems: &[Val],
     ) -> Result<ArrayRef> {
         let store = &mut store.as_context_mut().0.inner;
-        check_array_engine(store, ty)?;
-        let st = match &ty.type_ref().info().composite {
-            CComposite::Array { field } => field.storage,
-            _ => return Err(Error::usage("not an array type")),
-        };
+        let st = Self::elem_storage(allocator)?;
         for e in elems {
             field_bits(store, st, e)?;
         }
         let len = u32::try_from(elems.len()).map_err(|_| Error::usage("array too long"))?;
-        let (off, k, st, _) = Self::alloc(store, ty, len)?;
+        let (off, k) = Self::alloc(store, allocator, len)?;
         for (i, e) in elems.iter().enumerate() {
             let bits = field_bits(store, st, e)?;
             store.heap.write_wide(off + HEADER + i * k.size(), k, bits);

@@ -1,0 +1,233 @@
+//! The host GC API's cheap paths. Scoped GC roots (`RootScope`) next to
+//! owned handles: scoped handles keep their objects alive and follow them
+//! through collections, end with their scope (an error afterwards, never
+//! another object), and become owned with `to_owned_rooted`. Pre-resolved
+//! allocators (`StructRefPre`, `ArrayRefPre`) allocate like the types they
+//! resolve and belong to one store.
+
+use tern::{
+    ArrayRef, ArrayRefPre, ArrayType, AsContextMut, Config, Engine, FieldType, Mutability, RefType,
+    RootScope, StorageType, Store, StructRef, StructRefPre, StructType, Val, ValType,
+};
+
+fn engine() -> Engine {
+    let mut config = Config::new();
+    config.gc_verify(true);
+    Engine::new(&config).unwrap()
+}
+
+fn i32_struct(engine: &Engine) -> StructType {
+    let field = FieldType::new(Mutability::Var, StorageType::ValType(ValType::I32));
+    StructType::new(engine, [field]).unwrap()
+}
+
+fn field(s: &StructRef, store: impl tern::AsContextMut) -> i32 {
+    s.field(store, 0).unwrap().i32().unwrap()
+}
+
+#[test]
+fn scoped_handles_survive_collections_inside_their_scope() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let mut scope = RootScope::new(&mut store);
+    let handles: Vec<StructRef> = (0..100)
+        .map(|i| StructRef::new(&mut scope, &ty, &[Val::I32(i)]).unwrap())
+        .collect();
+    // Garbage in between, then collections that move the survivors.
+    for i in 0..1000 {
+        StructRef::new(&mut scope, &ty, &[Val::I32(-i)]).unwrap();
+    }
+    scope.as_context_mut().gc().unwrap();
+    scope.as_context_mut().gc().unwrap();
+    for (i, h) in handles.iter().enumerate() {
+        assert_eq!(field(h, &mut scope), i as i32);
+    }
+}
+
+#[test]
+fn scoped_handles_end_with_their_scope() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let stale = {
+        let mut scope = RootScope::new(&mut store);
+        StructRef::new(&mut scope, &ty, &[Val::I32(1)]).unwrap()
+    };
+    store.gc().unwrap();
+    assert_eq!(
+        store.gc_stats().live_bytes,
+        0,
+        "the scope's object was freed"
+    );
+    // A new scope reuses the LIFO entry; the stale handle must not see it.
+    let mut scope = RootScope::new(&mut store);
+    let fresh = StructRef::new(&mut scope, &ty, &[Val::I32(2)]).unwrap();
+    let err = stale.field(&mut scope, 0).unwrap_err();
+    assert!(err.to_string().contains("RootScope"), "{err}");
+    assert!(stale.set_field(&mut scope, 0, Val::I32(3)).is_err());
+    assert!(stale.to_owned_rooted(&mut scope).is_err());
+    assert_eq!(field(&fresh, &mut scope), 2);
+}
+
+#[test]
+fn owned_handles_outlive_scopes_and_handles_outside_scopes_are_owned() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let before = StructRef::new(&mut store, &ty, &[Val::I32(7)]).unwrap();
+    let kept = {
+        let mut scope = RootScope::new(&mut store);
+        let s = StructRef::new(&mut scope, &ty, &[Val::I32(8)]).unwrap();
+        // A handle created outside the scope stays usable inside it.
+        assert_eq!(field(&before, &mut scope), 7);
+        s.to_owned_rooted(&mut scope).unwrap()
+    };
+    store.gc().unwrap();
+    assert_eq!(field(&before, &mut store), 7);
+    assert_eq!(field(&kept, &mut store), 8);
+}
+
+#[test]
+fn nested_and_forgotten_scopes_unwind_in_order() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let mut outer = RootScope::new(&mut store);
+    let a = StructRef::new(&mut outer, &ty, &[Val::I32(1)]).unwrap();
+    let inner_handle = {
+        let mut inner = RootScope::new(&mut outer);
+        let b = StructRef::new(&mut inner, &ty, &[Val::I32(2)]).unwrap();
+        assert_eq!(field(&a, &mut inner), 1);
+        assert_eq!(field(&b, &mut inner), 2);
+        b
+    };
+    assert!(inner_handle.field(&mut outer, 0).is_err());
+    assert_eq!(field(&a, &mut outer), 1);
+    // A forgotten inner scope is closed by its outer scope's end.
+    let forgotten = RootScope::new(&mut outer);
+    std::mem::forget(forgotten);
+    let c = StructRef::new(&mut outer, &ty, &[Val::I32(3)]).unwrap();
+    drop(outer);
+    assert!(c.field(&mut store, 0).is_err());
+    assert!(a.field(&mut store, 0).is_err());
+    // With every scope closed, new handles are owned again.
+    let d = StructRef::new(&mut store, &ty, &[Val::I32(4)]).unwrap();
+    store.gc().unwrap();
+    assert_eq!(field(&d, &mut store), 4);
+}
+
+#[test]
+fn values_read_and_returned_inside_a_scope_are_scoped() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let arr_ty = ArrayType::new(
+        &engine,
+        FieldType::new(
+            Mutability::Var,
+            StorageType::ValType(ValType::Ref(RefType::new(true, ty.clone().into()))),
+        ),
+    );
+    let s = StructRef::new(&mut store, &ty, &[Val::I32(5)]).unwrap();
+    let arr = ArrayRef::new(&mut store, &arr_ty, &Val::AnyRef(Some(s.to_anyref())), 3).unwrap();
+    let read = {
+        let mut scope = RootScope::new(&mut store);
+        let v = arr.get(&mut scope, 1).unwrap();
+        let Val::AnyRef(Some(a)) = v else {
+            panic!("expected a struct")
+        };
+        let st = a.unwrap_struct(&mut scope).unwrap();
+        assert_eq!(field(&st, &mut scope), 5);
+        a
+    };
+    assert!(
+        read.is_struct(&store).is_err(),
+        "read inside the scope, gone after it"
+    );
+    // The array and its elements are still alive through the owned handles.
+    store.gc().unwrap();
+    assert_eq!(field(&s, &mut store), 5);
+}
+
+#[test]
+fn a_million_scoped_structs_linked_into_a_list() {
+    // The host builds a list through a struct type with a (ref null $self)
+    // field, all handles scoped, then checks it after a collection.
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = tern::Module::new(
+        &engine,
+        r#"(module (type $node (struct (field i32) (field (ref null $node))))
+             (func (export "make") (result (ref $node)) (struct.new $node (i32.const 0) (ref.null $node))))"#,
+    )
+    .unwrap();
+    let instance = tern::Instance::new(&mut store, &module, &[]).unwrap();
+    let make = instance.get_func(&mut store, "make").unwrap();
+    let mut out = [Val::I32(0)];
+    make.call(&mut store, &[], &mut out).unwrap();
+    let Val::AnyRef(Some(first)) = &out[0] else {
+        panic!("expected a node")
+    };
+    let first = first.unwrap_struct(&mut store).unwrap();
+    let node_ty = first.ty(&store).unwrap();
+    let n = if cfg!(debug_assertions) {
+        20_000
+    } else {
+        1_000_000
+    };
+    let mut scope = RootScope::new(&mut store);
+    let mut head = Val::AnyRef(None);
+    for i in 0..n {
+        let s = StructRef::new(&mut scope, &node_ty, &[Val::I32(i), head]).unwrap();
+        head = Val::AnyRef(Some(s.to_anyref()));
+    }
+    scope.as_context_mut().gc().unwrap();
+    let mut count = 0;
+    let mut expect = n;
+    while let Val::AnyRef(Some(a)) = head {
+        let s = a.unwrap_struct(&mut scope).unwrap();
+        expect -= 1;
+        assert_eq!(field(&s, &mut scope), expect);
+        head = s.field(&mut scope, 1).unwrap();
+        count += 1;
+    }
+    assert_eq!(count, n);
+}
+
+#[test]
+fn pre_resolved_allocators_allocate_like_their_types() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let pre = StructRefPre::new(&mut store, ty.clone()).unwrap();
+    let a = StructRef::new(&mut store, &pre, &[Val::I32(11)]).unwrap();
+    let b = StructRef::new(&mut store, &ty, &[Val::I32(12)]).unwrap();
+    assert!(a.matches_ty(&store, &ty).unwrap() && b.matches_ty(&store, pre.ty()).unwrap());
+    // Type-checked like the type's path.
+    assert!(StructRef::new(&mut store, &pre, &[Val::I64(1)]).is_err());
+    assert!(StructRef::new(&mut store, &pre, &[]).is_err());
+    let bytes = ArrayType::new(&engine, FieldType::new(Mutability::Var, StorageType::I8));
+    let apre = ArrayRefPre::new(&mut store, bytes.clone()).unwrap();
+    let x = ArrayRef::new(&mut store, &apre, &Val::I32(0x1ff), 4).unwrap();
+    let y = ArrayRef::new_fixed(&mut store, &apre, &[Val::I32(1), Val::I32(2)]).unwrap();
+    store.gc().unwrap();
+    assert_eq!(field(&a, &mut store), 11);
+    assert_eq!(x.len(&store).unwrap(), 4);
+    assert_eq!(x.get(&mut store, 3).unwrap().i32(), Some(0xff));
+    assert_eq!(y.get(&mut store, 1).unwrap().i32(), Some(2));
+}
+
+#[test]
+fn pre_resolved_allocators_belong_to_one_store() {
+    let engine = engine();
+    let mut one = Store::new(&engine, ());
+    let mut two = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let pre = StructRefPre::new(&mut one, ty).unwrap();
+    let err = StructRef::new(&mut two, &pre, &[Val::I32(1)]).unwrap_err();
+    assert!(err.to_string().contains("wrong store"), "{err}");
+    let other = Engine::default();
+    let foreign = i32_struct(&other);
+    assert!(StructRefPre::new(&mut one, foreign).is_err());
+}
