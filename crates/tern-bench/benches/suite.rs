@@ -546,8 +546,134 @@ fn types(c: &mut Criterion) {
     }
 }
 
+/// Builds a list of `n` structs `{i32, anyref}` from the host inside one
+/// root scope, with Tern's API; returns the head's `i32` (n - 1).
+fn tern_host_list(
+    store: &mut tern::Store<tern_bench::rt_tern::Data>,
+    pre: &tern::StructRefPre,
+    n: i32,
+) -> anyhow::Result<i32> {
+    let mut scope = tern::RootScope::new(store);
+    let mut head = tern::Val::AnyRef(None);
+    for i in 0..n {
+        let s = tern::StructRef::new(&mut scope, pre, &[tern::Val::I32(i), head])?;
+        head = tern::Val::AnyRef(Some(s.to_anyref()));
+    }
+    let tern::Val::AnyRef(Some(h)) = head else {
+        anyhow::bail!("empty list")
+    };
+    let first = h.unwrap_struct(&mut scope)?.field(&mut scope, 0)?;
+    first.i32().ok_or_else(|| anyhow::anyhow!("not an i32"))
+}
+
+/// [`tern_host_list`] with Wasmtime's API.
+fn wasmtime_host_list(
+    store: &mut wasmtime::Store<tern_bench::rt_wasmtime::Data>,
+    pre: &wasmtime::StructRefPre,
+    n: i32,
+) -> anyhow::Result<i32> {
+    let mut scope = wasmtime::RootScope::new(store);
+    let mut head = wasmtime::Val::AnyRef(None);
+    for i in 0..n {
+        let s = wasmtime::StructRef::new(&mut scope, pre, &[wasmtime::Val::I32(i), head])
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        head = wasmtime::Val::AnyRef(Some(s.to_anyref()));
+    }
+    let wasmtime::Val::AnyRef(Some(h)) = head else {
+        anyhow::bail!("empty list")
+    };
+    let s = h
+        .unwrap_struct(&scope)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let first = s
+        .field(&mut scope, 0)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    first.i32().ok_or_else(|| anyhow::anyhow!("not an i32"))
+}
+
+/// `gc/host_list_1m`: the host allocates 1M structs through the embedder
+/// API and links them into a list, all roots scoped (`RootScope`) and the
+/// type pre-resolved (`StructRefPre`), in Tern and in Wasmtime.
+fn host_list(c: &mut Criterion) {
+    let bench = "gc/host_list_1m";
+    if !selected(bench) {
+        return;
+    }
+    const N: i32 = 1_000_000;
+    let mut g = group(c, bench, Kind::Slow);
+    log_run(bench, Rt::Wasmi, Outcome::Skipped, "wasmi has no GC API");
+    {
+        let setup = || -> anyhow::Result<_> {
+            use tern::{FieldType, Mutability, RefType, StorageType, StructType, ValType};
+            let engine = tern_bench::rt_tern::engine();
+            let (mut store, _) = tern_bench::rt_tern::instantiate(
+                &engine,
+                &tern_bench::rt_tern::compile(&engine, b"(module)")?,
+            )?;
+            let ty = StructType::new(
+                &engine,
+                [
+                    FieldType::new(Mutability::Const, StorageType::ValType(ValType::I32)),
+                    FieldType::new(
+                        Mutability::Const,
+                        StorageType::ValType(ValType::Ref(RefType::new(true, tern::HeapType::Any))),
+                    ),
+                ],
+            )?;
+            let pre = tern::StructRefPre::new(&mut store, ty)?;
+            let r = tern_host_list(&mut store, &pre, N)?;
+            Ok((engine, store, pre, r))
+        };
+        match setup() {
+            Err(e) => log_run(bench, Rt::Tern, Outcome::Skipped, &format!("{e:#}")),
+            Ok((_engine, mut store, pre, r)) => {
+                log_run(bench, Rt::Tern, Outcome::Ran, &format!("result {r}"));
+                g.bench_function(Rt::Tern.name(), |b| {
+                    b.iter(|| tern_host_list(&mut store, &pre, black_box(N)).is_ok())
+                });
+            }
+        }
+    }
+    for rt in [Rt::Wasmtime, Rt::WasmtimeCopying] {
+        let setup = || -> anyhow::Result<_> {
+            use wasmtime::{FieldType, Mutability, StorageType, StructType, ValType};
+            let engine = if rt == Rt::Wasmtime {
+                tern_bench::rt_wasmtime::engine()
+            } else {
+                tern_bench::rt_wasmtime_copying::engine()
+            };
+            let (mut store, _) = tern_bench::rt_wasmtime::instantiate(
+                &engine,
+                &tern_bench::rt_wasmtime::compile(&engine, b"(module)")?,
+            )?;
+            let ty = StructType::new(
+                &engine,
+                [
+                    FieldType::new(Mutability::Const, StorageType::ValType(ValType::I32)),
+                    FieldType::new(Mutability::Const, StorageType::ValType(ValType::ANYREF)),
+                ],
+            )
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let pre = wasmtime::StructRefPre::new(&mut store, ty);
+            let r = wasmtime_host_list(&mut store, &pre, N)?;
+            Ok((engine, store, pre, r))
+        };
+        match setup() {
+            Err(e) => log_run(bench, rt, Outcome::Skipped, &format!("{e:#}")),
+            Ok((_engine, mut store, pre, r)) => {
+                log_run(bench, rt, Outcome::Ran, &format!("result {r}"));
+                g.bench_function(rt.name(), |b| {
+                    b.iter(|| wasmtime_host_list(&mut store, &pre, black_box(N)).is_ok())
+                });
+            }
+        }
+    }
+    g.finish();
+}
+
 /// Group 4: garbage collection.
 fn gc(c: &mut Criterion) {
+    host_list(c);
     if let Some(wasm) = load_or_note("gc/binary_trees_16", tern_bench::wat_file("gc.wat")) {
         for depth in [16, 18] {
             let bench = format!("gc/binary_trees_{depth}");
