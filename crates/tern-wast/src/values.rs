@@ -199,7 +199,7 @@ pub(crate) fn val_matches(store: &mut Store<()>, pat: &WastRetCore<'_>, val: &Va
         }
         (WastRetCore::RefHost(n), Val::AnyRef(Some(a))) => host_payload(store, a) == Some(*n),
         (WastRetCore::RefAny, Val::AnyRef(r)) => r.is_some(),
-        (WastRetCore::RefEq, Val::AnyRef(Some(a))) => a.is_eq(&*store).unwrap_or(false),
+        (WastRetCore::RefEq, Val::AnyRef(Some(a))) => a.is_eqref(&*store).unwrap_or(false),
         (WastRetCore::RefI31, Val::AnyRef(Some(a))) => a.is_i31(&*store).unwrap_or(false),
         (WastRetCore::RefStruct, Val::AnyRef(Some(a))) => a.is_struct(&*store).unwrap_or(false),
         (WastRetCore::RefArray, Val::AnyRef(Some(a))) => a.is_array(&*store).unwrap_or(false),

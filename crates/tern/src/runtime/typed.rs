@@ -15,7 +15,10 @@ use crate::ir::CastTarget;
 use crate::registry::{CRef, CVal, TypeRef};
 use crate::types::{HeapType, RefType, ValType};
 use crate::values::convert::hierarchy;
-use crate::values::{AnyRef, ArrayRef, ExternRef, I31, NoFunc, StructRef, V128, raw};
+use crate::values::refs::is_eq_raw;
+use crate::values::{
+    AnyRef, ArrayRef, EqRef, ExternRef, I31, NoExtern, NoFunc, NoneRef, StructRef, V128, raw,
+};
 use std::marker::PhantomData;
 
 /// A Rust type that stands for a Wasm value type.
@@ -158,6 +161,24 @@ impl RefHandle for AnyRef {
     }
 }
 
+impl RefHandle for EqRef {
+    fn heap() -> HeapType {
+        HeapType::Eq
+    }
+    fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
+        if !is_eq_raw(store, r) {
+            return Err(Error::usage("expected a non-null eqref"));
+        }
+        Ok(EqRef {
+            store: store.id,
+            root: store.root(r),
+        })
+    }
+    fn to_raw(self, store: &StoreInner) -> Result<u32> {
+        store.resolve(self.store, &self.root)
+    }
+}
+
 macro_rules! object_handle {
     ($t:ident, $heap:ident, $layout:pat, $what:literal) => {
         impl RefHandle for $t {
@@ -202,16 +223,29 @@ impl RefHandle for I31 {
     }
 }
 
-impl RefHandle for NoFunc {
-    fn heap() -> HeapType {
-        HeapType::NoFunc
-    }
-    fn from_raw(_: &mut StoreInner, _: u32) -> Result<Self> {
-        Err(Error::usage("a nofunc reference cannot be non-null"))
-    }
-    fn to_raw(self, _: &StoreInner) -> Result<u32> {
-        match self {}
-    }
+/// The bottom types have no non-null values.
+macro_rules! bottom_handle {
+    ($($t:ident, $heap:ident, $name:literal;)*) => {
+        $(
+            impl RefHandle for $t {
+                fn heap() -> HeapType {
+                    HeapType::$heap
+                }
+                fn from_raw(_: &mut StoreInner, _: u32) -> Result<Self> {
+                    Err(Error::usage(concat!("a ", $name, " reference cannot be non-null")))
+                }
+                fn to_raw(self, _: &StoreInner) -> Result<u32> {
+                    match self {}
+                }
+            }
+        )*
+    };
+}
+
+bottom_handle! {
+    NoFunc, NoFunc, "nofunc";
+    NoExtern, NoExtern, "noextern";
+    NoneRef, None, "none";
 }
 
 macro_rules! ref_ty {
@@ -244,7 +278,9 @@ macro_rules! ref_ty {
     )*};
 }
 
-ref_ty!(Func, ExternRef, AnyRef, StructRef, ArrayRef, I31, NoFunc);
+ref_ty!(
+    Func, ExternRef, AnyRef, EqRef, StructRef, ArrayRef, I31, NoFunc, NoExtern, NoneRef
+);
 
 /// A list of parameter types: `()`, a single [`WasmTy`], or a tuple.
 pub trait WasmParams: Send + 'static {

@@ -5,13 +5,15 @@
 //! [`raw`]); these types pair such a word with the store it belongs to.
 
 pub(crate) mod convert;
+mod eqref;
 mod pre;
 pub(crate) mod raw;
 pub(crate) mod refs;
 mod rooting;
 
+pub use eqref::EqRef;
 pub use pre::{ArrayAllocator, ArrayRefPre, StructAllocator, StructRefPre};
-pub use refs::{ArrayRef, EqRef, StructRef};
+pub use refs::{ArrayRef, StructRef};
 pub use rooting::RootScope;
 
 use crate::gc::GcRoot;
@@ -140,24 +142,40 @@ impl I31 {
     }
 }
 
-/// The uninhabited type of the `nofunc` heap type: only null references
-/// exist. Use `Option<NoFunc>` for a `(ref null nofunc)` value.
-#[derive(Clone, Copy, Debug)]
-pub enum NoFunc {}
+/// The uninhabited Rust types of the bottom heap types (`nofunc`,
+/// `noextern`, `none`), as in Wasmtime: only null references exist, so
+/// `Option<T>` types a nullable parameter or result in `Func::typed` and
+/// `Func::wrap` and is always `None`.
+macro_rules! bottom_refs {
+    ($($t:ident, $name:literal, $ref:ident, $val:ident;)*) => {
+        $(
+            #[doc = concat!("The uninhabited type of the `", $name, "` heap type: only null references")]
+            #[doc = concat!("exist. Use `Option<", stringify!($t), ">` for a `(ref null ", $name, ")` value.")]
+            #[derive(Clone, Copy, Debug)]
+            pub enum $t {}
 
-impl NoFunc {
-    /// The null `nofunc` reference.
-    pub fn null() -> Option<NoFunc> {
-        None
-    }
-    /// The null `nofunc` reference as a [`Ref`].
-    pub fn null_ref() -> Ref {
-        Ref::Func(None)
-    }
-    /// The null `nofunc` reference as a [`Val`].
-    pub fn null_val() -> Val {
-        Val::FuncRef(None)
-    }
+            impl $t {
+                #[doc = concat!("The null `", $name, "` reference.")]
+                pub fn null() -> Option<$t> {
+                    None
+                }
+                #[doc = concat!("The null `", $name, "` reference as a [`Ref`].")]
+                pub fn null_ref() -> Ref {
+                    Ref::$ref(None)
+                }
+                #[doc = concat!("The null `", $name, "` reference as a [`Val`].")]
+                pub fn null_val() -> Val {
+                    Val::$val(None)
+                }
+            }
+        )*
+    };
+}
+
+bottom_refs! {
+    NoFunc, "nofunc", Func, FuncRef;
+    NoExtern, "noextern", Extern, ExternRef;
+    NoneRef, "none", Any, AnyRef;
 }
 
 impl From<i32> for Val {

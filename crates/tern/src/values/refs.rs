@@ -26,7 +26,7 @@
 
 use super::convert::{Raw, raw_matches, raw_to_val, ref_val_to_raw, val_to_raw};
 use super::pre::{ArrayAllocator, StructAllocator, array_heap_type, struct_heap_type};
-use super::{AnyRef, ExternRef, I31, Ref, Val, raw};
+use super::{AnyRef, EqRef, ExternRef, I31, Ref, Val, raw};
 use crate::engine::Engine;
 use crate::error::{Error, Result, Trap};
 use crate::gc::{FieldKind, GcRoot, HEADER, Heap, Layout};
@@ -282,14 +282,24 @@ impl AnyRef {
     }
 
     /// Whether this reference is in `eq` (i31, struct or array).
-    pub fn is_eq(&self, store: impl AsContext) -> Result<bool> {
+    pub fn is_eqref(&self, store: impl AsContext) -> Result<bool> {
         let store = &store.as_context().0.inner;
         let r = checked(store, self.store, &self.root)?;
-        Ok(raw::is_i31(r)
-            || matches!(
-                store.heap.layout_of_raw(r),
-                Some(Layout::Struct(_) | Layout::Array(_))
-            ))
+        Ok(is_eq_raw(store, r))
+    }
+
+    /// This reference as an [`EqRef`], if it is one.
+    pub fn as_eqref(&self, store: impl AsContext) -> Result<Option<EqRef>> {
+        Ok(self.is_eqref(store)?.then(|| EqRef {
+            store: self.store,
+            root: self.root.clone(),
+        }))
+    }
+
+    /// This reference as an [`EqRef`]; an error if it is not one.
+    pub fn unwrap_eqref(&self, store: impl AsContext) -> Result<EqRef> {
+        self.as_eqref(store)?
+            .ok_or_else(|| Error::usage("anyref is not an eqref"))
     }
 
     /// This reference as a struct, if it is one.
@@ -346,8 +356,15 @@ pub struct ArrayRef {
     pub(crate) root: GcRoot,
 }
 
-/// An `eqref` that is known to be an i31, a struct or an array.
-pub type EqRef = AnyRef;
+/// Whether raw reference `r` is in `eq`: an i31, a struct or an array (not
+/// converted host data).
+pub(crate) fn is_eq_raw(store: &StoreInner, r: u32) -> bool {
+    raw::is_i31(r)
+        || matches!(
+            store.heap.layout_of_raw(r),
+            Some(Layout::Struct(_) | Layout::Array(_))
+        )
+}
 
 fn alloc_trap(t: Trap) -> Error {
     Error::trap(t, Vec::new())

@@ -6,7 +6,7 @@
 //! handles are entries of a LIFO stack in the heap (Wasmtime's `Rooted`):
 //! creating one is a push, and the scope's end releases them all at once.
 
-use super::{AnyRef, ArrayRef, ExnRef, ExternRef, StructRef};
+use super::{AnyRef, ArrayRef, EqRef, ExnRef, ExternRef, StructRef};
 use crate::error::Result;
 use crate::gc::GcRoot;
 use crate::runtime::{AsContext, AsContextMut, StoreContext, StoreContextMut};
@@ -126,4 +126,4 @@ macro_rules! to_owned_rooted {
     };
 }
 
-to_owned_rooted!(AnyRef, ArrayRef, ExnRef, ExternRef, StructRef);
+to_owned_rooted!(AnyRef, ArrayRef, EqRef, ExnRef, ExternRef, StructRef);

@@ -3,7 +3,9 @@
 //! through collections, end with their scope (an error afterwards, never
 //! another object), and become owned with `to_owned_rooted`. Pre-resolved
 //! allocators (`StructRefPre`, `ArrayRefPre`) allocate like the types they
-//! resolve and belong to one store.
+//! resolve and belong to one store. `EqRef` holds exactly the eq references;
+//! the bottom types (`NoneRef`, `NoExtern`, `NoFunc`) type null-only
+//! parameters and results.
 
 use tern::{
     ArrayRef, ArrayRefPre, ArrayType, AsContextMut, Config, Engine, FieldType, Mutability, RefType,
@@ -230,4 +232,79 @@ fn pre_resolved_allocators_belong_to_one_store() {
     let other = Engine::default();
     let foreign = i32_struct(&other);
     assert!(StructRefPre::new(&mut one, foreign).is_err());
+}
+
+#[test]
+fn eqref_holds_i31_structs_and_arrays_but_not_host_data() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let s = StructRef::new(&mut store, &ty, &[Val::I32(9)]).unwrap();
+    let e = s.to_eqref();
+    assert!(e.is_struct(&store).unwrap() && !e.is_i31(&store).unwrap());
+    assert_eq!(field(&e.unwrap_struct(&store).unwrap(), &mut store), 9);
+    let i = tern::EqRef::from_i31(&mut store, tern::I31::wrapping_u32(5));
+    assert_eq!(i.unwrap_i31(&store).unwrap().get_u32(), 5);
+    assert!(i.unwrap_struct(&store).is_err());
+    let host = tern::ExternRef::new(&mut store, 1u8).unwrap();
+    let any = tern::AnyRef::convert_extern(&mut store, host).unwrap();
+    assert!(!any.is_eqref(&store).unwrap());
+    assert!(any.as_eqref(&store).unwrap().is_none());
+    assert!(any.unwrap_eqref(&store).is_err());
+    let back = s.to_anyref().unwrap_eqref(&store).unwrap();
+    assert!(back.matches_ty(&store, &tern::HeapType::Eq).unwrap());
+}
+
+#[test]
+fn typed_functions_take_eqref_and_the_bottom_types() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let module = tern::Module::new(
+        &engine,
+        r#"(module
+             (func (export "id_eq") (param eqref) (result eqref) local.get 0)
+             (func (export "is_null_none") (param (ref null none)) (result i32)
+               local.get 0 ref.is_null)
+             (func (export "null_extern") (result (ref null noextern)) ref.null noextern)
+             (func (export "convert") (param externref) (result anyref)
+               local.get 0 any.convert_extern))"#,
+    )
+    .unwrap();
+    let instance = tern::Instance::new(&mut store, &module, &[]).unwrap();
+    let id = instance
+        .get_typed_func::<Option<tern::EqRef>, Option<tern::EqRef>>(&mut store, "id_eq")
+        .unwrap();
+    let i = tern::EqRef::from_i31(&mut store, tern::I31::wrapping_u32(77));
+    let out = id.call(&mut store, Some(i)).unwrap().unwrap();
+    assert_eq!(out.unwrap_i31(&store).unwrap().get_u32(), 77);
+    assert!(id.call(&mut store, None).unwrap().is_none());
+    let none = instance
+        .get_typed_func::<Option<tern::NoneRef>, i32>(&mut store, "is_null_none")
+        .unwrap();
+    assert_eq!(none.call(&mut store, tern::NoneRef::null()).unwrap(), 1);
+    let ext = instance
+        .get_typed_func::<(), Option<tern::NoExtern>>(&mut store, "null_extern")
+        .unwrap();
+    assert!(ext.call(&mut store, ()).unwrap().is_none());
+    // An eqref result type is checked against the value: converted host
+    // data is an anyref but not an eqref.
+    let conv = instance
+        .get_typed_func::<Option<tern::ExternRef>, Option<tern::AnyRef>>(&mut store, "convert")
+        .unwrap();
+    let host = tern::ExternRef::new(&mut store, 2u8).unwrap();
+    let any = conv.call(&mut store, Some(host)).unwrap().unwrap();
+    assert!(!any.is_eqref(&store).unwrap());
+    // Wrong-typed views are refused up front.
+    assert!(
+        instance
+            .get_typed_func::<Option<tern::NoneRef>, Option<tern::EqRef>>(&mut store, "id_eq")
+            .is_ok(),
+        "nullref is a subtype of eqref"
+    );
+    assert!(
+        instance
+            .get_typed_func::<Option<tern::NoExtern>, Option<tern::EqRef>>(&mut store, "id_eq")
+            .is_err(),
+        "noextern is not in the internal hierarchy"
+    );
 }
