@@ -689,11 +689,38 @@ fn gc(c: &mut Criterion) {
                 .init(&[("copy_setup", 16 << 20)]),
         );
     }
-    let bench = "gc/kotlin_hello_unopt";
-    let path = "gc/kotlin-hello/hello.traps.unopt.wasm";
-    if let Some(wasm) = load_or_note(bench, tern_bench::workload(path)) {
-        let expected = tern_bench::workload("gc/kotlin-hello/hello.stdout.expected").ok();
-        bench_start(c, bench, &wasm, expected.as_deref(), Kind::Fast);
+    // Kotlin/Wasm programs run whole (`_start`, fresh instance per
+    // iteration): hello world unoptimised and optimised, and the exception
+    // handling program (throws and catches at run time).
+    let kotlin = [
+        (
+            "gc/kotlin_hello_unopt",
+            "kotlin-hello/hello.traps.unopt.wasm",
+            "kotlin-hello/hello.stdout.expected",
+        ),
+        (
+            "gc/kotlin_hello_opt",
+            "kotlin-hello/hello.traps.opt.wasm",
+            "kotlin-hello/hello.stdout.expected",
+        ),
+        (
+            "gc/kotlin_exceptions_opt",
+            "kotlin-exceptions/exceptions.eh.opt.wasm",
+            "kotlin-exceptions/exceptions.stdout.expected",
+        ),
+    ];
+    let gc_dir = tern_bench::repo_workloads_dir().join("gc");
+    for (bench, file, expected) in kotlin {
+        let read = |f: &str| {
+            let p = gc_dir.join(f);
+            std::fs::read(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+        };
+        if let (Some(wasm), Some(expected)) = (
+            load_or_note(bench, read(file)),
+            load_or_note(bench, read(expected)),
+        ) {
+            bench_start(c, bench, &wasm, Some(&expected), Kind::Fast);
+        }
     }
     // Octane's splay (sightglass port): a whole WASI program building and
     // churning a splay tree, the GC latency benchmark.

@@ -18,6 +18,7 @@ const WORKLOADS: &[&str] = &[
     "gc/alloc_short_lived_1m",
     "gc/array_copy_16mib_i8",
     "gc/kotlin_hello_unopt",
+    "gc/kotlin_exceptions_opt",
     "gc/splay",
 ];
 
@@ -61,8 +62,13 @@ fn run(workload: &str, rt: Rt) -> Result<()> {
                     }
                 }
             }
-            "gc/kotlin_hello_unopt" => {
-                let wasm = tern_bench::workload("gc/kotlin-hello/hello.traps.unopt.wasm")?;
+            "gc/kotlin_hello_unopt" | "gc/kotlin_exceptions_opt" => {
+                let file = if workload == "gc/kotlin_hello_unopt" {
+                    "gc/kotlin-hello/hello.traps.unopt.wasm"
+                } else {
+                    "gc/kotlin-exceptions/exceptions.eh.opt.wasm"
+                };
+                let wasm = std::fs::read(tern_bench::repo_workloads_dir().join(file))?;
                 let module = m::compile(&engine, &wasm)?;
                 let (mut store, instance) = m::instantiate(&engine, &module)?;
                 m::run_start(&mut store, &instance)?;
