@@ -216,6 +216,15 @@ fn trap_error(
 }
 
 /// An error from outside the loop (a host function, the resource limiter,
+/// The raw exception a host function threw (returned as its error), if it
+/// is one of this store's.
+#[cold]
+#[inline(never)]
+fn thrown_by_host(store: &StoreInner, e: &Error) -> Option<u32> {
+    let x = e.exception()?;
+    store.resolve(x.store, &x.root).ok()
+}
+
 /// the epoch callback), with the backtrace of where it surfaced.
 #[cold]
 #[inline(never)]
@@ -282,9 +291,7 @@ fn call_func<T>(
             );
             r.refresh(&mut store.inner);
             if let Err(e) = res {
-                if let Some(x) = e.exception()
-                    && let Ok(raw) = store.inner.resolve(x.store, &x.root)
-                {
+                if let Some(raw) = thrown_by_host(&store.inner, &e) {
                     return Ok(Flow::Throw(raw, tail));
                 }
                 let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
