@@ -1,6 +1,6 @@
 //! Globals: [`Global`] handles and their store entries.
 
-use super::store::{AsContext, AsContextMut, StoreId};
+use super::store::{AsContext, AsContextMut, StoreId, push_entity};
 use super::{GlobalType, StoreInner};
 use crate::error::{Error, Result};
 use crate::registry::{CVal, TypeRef};
@@ -62,9 +62,7 @@ impl Global {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: GlobalEntry) -> Result<Global> {
-        let index =
-            u32::try_from(store.globals.len()).map_err(|_| Error::usage("too many globals"))?;
-        store.globals.push(entry);
+        let index = push_entity(&mut store.globals, entry, "globals")?;
         Ok(Global {
             store: store.id,
             index,
@@ -72,11 +70,7 @@ impl Global {
     }
 
     pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s GlobalEntry> {
-        store.check(self.store)?;
-        store
-            .globals
-            .get(self.index as usize)
-            .ok_or_else(|| Error::usage("invalid global handle"))
+        store.entity(self.store, &store.globals, self.index, "global")
     }
 
     /// The global's type.

@@ -1,6 +1,6 @@
 //! Linear memories: [`Memory`] handles and their store entries.
 
-use super::store::{AsContext, AsContextMut, StoreId};
+use super::store::{AsContext, AsContextMut, StoreId, push_entity};
 use super::{Growth, MemoryType, Store, StoreInner};
 use crate::error::{Error, Result};
 
@@ -108,9 +108,7 @@ impl Memory {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: MemoryEntry) -> Result<Memory> {
-        let index =
-            u32::try_from(store.memories.len()).map_err(|_| Error::usage("too many memories"))?;
-        store.memories.push(entry);
+        let index = push_entity(&mut store.memories, entry, "memories")?;
         Ok(Memory {
             store: store.id,
             index,
@@ -118,10 +116,9 @@ impl Memory {
     }
 
     fn entry<'s>(&self, store: &'s StoreInner) -> Option<&'s MemoryEntry> {
-        if store.id != self.store {
-            return None;
-        }
-        store.memories.get(self.index as usize)
+        store
+            .entity(self.store, &store.memories, self.index, "memory")
+            .ok()
     }
 
     /// The memory's type (with its current size as minimum).

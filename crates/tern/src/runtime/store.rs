@@ -67,6 +67,14 @@ impl std::fmt::Debug for StoreInner {
     }
 }
 
+/// Appends `entry` to one of a store's entity lists; returns its index.
+pub(crate) fn push_entity<E>(list: &mut Vec<E>, entry: E, what: &str) -> Result<u32> {
+    let index =
+        u32::try_from(list.len()).map_err(|_| Error::usage(format!("too many {what} in store")))?;
+    list.push(entry);
+    Ok(index)
+}
+
 impl StoreInner {
     pub(crate) fn check(&self, id: StoreId) -> Result<()> {
         if id == self.id {
@@ -74,6 +82,21 @@ impl StoreInner {
         } else {
             Err(Error::usage("object used with the wrong store"))
         }
+    }
+
+    /// Entry `index` of `list`, one of this store's entity lists, for a
+    /// handle of store `id`: an error for another store's handle or an
+    /// index out of range.
+    pub(crate) fn entity<'s, E>(
+        &self,
+        id: StoreId,
+        list: &'s [E],
+        index: u32,
+        what: &str,
+    ) -> Result<&'s E> {
+        self.check(id)?;
+        list.get(index as usize)
+            .ok_or_else(|| Error::usage(format!("invalid {what} handle")))
     }
 
     /// The raw reference of a host handle of store `id` rooted by `root`:

@@ -1,7 +1,7 @@
 //! Tables: [`Table`] handles and their store entries. Elements are raw
 //! references (see `values::raw`).
 
-use super::store::{AsContext, AsContextMut, StoreId};
+use super::store::{AsContext, AsContextMut, StoreId, push_entity};
 use super::{Growth, Store, StoreInner, TableType};
 use crate::error::{Error, Result};
 use crate::registry::{CRef, TypeRef};
@@ -98,9 +98,7 @@ impl Table {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: TableEntry) -> Result<Table> {
-        let index =
-            u32::try_from(store.tables.len()).map_err(|_| Error::usage("too many tables"))?;
-        store.tables.push(entry);
+        let index = push_entity(&mut store.tables, entry, "tables")?;
         Ok(Table {
             store: store.id,
             index,
@@ -108,11 +106,7 @@ impl Table {
     }
 
     fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s TableEntry> {
-        store.check(self.store)?;
-        store
-            .tables
-            .get(self.index as usize)
-            .ok_or_else(|| Error::usage("invalid table handle"))
+        store.entity(self.store, &store.tables, self.index, "table")
     }
 
     /// The table's type (with its current size as minimum).

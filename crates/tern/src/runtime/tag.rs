@@ -5,7 +5,7 @@
 //! shares the exporter's entry. Exceptions record the entry's index, and a
 //! `catch` compares indices.
 
-use super::store::{AsContext, AsContextMut, StoreId};
+use super::store::{AsContext, AsContextMut, StoreId, push_entity};
 use super::{Extern, StoreInner, TagType};
 use crate::error::{Error, Result};
 use crate::index::HeapTypeIdx;
@@ -44,9 +44,8 @@ impl Tag {
 
     /// Adds a tag of function type `ty` to the store.
     pub(crate) fn push(store: &mut StoreInner, ty: TypeRef) -> Result<Tag> {
-        let index = u32::try_from(store.tags.len()).map_err(|_| Error::usage("too many tags"))?;
         let heap_type = store.heap.exn_type_index(&ty)?;
-        store.tags.push(TagEntry { ty, heap_type });
+        let index = push_entity(&mut store.tags, TagEntry { ty, heap_type }, "tags")?;
         Ok(Tag {
             store: store.id,
             index,
@@ -54,11 +53,7 @@ impl Tag {
     }
 
     pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s TagEntry> {
-        store.check(self.store)?;
-        store
-            .tags
-            .get(self.index as usize)
-            .ok_or_else(|| Error::usage("invalid tag handle"))
+        store.entity(self.store, &store.tags, self.index, "tag")
     }
 
     /// The tag's type.
