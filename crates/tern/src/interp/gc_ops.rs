@@ -293,6 +293,9 @@ pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
         val,
         n as usize,
     );
+    if kind == FieldKind::Ref && n > 0 {
+        store.heap.barrier(off, val as u32);
+    }
     Ok(())
 }
 
@@ -314,6 +317,9 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
         .heap
         .bytes_mut()
         .copy_within(from..from + n as usize * size, to);
+    if kind == FieldKind::Ref {
+        store.heap.barrier_range(doff, to, n as usize);
+    }
     Ok(())
 }
 
@@ -383,6 +389,8 @@ pub(crate) fn array_init(
             for (i, r) in instance.elems[seg as usize][s..end].iter().enumerate() {
                 store.heap.write(at + i * kind.size(), kind, *r as u64);
             }
+            let obj = Heap::offset(store.stack.refs[rargs]);
+            store.heap.barrier_range(obj, at, n);
         }
     }
     Ok(())
@@ -443,6 +451,13 @@ pub(super) fn array_elem(heap: &Heap, r: u32, index: u64, kind: FieldKind) -> Re
         return Err(Trap::ArrayOutOfBounds);
     }
     Ok(off + HEADER + i as usize * kind.size())
+}
+
+/// `struct.set`/`array.set` of a reference: stores `val` at heap byte
+/// `at` of object `obj`, with the write barrier.
+#[inline(always)]
+pub(super) fn set_ref(heap: &mut Heap, obj: u32, at: usize, val: u32) {
+    heap.write_ref(Heap::offset(obj), at, val);
 }
 
 /// `array.len`.

@@ -1,0 +1,245 @@
+//! Allocation: a bump pointer in the nursery, and the slow path that
+//! collects, allocates large objects in the old generation, and lays the
+//! generations out.
+
+use super::{HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, Trace, raw_of_offset, wr32};
+use crate::error::{Error, Result, Trap};
+use crate::index::HeapTypeIdx;
+use std::any::Any;
+
+impl Heap {
+    /// The nursery size in use: the configured size, at most a quarter of
+    /// the heap limit.
+    pub(super) fn nominal_nursery(&self) -> usize {
+        self.nursery_size.min(self.limit / 4).max(8)
+    }
+
+    /// Bump-allocates `size` bytes (a multiple of 8) in the nursery if
+    /// there is room. The bytes are zero.
+    #[inline(always)]
+    pub(crate) fn bump(&mut self, size: usize) -> Option<usize> {
+        let off = self.ntop;
+        let end = off.wrapping_add(size);
+        if end > self.nlimit || end < off {
+            return None;
+        }
+        self.ntop = end;
+        Some(off)
+    }
+
+    /// Bump-allocates `size` bytes in the old generation's free space.
+    fn bump_old(&mut self, size: usize) -> Option<usize> {
+        if self.nursery_start - self.old_top < size {
+            return None;
+        }
+        let off = self.old_top;
+        self.old_top += size;
+        self.stats.allocated += size as u64;
+        Some(off)
+    }
+
+    /// Allocates `size` bytes (a multiple of 8, zeroed), collecting when
+    /// the nursery is full.
+    #[inline]
+    pub(crate) fn alloc_with(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
+        match self.bump(size) {
+            Some(off) => Ok(off),
+            None => self.alloc_slow(size, roots),
+        }
+    }
+
+    /// The allocation slow path: the nursery is full (or too small for
+    /// `size`, or in stress mode every time).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn alloc_slow(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
+        if self.gc_disabled {
+            return self.alloc_uncollected(size);
+        }
+        let small = size <= self.nominal_nursery() / 2;
+        if small {
+            if self.ntop > self.nursery_start {
+                self.minor(roots);
+            }
+            if self.mem.len() - self.nursery_start < self.nominal_nursery() {
+                self.relayout(0);
+            }
+            self.nlimit = self.mem.len();
+            if let Some(off) = self.bump(size) {
+                if self.stress {
+                    self.nlimit = self.ntop;
+                }
+                return Ok(off);
+            }
+        }
+        if let Some(off) = self.bump_old(size) {
+            return Ok(off);
+        }
+        self.major(roots, size);
+        if let Some(off) = self.bump_old(size) {
+            return Ok(off);
+        }
+        self.nlimit = self.mem.len();
+        if let Some(off) = self.bump(size) {
+            return Ok(off);
+        }
+        Err(Trap::AllocationTooLarge)
+    }
+
+    /// Allocation while collection is disabled: the nursery grows (at the
+    /// end of the space) to fit, up to the limit.
+    fn alloc_uncollected(&mut self, size: usize) -> Result<usize, Trap> {
+        let end = self
+            .ntop
+            .checked_add(size)
+            .ok_or(Trap::AllocationTooLarge)?;
+        if end > self.mem.len() {
+            if end > self.limit {
+                return Err(Trap::AllocationTooLarge);
+            }
+            let len = end
+                .max(self.mem.len().saturating_mul(2))
+                .max(MIN_CAPACITY)
+                .min(self.limit);
+            if self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
+                return Err(Trap::AllocationTooLarge);
+            }
+            self.mem.resize(len, 0);
+            self.stats.peak = self.stats.peak.max(len as u64);
+        }
+        self.nlimit = self.mem.len();
+        self.bump(size).ok_or(Trap::AllocationTooLarge)
+    }
+
+    /// Lays out the space again around an empty nursery: the old
+    /// generation gets free space for `need` bytes plus room to grow
+    /// (the larger of its live size and the nursery size, so major
+    /// collections come after promoting that much), and the nursery its
+    /// nominal size, within the limit. The space never shrinks.
+    pub(super) fn relayout(&mut self, need: usize) {
+        debug_assert_eq!(self.ntop, self.nursery_start);
+        let n = self.nominal_nursery();
+        let cap = self.limit.max(self.mem.len());
+        let grow = (self.old_top - HEADER).max(n).max(MIN_CAPACITY);
+        let want = self
+            .old_top
+            .saturating_add(need)
+            .saturating_add(grow)
+            .max(self.nursery_start);
+        let mut old_end = want.min(cap.saturating_sub(n)).max(self.old_top);
+        if old_end - self.old_top < need {
+            // Shrink the nursery for a large object rather than fail.
+            old_end = self.old_top.saturating_add(need).min(cap);
+        }
+        let len = old_end + cap.saturating_sub(old_end).min(n);
+        let len = len.max(self.mem.len());
+        // Space beyond a full nursery (the space never shrinks) goes to
+        // the old generation.
+        let old_end = old_end.max(len.saturating_sub(n));
+        if len > self.mem.len() && self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
+            // No memory for more: keep the current layout.
+            return;
+        }
+        self.mem.resize(len, 0);
+        self.nursery_start = old_end.min(len);
+        self.ntop = self.nursery_start;
+        self.nlimit = len;
+        self.stats.peak = self.stats.peak.max(len as u64);
+    }
+
+    /// Writes a fresh object's header at `off`. An object allocated in
+    /// the old generation is remembered at once: its initializing stores
+    /// (which have no barrier) may store nursery references.
+    fn init_header(&mut self, off: usize, ty: HeapTypeIdx, len: u32) {
+        wr32(&mut self.mem, off, ty.0);
+        wr32(&mut self.mem, off + 4, len);
+        if off < self.nursery_start {
+            self.remember(off);
+        }
+    }
+
+    /// Allocates a struct of heap type `ty` (fields zeroed).
+    pub(crate) fn alloc_struct(
+        &mut self,
+        ty: HeapTypeIdx,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
+            Layout::Struct(s) => HEADER + s.size as usize,
+            _ => return Err(Trap::CastFailure),
+        };
+        let off = self.alloc_with(size, roots)?;
+        // Free space is always zero (see `Heap`), so the fields are already
+        // zeroed.
+        self.init_header(off, ty, 0);
+        Ok(off)
+    }
+
+    /// Allocates an exception of heap type `ty` (an exception layout)
+    /// thrown with store tag `tag`; its fields are zeroed.
+    pub(crate) fn alloc_exn(
+        &mut self,
+        ty: HeapTypeIdx,
+        tag: u32,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
+            Layout::Exn(s) => HEADER + s.size as usize,
+            _ => return Err(Trap::CastFailure),
+        };
+        let off = self.alloc_with(size, roots)?;
+        self.init_header(off, ty, tag);
+        Ok(off)
+    }
+
+    /// The size in bytes (header included) of an array of heap type `ty`
+    /// with `len` elements, or a trap if it can never fit.
+    pub(crate) fn array_bytes(&self, ty: HeapTypeIdx, len: u32) -> Result<usize, Trap> {
+        let elem = match &self.heap_type(ty).layout {
+            Layout::Array(k) => k.size(),
+            _ => return Err(Trap::CastFailure),
+        };
+        (len as usize)
+            .checked_mul(elem)
+            .and_then(|b| b.checked_add(HEADER + 7))
+            .map(|b| b & !7)
+            .filter(|b| *b <= self.limit)
+            .ok_or(Trap::AllocationTooLarge)
+    }
+
+    /// Allocates an array of heap type `ty` with `len` zeroed elements.
+    pub(crate) fn alloc_array(
+        &mut self,
+        ty: HeapTypeIdx,
+        len: u32,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let bytes = self.array_bytes(ty, len)?;
+        let off = self.alloc_with(bytes, roots)?;
+        self.init_header(off, ty, len);
+        Ok(off)
+    }
+
+    /// Allocates a host object carrying `data`.
+    pub(crate) fn alloc_host(
+        &mut self,
+        data: Box<dyn Any + Send + Sync>,
+        roots: &mut dyn Trace,
+    ) -> Result<u32> {
+        let off = self
+            .alloc_with(HEADER, roots)
+            .map_err(|t| Error::trap(t, Vec::new()))?;
+        let i = self.add_host_data(data)?;
+        self.init_header(off, HOST_TYPE, i);
+        if off >= self.nursery_start {
+            self.young_hosts.push((off, i));
+        }
+        raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))
+    }
+
+    /// Runs a major collection now, leaving room for `need` more bytes if
+    /// the limit allows.
+    pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
+        self.major(roots, need);
+    }
+}
