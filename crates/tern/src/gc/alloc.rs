@@ -108,7 +108,11 @@ impl Heap {
             self.stats.peak = self.stats.peak.max(len as u64);
         }
         self.nlimit = self.mem.len();
-        self.bump(size).ok_or(Trap::AllocationTooLarge)
+        let off = self.bump(size).ok_or(Trap::AllocationTooLarge)?;
+        if self.stress {
+            self.nlimit = self.ntop;
+        }
+        Ok(off)
     }
 
     /// Lays out the space again around an empty nursery: the old

@@ -120,7 +120,7 @@ impl super::Heap {
         if self.gc_disabled {
             return;
         }
-        self.verify_now(roots, "before a major collection");
+        self.verify_now(roots, "before a major collection", true);
         let start = Instant::now();
         let end = self.ntop;
         let words = end.div_ceil(8).div_ceil(64);
@@ -183,7 +183,7 @@ impl super::Heap {
         self.ntop = self.nursery_start;
         self.relayout(need);
         self.stats.pause(start.elapsed(), true);
-        self.verify_now(roots, "after a major collection");
+        self.verify_now(roots, "after a major collection", true);
     }
 }
 

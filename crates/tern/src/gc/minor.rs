@@ -52,7 +52,7 @@ impl super::Heap {
         }
         let verify = self.verify_minor_due();
         if verify {
-            self.verify_now(roots, "before a minor collection");
+            self.verify_now(roots, "before a minor collection", false);
         }
         let start = Instant::now();
         let first = self.old_top;
@@ -94,7 +94,7 @@ impl super::Heap {
         self.stats.promoted += (self.old_top - first) as u64;
         self.stats.pause(start.elapsed(), false);
         if verify {
-            self.verify_now(roots, "after a minor collection");
+            self.verify_now(roots, "after a minor collection", false);
         }
     }
 }

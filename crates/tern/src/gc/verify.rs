@@ -7,29 +7,30 @@ use crate::values::raw;
 use std::collections::HashSet;
 
 impl Heap {
-    /// Verifies the heap if verification is on, recording the first
-    /// violation found.
-    pub(super) fn verify_now(&mut self, roots: &mut dyn Trace, when: &str) {
+    /// Verifies the heap if verification is on (`full`: all of the free
+    /// space too), recording the first violation found.
+    pub(super) fn verify_now(&mut self, roots: &mut dyn Trace, when: &str, full: bool) {
         if self.verify
             && self.corruption.is_none()
-            && let Err(e) = self.verify_heap(roots)
+            && let Err(e) = self.verify_heap(roots, full)
         {
             self.corruption = Some(format!("{when}: {e}"));
         }
     }
 
-    /// Whether to verify the heap around this minor collection: only while
-    /// the old generation is small (1 MiB) or once at least half its size
-    /// has been allocated since the last verified minor collection, so that
-    /// verification costs O(1) per byte allocated rather than O(heap) per
-    /// minor collection. (Major collections are always verified.)
+    /// Whether to verify the heap around this minor collection: when at
+    /// least 1/64 of the heap's used bytes have been allocated since the
+    /// last verified minor collection, so that verification costs O(1)
+    /// per byte allocated rather than O(heap) per minor collection (in
+    /// stress mode, with a small heap, that is every time). Major
+    /// collections are always verified.
     pub(super) fn verify_minor_due(&mut self) -> bool {
         if !self.verify {
             return false;
         }
-        let old = (self.old_top - HEADER) as u64;
+        let used = (self.old_top + self.ntop - self.nursery_start) as u64;
         let allocated = self.stats.allocated + (self.ntop - self.nursery_start) as u64;
-        if old > 1 << 20 && allocated - self.verified_at < old / 2 {
+        if (allocated - self.verified_at) * 64 < used {
             return false;
         }
         self.verified_at = allocated;
@@ -54,7 +55,7 @@ impl Heap {
     /// or an object names the start of an object; every struct field
     /// holding a reference holds one of a matching type; and every old
     /// object holding a nursery reference is remembered (flag and set).
-    pub(crate) fn verify_heap(&self, roots: &mut dyn Trace) -> Result<(), String> {
+    pub(crate) fn verify_heap(&self, roots: &mut dyn Trace, full: bool) -> Result<(), String> {
         if !(HEADER <= self.old_top
             && self.old_top <= self.nursery_start
             && self.nursery_start <= self.ntop
@@ -64,14 +65,20 @@ impl Heap {
             return Err("heap bounds out of order".into());
         }
         let mut starts = Starts {
-            bits: vec![0; self.mem.len().div_ceil(8 * 64)],
+            bits: vec![0; self.ntop.div_ceil(8 * 64)],
             list: Vec::new(),
         };
         self.tile(HEADER, self.old_top, &mut starts)?;
         self.tile(self.nursery_start, self.ntop, &mut starts)?;
-        let free = self.mem[self.old_top..self.nursery_start]
-            .iter()
-            .chain(&self.mem[self.ntop..]);
+        // Free space is zero. Around minor collections only the nursery's
+        // below its allocation limit: checking all of it would cost
+        // O(heap) per allocation in stress mode.
+        let old_free = if full {
+            &self.mem[self.old_top..self.nursery_start]
+        } else {
+            &[]
+        };
+        let free = old_free.iter().chain(&self.mem[self.ntop..self.nlimit]);
         if free.into_iter().any(|b| *b != 0) {
             return Err("free space is not zero".into());
         }
