@@ -133,8 +133,9 @@ impl Config {
     }
 
     /// The size in bytes of a store's nursery, the space where new GC
-    /// objects are allocated (default 512 KiB; at least 4 KiB, and at most
-    /// a quarter of the GC heap limit). Objects that survive a minor
+    /// objects are allocated (default 2 MiB; at least 4 KiB, and at most
+    /// a quarter of the GC heap limit; a store starts with a smaller one
+    /// that grows to this size as it allocates). Objects that survive a minor
     /// collection move to the old generation; objects larger than half
     /// the nursery are allocated there directly.
     pub fn gc_nursery_size(&mut self, bytes: usize) -> &mut Self {

@@ -2,16 +2,22 @@
 //! collects, allocates large objects in the old generation, and lays the
 //! generations out.
 
-use super::{HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, Trace, raw_of_offset, wr32};
+use super::{FieldKind, HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, Trace, raw_of_offset, wr32};
 use crate::error::{Error, Result, Trap};
 use crate::index::HeapTypeIdx;
 use std::any::Any;
 
 impl Heap {
     /// The nursery size in use: the configured size, at most a quarter of
-    /// the heap limit.
+    /// the heap limit, and while the store has allocated little, no more
+    /// than it has allocated (at least 64 KiB), so that stores with few GC
+    /// objects do not touch a whole nursery.
     pub(super) fn nominal_nursery(&self) -> usize {
-        self.nursery_size.min(self.limit / 4).max(8)
+        let allocated = self.stats.allocated as usize + (self.ntop - self.nursery_start);
+        self.nursery_size
+            .min(allocated.max(MIN_CAPACITY))
+            .min(self.limit / 4)
+            .max(8)
     }
 
     /// Bump-allocates `size` bytes (a multiple of 8) in the nursery if
@@ -35,6 +41,88 @@ impl Heap {
         let off = self.old_top;
         self.old_top += size;
         self.stats.allocated += size as u64;
+        Some(off)
+    }
+
+    /// The allocation fast path of `struct.new`: if heap type `ty`
+    /// is a struct type and the nursery has room, bump-allocates it, writes
+    /// its header in one store and its fields from the operand slots
+    /// (`vals`/`refs`, in field order; a `v128` takes two value slots).
+    /// `None` means take the slow path (nothing was allocated). A fresh
+    /// nursery object needs no write barrier.
+    #[inline(always)]
+    pub(crate) fn new_struct_fast(
+        &mut self,
+        ty: HeapTypeIdx,
+        vals: &[u64],
+        refs: &[u32],
+    ) -> Option<usize> {
+        let Some(super::HeapType {
+            layout: Layout::Struct(l),
+            ..
+        }) = self.types.get(ty.index())
+        else {
+            return None;
+        };
+        let off = self.ntop;
+        let end = off + HEADER + l.size as usize;
+        if end > self.nlimit {
+            return None;
+        }
+        let obj = self.mem.get_mut(off..end)?;
+        self.ntop = end;
+        obj[..8].copy_from_slice(&u64::from(ty.0).to_le_bytes());
+        let (mut vi, mut ri) = (0, 0);
+        for &(o, k) in l.fields.iter() {
+            let at = HEADER + o as usize;
+            let v = vals.get(vi).copied().unwrap_or(0);
+            match k {
+                FieldKind::Ref => {
+                    let r = refs.get(ri).copied().unwrap_or(0);
+                    obj[at..at + 4].copy_from_slice(&r.to_le_bytes());
+                    ri += 1;
+                    continue;
+                }
+                FieldKind::I8 => obj[at] = v as u8,
+                FieldKind::I16 => obj[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+                FieldKind::I32 => obj[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+                FieldKind::I64 => obj[at..at + 8].copy_from_slice(&v.to_le_bytes()),
+                FieldKind::V128 => {
+                    let hi = vals.get(vi + 1).copied().unwrap_or(0);
+                    obj[at..at + 8].copy_from_slice(&v.to_le_bytes());
+                    obj[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+                    vi += 1;
+                }
+            }
+            vi += 1;
+        }
+        Some(off)
+    }
+
+    /// The fast path of `struct.new_default` and `array.new_default`: if
+    /// heap type `ty` is a struct type (`len` ignored) or an array type and
+    /// the object fits in the nursery, bump-allocates it (its fields are
+    /// already zero) and writes its header in one store.
+    #[inline(always)]
+    pub(crate) fn new_default_fast(&mut self, ty: HeapTypeIdx, len: u32) -> Option<usize> {
+        let (size, len) = match &self.types.get(ty.index())?.layout {
+            Layout::Struct(l) => (HEADER + l.size as usize, 0),
+            Layout::Array(k) => {
+                let bytes = (len as usize).checked_mul(k.size())?;
+                (HEADER + super::round8(bytes), len)
+            }
+            _ => return None,
+        };
+        let off = self.ntop;
+        let end = off.checked_add(size)?;
+        if end > self.nlimit {
+            return None;
+        }
+        let header = u64::from(ty.0) | u64::from(len) << 32;
+        self.mem
+            .get_mut(off..off + 8)?
+            .copy_from_slice(&header.to_le_bytes());
+        self.ntop = end;
         Some(off)
     }
 
@@ -124,7 +212,10 @@ impl Heap {
         debug_assert_eq!(self.ntop, self.nursery_start);
         let n = self.nominal_nursery();
         let cap = self.limit.max(self.mem.len());
-        let grow = (self.old_top - HEADER).max(n).max(MIN_CAPACITY);
+        let grow = (self.old_top - HEADER)
+            .saturating_mul(2)
+            .max(n)
+            .max(MIN_CAPACITY);
         let want = self
             .old_top
             .saturating_add(need)

@@ -170,7 +170,11 @@ impl super::Heap {
             new_top += size;
             w = s + size / 8;
         }
-        mem[new_top..end].fill(0);
+        // Zero what the objects left (the old generation's free space is
+        // zero already).
+        let (old_top, nursery_start) = (self.old_top, self.nursery_start);
+        mem[new_top.min(old_top)..old_top].fill(0);
+        mem[nursery_start.max(new_top)..end].fill(0);
         for (i, live) in m.live_host.iter().enumerate() {
             if !live {
                 self.free_host_data(i as u32);

@@ -58,7 +58,7 @@ const REMEMBERED: u32 = 1 << 31;
 /// The smallest heap capacity.
 const MIN_CAPACITY: usize = 64 * 1024;
 /// The default nursery size (`Config::gc_nursery_size`).
-pub(crate) const DEFAULT_NURSERY_SIZE: usize = 512 * 1024;
+pub(crate) const DEFAULT_NURSERY_SIZE: usize = 2 * 1024 * 1024;
 /// The smallest nursery size.
 pub(crate) const MIN_NURSERY_SIZE: usize = 4 * 1024;
 
