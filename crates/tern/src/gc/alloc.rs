@@ -204,22 +204,20 @@ impl Heap {
     }
 
     /// Lays out the space again around an empty nursery: the old
-    /// generation gets free space for `need` bytes plus room to grow
-    /// (the larger of its live size and the nursery size, so major
-    /// collections come after promoting that much), and the nursery its
-    /// nominal size, within the limit. The space never shrinks.
+    /// generation's space reaches the next major collection's threshold
+    /// (`major_at`) plus room to promote a whole nursery and `need` more
+    /// bytes, so that minor collections find room until the threshold is
+    /// passed; the nursery gets its nominal size. All within the limit;
+    /// the space never shrinks.
     pub(super) fn relayout(&mut self, need: usize) {
         debug_assert_eq!(self.ntop, self.nursery_start);
         let n = self.nominal_nursery();
         let cap = self.limit.max(self.mem.len());
-        let grow = (self.old_top - HEADER)
-            .saturating_mul(2)
-            .max(n)
-            .max(MIN_CAPACITY);
         let want = self
-            .old_top
+            .major_at
+            .max(self.old_top)
+            .saturating_add(n)
             .saturating_add(need)
-            .saturating_add(grow)
             .max(self.nursery_start);
         let mut old_end = want.min(cap.saturating_sub(n)).max(self.old_top);
         if old_end - self.old_top < need {

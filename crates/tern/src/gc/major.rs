@@ -185,6 +185,15 @@ impl super::Heap {
         self.stats.allocated += (self.ntop - self.nursery_start) as u64;
         self.old_top = new_top;
         self.ntop = self.nursery_start;
+        // The next major collection comes after promoting twice the live
+        // data (at least a nursery's worth): its cost, proportional to the
+        // heap, is then O(1) per byte promoted.
+        let live = new_top - super::HEADER;
+        let grow = live
+            .saturating_mul(2)
+            .max(self.nominal_nursery())
+            .max(super::MIN_CAPACITY);
+        self.major_at = new_top.saturating_add(grow);
         self.relayout(need);
         self.stats.pause(start.elapsed(), true);
         self.verify_now(roots, "after a major collection", true);

@@ -89,6 +89,9 @@ pub(crate) struct Heap {
     nlimit: usize,
     /// The configured nursery size.
     nursery_size: usize,
+    /// Once the old generation's objects reach this offset, the next
+    /// collection that needs old space is a major one (see `relayout`).
+    major_at: usize,
     /// Collect the nursery before every allocation.
     stress: bool,
     /// Offsets of the remembered old objects.
@@ -137,6 +140,7 @@ fn round8(n: usize) -> usize {
 }
 
 /// The size in bytes (header included) of the object at `off`.
+#[inline]
 fn size_at(types: &[HeapType], mem: &[u8], off: usize) -> usize {
     let ty = rd32(mem, off) & !REMEMBERED;
     match &types[ty as usize].layout {
@@ -148,6 +152,7 @@ fn size_at(types: &[HeapType], mem: &[u8], off: usize) -> usize {
 
 /// Calls `f` on each reference field of the object at `off` and stores
 /// back what it returns; returns the object's size.
+#[inline]
 fn visit_refs(
     types: &[HeapType],
     mem: &mut [u8],
@@ -194,6 +199,7 @@ impl Heap {
             ntop: HEADER,
             nlimit: HEADER,
             nursery_size: config.gc_nursery_size,
+            major_at: HEADER + MIN_CAPACITY,
             stress: config.gc_stress,
             remset: Vec::new(),
             young_hosts: Vec::new(),
