@@ -181,7 +181,7 @@ impl Starts {
 
     fn contains(&self, off: usize) -> bool {
         let w = off / 8;
-        off % 8 == 0
+        off.is_multiple_of(8)
             && self
                 .bits
                 .get(w / 64)
