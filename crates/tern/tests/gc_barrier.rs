@@ -228,3 +228,54 @@ fn stress_mode_collects_at_every_allocation() {
     let arr = call(&mut store, &inst, "arr", &[]).unwrap();
     check_arr(&mut store, &inst, &arr, 11);
 }
+
+const FIXED: &str = r#"
+(module
+  (type $a8 (array (mut i8)))
+  (type $a16 (array (mut i16)))
+  (type $a32 (array (mut i32)))
+  (type $a64 (array (mut i64)))
+  (type $av (array (mut v128)))
+  (type $leaf (struct (field i32)))
+  (type $ar (array (mut anyref)))
+  (func (export "i8") (result i32)
+    (array.get_u $a8 (array.new_fixed $a8 3 (i32.const 1) (i32.const 2) (i32.const 300)) (i32.const 2)))
+  (func (export "i16") (result i32)
+    (array.get_s $a16 (array.new_fixed $a16 2 (i32.const 7) (i32.const -2)) (i32.const 1)))
+  (func (export "i32") (result i32)
+    (array.get $a32 (array.new_fixed $a32 3 (i32.const 5) (i32.const -9) (i32.const 6)) (i32.const 1)))
+  (func (export "i64") (result i64)
+    (array.get $a64 (array.new_fixed $a64 3 (i64.const 1) (i64.const 2) (i64.const -3)) (i32.const 2)))
+  (func (export "v128") (result i64)
+    (i64x2.extract_lane 1 (array.get $av
+      (array.new_fixed $av 2 (v128.const i64x2 1 2) (v128.const i64x2 3 4)) (i32.const 1))))
+  (func (export "ref") (result i32)
+    (struct.get $leaf 0 (ref.cast (ref $leaf) (array.get $ar
+      (array.new_fixed $ar 3 (ref.i31 (i32.const 1)) (struct.new $leaf (i32.const 42)) (ref.null any))
+      (i32.const 1)))))
+)
+"#;
+
+/// `array.new_fixed` of every element kind, on the fast path (nursery
+/// room) and on the slow path (stress mode).
+#[test]
+fn array_new_fixed_of_every_kind() {
+    for stress in [false, true] {
+        let mut config = Config::new();
+        config.gc_verify(true).gc_stress(stress);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, FIXED).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let mut get = |name: &str| call(&mut store, &inst, name, &[]).unwrap();
+        assert_eq!(get("i8").i32(), Some(44));
+        assert_eq!(get("i16").i32(), Some(-2));
+        assert_eq!(get("i32").i32(), Some(-9));
+        assert_eq!(get("i64").i64(), Some(-3));
+        assert_eq!(get("v128").i64(), Some(4));
+        assert_eq!(get("ref").i32(), Some(42));
+        store.gc().unwrap();
+    }
+}

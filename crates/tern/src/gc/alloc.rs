@@ -126,6 +126,61 @@ impl Heap {
         Some(off)
     }
 
+    /// The fast path of `array.new_fixed`: if heap type `ty` is an array
+    /// type and `n` elements fit in the nursery, bump-allocates the array
+    /// and writes its elements from the operand slots (`vals`/`refs`; a
+    /// `v128` takes two value slots).
+    #[inline]
+    pub(crate) fn new_array_fixed_fast(
+        &mut self,
+        ty: HeapTypeIdx,
+        n: u32,
+        vals: &[u64],
+        refs: &[u32],
+    ) -> Option<usize> {
+        let Layout::Array(k) = self.types.get(ty.index())?.layout else {
+            return None;
+        };
+        let off = self.new_default_fast(ty, n)?;
+        let at = off + HEADER;
+        let body = self.mem.get_mut(at..at + n as usize * k.size())?;
+        let val = |i: usize| vals.get(i).copied().unwrap_or(0);
+        match k {
+            FieldKind::Ref => {
+                for (i, c) in body.chunks_exact_mut(4).enumerate() {
+                    c.copy_from_slice(&refs.get(i).copied().unwrap_or(0).to_le_bytes());
+                }
+            }
+            FieldKind::I8 => {
+                for (i, b) in body.iter_mut().enumerate() {
+                    *b = val(i) as u8;
+                }
+            }
+            FieldKind::I16 => {
+                for (i, c) in body.chunks_exact_mut(2).enumerate() {
+                    c.copy_from_slice(&(val(i) as u16).to_le_bytes());
+                }
+            }
+            FieldKind::I32 => {
+                for (i, c) in body.chunks_exact_mut(4).enumerate() {
+                    c.copy_from_slice(&(val(i) as u32).to_le_bytes());
+                }
+            }
+            FieldKind::I64 => {
+                for (i, c) in body.chunks_exact_mut(8).enumerate() {
+                    c.copy_from_slice(&val(i).to_le_bytes());
+                }
+            }
+            FieldKind::V128 => {
+                for (i, c) in body.chunks_exact_mut(16).enumerate() {
+                    c[..8].copy_from_slice(&val(2 * i).to_le_bytes());
+                    c[8..].copy_from_slice(&val(2 * i + 1).to_le_bytes());
+                }
+            }
+        }
+        Some(off)
+    }
+
     /// Allocates `size` bytes (a multiple of 8, zeroed), collecting when
     /// the nursery is full.
     #[inline]

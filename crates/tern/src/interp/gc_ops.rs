@@ -187,6 +187,15 @@ pub(crate) fn array_new(
             off
         }
         AllocSource::Fixed(n) => {
+            let hty = heap_type(store, inst, site.ty);
+            let (vals, refs) = (
+                store.stack.vals.get(vb..).unwrap_or(&[]),
+                store.stack.refs.get(rb..).unwrap_or(&[]),
+            );
+            if let Some(off) = store.heap.new_array_fixed_fast(hty, n, vals, refs) {
+                store.stack.refs[rb] = finish(off)?;
+                return Ok(());
+            }
             let (off, kind) = alloc_array(store, inst, site.ty, n, f)?;
             let (mut vi, mut ri) = (vb, rb);
             for i in 0..n as usize {
