@@ -3,7 +3,8 @@
 //! exception objects in flight and caught. (These programs allocate less
 //! than the heap's initial 64 KiB, so the check runs at the final
 //! `Store::gc`; `crates/tern/tests/exceptions.rs` collects with exceptions
-//! live.)
+//! live.) The stress runs collect the nursery before every allocation, so
+//! exceptions in flight and caught are moved while live.
 
 use tern::{Config, Engine, Linker, Module, Store};
 use tern_wasi::{MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
@@ -15,8 +16,12 @@ fn data(path: &str) -> std::path::PathBuf {
 }
 
 fn run_verified(wasm: &str, expected: &str) {
+    run(wasm, expected, false);
+}
+
+fn run(wasm: &str, expected: &str, stress: bool) {
     let mut config = Config::new();
-    config.gc_verify(true);
+    config.gc_verify(true).gc_stress(stress);
     let engine = Engine::new(&config).unwrap();
     let module = Module::new(&engine, std::fs::read(data(wasm)).unwrap()).unwrap();
     let stdout = MemoryOutputPipe::new();
@@ -55,5 +60,19 @@ fn kotlin_hello_exceptions_with_gc_verify() {
     run_verified(
         "gc/kotlin-hello/hello.eh.opt.wasm",
         "gc/kotlin-hello/hello.stdout.expected",
+    );
+}
+
+#[test]
+fn kotlin_exceptions_under_gc_stress() {
+    run(
+        "gc/kotlin-exceptions/exceptions.eh.opt.wasm",
+        "gc/kotlin-exceptions/exceptions.stdout.expected",
+        true,
+    );
+    run(
+        "gc/kotlin-hello/hello.eh.unopt.wasm",
+        "gc/kotlin-hello/hello.stdout.expected",
+        true,
     );
 }

@@ -106,7 +106,8 @@ impl FileReport {
         self.failed == 0
     }
 
-    fn fail(
+    /// Records a failed directive at `line`:`col`.
+    pub fn fail(
         &mut self,
         line: usize,
         col: usize,
@@ -206,7 +207,7 @@ impl WastContext {
     /// directory of the testsuite get the legacy exception instructions
     /// (`Config::wasm_legacy_exceptions`), as the spec interpreter does.
     pub fn for_file(path: impl AsRef<Path>) -> Self {
-        Self::for_file_with(path.as_ref(), false)
+        Self::for_file_with(path.as_ref(), false, false)
     }
 
     /// Like [`WastContext::for_file`], with fuel metering and epoch checks
@@ -214,16 +215,26 @@ impl WastContext {
     /// unlimited fuel and a deadline that never comes: for checking that
     /// metering changes no result.
     pub fn for_file_metered(path: impl AsRef<Path>) -> Self {
-        Self::for_file_with(path.as_ref(), true)
+        Self::for_file_with(path.as_ref(), true, false)
     }
 
-    fn for_file_with(path: &Path, metered: bool) -> Self {
+    /// Like [`WastContext::for_file`], with the collector in stress mode
+    /// (a minor collection before every GC allocation) and heap
+    /// verification on; [`WastContext::gc_check`] reports what verification
+    /// found.
+    pub fn for_file_gc_stress(path: impl AsRef<Path>) -> Self {
+        Self::for_file_with(path.as_ref(), false, true)
+    }
+
+    fn for_file_with(path: &Path, metered: bool, gc_stress: bool) -> Self {
         let legacy = path.components().any(|c| c.as_os_str() == "legacy");
         let mut config = tern::Config::new();
         config
             .wasm_legacy_exceptions(legacy)
             .consume_fuel(metered)
-            .epoch_interruption(metered);
+            .epoch_interruption(metered)
+            .gc_stress(gc_stress)
+            .gc_verify(gc_stress);
         let mut cx = match Engine::new(&config) {
             Ok(engine) => Self::with_engine(engine),
             Err(_) => Self::new(),
@@ -258,6 +269,13 @@ impl WastContext {
             setup_error,
             legacy_syntax: false,
         }
+    }
+
+    /// Runs a (verified, if `Config::gc_verify` is on) major collection
+    /// and returns the first heap invariant violation any verification in
+    /// this context's store found.
+    pub fn gc_check(&mut self) -> Result<(), String> {
+        self.store.gc().map_err(|e| e.to_string())
     }
 
     /// Reads and runs the script at `path`.

@@ -21,14 +21,20 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs one script on a large stack, turning a runner panic into a report.
-fn run_one(name: &str, path: &Path, metered: bool) -> FileReport {
+fn run_one(name: &str, path: &Path, mode: Mode) -> FileReport {
     let run = || {
-        let mut cx = if metered {
-            WastContext::for_file_metered(path)
-        } else {
-            WastContext::for_file(path)
+        let mut cx = match mode {
+            Mode::Plain => WastContext::for_file(path),
+            Mode::Metered => WastContext::for_file_metered(path),
+            Mode::GcStress => WastContext::for_file_gc_stress(path),
         };
-        cx.run_file(path)
+        let mut report = cx.run_file(path);
+        if mode == Mode::GcStress
+            && let Err(e) = cx.gc_check()
+        {
+            report.fail(0, 0, "a verified GC heap", e);
+        }
+        report
     };
     with_large_stack(run).unwrap_or_else(|panic| FileReport {
         name: name.to_string(),
@@ -43,9 +49,29 @@ fn run_one(name: &str, path: &Path, metered: bool) -> FileReport {
     })
 }
 
+/// How the scripts run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    /// Fuel and epoch checks compiled in.
+    Metered,
+    /// A minor collection before every GC allocation, heap verification on.
+    GcStress,
+}
+
 #[test]
 fn testsuite_manifest_passes() {
-    run_manifest(false);
+    run_manifest(Mode::Plain);
+}
+
+/// The same scripts with the collector in stress mode and the heap
+/// verified around every collection (including the remembered-set
+/// invariant): every object is moved at its first chance, so a missing
+/// root, write barrier or forwarding shows up as a wrong result or a
+/// verification failure.
+#[test]
+fn testsuite_manifest_passes_under_gc_stress() {
+    run_manifest(Mode::GcStress);
 }
 
 /// The same scripts with fuel metering and epoch checks compiled into every
@@ -53,10 +79,10 @@ fn testsuite_manifest_passes() {
 /// labels, branches and loop headers must not change any result.
 #[test]
 fn testsuite_manifest_passes_with_fuel_and_epochs() {
-    run_manifest(true);
+    run_manifest(Mode::Metered);
 }
 
-fn run_manifest(metered: bool) {
+fn run_manifest(mode: Mode) {
     let root = workspace_root();
     let suite = find_testsuite(&root).unwrap_or_else(|msg| panic!("{msg}"));
     let files = read_manifest(&root).unwrap_or_else(|msg| panic!("{msg}"));
@@ -73,7 +99,7 @@ fn run_manifest(metered: bool) {
                     let Some(name) = next else { break };
                     let path = suite.join(name);
                     let report = if path.is_file() {
-                        run_one(name, &path, metered)
+                        run_one(name, &path, mode)
                     } else {
                         FileReport {
                             name: name.clone(),

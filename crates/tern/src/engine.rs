@@ -13,6 +13,8 @@ pub struct Config {
     pub(crate) max_call_depth: usize,
     pub(crate) max_gc_heap_size: usize,
     pub(crate) gc_verify: bool,
+    pub(crate) gc_nursery_size: usize,
+    pub(crate) gc_stress: bool,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
 }
@@ -47,6 +49,8 @@ impl Config {
             max_call_depth: 100_000,
             max_gc_heap_size: 1 << 30,
             gc_verify: false,
+            gc_nursery_size: crate::gc::DEFAULT_NURSERY_SIZE,
+            gc_stress: false,
             consume_fuel: false,
             epoch_interruption: false,
         }
@@ -125,6 +129,25 @@ impl Config {
     /// debugging). A violation makes `Store::gc` return an error.
     pub fn gc_verify(&mut self, enable: bool) -> &mut Self {
         self.gc_verify = enable;
+        self
+    }
+
+    /// The size in bytes of a store's nursery, the space where new GC
+    /// objects are allocated (default 2 MiB; at least 4 KiB, and at most
+    /// a quarter of the GC heap limit; a store starts with a smaller one
+    /// that grows to this size as it allocates). Objects that survive a minor
+    /// collection move to the old generation; objects larger than half
+    /// the nursery are allocated there directly.
+    pub fn gc_nursery_size(&mut self, bytes: usize) -> &mut Self {
+        self.gc_nursery_size = bytes.max(crate::gc::MIN_NURSERY_SIZE);
+        self
+    }
+
+    /// Stress mode (for tests): a minor collection before every GC
+    /// allocation, so every object is moved as early as possible.
+    #[doc(hidden)]
+    pub fn gc_stress(&mut self, enable: bool) -> &mut Self {
+        self.gc_stress = enable;
         self
     }
 }

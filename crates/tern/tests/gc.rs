@@ -197,8 +197,14 @@ fn workload(path: &str) -> PathBuf {
 /// `.`, stdout captured) and heap verification on, and returns its stdout
 /// and the collector's statistics.
 fn run_wasi(file: &str, dir: &str) -> (String, tern::GcStats) {
+    run_wasi_with(file, dir, false)
+}
+
+/// `run_wasi`, optionally in the collector's stress mode (a minor
+/// collection before every allocation).
+fn run_wasi_with(file: &str, dir: &str, stress: bool) -> (String, tern::GcStats) {
     let mut config = Config::new();
-    config.gc_verify(true);
+    config.gc_verify(true).gc_stress(stress);
     let engine = Engine::new(&config).unwrap();
     let module = Module::from_file(&engine, workload(file)).unwrap();
     let stdout = MemoryOutputPipe::new();
@@ -246,4 +252,30 @@ fn splay_tree_benchmark_runs_with_heap_verification() {
     assert_eq!(out, expected);
     // The run collected (and verified the heap) several times.
     assert!(stats.collections > 5, "{stats:?}");
+}
+
+#[test]
+fn kotlin_hello_under_gc_stress() {
+    let expected =
+        std::fs::read_to_string(workload("gc/kotlin-hello/hello.stdout.expected")).unwrap();
+    let (out, stats) = run_wasi_with(
+        "gc/kotlin-hello/hello.traps.opt.wasm",
+        "gc/kotlin-hello",
+        true,
+    );
+    assert_eq!(out, expected);
+    assert!(stats.minor_collections > 100, "{stats:?}");
+}
+
+#[test]
+fn splay_tree_benchmark_under_gc_stress() {
+    // A smaller tree than the default input, for time.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("splay-stress");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("default.input"), "2000,200,2").unwrap();
+    let (out, stats) = run_wasi_with("gc/splay/splay.wasm", dir.to_str().unwrap(), true);
+    assert!(out.contains("[splay] tree size: 2000\n"), "{out}");
+    assert!(out.ends_with("[splay] verified\n"), "{out}");
+    assert!(stats.minor_collections > 10_000, "{stats:?}");
+    assert!(stats.major_collections > 0, "{stats:?}");
 }

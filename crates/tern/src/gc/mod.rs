@@ -1,55 +1,66 @@
-//! The GC heap of a store: object layout, bump allocation, and a copying
-//! (Cheney) collector with precise roots.
+//! The GC heap of a store: object layout, a bump-allocated nursery, and a
+//! generational collector with precise roots.
 //!
 //! Objects live in one byte vector, each starting at a multiple of 8 with an
-//! 8-byte header: the store-local heap type index (`u32`) and, for arrays,
-//! the length (for host objects, the index of their host data). A raw
+//! 8-byte header: the store-local heap type index (`u32`, whose top bit is
+//! the "remembered" flag) and, for arrays, the length (for host objects,
+//! the index of their host data; for exceptions, the store tag). A raw
 //! reference to an object is its offset / 8, shifted as `values::raw`
 //! describes. Struct fields and array elements are stored packed
 //! (`i8` in one byte, `i16` in two, references in four).
 //!
-//! Allocation bumps a pointer; only when the space is exhausted does the
-//! collector run. It copies every object reachable from the roots (the
-//! interpreter's reference slots, reference globals, tables, element
-//! segments, and rooted host handles) into a fresh space, rewriting every
-//! reference, then frees the host data of dead host objects.
+//! The vector holds two generations:
+//!
+//! ```text
+//! 0      8                old_top          nursery_start     ntop      mem.len()
+//! | null | old objects ... | free (zeroed) | young objects ... | free (zeroed) |
+//! ```
+//!
+//! New objects are bump-allocated in the nursery (`alloc.rs`). When it is
+//! full, a *minor* collection (`minor.rs`) copies the nursery objects
+//! reachable from the roots and from *remembered* old objects to the end
+//! of the old generation and empties the nursery. When the old generation
+//! has no room for the survivors, a *major* collection (`major.rs`) marks
+//! the whole heap and slides every live object to the bottom
+//! (mark-compact, forwarding addresses computed from the mark bitmap), then
+//! lays the nursery out again above the old generation's new free space.
+//! A write barrier (`write_ref`, `remember`) records every old object into
+//! which a reference to a young object is stored.
 
+mod alloc;
 mod layout;
+mod major;
+mod minor;
 mod roots;
+mod stats;
+mod verify;
 
 pub(crate) use layout::{FieldKind, Layout, StructLayout};
 pub(crate) use roots::GcRoot;
+pub use stats::GcStats;
 
-use crate::error::{Error, Result, Trap};
+use crate::error::{Error, Result};
 use crate::index::HeapTypeIdx;
 use crate::registry::{TypeId, TypeRef};
 use crate::values::raw;
 use std::any::Any;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 /// Size of an object header in bytes.
 pub(crate) const HEADER: usize = 8;
 /// The heap type index of host (`externref`) objects.
 pub(crate) const HOST_TYPE: HeapTypeIdx = HeapTypeIdx(0);
-/// Header type marking an object that has been copied (during a collection).
+/// Header type marking a nursery object that has been promoted (during a
+/// minor collection); the second word holds the new offset / 8.
 const FORWARDED: u32 = u32::MAX;
+/// The header type word's flag of an old object in the remembered set.
+const REMEMBERED: u32 = 1 << 31;
 /// The smallest heap capacity.
 const MIN_CAPACITY: usize = 64 * 1024;
-
-/// Collector statistics (see [`crate::Store::gc_stats`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GcStats {
-    /// Number of collections so far.
-    pub collections: u64,
-    /// Bytes occupied by objects after the last collection (or now, if
-    /// none has run), headers included.
-    pub live_bytes: u64,
-    /// Bytes allocated since the store was created.
-    pub bytes_allocated: u64,
-    /// Total time spent collecting.
-    pub total_pause: Duration,
-}
+/// The default nursery size (`Config::gc_nursery_size`).
+pub(crate) const DEFAULT_NURSERY_SIZE: usize = 2 * 1024 * 1024;
+/// The smallest nursery size.
+pub(crate) const MIN_NURSERY_SIZE: usize = 4 * 1024;
 
 /// A heap type known to this store.
 pub(crate) struct HeapType {
@@ -60,12 +71,33 @@ pub(crate) struct HeapType {
 
 /// A store's GC heap.
 ///
-/// Invariant: every byte of `mem` from `top` to the end is zero (fresh
-/// space is zero-filled when it is created, and space is only handed out by
-/// bumping `top`), so allocation never has to clear memory.
+/// Invariants: every byte of `mem` outside objects is zero (from `old_top`
+/// to `nursery_start` and from `ntop` to the end), so allocation never
+/// clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
+/// mem.len()`; every old object that holds a reference to a nursery object
+/// has its `REMEMBERED` flag set and is listed in `remset`.
 pub(crate) struct Heap {
     mem: Vec<u8>,
-    top: usize,
+    /// End of the old generation's objects.
+    old_top: usize,
+    /// Start of the nursery (and end of the old generation's space).
+    nursery_start: usize,
+    /// The nursery's bump pointer.
+    ntop: usize,
+    /// Where nursery allocation stops (the end of `mem`, or `ntop` in
+    /// stress mode, so that every allocation takes the slow path).
+    nlimit: usize,
+    /// The configured nursery size.
+    nursery_size: usize,
+    /// Once the old generation's objects reach this offset, the next
+    /// collection that needs old space is a major one (see `relayout`).
+    major_at: usize,
+    /// Collect the nursery before every allocation.
+    stress: bool,
+    /// Offsets of the remembered old objects.
+    remset: Vec<usize>,
+    /// (offset, host data index) of the host objects in the nursery.
+    young_hosts: Vec<(usize, u32)>,
     limit: usize,
     types: Vec<HeapType>,
     type_index: HashMap<TypeId, HeapTypeIdx>,
@@ -74,13 +106,15 @@ pub(crate) struct Heap {
     host_data: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_host: Vec<u32>,
     roots: roots::RootSet,
-    stats: GcStats,
-    /// Verify the heap after every collection.
+    stats: stats::Stats,
+    /// Verify the heap before and after every collection.
     verify: bool,
     /// The first invariant violation found by verification, if any.
     corruption: Option<String>,
+    /// Bytes allocated when the heap was last verified.
+    verified_at: u64,
     /// Set while raw references sit outside the roots (instantiation):
-    /// allocation grows the heap instead of collecting.
+    /// allocation grows the nursery instead of collecting.
     gc_disabled: bool,
 }
 
@@ -90,18 +124,86 @@ fn rd<const N: usize>(mem: &[u8], off: usize) -> [u8; N] {
     b
 }
 
+#[inline(always)]
+fn rd32(mem: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(rd(mem, off))
+}
+
+#[inline(always)]
+fn wr32(mem: &mut [u8], off: usize, v: u32) {
+    mem[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+
 #[inline]
 fn round8(n: usize) -> usize {
     (n + 7) & !7
 }
 
+/// The size in bytes (header included) of the object at `off`.
+#[inline]
+fn size_at(types: &[HeapType], mem: &[u8], off: usize) -> usize {
+    let ty = rd32(mem, off) & !REMEMBERED;
+    match &types[ty as usize].layout {
+        Layout::Host => HEADER,
+        Layout::Struct(s) | Layout::Exn(s) => HEADER + s.size as usize,
+        Layout::Array(k) => HEADER + round8(rd32(mem, off + 4) as usize * k.size()),
+    }
+}
+
+/// Calls `f` on each reference field of the object at `off` and stores
+/// back what it returns; returns the object's size.
+#[inline]
+fn visit_refs(
+    types: &[HeapType],
+    mem: &mut [u8],
+    off: usize,
+    f: &mut impl FnMut(&mut [u8], u32) -> u32,
+) -> usize {
+    let ty = rd32(mem, off) & !REMEMBERED;
+    match &types[ty as usize].layout {
+        Layout::Host => HEADER,
+        Layout::Struct(s) | Layout::Exn(s) => {
+            for o in s.ref_offsets.iter() {
+                let at = off + HEADER + *o as usize;
+                let r = rd32(mem, at);
+                let nr = f(mem, r);
+                wr32(mem, at, nr);
+            }
+            HEADER + s.size as usize
+        }
+        Layout::Array(k) => {
+            let n = rd32(mem, off + 4) as usize;
+            if *k == FieldKind::Ref {
+                for i in 0..n {
+                    let at = off + HEADER + 4 * i;
+                    let r = rd32(mem, at);
+                    let nr = f(mem, r);
+                    wr32(mem, at, nr);
+                }
+            }
+            HEADER + round8(n * k.size())
+        }
+    }
+}
+
 impl Heap {
-    pub(crate) fn new(limit: usize, verify: bool) -> Heap {
+    /// An empty heap for a store of an engine configured by `config`.
+    pub(crate) fn new(config: &crate::Config) -> Heap {
+        let limit = config.max_gc_heap_size.max(MIN_CAPACITY);
         Heap {
             // Offset 0 is reserved: raw object index 0 would be null.
+            // Nothing else is allocated until the first object.
             mem: vec![0; HEADER],
-            top: HEADER,
-            limit: limit.max(MIN_CAPACITY),
+            old_top: HEADER,
+            nursery_start: HEADER,
+            ntop: HEADER,
+            nlimit: HEADER,
+            nursery_size: config.gc_nursery_size,
+            major_at: HEADER + MIN_CAPACITY,
+            stress: config.gc_stress,
+            remset: Vec::new(),
+            young_hosts: Vec::new(),
+            limit,
             types: vec![HeapType {
                 ty: None,
                 layout: Layout::Host,
@@ -111,19 +213,22 @@ impl Heap {
             host_data: Vec::new(),
             free_host: Vec::new(),
             roots: roots::RootSet::default(),
-            stats: GcStats::default(),
-            verify,
+            stats: stats::Stats::default(),
+            verify: config.gc_verify,
             corruption: None,
+            verified_at: 0,
             gc_disabled: false,
         }
     }
 
+    /// Collector statistics.
     pub(crate) fn stats(&self) -> GcStats {
-        let mut s = self.stats;
-        if s.collections == 0 {
-            s.live_bytes = (self.top - HEADER) as u64;
-        }
-        s
+        let young = (self.ntop - self.nursery_start) as u64;
+        self.stats.public(
+            (self.old_top - HEADER) as u64 + young,
+            young,
+            self.mem.len() as u64,
+        )
     }
 
     /// Roots a raw heap object reference for a host handle.
@@ -193,7 +298,7 @@ impl Heap {
             Layout::of(ty.info())?
         };
         let i = HeapTypeIdx::of_len(self.types.len())
-            .filter(|i| i.0 < FORWARDED)
+            .filter(|i| i.0 < REMEMBERED)
             .ok_or_else(|| Error::usage("too many GC types in one store"))?;
         self.types.push(HeapType {
             ty: Some(ty.clone()),
@@ -222,13 +327,13 @@ impl Heap {
     /// The heap type index of the object at `off`.
     #[inline]
     pub(crate) fn type_of(&self, off: usize) -> HeapTypeIdx {
-        HeapTypeIdx(u32::from_le_bytes(rd(&self.mem, off)))
+        HeapTypeIdx(rd32(&self.mem, off) & !REMEMBERED)
     }
 
     /// The array length (or host data index) of the object at `off`.
     #[inline]
     pub(crate) fn len_of(&self, off: usize) -> u32 {
-        u32::from_le_bytes(rd(&self.mem, off + 4))
+        rd32(&self.mem, off + 4)
     }
 
     /// The layout of the object a raw reference names (`None` for
@@ -246,14 +351,6 @@ impl Heap {
             .as_ref()
     }
 
-    fn object_size(&self, off: usize) -> usize {
-        match &self.heap_type(self.type_of(off)).layout {
-            Layout::Host => HEADER,
-            Layout::Struct(s) | Layout::Exn(s) => HEADER + s.size as usize,
-            Layout::Array(k) => HEADER + round8(self.len_of(off) as usize * k.size()),
-        }
-    }
-
     /// The bytes of the whole heap (object payloads are read through
     /// offsets computed from raw references and layouts).
     #[inline]
@@ -261,52 +358,18 @@ impl Heap {
         &self.mem
     }
 
+    /// The bytes of the whole heap, for writes that store no reference
+    /// (reference stores go through the write barrier: `write_ref`,
+    /// `write_field`, `remember_if_young`).
     #[inline]
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         &mut self.mem
-    }
-
-    /// Bump-allocates `size` bytes (a multiple of 8) if there is room.
-    #[inline]
-    fn bump(&mut self, size: usize) -> Option<usize> {
-        let end = self.top.checked_add(size)?;
-        if end > self.mem.len() {
-            return None;
-        }
-        let off = self.top;
-        self.top = end;
-        self.stats.bytes_allocated += size as u64;
-        Some(off)
     }
 
     /// Lowers (or raises, up to `ceiling`) the most bytes the heap may
     /// grow to; it never shrinks below what it already holds.
     pub(crate) fn set_limit(&mut self, limit: usize, ceiling: usize) {
         self.limit = limit.min(ceiling).max(MIN_CAPACITY).max(self.mem.len());
-    }
-
-    /// Makes room for at least `need` more bytes without collecting:
-    /// grows the space if the limit allows.
-    fn grow_for(&mut self, need: usize) -> bool {
-        let want = self.top.saturating_add(need);
-        if want > self.limit {
-            return false;
-        }
-        let cap = want
-            .max(self.mem.len().saturating_mul(2))
-            .max(MIN_CAPACITY)
-            .min(self.limit);
-        if self.mem.try_reserve_exact(cap - self.mem.len()).is_err() {
-            return false;
-        }
-        self.mem.resize(cap, 0);
-        true
-    }
-
-    /// Writes a fresh object header at `off`.
-    fn init_header(&mut self, off: usize, ty: HeapTypeIdx, len: u32) {
-        self.mem[off..off + 4].copy_from_slice(&ty.0.to_le_bytes());
-        self.mem[off + 4..off + 8].copy_from_slice(&len.to_le_bytes());
     }
 
     /// Stores host data and returns its index.
@@ -319,6 +382,15 @@ impl Heap {
             .map_err(|_| Error::usage("too many host objects"))?;
         self.host_data.push(Some(data));
         Ok(i)
+    }
+
+    /// Drops the host data at index `i`.
+    fn free_host_data(&mut self, i: u32) {
+        if let Some(d) = self.host_data.get_mut(i as usize)
+            && d.take().is_some()
+        {
+            self.free_host.push(i);
+        }
     }
 
     /// The host data of a host object.
@@ -339,6 +411,15 @@ impl Heap {
         let i = self.len_of(off) as usize;
         self.host_data.get_mut(i)?.as_deref_mut()
     }
+
+    /// The store tag index and payload layout of the exception `r` names.
+    pub(crate) fn exn_of_raw(&self, r: u32) -> Option<(u32, &StructLayout)> {
+        let off = raw::object_index(r).map(|_| Self::offset(r))?;
+        match &self.types.get(self.type_of(off).index())?.layout {
+            Layout::Exn(l) => Some((self.len_of(off), l)),
+            _ => None,
+        }
+    }
 }
 
 /// The roots outside the heap (other than the heap's own host roots): the
@@ -350,289 +431,6 @@ pub(crate) trait Trace {
     fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32);
 }
 
-impl Heap {
-    /// Allocates with a collection when the space is exhausted.
-    pub(crate) fn alloc_with(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
-        if let Some(off) = self.bump(size) {
-            return Ok(off);
-        }
-        // Collect first when the space is reasonably full; then grow.
-        if self.top > HEADER && !self.gc_disabled {
-            self.collect(roots, size);
-            if let Some(off) = self.bump(size) {
-                return Ok(off);
-            }
-        }
-        if self.grow_for(size)
-            && let Some(off) = self.bump(size)
-        {
-            return Ok(off);
-        }
-        Err(Trap::AllocationTooLarge)
-    }
-
-    /// Allocates a struct of heap type `ty` (fields zeroed).
-    pub(crate) fn alloc_struct(
-        &mut self,
-        ty: HeapTypeIdx,
-        roots: &mut dyn Trace,
-    ) -> Result<usize, Trap> {
-        let size = match &self.heap_type(ty).layout {
-            Layout::Struct(s) => HEADER + s.size as usize,
-            _ => return Err(Trap::CastFailure),
-        };
-        let off = self.alloc_with(size, roots)?;
-        // Free space is always zero (see `Heap`), so the fields are already
-        // zeroed.
-        self.init_header(off, ty, 0);
-        Ok(off)
-    }
-
-    /// Allocates an exception of heap type `ty` (an exception layout)
-    /// thrown with store tag `tag`; its fields are zeroed.
-    pub(crate) fn alloc_exn(
-        &mut self,
-        ty: HeapTypeIdx,
-        tag: u32,
-        roots: &mut dyn Trace,
-    ) -> Result<usize, Trap> {
-        let size = match &self.heap_type(ty).layout {
-            Layout::Exn(s) => HEADER + s.size as usize,
-            _ => return Err(Trap::CastFailure),
-        };
-        let off = self.alloc_with(size, roots)?;
-        self.init_header(off, ty, tag);
-        Ok(off)
-    }
-
-    /// The store tag index and payload layout of the exception `r` names.
-    pub(crate) fn exn_of_raw(&self, r: u32) -> Option<(u32, &StructLayout)> {
-        let off = raw::object_index(r).map(|_| Self::offset(r))?;
-        match &self.types.get(self.type_of(off).index())?.layout {
-            Layout::Exn(l) => Some((self.len_of(off), l)),
-            _ => None,
-        }
-    }
-
-    /// The size in bytes (header included) of an array of heap type `ty`
-    /// with `len` elements, or a trap if it can never fit.
-    pub(crate) fn array_bytes(&self, ty: HeapTypeIdx, len: u32) -> Result<usize, Trap> {
-        let elem = match &self.heap_type(ty).layout {
-            Layout::Array(k) => k.size(),
-            _ => return Err(Trap::CastFailure),
-        };
-        (len as usize)
-            .checked_mul(elem)
-            .and_then(|b| b.checked_add(HEADER + 7))
-            .map(|b| b & !7)
-            .filter(|b| *b <= self.limit)
-            .ok_or(Trap::AllocationTooLarge)
-    }
-
-    /// Allocates an array of heap type `ty` with `len` zeroed elements.
-    pub(crate) fn alloc_array(
-        &mut self,
-        ty: HeapTypeIdx,
-        len: u32,
-        roots: &mut dyn Trace,
-    ) -> Result<usize, Trap> {
-        let bytes = self.array_bytes(ty, len)?;
-        let off = self.alloc_with(bytes, roots)?;
-        self.init_header(off, ty, len);
-        Ok(off)
-    }
-
-    /// Allocates a host object carrying `data`.
-    pub(crate) fn alloc_host(
-        &mut self,
-        data: Box<dyn Any + Send + Sync>,
-        roots: &mut dyn Trace,
-    ) -> Result<u32> {
-        let off = self
-            .alloc_with(HEADER, roots)
-            .map_err(|t| Error::trap(t, Vec::new()))?;
-        let i = self.add_host_data(data)?;
-        self.init_header(off, HOST_TYPE, i);
-        raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))
-    }
-
-    /// Runs a collection now, leaving room for `need` more bytes if the
-    /// limit allows.
-    pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
-        let start = Instant::now();
-        let from = std::mem::take(&mut self.mem);
-        let from_top = self.top;
-        let from_len = from.len();
-        let mut to: Vec<u8> = Vec::new();
-        // Worst case every object survives; reserve that up front so the
-        // copy itself never reallocates.
-        let cap = from_top.max(MIN_CAPACITY);
-        if to.try_reserve_exact(cap).is_err() {
-            // Cannot get a to-space: keep the heap as it is.
-            self.mem = from;
-            return;
-        }
-        to.resize(HEADER, 0);
-        let mut from = from;
-        let mut live_host = vec![false; self.host_data.len()];
-        {
-            let mut fwd = |r: u32, from: &mut Vec<u8>, to: &mut Vec<u8>| -> u32 {
-                forward(&self.types, r, from, to, &mut live_host)
-            };
-            roots.trace(&mut |r| fwd(r, &mut from, &mut to));
-            self.roots.for_each_live(|r| fwd(r, &mut from, &mut to));
-            // Cheney scan: everything between `scan` and the end of `to`
-            // has been copied but not yet had its references forwarded.
-            let mut scan = HEADER;
-            while scan < to.len() {
-                let ty = u32::from_le_bytes(rd(&to, scan));
-                let len = u32::from_le_bytes(rd(&to, scan + 4));
-                let size = match &self.types[ty as usize].layout {
-                    Layout::Host => HEADER,
-                    Layout::Struct(st) | Layout::Exn(st) => {
-                        for o in st.ref_offsets.iter() {
-                            let at = scan + HEADER + *o as usize;
-                            let r = u32::from_le_bytes(rd(&to, at));
-                            let nr = fwd(r, &mut from, &mut to);
-                            to[at..at + 4].copy_from_slice(&nr.to_le_bytes());
-                        }
-                        HEADER + st.size as usize
-                    }
-                    Layout::Array(k) => {
-                        let n = len as usize;
-                        if *k == FieldKind::Ref {
-                            for i in 0..n {
-                                let at = scan + HEADER + 4 * i;
-                                let r = u32::from_le_bytes(rd(&to, at));
-                                let nr = fwd(r, &mut from, &mut to);
-                                to[at..at + 4].copy_from_slice(&nr.to_le_bytes());
-                            }
-                        }
-                        HEADER + round8(n * k.size())
-                    }
-                };
-                scan += size;
-            }
-        }
-        // Free the host data of host objects that did not survive.
-        for (i, live) in live_host.iter().enumerate() {
-            if !live && self.host_data[i].is_some() {
-                self.host_data[i] = None;
-                self.free_host.push(i as u32);
-            }
-        }
-        let live = to.len();
-        self.top = live;
-        // Room for growth: the next collection comes after allocating twice
-        // the live data (so copying costs at most half a byte per byte
-        // allocated), and the space never shrinks below its previous size.
-        let want = live
-            .saturating_mul(3)
-            .saturating_add(need)
-            .max(MIN_CAPACITY)
-            .max(from_len)
-            .min(self.limit)
-            .max(live);
-        if to.len() < want && to.try_reserve_exact(want - to.len()).is_ok() {
-            to.resize(want, 0);
-        }
-        self.mem = to;
-        self.stats.collections += 1;
-        self.stats.live_bytes = (live - HEADER) as u64;
-        self.stats.total_pause += start.elapsed();
-        drop(from);
-        if self.verify
-            && self.corruption.is_none()
-            && let Err(e) = self.verify_heap(roots)
-        {
-            self.corruption = Some(e);
-        }
-    }
-
-    /// Checks the heap's invariants (test and debug aid): every reference
-    /// in a root or a live object names the start of an object, and every
-    /// struct field holding a reference holds one of a matching type.
-    pub(crate) fn verify_heap(&self, roots: &mut dyn Trace) -> Result<(), String> {
-        let mut starts = std::collections::HashSet::new();
-        let mut at = HEADER;
-        while at < self.top {
-            starts.insert(at);
-            at += self.object_size(at);
-        }
-        if at != self.top {
-            return Err("heap objects do not tile the used space".into());
-        }
-        let check = |r: u32| -> Result<(), String> {
-            if raw::object_index(r).is_some() && !starts.contains(&Self::offset(r)) {
-                return Err(format!("dangling reference {r:#x}"));
-            }
-            Ok(())
-        };
-        let mut root_error = None;
-        roots.trace(&mut |r| {
-            if root_error.is_none() {
-                root_error = check(r).err();
-            }
-            r
-        });
-        if let Some(e) = root_error {
-            return Err(e);
-        }
-        for &off in &starts {
-            match &self.types[self.type_of(off).index()].layout {
-                Layout::Struct(s) | Layout::Exn(s) => {
-                    for (o, field_ty) in s.ref_fields() {
-                        let r = u32::from_le_bytes(rd(&self.mem, off + HEADER + o as usize));
-                        check(r)?;
-                        if r == raw::NULL && !field_ty.nullable {
-                            return Err(format!("non-nullable field of {off:#x} holds null"));
-                        }
-                        if r != raw::NULL && !self.raw_matches_static(r, field_ty) {
-                            return Err(format!(
-                                "field of {off:#x} holds a reference of the wrong type"
-                            ));
-                        }
-                    }
-                }
-                Layout::Array(FieldKind::Ref) => {
-                    for i in 0..self.len_of(off) as usize {
-                        check(u32::from_le_bytes(rd(&self.mem, off + HEADER + 4 * i)))?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether non-null object or i31 reference `r` matches static type
-    /// `ty` (functions are not checked here: they are not heap objects).
-    fn raw_matches_static(&self, r: u32, ty: crate::registry::CRef) -> bool {
-        use crate::registry::{AbsHeap, CHeap};
-        if raw::func_index(r).is_some() {
-            return true;
-        }
-        match ty.heap {
-            CHeap::Abs(AbsHeap::Any) | CHeap::Abs(AbsHeap::Extern) => true,
-            CHeap::Abs(AbsHeap::Eq) => {
-                raw::is_i31(r) || !matches!(self.layout_of_raw(r), Some(Layout::Host) | None)
-            }
-            CHeap::Abs(AbsHeap::I31) => raw::is_i31(r),
-            CHeap::Abs(AbsHeap::Struct) => matches!(self.layout_of_raw(r), Some(Layout::Struct(_))),
-            CHeap::Abs(AbsHeap::Array) => matches!(self.layout_of_raw(r), Some(Layout::Array(_))),
-            CHeap::Abs(AbsHeap::Exn) => matches!(self.layout_of_raw(r), Some(Layout::Exn(_))),
-            CHeap::Concrete(id) => self
-                .type_ref_of_raw(r)
-                .is_some_and(|t| ty_depth_match(t, id)),
-            _ => false,
-        }
-    }
-}
-
-fn ty_depth_match(t: &TypeRef, id: TypeId) -> bool {
-    t.info().chain.contains(&id)
-}
-
 /// The raw reference of the object at byte offset `off`.
 pub(crate) fn raw_of_offset(off: usize) -> Option<u32> {
     let index = u32::try_from(off / 8)
@@ -641,39 +439,64 @@ pub(crate) fn raw_of_offset(off: usize) -> Option<u32> {
     Some(raw::object(index))
 }
 
-/// Copies the object `r` names into `to` (once) and returns its new raw
-/// reference; non-object references are returned unchanged.
-fn forward(
-    types: &[HeapType],
-    r: u32,
-    from: &mut [u8],
-    to: &mut Vec<u8>,
-    live_host: &mut [bool],
-) -> u32 {
-    if raw::object_index(r).is_none() {
-        return r;
+/// The write barrier.
+impl Heap {
+    /// Whether raw reference `r` names a nursery object.
+    #[inline(always)]
+    pub(crate) fn is_young(&self, r: u32) -> bool {
+        // Objects are the non-null references with the low two bits clear;
+        // their offset is then `r * 2`.
+        r & 3 == 0 && (r as usize) * 2 >= self.nursery_start
     }
-    let off = Heap::offset(r);
-    let ty = u32::from_le_bytes(rd(from, off));
-    let len = u32::from_le_bytes(rd(from, off + 4));
-    if ty == FORWARDED {
-        return raw_of_offset(len as usize * 8).unwrap_or(raw::NULL);
-    }
-    let size = match &types[ty as usize].layout {
-        Layout::Host => {
-            if let Some(l) = live_host.get_mut(len as usize) {
-                *l = true;
-            }
-            HEADER
+
+    /// The barrier for a store of reference `r` into the object at `obj`
+    /// (a byte offset): remembers `obj` if it is old and `r` young.
+    #[inline(always)]
+    pub(crate) fn barrier(&mut self, obj: usize, r: u32) {
+        if self.is_young(r) && obj < self.nursery_start {
+            self.remember(obj);
         }
-        Layout::Struct(s) | Layout::Exn(s) => HEADER + s.size as usize,
-        Layout::Array(k) => HEADER + round8(len as usize * k.size()),
-    };
-    let new_off = to.len();
-    to.extend_from_slice(&from[off..off + size]);
-    from[off..off + 4].copy_from_slice(&FORWARDED.to_le_bytes());
-    from[off + 4..off + 8].copy_from_slice(&((new_off / 8) as u32).to_le_bytes());
-    raw_of_offset(new_off).unwrap_or(raw::NULL)
+    }
+
+    /// Adds the old object at `obj` to the remembered set (once).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn remember(&mut self, obj: usize) {
+        let ty = rd32(&self.mem, obj);
+        if ty & REMEMBERED == 0 {
+            wr32(&mut self.mem, obj, ty | REMEMBERED);
+            self.remset.push(obj);
+        }
+    }
+
+    /// Stores reference `r` at byte `at` of the object at `obj`, with the
+    /// write barrier.
+    #[inline(always)]
+    pub(crate) fn write_ref(&mut self, obj: usize, at: usize, r: u32) {
+        wr32(&mut self.mem, at, r);
+        self.barrier(obj, r);
+    }
+
+    /// Writes a field or element of any kind at byte `at` of the object at
+    /// `obj` (API paths), with the write barrier for references.
+    pub(crate) fn write_field(&mut self, obj: usize, at: usize, kind: FieldKind, v: u128) {
+        self.write_wide(at, kind, v);
+        if kind == FieldKind::Ref {
+            self.barrier(obj, v as u32);
+        }
+    }
+
+    /// The barrier after a bulk store of `n` references starting at byte
+    /// `at` of the object at `obj` (`array.copy`, `array.fill`,
+    /// `array.init_elem`).
+    pub(crate) fn barrier_range(&mut self, obj: usize, at: usize, n: usize) {
+        if obj >= self.nursery_start || self.ntop == self.nursery_start {
+            return;
+        }
+        if (0..n).any(|i| self.is_young(rd32(&self.mem, at + 4 * i))) {
+            self.remember(obj);
+        }
+    }
 }
 
 impl Heap {
@@ -705,7 +528,9 @@ impl Heap {
         }
     }
 
-    /// Writes a field or element of any kind, `v128` included (API paths).
+    /// Writes a field or element of any kind, `v128` included, into a
+    /// fresh object (or a non-reference field: references stored into an
+    /// existing object go through `write_field`/`write_ref`).
     pub(crate) fn write_wide(&mut self, at: usize, kind: FieldKind, v: u128) {
         match kind {
             FieldKind::V128 => self.write_v128(at, v),
@@ -719,7 +544,8 @@ impl Heap {
     }
 
     /// Writes slot bits to a field or element of `kind` (packed kinds
-    /// truncate).
+    /// truncate). References stored into an existing object must go
+    /// through `write_ref` instead (the write barrier).
     #[inline]
     pub(crate) fn write(&mut self, at: usize, kind: FieldKind, v: u64) {
         let m = &mut self.mem;

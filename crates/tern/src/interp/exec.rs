@@ -811,7 +811,7 @@ pub(super) fn run<T>(
             }
             Instr::StructSetRef { obj, val, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                store.inner.heap.write(at, FieldKind::Ref, rf!(val) as u64);
+                gc_ops::set_ref(&mut store.inner.heap, rf!(obj), at, rf!(val));
             }
             Instr::ArrayNew { site }
             | Instr::ArrayNewFixed { site }
@@ -834,7 +834,7 @@ pub(super) fn run<T>(
             }
             Instr::ArraySetRef { arr, index, val } => {
                 let at = tri!(array_elem(&store.inner.heap, rf!(arr), v!(index), FieldKind::Ref));
-                store.inner.heap.write(at, FieldKind::Ref, rf!(val) as u64);
+                gc_ops::set_ref(&mut store.inner.heap, rf!(arr), at, rf!(val));
             }
             Instr::ArrayLen { dst, arr } => v!(dst, tri!(array_len(&store.inner.heap, rf!(arr)))),
             Instr::ArrayFill { vargs, rargs } => {

@@ -241,7 +241,7 @@ impl<T> Store<T> {
                 globals: Vec::new(),
                 instances: Vec::new(),
                 tags: Vec::new(),
-                heap: Heap::new(engine.config().max_gc_heap_size, engine.config().gc_verify),
+                heap: Heap::new(engine.config()),
                 stack: Stack::default(),
                 activations: 0,
                 interrupts: Interrupts {
@@ -285,6 +285,20 @@ impl<T> Store<T> {
         let live = self.inner.live_ref_slots();
         let (heap, mut roots) = self.inner.split_for_gc(live);
         heap.collect(&mut roots, 0);
+        match heap.corruption() {
+            Some(e) => Err(Error::usage(format!("GC heap verification failed: {e}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs a minor collection now: survivors of the nursery move to the
+    /// old generation (tests use it to make old objects). Fails only in
+    /// verification mode if the heap is found corrupt.
+    #[doc(hidden)]
+    pub fn gc_minor(&mut self) -> Result<()> {
+        let live = self.inner.live_ref_slots();
+        let (heap, mut roots) = self.inner.split_for_gc(live);
+        heap.minor(&mut roots);
         match heap.corruption() {
             Some(e) => Err(Error::usage(format!("GC heap verification failed: {e}"))),
             None => Ok(()),

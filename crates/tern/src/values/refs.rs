@@ -472,7 +472,8 @@ impl StructRef {
             return Err(Error::usage(format!("field {i} is immutable")));
         }
         let bits = field_bits(store, st, &val)?;
-        store.heap.write_wide(at, k, bits);
+        let obj = Heap::offset(store.resolve(self.store, &self.root)?);
+        store.heap.write_field(obj, at, k, bits);
         Ok(())
     }
 
@@ -645,7 +646,7 @@ impl ArrayRef {
         let bits = field_bits(store, st, &val)?;
         store
             .heap
-            .write_wide(off + HEADER + i as usize * k.size(), k, bits);
+            .write_field(off, off + HEADER + i as usize * k.size(), k, bits);
         Ok(())
     }
 

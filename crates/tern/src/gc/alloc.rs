@@ -1,0 +1,393 @@
+//! Allocation: a bump pointer in the nursery, and the slow path that
+//! collects, allocates large objects in the old generation, and lays the
+//! generations out.
+
+use super::{FieldKind, HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, Trace, raw_of_offset, wr32};
+use crate::error::{Error, Result, Trap};
+use crate::index::HeapTypeIdx;
+use std::any::Any;
+
+impl Heap {
+    /// The nursery size in use: the configured size, at most a quarter of
+    /// the heap limit, and while the store has allocated little, no more
+    /// than it has allocated (at least 64 KiB), so that stores with few GC
+    /// objects do not touch a whole nursery.
+    pub(super) fn nominal_nursery(&self) -> usize {
+        let allocated = self.stats.allocated as usize + (self.ntop - self.nursery_start);
+        self.nursery_size
+            .min(allocated.max(MIN_CAPACITY))
+            .min(self.limit / 4)
+            .max(8)
+    }
+
+    /// Bump-allocates `size` bytes (a multiple of 8) in the nursery if
+    /// there is room. The bytes are zero.
+    #[inline(always)]
+    pub(crate) fn bump(&mut self, size: usize) -> Option<usize> {
+        let off = self.ntop;
+        let end = off.wrapping_add(size);
+        if end > self.nlimit || end < off {
+            return None;
+        }
+        self.ntop = end;
+        Some(off)
+    }
+
+    /// Bump-allocates `size` bytes in the old generation's free space.
+    fn bump_old(&mut self, size: usize) -> Option<usize> {
+        if self.nursery_start - self.old_top < size {
+            return None;
+        }
+        let off = self.old_top;
+        self.old_top += size;
+        self.stats.allocated += size as u64;
+        Some(off)
+    }
+
+    /// The allocation fast path of `struct.new`: if heap type `ty`
+    /// is a struct type and the nursery has room, bump-allocates it, writes
+    /// its header in one store and its fields from the operand slots
+    /// (`vals`/`refs`, in field order; a `v128` takes two value slots).
+    /// `None` means take the slow path (nothing was allocated). A fresh
+    /// nursery object needs no write barrier.
+    #[inline(always)]
+    pub(crate) fn new_struct_fast(
+        &mut self,
+        ty: HeapTypeIdx,
+        vals: &[u64],
+        refs: &[u32],
+    ) -> Option<usize> {
+        let Some(super::HeapType {
+            layout: Layout::Struct(l),
+            ..
+        }) = self.types.get(ty.index())
+        else {
+            return None;
+        };
+        let off = self.ntop;
+        let end = off + HEADER + l.size as usize;
+        if end > self.nlimit {
+            return None;
+        }
+        let obj = self.mem.get_mut(off..end)?;
+        self.ntop = end;
+        obj[..8].copy_from_slice(&u64::from(ty.0).to_le_bytes());
+        let (mut vi, mut ri) = (0, 0);
+        for &(o, k) in l.fields.iter() {
+            let at = HEADER + o as usize;
+            let v = vals.get(vi).copied().unwrap_or(0);
+            match k {
+                FieldKind::Ref => {
+                    let r = refs.get(ri).copied().unwrap_or(0);
+                    obj[at..at + 4].copy_from_slice(&r.to_le_bytes());
+                    ri += 1;
+                    continue;
+                }
+                FieldKind::I8 => obj[at] = v as u8,
+                FieldKind::I16 => obj[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+                FieldKind::I32 => obj[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+                FieldKind::I64 => obj[at..at + 8].copy_from_slice(&v.to_le_bytes()),
+                FieldKind::V128 => {
+                    let hi = vals.get(vi + 1).copied().unwrap_or(0);
+                    obj[at..at + 8].copy_from_slice(&v.to_le_bytes());
+                    obj[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+                    vi += 1;
+                }
+            }
+            vi += 1;
+        }
+        Some(off)
+    }
+
+    /// The fast path of `struct.new_default` and `array.new_default`: if
+    /// heap type `ty` is a struct type (`len` ignored) or an array type and
+    /// the object fits in the nursery, bump-allocates it (its fields are
+    /// already zero) and writes its header in one store.
+    #[inline(always)]
+    pub(crate) fn new_default_fast(&mut self, ty: HeapTypeIdx, len: u32) -> Option<usize> {
+        let (size, len) = match &self.types.get(ty.index())?.layout {
+            Layout::Struct(l) => (HEADER + l.size as usize, 0),
+            Layout::Array(k) => {
+                let bytes = (len as usize).checked_mul(k.size())?;
+                (HEADER + super::round8(bytes), len)
+            }
+            _ => return None,
+        };
+        let off = self.ntop;
+        let end = off.checked_add(size)?;
+        if end > self.nlimit {
+            return None;
+        }
+        let header = u64::from(ty.0) | u64::from(len) << 32;
+        self.mem
+            .get_mut(off..off + 8)?
+            .copy_from_slice(&header.to_le_bytes());
+        self.ntop = end;
+        Some(off)
+    }
+
+    /// The fast path of `array.new_fixed`: if heap type `ty` is an array
+    /// type and `n` elements fit in the nursery, bump-allocates the array
+    /// and writes its elements from the operand slots (`vals`/`refs`; a
+    /// `v128` takes two value slots).
+    #[inline]
+    pub(crate) fn new_array_fixed_fast(
+        &mut self,
+        ty: HeapTypeIdx,
+        n: u32,
+        vals: &[u64],
+        refs: &[u32],
+    ) -> Option<usize> {
+        let Layout::Array(k) = self.types.get(ty.index())?.layout else {
+            return None;
+        };
+        let off = self.new_default_fast(ty, n)?;
+        let at = off + HEADER;
+        let body = self.mem.get_mut(at..at + n as usize * k.size())?;
+        let val = |i: usize| vals.get(i).copied().unwrap_or(0);
+        match k {
+            FieldKind::Ref => {
+                for (i, c) in body.chunks_exact_mut(4).enumerate() {
+                    c.copy_from_slice(&refs.get(i).copied().unwrap_or(0).to_le_bytes());
+                }
+            }
+            FieldKind::I8 => {
+                for (i, b) in body.iter_mut().enumerate() {
+                    *b = val(i) as u8;
+                }
+            }
+            FieldKind::I16 => {
+                for (i, c) in body.chunks_exact_mut(2).enumerate() {
+                    c.copy_from_slice(&(val(i) as u16).to_le_bytes());
+                }
+            }
+            FieldKind::I32 => {
+                for (i, c) in body.chunks_exact_mut(4).enumerate() {
+                    c.copy_from_slice(&(val(i) as u32).to_le_bytes());
+                }
+            }
+            FieldKind::I64 => {
+                for (i, c) in body.chunks_exact_mut(8).enumerate() {
+                    c.copy_from_slice(&val(i).to_le_bytes());
+                }
+            }
+            FieldKind::V128 => {
+                for (i, c) in body.chunks_exact_mut(16).enumerate() {
+                    c[..8].copy_from_slice(&val(2 * i).to_le_bytes());
+                    c[8..].copy_from_slice(&val(2 * i + 1).to_le_bytes());
+                }
+            }
+        }
+        Some(off)
+    }
+
+    /// Allocates `size` bytes (a multiple of 8, zeroed), collecting when
+    /// the nursery is full.
+    #[inline]
+    pub(crate) fn alloc_with(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
+        match self.bump(size) {
+            Some(off) => Ok(off),
+            None => self.alloc_slow(size, roots),
+        }
+    }
+
+    /// The allocation slow path: the nursery is full (or too small for
+    /// `size`, or in stress mode every time).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn alloc_slow(&mut self, size: usize, roots: &mut dyn Trace) -> Result<usize, Trap> {
+        if self.gc_disabled {
+            return self.alloc_uncollected(size);
+        }
+        let small = size <= self.nominal_nursery() / 2;
+        if small {
+            if self.ntop > self.nursery_start {
+                self.minor(roots);
+            }
+            if self.mem.len() - self.nursery_start < self.nominal_nursery() {
+                self.relayout(0);
+            }
+            self.nlimit = self.mem.len();
+            if let Some(off) = self.bump(size) {
+                if self.stress {
+                    self.nlimit = self.ntop;
+                }
+                return Ok(off);
+            }
+        }
+        if let Some(off) = self.bump_old(size) {
+            return Ok(off);
+        }
+        self.major(roots, size);
+        if let Some(off) = self.bump_old(size) {
+            return Ok(off);
+        }
+        self.nlimit = self.mem.len();
+        if let Some(off) = self.bump(size) {
+            return Ok(off);
+        }
+        Err(Trap::AllocationTooLarge)
+    }
+
+    /// Allocation while collection is disabled: the nursery grows (at the
+    /// end of the space) to fit, up to the limit.
+    fn alloc_uncollected(&mut self, size: usize) -> Result<usize, Trap> {
+        let end = self
+            .ntop
+            .checked_add(size)
+            .ok_or(Trap::AllocationTooLarge)?;
+        if end > self.mem.len() {
+            if end > self.limit {
+                return Err(Trap::AllocationTooLarge);
+            }
+            let len = end
+                .max(self.mem.len().saturating_mul(2))
+                .max(MIN_CAPACITY)
+                .min(self.limit);
+            if self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
+                return Err(Trap::AllocationTooLarge);
+            }
+            self.mem.resize(len, 0);
+            self.stats.peak = self.stats.peak.max(len as u64);
+        }
+        self.nlimit = self.mem.len();
+        let off = self.bump(size).ok_or(Trap::AllocationTooLarge)?;
+        if self.stress {
+            self.nlimit = self.ntop;
+        }
+        Ok(off)
+    }
+
+    /// Lays out the space again around an empty nursery: the old
+    /// generation's space reaches the next major collection's threshold
+    /// (`major_at`) plus room to promote a whole nursery and `need` more
+    /// bytes, so that minor collections find room until the threshold is
+    /// passed; the nursery gets its nominal size. All within the limit;
+    /// the space never shrinks.
+    pub(super) fn relayout(&mut self, need: usize) {
+        debug_assert_eq!(self.ntop, self.nursery_start);
+        let n = self.nominal_nursery();
+        let cap = self.limit.max(self.mem.len());
+        let want = self
+            .major_at
+            .max(self.old_top)
+            .saturating_add(n)
+            .saturating_add(need)
+            .max(self.nursery_start);
+        let mut old_end = want.min(cap.saturating_sub(n)).max(self.old_top);
+        if old_end - self.old_top < need {
+            // Shrink the nursery for a large object rather than fail.
+            old_end = self.old_top.saturating_add(need).min(cap);
+        }
+        let len = old_end + cap.saturating_sub(old_end).min(n);
+        let len = len.max(self.mem.len());
+        // Space beyond a full nursery (the space never shrinks) goes to
+        // the old generation.
+        let old_end = old_end.max(len.saturating_sub(n));
+        if len > self.mem.len() && self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
+            // No memory for more: keep the current layout.
+            return;
+        }
+        self.mem.resize(len, 0);
+        self.nursery_start = old_end.min(len);
+        self.ntop = self.nursery_start;
+        self.nlimit = len;
+        self.stats.peak = self.stats.peak.max(len as u64);
+    }
+
+    /// Writes a fresh object's header at `off`. An object allocated in
+    /// the old generation is remembered at once: its initializing stores
+    /// (which have no barrier) may store nursery references.
+    fn init_header(&mut self, off: usize, ty: HeapTypeIdx, len: u32) {
+        wr32(&mut self.mem, off, ty.0);
+        wr32(&mut self.mem, off + 4, len);
+        if off < self.nursery_start {
+            self.remember(off);
+        }
+    }
+
+    /// Allocates a struct of heap type `ty` (fields zeroed).
+    pub(crate) fn alloc_struct(
+        &mut self,
+        ty: HeapTypeIdx,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
+            Layout::Struct(s) => HEADER + s.size as usize,
+            _ => return Err(Trap::CastFailure),
+        };
+        let off = self.alloc_with(size, roots)?;
+        // Free space is always zero (see `Heap`), so the fields are already
+        // zeroed.
+        self.init_header(off, ty, 0);
+        Ok(off)
+    }
+
+    /// Allocates an exception of heap type `ty` (an exception layout)
+    /// thrown with store tag `tag`; its fields are zeroed.
+    pub(crate) fn alloc_exn(
+        &mut self,
+        ty: HeapTypeIdx,
+        tag: u32,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let size = match &self.heap_type(ty).layout {
+            Layout::Exn(s) => HEADER + s.size as usize,
+            _ => return Err(Trap::CastFailure),
+        };
+        let off = self.alloc_with(size, roots)?;
+        self.init_header(off, ty, tag);
+        Ok(off)
+    }
+
+    /// The size in bytes (header included) of an array of heap type `ty`
+    /// with `len` elements, or a trap if it can never fit.
+    pub(crate) fn array_bytes(&self, ty: HeapTypeIdx, len: u32) -> Result<usize, Trap> {
+        let elem = match &self.heap_type(ty).layout {
+            Layout::Array(k) => k.size(),
+            _ => return Err(Trap::CastFailure),
+        };
+        (len as usize)
+            .checked_mul(elem)
+            .and_then(|b| b.checked_add(HEADER + 7))
+            .map(|b| b & !7)
+            .filter(|b| *b <= self.limit)
+            .ok_or(Trap::AllocationTooLarge)
+    }
+
+    /// Allocates an array of heap type `ty` with `len` zeroed elements.
+    pub(crate) fn alloc_array(
+        &mut self,
+        ty: HeapTypeIdx,
+        len: u32,
+        roots: &mut dyn Trace,
+    ) -> Result<usize, Trap> {
+        let bytes = self.array_bytes(ty, len)?;
+        let off = self.alloc_with(bytes, roots)?;
+        self.init_header(off, ty, len);
+        Ok(off)
+    }
+
+    /// Allocates a host object carrying `data`.
+    pub(crate) fn alloc_host(
+        &mut self,
+        data: Box<dyn Any + Send + Sync>,
+        roots: &mut dyn Trace,
+    ) -> Result<u32> {
+        let off = self
+            .alloc_with(HEADER, roots)
+            .map_err(|t| Error::trap(t, Vec::new()))?;
+        let i = self.add_host_data(data)?;
+        self.init_header(off, HOST_TYPE, i);
+        if off >= self.nursery_start {
+            self.young_hosts.push((off, i));
+        }
+        raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))
+    }
+
+    /// Runs a major collection now, leaving room for `need` more bytes if
+    /// the limit allows.
+    pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
+        self.major(roots, need);
+    }
+}

@@ -1,0 +1,222 @@
+//! Major collection: mark-compact over the whole heap (both generations).
+//!
+//! Marking sets, in a bitmap with one bit per 8-byte heap word, the bits of
+//! *every* word of each reachable object (an explicit stack, no recursion).
+//! An object's new offset is then the number of live words below it: a
+//! prefix sum per 64-bit bitmap word plus a `popcount` inside it (the
+//! Compressor's forwarding scheme), so no forwarding word is stored in the
+//! objects. One pass in address order then rewrites each live object's
+//! references and slides it down; the roots are rewritten the same way.
+//! Everything ends up in the old generation and the space is laid out
+//! again (`relayout`). Extra memory: the bitmap (1/64 of the heap) and the
+//! prefix sums (1/64 more), for the collection only.
+
+use super::{
+    HOST_TYPE, HeapType, REMEMBERED, Trace, raw_of_offset, rd32, size_at, visit_refs, wr32,
+};
+use crate::values::raw;
+use std::time::Instant;
+
+/// One bit per 8-byte word of the heap.
+struct Marks {
+    bits: Vec<u64>,
+}
+
+/// A zeroed vector of `n` items, or `None` if the memory is not available.
+fn zeroed<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    Some(v)
+}
+
+impl Marks {
+    fn get(&self, w: usize) -> bool {
+        self.bits[w / 64] >> (w % 64) & 1 != 0
+    }
+
+    /// Sets the bits of words `w..w + n`.
+    fn set_range(&mut self, w: usize, n: usize) {
+        let (mut i, end) = (w, w + n);
+        while i < end {
+            let bit = i % 64;
+            let take = (64 - bit).min(end - i);
+            let mask = if take == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << take) - 1) << bit
+            };
+            self.bits[i / 64] |= mask;
+            i += take;
+        }
+    }
+
+    /// The first set bit at or after word `w`.
+    fn next_set(&self, w: usize) -> Option<usize> {
+        let mut i = w / 64;
+        let mut word = *self.bits.get(i)? & (u64::MAX << (w % 64));
+        loop {
+            if word != 0 {
+                return Some(i * 64 + word.trailing_zeros() as usize);
+            }
+            i += 1;
+            word = *self.bits.get(i)?;
+        }
+    }
+}
+
+/// The marking state.
+struct Marker {
+    marks: Marks,
+    live_host: Vec<bool>,
+    stack: Vec<usize>,
+}
+
+impl Marker {
+    /// Marks the object `r` names (if any, and not yet marked) and queues
+    /// it for scanning.
+    fn mark(&mut self, types: &[HeapType], mem: &[u8], r: u32) -> u32 {
+        if raw::object_index(r).is_none() {
+            return r;
+        }
+        let off = super::Heap::offset(r);
+        if !self.marks.get(off / 8) {
+            let size = size_at(types, mem, off);
+            self.marks.set_range(off / 8, size / 8);
+            if rd32(mem, off) & !REMEMBERED == HOST_TYPE.0
+                && let Some(l) = self.live_host.get_mut(rd32(mem, off + 4) as usize)
+            {
+                *l = true;
+            }
+            self.stack.push(off);
+        }
+        r
+    }
+}
+
+/// New offsets from the mark bitmap.
+struct Forward<'a> {
+    marks: &'a Marks,
+    /// Live words below each bitmap word.
+    prefix: Vec<usize>,
+}
+
+impl Forward<'_> {
+    fn forward(&self, r: u32) -> u32 {
+        if raw::object_index(r).is_none() {
+            return r;
+        }
+        let w = super::Heap::offset(r) / 8;
+        let (i, bit) = (w / 64, w % 64);
+        let below = (self.marks.bits[i] & ((1u64 << bit) - 1)).count_ones() as usize;
+        raw_of_offset(super::HEADER + 8 * (self.prefix[i] + below)).unwrap_or(raw::NULL)
+    }
+}
+
+impl super::Heap {
+    /// Runs a major collection, leaving room for `need` more bytes in the
+    /// old generation if the limit allows.
+    pub(crate) fn major(&mut self, roots: &mut dyn Trace, need: usize) {
+        if self.gc_disabled {
+            return;
+        }
+        self.verify_now(roots, "before a major collection", true);
+        let start = Instant::now();
+        let end = self.ntop;
+        let words = end.div_ceil(8).div_ceil(64);
+        let (Some(bits), Some(live_host), Some(mut prefix)) = (
+            zeroed::<u64>(words),
+            zeroed::<bool>(self.host_data.len()),
+            zeroed::<usize>(words),
+        ) else {
+            // No memory for the collector's tables: keep the heap as it is.
+            return;
+        };
+        let mut m = Marker {
+            marks: Marks { bits },
+            live_host,
+            stack: Vec::new(),
+        };
+        let (types, mem) = (&self.types[..], &mut self.mem[..]);
+        roots.trace(&mut |r| m.mark(types, mem, r));
+        self.roots.for_each_live(|r| m.mark(types, mem, r));
+        while let Some(off) = m.stack.pop() {
+            visit_refs(types, mem, off, &mut |mem, r| m.mark(types, mem, r));
+        }
+        let mut total = 0;
+        for (p, b) in prefix.iter_mut().zip(&m.marks.bits) {
+            *p = total;
+            total += b.count_ones() as usize;
+        }
+        let f = Forward {
+            marks: &m.marks,
+            prefix,
+        };
+        roots.trace(&mut |r| f.forward(r));
+        self.roots.for_each_live(|r| f.forward(r));
+        // Slide: rewrite each live object's references (at its old place),
+        // then move it down. Objects move in address order, so a move never
+        // overwrites an object not yet moved.
+        let mut new_top = super::HEADER;
+        let mut w = 0;
+        while let Some(s) = m.marks.next_set(w) {
+            let off = s * 8;
+            let size = visit_refs(types, mem, off, &mut |_, r| f.forward(r));
+            let ty = rd32(mem, off);
+            wr32(mem, off, ty & !REMEMBERED);
+            if off != new_top {
+                mem.copy_within(off..off + size, new_top);
+            }
+            new_top += size;
+            w = s + size / 8;
+        }
+        // Zero what the objects left (the old generation's free space is
+        // zero already).
+        let (old_top, nursery_start) = (self.old_top, self.nursery_start);
+        mem[new_top.min(old_top)..old_top].fill(0);
+        mem[nursery_start.max(new_top)..end].fill(0);
+        for (i, live) in m.live_host.iter().enumerate() {
+            if !live {
+                self.free_host_data(i as u32);
+            }
+        }
+        self.remset.clear();
+        self.young_hosts.clear();
+        self.stats.allocated += (self.ntop - self.nursery_start) as u64;
+        self.old_top = new_top;
+        self.ntop = self.nursery_start;
+        // The next major collection comes after promoting twice the live
+        // data (at least a nursery's worth): its cost, proportional to the
+        // heap, is then O(1) per byte promoted.
+        let live = new_top - super::HEADER;
+        let grow = live
+            .saturating_mul(2)
+            .max(self.nominal_nursery())
+            .max(super::MIN_CAPACITY);
+        self.major_at = new_top.saturating_add(grow);
+        self.relayout(need);
+        self.stats.pause(start.elapsed(), true);
+        self.verify_now(roots, "after a major collection", true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mark_ranges_and_scan() {
+        let mut m = Marks { bits: vec![0; 4] };
+        m.set_range(3, 1);
+        m.set_range(60, 70);
+        m.set_range(200, 56);
+        assert!(m.get(3) && !m.get(4) && m.get(60) && m.get(129) && !m.get(130));
+        assert_eq!(m.next_set(0), Some(3));
+        assert_eq!(m.next_set(4), Some(60));
+        assert_eq!(m.next_set(130), Some(200));
+        assert_eq!(m.next_set(255), Some(255));
+        m.bits[3] = 0;
+        assert_eq!(m.next_set(130), None);
+        assert_eq!(m.next_set(1000), None);
+    }
+}
