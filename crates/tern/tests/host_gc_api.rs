@@ -308,3 +308,28 @@ fn typed_functions_take_eqref_and_the_bottom_types() {
         "noextern is not in the internal hierarchy"
     );
 }
+
+#[test]
+fn scoped_roots_follow_objects_through_minor_and_major_collections() {
+    // Stress mode: a minor collection before every allocation, so every
+    // scoped root is forwarded by minor collections too; verification on.
+    let mut config = Config::new();
+    config.gc_verify(true).gc_stress(true);
+    let engine = Engine::new(&config).unwrap();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let pre = StructRefPre::new(&mut store, ty).unwrap();
+    let owned = StructRef::new(&mut store, &pre, &[Val::I32(-1)]).unwrap();
+    let mut scope = RootScope::new(&mut store);
+    let handles: Vec<StructRef> = (0..200)
+        .map(|i| StructRef::new(&mut scope, &pre, &[Val::I32(i)]).unwrap())
+        .collect();
+    scope.as_context_mut().gc().unwrap();
+    for (i, h) in handles.iter().enumerate() {
+        assert_eq!(field(h, &mut scope), i as i32);
+    }
+    assert_eq!(field(&owned, &mut scope), -1);
+    let stats = scope.as_context_mut().gc_stats();
+    assert!(stats.minor_collections >= 200, "{stats:?}");
+    assert!(stats.major_collections >= 1, "{stats:?}");
+}
