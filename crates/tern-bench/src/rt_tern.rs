@@ -14,6 +14,20 @@ pub struct Data {
     stdout: MemoryOutputPipe,
 }
 
+/// The collector's statistics for the report (`peak_rss`): minor and
+/// major collections, longest and 99th-percentile pause, peak heap size.
+pub fn gc_summary(store: &Store) -> Option<String> {
+    let s = store.gc_stats();
+    Some(format!(
+        "{} minor / {} major, max pause {:.2} ms, p99 {:.2} ms, peak heap {:.1} MiB",
+        s.minor_collections,
+        s.major_collections,
+        s.max_pause.as_secs_f64() * 1e3,
+        s.pause_p99.as_secs_f64() * 1e3,
+        s.peak_heap_bytes as f64 / (1 << 20) as f64
+    ))
+}
+
 /// This runtime's store type.
 pub type Store = tern::Store<Data>;
 

@@ -17,6 +17,11 @@ pub struct Data {
     stdout: Arc<RwLock<Vec<u8>>>,
 }
 
+/// Collector statistics for the report: none exposed by this runtime.
+pub fn gc_summary(_store: &Store) -> Option<String> {
+    None
+}
+
 /// This runtime's store type.
 pub type Store = wasmi::Store<Data>;
 

@@ -18,6 +18,11 @@ pub struct Data {
     stdout: MemoryOutputPipe,
 }
 
+/// Collector statistics for the report: none exposed by this runtime.
+pub fn gc_summary(_store: &Store) -> Option<String> {
+    None
+}
+
 /// This runtime's store type.
 pub type Store = wasmtime::Store<Data>;
 

@@ -3,7 +3,8 @@
 //! Without arguments: for every (workload, runtime) pair, runs this program
 //! again as a child process with the pair as arguments, and writes
 //! `target/tern-bench/rss.tsv` (`workload`, `runtime`, peak RSS in KiB or
-//! `skipped: why`), which `report` turns into a table. With arguments
+//! `skipped: why`, then for Tern its collector's summary: collections,
+//! pauses, peak heap), which `report` turns into a table. With arguments
 //! `WORKLOAD RUNTIME`: compiles and runs that workload once in this process
 //! and prints the process's peak resident set size (`VmHWM`), so each
 //! number covers one runtime's engine, compiled code and heap, nothing else.
@@ -36,8 +37,9 @@ fn peak_rss_kib() -> Result<u64> {
         .parse()?)
 }
 
-/// Runs `workload` once on `rt`.
-fn run(workload: &str, rt: Rt) -> Result<()> {
+/// Runs `workload` once on `rt`; returns the runtime's collector summary,
+/// if it has one.
+fn run(workload: &str, rt: Rt) -> Result<Option<String>> {
     let gc_wat = || tern_bench::wat_file("gc.wat");
     each_rt!(rt, m, {
         let engine = m::engine();
@@ -61,6 +63,7 @@ fn run(workload: &str, rt: Rt) -> Result<()> {
                         m::call(&f, &mut store, ())?;
                     }
                 }
+                Ok(m::gc_summary(&store))
             }
             "gc/kotlin_hello_unopt" | "gc/kotlin_exceptions_opt" => {
                 let file = if workload == "gc/kotlin_hello_unopt" {
@@ -72,6 +75,7 @@ fn run(workload: &str, rt: Rt) -> Result<()> {
                 let module = m::compile(&engine, &wasm)?;
                 let (mut store, instance) = m::instantiate(&engine, &module)?;
                 m::run_start(&mut store, &instance)?;
+                Ok(m::gc_summary(&store))
             }
             "gc/splay" => {
                 let dir = tern_bench::repo_workloads_dir().join("gc/splay");
@@ -89,11 +93,11 @@ fn run(workload: &str, rt: Rt) -> Result<()> {
                 if m::stdout(&store) != expected {
                     bail!("wrong stdout");
                 }
+                Ok(m::gc_summary(&store))
             }
             other => bail!("unknown workload {other}"),
         }
-    });
-    Ok(())
+    })
 }
 
 fn main() -> Result<()> {
@@ -103,8 +107,11 @@ fn main() -> Result<()> {
             .into_iter()
             .find(|r| r.name() == rt)
             .ok_or_else(|| anyhow!("unknown runtime {rt}"))?;
-        run(workload, rt)?;
-        println!("{}", peak_rss_kib()?);
+        let summary = run(workload, rt)?;
+        match summary {
+            Some(s) => println!("{}\t{s}", peak_rss_kib()?),
+            None => println!("{}", peak_rss_kib()?),
+        }
         return Ok(());
     }
     let me = std::env::current_exe()?;

@@ -244,14 +244,22 @@ const GROUPS: &[(&str, &str)] = &[
 
 /// Reads `target/tern-bench/rss.tsv` (written by the `peak_rss` binary):
 /// (workload, runtime) -> peak RSS in KiB, or why it was not measured.
-fn read_rss() -> HashMap<(String, String), Result<u64, String>> {
+/// What `peak_rss` measured of one workload on one runtime: peak RSS in
+/// KiB and, for Tern, its collector's summary; or why it was not measured.
+type RssCell = Result<(u64, Option<String>), String>;
+
+fn read_rss() -> HashMap<(String, String), RssCell> {
     let path = target_dir().join("tern-bench").join("rss.tsv");
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
-            let mut it = l.splitn(3, '\t');
+            let mut it = l.splitn(4, '\t');
             let (w, rt, v) = (it.next()?, it.next()?, it.next()?);
-            let v = v.parse::<u64>().map_err(|_| v.to_string());
+            let summary = it.next().map(str::to_string);
+            let v = v
+                .parse::<u64>()
+                .map(|k| (k, summary))
+                .map_err(|_| v.to_string());
             Some(((w.to_string(), rt.to_string()), v))
         })
         .collect()
@@ -283,7 +291,7 @@ fn gc_section(
          | benchmark | Tern | Wasmtime copying | Wasmtime DRC | Tern / best Wasmtime \
          | peak RSS Tern | copying | DRC |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    for bench in rows {
+    for &bench in &rows {
         let t = |rt: Rt| {
             median(bench, rt)
                 .map(fmt_time)
@@ -298,7 +306,7 @@ fn gc_section(
             _ => "—".to_string(),
         };
         let mem = |rt: Rt| match rss.get(&(bench.to_string(), rt.name().to_string())) {
-            Some(Ok(kib)) => format!("{:.1} MiB", *kib as f64 / 1024.0),
+            Some(Ok((kib, _))) => format!("{:.1} MiB", *kib as f64 / 1024.0),
             _ => "—".to_string(),
         };
         let _ = writeln!(
@@ -311,6 +319,24 @@ fn gc_section(
             mem(Rt::WasmtimeCopying),
             mem(Rt::Wasmtime)
         );
+    }
+    let summaries: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(
+            |b| match rss.get(&(b.to_string(), Rt::Tern.name().to_string())) {
+                Some(Ok((_, Some(summary)))) => Some((*b, summary.as_str())),
+                _ => None,
+            },
+        )
+        .collect();
+    if !summaries.is_empty() {
+        md.push_str(
+            "\nTern's collector in the same single runs (`Store::gc_stats`):\n\n\
+             | benchmark | collections, pauses, peak heap |\n|---|---|\n",
+        );
+        for (bench, summary) in summaries {
+            let _ = writeln!(md, "| {bench} | {summary} |");
+        }
     }
 }
 
