@@ -1,0 +1,508 @@
+//! Threaded dispatch: one handler function per instruction, each ending in
+//! a call of the next instruction's handler in tail position, which the
+//! optimiser turns into a jump (so each instruction has its own indirect
+//! jump, predicted on its own, and its own register allocation).
+//!
+//! Only built where that optimisation is known to happen (`tern_threaded`,
+//! set by `build.rs`: x86-64 or AArch64 at `opt-level` 2, 3, `s` or `z`,
+//! without the `portable-dispatch` feature) and without debug assertions;
+//! elsewhere `exec::run`'s loop runs every instruction.
+//!
+//! The handlers cover the *simple* instructions: every family of the table
+//! (numbers, fused branches, memory 0, packed GC fields, SIMD) and the hot
+//! `other` instructions below (constants, copies, selects, branches,
+//! globals). They never allocate, call the host, resize the stacks or
+//! memory, or leave the current frame; on anything else, including every
+//! trap condition, a handler *bails*: it returns its own instruction
+//! pointer without having changed anything, and `exec::run`'s loop
+//! executes that instruction with the full semantics (the same `family!`
+//! rules and arms as the portable loop) and enters the chain again at the
+//! next one. So the chain needs no error, call or unwinding paths of its
+//! own, and the instructions it runs cannot tell the two modes apart.
+//!
+//! Why the native stack stays flat: see "Dispatch" in
+//! `docs/ARCHITECTURE.md` (a handler's only call besides diverging panics
+//! is the dispatch in tail position; `tests::chains_run_in_constant_stack`
+//! checks that every handler runs in constant native stack).
+
+use super::exec::family;
+use super::gc_ops::{array_elem, struct_field};
+use super::mem::{MemView, compact_ea, compact_end};
+use super::regs::{Cold, Slots};
+use super::{Frame, clear_frame, num, simd};
+use crate::gc::FieldKind;
+use crate::ir::{CompiledFunc, Instr, LoadKind, Op, StoreKind, for_each_instr};
+use crate::module::ModuleInner;
+use crate::runtime::StoreInner;
+use crate::values::raw;
+
+/// What the handlers read besides their register arguments: set by
+/// `exec::run` before it enters a chain, constant while the chain runs.
+pub(super) struct Cx {
+    /// The running store (exclusively the chain's while it runs).
+    pub store: *mut StoreInner,
+    /// The current function.
+    pub func: *const CompiledFunc,
+    /// The run's cold registers (for the current instance).
+    pub cold: *const Cold,
+    /// Checked builds: the value and reference slot windows (see
+    /// `Slots::window`).
+    pub windows: (usize, usize),
+    /// The current frame's stack indices (`Regs::vfp`/`rfp`); calls and
+    /// returns in the chain move them, and the loop takes them back.
+    pub vfp: usize,
+    pub rfp: usize,
+    /// The current module (calls in the chain stay in it).
+    pub module: *const ModuleInner,
+    /// `Config::max_call_depth`.
+    pub max_depth: usize,
+    /// Frames below the run's entry function (see `exec::run`).
+    pub frames_base: usize,
+}
+
+/// A handler: runs the instruction at `ip` (an instruction of its opcode)
+/// and what follows it, in the frame whose value and reference slots start
+/// at `vals`/`refs`, with memory 0 at `mem`/`len`. Returns the instruction
+/// the loop must run (one the chain does not cover, or one that may trap).
+type Handler = fn(
+    ip: *const Instr,
+    vals: *mut u64,
+    refs: *mut u32,
+    mem: *mut u8,
+    len: usize,
+    cx: &mut Cx,
+) -> *const Instr;
+
+/// The registers of a handler, rebuilt from its arguments (the field and
+/// method names of `Regs` that `family!` uses).
+#[derive(Clone, Copy)]
+struct Hot {
+    ip: *const Instr,
+    vals: Slots<u64>,
+    refs: Slots<u32>,
+    mem: MemView,
+}
+
+impl Hot {
+    #[inline(always)]
+    fn of(
+        ip: *const Instr,
+        (vals, refs): (*mut u64, *mut u32),
+        (mem, len): (*mut u8, usize),
+        cx: &Cx,
+    ) -> Hot {
+        Hot {
+            ip,
+            vals: Slots::from_parts(vals, cx.windows.0),
+            refs: Slots::from_parts(refs, cx.windows.1),
+            mem: MemView::from_parts(mem, len),
+        }
+    }
+
+    /// Moves the instruction pointer by `offset` instructions.
+    #[inline(always)]
+    fn jump(&mut self, offset: i32) {
+        // SAFETY: branch targets are instruction indices of the current
+        // function, resolved at translation time.
+        self.ip = unsafe { self.ip.offset(offset as isize) };
+    }
+
+    /// Moves to the next instruction.
+    #[inline(always)]
+    fn next(&mut self) {
+        // SAFETY: a non-branching instruction is never the last one (every
+        // function ends with `Return` or `Trap`).
+        self.ip = unsafe { self.ip.add(1) };
+    }
+}
+
+/// Runs the instruction at `r.ip` through its handler.
+#[inline(always)]
+fn dispatch(r: Hot, cx: &mut Cx) -> *const Instr {
+    // SAFETY: `ip` points at an instruction of the current function (see
+    // `exec::run`).
+    let op = unsafe { (*r.ip).op() } as usize;
+    // SAFETY: every `Op` is below `COUNT`, the table's length.
+    let h = unsafe { *HANDLERS.get_unchecked(op) };
+    let (mem, len) = r.mem.parts();
+    h(r.ip, r.vals.base(), r.refs.base(), mem, len, cx)
+}
+
+/// Runs the chain from `ip` (in the frame of `vals`/`refs`, memory 0 at
+/// `mem`) until an instruction it does not cover; returns that one.
+///
+/// # Safety
+/// `ip` points at an instruction of the function `cx.func`, whose frame
+/// the slots are; the slots and memory view are current; `cx.store` is
+/// the running store, not otherwise accessed until this returns.
+#[inline(always)]
+pub(super) unsafe fn enter(
+    ip: *const Instr,
+    vals: Slots<u64>,
+    refs: Slots<u32>,
+    mem: MemView,
+    cx: &mut Cx,
+) -> *const Instr {
+    dispatch(
+        Hot {
+            ip,
+            vals,
+            refs,
+            mem,
+        },
+        cx,
+    )
+}
+
+/// How an instruction's body ends (inside a handler).
+enum Step {
+    /// Fell through: go on with the next instruction.
+    Next,
+    /// A taken branch: `ip` has moved; go on there.
+    Taken,
+    /// Leave the chain at this instruction, nothing changed.
+    Bail,
+}
+
+/// In a handler's body: leave to the loop, which runs the instruction
+/// (and, for a trap condition, traps). The argument (a trap code) is
+/// dropped.
+macro_rules! bail {
+    ($t:expr) => {{
+        let _ = $t;
+        return Step::Bail;
+    }};
+    () => {
+        return Step::Bail
+    };
+}
+
+/// In a handler's body: a taken branch (`ip` already moved).
+macro_rules! taken {
+    () => {
+        return Step::Taken
+    };
+}
+
+/// Slot access in the written-out handlers: `v!(r, s)` reads, `v!(r, s, x)`
+/// writes (`rf!` the reference frame, `w!` a `v128` slot pair); sound for
+/// the reasons given at `family!`.
+macro_rules! v {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.vals.get($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.vals.set($s, x) }
+    }};
+}
+macro_rules! rf {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.refs.get($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.refs.set($s, x) }
+    }};
+}
+macro_rules! w {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`), both of the pair.
+        unsafe { $r.vals.get128($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: as above.
+        unsafe { $r.vals.set128($s, x) }
+    }};
+}
+
+/// Defines handler `$name` for instructions `Instr::$name { $fields }`
+/// with body `$body`, in which `$r` is the registers (`&mut Hot`) and `$cx`
+/// the context; the body ends the instruction by falling through (next
+/// instruction), `taken!()` (after moving `ip`) or `bail!(..)`.
+macro_rules! handler {
+    ($r:ident, $cx:ident, $name:ident { $($field:ident),* } => $body:block) => {
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        fn $name(
+            ip: *const Instr,
+            vals: *mut u64,
+            refs: *mut u32,
+            mem: *mut u8,
+            len: usize,
+            $cx: &mut Cx,
+        ) -> *const Instr {
+            let mut hot = Hot::of(ip, (vals, refs), (mem, len), $cx);
+            // SAFETY: `HANDLERS` runs this handler only for instructions of
+            // this opcode.
+            let Instr::$name { $($field),* } = (unsafe { *ip }) else {
+                // SAFETY: as above.
+                unsafe { std::hint::unreachable_unchecked() }
+            };
+            #[allow(unreachable_code, clippy::needless_return)]
+            let mut body = |$r: &mut Hot| -> Step {
+                $body;
+                Step::Next
+            };
+            match body(&mut hot) {
+                Step::Next => {
+                    hot.next();
+                    dispatch(hot, $cx)
+                }
+                Step::Taken => dispatch(hot, $cx),
+                Step::Bail => hot.ip,
+            }
+        }
+    };
+}
+
+/// The handler of an `other` instruction: written out for the hot simple
+/// ones, a bail to the loop for the rest.
+macro_rules! other_handler {
+    (Const32) => {
+        handler!(r, cx, Const32 { dst, imm } => { v!(r, dst, imm as u64) });
+    };
+    (Const64) => {
+        handler!(r, cx, Const64 { dst, imm } => { v!(r, dst, imm) });
+    };
+    (Copy) => {
+        handler!(r, cx, Copy { dst, src } => { v!(r, dst, v!(r, src)) });
+    };
+    (RefCopy) => {
+        handler!(r, cx, RefCopy { dst, src } => { rf!(r, dst, rf!(r, src)) });
+    };
+    (Copy128) => {
+        handler!(r, cx, Copy128 { dst, src } => { w!(r, dst, w!(r, src)) });
+    };
+    (Select) => {
+        handler!(r, cx, Select { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                v!(r, dst, v!(r, b));
+            }
+        });
+    };
+    (RefSelect) => {
+        handler!(r, cx, RefSelect { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                rf!(r, dst, rf!(r, b));
+            }
+        });
+    };
+    (Select128) => {
+        handler!(r, cx, Select128 { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                w!(r, dst, w!(r, b));
+            }
+        });
+    };
+    (V128Const) => {
+        handler!(r, cx, V128Const { dst, index } => {
+            // SAFETY: `cx.func` is the current function (see `enter`).
+            let f = unsafe { &*cx.func };
+            w!(r, dst, f.v128s[index as usize])
+        });
+    };
+    (V128Store) => {
+        handler!(r, cx, V128Store { addr, val, offset } => {
+            let (ea, x) = (compact_ea(v!(r, addr), offset), w!(r, val));
+            if simd::store128(r.mem, ea, x).is_err() {
+                bail!()
+            }
+        });
+    };
+    (Br) => {
+        handler!(r, cx, Br { offset } => {
+            r.jump(offset);
+            taken!()
+        });
+    };
+    (BrIf) => {
+        handler!(r, cx, BrIf { cond, offset } => {
+            if v!(r, cond) as u32 != 0 {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrIfNot) => {
+        handler!(r, cx, BrIfNot { cond, offset } => {
+            if v!(r, cond) as u32 == 0 {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrTable) => {
+        handler!(r, cx, BrTable { index, len } => {
+            r.jump(1 + (v!(r, index) as u32).min(len) as i32);
+            taken!()
+        });
+    };
+    (BrOnNull) => {
+        handler!(r, cx, BrOnNull { src, offset } => {
+            if rf!(r, src) == raw::NULL {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrOnNonNull) => {
+        handler!(r, cx, BrOnNonNull { src, offset } => {
+            if rf!(r, src) != raw::NULL {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (GlobalGet) => {
+        handler!(r, cx, GlobalGet { dst, index } => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
+            let g = store.instances[inst.index()].globals[index as usize];
+            v!(r, dst, store.globals[g as usize].bits as u64)
+        });
+    };
+    (GlobalSet) => {
+        handler!(r, cx, GlobalSet { src, index } => {
+            // SAFETY: as for `GlobalGet`.
+            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            let g = store.instances[inst.index()].globals[index as usize];
+            store.globals[g as usize].bits = v!(r, src) as u128;
+        });
+    };
+    (RefNull) => {
+        handler!(r, cx, RefNull { dst } => { rf!(r, dst, raw::NULL) });
+    };
+    (RefIsNull) => {
+        handler!(r, cx, RefIsNull { dst, src } => { v!(r, dst, (rf!(r, src) == raw::NULL) as u64) });
+    };
+    (RefEq) => {
+        handler!(r, cx, RefEq { dst, a, b } => { v!(r, dst, (rf!(r, a) == rf!(r, b)) as u64) });
+    };
+    // Calls and returns within the current instance; anything else (a
+    // stack to grow, the depth limit, the end of the run, a return to
+    // another instance) is the loop's.
+    (CallInternal) => {
+        handler!(r, cx, CallInternal { vbase, rbase, def } => {
+            // SAFETY: see `enter`; `module` is the current module, of which
+            // translation made `def` a defined function.
+            let (store, callee) = unsafe { (&mut *cx.store, &(&(*cx.module).code)[def.index()]) };
+            let stack = &mut store.stack;
+            let (vbase, rbase) = (vbase as usize, rbase as usize);
+            let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
+            if stack.frames.len() >= cx.max_depth
+                || vfp + callee.value_frame as usize > stack.vals.len()
+                || rfp + callee.ref_frame as usize > stack.refs.len()
+            {
+                bail!()
+            }
+            stack.frames.push(Frame {
+                // SAFETY: the instruction after a call exists (every
+                // function ends with `Return` or `Trap`).
+                ret_ip: unsafe { r.ip.add(1) },
+                vfp: cx.vfp,
+                rfp: cx.rfp,
+                func: cx.func,
+                // SAFETY: `cold` lives as long as the run.
+                inst: unsafe { Cold::inst_of(cx.cold) },
+            });
+            clear_frame(stack, callee, vfp, rfp);
+            (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
+            cx.windows = (cx.windows.0.wrapping_sub(vbase), cx.windows.1.wrapping_sub(rbase));
+            // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of
+            // this one, inside the stacks (checked above).
+            unsafe {
+                r.vals = Slots::from_parts(r.vals.base().add(vbase), cx.windows.0);
+                r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
+            }
+            r.ip = callee.code.as_ptr();
+            taken!()
+        });
+    };
+    (Return) => {
+        handler!(r, cx, Return {} => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            let frames = &mut store.stack.frames;
+            if frames.len() <= cx.frames_base {
+                bail!()
+            }
+            let Some(fr) = frames.pop_if(|fr| fr.inst == inst) else {
+                bail!()
+            };
+            // The caller's frame is below this one (a callee's frame starts
+            // inside its caller's).
+            let (dv, dr) = (cx.vfp - fr.vfp, cx.rfp - fr.rfp);
+            (cx.vfp, cx.rfp, cx.func) = (fr.vfp, fr.rfp, fr.func);
+            cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
+            // SAFETY: the caller's frame starts `dv`/`dr` slots below this
+            // one, in the same stacks.
+            unsafe {
+                r.vals = Slots::from_parts(r.vals.base().sub(dv), cx.windows.0);
+                r.refs = Slots::from_parts(r.refs.base().sub(dr), cx.windows.1);
+            }
+            r.ip = fr.ret_ip;
+            taken!()
+        });
+    };
+    ($name:ident) => {
+        #[allow(non_snake_case, unused_variables)]
+        fn $name(
+            ip: *const Instr,
+            vals: *mut u64,
+            refs: *mut u32,
+            mem: *mut u8,
+            len: usize,
+            cx: &mut Cx,
+        ) -> *const Instr {
+            ip
+        }
+    };
+}
+
+/// One handler per instruction (a family's through `family!`, the
+/// `other` family's through `other_handler!`) and the table of them, in
+/// `Op` order.
+macro_rules! handlers {
+    ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
+        $( handlers!(@one $name { $($field),* } $family $($rule)*); )*
+
+        /// Number of opcodes.
+        const COUNT: usize = [$(Op::$name),*].len();
+
+        /// The handler of each opcode.
+        static HANDLERS: [Handler; COUNT] = [$($name),*];
+
+        /// The opcodes in table order (for checking the order).
+        #[cfg(test)]
+        const OPS: [Op; COUNT] = [$(Op::$name),*];
+    };
+    (@one $name:ident {} other) => {
+        other_handler!($name);
+    };
+    (@one $name:ident { $($field:ident),* } $family:ident $($rule:tt)*) => {
+        handler!(r, cx, $name { $($field),* } => {
+            // SAFETY: see `enter`: the store is the chain's while it runs.
+            let heap = unsafe { &mut (*cx.store).heap };
+            family!((r, *heap, bail, taken) $family $($rule)*);
+        });
+    };
+}
+
+for_each_instr!(handlers);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handlers_are_in_opcode_order() {
+        for (i, op) in OPS.iter().enumerate() {
+            assert_eq!(*op as usize, i);
+        }
+    }
+}
