@@ -227,8 +227,16 @@ macro_rules! w {
 /// instruction), `taken!()` (after moving `ip`) or `bail!(..)`.
 macro_rules! handler {
     ($r:ident, $cx:ident, $name:ident { $($field:ident),* } => $body:block) => {
-        #[allow(non_snake_case, unused_variables, unused_mut)]
-        fn $name(
+        #[allow(non_snake_case)]
+        pub(in crate::interp::thread) mod $name {
+        use super::*;
+
+        /// This handler runs its instruction (it does not only bail).
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(in crate::interp::thread) const THREADED: bool = true;
+
+        #[allow(unused_variables, unused_mut)]
+        pub(in crate::interp::thread) fn run(
             ip: *const Instr,
             vals: *mut u64,
             refs: *mut u32,
@@ -256,6 +264,7 @@ macro_rules! handler {
                 Step::Taken => dispatch(hot, $cx),
                 Step::Bail => hot.ip,
             }
+        }
         }
     };
 }
@@ -450,16 +459,25 @@ macro_rules! other_handler {
         });
     };
     ($name:ident) => {
-        #[allow(non_snake_case, unused_variables)]
-        fn $name(
-            ip: *const Instr,
-            vals: *mut u64,
-            refs: *mut u32,
-            mem: *mut u8,
-            len: usize,
-            cx: &mut Cx,
-        ) -> *const Instr {
-            ip
+        #[allow(non_snake_case)]
+        pub(in crate::interp::thread) mod $name {
+            use super::*;
+
+            /// This handler only bails.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(in crate::interp::thread) const THREADED: bool = false;
+
+            #[allow(unused_variables)]
+            pub(in crate::interp::thread) fn run(
+                ip: *const Instr,
+                vals: *mut u64,
+                refs: *mut u32,
+                mem: *mut u8,
+                len: usize,
+                cx: &mut Cx,
+            ) -> *const Instr {
+                ip
+            }
         }
     };
 }
@@ -469,17 +487,23 @@ macro_rules! other_handler {
 /// `Op` order.
 macro_rules! handlers {
     ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
-        $( handlers!(@one $name { $($field),* } $family $($rule)*); )*
+        /// One module per instruction: its handler `run` and whether it is
+        /// more than a bail (`THREADED`).
+        mod ops {
+            use super::*;
+            $( handlers!(@one $name { $($field),* } $family $($rule)*); )*
+        }
 
         /// Number of opcodes.
         const COUNT: usize = [$(Op::$name),*].len();
 
         /// The handler of each opcode.
-        static HANDLERS: [Handler; COUNT] = [$($name),*];
+        static HANDLERS: [Handler; COUNT] = [$(ops::$name::run),*];
 
-        /// The opcodes in table order (for checking the order).
+        /// The opcodes in table order, and whether each one's handler is
+        /// more than a bail (for the tests).
         #[cfg(test)]
-        const OPS: [Op; COUNT] = [$(Op::$name),*];
+        const OPS: [(Op, bool); COUNT] = [$((Op::$name, ops::$name::THREADED)),*];
     };
     (@one $name:ident {} other) => {
         other_handler!($name);
@@ -498,11 +522,158 @@ for_each_instr!(handlers);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::{DefFunc, TypeIdx};
+    use crate::{Engine, Instance, Module, Store};
 
     #[test]
     fn handlers_are_in_opcode_order() {
-        for (i, op) in OPS.iter().enumerate() {
+        for (i, (op, _)) in OPS.iter().enumerate() {
             assert_eq!(*op as usize, i);
         }
+    }
+
+    /// For each family, an instruction that runs without trapping in the
+    /// frame `chains_run_in_constant_stack` sets up and goes on at the next
+    /// instruction (value slots 1, 2, 3 hold 7, 3, 1 and 4..8 a vector pair
+    /// each, reference slots 0 and 1 a struct and an array; results go to
+    /// slots 10 and 20).
+    macro_rules! family_samples {
+        ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
+            [$( (Op::$name, family_samples!(@one $name $family)) ),*]
+        };
+        (@one $n:ident binary) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+        (@one $n:ident binary_trap) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+        (@one $n:ident binary_imm) => { Some(Instr::$n { dst: 10, a: 1, imm: 3 }) };
+        (@one $n:ident unary) => { Some(Instr::$n { dst: 10, src: 1 }) };
+        (@one $n:ident unary_trap) => { Some(Instr::$n { dst: 10, src: 1 }) };
+        (@one $n:ident branch_binary) => { Some(Instr::$n { a: 1, b: 2, offset: 1 }) };
+        (@one $n:ident branch_imm) => { Some(Instr::$n { a: 1, imm: 3, offset: 1 }) };
+        (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
+        (@one $n:ident load) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
+        (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
+        (@one $n:ident struct_get) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };
+        (@one $n:ident array_get) => { Some(Instr::$n { dst: 10, arr: 1, index: 3 }) };
+        (@one $n:ident struct_set) => { Some(Instr::$n { obj: 0, val: 2, offset: 0 }) };
+        (@one $n:ident array_set) => { Some(Instr::$n { arr: 1, index: 3, val: 2 }) };
+        (@one $n:ident v128_binary) => { Some(Instr::$n { dst: 20, a: 4, b: 6 }) };
+        (@one $n:ident v128_unary) => { Some(Instr::$n { dst: 20, src: 4 }) };
+        (@one $n:ident v128_ternary) => { Some(Instr::$n { dst: 20, b: 4, c: 6 }) };
+        (@one $n:ident v128_shift) => { Some(Instr::$n { dst: 20, a: 4, b: 2 }) };
+        (@one $n:ident v128_splat) => { Some(Instr::$n { dst: 20, src: 2 }) };
+        (@one $n:ident v128_reduce) => { Some(Instr::$n { dst: 10, src: 4 }) };
+        (@one $n:ident v128_extract) => { Some(Instr::$n { dst: 10, src: 4, lane: 0 }) };
+        (@one $n:ident v128_replace) => { Some(Instr::$n { dst: 20, src: 2, lane: 0 }) };
+        (@one $n:ident v128_load) => { Some(Instr::$n { dst: 20, addr: 1, offset: 0 }) };
+        (@one $n:ident other) => { None };
+    }
+
+    /// A run of instructions that executes `op`'s handler in that frame
+    /// and goes on at the next instruction, for every threaded `op`.
+    fn sample(op: Op) -> Option<Vec<Instr>> {
+        let families = for_each_instr!(family_samples);
+        if let Some(i) = families[op as usize].1 {
+            return Some(vec![i]);
+        }
+        Some(match op {
+            Op::Const32 => vec![Instr::Const32 { dst: 10, imm: 1 }],
+            Op::Const64 => vec![Instr::Const64 { dst: 10, imm: 1 }],
+            Op::Copy => vec![Instr::Copy { dst: 10, src: 1 }],
+            Op::RefCopy => vec![Instr::RefCopy { dst: 3, src: 0 }],
+            Op::Copy128 => vec![Instr::Copy128 { dst: 20, src: 4 }],
+            Op::Select => vec![Instr::Select { dst: 10, b: 1, cond: 3 }],
+            Op::RefSelect => vec![Instr::RefSelect { dst: 3, b: 0, cond: 3 }],
+            Op::Select128 => vec![Instr::Select128 { dst: 20, b: 4, cond: 3 }],
+            Op::V128Const => vec![Instr::V128Const { dst: 20, index: 0 }],
+            Op::V128Store => vec![Instr::V128Store { addr: 1, val: 4, offset: 0 }],
+            Op::Br => vec![Instr::Br { offset: 1 }],
+            Op::BrIf => vec![Instr::BrIf { cond: 3, offset: 1 }],
+            Op::BrIfNot => vec![Instr::BrIfNot { cond: 3, offset: 1 }],
+            Op::BrTable => vec![Instr::BrTable { index: 3, len: 0 }, Instr::Br { offset: 1 }],
+            Op::BrOnNull => vec![Instr::BrOnNull { src: 0, offset: 1 }],
+            Op::BrOnNonNull => vec![Instr::BrOnNonNull { src: 0, offset: 1 }],
+            Op::GlobalGet => vec![Instr::GlobalGet { dst: 10, index: 0 }],
+            Op::GlobalSet => vec![Instr::GlobalSet { src: 1, index: 0 }],
+            Op::RefNull => vec![Instr::RefNull { dst: 3 }],
+            Op::RefIsNull => vec![Instr::RefIsNull { dst: 10, src: 0 }],
+            Op::RefEq => vec![Instr::RefEq { dst: 10, a: 0, b: 1 }],
+            // A call of a function whose body is `Return`: both handlers.
+            Op::CallInternal | Op::Return => vec![Instr::CallInternal {
+                vbase: 30,
+                rbase: 4,
+                def: DefFunc(1),
+            }],
+            _ => return None,
+        })
+    }
+
+    /// Copies of a sample in a row: enough that a handler which *called*
+    /// the next one instead of jumping to it (at least 16 bytes of native
+    /// stack per instruction) would overflow the test thread's stack.
+    const COPIES: usize = 40_000;
+    const STACK: usize = 256 * 1024;
+
+    /// The stack-safety check of threaded dispatch: every handler that does
+    /// more than bail runs `COPIES` times in one chain on a thread with a
+    /// `STACK`-byte native stack (a handler that grows the stack aborts
+    /// the test binary with "thread '<opcode>' has overflowed its stack").
+    #[test]
+    fn chains_run_in_constant_stack() {
+        let engine = Engine::default();
+        let wat = r#"(module
+            (type $s (struct (field (mut i64)) (field (mut i64))))
+            (type $a (array (mut i64)))
+            (memory 1)
+            (global (mut i64) (i64.const 0))
+            (func (export "run"))
+            (func))"#;
+        let mut tested = 0;
+        for (op, threaded) in OPS {
+            let Some(body) = sample(op) else {
+                assert!(!threaded, "no sample for threaded {op:?}");
+                continue;
+            };
+            assert!(threaded, "{op:?} has a sample but only bails");
+            let mut code = vec![
+                Instr::Const64 { dst: 1, imm: 7 },
+                Instr::Const64 { dst: 2, imm: 3 },
+                Instr::Const64 { dst: 3, imm: 1 },
+                Instr::Const64 { dst: 4, imm: 0x0102_0304_0506_0708 },
+                Instr::Const64 { dst: 5, imm: 9 },
+                Instr::Const64 { dst: 6, imm: 0x1111_2222_3333_4444 },
+                Instr::Const64 { dst: 7, imm: 5 },
+                Instr::StructNewDefault { dst: 0, ty: TypeIdx(0) },
+                Instr::ArrayNewDefault { dst: 1, len: 1, ty: TypeIdx(1) },
+            ];
+            for _ in 0..COPIES {
+                code.extend_from_slice(&body);
+            }
+            code.push(Instr::Return);
+            let mut module = Module::new(&engine, wat).unwrap();
+            let m = std::sync::Arc::get_mut(&mut module.0).unwrap();
+            let f = &mut m.code[0];
+            f.code = code.into();
+            (f.value_locals, f.value_frame, f.ref_frame) = (64, 64, 8);
+            f.v128s = Box::new([0x0123_4567_89ab_cdef_0123_4567_89ab_cdef]);
+            m.code[1].code = Box::new([Instr::Return]);
+            let run = move || {
+                let mut store = Store::new(&engine_of(&module), ());
+                let inst = Instance::new(&mut store, &module, &[]).unwrap();
+                let f = inst.get_func(&mut store, "run").unwrap();
+                f.call(&mut store, &[], &mut []).unwrap();
+            };
+            std::thread::Builder::new()
+                .name(format!("{op:?}"))
+                .stack_size(STACK)
+                .spawn(run)
+                .unwrap()
+                .join()
+                .unwrap();
+            tested += 1;
+        }
+        assert!(tested > 500, "only {tested} handlers tested");
+    }
+
+    fn engine_of(module: &Module) -> Engine {
+        module.0.engine.clone()
     }
 }
