@@ -31,9 +31,9 @@ use super::mem::{MemView, compact_ea, compact_end};
 use super::regs::{Cold, Slots};
 use super::{Frame, clear_frame, num, simd};
 use crate::gc::FieldKind;
-use crate::ir::{CompiledFunc, Instr, LoadKind, Op, StoreKind, for_each_instr};
+use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
 use crate::module::ModuleInner;
-use crate::runtime::StoreInner;
+use crate::runtime::{FuncKind, StoreInner};
 use crate::values::raw;
 
 /// What the handlers read besides their register arguments: set by
@@ -152,6 +152,45 @@ pub(super) unsafe fn enter(
         },
         cx,
     )
+}
+
+/// Calls `callee`, a function of the current instance, with its frame at
+/// slots `vbase`/`rbase` of the current one (`Regs::enter` without the
+/// cases left to the loop); `false`, with nothing changed, if the call
+/// needs the loop: the depth limit or a stack to grow.
+#[inline(always)]
+fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> bool {
+    // SAFETY: see `enter`.
+    let stack = unsafe { &mut (*cx.store).stack };
+    let (vbase, rbase) = (vbase as usize, rbase as usize);
+    let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
+    if stack.frames.len() >= cx.max_depth
+        || vfp + callee.value_frame as usize > stack.vals.len()
+        || rfp + callee.ref_frame as usize > stack.refs.len()
+    {
+        return false;
+    }
+    stack.frames.push(Frame {
+        // SAFETY: the instruction after a call exists (every function ends
+        // with `Return` or `Trap`).
+        ret_ip: unsafe { r.ip.add(1) },
+        vfp: cx.vfp,
+        rfp: cx.rfp,
+        func: cx.func,
+        // SAFETY: `cold` lives as long as the run.
+        inst: unsafe { Cold::inst_of(cx.cold) },
+    });
+    clear_frame(stack, callee, vfp, rfp);
+    (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
+    cx.windows = (cx.windows.0.wrapping_sub(vbase), cx.windows.1.wrapping_sub(rbase));
+    // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of this
+    // one, inside the stacks (checked above).
+    unsafe {
+        r.vals = Slots::from_parts(r.vals.base().add(vbase), cx.windows.0);
+        r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
+    }
+    r.ip = callee.code.as_ptr();
+    true
 }
 
 /// How an instruction's body ends (inside a handler).
@@ -397,39 +436,58 @@ macro_rules! other_handler {
     // another instance) is the loop's.
     (CallInternal) => {
         handler!(r, cx, CallInternal { vbase, rbase, def } => {
-            // SAFETY: see `enter`; `module` is the current module, of which
+            // SAFETY: `module` is the current module (see `enter`), of which
             // translation made `def` a defined function.
-            let (store, callee) = unsafe { (&mut *cx.store, &(&(*cx.module).code)[def.index()]) };
-            let stack = &mut store.stack;
-            let (vbase, rbase) = (vbase as usize, rbase as usize);
-            let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
-            if stack.frames.len() >= cx.max_depth
-                || vfp + callee.value_frame as usize > stack.vals.len()
-                || rfp + callee.ref_frame as usize > stack.refs.len()
-            {
+            let callee = unsafe { &(&(*cx.module).code)[def.index()] };
+            if !call(r, cx, callee, (vbase, rbase)) {
                 bail!()
             }
-            stack.frames.push(Frame {
-                // SAFETY: the instruction after a call exists (every
-                // function ends with `Return` or `Trap`).
-                ret_ip: unsafe { r.ip.add(1) },
-                vfp: cx.vfp,
-                rfp: cx.rfp,
-                func: cx.func,
-                // SAFETY: `cold` lives as long as the run.
-                inst: unsafe { Cold::inst_of(cx.cold) },
-            });
-            clear_frame(stack, callee, vfp, rfp);
-            (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
-            cx.windows = (cx.windows.0.wrapping_sub(vbase), cx.windows.1.wrapping_sub(rbase));
-            // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of
-            // this one, inside the stacks (checked above).
-            unsafe {
-                r.vals = Slots::from_parts(r.vals.base().add(vbase), cx.windows.0);
-                r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
-            }
-            r.ip = callee.code.as_ptr();
             taken!()
+        });
+    };
+    (CallIndirect) => {
+        handler!(r, cx, CallIndirect { index, site } => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, func, inst) = unsafe { (&*cx.store, &*cx.func, Cold::inst_of(cx.cold)) };
+            let s = func.call_sites[site as usize];
+            let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
+            let t = &store.tables[store.instances[inst.index()].tables[table as usize] as usize];
+            let i = if t.is64 { v!(r, index) } else { v!(r, index) as u32 as u64 };
+            let Some(&f) = usize::try_from(i).ok().and_then(|i| t.elems.get(i)) else { bail!() };
+            let Some(f) = store.func_of_raw(f) else { bail!() };
+            let entry = &store.funcs[f.index()];
+            // Only the common case: a wasm function of this instance whose
+            // type is the expected one (the subtype check is the loop's).
+            let FuncKind::Wasm { instance, code, .. } = entry.kind else { bail!() };
+            if entry.type_id != type_id || instance != inst {
+                bail!()
+            }
+            // SAFETY: `code` points to a function of a live module (see
+            // `Regs::function`).
+            let callee = unsafe { &*code.as_ptr() };
+            if !call(r, cx, callee, (s.vbase, s.rbase)) {
+                bail!()
+            }
+            taken!()
+        });
+    };
+    (ConsumeFuel) => {
+        handler!(r, cx, ConsumeFuel { amount } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &mut *cx.store };
+            // Out of fuel leaves the tank as it is: the loop charges again.
+            if store.interrupts.consume(u64::from(amount)).is_err() {
+                bail!()
+            }
+        });
+    };
+    (CheckEpoch) => {
+        handler!(r, cx, CheckEpoch {} => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            if store.engine.current_epoch() >= store.interrupts.epoch_deadline {
+                bail!()
+            }
         });
     };
     (Return) => {
@@ -596,12 +654,17 @@ mod tests {
             Op::RefNull => vec![Instr::RefNull { dst: 3 }],
             Op::RefIsNull => vec![Instr::RefIsNull { dst: 10, src: 0 }],
             Op::RefEq => vec![Instr::RefEq { dst: 10, a: 0, b: 1 }],
-            // A call of a function whose body is `Return`: both handlers.
+            // Calls of a function whose body is `Return`: both handlers.
             Op::CallInternal | Op::Return => vec![Instr::CallInternal {
                 vbase: 30,
                 rbase: 4,
                 def: DefFunc(1),
             }],
+            // Call site 0 is the `call_indirect` of the module's `run`, of
+            // element 0 (value slot 0 holds 0).
+            Op::CallIndirect => vec![Instr::CallIndirect { index: 0, site: 0 }],
+            Op::ConsumeFuel => vec![Instr::ConsumeFuel { amount: 0 }],
+            Op::CheckEpoch => vec![Instr::CheckEpoch],
             _ => return None,
         })
     }
@@ -623,9 +686,12 @@ mod tests {
             (type $s (struct (field (mut i64)) (field (mut i64))))
             (type $a (array (mut i64)))
             (memory 1)
+            (type $v (func))
             (global (mut i64) (i64.const 0))
-            (func (export "run"))
-            (func))"#;
+            (table 1 funcref)
+            (elem (i32.const 0) 1)
+            (func (export "run") (type $v) (call_indirect (type $v) (i32.const 0)))
+            (func (type $v)))"#;
         let mut tested = 0;
         for (op, threaded) in OPS {
             let Some(body) = sample(op) else {
@@ -657,6 +723,7 @@ mod tests {
             m.code[1].code = Box::new([Instr::Return]);
             let run = move || {
                 let mut store = Store::new(&engine_of(&module), ());
+                store.set_epoch_deadline(1 << 40);
                 let inst = Instance::new(&mut store, &module, &[]).unwrap();
                 let f = inst.get_func(&mut store, "run").unwrap();
                 f.call(&mut store, &[], &mut []).unwrap();
