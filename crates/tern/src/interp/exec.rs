@@ -12,9 +12,9 @@ use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field}
 use super::mem::{compact_ea, compact_end};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
-use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 #[cfg(all(tern_threaded, not(debug_assertions)))]
 use super::thread;
+use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::gc::FieldKind;
 use crate::index::{DefFunc, InstanceId, StoreFunc};

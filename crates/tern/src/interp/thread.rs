@@ -182,7 +182,10 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     });
     clear_frame(stack, callee, vfp, rfp);
     (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
-    cx.windows = (cx.windows.0.wrapping_sub(vbase), cx.windows.1.wrapping_sub(rbase));
+    cx.windows = (
+        cx.windows.0.wrapping_sub(vbase),
+        cx.windows.1.wrapping_sub(rbase),
+    );
     // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of this
     // one, inside the stacks (checked above).
     unsafe {
@@ -638,11 +641,27 @@ mod tests {
             Op::Copy => vec![Instr::Copy { dst: 10, src: 1 }],
             Op::RefCopy => vec![Instr::RefCopy { dst: 3, src: 0 }],
             Op::Copy128 => vec![Instr::Copy128 { dst: 20, src: 4 }],
-            Op::Select => vec![Instr::Select { dst: 10, b: 1, cond: 3 }],
-            Op::RefSelect => vec![Instr::RefSelect { dst: 3, b: 0, cond: 3 }],
-            Op::Select128 => vec![Instr::Select128 { dst: 20, b: 4, cond: 3 }],
+            Op::Select => vec![Instr::Select {
+                dst: 10,
+                b: 1,
+                cond: 3,
+            }],
+            Op::RefSelect => vec![Instr::RefSelect {
+                dst: 3,
+                b: 0,
+                cond: 3,
+            }],
+            Op::Select128 => vec![Instr::Select128 {
+                dst: 20,
+                b: 4,
+                cond: 3,
+            }],
             Op::V128Const => vec![Instr::V128Const { dst: 20, index: 0 }],
-            Op::V128Store => vec![Instr::V128Store { addr: 1, val: 4, offset: 0 }],
+            Op::V128Store => vec![Instr::V128Store {
+                addr: 1,
+                val: 4,
+                offset: 0,
+            }],
             Op::Br => vec![Instr::Br { offset: 1 }],
             Op::BrIf => vec![Instr::BrIf { cond: 3, offset: 1 }],
             Op::BrIfNot => vec![Instr::BrIfNot { cond: 3, offset: 1 }],
@@ -653,7 +672,11 @@ mod tests {
             Op::GlobalSet => vec![Instr::GlobalSet { src: 1, index: 0 }],
             Op::RefNull => vec![Instr::RefNull { dst: 3 }],
             Op::RefIsNull => vec![Instr::RefIsNull { dst: 10, src: 0 }],
-            Op::RefEq => vec![Instr::RefEq { dst: 10, a: 0, b: 1 }],
+            Op::RefEq => vec![Instr::RefEq {
+                dst: 10,
+                a: 0,
+                b: 1,
+            }],
             // Calls of a function whose body is `Return`: both handlers.
             Op::CallInternal | Op::Return => vec![Instr::CallInternal {
                 vbase: 30,
@@ -703,12 +726,25 @@ mod tests {
                 Instr::Const64 { dst: 1, imm: 7 },
                 Instr::Const64 { dst: 2, imm: 3 },
                 Instr::Const64 { dst: 3, imm: 1 },
-                Instr::Const64 { dst: 4, imm: 0x0102_0304_0506_0708 },
+                Instr::Const64 {
+                    dst: 4,
+                    imm: 0x0102_0304_0506_0708,
+                },
                 Instr::Const64 { dst: 5, imm: 9 },
-                Instr::Const64 { dst: 6, imm: 0x1111_2222_3333_4444 },
+                Instr::Const64 {
+                    dst: 6,
+                    imm: 0x1111_2222_3333_4444,
+                },
                 Instr::Const64 { dst: 7, imm: 5 },
-                Instr::StructNewDefault { dst: 0, ty: TypeIdx(0) },
-                Instr::ArrayNewDefault { dst: 1, len: 1, ty: TypeIdx(1) },
+                Instr::StructNewDefault {
+                    dst: 0,
+                    ty: TypeIdx(0),
+                },
+                Instr::ArrayNewDefault {
+                    dst: 1,
+                    len: 1,
+                    ty: TypeIdx(1),
+                },
             ];
             for _ in 0..COPIES {
                 code.extend_from_slice(&body);

@@ -355,6 +355,7 @@ macro_rules! define_isa {
         /// `h! { Name { fields } (family operands...); ... }` with the same
         /// `family operands...` that `match_instr!` passes to its handler,
         /// and `Name {} (other);` for the `other` family.
+        #[allow(unused_macros)]
         macro_rules! for_each_instr {
             ($d h:ident) => {
                 $d h! {
