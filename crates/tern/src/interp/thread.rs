@@ -195,7 +195,9 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
         // SAFETY: `cold` lives as long as the run.
         inst: unsafe { Cold::inst_of(cx.cold) },
     });
-    clear_frame(stack, callee, vfp, rfp);
+    if callee.value_locals > callee.value_params || callee.ref_frame > callee.ref_params {
+        clear_locals(stack, callee, (vfp, rfp));
+    }
     (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
     cx.windows = (
         cx.windows.0.wrapping_sub(vbase),
@@ -209,6 +211,13 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     }
     r.ip = callee.code.as_ptr();
     true
+}
+
+/// `clear_frame` out of line, so that only calls of functions with locals
+/// to clear save registers around it (shrink-wrapping).
+#[inline(never)]
+fn clear_locals(stack: &mut super::Stack, callee: &CompiledFunc, (vfp, rfp): (usize, usize)) {
+    clear_frame(stack, callee, vfp, rfp);
 }
 
 /// How an instruction's body ends (inside a handler).
