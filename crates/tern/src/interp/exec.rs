@@ -528,36 +528,11 @@ pub(super) fn run<T>(
     // it covers and returns the first one it does not, which the loop
     // then runs.
     #[cfg(all(tern_threaded, not(debug_assertions)))]
-    let mut cx = thread::Cx {
-        store: std::ptr::null_mut(),
-        func: std::ptr::null(),
-        cold,
-        windows: (0, 0),
-        vfp: 0,
-        rfp: 0,
-        module: std::ptr::null(),
-        max_depth,
-        frames_base,
-    };
+    let mut cx = thread::Cx::new(cold, max_depth, frames_base);
 
     loop {
         #[cfg(all(tern_threaded, not(debug_assertions)))]
-        {
-            if CHECKED {
-                r.assert_current(&store.inner);
-                cx.windows = (r.vals.window(), r.refs.window());
-            }
-            cx.store = &raw mut store.inner;
-            (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
-            // SAFETY: `ip` is an instruction of the current function (see
-            // below), the slots and memory view are current (`refresh`
-            // after anything that may move them; checked builds assert
-            // it), and the store is not used until the chain returns.
-            r.ip = unsafe { thread::enter(r.ip, r.vals, r.refs, r.mem, &mut cx) };
-            // Calls and returns in the chain moved the frame.
-            (r.func, r.vfp, r.rfp) = (cx.func, cx.vfp, cx.rfp);
-            r.refresh_stack(&mut store.inner);
-        }
+        thread::run_chain(&mut r, &mut store.inner, &mut cx);
         if CHECKED {
             r.assert_current(&store.inner);
         }

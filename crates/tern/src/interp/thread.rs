@@ -28,8 +28,8 @@
 use super::exec::family;
 use super::gc_ops::{array_elem, struct_field};
 use super::mem::{MemView, compact_ea, compact_end};
-use super::regs::{Cold, Slots};
-use super::{Frame, clear_frame, num, simd};
+use super::regs::{Cold, Regs, Slots};
+use super::{CHECKED, Frame, clear_frame, num, simd};
 use crate::gc::FieldKind;
 use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
 use crate::module::ModuleInner;
@@ -58,6 +58,46 @@ pub(super) struct Cx {
     pub max_depth: usize,
     /// Frames below the run's entry function (see `exec::run`).
     pub frames_base: usize,
+}
+
+impl Cx {
+    /// The context of a run (see `exec::run`); the rest is set at each
+    /// chain entry.
+    pub(super) fn new(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
+        Cx {
+            store: std::ptr::null_mut(),
+            func: std::ptr::null(),
+            cold,
+            windows: (0, 0),
+            vfp: 0,
+            rfp: 0,
+            module: std::ptr::null(),
+            max_depth,
+            frames_base,
+        }
+    }
+}
+
+/// Runs the chain from the loop's registers `r` and leaves them at the
+/// first instruction the chain does not cover (the loop's step before each
+/// instruction it runs itself). Inlined, like everything `Regs` is passed
+/// to (see `regs.rs`).
+#[inline(always)]
+pub(super) fn run_chain(r: &mut Regs, store: &mut StoreInner, cx: &mut Cx) {
+    if CHECKED {
+        r.assert_current(store);
+        cx.windows = (r.vals.window(), r.refs.window());
+    }
+    cx.store = store;
+    (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
+    // SAFETY: `ip` is an instruction of the current function (see
+    // `exec::run`), the slots and memory view are current (`refresh` after
+    // anything that may move them; checked builds assert it), and the
+    // store is not used until the chain returns.
+    r.ip = unsafe { enter(r.ip, r.vals, r.refs, r.mem, cx) };
+    // Calls and returns in the chain moved the frame.
+    (r.func, r.vfp, r.rfp) = (cx.func, cx.vfp, cx.rfp);
+    r.refresh_stack(store);
 }
 
 /// A handler: runs the instruction at `ip` (an instruction of its opcode)
@@ -151,7 +191,7 @@ fn dispatch_with(table: &[Handler; COUNT], r: Hot, cx: &mut Cx) -> *const Instr 
 /// the slots are; the slots and memory view are current; `cx.store` is
 /// the running store, not otherwise accessed until this returns.
 #[inline(always)]
-pub(super) unsafe fn enter(
+unsafe fn enter(
     ip: *const Instr,
     vals: Slots<u64>,
     refs: Slots<u32>,
