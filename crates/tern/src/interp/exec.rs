@@ -12,6 +12,8 @@ use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field}
 use super::mem::{compact_ea, compact_end};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
+#[cfg(all(tern_threaded, not(debug_assertions)))]
+use super::thread;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 use crate::error::{Error, ErrorKind, Result, Trap};
 use crate::gc::FieldKind;
@@ -23,29 +25,31 @@ use crate::runtime::{
 use crate::values::raw;
 
 /// The executor's semantics for each family of the instruction table,
-/// called by `match_instr!` as `family!((r, heap, trap) family operands...)`.
-/// `$trap!(code)` leaves the loop with a trap; taken branches `continue`.
+/// called by `match_instr!` as `family!((r, heap, trap, taken) family operands...)`
+/// (and by the threaded handlers, `thread.rs`, per instruction).
+/// `$trap!(code)` leaves with a trap; a taken branch moves `ip` and ends
+/// the instruction with `$taken!()`.
 ///
 /// Every `unsafe` block here reads or writes frame slots: the translator
 /// only names slots below the current function's frame size, and `$r`'s
 /// slot bases are refreshed after anything that may move the stacks (see
 /// `Slots::get`).
 macro_rules! family {
-    (($r:ident, $heap:expr, $trap:ident) binary $dst:ident $a:ident $b:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) binary $dst:ident $a:ident $b:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             $r.vals
                 .set($dst, num::$sem($r.vals.get($a), $r.vals.get($b)))
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) binary_imm $dst:ident $a:ident $imm:ident $sem:ident $w:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) binary_imm $dst:ident $a:ident $imm:ident $sem:ident $w:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             $r.vals
                 .set($dst, num::$sem($r.vals.get($a), num::widen::$w($imm)))
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) binary_trap $dst:ident $a:ident $b:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) binary_trap $dst:ident $a:ident $b:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match num::$sem($r.vals.get($a), $r.vals.get($b)) {
@@ -54,11 +58,11 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) unary $dst:ident $src:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) unary $dst:ident $src:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe { $r.vals.set($dst, num::$sem($r.vals.get($src))) }
     };
-    (($r:ident, $heap:expr, $trap:ident) unary_trap $dst:ident $src:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) unary_trap $dst:ident $src:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match num::$sem($r.vals.get($src)) {
@@ -67,28 +71,28 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) branch_binary $a:ident $b:ident $off:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_binary $a:ident $b:ident $off:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a), $r.vals.get($b)) } != 0 {
             $r.jump($off);
-            continue;
+            $taken!();
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) branch_imm $a:ident $imm:ident $off:ident $sem:ident $w:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_imm $a:ident $imm:ident $off:ident $sem:ident $w:ident) => {
         // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a), num::widen::$w($imm)) } != 0 {
             $r.jump($off);
-            continue;
+            $taken!();
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) branch_unary $a:ident $off:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_unary $a:ident $off:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a)) } != 0 {
             $r.jump($off);
-            continue;
+            $taken!();
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) load $dst:ident $addr:ident $end:ident $kind:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load $dst:ident $addr:ident $end:ident $kind:ident) => {
         // SAFETY: frame slots (see above); `compact_end` is at least the
         // access size since the translator made `$end` the static offset
         // plus that size.
@@ -102,7 +106,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) store $addr:ident $val:ident $end:ident $kind:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store $addr:ident $val:ident $end:ident $kind:ident) => {
         // SAFETY: as for `load`.
         unsafe {
             let end = compact_end($r.vals.get($addr), $end);
@@ -111,7 +115,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) struct_get $dst:ident $obj:ident $off:ident $k:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) struct_get $dst:ident $obj:ident $off:ident $k:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match struct_field($r.refs.get($obj), $off) {
@@ -120,7 +124,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) array_get $dst:ident $arr:ident $i:ident $k:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) array_get $dst:ident $arr:ident $i:ident $k:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) {
@@ -129,7 +133,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) struct_set $obj:ident $val:ident $off:ident $k:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) struct_set $obj:ident $val:ident $off:ident $k:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match struct_field($r.refs.get($obj), $off) {
@@ -138,7 +142,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) array_set $arr:ident $i:ident $val:ident $k:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) array_set $arr:ident $i:ident $val:ident $k:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::$k) {
@@ -147,51 +151,51 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_binary $dst:ident $a:ident $b:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_binary $dst:ident $a:ident $b:ident $sem:ident) => {
         // SAFETY: frame slots (see above); a vector's slot pair likewise.
         unsafe {
             $r.vals
                 .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get128($b)))
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_unary $dst:ident $src:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_unary $dst:ident $src:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get128($src))) }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_ternary $dst:ident $b:ident $c:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_ternary $dst:ident $b:ident $c:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             let x = simd::$sem($r.vals.get128($dst), $r.vals.get128($b), $r.vals.get128($c));
             $r.vals.set128($dst, x)
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_shift $dst:ident $a:ident $b:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_shift $dst:ident $a:ident $b:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             $r.vals
                 .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get($b)))
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_splat $dst:ident $src:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_splat $dst:ident $src:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get($src))) }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_reduce $dst:ident $src:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_reduce $dst:ident $src:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src))) }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_extract $dst:ident $src:ident $lane:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_extract $dst:ident $src:ident $lane:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src), $lane)) }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_replace $dst:ident $src:ident $lane:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_replace $dst:ident $src:ident $lane:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             let x = simd::$sem($r.vals.get128($dst), $r.vals.get($src), $lane);
             $r.vals.set128($dst, x)
         }
     };
-    (($r:ident, $heap:expr, $trap:ident) v128_load $dst:ident $addr:ident $off:ident $sem:ident) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_load $dst:ident $addr:ident $off:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {
             match simd::$sem($r.mem, compact_ea($r.vals.get($addr), $off)) {
@@ -201,6 +205,9 @@ macro_rules! family {
         }
     };
 }
+
+#[cfg(all(tern_threaded, not(debug_assertions)))]
+pub(super) use family;
 
 /// A trap raised in the current function, with its backtrace.
 #[cold]
@@ -377,6 +384,12 @@ macro_rules! loop_macros {
                 ))
             };
         }
+        // A taken branch (`family!`'s branch rules): `ip` is already moved.
+        macro_rules! taken {
+            () => {
+                continue
+            };
+        }
         macro_rules! tri {
             ($d e:expr) => {
                 match $d e {
@@ -520,7 +533,15 @@ pub(super) fn run<T>(
 
     loop_macros!($ store, r, frames_base);
 
+    // Threaded dispatch (see `thread.rs`): the chain runs the instructions
+    // it covers and returns the first one it does not, which the loop
+    // then runs.
+    #[cfg(all(tern_threaded, not(debug_assertions)))]
+    let mut cx = thread::Cx::new(cold, max_depth, frames_base);
+
     loop {
+        #[cfg(all(tern_threaded, not(debug_assertions)))]
+        thread::run_chain(&mut r, &mut store.inner, &mut cx);
         if CHECKED {
             r.assert_current(&store.inner);
         }
@@ -529,7 +550,7 @@ pub(super) fn run<T>(
         // non-branching instruction (never past the final `Return`/`Trap`),
         // and jumps only to translated branch targets.
         let instr = unsafe { &*r.ip };
-        match_instr!(*instr, family, (r, store.inner.heap, trap), {
+        match_instr!(*instr, family, (r, store.inner.heap, trap, taken), {
             Instr::Const32 { dst, imm } => v!(dst, imm as u64),
             Instr::Const64 { dst, imm } => v!(dst, imm),
             Instr::Copy { dst, src } => v!(dst, v!(src)),

@@ -29,6 +29,21 @@ impl MemView {
         }
     }
 
+    /// The base pointer and length (for passing the view in two machine
+    /// registers, see `thread.rs`).
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn parts(self) -> (*mut u8, usize) {
+        (self.ptr, self.len)
+    }
+
+    /// The view `parts` came from.
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn from_parts(ptr: *mut u8, len: usize) -> MemView {
+        MemView { ptr, len }
+    }
+
     /// Whether this view still describes `data` exactly (checked builds).
     pub(super) fn describes(&self, data: &[u8]) -> bool {
         self.len == data.len() && (self.len == 0 || std::ptr::eq(self.ptr, data.as_ptr()))

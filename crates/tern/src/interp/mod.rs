@@ -15,6 +15,8 @@ pub(crate) mod num;
 mod regs;
 mod resume;
 mod simd;
+#[cfg(all(tern_threaded, not(debug_assertions)))]
+mod thread;
 
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
@@ -257,13 +259,21 @@ fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> R
     if vend > stack.vals.len() || rend > stack.refs.len() {
         grow_stack(stack, vend, rend)?;
     }
+    clear_frame(stack, f, vfp, rfp);
+    Ok(())
+}
+
+/// Clears `f`'s value locals and reference slots in its frame at
+/// `vfp`/`rfp`, which the stacks already hold (see `enter_frame`).
+#[inline(always)]
+fn clear_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) {
+    let rend = rfp + f.ref_frame as usize;
     if f.value_locals > f.value_params {
         stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
     }
     if f.ref_frame > f.ref_params {
         stack.refs[rfp + f.ref_params as usize..rend].fill(raw::NULL);
     }
-    Ok(())
 }
 
 /// Grows the stacks to at least `vend`/`rend` slots (doubling, to keep

@@ -41,6 +41,37 @@ impl<T: Copy> Slots<T> {
         std::ptr::eq(self.base, stack.as_ptr().wrapping_add(fp))
     }
 
+    /// The first slot (for passing the slots in a machine register, see
+    /// `thread.rs`).
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn base(self) -> *mut T {
+        self.base
+    }
+
+    /// The slots from `base` to the end of the stack (checked builds; 0
+    /// otherwise).
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn window(self) -> usize {
+        #[cfg(any(debug_assertions, feature = "checked"))]
+        return self.len;
+        #[cfg(not(any(debug_assertions, feature = "checked")))]
+        0
+    }
+
+    /// The slots `base()` and `window()` came from.
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) fn from_parts(base: *mut T, window: usize) -> Slots<T> {
+        let _ = window;
+        Slots {
+            base,
+            #[cfg(any(debug_assertions, feature = "checked"))]
+            len: window,
+        }
+    }
+
     #[inline(always)]
     fn check(&self, s: Slot) {
         #[cfg(any(debug_assertions, feature = "checked"))]
@@ -93,6 +124,18 @@ pub(super) struct Cold {
 }
 
 impl Cold {
+    /// The current instance (for the threaded handlers, which see the cold
+    /// registers through a pointer).
+    ///
+    /// # Safety
+    /// `cold` is the live cold registers of a run (`Regs::start`'s contract).
+    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[inline(always)]
+    pub(super) unsafe fn inst_of(cold: *const Cold) -> InstanceId {
+        // SAFETY: the caller's contract.
+        unsafe { (*cold).inst }
+    }
+
     /// The cold registers for running instance `inst`.
     pub(super) fn new(inst: InstanceId) -> Cold {
         Cold { inst, mem0: None }

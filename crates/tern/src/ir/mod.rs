@@ -291,6 +291,117 @@ macro_rules! define_isa {
         }
         pub(crate) use match_instr;
 
+        /// The opcode of each instruction: `Instr`'s variants without their
+        /// operands, in the same order (so `Instr::op` is the enum's tag).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u16)]
+        #[allow(dead_code)]
+        pub(crate) enum Op {
+            $(
+                $bin, $($bt,)? $($imm, $($bti,)?)?
+            )*
+            $($bint,)*
+            $($un, $($ut,)?)*
+            $($unt,)*
+            $($bru,)*
+            $($brb,)*
+            $($bri,)*
+            $($ld,)*
+            $($st,)*
+            $($sget, $aget,)*
+            $($sset, $aset,)*
+            $($vb,)* $($vu,)* $($vt,)* $($vs,)* $($vsp,)* $($vr,)* $($vx,)* $($vrp,)* $($vl,)*
+            $($name,)*
+        }
+
+        impl Instr {
+            /// This instruction's opcode (its variant, as a number below
+            /// `Op::COUNT`).
+            #[inline(always)]
+            #[allow(dead_code)]
+            pub(crate) fn op(&self) -> Op {
+                match self {
+                    $(
+                        Instr::$bin { .. } => Op::$bin,
+                        $(Instr::$bt { .. } => Op::$bt,)?
+                        $(Instr::$imm { .. } => Op::$imm, $(Instr::$bti { .. } => Op::$bti,)?)?
+                    )*
+                    $(Instr::$bint { .. } => Op::$bint,)*
+                    $(Instr::$un { .. } => Op::$un, $(Instr::$ut { .. } => Op::$ut,)?)*
+                    $(Instr::$unt { .. } => Op::$unt,)*
+                    $(Instr::$bru { .. } => Op::$bru,)*
+                    $(Instr::$brb { .. } => Op::$brb,)*
+                    $(Instr::$bri { .. } => Op::$bri,)*
+                    $(Instr::$ld { .. } => Op::$ld,)*
+                    $(Instr::$st { .. } => Op::$st,)*
+                    $(Instr::$sget { .. } => Op::$sget, Instr::$aget { .. } => Op::$aget,)*
+                    $(Instr::$sset { .. } => Op::$sset, Instr::$aset { .. } => Op::$aset,)*
+                    $(Instr::$vb { .. } => Op::$vb,)*
+                    $(Instr::$vu { .. } => Op::$vu,)*
+                    $(Instr::$vt { .. } => Op::$vt,)*
+                    $(Instr::$vs { .. } => Op::$vs,)*
+                    $(Instr::$vsp { .. } => Op::$vsp,)*
+                    $(Instr::$vr { .. } => Op::$vr,)*
+                    $(Instr::$vx { .. } => Op::$vx,)*
+                    $(Instr::$vrp { .. } => Op::$vrp,)*
+                    $(Instr::$vl { .. } => Op::$vl,)*
+                    $(Instr::$name { .. } => Op::$name,)*
+                }
+            }
+        }
+
+        /// Every instruction in `Op` order, for generating one item per
+        /// instruction: `for_each_instr!(h)` expands to
+        /// `h! { Name { fields } (family operands...); ... }` with the same
+        /// `family operands...` that `match_instr!` passes to its handler,
+        /// and `Name {} (other);` for the `other` family.
+        #[allow(unused_macros)]
+        macro_rules! for_each_instr {
+            ($d h:ident) => {
+                $d h! {
+                    $(
+                        $bin { dst, a, b } (binary dst a b $bsem);
+                        $($bt { a, b, offset } (branch_binary a b offset $bsem);)?
+                        $(
+                            $imm { dst, a, imm } (binary_imm dst a imm $bsem $iw);
+                            $($bti { a, imm, offset } (branch_imm a imm offset $bsem $iw);)?
+                        )?
+                    )*
+                    $($bint { dst, a, b } (binary_trap dst a b $btsem);)*
+                    $(
+                        $un { dst, src } (unary dst src $usem);
+                        $($ut { a, offset } (branch_unary a offset $usem);)?
+                    )*
+                    $($unt { dst, src } (unary_trap dst src $utsem);)*
+                    $($bru { a, offset } (branch_unary a offset $brusem);)*
+                    $($brb { a, b, offset } (branch_binary a b offset $brbsem);)*
+                    $($bri { a, imm, offset } (branch_imm a imm offset $brisem $briw);)*
+                    $($ld { dst, addr, end } (load dst addr end $ldk);)*
+                    $($st { addr, val, end } (store addr val end $stk);)*
+                    $(
+                        $sget { dst, obj, offset } (struct_get dst obj offset $gk $gsem);
+                        $aget { dst, arr, index } (array_get dst arr index $gk $gsem);
+                    )*
+                    $(
+                        $sset { obj, val, offset } (struct_set obj val offset $sk);
+                        $aset { arr, index, val } (array_set arr index val $sk);
+                    )*
+                    $($vb { dst, a, b } (v128_binary dst a b $vbsem);)*
+                    $($vu { dst, src } (v128_unary dst src $vusem);)*
+                    $($vt { dst, b, c } (v128_ternary dst b c $vtsem);)*
+                    $($vs { dst, a, b } (v128_shift dst a b $vssem);)*
+                    $($vsp { dst, src } (v128_splat dst src $vspsem);)*
+                    $($vr { dst, src } (v128_reduce dst src $vrsem);)*
+                    $($vx { dst, src, lane } (v128_extract dst src lane $vxsem);)*
+                    $($vrp { dst, src, lane } (v128_replace dst src lane $vrpsem);)*
+                    $($vl { dst, addr, offset } (v128_load dst addr offset $vlsem);)*
+                    $($name {} (other);)*
+                }
+            };
+        }
+        #[allow(unused_imports)]
+        pub(crate) use for_each_instr;
+
         /// A `match` over a wasmparser `Operator`: each numeric operator of
         /// the table calls `$h!($ctx family Name ...)`.
         macro_rules! match_operator {
@@ -322,7 +433,8 @@ macro_rules! define_isa {
 #[macro_use]
 mod isa;
 
-pub(crate) use isa::{Instr, match_instr, match_operator};
+#[allow(unused_imports)]
+pub(crate) use isa::{Instr, Op, for_each_instr, match_instr, match_operator};
 
 /// The target of a cast or test, resolved at translation time.
 #[derive(Clone, Copy, Debug)]

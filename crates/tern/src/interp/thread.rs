@@ -1,0 +1,850 @@
+//! Threaded dispatch: one handler function per instruction, each ending in
+//! a call of the next instruction's handler in tail position, which the
+//! optimiser turns into a jump (so each instruction has its own indirect
+//! jump, predicted on its own, and its own register allocation).
+//!
+//! Only built where that optimisation is known to happen (`tern_threaded`,
+//! set by `build.rs`: x86-64 or AArch64 at `opt-level` 2, 3, `s` or `z`,
+//! without the `portable-dispatch` feature) and without debug assertions;
+//! elsewhere `exec::run`'s loop runs every instruction.
+//!
+//! The handlers cover the *simple* instructions: every family of the table
+//! (numbers, fused branches, memory 0, packed GC fields, SIMD) and the hot
+//! `other` instructions below (constants, copies, selects, branches,
+//! globals). They never allocate, call the host, resize the stacks or
+//! memory, or leave the current frame; on anything else, including every
+//! trap condition, a handler *bails*: it returns its own instruction
+//! pointer without having changed anything, and `exec::run`'s loop
+//! executes that instruction with the full semantics (the same `family!`
+//! rules and arms as the portable loop) and enters the chain again at the
+//! next one. So the chain needs no error, call or unwinding paths of its
+//! own, and the instructions it runs cannot tell the two modes apart.
+//!
+//! Why the native stack stays flat: see "Dispatch" in
+//! `docs/ARCHITECTURE.md` (a handler's only call besides diverging panics
+//! is the dispatch in tail position; `tests::chains_run_in_constant_stack`
+//! checks that every handler runs in constant native stack).
+
+use super::exec::family;
+use super::gc_ops::{array_elem, struct_field};
+use super::mem::{MemView, compact_ea, compact_end};
+use super::regs::{Cold, Regs, Slots};
+use super::{CHECKED, Frame, clear_frame, num, simd};
+use crate::gc::FieldKind;
+use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
+use crate::module::ModuleInner;
+use crate::runtime::{FuncKind, StoreInner};
+use crate::values::raw;
+
+/// What the handlers read besides their register arguments: set by
+/// `exec::run` before it enters a chain, constant while the chain runs.
+pub(super) struct Cx {
+    /// The running store (exclusively the chain's while it runs).
+    pub store: *mut StoreInner,
+    /// The current function.
+    pub func: *const CompiledFunc,
+    /// The run's cold registers (for the current instance).
+    pub cold: *const Cold,
+    /// Checked builds: the value and reference slot windows (see
+    /// `Slots::window`).
+    pub windows: (usize, usize),
+    /// The current frame's stack indices (`Regs::vfp`/`rfp`); calls and
+    /// returns in the chain move them, and the loop takes them back.
+    pub vfp: usize,
+    pub rfp: usize,
+    /// The current module (calls in the chain stay in it).
+    pub module: *const ModuleInner,
+    /// `Config::max_call_depth`.
+    pub max_depth: usize,
+    /// Frames below the run's entry function (see `exec::run`).
+    pub frames_base: usize,
+}
+
+impl Cx {
+    /// The context of a run (see `exec::run`); the rest is set at each
+    /// chain entry.
+    pub(super) fn new(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
+        Cx {
+            store: std::ptr::null_mut(),
+            func: std::ptr::null(),
+            cold,
+            windows: (0, 0),
+            vfp: 0,
+            rfp: 0,
+            module: std::ptr::null(),
+            max_depth,
+            frames_base,
+        }
+    }
+}
+
+/// Runs the chain from the loop's registers `r` and leaves them at the
+/// first instruction the chain does not cover (the loop's step before each
+/// instruction it runs itself). Inlined, like everything `Regs` is passed
+/// to (see `regs.rs`).
+#[inline(always)]
+pub(super) fn run_chain(r: &mut Regs, store: &mut StoreInner, cx: &mut Cx) {
+    if CHECKED {
+        r.assert_current(store);
+        cx.windows = (r.vals.window(), r.refs.window());
+    }
+    cx.store = store;
+    (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
+    // SAFETY: `ip` is an instruction of the current function (see
+    // `exec::run`), the slots and memory view are current (`refresh` after
+    // anything that may move them; checked builds assert it), and the
+    // store is not used until the chain returns.
+    r.ip = unsafe { enter(r.ip, r.vals, r.refs, r.mem, cx) };
+    // Calls and returns in the chain moved the frame.
+    (r.func, r.vfp, r.rfp) = (cx.func, cx.vfp, cx.rfp);
+    r.refresh_stack(store);
+}
+
+/// A handler: runs the instruction at `ip` (an instruction of its opcode)
+/// and what follows it, in the frame whose value and reference slots start
+/// at `vals`/`refs`, with memory 0 at `mem`/`len`. Returns the instruction
+/// the loop must run (one the chain does not cover, or one that may trap).
+type Handler = fn(
+    ip: *const Instr,
+    vals: *mut u64,
+    refs: *mut u32,
+    mem: *mut u8,
+    len: usize,
+    cx: &mut Cx,
+) -> *const Instr;
+
+/// The registers of a handler, rebuilt from its arguments (the field and
+/// method names of `Regs` that `family!` uses).
+#[derive(Clone, Copy)]
+struct Hot {
+    ip: *const Instr,
+    vals: Slots<u64>,
+    refs: Slots<u32>,
+    mem: MemView,
+}
+
+impl Hot {
+    #[inline(always)]
+    fn of(
+        ip: *const Instr,
+        (vals, refs): (*mut u64, *mut u32),
+        (mem, len): (*mut u8, usize),
+        cx: &Cx,
+    ) -> Hot {
+        Hot {
+            ip,
+            vals: Slots::from_parts(vals, cx.windows.0),
+            refs: Slots::from_parts(refs, cx.windows.1),
+            mem: MemView::from_parts(mem, len),
+        }
+    }
+
+    /// Moves the instruction pointer by `offset` instructions.
+    #[inline(always)]
+    fn jump(&mut self, offset: i32) {
+        // SAFETY: branch targets are instruction indices of the current
+        // function, resolved at translation time.
+        self.ip = unsafe { self.ip.offset(offset as isize) };
+    }
+
+    /// Moves to the next instruction.
+    #[inline(always)]
+    fn next(&mut self) {
+        // SAFETY: a non-branching instruction is never the last one (every
+        // function ends with `Return` or `Trap`).
+        self.ip = unsafe { self.ip.add(1) };
+    }
+}
+
+/// Runs the instruction at `r.ip` through its handler.
+#[inline(always)]
+fn dispatch(r: Hot, cx: &mut Cx) -> *const Instr {
+    dispatch_with(&HANDLERS, r, cx)
+}
+
+/// `dispatch` after a taken branch, through a copy of the table: with one
+/// table, LLVM merges the taken and fall-through dispatches of a branch
+/// handler into one jump whose target it selects with a `cmov`, which
+/// turns the branch into a data dependency of the indirect jump (sieve
+/// took 1.7x the time of the loop on AMD Zen 5).
+#[inline(always)]
+fn dispatch_taken(r: Hot, cx: &mut Cx) -> *const Instr {
+    dispatch_with(&TAKEN, r, cx)
+}
+
+#[inline(always)]
+fn dispatch_with(table: &[Handler; COUNT], r: Hot, cx: &mut Cx) -> *const Instr {
+    // SAFETY: `ip` points at an instruction of the current function (see
+    // `exec::run`).
+    let op = unsafe { (*r.ip).op() } as usize;
+    // SAFETY: every `Op` is below `COUNT`, the table's length.
+    let h = unsafe { *table.get_unchecked(op) };
+    let (mem, len) = r.mem.parts();
+    h(r.ip, r.vals.base(), r.refs.base(), mem, len, cx)
+}
+
+/// Runs the chain from `ip` (in the frame of `vals`/`refs`, memory 0 at
+/// `mem`) until an instruction it does not cover; returns that one.
+///
+/// # Safety
+/// `ip` points at an instruction of the function `cx.func`, whose frame
+/// the slots are; the slots and memory view are current; `cx.store` is
+/// the running store, not otherwise accessed until this returns.
+#[inline(always)]
+unsafe fn enter(
+    ip: *const Instr,
+    vals: Slots<u64>,
+    refs: Slots<u32>,
+    mem: MemView,
+    cx: &mut Cx,
+) -> *const Instr {
+    dispatch(
+        Hot {
+            ip,
+            vals,
+            refs,
+            mem,
+        },
+        cx,
+    )
+}
+
+/// Calls `callee`, a function of the current instance, with its frame at
+/// slots `vbase`/`rbase` of the current one (`Regs::enter` without the
+/// cases left to the loop); `false`, with nothing changed, if the call
+/// needs the loop: the depth limit or a stack to grow.
+#[inline(always)]
+fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> bool {
+    // SAFETY: see `enter`.
+    let stack = unsafe { &mut (*cx.store).stack };
+    let (vbase, rbase) = (vbase as usize, rbase as usize);
+    let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
+    if stack.frames.len() >= cx.max_depth
+        || vfp + callee.value_frame as usize > stack.vals.len()
+        || rfp + callee.ref_frame as usize > stack.refs.len()
+    {
+        return false;
+    }
+    stack.frames.push(Frame {
+        // SAFETY: the instruction after a call exists (every function ends
+        // with `Return` or `Trap`).
+        ret_ip: unsafe { r.ip.add(1) },
+        vfp: cx.vfp,
+        rfp: cx.rfp,
+        func: cx.func,
+        // SAFETY: `cold` lives as long as the run.
+        inst: unsafe { Cold::inst_of(cx.cold) },
+    });
+    if callee.value_locals > callee.value_params || callee.ref_frame > callee.ref_params {
+        clear_locals(stack, callee, (vfp, rfp));
+    }
+    (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
+    cx.windows = (
+        cx.windows.0.wrapping_sub(vbase),
+        cx.windows.1.wrapping_sub(rbase),
+    );
+    // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of this
+    // one, inside the stacks (checked above).
+    unsafe {
+        r.vals = Slots::from_parts(r.vals.base().add(vbase), cx.windows.0);
+        r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
+    }
+    r.ip = callee.code.as_ptr();
+    true
+}
+
+/// `clear_frame` out of line, so that only calls of functions with locals
+/// to clear save registers around it (shrink-wrapping).
+#[inline(never)]
+fn clear_locals(stack: &mut super::Stack, callee: &CompiledFunc, (vfp, rfp): (usize, usize)) {
+    clear_frame(stack, callee, vfp, rfp);
+}
+
+/// How an instruction's body ends (inside a handler).
+enum Step {
+    /// Fell through: go on with the next instruction.
+    Next,
+    /// A taken branch: `ip` has moved; go on there.
+    Taken,
+    /// Leave the chain at this instruction, nothing changed.
+    Bail,
+}
+
+/// In a handler's body: leave to the loop, which runs the instruction
+/// (and, for a trap condition, traps). The argument (a trap code) is
+/// dropped.
+macro_rules! bail {
+    ($t:expr) => {{
+        let _ = $t;
+        return Step::Bail;
+    }};
+    () => {
+        return Step::Bail
+    };
+}
+
+/// In a handler's body: a taken branch (`ip` already moved).
+macro_rules! taken {
+    () => {
+        return Step::Taken
+    };
+}
+
+/// Slot access in the written-out handlers: `v!(r, s)` reads, `v!(r, s, x)`
+/// writes (`rf!` the reference frame, `w!` a `v128` slot pair); sound for
+/// the reasons given at `family!`.
+macro_rules! v {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.vals.get($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.vals.set($s, x) }
+    }};
+}
+macro_rules! rf {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.refs.get($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: frame slots (see `family!`).
+        unsafe { $r.refs.set($s, x) }
+    }};
+}
+macro_rules! w {
+    ($r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`), both of the pair.
+        unsafe { $r.vals.get128($s) }
+    };
+    ($r:ident, $s:expr, $x:expr) => {{
+        let x = $x;
+        // SAFETY: as above.
+        unsafe { $r.vals.set128($s, x) }
+    }};
+}
+
+/// Defines handler `$name` for instructions `Instr::$name { $fields }`
+/// with body `$body`, in which `$r` is the registers (`&mut Hot`) and `$cx`
+/// the context; the body ends the instruction by falling through (next
+/// instruction), `taken!()` (after moving `ip`) or `bail!(..)`.
+macro_rules! handler {
+    ($r:ident, $cx:ident, $name:ident { $($field:ident),* } => $body:block) => {
+        #[allow(non_snake_case)]
+        pub(in crate::interp::thread) mod $name {
+        use super::*;
+
+        /// This handler runs its instruction (it does not only bail).
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(in crate::interp::thread) const THREADED: bool = true;
+
+        #[allow(unused_variables, unused_mut)]
+        pub(in crate::interp::thread) fn run(
+            ip: *const Instr,
+            vals: *mut u64,
+            refs: *mut u32,
+            mem: *mut u8,
+            len: usize,
+            $cx: &mut Cx,
+        ) -> *const Instr {
+            let mut hot = Hot::of(ip, (vals, refs), (mem, len), $cx);
+            // SAFETY: `HANDLERS` runs this handler only for instructions of
+            // this opcode.
+            let Instr::$name { $($field),* } = (unsafe { *ip }) else {
+                // SAFETY: as above.
+                unsafe { std::hint::unreachable_unchecked() }
+            };
+            #[allow(unreachable_code, clippy::needless_return)]
+            let mut body = |$r: &mut Hot| -> Step {
+                $body;
+                Step::Next
+            };
+            match body(&mut hot) {
+                Step::Next => {
+                    hot.next();
+                    dispatch(hot, $cx)
+                }
+                Step::Taken => dispatch_taken(hot, $cx),
+                Step::Bail => hot.ip,
+            }
+        }
+        }
+    };
+}
+
+/// The handler of an `other` instruction: written out for the hot simple
+/// ones, a bail to the loop for the rest.
+macro_rules! other_handler {
+    (Const32) => {
+        handler!(r, cx, Const32 { dst, imm } => { v!(r, dst, imm as u64) });
+    };
+    (Const64) => {
+        handler!(r, cx, Const64 { dst, imm } => { v!(r, dst, imm) });
+    };
+    (Copy) => {
+        handler!(r, cx, Copy { dst, src } => { v!(r, dst, v!(r, src)) });
+    };
+    (RefCopy) => {
+        handler!(r, cx, RefCopy { dst, src } => { rf!(r, dst, rf!(r, src)) });
+    };
+    (Copy128) => {
+        handler!(r, cx, Copy128 { dst, src } => { w!(r, dst, w!(r, src)) });
+    };
+    (Select) => {
+        handler!(r, cx, Select { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                v!(r, dst, v!(r, b));
+            }
+        });
+    };
+    (RefSelect) => {
+        handler!(r, cx, RefSelect { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                rf!(r, dst, rf!(r, b));
+            }
+        });
+    };
+    (Select128) => {
+        handler!(r, cx, Select128 { dst, b, cond } => {
+            if v!(r, cond) as u32 == 0 {
+                w!(r, dst, w!(r, b));
+            }
+        });
+    };
+    (V128Const) => {
+        handler!(r, cx, V128Const { dst, index } => {
+            // SAFETY: `cx.func` is the current function (see `enter`).
+            let f = unsafe { &*cx.func };
+            w!(r, dst, f.v128s[index as usize])
+        });
+    };
+    (V128Store) => {
+        handler!(r, cx, V128Store { addr, val, offset } => {
+            let (ea, x) = (compact_ea(v!(r, addr), offset), w!(r, val));
+            if simd::store128(r.mem, ea, x).is_err() {
+                bail!()
+            }
+        });
+    };
+    (Br) => {
+        handler!(r, cx, Br { offset } => {
+            r.jump(offset);
+            taken!()
+        });
+    };
+    (BrIf) => {
+        handler!(r, cx, BrIf { cond, offset } => {
+            if v!(r, cond) as u32 != 0 {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrIfNot) => {
+        handler!(r, cx, BrIfNot { cond, offset } => {
+            if v!(r, cond) as u32 == 0 {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrTable) => {
+        handler!(r, cx, BrTable { index, len } => {
+            r.jump(1 + (v!(r, index) as u32).min(len) as i32);
+            taken!()
+        });
+    };
+    (BrOnNull) => {
+        handler!(r, cx, BrOnNull { src, offset } => {
+            if rf!(r, src) == raw::NULL {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (BrOnNonNull) => {
+        handler!(r, cx, BrOnNonNull { src, offset } => {
+            if rf!(r, src) != raw::NULL {
+                r.jump(offset);
+                taken!()
+            }
+        });
+    };
+    (GlobalGet) => {
+        handler!(r, cx, GlobalGet { dst, index } => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
+            let g = store.instances[inst.index()].globals[index as usize];
+            v!(r, dst, store.globals[g as usize].bits as u64)
+        });
+    };
+    (GlobalSet) => {
+        handler!(r, cx, GlobalSet { src, index } => {
+            // SAFETY: as for `GlobalGet`.
+            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            let g = store.instances[inst.index()].globals[index as usize];
+            store.globals[g as usize].bits = v!(r, src) as u128;
+        });
+    };
+    (RefNull) => {
+        handler!(r, cx, RefNull { dst } => { rf!(r, dst, raw::NULL) });
+    };
+    (RefIsNull) => {
+        handler!(r, cx, RefIsNull { dst, src } => { v!(r, dst, (rf!(r, src) == raw::NULL) as u64) });
+    };
+    (RefEq) => {
+        handler!(r, cx, RefEq { dst, a, b } => { v!(r, dst, (rf!(r, a) == rf!(r, b)) as u64) });
+    };
+    // Calls and returns within the current instance; anything else (a
+    // stack to grow, the depth limit, the end of the run, a return to
+    // another instance) is the loop's.
+    (CallInternal) => {
+        handler!(r, cx, CallInternal { vbase, rbase, def } => {
+            // SAFETY: `module` is the current module (see `enter`), of which
+            // translation made `def` a defined function.
+            let callee = unsafe { &(&(*cx.module).code)[def.index()] };
+            if !call(r, cx, callee, (vbase, rbase)) {
+                bail!()
+            }
+            taken!()
+        });
+    };
+    (CallIndirect) => {
+        handler!(r, cx, CallIndirect { index, site } => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, func, inst) = unsafe { (&*cx.store, &*cx.func, Cold::inst_of(cx.cold)) };
+            let s = func.call_sites[site as usize];
+            let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
+            let t = &store.tables[store.instances[inst.index()].tables[table as usize] as usize];
+            let i = if t.is64 { v!(r, index) } else { v!(r, index) as u32 as u64 };
+            let Some(&f) = usize::try_from(i).ok().and_then(|i| t.elems.get(i)) else { bail!() };
+            let Some(f) = store.func_of_raw(f) else { bail!() };
+            let entry = &store.funcs[f.index()];
+            // Only the common case: a wasm function of this instance whose
+            // type is the expected one (the subtype check is the loop's).
+            let FuncKind::Wasm { instance, code, .. } = entry.kind else { bail!() };
+            if entry.type_id != type_id || instance != inst {
+                bail!()
+            }
+            // SAFETY: `code` points to a function of a live module (see
+            // `Regs::function`).
+            let callee = unsafe { &*code.as_ptr() };
+            if !call(r, cx, callee, (s.vbase, s.rbase)) {
+                bail!()
+            }
+            taken!()
+        });
+    };
+    (ConsumeFuel) => {
+        handler!(r, cx, ConsumeFuel { amount } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &mut *cx.store };
+            // Out of fuel leaves the tank as it is: the loop charges again.
+            if store.interrupts.consume(u64::from(amount)).is_err() {
+                bail!()
+            }
+        });
+    };
+    (CheckEpoch) => {
+        handler!(r, cx, CheckEpoch {} => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            if store.engine.current_epoch() >= store.interrupts.epoch_deadline {
+                bail!()
+            }
+        });
+    };
+    (Return) => {
+        handler!(r, cx, Return {} => {
+            // SAFETY: see `enter`; `cold` lives as long as the run.
+            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            let frames = &mut store.stack.frames;
+            if frames.len() <= cx.frames_base {
+                bail!()
+            }
+            let Some(fr) = frames.pop_if(|fr| fr.inst == inst) else {
+                bail!()
+            };
+            // The caller's frame is below this one (a callee's frame starts
+            // inside its caller's).
+            let (dv, dr) = (cx.vfp - fr.vfp, cx.rfp - fr.rfp);
+            (cx.vfp, cx.rfp, cx.func) = (fr.vfp, fr.rfp, fr.func);
+            cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
+            // SAFETY: the caller's frame starts `dv`/`dr` slots below this
+            // one, in the same stacks.
+            unsafe {
+                r.vals = Slots::from_parts(r.vals.base().sub(dv), cx.windows.0);
+                r.refs = Slots::from_parts(r.refs.base().sub(dr), cx.windows.1);
+            }
+            r.ip = fr.ret_ip;
+            taken!()
+        });
+    };
+    ($name:ident) => {
+        #[allow(non_snake_case)]
+        pub(in crate::interp::thread) mod $name {
+            use super::*;
+
+            /// This handler only bails.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(in crate::interp::thread) const THREADED: bool = false;
+
+            #[allow(unused_variables)]
+            pub(in crate::interp::thread) fn run(
+                ip: *const Instr,
+                vals: *mut u64,
+                refs: *mut u32,
+                mem: *mut u8,
+                len: usize,
+                cx: &mut Cx,
+            ) -> *const Instr {
+                ip
+            }
+        }
+    };
+}
+
+/// One handler per instruction (a family's through `family!`, the
+/// `other` family's through `other_handler!`) and the table of them, in
+/// `Op` order.
+macro_rules! handlers {
+    ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
+        /// One module per instruction: its handler `run` and whether it is
+        /// more than a bail (`THREADED`).
+        mod ops {
+            use super::*;
+            $( handlers!(@one $name { $($field),* } $family $($rule)*); )*
+        }
+
+        /// Number of opcodes.
+        const COUNT: usize = [$(Op::$name),*].len();
+
+        /// The handler of each opcode.
+        static HANDLERS: [Handler; COUNT] = [$(ops::$name::run),*];
+
+        /// The same, for dispatching after a taken branch (see
+        /// `dispatch_taken`).
+        static TAKEN: [Handler; COUNT] = [$(ops::$name::run),*];
+
+        /// The opcodes in table order, and whether each one's handler is
+        /// more than a bail (for the tests).
+        #[cfg(test)]
+        const OPS: [(Op, bool); COUNT] = [$((Op::$name, ops::$name::THREADED)),*];
+    };
+    (@one $name:ident {} other) => {
+        other_handler!($name);
+    };
+    (@one $name:ident { $($field:ident),* } $family:ident $($rule:tt)*) => {
+        handler!(r, cx, $name { $($field),* } => {
+            // SAFETY: see `enter`: the store is the chain's while it runs.
+            let heap = unsafe { &mut (*cx.store).heap };
+            family!((r, *heap, bail, taken) $family $($rule)*);
+        });
+    };
+}
+
+for_each_instr!(handlers);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{DefFunc, TypeIdx};
+    use crate::{Engine, Instance, Module, Store};
+
+    #[test]
+    fn handlers_are_in_opcode_order() {
+        for (i, (op, _)) in OPS.iter().enumerate() {
+            assert_eq!(*op as usize, i);
+        }
+    }
+
+    /// For each family, an instruction that runs without trapping in the
+    /// frame `chains_run_in_constant_stack` sets up and goes on at the next
+    /// instruction (value slots 1, 2, 3 hold 7, 3, 1 and 4..8 a vector pair
+    /// each, reference slots 0 and 1 a struct and an array; results go to
+    /// slots 10 and 20).
+    macro_rules! family_samples {
+        ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
+            [$( (Op::$name, family_samples!(@one $name $family)) ),*]
+        };
+        (@one $n:ident binary) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+        (@one $n:ident binary_trap) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+        (@one $n:ident binary_imm) => { Some(Instr::$n { dst: 10, a: 1, imm: 3 }) };
+        (@one $n:ident unary) => { Some(Instr::$n { dst: 10, src: 1 }) };
+        (@one $n:ident unary_trap) => { Some(Instr::$n { dst: 10, src: 1 }) };
+        (@one $n:ident branch_binary) => { Some(Instr::$n { a: 1, b: 2, offset: 1 }) };
+        (@one $n:ident branch_imm) => { Some(Instr::$n { a: 1, imm: 3, offset: 1 }) };
+        (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
+        (@one $n:ident load) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
+        (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
+        (@one $n:ident struct_get) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };
+        (@one $n:ident array_get) => { Some(Instr::$n { dst: 10, arr: 1, index: 3 }) };
+        (@one $n:ident struct_set) => { Some(Instr::$n { obj: 0, val: 2, offset: 0 }) };
+        (@one $n:ident array_set) => { Some(Instr::$n { arr: 1, index: 3, val: 2 }) };
+        (@one $n:ident v128_binary) => { Some(Instr::$n { dst: 20, a: 4, b: 6 }) };
+        (@one $n:ident v128_unary) => { Some(Instr::$n { dst: 20, src: 4 }) };
+        (@one $n:ident v128_ternary) => { Some(Instr::$n { dst: 20, b: 4, c: 6 }) };
+        (@one $n:ident v128_shift) => { Some(Instr::$n { dst: 20, a: 4, b: 2 }) };
+        (@one $n:ident v128_splat) => { Some(Instr::$n { dst: 20, src: 2 }) };
+        (@one $n:ident v128_reduce) => { Some(Instr::$n { dst: 10, src: 4 }) };
+        (@one $n:ident v128_extract) => { Some(Instr::$n { dst: 10, src: 4, lane: 0 }) };
+        (@one $n:ident v128_replace) => { Some(Instr::$n { dst: 20, src: 2, lane: 0 }) };
+        (@one $n:ident v128_load) => { Some(Instr::$n { dst: 20, addr: 1, offset: 0 }) };
+        (@one $n:ident other) => { None };
+    }
+
+    /// A run of instructions that executes `op`'s handler in that frame
+    /// and goes on at the next instruction, for every threaded `op`.
+    fn sample(op: Op) -> Option<Vec<Instr>> {
+        let families = for_each_instr!(family_samples);
+        if let Some(i) = families[op as usize].1 {
+            return Some(vec![i]);
+        }
+        Some(match op {
+            Op::Const32 => vec![Instr::Const32 { dst: 10, imm: 1 }],
+            Op::Const64 => vec![Instr::Const64 { dst: 10, imm: 1 }],
+            Op::Copy => vec![Instr::Copy { dst: 10, src: 1 }],
+            Op::RefCopy => vec![Instr::RefCopy { dst: 3, src: 0 }],
+            Op::Copy128 => vec![Instr::Copy128 { dst: 20, src: 4 }],
+            Op::Select => vec![Instr::Select {
+                dst: 10,
+                b: 1,
+                cond: 3,
+            }],
+            Op::RefSelect => vec![Instr::RefSelect {
+                dst: 3,
+                b: 0,
+                cond: 3,
+            }],
+            Op::Select128 => vec![Instr::Select128 {
+                dst: 20,
+                b: 4,
+                cond: 3,
+            }],
+            Op::V128Const => vec![Instr::V128Const { dst: 20, index: 0 }],
+            Op::V128Store => vec![Instr::V128Store {
+                addr: 1,
+                val: 4,
+                offset: 0,
+            }],
+            Op::Br => vec![Instr::Br { offset: 1 }],
+            Op::BrIf => vec![Instr::BrIf { cond: 3, offset: 1 }],
+            Op::BrIfNot => vec![Instr::BrIfNot { cond: 3, offset: 1 }],
+            Op::BrTable => vec![Instr::BrTable { index: 3, len: 0 }, Instr::Br { offset: 1 }],
+            Op::BrOnNull => vec![Instr::BrOnNull { src: 0, offset: 1 }],
+            Op::BrOnNonNull => vec![Instr::BrOnNonNull { src: 0, offset: 1 }],
+            Op::GlobalGet => vec![Instr::GlobalGet { dst: 10, index: 0 }],
+            Op::GlobalSet => vec![Instr::GlobalSet { src: 1, index: 0 }],
+            Op::RefNull => vec![Instr::RefNull { dst: 3 }],
+            Op::RefIsNull => vec![Instr::RefIsNull { dst: 10, src: 0 }],
+            Op::RefEq => vec![Instr::RefEq {
+                dst: 10,
+                a: 0,
+                b: 1,
+            }],
+            // Calls of a function whose body is `Return`: both handlers.
+            Op::CallInternal | Op::Return => vec![Instr::CallInternal {
+                vbase: 30,
+                rbase: 4,
+                def: DefFunc(1),
+            }],
+            // Call site 0 is the `call_indirect` of the module's `run`, of
+            // element 0 (value slot 0 holds 0).
+            Op::CallIndirect => vec![Instr::CallIndirect { index: 0, site: 0 }],
+            Op::ConsumeFuel => vec![Instr::ConsumeFuel { amount: 0 }],
+            Op::CheckEpoch => vec![Instr::CheckEpoch],
+            _ => return None,
+        })
+    }
+
+    /// Copies of a sample in a row: enough that a handler which *called*
+    /// the next one instead of jumping to it (at least 16 bytes of native
+    /// stack per instruction) would overflow the test thread's stack.
+    const COPIES: usize = 40_000;
+    const STACK: usize = 256 * 1024;
+
+    /// The stack-safety check of threaded dispatch: every handler that does
+    /// more than bail runs `COPIES` times in one chain on a thread with a
+    /// `STACK`-byte native stack (a handler that grows the stack aborts
+    /// the test binary with "thread '<opcode>' has overflowed its stack").
+    #[test]
+    fn chains_run_in_constant_stack() {
+        let engine = Engine::default();
+        let wat = r#"(module
+            (type $s (struct (field (mut i64)) (field (mut i64))))
+            (type $a (array (mut i64)))
+            (memory 1)
+            (type $v (func))
+            (global (mut i64) (i64.const 0))
+            (table 1 funcref)
+            (elem (i32.const 0) 1)
+            (func (export "run") (type $v) (call_indirect (type $v) (i32.const 0)))
+            (func (type $v)))"#;
+        let mut tested = 0;
+        for (op, threaded) in OPS {
+            let Some(body) = sample(op) else {
+                assert!(!threaded, "no sample for threaded {op:?}");
+                continue;
+            };
+            assert!(threaded, "{op:?} has a sample but only bails");
+            let mut code = vec![
+                Instr::Const64 { dst: 1, imm: 7 },
+                Instr::Const64 { dst: 2, imm: 3 },
+                Instr::Const64 { dst: 3, imm: 1 },
+                Instr::Const64 {
+                    dst: 4,
+                    imm: 0x0102_0304_0506_0708,
+                },
+                Instr::Const64 { dst: 5, imm: 9 },
+                Instr::Const64 {
+                    dst: 6,
+                    imm: 0x1111_2222_3333_4444,
+                },
+                Instr::Const64 { dst: 7, imm: 5 },
+                Instr::StructNewDefault {
+                    dst: 0,
+                    ty: TypeIdx(0),
+                },
+                Instr::ArrayNewDefault {
+                    dst: 1,
+                    len: 1,
+                    ty: TypeIdx(1),
+                },
+            ];
+            for _ in 0..COPIES {
+                code.extend_from_slice(&body);
+            }
+            code.push(Instr::Return);
+            let mut module = Module::new(&engine, wat).unwrap();
+            let m = std::sync::Arc::get_mut(&mut module.0).unwrap();
+            let f = &mut m.code[0];
+            f.code = code.into();
+            (f.value_locals, f.value_frame, f.ref_frame) = (64, 64, 8);
+            f.v128s = Box::new([0x0123_4567_89ab_cdef_0123_4567_89ab_cdef]);
+            m.code[1].code = Box::new([Instr::Return]);
+            let run = move || {
+                let mut store = Store::new(&engine_of(&module), ());
+                store.set_epoch_deadline(1 << 40);
+                let inst = Instance::new(&mut store, &module, &[]).unwrap();
+                let f = inst.get_func(&mut store, "run").unwrap();
+                f.call(&mut store, &[], &mut []).unwrap();
+            };
+            std::thread::Builder::new()
+                .name(format!("{op:?}"))
+                .stack_size(STACK)
+                .spawn(run)
+                .unwrap()
+                .join()
+                .unwrap();
+            tested += 1;
+        }
+        assert!(tested > 500, "only {tested} handlers tested");
+    }
+
+    fn engine_of(module: &Module) -> Engine {
+        module.0.engine.clone()
+    }
+}
