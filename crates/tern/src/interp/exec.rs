@@ -530,15 +530,12 @@ pub(super) fn run<T>(
         resume,
         frames_base,
     )?;
-
     loop_macros!($ store, r, frames_base);
-
     // Threaded dispatch (see `thread.rs`): the chain runs the instructions
     // it covers and returns the first one it does not, which the loop
     // then runs.
     #[cfg(all(tern_threaded, not(debug_assertions)))]
     let mut cx = thread::Cx::new(cold, max_depth, frames_base);
-
     loop {
         #[cfg(all(tern_threaded, not(debug_assertions)))]
         thread::run_chain(&mut r, &mut store.inner, &mut cx);

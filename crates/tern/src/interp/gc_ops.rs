@@ -82,7 +82,7 @@ pub(crate) fn struct_new(
         *slot = r;
         return Ok(());
     }
-    struct_new_slow(store, inst, site, f)
+    struct_new_slow(store, hty, site, f)
 }
 
 /// `struct.new` when the nursery is full: fields are read from the frame
@@ -92,11 +92,10 @@ pub(crate) fn struct_new(
 #[inline(never)]
 fn struct_new_slow(
     store: &mut StoreInner,
-    inst: InstanceId,
+    hty: HeapTypeIdx,
     site: &AllocSite,
     f: &GcFrame,
 ) -> Result<(), Trap> {
-    let hty = heap_type(store, inst, site.ty);
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
     let fields: *const [(u32, FieldKind)] = match &store.heap.heap_type(hty).layout {

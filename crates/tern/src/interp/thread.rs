@@ -293,38 +293,25 @@ macro_rules! taken {
 /// Slot access in the written-out handlers: `v!(r, s)` reads, `v!(r, s, x)`
 /// writes (`rf!` the reference frame, `w!` a `v128` slot pair); sound for
 /// the reasons given at `family!`.
-macro_rules! v {
-    ($r:ident, $s:expr) => {
-        // SAFETY: frame slots (see `family!`).
-        unsafe { $r.vals.get($s) }
+macro_rules! frame_slot {
+    ($frame:ident $get:ident $set:ident, $r:ident, $s:expr) => {
+        // SAFETY: frame slots (see `family!`; for a `v128`, both of the pair).
+        unsafe { $r.$frame.$get($s) }
     };
-    ($r:ident, $s:expr, $x:expr) => {{
-        let x = $x;
-        // SAFETY: frame slots (see `family!`).
-        unsafe { $r.vals.set($s, x) }
-    }};
-}
-macro_rules! rf {
-    ($r:ident, $s:expr) => {
-        // SAFETY: frame slots (see `family!`).
-        unsafe { $r.refs.get($s) }
-    };
-    ($r:ident, $s:expr, $x:expr) => {{
-        let x = $x;
-        // SAFETY: frame slots (see `family!`).
-        unsafe { $r.refs.set($s, x) }
-    }};
-}
-macro_rules! w {
-    ($r:ident, $s:expr) => {
-        // SAFETY: frame slots (see `family!`), both of the pair.
-        unsafe { $r.vals.get128($s) }
-    };
-    ($r:ident, $s:expr, $x:expr) => {{
+    ($frame:ident $get:ident $set:ident, $r:ident, $s:expr, $x:expr) => {{
         let x = $x;
         // SAFETY: as above.
-        unsafe { $r.vals.set128($s, x) }
+        unsafe { $r.$frame.$set($s, x) }
     }};
+}
+macro_rules! v {
+    ($($t:tt)*) => { frame_slot!(vals get set, $($t)*) };
+}
+macro_rules! rf {
+    ($($t:tt)*) => { frame_slot!(refs get set, $($t)*) };
+}
+macro_rules! w {
+    ($($t:tt)*) => { frame_slot!(vals get128 set128, $($t)*) };
 }
 
 /// Defines handler `$name` for instructions `Instr::$name { $fields }`
