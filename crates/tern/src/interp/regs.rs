@@ -476,22 +476,20 @@ impl Regs {
         let Some(fr) = store.stack.frames.pop() else {
             return false;
         };
-        self.ip = fr.ret_ip;
-        self.vfp = fr.vfp;
-        self.rfp = fr.rfp;
-        self.func = fr.func;
-        if self.inst() != fr.inst {
-            self.set_inst(fr.inst);
-            self.module = &*store.instances[fr.inst.index()].module.0;
-            self.set_mem0(first_memory(store, fr.inst));
-        }
-        // Memory 0 may have grown in the callee.
-        self.refresh(store);
+        // (`resume` refreshes memory 0, which may have grown in the callee.)
+        let p = super::exn::Position {
+            ip: fr.ret_ip,
+            func: fr.func,
+            inst: fr.inst,
+            vfp: fr.vfp,
+            rfp: fr.rfp,
+        };
+        self.resume(store, p);
         true
     }
 
-    /// Resumes at `p` (an exception handler found by `exn::unwind`, which
-    /// has popped the frames above it).
+    /// Resumes at `p`: a caller's frame (`ret`), or an exception handler
+    /// found by `exn::unwind`, which has popped the frames above it.
     #[inline(always)]
     pub(super) fn resume(&mut self, store: &mut StoreInner, p: super::exn::Position) {
         self.ip = p.ip;
