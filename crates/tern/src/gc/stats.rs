@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-/// Collector statistics (see [`crate::Store::gc_stats`]).
+/// Collector statistics (see [`crate::Store::gc_stats`]). Non-exhaustive:
+/// the collector may report more in later versions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GcStats {
     /// Number of collections so far (minor and major).
     pub collections: u64,
