@@ -69,7 +69,10 @@ impl Marks {
 struct Marker {
     marks: Marks,
     live_host: Vec<bool>,
-    stack: Vec<usize>,
+    /// Word indices (offset / 8) of marked objects not yet scanned. Each
+    /// object is pushed once, so its capacity, reserved up front (one entry
+    /// per heap word), is never exceeded: marking never allocates.
+    stack: Vec<u32>,
 }
 
 impl Marker {
@@ -88,7 +91,9 @@ impl Marker {
             {
                 *l = true;
             }
-            self.stack.push(off);
+            // Offsets of referenceable objects fit the raw encoding, so
+            // their word index fits a u32.
+            self.stack.push((off / 8) as u32);
         }
         r
     }
@@ -124,10 +129,12 @@ impl super::Heap {
         let start = Instant::now();
         let end = self.ntop;
         let words = end.div_ceil(8).div_ceil(64);
-        let (Some(bits), Some(live_host), Some(mut prefix)) = (
+        let mut stack = Vec::new();
+        let (Some(bits), Some(live_host), Some(mut prefix), Ok(())) = (
             zeroed::<u64>(words),
             zeroed::<bool>(self.host_data.len()),
             zeroed::<usize>(words),
+            stack.try_reserve_exact(end / 8),
         ) else {
             // No memory for the collector's tables: keep the heap as it is.
             return;
@@ -135,13 +142,15 @@ impl super::Heap {
         let mut m = Marker {
             marks: Marks { bits },
             live_host,
-            stack: Vec::new(),
+            stack,
         };
         let (types, mem) = (&self.types[..], &mut self.mem[..]);
         roots.trace(&mut |r| m.mark(types, mem, r));
         self.roots.for_each_live(|r| m.mark(types, mem, r));
-        while let Some(off) = m.stack.pop() {
-            visit_refs(types, mem, off, &mut |mem, r| m.mark(types, mem, r));
+        while let Some(w) = m.stack.pop() {
+            visit_refs(types, mem, w as usize * 8, &mut |mem, r| {
+                m.mark(types, mem, r)
+            });
         }
         let mut total = 0;
         for (p, b) in prefix.iter_mut().zip(&m.marks.bits) {
