@@ -333,3 +333,22 @@ fn scoped_roots_follow_objects_through_minor_and_major_collections() {
     assert!(stats.minor_collections >= 200, "{stats:?}");
     assert!(stats.major_collections >= 1, "{stats:?}");
 }
+
+#[test]
+fn closing_a_nested_scope_leaves_its_parent_open() {
+    // The nested scope starts at the parent's LIFO height (no root in
+    // between); closing it must not close the parent: handles made in the
+    // parent afterwards are still scoped and end with it.
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let ty = i32_struct(&engine);
+    let after = {
+        let mut parent = RootScope::new(&mut store);
+        drop(RootScope::new(&mut parent));
+        StructRef::new(&mut parent, &ty, &[Val::I32(1)]).unwrap()
+    };
+    assert!(
+        after.field(&mut store, 0).is_err(),
+        "a scoped handle outlived its scope"
+    );
+}

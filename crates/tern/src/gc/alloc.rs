@@ -200,10 +200,10 @@ impl Heap {
             return self.alloc_uncollected(size);
         }
         let small = size <= self.nominal_nursery() / 2;
-        if small {
-            if self.ntop > self.nursery_start {
-                self.minor(roots);
-            }
+        // A small object goes to an emptied nursery (if no collection could
+        // run, the nursery keeps its objects and only its free space and
+        // the old generation are left).
+        if small && (self.ntop == self.nursery_start || self.minor(roots)) {
             if self.mem.len() - self.nursery_start < self.nominal_nursery() {
                 self.relayout(0);
             }
@@ -284,12 +284,17 @@ impl Heap {
         // Space beyond a full nursery (the space never shrinks) goes to
         // the old generation.
         let old_end = old_end.max(len.saturating_sub(n));
-        if len > self.mem.len() && self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
-            // No memory for more: keep the current layout.
-            return;
-        }
-        self.mem.resize(len, 0);
-        self.nursery_start = old_end.min(len);
+        // No memory for more: lay out within the current space (the
+        // nursery may then be smaller, or empty).
+        let len =
+            if len > self.mem.len() && self.mem.try_reserve_exact(len - self.mem.len()).is_err() {
+                self.mem.len()
+            } else {
+                self.mem.resize(len, 0);
+                len
+            };
+        // The old generation's objects end at `old_top`, within the space.
+        self.nursery_start = old_end.min(len).max(self.old_top);
         self.ntop = self.nursery_start;
         self.nlimit = len;
         self.stats.peak = self.stats.peak.max(len as u64);
@@ -388,6 +393,7 @@ impl Heap {
     /// Runs a major collection now, leaving room for `need` more bytes if
     /// the limit allows.
     pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
-        self.major(roots, need);
+        // Nothing to undo if it could not run: the heap is unchanged.
+        let _ = self.major(roots, need);
     }
 }

@@ -120,10 +120,12 @@ impl Forward<'_> {
 
 impl super::Heap {
     /// Runs a major collection, leaving room for `need` more bytes in the
-    /// old generation if the limit allows.
-    pub(crate) fn major(&mut self, roots: &mut dyn Trace, need: usize) {
+    /// old generation if the limit allows. Returns `false` if it could not
+    /// run (collection disabled, or no memory for its tables): the heap is
+    /// then unchanged, the nursery included.
+    pub(crate) fn major(&mut self, roots: &mut dyn Trace, need: usize) -> bool {
         if self.gc_disabled {
-            return;
+            return false;
         }
         self.verify_now(roots, "before a major collection", true);
         let start = Instant::now();
@@ -137,7 +139,7 @@ impl super::Heap {
             stack.try_reserve_exact(end / 8),
         ) else {
             // No memory for the collector's tables: keep the heap as it is.
-            return;
+            return false;
         };
         let mut m = Marker {
             marks: Marks { bits },
@@ -206,6 +208,7 @@ impl super::Heap {
         self.relayout(need);
         self.stats.pause(start.elapsed(), true);
         self.verify_now(roots, "after a major collection", true);
+        true
     }
 }
 

@@ -40,15 +40,15 @@ impl Promoter {
 
 impl super::Heap {
     /// Runs a minor collection (a major one if the old generation has no
-    /// room for every nursery object).
-    pub(crate) fn minor(&mut self, roots: &mut dyn Trace) {
+    /// room for every nursery object). Returns whether the nursery was
+    /// emptied (see `major` for when it is not).
+    pub(crate) fn minor(&mut self, roots: &mut dyn Trace) -> bool {
         if self.gc_disabled {
-            return;
+            return false;
         }
         let used = self.ntop - self.nursery_start;
         if self.nursery_start - self.old_top < used {
-            self.major(roots, 0);
-            return;
+            return self.major(roots, 0);
         }
         let verify = self.verify_minor_due();
         if verify {
@@ -96,5 +96,6 @@ impl super::Heap {
         if verify {
             self.verify_now(roots, "after a minor collection", false);
         }
+        true
     }
 }

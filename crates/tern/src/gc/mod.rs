@@ -248,15 +248,15 @@ impl Heap {
         self.roots.raw(root)
     }
 
-    /// Opens a root scope (see [`crate::RootScope`]); returns the height to
-    /// close it at.
+    /// Opens a root scope (see [`crate::RootScope`]); returns the depth
+    /// that closes it.
     pub(crate) fn enter_root_scope(&mut self) -> usize {
         self.roots.enter_scope()
     }
 
-    /// Closes the innermost root scope.
-    pub(crate) fn exit_root_scope(&mut self, height: usize) {
-        self.roots.exit_scope(height);
+    /// Closes the root scope at `depth` (and any left open inside it).
+    pub(crate) fn exit_root_scope(&mut self, depth: usize) {
+        self.roots.exit_scope(depth);
     }
 
     /// Turns collection off (`false`) while raw references live outside

@@ -98,21 +98,21 @@ impl RootSet {
         }
     }
 
-    /// Opens a root scope; returns the LIFO height to go back to.
+    /// Opens a root scope; returns its depth (the number of scopes open
+    /// around it), which closes it.
     pub(crate) fn enter_scope(&mut self) -> usize {
-        let height = self.lifo.len();
-        self.scopes.push(height);
-        height
+        self.scopes.push(self.lifo.len());
+        self.scopes.len() - 1
     }
 
-    /// Closes the root scope opened at `height`, unrooting what it rooted,
-    /// and any scope opened inside it that was never closed (a forgotten
+    /// Closes the root scope at `depth`, unrooting what it rooted, and any
+    /// scope opened inside it that was never closed (a forgotten
     /// `RootScope`).
-    pub(crate) fn exit_scope(&mut self, height: usize) {
-        while self.scopes.last().is_some_and(|&h| h >= height) {
-            self.scopes.pop();
+    pub(crate) fn exit_scope(&mut self, depth: usize) {
+        if let Some(&height) = self.scopes.get(depth) {
+            self.lifo.truncate(height);
+            self.scopes.truncate(depth);
         }
-        self.lifo.truncate(height);
     }
 
     /// Forwards every live root through `f`, forgetting dropped ones.

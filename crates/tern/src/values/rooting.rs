@@ -53,35 +53,35 @@ use crate::runtime::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 /// ```
 pub struct RootScope<C: AsContextMut> {
     store: C,
-    /// The LIFO height to truncate to when the scope ends.
-    height: usize,
+    /// This scope's depth among the store's open root scopes.
+    depth: usize,
 }
 
 impl<C: AsContextMut> RootScope<C> {
     /// Opens a root scope on `store` (a store, a [`crate::Caller`], a
     /// context, or another scope).
     pub fn new(mut store: C) -> RootScope<C> {
-        let height = store.as_context_mut().0.inner.heap.enter_root_scope();
-        RootScope { store, height }
+        let depth = store.as_context_mut().0.inner.heap.enter_root_scope();
+        RootScope { store, depth }
     }
 }
 
 impl<C: AsContextMut> Drop for RootScope<C> {
     fn drop(&mut self) {
-        let height = self.height;
+        let depth = self.depth;
         self.store
             .as_context_mut()
             .0
             .inner
             .heap
-            .exit_root_scope(height);
+            .exit_root_scope(depth);
     }
 }
 
 impl<C: AsContextMut> std::fmt::Debug for RootScope<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RootScope")
-            .field("height", &self.height)
+            .field("depth", &self.depth)
             .finish_non_exhaustive()
     }
 }
