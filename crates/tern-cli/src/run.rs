@@ -114,8 +114,9 @@ pub(crate) fn run(args: &RunArgs) -> ExitCode {
                     let t = args.timeout.unwrap_or_default();
                     eprintln!("note: the program ran longer than --timeout {t:?}");
                 }
-                _ if e.kind() == ErrorKind::ResourceLimit => {
-                    let max = args.max_memory_size.unwrap_or(0);
+                _ if e.kind() == ErrorKind::ResourceLimit
+                    && let Some(max) = args.max_memory_size =>
+                {
                     eprintln!("note: the program needs more memory than --max-memory-size {max}");
                 }
                 _ => {}
@@ -224,7 +225,10 @@ impl Timer {
         let done = Arc::new(AtomicBool::new(false));
         let (engine, flag) = (engine.clone(), done.clone());
         std::thread::spawn(move || {
-            let deadline = std::time::Instant::now() + timeout;
+            // A timeout beyond what the clock can represent never expires.
+            let Some(deadline) = std::time::Instant::now().checked_add(timeout) else {
+                return;
+            };
             // Sleep in short steps so the thread notices the end of a short program.
             while !flag.load(Ordering::Relaxed) {
                 let now = std::time::Instant::now();

@@ -237,7 +237,12 @@ impl WastContext {
             .gc_verify(gc_stress);
         let mut cx = match Engine::new(&config) {
             Ok(engine) => Self::with_engine(engine),
-            Err(_) => Self::new(),
+            // Every directive then fails: running the script without the
+            // requested mode would pass for the wrong reason.
+            Err(e) => Self {
+                setup_error: Some(format!("engine configuration failed: {e}")),
+                ..Self::new()
+            },
         };
         cx.legacy_syntax = legacy;
         cx

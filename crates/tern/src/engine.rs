@@ -104,7 +104,7 @@ impl Config {
     /// cost nothing, as in Wasmtime), and operations whose work grows with
     /// an operand (bulk memory and table operations, `memory.grow`,
     /// `table.grow`, array allocation, fill, copy and init) cost one more unit
-    /// per 64 bytes or 8 elements. A store starts with no fuel
+    /// per byte, element or page, as in Wasmtime. A store starts with no fuel
     /// ([`Store::set_fuel`](crate::Store::set_fuel)); running out traps with
     /// [`Trap::OutOfFuel`](crate::Trap::OutOfFuel). Off by default; when
     /// off, no fuel code is compiled into functions.

@@ -97,13 +97,13 @@ fn range(start: u64, len: u64, size: usize) -> Option<Range<usize>> {
 /// (a few milliseconds).
 const PIECE: usize = 1 << 22;
 
-/// The engine and deadline to watch during a bulk operation: only when
-/// reaching the deadline traps (with a callback, the callback runs at the
-/// next check in the code, after the operation).
-fn watch(store: &StoreInner) -> Option<(crate::Engine, u64)> {
-    store
-        .interrupts
-        .epoch_traps
+/// The engine and deadline to watch during a bulk operation of `len`
+/// items: only when it takes more than one piece and reaching the deadline
+/// traps (with a callback, the callback runs at the next check in the
+/// code, after the operation). Small operations, nearly all of them, pay
+/// no engine clone.
+fn watch(store: &StoreInner, len: usize) -> Option<(crate::Engine, u64)> {
+    (len > PIECE && store.interrupts.epoch_traps)
         .then(|| (store.engine.clone(), store.interrupts.epoch_deadline))
 }
 
@@ -116,7 +116,7 @@ fn in_pieces(
     watch: Option<(crate::Engine, u64)>,
     mut f: impl FnMut(Range<usize>),
 ) -> Result<(), Trap> {
-    let Some((engine, deadline)) = watch.filter(|_| len > PIECE) else {
+    let Some((engine, deadline)) = watch else {
         f(0..len);
         return Ok(());
     };
@@ -148,7 +148,7 @@ pub(crate) fn fill<S: Space>(
     let (dst, n) = (addr(dst, e.is64()), addr(n, e.is64()));
     let r = range(dst, n, e.items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     store.charge_fuel(n)?;
-    let watch = watch(store);
+    let watch = watch(store, r.len());
     let items = &mut S::split(store).0[i].items()[r];
     in_pieces(items.len(), false, watch, |p| items[p].fill(val))
 }
@@ -170,7 +170,7 @@ pub(crate) fn copy<S: Space>(
     let dr = range(addr(dst, d64), n, spaces[d].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     let sr = range(addr(src, s64), n, spaces[s].items().len()).ok_or(S::OUT_OF_BOUNDS)?;
     store.charge_fuel(n)?;
-    let watch = watch(store);
+    let watch = watch(store, dr.len());
     let (spaces, _) = S::split(store);
     let len = dr.len();
     if d == s {

@@ -222,7 +222,6 @@ fn trap_error(
     Error::trap(code, backtrace(store, (inst, def), frames))
 }
 
-/// An error from outside the loop (a host function, the resource limiter,
 /// The raw exception a host function threw (returned as its error), if it
 /// is one of this store's.
 #[cold]
@@ -232,6 +231,7 @@ fn thrown_by_host(store: &StoreInner, e: &Error) -> Option<u32> {
     store.resolve(x.store, &x.root).ok()
 }
 
+/// An error from outside the loop (a host function, the resource limiter,
 /// the epoch callback), with the backtrace of where it surfaced.
 #[cold]
 #[inline(never)]

@@ -169,10 +169,8 @@ impl Memory {
     /// Grows by `delta` pages, returning the old size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let store = store.as_context_mut().0;
-        store.inner.check(self.store)?;
-        if self.index as usize >= store.inner.memories.len() {
-            return Err(Error::usage("invalid memory handle"));
-        }
+        let inner = &store.inner;
+        inner.entity(self.store, &inner.memories, self.index, "memory")?;
         store
             .grow_memory(self.index as usize, delta, false)?
             .ok_or_else(|| Error::usage("failed to grow memory"))
