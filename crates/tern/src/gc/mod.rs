@@ -189,7 +189,7 @@ fn visit_refs(
 impl Heap {
     /// An empty heap for a store of an engine configured by `config`.
     pub(crate) fn new(config: &crate::Config) -> Heap {
-        let limit = config.max_gc_heap_size.max(MIN_CAPACITY);
+        let limit = config.max_gc_heap_size.max(MIN_CAPACITY).min(ADDRESSABLE);
         Heap {
             // Offset 0 is reserved: raw object index 0 would be null.
             // Nothing else is allocated until the first object.
@@ -369,7 +369,11 @@ impl Heap {
     /// Lowers (or raises, up to `ceiling`) the most bytes the heap may
     /// grow to; it never shrinks below what it already holds.
     pub(crate) fn set_limit(&mut self, limit: usize, ceiling: usize) {
-        self.limit = limit.min(ceiling).max(MIN_CAPACITY).max(self.mem.len());
+        self.limit = limit
+            .min(ceiling)
+            .min(ADDRESSABLE)
+            .max(MIN_CAPACITY)
+            .max(self.mem.len());
     }
 
     /// Stores host data and returns its index.
@@ -432,6 +436,13 @@ pub(crate) trait Trace {
 }
 
 /// The raw reference of the object at byte offset `off`.
+/// The most heap a raw reference can address (8 GiB): the space never
+/// grows beyond it, so every allocated object has a reference.
+const ADDRESSABLE: usize = match (raw::MAX_INDEX as usize + 1).checked_mul(8) {
+    Some(bytes) => bytes,
+    None => usize::MAX,
+};
+
 pub(crate) fn raw_of_offset(off: usize) -> Option<u32> {
     let index = u32::try_from(off / 8)
         .ok()
@@ -490,7 +501,12 @@ impl Heap {
     /// `at` of the object at `obj` (`array.copy`, `array.fill`,
     /// `array.init_elem`).
     pub(crate) fn barrier_range(&mut self, obj: usize, at: usize, n: usize) {
-        if obj >= self.nursery_start || self.ntop == self.nursery_start {
+        // Young targets, an empty nursery and already remembered targets
+        // need no scan of the stored range.
+        if obj >= self.nursery_start
+            || self.ntop == self.nursery_start
+            || rd32(&self.mem, obj) & REMEMBERED != 0
+        {
             return;
         }
         if (0..n).any(|i| self.is_young(rd32(&self.mem, at + 4 * i))) {
