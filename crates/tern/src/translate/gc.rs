@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::gc::{FieldKind, Layout};
 use crate::index::TypeIdx;
 use crate::ir::{AllocSource, CastKind, CastTarget, Instr, Slot};
-use crate::registry::CComposite;
 use wasmparser::Operator;
 
 /// Which `get` variant: plain, signed or unsigned (packed fields).
@@ -45,20 +44,14 @@ impl Translator<'_> {
         }
     }
 
+    /// The operand kinds of struct type `ty`'s fields, in order (from its
+    /// cached layout).
     fn field_kinds(&self, ty: u32) -> Result<Vec<Kind>> {
-        let t = self
-            .m
-            .types
-            .get(ty as usize)
-            .ok_or_else(|| internal("type"))?;
-        match &t.info().composite {
-            CComposite::Struct { fields } => Ok(fields
+        match self.layout(ty)? {
+            Layout::Struct(l) => Ok(l
+                .fields
                 .iter()
-                .map(|f| match f.storage {
-                    crate::registry::CStorage::Val(crate::registry::CVal::Ref(_)) => Kind::R,
-                    crate::registry::CStorage::Val(crate::registry::CVal::V128) => Kind::W,
-                    _ => Kind::V,
-                })
+                .map(|&(_, k)| Self::kind_of_field(k))
                 .collect()),
             _ => Err(internal("not a struct type")),
         }
