@@ -189,7 +189,7 @@ fn visit_refs(
 impl Heap {
     /// An empty heap for a store of an engine configured by `config`.
     pub(crate) fn new(config: &crate::Config) -> Heap {
-        let limit = config.max_gc_heap_size.max(MIN_CAPACITY).min(ADDRESSABLE);
+        let limit = config.max_gc_heap_size.clamp(MIN_CAPACITY, ADDRESSABLE);
         Heap {
             // Offset 0 is reserved: raw object index 0 would be null.
             // Nothing else is allocated until the first object.
@@ -371,8 +371,7 @@ impl Heap {
     pub(crate) fn set_limit(&mut self, limit: usize, ceiling: usize) {
         self.limit = limit
             .min(ceiling)
-            .min(ADDRESSABLE)
-            .max(MIN_CAPACITY)
+            .clamp(MIN_CAPACITY, ADDRESSABLE)
             .max(self.mem.len());
     }
 
