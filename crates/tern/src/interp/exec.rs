@@ -298,19 +298,8 @@ fn call_func<T>(
             );
             r.refresh(&mut store.inner);
             if let Err(e) = res {
-                if let Some(raw) = thrown_by_host(&store.inner, &e) {
-                    return Ok(Flow::Throw(raw, tail));
-                }
-                let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
-                if !tail && e.kind() == ErrorKind::Host {
-                    let call = HostCall {
-                        func: f,
-                        vbase,
-                        rbase,
-                    };
-                    host_failed(&mut store.inner, r.position(), call);
-                }
-                return Err(e);
+                let x = host_error(store, r, e, (f, vbase, rbase), tail, frames_base)?;
+                return Ok(Flow::Throw(x, tail));
             }
             if !tail {
                 return Ok(Flow::Next);
@@ -323,6 +312,35 @@ fn call_func<T>(
             })
         }
     }
+}
+
+/// After host function `f` (with its arguments at absolute slots
+/// `vbase`/`rbase`) failed with `e`: the exception it threw (raw), or the
+/// error with its backtrace (recording the call for a resumable
+/// activation).
+#[cold]
+#[inline(never)]
+fn host_error<T>(
+    store: &mut Store<T>,
+    r: &Regs,
+    e: Error,
+    (f, vbase, rbase): (StoreFunc, usize, usize),
+    tail: bool,
+    frames_base: usize,
+) -> Result<u32> {
+    if let Some(raw) = thrown_by_host(&store.inner, &e) {
+        return Ok(raw);
+    }
+    let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
+    if !tail && e.kind() == ErrorKind::Host {
+        let call = HostCall {
+            func: f,
+            vbase,
+            rbase,
+        };
+        host_failed(&mut store.inner, r.position(), call);
+    }
+    Err(e)
 }
 
 /// Resolves a `call_indirect` through table `site.target` at `index`:
@@ -535,10 +553,17 @@ pub(super) fn run<T>(
     // it covers and returns the first one it does not, which the loop
     // then runs.
     #[cfg(all(tern_threaded, not(debug_assertions)))]
-    let mut cx = thread::Cx::new(cold, max_depth, frames_base);
+    let mut cx = thread::Cx::new::<T>(cold, max_depth, frames_base);
     loop {
         #[cfg(all(tern_threaded, not(debug_assertions)))]
-        thread::run_chain(&mut r, &mut store.inner, &mut cx);
+        {
+            thread::run_chain(&mut r, store, &mut cx);
+            // A host call in the chain failed; `ip` is its call.
+            if let Some((e, f, (vb, rb))) = cx.host_error.take() {
+                let x = host_error(store, &r, e, (f, vb, rb), false, frames_base)?;
+                throw!(x, false);
+            }
+        }
         if CHECKED {
             r.assert_current(&store.inner);
         }
