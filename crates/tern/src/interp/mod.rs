@@ -201,8 +201,9 @@ fn call_host<T>(
     run_host(store, index, instance, (vbase, rbase), (vend, rend))
 }
 
-/// Calls host function `index` for `call_host`, whose arguments and
-/// results fit the stacks below `vend`/`rend`.
+/// Calls host function `index` for `call_host` (or a threaded handler),
+/// with its arguments at `vbase`/`rbase`; a nested activation starts at
+/// `vend`/`rend`, which the stacks hold.
 #[inline(always)]
 fn run_host<T>(
     store: &mut Store<T>,
@@ -231,37 +232,6 @@ fn run_host<T>(
     store.inner.stack.vtop = saved.0;
     store.inner.stack.rtop = saved.1;
     r
-}
-
-/// `call_host` of store function `f` from the threaded handlers, which
-/// know neither the store's type nor the function's signature.
-///
-/// # Safety
-/// `store` points to the `Store<T>` of the running chain, not borrowed
-/// elsewhere while this runs.
-#[cfg(all(tern_threaded, not(debug_assertions)))]
-pub(super) unsafe fn call_host_erased<T>(
-    store: *mut (),
-    f: StoreFunc,
-    inst: InstanceId,
-    (vbase, rbase): (usize, usize),
-) -> Result<()> {
-    // SAFETY: the caller's contract.
-    let store = unsafe { &mut *store.cast::<Store<T>>() };
-    let Some(entry) = store.inner.funcs.get(f.index()) else {
-        return Err(Error::usage("invalid function"));
-    };
-    let FuncKind::Host { index } = entry.kind else {
-        return Err(Error::usage("not a host function"));
-    };
-    let ((pv, pr), (rv, rr)) = entry.slots;
-    let (vend, rend) = (vbase + pv.max(rv), rbase + pr.max(rr));
-    let stack = &store.inner.stack;
-    if vend <= stack.vals.len() && rend <= stack.refs.len() {
-        run_host(store, index, Some(inst), (vbase, rbase), (vend, rend))
-    } else {
-        call_host(store, index, Some(inst), vbase, rbase, (pv, pr), (rv, rr))
-    }
 }
 
 /// Builds the backtrace of a trap: the current function, then its callers.

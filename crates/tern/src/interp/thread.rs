@@ -30,9 +30,9 @@ use super::gc_ops::{array_elem, struct_field};
 use super::mem::{MemView, compact_ea, compact_end};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::gc::FieldKind;
-use crate::index::{InstanceId, StoreFunc};
+use crate::index::StoreFunc;
 use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
 use crate::module::ModuleInner;
 use crate::runtime::{FuncEntry, FuncKind, Store, StoreInner};
@@ -67,8 +67,8 @@ pub(super) struct Cx {
     pub frame_limit: usize,
     /// The running `Store<T>`, type-erased, for host calls (`host_call`).
     pub host: *mut (),
-    /// `call_host` for this store's `T` (see `host_call_erased`).
-    pub host_call: HostCallFn,
+    /// `host_call::<T>` for the store's data type `T`.
+    host_call: Handler,
     /// Set when a host call in the chain may have moved the stacks or
     /// memory 0 (the loop refreshes its registers).
     pub hosted: bool,
@@ -76,16 +76,10 @@ pub(super) struct Cx {
     /// absolute value/reference slot bases, for the loop to handle at the
     /// call instruction (the chain bails there).
     pub host_error: Option<(Error, StoreFunc, (usize, usize))>,
-    /// The host function a handler is calling and its argument slots (see
-    /// `host_call`).
-    pending_host: (StoreFunc, (Slot, Slot)),
+    /// The host function a handler is calling (store function and host
+    /// function index) and its argument slots (see `host_call`).
+    pending_host: (StoreFunc, u32, (Slot, Slot)),
 }
-
-/// A host call from the chain (`call_host_erased` for the store's data
-/// type): the type-erased store, the function, the calling instance and
-/// the absolute argument slot bases.
-pub(super) type HostCallFn =
-    unsafe fn(*mut (), StoreFunc, InstanceId, (usize, usize)) -> Result<()>;
 
 impl Cx {
     /// The context of a run (see `exec::run`); the rest is set at each
@@ -103,10 +97,10 @@ impl Cx {
             frames_base,
             frame_limit: 0,
             host: std::ptr::null_mut(),
-            host_call: super::call_host_erased::<T>,
+            host_call: host_call::<T>,
             hosted: false,
             host_error: None,
-            pending_host: (StoreFunc(0), (0, 0)),
+            pending_host: (StoreFunc(0), 0, (0, 0)),
         }
     }
 }
@@ -316,6 +310,20 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     }
 }
 
+/// `run_host` out of line: the `Caller` it passes to the host function
+/// by reference lives in this function's frame, not in `host_call`'s,
+/// whose dispatch must stay a tail call.
+#[inline(never)]
+fn run_host<T>(
+    store: &mut Store<T>,
+    index: u32,
+    inst: crate::index::InstanceId,
+    bases: (usize, usize),
+    ends: (usize, usize),
+) -> crate::error::Result<()> {
+    super::run_host(store, index, Some(inst), bases, ends)
+}
+
 /// Element `i` of `list`, unchecked (checked builds assert).
 ///
 /// # Safety
@@ -427,23 +435,24 @@ fn call_func(
             // `Regs::function`).
             call(r, cx, unsafe { &*code.as_ptr() }, bases)
         }
-        FuncKind::Host { .. } => {
-            cx.pending_host = (f, bases);
+        FuncKind::Host { index } => {
+            cx.pending_host = (f, index, bases);
             Step::Host
         }
     }
 }
 
-/// The end of a host call (`Step::Host`): a handler of its own, reached
-/// in tail position, so that only host calls save registers around the
-/// call. Calls store function `cx.pending_host`'s host function with its
+/// The end of a host call (`Step::Host`): a handler of its own (for the
+/// store's data type `T`, through `Cx::host_call`), reached in tail
+/// position, so that only host calls save registers around the call.
+/// Calls store function `cx.pending_host`'s host function with its
 /// arguments at those slots of the current frame, then refreshes the
 /// registers (the host may have re-entered wasm, which may have moved the
 /// stacks or grown memory 0) and goes on after the call instruction at
 /// `ip`. On an error, returns `ip` with the error in `cx.host_error` for
 /// the loop.
 #[inline(never)]
-fn host_call(
+fn host_call<T>(
     ip: *const Instr,
     _vals: *mut u64,
     _refs: *mut u32,
@@ -451,14 +460,24 @@ fn host_call(
     _len: usize,
     cx: &mut Cx,
 ) -> *const Instr {
-    let (f, (vbase, rbase)) = cx.pending_host;
+    let (f, index, (vbase, rbase)) = cx.pending_host;
     let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
+    // The arguments and results are inside the calling frame (the
+    // translator counts them as operands), which `enter_frame` or `call`
+    // made room for.
+    // SAFETY: `cx.func` is the current function (see `enter`).
+    let caller = unsafe { &*cx.func };
+    let ends = (
+        cx.vfp + caller.value_frame as usize,
+        cx.rfp + caller.ref_frame as usize,
+    );
     // SAFETY: `cold` lives as long as the run.
     let inst = unsafe { Cold::inst_of(cx.cold) };
     cx.hosted = true;
-    // SAFETY: `cx.host` is the running store (see `run_chain`); no
+    // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
     // reference into it is live here.
-    let res = unsafe { (cx.host_call)(cx.host, f, inst, bases) };
+    let host = unsafe { &mut *cx.host.cast::<Store<T>>() };
+    let res = run_host(host, index, inst, bases, ends);
     // SAFETY: as above: the host call has returned.
     let store = unsafe { &mut *cx.store };
     cx.frame_limit = frame_limit(store, cx.max_depth);
@@ -591,7 +610,7 @@ macro_rules! handler {
                 }
                 Step::Host => {
                     let (mem, len) = hot.mem.parts();
-                    host_call(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                    ($cx.host_call)(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
                 }
             }
         }
@@ -795,7 +814,11 @@ macro_rules! other_handler {
             let f = unsafe { *at(&instance(store, cx).funcs, func as usize) };
             // SAFETY: as above.
             let entry = unsafe { at(&store.funcs, f.index()) };
-            return call_func(r, cx, f, entry, (s.vbase, s.rbase))
+            // An import is a host function or another instance's (the
+            // loop's).
+            let FuncKind::Host { index } = entry.kind else { bail!() };
+            cx.pending_host = (f, index, (s.vbase, s.rbase));
+            return Step::Host
         });
     };
     (ConsumeFuel) => {
