@@ -32,10 +32,10 @@ use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
 use crate::gc::FieldKind;
-use crate::index::StoreFunc;
+use crate::index::{InstanceId, StoreFunc};
 use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
 use crate::module::ModuleInner;
-use crate::runtime::{FuncEntry, FuncKind, Store, StoreInner};
+use crate::runtime::{FuncEntry, FuncKind, InstanceEntry, Store, StoreInner};
 use crate::values::raw;
 
 /// What the handlers read besides their register arguments: set by
@@ -47,6 +47,11 @@ pub(super) struct Cx {
     pub func: *const CompiledFunc,
     /// The run's cold registers (for the current instance).
     pub cold: *const Cold,
+    /// The current instance (`Cold::inst`, copied at each chain entry).
+    inst: InstanceId,
+    /// Its store entry (set at each chain entry and after host calls,
+    /// which may add instances).
+    instance: *const InstanceEntry,
     /// Checked builds: the value and reference slot windows (see
     /// `Slots::window`).
     pub windows: (usize, usize),
@@ -89,6 +94,9 @@ impl Cx {
             store: std::ptr::null_mut(),
             func: std::ptr::null(),
             cold,
+            // SAFETY: `cold` is the run's cold registers (see `exec::run`).
+            inst: unsafe { Cold::inst_of(cold) },
+            instance: std::ptr::null(),
             windows: (0, 0),
             vfp: 0,
             rfp: 0,
@@ -120,7 +128,10 @@ pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
     // SAFETY: `host` was just made from the exclusive borrow.
     cx.store = unsafe { &raw mut (*host).inner };
     // SAFETY: as above; no reference into the store is live.
-    cx.frame_limit = frame_limit(unsafe { &(*host).inner }, cx.max_depth);
+    let inner = unsafe { &(*host).inner };
+    cx.frame_limit = frame_limit(inner, cx.max_depth);
+    cx.inst = r.inst();
+    cx.instance = instance_entry(inner, cx.inst);
     (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
     // SAFETY: `ip` is an instruction of the current function (see
     // `exec::run`), the slots and memory view are current (`refresh` after
@@ -279,8 +290,7 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
         vfp: cx.vfp,
         rfp: cx.rfp,
         func: cx.func,
-        // SAFETY: `cold` lives as long as the run.
-        inst: unsafe { Cold::inst_of(cx.cold) },
+        inst: cx.inst,
     };
     // SAFETY: `depth < frame_limit <= capacity` (the frame stack is not
     // reallocated in the chain except by host calls, after which the limit
@@ -337,12 +347,21 @@ unsafe fn at<X>(list: &[X], i: usize) -> &X {
     unsafe { list.get_unchecked(i) }
 }
 
+/// The store entry of instance `inst`, the running one.
+#[inline(always)]
+fn instance_entry(store: &StoreInner, inst: InstanceId) -> *const InstanceEntry {
+    // SAFETY: the running instance is one of the store's (instances are
+    // never removed).
+    unsafe { at(&store.instances, inst.index()) }
+}
+
 /// The current instance's store entry.
 #[inline(always)]
-fn instance<'s>(store: &'s StoreInner, cx: &Cx) -> &'s crate::runtime::InstanceEntry {
-    // SAFETY: `cold` lives as long as the run; the running instance is one
-    // of the store's (instances are never removed).
-    unsafe { at(&store.instances, Cold::inst_of(cx.cold).index()) }
+fn instance<'s>(_store: &'s StoreInner, cx: &Cx) -> &'s InstanceEntry {
+    // SAFETY: `cx.instance` is the current instance's entry in the store
+    // (set at chain entry and after host calls, the only times the list of
+    // instances may have grown).
+    unsafe { &*cx.instance }
 }
 
 /// Element `i` of the current instance's table `table`, if in bounds.
@@ -427,8 +446,7 @@ fn call_func(
 ) -> Step {
     match entry.kind {
         FuncKind::Wasm { instance, code, .. } => {
-            // SAFETY: `cold` lives as long as the run.
-            if instance != unsafe { Cold::inst_of(cx.cold) } {
+            if instance != cx.inst {
                 return Step::Bail;
             }
             // SAFETY: `code` points to a function of a live module (see
@@ -471,8 +489,7 @@ fn host_call<T>(
         cx.vfp + caller.value_frame as usize,
         cx.rfp + caller.ref_frame as usize,
     );
-    // SAFETY: `cold` lives as long as the run.
-    let inst = unsafe { Cold::inst_of(cx.cold) };
+    let inst = cx.inst;
     cx.hosted = true;
     // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
     // reference into it is live here.
@@ -481,6 +498,7 @@ fn host_call<T>(
     // SAFETY: as above: the host call has returned.
     let store = unsafe { &mut *cx.store };
     cx.frame_limit = frame_limit(store, cx.max_depth);
+    cx.instance = instance_entry(store, inst);
     let (vals, refs) = (&mut store.stack.vals, &mut store.stack.refs);
     if CHECKED {
         cx.windows = (
@@ -765,8 +783,8 @@ macro_rules! other_handler {
     // other instances' functions are the loop's.
     (CallIndirect) => {
         handler!(r, cx, CallIndirect { index, site } => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &*cx.store }, cx.inst);
             let s = call_site(cx, site);
             let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
             let Some(f) = table_elem(store, cx, table, v!(r, index)) else { bail!() };
@@ -805,8 +823,8 @@ macro_rules! other_handler {
     };
     (CallImported) => {
         handler!(r, cx, CallImported { site } => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &*cx.store }, cx.inst);
             let s = call_site(cx, site);
             let Callee::Imported(func) = s.callee else { bail!() };
             // SAFETY: as for `CallIndirect`'s table, for the module's
@@ -842,8 +860,8 @@ macro_rules! other_handler {
     };
     (Return) => {
         handler!(r, cx, Return {} => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
             let frames = &mut store.stack.frames;
             if frames.len() <= cx.frames_base {
                 bail!()
