@@ -76,16 +76,16 @@ impl Parked {
 #[cold]
 #[inline(never)]
 pub(super) fn out_of_fuel(store: &mut StoreInner, at: Position, amount: u32) -> Trap {
-    let (left, amount) = (store.interrupts.fuel, u64::from(amount));
-    if store.interrupts.resumable && store.activations == 1 {
-        store.suspension = Some(Suspension {
+    let (left, amount) = (store.interrupts().fuel, u64::from(amount));
+    if store.interrupts().resumable && store.activations().depth == 1 {
+        store.activations_mut().suspension = Some(Suspension {
             at,
             live_refs: at.live_refs(),
             required: amount - left.min(amount),
             host: None,
         });
     } else {
-        store.interrupts.fuel = 0;
+        store.interrupts_mut().fuel = 0;
     }
     Trap::OutOfFuel
 }
@@ -96,8 +96,8 @@ pub(super) fn out_of_fuel(store: &mut StoreInner, at: Position, amount: u32) -> 
 #[cold]
 #[inline(never)]
 pub(super) fn host_failed(store: &mut StoreInner, at: Position, call: HostCall) {
-    if store.interrupts.resumable && store.activations == 1 {
-        store.suspension = Some(Suspension {
+    if store.interrupts().resumable && store.activations().depth == 1 {
+        store.activations_mut().suspension = Some(Suspension {
             at: Position {
                 // The call is never a function's last instruction.
                 ip: at.ip.wrapping_add(1),
@@ -132,32 +132,33 @@ pub(crate) fn resume<T, R>(
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
-    if store.inner.activations > 0 {
+    if store.inner.activations().depth > 0 {
         return Err(Error::usage(
             "a resumable call can only be resumed by the host, not from inside wasm",
         ));
     }
     let parked = store
         .inner
+        .activations_mut()
         .parked
         .get_mut(slot)
         .and_then(Option::take)
         .ok_or_else(|| Error::usage("this call was already resumed"))?;
-    store.inner.stack = parked.stack;
+    *store.inner.stack_mut() = parked.stack;
     if let Some(h) = parked.at.host
         && let Err(e) = put(&mut store.inner, h.vbase, h.rbase)
     {
         // Wrong results: the call stays parked.
-        let stack = std::mem::take(&mut store.inner.stack);
-        store.inner.parked[slot] = Some(Parked {
+        let stack = std::mem::take(store.inner.stack_mut());
+        store.inner.activations_mut().parked[slot] = Some(Parked {
             stack,
             at: parked.at,
         });
         return Err(e);
     }
     let at = parked.at.at;
-    store.inner.activations = 1;
-    store.inner.interrupts.resumable = true;
+    store.inner.activations_mut().depth = 1;
+    store.inner.interrupts_mut().resumable = true;
     let result = exec::run(store, at.inst, at.def(), (at.vfp, at.rfp), Some(at));
     end_outermost(store, result, take)
 }
@@ -170,27 +171,52 @@ pub(super) fn end_outermost<T, R>(
     result: Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
-    store.inner.interrupts.resumable = false;
-    store.inner.activations = 0;
-    if let Some(at) = store.inner.suspension.take() {
+    store.inner.interrupts_mut().resumable = false;
+    store.inner.activations_mut().depth = 0;
+    if let Some(at) = store.inner.activations_mut().suspension.take() {
         let (required, host) = (at.required, at.host.map(|h| h.func));
         let host = match (host, result) {
             (Some(f), Err(e)) => Some((f, e)),
             _ => None,
         };
-        let stack = std::mem::take(&mut store.inner.stack);
-        let slot = store.inner.park(Parked { stack, at });
+        let stack = std::mem::take(store.inner.stack_mut());
+        let slot = store.inner.activations_mut().park(Parked { stack, at });
         return Ok(Ended::Parked {
             slot,
             required,
             host,
         });
     }
-    store.inner.stack.frames.clear();
+    store.inner.stack_mut().frames.clear();
     result.map(|()| Ended::Finished(take(&mut store.inner, 0, 0)))
 }
 
-impl StoreInner {
+/// A store's activations: how deeply wasm and host calls nest, and the
+/// resumable activations that parked. Owned by the interpreter; the store
+/// reads only the depth and the parked activations' GC roots.
+#[derive(Default)]
+pub(crate) struct Activations {
+    /// Nested wasm activations (host -> wasm -> host -> wasm ...).
+    pub(super) depth: usize,
+    /// Set by the executor when the running resumable activation parks.
+    pub(super) suspension: Option<Suspension>,
+    /// Parked resumable activations (their references are GC roots).
+    pub(super) parked: Vec<Option<Parked>>,
+}
+
+impl Activations {
+    /// How many wasm activations are running (0: the host is not inside
+    /// any call into wasm).
+    #[inline(always)]
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The parked activations (their live reference slots are GC roots).
+    pub(crate) fn parked_mut(&mut self) -> &mut [Option<Parked>] {
+        &mut self.parked
+    }
+
     /// Keeps a parked activation (reusing a free slot) and returns its slot.
     fn park(&mut self, p: Parked) -> usize {
         match self.parked.iter().position(Option::is_none) {

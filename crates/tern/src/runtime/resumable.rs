@@ -107,7 +107,7 @@ impl ResumableInvocation {
 fn result_types<T>(store: &Store<T>, func: StoreFunc, space: usize) -> Result<Vec<CVal>> {
     let entry = store
         .inner
-        .funcs
+        .funcs()
         .get(func.index())
         .ok_or_else(|| Error::usage("invalid function handle"))?;
     let (_, rtys) = entry
@@ -144,7 +144,7 @@ fn finish<T>(
         } => {
             let failed_host = host.is_some();
             let inv = ResumableInvocation {
-                store: store.inner.id,
+                store: store.inner.id(),
                 slot,
                 func,
                 required,
