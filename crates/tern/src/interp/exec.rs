@@ -12,7 +12,7 @@ use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field}
 use super::mem::{compact_ea, compact_end};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 use super::thread;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 use crate::error::{Error, ErrorKind, Result, Trap};
@@ -206,7 +206,7 @@ macro_rules! family {
     };
 }
 
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 pub(super) use family;
 
 /// A trap raised in the current function, with its backtrace.
@@ -537,10 +537,10 @@ pub(super) fn run<T>(
     // Threaded dispatch (see `thread.rs`): the chain runs the instructions
     // it covers and returns the first one it does not, which the loop
     // then runs.
-    #[cfg(all(tern_threaded, not(debug_assertions)))]
+    #[cfg(tern_threaded)]
     let mut cx = thread::Cx::new(cold, max_depth, frames_base);
     loop {
-        #[cfg(all(tern_threaded, not(debug_assertions)))]
+        #[cfg(tern_threaded)]
         thread::run_chain(&mut r, &mut store.inner, &mut cx);
         if CHECKED {
             r.assert_current(&store.inner);

@@ -15,7 +15,7 @@ pub(crate) mod num;
 mod regs;
 mod resume;
 mod simd;
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 mod thread;
 
 pub(crate) use bulk::init as segment_init;

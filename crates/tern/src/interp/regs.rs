@@ -43,7 +43,7 @@ impl<T: Copy> Slots<T> {
 
     /// The first slot (for passing the slots in a machine register, see
     /// `thread.rs`).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn base(self) -> *mut T {
         self.base
@@ -51,7 +51,7 @@ impl<T: Copy> Slots<T> {
 
     /// The slots from `base` to the end of the stack (checked builds; 0
     /// otherwise).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn window(self) -> usize {
         #[cfg(any(debug_assertions, feature = "checked"))]
@@ -61,7 +61,7 @@ impl<T: Copy> Slots<T> {
     }
 
     /// The slots `base()` and `window()` came from.
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn from_parts(base: *mut T, window: usize) -> Slots<T> {
         let _ = window;
@@ -129,7 +129,7 @@ impl Cold {
     ///
     /// # Safety
     /// `cold` is the live cold registers of a run (`Regs::start`'s contract).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) unsafe fn inst_of(cold: *const Cold) -> InstanceId {
         // SAFETY: the caller's contract.

@@ -5,7 +5,7 @@
 //!
 //! Only built where that optimisation is known to happen (`tern_threaded`,
 //! set by `build.rs`: x86-64 or AArch64 at `opt-level` 2, 3, `s` or `z`,
-//! without the `portable-dispatch` feature) and without debug assertions;
+//! without the `portable-dispatch` feature, without debug assertions);
 //! elsewhere `exec::run`'s loop runs every instruction.
 //!
 //! The handlers cover the *simple* instructions: every family of the table
