@@ -305,64 +305,27 @@ pub(crate) fn table_grow<T>(
         .unwrap_or(failed))
 }
 
-/// The view and effective address of a generic access: any memory of the
-/// instance, memory64 addresses, 64-bit static offsets.
-fn ext_access(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-) -> Result<(MemView, u64), Trap> {
-    let mi = mem_index(store, inst, m.mem)?;
-    let e = &mut store.memories_mut()[mi];
-    let ea = addr(a, e.ty.is64)
-        .checked_add(m.offset)
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    Ok((MemView::of(&mut e.data), ea))
-}
-
-/// `LoadExt`: a load through a `MemArgs` side-table entry.
-pub(crate) fn load_ext(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-) -> Result<u64, Trap> {
-    let MemKind::Load(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    view.load(kind, ea)
-}
-
-/// `StoreExt`: a store through a `MemArgs` side-table entry.
-pub(crate) fn store_ext(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-    x: u64,
-) -> Result<(), Trap> {
-    let MemKind::Store(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    view.store(kind, ea, x)
-}
-
-/// `SimdMem`: a SIMD access through a `MemArgs` side-table entry; `x` is
-/// the vector operand (stored, or updated by a lane load), the result the
-/// vector to write back (loads) or `x` (stores).
-pub(crate) fn simd_ext(
+/// `LoadExt`, `StoreExt` and `SimdMem`: an access through a `MemArgs`
+/// side-table entry (any memory of the instance, memory64 addresses,
+/// 64-bit static offsets). `x` is the value stored (a store), or the
+/// vector operand (SIMD: stored, or updated by a lane load); returns the
+/// value loaded, or the vector to write back (SIMD), or `x` (a store).
+pub(crate) fn access_ext(
     store: &mut StoreInner,
     inst: InstanceId,
     m: MemArgs,
     a: u64,
     x: u128,
 ) -> Result<u128, Trap> {
-    let MemKind::Simd(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    super::simd::access(view, kind, ea, x)
+    let mi = mem_index(store, inst, m.mem)?;
+    let e = &mut store.memories_mut()[mi];
+    let ea = addr(a, e.ty.is64)
+        .checked_add(m.offset)
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    let view = MemView::of(&mut e.data);
+    match m.kind {
+        MemKind::Load(kind) => view.load(kind, ea).map(u128::from),
+        MemKind::Store(kind) => view.store(kind, ea, x as u64).map(|()| x),
+        MemKind::Simd(kind) => super::simd::access(view, kind, ea, x),
+    }
 }

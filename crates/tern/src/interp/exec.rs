@@ -577,7 +577,7 @@ pub(super) fn run<T>(
             Instr::SimdMem { x, addr, site } => {
                 let m = r.function().mem_args[site as usize];
                 let xv = w!(x);
-                let y = tri!(bulk::simd_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
+                let y = tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
                 r.refresh(&mut store.inner);
                 w!(x, y)
             }
@@ -763,13 +763,13 @@ pub(super) fn run<T>(
             }
             Instr::LoadExt { dst, addr, site } => {
                 let m = r.function().mem_args[site as usize];
-                let x = tri!(bulk::load_ext(&mut store.inner, r.inst(), m, v!(addr)));
+                let x = tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), 0)) as u64;
                 r.refresh(&mut store.inner);
                 v!(dst, x);
             }
             Instr::StoreExt { addr, val, site } => {
                 let m = r.function().mem_args[site as usize];
-                tri!(bulk::store_ext(&mut store.inner, r.inst(), m, v!(addr), v!(val)));
+                tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), u128::from(v!(val))));
                 r.refresh(&mut store.inner);
             }
 

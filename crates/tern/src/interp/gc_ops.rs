@@ -24,6 +24,14 @@ fn heap_type(store: &StoreInner, inst: InstanceId, ty: TypeIdx) -> HeapTypeIdx {
     store.instances()[inst.index()].gc_types[ty.index()].unwrap_or(HOST_TYPE)
 }
 
+/// Runs `f` out of line: the slow paths of the allocation fast paths
+/// (taken when the nursery is full), kept out of their callers' code.
+#[cold]
+#[inline(never)]
+fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 fn finish(off: usize) -> Result<u32, Trap> {
     crate::gc::raw_of_offset(off).ok_or(Trap::AllocationTooLarge)
 }
@@ -131,18 +139,10 @@ pub(crate) fn struct_new_default(
     {
         return Ok(r);
     }
-    struct_new_default_slow(store, hty, f)
-}
-
-#[cold]
-#[inline(never)]
-fn struct_new_default_slow(
-    store: &mut StoreInner,
-    hty: HeapTypeIdx,
-    f: &GcFrame,
-) -> Result<u32, Trap> {
-    let (heap, mut roots) = store.split_for_gc(f.live_refs);
-    finish(heap.alloc_struct(hty, &mut roots)?)
+    cold(|| {
+        let (heap, mut roots) = store.split_for_gc(f.live_refs);
+        finish(heap.alloc_struct(hty, &mut roots)?)
+    })
 }
 
 fn array_kind(store: &StoreInner, hty: HeapTypeIdx) -> Result<FieldKind, Trap> {
@@ -265,20 +265,7 @@ pub(crate) fn array_new_default(
     {
         return Ok(r);
     }
-    array_new_default_slow(store, inst, ty, len, f)
-}
-
-#[cold]
-#[inline(never)]
-fn array_new_default_slow(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    ty: TypeIdx,
-    len: u32,
-    f: &GcFrame,
-) -> Result<u32, Trap> {
-    let (off, _) = alloc_array(store, inst, ty, len, f)?;
-    finish(off)
+    cold(|| finish(alloc_array(store, inst, ty, len, f)?.0))
 }
 
 /// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.

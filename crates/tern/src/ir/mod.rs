@@ -94,6 +94,32 @@ pub(crate) enum AllocSource {
 ///
 /// This is the only place that knows the table's grammar. `$d` is a `$`
 /// token, so that the generated macros can have metavariables of their own.
+/// Defines `Op`, the opcode of each instruction (`Instr`'s variants
+/// without their operands, in the same order, so `Instr::op` is the enum's
+/// tag), from `for_each_instr!`'s list.
+macro_rules! define_opcodes {
+    ($($name:ident { $($field:ident),* } ($($family:tt)*);)*) => {
+        /// The opcode of each instruction.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u16)]
+        #[allow(dead_code)]
+        pub(crate) enum Op {
+            $($name,)*
+        }
+
+        impl Instr {
+            /// This instruction's opcode (its variant's position in `Instr`).
+            #[inline(always)]
+            #[allow(dead_code)]
+            pub(crate) fn op(&self) -> Op {
+                match self {
+                    $(Instr::$name { .. } => Op::$name,)*
+                }
+            }
+        }
+    };
+}
+
 macro_rules! define_isa {
     (
         ($d:tt)
@@ -291,65 +317,6 @@ macro_rules! define_isa {
         }
         pub(crate) use match_instr;
 
-        /// The opcode of each instruction: `Instr`'s variants without their
-        /// operands, in the same order (so `Instr::op` is the enum's tag).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(u16)]
-        #[allow(dead_code)]
-        pub(crate) enum Op {
-            $(
-                $bin, $($bt,)? $($imm, $($bti,)?)?
-            )*
-            $($bint,)*
-            $($un, $($ut,)?)*
-            $($unt,)*
-            $($bru,)*
-            $($brb,)*
-            $($bri,)*
-            $($ld,)*
-            $($st,)*
-            $($sget, $aget,)*
-            $($sset, $aset,)*
-            $($vb,)* $($vu,)* $($vt,)* $($vs,)* $($vsp,)* $($vr,)* $($vx,)* $($vrp,)* $($vl,)*
-            $($name,)*
-        }
-
-        impl Instr {
-            /// This instruction's opcode (its variant, as a number below
-            /// `Op::COUNT`).
-            #[inline(always)]
-            #[allow(dead_code)]
-            pub(crate) fn op(&self) -> Op {
-                match self {
-                    $(
-                        Instr::$bin { .. } => Op::$bin,
-                        $(Instr::$bt { .. } => Op::$bt,)?
-                        $(Instr::$imm { .. } => Op::$imm, $(Instr::$bti { .. } => Op::$bti,)?)?
-                    )*
-                    $(Instr::$bint { .. } => Op::$bint,)*
-                    $(Instr::$un { .. } => Op::$un, $(Instr::$ut { .. } => Op::$ut,)?)*
-                    $(Instr::$unt { .. } => Op::$unt,)*
-                    $(Instr::$bru { .. } => Op::$bru,)*
-                    $(Instr::$brb { .. } => Op::$brb,)*
-                    $(Instr::$bri { .. } => Op::$bri,)*
-                    $(Instr::$ld { .. } => Op::$ld,)*
-                    $(Instr::$st { .. } => Op::$st,)*
-                    $(Instr::$sget { .. } => Op::$sget, Instr::$aget { .. } => Op::$aget,)*
-                    $(Instr::$sset { .. } => Op::$sset, Instr::$aset { .. } => Op::$aset,)*
-                    $(Instr::$vb { .. } => Op::$vb,)*
-                    $(Instr::$vu { .. } => Op::$vu,)*
-                    $(Instr::$vt { .. } => Op::$vt,)*
-                    $(Instr::$vs { .. } => Op::$vs,)*
-                    $(Instr::$vsp { .. } => Op::$vsp,)*
-                    $(Instr::$vr { .. } => Op::$vr,)*
-                    $(Instr::$vx { .. } => Op::$vx,)*
-                    $(Instr::$vrp { .. } => Op::$vrp,)*
-                    $(Instr::$vl { .. } => Op::$vl,)*
-                    $(Instr::$name { .. } => Op::$name,)*
-                }
-            }
-        }
-
         /// Every instruction in `Op` order, for generating one item per
         /// instruction: `for_each_instr!(h)` expands to
         /// `h! { Name { fields } (family operands...); ... }` with the same
@@ -401,6 +368,8 @@ macro_rules! define_isa {
         }
         #[allow(unused_imports)]
         pub(crate) use for_each_instr;
+
+        for_each_instr!(define_opcodes);
 
         /// A `match` over a wasmparser `Operator`: each numeric operator of
         /// the table calls `$h!($ctx family Name ...)`.
