@@ -21,7 +21,7 @@ mod thread;
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
-pub(crate) use resume::{Activations, Ended, Parked, resume};
+pub(crate) use resume::{Activations, Ended, ParkToken, Parked, resume};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};

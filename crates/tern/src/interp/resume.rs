@@ -55,10 +55,18 @@ unsafe impl Send for Suspension {}
 // SAFETY: as for `Send`; shared access never dereferences them.
 unsafe impl Sync for Suspension {}
 
+/// Held by the host's handle to a parked activation
+/// ([`crate::ResumableInvocation`]) and by the parked activation: once the
+/// handle is gone (the host dropped the call, or a resumption failed before
+/// it ran), the store drops the activation and its references stop being
+/// GC roots.
+pub(crate) type ParkToken = std::sync::Arc<()>;
+
 /// A parked activation: its interpreter stack and where it stopped.
 pub(crate) struct Parked {
     pub(super) stack: Stack,
     pub(super) at: Suspension,
+    token: ParkToken,
 }
 
 impl Parked {
@@ -114,11 +122,12 @@ pub(super) fn host_failed(store: &mut StoreInner, at: Position, call: HostCall) 
 pub(crate) enum Ended<R> {
     /// It returned these results.
     Finished(R),
-    /// It was parked in slot `slot` of `StoreInner::parked`, needing
-    /// `required` more fuel, or (`host`) after the host call that failed
-    /// with `error`.
+    /// It was parked in slot `slot` of the store's parked activations
+    /// (kept while `token` is held), needing `required` more fuel, or
+    /// (`host`) after the host call that failed with `error`.
     Parked {
         slot: usize,
+        token: ParkToken,
         required: u64,
         host: Option<(StoreFunc, Error)>,
     },
@@ -153,6 +162,7 @@ pub(crate) fn resume<T, R>(
         store.inner.activations_mut().parked[slot] = Some(Parked {
             stack,
             at: parked.at,
+            token: parked.token,
         });
         return Err(e);
     }
@@ -180,9 +190,10 @@ pub(super) fn end_outermost<T, R>(
             _ => None,
         };
         let stack = std::mem::take(store.inner.stack_mut());
-        let slot = store.inner.activations_mut().park(Parked { stack, at });
+        let (slot, token) = store.inner.activations_mut().park(stack, at);
         return Ok(Ended::Parked {
             slot,
+            token,
             required,
             host,
         });
@@ -212,22 +223,47 @@ impl Activations {
         self.depth
     }
 
-    /// The parked activations (their live reference slots are GC roots).
+    /// The parked activations whose handles the host still holds (their
+    /// live reference slots are GC roots); the others are dropped first.
     pub(crate) fn parked_mut(&mut self) -> &mut [Option<Parked>] {
+        self.drop_abandoned();
         &mut self.parked
     }
 
-    /// Keeps a parked activation (reusing a free slot) and returns its slot.
-    fn park(&mut self, p: Parked) -> usize {
-        match self.parked.iter().position(Option::is_none) {
+    /// Drops the parked activations whose handle is gone.
+    fn drop_abandoned(&mut self) {
+        for p in &mut self.parked {
+            if p.as_ref()
+                .is_some_and(|p| std::sync::Arc::strong_count(&p.token) == 1)
+            {
+                *p = None;
+            }
+        }
+        while matches!(self.parked.last(), Some(None)) {
+            self.parked.pop();
+        }
+    }
+
+    /// Keeps a parked activation (reusing a free slot); returns its slot
+    /// and the token its handle holds.
+    fn park(&mut self, stack: Stack, at: Suspension) -> (usize, ParkToken) {
+        self.drop_abandoned();
+        let token = ParkToken::default();
+        let p = Some(Parked {
+            stack,
+            at,
+            token: token.clone(),
+        });
+        let slot = match self.parked.iter().position(Option::is_none) {
             Some(i) => {
-                self.parked[i] = Some(p);
+                self.parked[i] = p;
                 i
             }
             None => {
-                self.parked.push(Some(p));
+                self.parked.push(p);
                 self.parked.len() - 1
             }
-        }
+        };
+        (slot, token)
     }
 }
