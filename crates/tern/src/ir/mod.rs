@@ -17,7 +17,7 @@ mod access;
 use crate::index::{DefFunc, TypeIdx};
 use crate::registry::TypeId;
 
-pub(crate) use access::{LoadKind, MemKind, SimdKind, SimdLoad, StoreKind};
+pub(crate) use access::{LoadKind, MemKind, SimdKind, StoreKind};
 
 /// A frame-relative slot index (value frame or reference frame, as the
 /// instruction says).
@@ -396,6 +396,27 @@ macro_rules! define_isa {
             };
         }
         pub(crate) use match_operator;
+
+        /// The whole-vector, extending, splatting and zero-filling loads
+        /// (the `v128_load` rows of the table), for the generic access path
+        /// (`SimdMem`) that reaches any memory.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)]
+        pub(crate) enum SimdLoad {
+            $($vl,)*
+        }
+
+        /// `match_simd_load!(load, (mem, ea))` calls the semantic function
+        /// of `load` (a `SimdLoad`), named as in the table and resolved
+        /// where the macro is used.
+        macro_rules! match_simd_load {
+            ($d load:expr, ($d ($d arg:expr),*)) => {
+                match $d load {
+                    $($crate::ir::SimdLoad::$vl => $vlsem($d ($d arg),*),)*
+                }
+            };
+        }
+        pub(crate) use match_simd_load;
     };
 }
 
@@ -403,7 +424,9 @@ macro_rules! define_isa {
 mod isa;
 
 #[allow(unused_imports)]
-pub(crate) use isa::{Instr, Op, for_each_instr, match_instr, match_operator};
+pub(crate) use isa::{
+    Instr, Op, SimdLoad, for_each_instr, match_instr, match_operator, match_simd_load,
+};
 
 /// The target of a cast or test, resolved at translation time.
 #[derive(Clone, Copy, Debug)]
