@@ -124,7 +124,7 @@ pub(crate) fn eval_const(
             }
             ConstOp::GlobalGet(i) => {
                 let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
-                store.globals.get(g as usize).ok_or_else(bad)?.bits
+                store.globals().get(g as usize).ok_or_else(bad)?.bits
             }
             ConstOp::Binary(f) => {
                 let b = stack.pop().ok_or_else(bad)?;
@@ -144,7 +144,7 @@ pub(crate) fn eval_const(
                     .copied()
                     .flatten()
                     .ok_or_else(bad)?;
-                let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
+                let fields: Vec<(u32, FieldKind)> = match &store.heap().heap_type(hty).layout {
                     Layout::Struct(l) => l.fields.to_vec(),
                     _ => return Err(bad()),
                 };
@@ -156,7 +156,9 @@ pub(crate) fn eval_const(
                 };
                 let off = store.alloc_struct_no_gc(hty)?;
                 for ((o, k), v) in fields.iter().zip(values) {
-                    store.heap.write_wide(off + HEADER + *o as usize, *k, v);
+                    store
+                        .heap_mut()
+                        .write_wide(off + HEADER + *o as usize, *k, v);
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u128
             }
@@ -169,7 +171,7 @@ pub(crate) fn eval_const(
                     .copied()
                     .flatten()
                     .ok_or_else(bad)?;
-                let kind = match store.heap.heap_type(hty).layout {
+                let kind = match store.heap().heap_type(hty).layout {
                     Layout::Array(k) => k,
                     _ => return Err(bad()),
                 };
@@ -196,12 +198,12 @@ pub(crate) fn eval_const(
                     // The instruction path's bulk fill (memset speed for
                     // bytes and zero; new arrays are already zero).
                     if fill != 0 {
-                        fill_elems(&mut store.heap, off + HEADER, kind, fill, len as usize);
+                        fill_elems(store.heap_mut(), off + HEADER, kind, fill, len as usize);
                     }
                 } else {
                     for (i, v) in fixed.iter().enumerate() {
                         store
-                            .heap
+                            .heap_mut()
                             .write_wide(off + HEADER + i * kind.size(), kind, *v);
                     }
                 }

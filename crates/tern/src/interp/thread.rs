@@ -5,7 +5,7 @@
 //!
 //! Only built where that optimisation is known to happen (`tern_threaded`,
 //! set by `build.rs`: x86-64 or AArch64 at `opt-level` 2, 3, `s` or `z`,
-//! without the `portable-dispatch` feature) and without debug assertions;
+//! without the `portable-dispatch` feature, without debug assertions);
 //! elsewhere `exec::run`'s loop runs every instruction.
 //!
 //! The handlers cover the *simple* instructions: every family of the table
@@ -153,7 +153,7 @@ pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
 /// `Cx::frame_limit`).
 #[inline(always)]
 fn frame_limit(store: &StoreInner, max_depth: usize) -> usize {
-    max_depth.min(store.stack.frames.capacity())
+    max_depth.min(store.stack().frames.capacity())
 }
 
 /// A handler: runs the instruction at `ip` (an instruction of its opcode)
@@ -273,7 +273,7 @@ unsafe fn enter(
 #[inline(always)]
 fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> Step {
     // SAFETY: see `enter`.
-    let stack = unsafe { &mut (*cx.store).stack };
+    let stack = unsafe { (*cx.store).stack_mut() };
     let (vbase, rbase) = (vbase as usize, rbase as usize);
     let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
     let depth = stack.frames.len();
@@ -352,7 +352,7 @@ unsafe fn at<X>(list: &[X], i: usize) -> &X {
 fn instance_entry(store: &StoreInner, inst: InstanceId) -> *const InstanceEntry {
     // SAFETY: the running instance is one of the store's (instances are
     // never removed).
-    unsafe { at(&store.instances, inst.index()) }
+    unsafe { at(store.instances(), inst.index()) }
 }
 
 /// The current instance's store entry.
@@ -372,7 +372,7 @@ fn table_elem(store: &StoreInner, cx: &Cx, table: u32, i: u64) -> Option<u32> {
     // (never removed).
     let t = unsafe {
         at(
-            &store.tables,
+            store.tables(),
             *at(&instance(store, cx).tables, table as usize) as usize,
         )
     };
@@ -499,7 +499,8 @@ fn host_call<T>(
     let store = unsafe { &mut *cx.store };
     cx.frame_limit = frame_limit(store, cx.max_depth);
     cx.instance = instance_entry(store, inst);
-    let (vals, refs) = (&mut store.stack.vals, &mut store.stack.refs);
+    let stack = store.stack_mut();
+    let (vals, refs) = (&mut stack.vals, &mut stack.refs);
     if CHECKED {
         cx.windows = (
             vals.len().wrapping_sub(cx.vfp),
@@ -509,7 +510,8 @@ fn host_call<T>(
     let vals = vals.as_mut_ptr().wrapping_add(cx.vfp);
     let refs = refs.as_mut_ptr().wrapping_add(cx.rfp);
     // SAFETY: `cold` lives as long as the run.
-    let mem = match unsafe { Cold::mem0_of(cx.cold) }.and_then(|m| store.memories.get_mut(m)) {
+    let mem = match unsafe { Cold::mem0_of(cx.cold) }.and_then(|m| store.memories_mut().get_mut(m))
+    {
         Some(m) => MemView::of(&mut m.data),
         None => MemView::EMPTY,
     };
@@ -740,7 +742,7 @@ macro_rules! other_handler {
             let store = unsafe { &*cx.store };
             // SAFETY: as for `CallIndirect`'s table, for globals.
             let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
-            v!(r, dst, store.globals[g as usize].bits as u64)
+            v!(r, dst, store.globals()[g as usize].bits as u64)
         });
     };
     (GlobalSet) => {
@@ -749,7 +751,7 @@ macro_rules! other_handler {
             let store = unsafe { &mut *cx.store };
             // SAFETY: as for `CallIndirect`'s table, for globals.
             let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
-            store.globals[g as usize].bits = v!(r, src) as u128;
+            store.globals_mut()[g as usize].bits = v!(r, src) as u128;
         });
     };
     (RefNull) => {
@@ -789,7 +791,7 @@ macro_rules! other_handler {
             let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
             let Some(f) = table_elem(store, cx, table, v!(r, index)) else { bail!() };
             let Some(f) = raw::func_index(f) else { bail!() };
-            let Some(entry) = store.funcs.get(f.index()) else { bail!() };
+            let Some(entry) = store.funcs().get(f.index()) else { bail!() };
             if entry.call_key == FuncEntry::call_key(type_id, inst)
                 && let FuncKind::Wasm { code, .. } = entry.kind
             {
@@ -808,7 +810,7 @@ macro_rules! other_handler {
             // SAFETY: see `enter`.
             let store = unsafe { &*cx.store };
             let Some(f) = raw::func_index(rf!(r, func)) else { bail!() };
-            let Some(entry) = store.funcs.get(f.index()) else { bail!() };
+            let Some(entry) = store.funcs().get(f.index()) else { bail!() };
             let s = call_site(cx, site);
             return call_func(r, cx, f, entry, (s.vbase, s.rbase))
         });
@@ -831,7 +833,7 @@ macro_rules! other_handler {
             // imported function `func` and the store's functions.
             let f = unsafe { *at(&instance(store, cx).funcs, func as usize) };
             // SAFETY: as above.
-            let entry = unsafe { at(&store.funcs, f.index()) };
+            let entry = unsafe { at(store.funcs(), f.index()) };
             // An import is a host function or another instance's (the
             // loop's).
             let FuncKind::Host { index } = entry.kind else { bail!() };
@@ -844,7 +846,7 @@ macro_rules! other_handler {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
             // Out of fuel leaves the tank as it is: the loop charges again.
-            if store.interrupts.consume(u64::from(amount)).is_err() {
+            if store.interrupts_mut().consume(u64::from(amount)).is_err() {
                 bail!()
             }
         });
@@ -853,7 +855,7 @@ macro_rules! other_handler {
         handler!(r, cx, CheckEpoch {} => {
             // SAFETY: see `enter`.
             let store = unsafe { &*cx.store };
-            if store.engine.current_epoch() >= store.interrupts.epoch_deadline {
+            if store.engine().current_epoch() >= store.interrupts().epoch_deadline {
                 bail!()
             }
         });
@@ -862,7 +864,7 @@ macro_rules! other_handler {
         handler!(r, cx, Return {} => {
             // SAFETY: see `enter`.
             let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
-            let frames = &mut store.stack.frames;
+            let frames = &mut store.stack_mut().frames;
             if frames.len() <= cx.frames_base {
                 bail!()
             }
@@ -943,7 +945,7 @@ macro_rules! handlers {
     (@one $name:ident { $($field:ident),* } $family:ident $($rule:tt)*) => {
         handler!(r, cx, $name { $($field),* } => {
             // SAFETY: see `enter`: the store is the chain's while it runs.
-            let heap = unsafe { &mut (*cx.store).heap };
+            let heap = unsafe { (*cx.store).heap_mut() };
             family!((r, *heap, bail, taken) $family $($rule)*);
         });
     };

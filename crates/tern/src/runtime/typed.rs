@@ -37,23 +37,23 @@ fn slot_err() -> Error {
 
 #[inline(always)]
 fn get_v(store: &StoreInner, vi: &mut usize) -> Result<u64> {
-    let v = *store.stack.vals.get(*vi).ok_or_else(slot_err)?;
+    let v = *store.stack().vals.get(*vi).ok_or_else(slot_err)?;
     *vi += 1;
     Ok(v)
 }
 #[inline(always)]
 fn put_v(store: &mut StoreInner, vi: &mut usize, v: u64) -> Result<()> {
-    *store.stack.vals.get_mut(*vi).ok_or_else(slot_err)? = v;
+    *store.stack_mut().vals.get_mut(*vi).ok_or_else(slot_err)? = v;
     *vi += 1;
     Ok(())
 }
 fn get_r(store: &StoreInner, ri: &mut usize) -> Result<u32> {
-    let v = *store.stack.refs.get(*ri).ok_or_else(slot_err)?;
+    let v = *store.stack().refs.get(*ri).ok_or_else(slot_err)?;
     *ri += 1;
     Ok(v)
 }
 fn put_r(store: &mut StoreInner, ri: &mut usize, v: u32) -> Result<()> {
-    *store.stack.refs.get_mut(*ri).ok_or_else(slot_err)? = v;
+    *store.stack_mut().refs.get_mut(*ri).ok_or_else(slot_err)? = v;
     *ri += 1;
     Ok(())
 }
@@ -119,7 +119,7 @@ impl RefHandle for Func {
             .func_of_raw(r)
             .ok_or_else(|| Error::usage("expected a non-null function reference"))?;
         Ok(Func {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
@@ -138,7 +138,7 @@ impl RefHandle for ExternRef {
             return Err(Error::usage("expected a non-null externref"));
         }
         Ok(ExternRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -156,7 +156,7 @@ impl RefHandle for AnyRef {
             return Err(Error::usage("expected a non-null anyref"));
         }
         Ok(AnyRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -174,7 +174,7 @@ impl RefHandle for EqRef {
             return Err(Error::usage("expected a non-null eqref"));
         }
         Ok(EqRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -190,7 +190,7 @@ macro_rules! object_handle {
                 HeapType::$heap
             }
             fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
-                if !matches!(store.heap.layout_of_raw(r), Some($layout)) {
+                if !matches!(store.heap().layout_of_raw(r), Some($layout)) {
                     return Err(Error::usage(concat!(
                         "expected a non-null ",
                         $what,
@@ -198,7 +198,7 @@ macro_rules! object_handle {
                     )));
                 }
                 Ok($t {
-                    store: store.id,
+                    store: store.id(),
                     root: store.root(r),
                 })
             }
@@ -416,7 +416,7 @@ impl<P, R> Clone for TypedFunc<P, R> {
 
 impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub(crate) fn new(store: &StoreInner, func: Func, ty: &TypeRef) -> Result<Self> {
-        let reg = store.engine.registry();
+        let reg = store.engine().registry();
         let (ptys, rtys) = ty
             .info()
             .as_func()
@@ -485,11 +485,11 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             |s, vb, rb| {
                 params.store_all(s, vb, rb)?;
                 for (ri, cast, ty) in checks.iter() {
-                    let r = s.stack.refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
+                    let r = s.stack().refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
                     if !crate::interp::cast_ok(s, r, cast) {
                         return Err(Error::usage(format!(
                             "argument type mismatch: reference parameter {ri} does not match the declared type {}",
-                            RefType::from_cref(&s.engine, *ty)
+                            RefType::from_cref(s.engine(), *ty)
                         )));
                     }
                 }
