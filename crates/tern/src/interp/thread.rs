@@ -313,7 +313,7 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
         r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
     }
     r.ip = callee.code.as_ptr();
-    if callee.value_locals > callee.value_params || callee.ref_frame > callee.ref_params {
+    if callee.clears {
         Step::Enter
     } else {
         Step::Taken
@@ -1149,6 +1149,7 @@ mod tests {
             let f = &mut m.code[0];
             f.code = code.into();
             (f.value_locals, f.value_frame, f.ref_frame) = (64, 64, 8);
+            f.clears = true;
             f.v128s = Box::new([0x0123_4567_89ab_cdef_0123_4567_89ab_cdef]);
             m.code[1].code = Box::new([Instr::Return]);
             let run = move || {
