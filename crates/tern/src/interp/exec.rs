@@ -298,8 +298,19 @@ fn call_func<T>(
             );
             r.refresh(&mut store.inner);
             if let Err(e) = res {
-                let x = host_error(store, r, e, (f, vbase, rbase), tail, frames_base)?;
-                return Ok(Flow::Throw(x, tail));
+                if let Some(raw) = thrown_by_host(&store.inner, &e) {
+                    return Ok(Flow::Throw(raw, tail));
+                }
+                let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
+                if !tail && e.kind() == ErrorKind::Host {
+                    let call = HostCall {
+                        func: f,
+                        vbase,
+                        rbase,
+                    };
+                    host_failed(&mut store.inner, r.position(), call);
+                }
+                return Err(e);
             }
             if !tail {
                 return Ok(Flow::Next);
@@ -317,12 +328,17 @@ fn call_func<T>(
 /// After host function `f` (with its arguments at absolute slots
 /// `vbase`/`rbase`) failed with `e`: the exception it threw (raw), or the
 /// error with its backtrace (recording the call for a resumable
-/// activation).
+/// activation). The call is at `at` (position and defined function: plain
+/// values, never `&Regs`, whose address would keep the registers in memory).
+/// For the threaded chain's host calls; `call_func` keeps the same steps
+/// inline (calling this instead changed the loop's register allocation:
+/// +8.6% instructions on sieve in portable builds).
+#[cfg(tern_threaded)]
 #[cold]
 #[inline(never)]
 fn host_error<T>(
     store: &mut Store<T>,
-    r: &Regs,
+    (at, def): (Position, DefFunc),
     e: Error,
     (f, vbase, rbase): (StoreFunc, usize, usize),
     tail: bool,
@@ -331,14 +347,14 @@ fn host_error<T>(
     if let Some(raw) = thrown_by_host(&store.inner, &e) {
         return Ok(raw);
     }
-    let e = surfaced(&store.inner, (r.inst(), r.def()), frames_base, e);
+    let e = surfaced(&store.inner, (at.inst, def), frames_base, e);
     if !tail && e.kind() == ErrorKind::Host {
         let call = HostCall {
             func: f,
             vbase,
             rbase,
         };
-        host_failed(&mut store.inner, r.position(), call);
+        host_failed(&mut store.inner, at, call);
     }
     Err(e)
 }
@@ -563,7 +579,8 @@ pub(super) fn run<T>(
             thread::run_chain(&mut r, store, &mut cx);
             // A host call in the chain failed; `ip` is its call.
             if let Some((e, f, (vb, rb))) = cx.host_error.take() {
-                let x = host_error(store, &r, e, (f, vb, rb), false, frames_base)?;
+                let at = (r.position(), r.def());
+                let x = host_error(store, at, e, (f, vb, rb), false, frames_base)?;
                 throw!(x, false);
             }
         }
