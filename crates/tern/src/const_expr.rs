@@ -110,6 +110,14 @@ pub(crate) fn eval_const(
 ) -> Result<u128> {
     let mut stack: Vec<u128> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
+    // The store's heap type of module type `ty` (a struct or array type).
+    let gc_type = |ty: u32| {
+        inst.gc_types
+            .get(ty as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(bad)
+    };
     for op in &e.ops {
         let v = match *op {
             ConstOp::I32(x) => x as u32 as u128,
@@ -138,12 +146,7 @@ pub(crate) fn eval_const(
             // Host objects keep their raw word across the conversions.
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
             ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
-                let hty = inst
-                    .gc_types
-                    .get(ty as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(bad)?;
+                let hty = gc_type(ty)?;
                 let fields: Vec<(u32, FieldKind)> = match &store.heap().heap_type(hty).layout {
                     Layout::Struct(l) => l.fields.to_vec(),
                     _ => return Err(bad()),
@@ -165,12 +168,7 @@ pub(crate) fn eval_const(
             ConstOp::ArrayNew(ty)
             | ConstOp::ArrayNewDefault(ty)
             | ConstOp::ArrayNewFixed(ty, _) => {
-                let hty = inst
-                    .gc_types
-                    .get(ty as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(bad)?;
+                let hty = gc_type(ty)?;
                 let kind = match store.heap().heap_type(hty).layout {
                     Layout::Array(k) => k,
                     _ => return Err(bad()),
