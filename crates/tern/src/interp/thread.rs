@@ -169,6 +169,23 @@ type Handler = fn(
     cx: &mut Cx,
 ) -> *const Instr;
 
+/// Defines a function of `Handler`'s signature, its parameters named by
+/// the caller (in `Handler`'s order).
+macro_rules! handler_fn {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident$(<$t:ident>)?
+        ($ip:ident, $vals:ident, $refs:ident, $mem:ident, $len:ident, $cx:ident) $body:block) => {
+        $(#[$attr])*
+        $vis fn $name$(<$t>)?(
+            $ip: *const Instr,
+            $vals: *mut u64,
+            $refs: *mut u32,
+            $mem: *mut u8,
+            $len: usize,
+            $cx: &mut Cx,
+        ) -> *const Instr $body
+    };
+}
+
 /// The registers of a handler, rebuilt from its arguments (the field and
 /// method names of `Regs` that `family!` uses).
 #[derive(Clone, Copy)]
@@ -396,40 +413,35 @@ fn call_site(cx: &Cx, i: u32) -> crate::ir::CallSite {
     unsafe { *sites.get_unchecked(i as usize) }
 }
 
-/// The end of a call whose callee has locals to clear (`Step::Enter`): a
-/// handler of its own, reached in tail position, so that only such calls
-/// save registers around the `memset`s (`clear_frame` for the frame that
-/// `call` entered: the current function `cx.func`, at `vals`/`refs`).
-#[inline(never)]
-fn enter_clearing(
-    ip: *const Instr,
-    vals: *mut u64,
-    refs: *mut u32,
-    mem: *mut u8,
-    len: usize,
-    cx: &mut Cx,
-) -> *const Instr {
-    // SAFETY: `cx.func` is the current function (see `enter`).
-    let f = unsafe { &*cx.func };
-    let (vp, vl) = (f.value_params as usize, f.value_locals as usize);
-    let (rp, rn) = (f.ref_params as usize, f.ref_frame as usize);
-    if CHECKED {
-        assert!(
-            vl <= cx.windows.0 && rn <= cx.windows.1,
-            "frame outside its window"
-        );
-    }
-    // SAFETY: `call` checked that the callee's whole frame is inside the
-    // stacks, and its locals (`vp..vl`, `rp..rn`) are inside its frame.
-    unsafe {
-        if vl > vp {
-            std::ptr::write_bytes(vals.add(vp), 0, vl - vp);
+handler_fn! {
+    /// The end of a call whose callee has locals to clear (`Step::Enter`): a
+    /// handler of its own, reached in tail position, so that only such calls
+    /// save registers around the `memset`s (`clear_frame` for the frame that
+    /// `call` entered: the current function `cx.func`, at `vals`/`refs`).
+    #[inline(never)]
+    fn enter_clearing(ip, vals, refs, mem, len, cx) {
+        // SAFETY: `cx.func` is the current function (see `enter`).
+        let f = unsafe { &*cx.func };
+        let (vp, vl) = (f.value_params as usize, f.value_locals as usize);
+        let (rp, rn) = (f.ref_params as usize, f.ref_frame as usize);
+        if CHECKED {
+            assert!(
+                vl <= cx.windows.0 && rn <= cx.windows.1,
+                "frame outside its window"
+            );
         }
-        if rn > rp {
-            std::slice::from_raw_parts_mut(refs.add(rp), rn - rp).fill(raw::NULL);
+        // SAFETY: `call` checked that the callee's whole frame is inside the
+        // stacks, and its locals (`vp..vl`, `rp..rn`) are inside its frame.
+        unsafe {
+            if vl > vp {
+                std::ptr::write_bytes(vals.add(vp), 0, vl - vp);
+            }
+            if rn > rp {
+                std::slice::from_raw_parts_mut(refs.add(rp), rn - rp).fill(raw::NULL);
+            }
         }
+        dispatch_taken(Hot::of(ip, (vals, refs), (mem, len), cx), cx)
     }
-    dispatch_taken(Hot::of(ip, (vals, refs), (mem, len), cx), cx)
 }
 
 /// Calls store function `f` (its entry `entry`) from the call instruction
@@ -460,68 +472,63 @@ fn call_func(
     }
 }
 
-/// The end of a host call (`Step::Host`): a handler of its own (for the
-/// store's data type `T`, through `Cx::host_call`), reached in tail
-/// position, so that only host calls save registers around the call.
-/// Calls store function `cx.pending_host`'s host function with its
-/// arguments at those slots of the current frame, then refreshes the
-/// registers (the host may have re-entered wasm, which may have moved the
-/// stacks or grown memory 0) and goes on after the call instruction at
-/// `ip`. On an error, returns `ip` with the error in `cx.host_error` for
-/// the loop.
-#[inline(never)]
-fn host_call<T>(
-    ip: *const Instr,
-    _vals: *mut u64,
-    _refs: *mut u32,
-    _mem: *mut u8,
-    _len: usize,
-    cx: &mut Cx,
-) -> *const Instr {
-    let (f, index, (vbase, rbase)) = cx.pending_host;
-    let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
-    // The arguments and results are inside the calling frame (the
-    // translator counts them as operands), which `enter_frame` or `call`
-    // made room for.
-    // SAFETY: `cx.func` is the current function (see `enter`).
-    let caller = unsafe { &*cx.func };
-    let ends = (
-        cx.vfp + caller.value_frame as usize,
-        cx.rfp + caller.ref_frame as usize,
-    );
-    let inst = cx.inst;
-    cx.hosted = true;
-    // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
-    // reference into it is live here.
-    let host = unsafe { &mut *cx.host.cast::<Store<T>>() };
-    let res = run_host(host, index, inst, bases, ends);
-    // SAFETY: as above: the host call has returned.
-    let store = unsafe { &mut *cx.store };
-    cx.frame_limit = frame_limit(store, cx.max_depth);
-    cx.instance = instance_entry(store, inst);
-    let stack = store.stack_mut();
-    let (vals, refs) = (&mut stack.vals, &mut stack.refs);
-    if CHECKED {
-        cx.windows = (
-            vals.len().wrapping_sub(cx.vfp),
-            refs.len().wrapping_sub(cx.rfp),
+handler_fn! {
+    /// The end of a host call (`Step::Host`): a handler of its own (for the
+    /// store's data type `T`, through `Cx::host_call`), reached in tail
+    /// position, so that only host calls save registers around the call.
+    /// Calls store function `cx.pending_host`'s host function with its
+    /// arguments at those slots of the current frame, then refreshes the
+    /// registers (the host may have re-entered wasm, which may have moved the
+    /// stacks or grown memory 0) and goes on after the call instruction at
+    /// `ip`. On an error, returns `ip` with the error in `cx.host_error` for
+    /// the loop.
+    #[inline(never)]
+    fn host_call<T>(ip, _vals, _refs, _mem, _len, cx) {
+        let (f, index, (vbase, rbase)) = cx.pending_host;
+        let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
+        // The arguments and results are inside the calling frame (the
+        // translator counts them as operands), which `enter_frame` or `call`
+        // made room for.
+        // SAFETY: `cx.func` is the current function (see `enter`).
+        let caller = unsafe { &*cx.func };
+        let ends = (
+            cx.vfp + caller.value_frame as usize,
+            cx.rfp + caller.ref_frame as usize,
         );
+        let inst = cx.inst;
+        cx.hosted = true;
+        // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
+        // reference into it is live here.
+        let host = unsafe { &mut *cx.host.cast::<Store<T>>() };
+        let res = run_host(host, index, inst, bases, ends);
+        // SAFETY: as above: the host call has returned.
+        let store = unsafe { &mut *cx.store };
+        cx.frame_limit = frame_limit(store, cx.max_depth);
+        cx.instance = instance_entry(store, inst);
+        let stack = store.stack_mut();
+        let (vals, refs) = (&mut stack.vals, &mut stack.refs);
+        if CHECKED {
+            cx.windows = (
+                vals.len().wrapping_sub(cx.vfp),
+                refs.len().wrapping_sub(cx.rfp),
+            );
+        }
+        let vals = vals.as_mut_ptr().wrapping_add(cx.vfp);
+        let refs = refs.as_mut_ptr().wrapping_add(cx.rfp);
+        // SAFETY: `cold` lives as long as the run.
+        let mem = match unsafe { Cold::mem0_of(cx.cold) }.and_then(|m| store.memories_mut().get_mut(m))
+        {
+            Some(m) => MemView::of(&mut m.data),
+            None => MemView::EMPTY,
+        };
+        if let Err(e) = res {
+            cx.host_error = Some((e, f, bases));
+            return ip;
+        }
+        let mut hot = Hot::of(ip, (vals, refs), mem.parts(), cx);
+        hot.next();
+        dispatch(hot, cx)
     }
-    let vals = vals.as_mut_ptr().wrapping_add(cx.vfp);
-    let refs = refs.as_mut_ptr().wrapping_add(cx.rfp);
-    // SAFETY: `cold` lives as long as the run.
-    let mem = match unsafe { Cold::mem0_of(cx.cold) }.and_then(|m| store.memories_mut().get_mut(m))
-    {
-        Some(m) => MemView::of(&mut m.data),
-        None => MemView::EMPTY,
-    };
-    if let Err(e) = res {
-        cx.host_error = Some((e, f, bases));
-        return ip;
-    }
-    let mut hot = Hot::of(ip, (vals, refs), mem.parts(), cx);
-    hot.next();
-    dispatch(hot, cx)
 }
 
 /// How an instruction's body ends (inside a handler).
@@ -596,41 +603,36 @@ macro_rules! handler {
         #[cfg_attr(not(test), allow(dead_code))]
         pub(in crate::interp::thread) const THREADED: bool = true;
 
-        #[allow(unused_variables, unused_mut)]
-        pub(in crate::interp::thread) fn run(
-            ip: *const Instr,
-            vals: *mut u64,
-            refs: *mut u32,
-            mem: *mut u8,
-            len: usize,
-            $cx: &mut Cx,
-        ) -> *const Instr {
-            let mut hot = Hot::of(ip, (vals, refs), (mem, len), $cx);
-            // SAFETY: `HANDLERS` runs this handler only for instructions of
-            // this opcode.
-            let Instr::$name { $($field),* } = (unsafe { *ip }) else {
-                // SAFETY: as above.
-                unsafe { std::hint::unreachable_unchecked() }
-            };
-            #[allow(unreachable_code, clippy::needless_return)]
-            let mut body = |$r: &mut Hot| -> Step {
-                $body;
-                Step::Next
-            };
-            match body(&mut hot) {
-                Step::Next => {
-                    hot.next();
-                    dispatch(hot, $cx)
-                }
-                Step::Taken => dispatch_taken(hot, $cx),
-                Step::Bail => hot.ip,
-                Step::Enter => {
-                    let (mem, len) = hot.mem.parts();
-                    enter_clearing(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
-                }
-                Step::Host => {
-                    let (mem, len) = hot.mem.parts();
-                    ($cx.host_call)(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+        handler_fn! {
+            #[allow(unused_variables, unused_mut)]
+            pub(in crate::interp::thread) fn run(ip, vals, refs, mem, len, $cx) {
+                let mut hot = Hot::of(ip, (vals, refs), (mem, len), $cx);
+                // SAFETY: `HANDLERS` runs this handler only for instructions of
+                // this opcode.
+                let Instr::$name { $($field),* } = (unsafe { *ip }) else {
+                    // SAFETY: as above.
+                    unsafe { std::hint::unreachable_unchecked() }
+                };
+                #[allow(unreachable_code, clippy::needless_return)]
+                let mut body = |$r: &mut Hot| -> Step {
+                    $body;
+                    Step::Next
+                };
+                match body(&mut hot) {
+                    Step::Next => {
+                        hot.next();
+                        dispatch(hot, $cx)
+                    }
+                    Step::Taken => dispatch_taken(hot, $cx),
+                    Step::Bail => hot.ip,
+                    Step::Enter => {
+                        let (mem, len) = hot.mem.parts();
+                        enter_clearing(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                    }
+                    Step::Host => {
+                        let (mem, len) = hot.mem.parts();
+                        ($cx.host_call)(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                    }
                 }
             }
         }
@@ -897,16 +899,11 @@ macro_rules! other_handler {
             #[cfg_attr(not(test), allow(dead_code))]
             pub(in crate::interp::thread) const THREADED: bool = false;
 
-            #[allow(unused_variables)]
-            pub(in crate::interp::thread) fn run(
-                ip: *const Instr,
-                vals: *mut u64,
-                refs: *mut u32,
-                mem: *mut u8,
-                len: usize,
-                cx: &mut Cx,
-            ) -> *const Instr {
-                ip
+            handler_fn! {
+                #[allow(unused_variables)]
+                pub(in crate::interp::thread) fn run(ip, vals, refs, mem, len, cx) {
+                    ip
+                }
             }
         }
     };
@@ -976,10 +973,10 @@ mod tests {
             [$( (Op::$name, family_samples!(@one $name $family)) ),*]
         };
         (@one $n:ident binary) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
-        (@one $n:ident binary_trap) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+        (@one $n:ident binary_trap) => { family_samples!(@one $n binary) };
         (@one $n:ident binary_imm) => { Some(Instr::$n { dst: 10, a: 1, imm: 3 }) };
         (@one $n:ident unary) => { Some(Instr::$n { dst: 10, src: 1 }) };
-        (@one $n:ident unary_trap) => { Some(Instr::$n { dst: 10, src: 1 }) };
+        (@one $n:ident unary_trap) => { family_samples!(@one $n unary) };
         (@one $n:ident branch_binary) => { Some(Instr::$n { a: 1, b: 2, offset: 1 }) };
         (@one $n:ident branch_imm) => { Some(Instr::$n { a: 1, imm: 3, offset: 1 }) };
         (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
