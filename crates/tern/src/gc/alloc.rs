@@ -41,6 +41,7 @@ impl Heap {
         let off = self.old_top;
         self.old_top += size;
         self.stats.allocated += size as u64;
+        self.mark_new(off);
         Some(off)
     }
 
@@ -200,6 +201,15 @@ impl Heap {
             return self.alloc_uncollected(size);
         }
         let small = size <= self.nominal_nursery() / 2;
+        // While an incremental cycle runs, the nursery's limit stops
+        // allocation every `slice_interval` bytes for one slice.
+        if small && self.cycle_active() && !self.stress && self.nlimit < self.mem.len() {
+            self.slice();
+            self.set_nlimit();
+            if let Some(off) = self.bump(size) {
+                return Ok(off);
+            }
+        }
         // A small object goes to an emptied nursery (if no collection could
         // run, the nursery keeps its objects and only its free space and
         // the old generation are left).
@@ -207,7 +217,7 @@ impl Heap {
             if self.mem.len() - self.nursery_start < self.nominal_nursery() {
                 self.relayout(0);
             }
-            self.nlimit = self.mem.len();
+            self.set_nlimit();
             if let Some(off) = self.bump(size) {
                 if self.stress {
                     self.nlimit = self.ntop;
@@ -217,6 +227,16 @@ impl Heap {
         }
         if let Some(off) = self.bump_old(size) {
             return Ok(off);
+        }
+        // A large object: grow the old generation's space for it (around
+        // an emptied nursery) rather than collect the whole heap.
+        if !small && (self.ntop == self.nursery_start || self.minor(roots)) {
+            self.major_at = self.old_top.saturating_add(self.nominal_nursery());
+            self.relayout(size);
+            self.set_nlimit();
+            if let Some(off) = self.bump_old(size) {
+                return Ok(off);
+            }
         }
         self.major(roots, size);
         if let Some(off) = self.bump_old(size) {
@@ -294,10 +314,11 @@ impl Heap {
                 len
             };
         // The old generation's objects end at `old_top`, within the space.
-        self.nursery_start = old_end.min(len).max(self.old_top);
+        self.nursery_start = (old_end.min(len) & !7).max(self.old_top);
         self.ntop = self.nursery_start;
         self.nlimit = len;
         self.stats.peak = self.stats.peak.max(len as u64);
+        self.cover_marks();
     }
 
     /// Writes a fresh object's header at `off`. An object allocated in
@@ -390,8 +411,8 @@ impl Heap {
         raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))
     }
 
-    /// Runs a major collection now, leaving room for `need` more bytes if
-    /// the limit allows.
+    /// Runs a major (compacting) collection now, leaving room for `need`
+    /// more bytes if the limit allows.
     pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
         // Nothing to undo if it could not run: the heap is unchanged.
         let _ = self.major(roots, need);

@@ -364,6 +364,10 @@ pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
         return Err(Trap::ArrayOutOfBounds);
     }
     store.charge_fuel(n)?;
+    if kind == FieldKind::Ref {
+        let at = off + HEADER + d as usize * kind.size();
+        store.heap.satb_range(off, at, n as usize);
+    }
     fill_elems(
         &mut store.heap,
         off + HEADER + d as usize * kind.size(),
@@ -391,6 +395,9 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     let size = kind.size();
     let from = soff + HEADER + s as usize * size;
     let to = doff + HEADER + d as usize * size;
+    if kind == FieldKind::Ref {
+        store.heap.satb_range(doff, to, n as usize);
+    }
     store
         .heap
         .bytes_mut()
@@ -464,10 +471,12 @@ pub(crate) fn array_init(
             store.heap.bytes_mut()[at..at + data.len()].copy_from_slice(data);
         }
         Segment::Elem(seg) => {
+            let obj = Heap::offset(store.stack.refs[rargs]);
+            store.heap.satb_range(obj, at, n);
+            let instance = &store.instances[inst.index()];
             for (i, r) in instance.elems[seg as usize][s..end].iter().enumerate() {
                 store.heap.write(at + i * kind.size(), kind, *r as u64);
             }
-            let obj = Heap::offset(store.stack.refs[rargs]);
             store.heap.barrier_range(obj, at, n);
         }
     }
