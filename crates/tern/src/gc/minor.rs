@@ -162,7 +162,7 @@ impl super::Heap {
             write_free(mem, chunk.0, chunk.1 - chunk.0);
         }
         self.chunk = chunk;
-        self.free_bytes -= from_chunks;
+        self.free_bytes = self.free_bytes.saturating_sub(from_chunks);
         self.old_top = old_top;
         // Host objects left behind are dead.
         let young_hosts = std::mem::take(&mut self.young_hosts);

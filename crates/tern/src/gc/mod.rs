@@ -18,14 +18,19 @@
 //!
 //! New objects are bump-allocated in the nursery (`alloc.rs`). When it is
 //! full, a *minor* collection (`minor.rs`) copies the nursery objects
-//! reachable from the roots and from *remembered* old objects to the end
-//! of the old generation and empties the nursery. When the old generation
-//! has no room for the survivors, a *major* collection (`major.rs`) marks
-//! the whole heap and slides every live object to the bottom
-//! (mark-compact, forwarding addresses computed from the mark bitmap), then
-//! lays the nursery out again above the old generation's new free space.
+//! reachable from the roots and from *remembered* old objects into the
+//! old generation (free chunks, or its end) and empties the nursery. When the old generation
+//! has grown enough, an *incremental cycle* (`incr.rs`) marks it in slices
+//! between allocations (snapshot at the beginning) and sweeps it in
+//! slices into free chunks, which later minor collections fill; nothing
+//! old moves. When the space cannot grow for promotion (its limit), and
+//! for `Store::gc`, a *major* collection (`major.rs`) marks the whole heap
+//! and slides every live object to the bottom (mark-compact, forwarding
+//! addresses computed from the mark bitmap), then lays the nursery out
+//! again above the old generation's new free space.
 //! A write barrier (`write_ref`, `remember`) records every old object into
-//! which a reference to a young object is stored.
+//! which a reference to a young object is stored, and while marking runs
+//! marks the old object each overwritten reference names (`satb`).
 
 mod alloc;
 mod incr;
@@ -53,7 +58,8 @@ pub(crate) const HEADER: usize = 8;
 pub(crate) const HOST_TYPE: HeapTypeIdx = HeapTypeIdx(0);
 /// The heap type index of free chunks of the old generation: filler
 /// "objects" laid out as arrays of 8-byte words (the header's second word
-/// is the payload's length in words; the payload is zero). Nothing refers
+/// is the payload's length in words; the payload is dead bytes, never
+/// read). Nothing refers
 /// to them; they keep the old generation tiled.
 pub(crate) const FREE_TYPE: HeapTypeIdx = HeapTypeIdx(1);
 /// Header type marking a nursery object that has been promoted (during a
@@ -77,9 +83,9 @@ pub(crate) struct HeapType {
 
 /// A store's GC heap.
 ///
-/// Invariants: every byte of `mem` outside objects is zero (from `old_top`
-/// to `nursery_start` and from `ntop` to the end), so allocation never
-/// clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
+/// Invariants: objects and free chunks tile `HEADER..old_top`; every byte
+/// of `mem` from `old_top` to `nursery_start` and from `ntop` to the end
+/// is zero, so allocation never clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
 /// mem.len()`; every old object that holds a reference to a nursery object
 /// has its `REMEMBERED` flag set and is listed in `remset`.
 pub(crate) struct Heap {
