@@ -110,6 +110,14 @@ pub(crate) fn eval_const(
 ) -> Result<u128> {
     let mut stack: Vec<u128> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
+    // The store's heap type of module type `ty` (a struct or array type).
+    let gc_type = |ty: u32| {
+        inst.gc_types
+            .get(ty as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(bad)
+    };
     for op in &e.ops {
         let v = match *op {
             ConstOp::I32(x) => x as u32 as u128,
@@ -124,7 +132,7 @@ pub(crate) fn eval_const(
             }
             ConstOp::GlobalGet(i) => {
                 let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
-                store.globals.get(g as usize).ok_or_else(bad)?.bits
+                store.globals().get(g as usize).ok_or_else(bad)?.bits
             }
             ConstOp::Binary(f) => {
                 let b = stack.pop().ok_or_else(bad)?;
@@ -138,13 +146,8 @@ pub(crate) fn eval_const(
             // Host objects keep their raw word across the conversions.
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
             ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
-                let hty = inst
-                    .gc_types
-                    .get(ty as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(bad)?;
-                let fields: Vec<(u32, FieldKind)> = match &store.heap.heap_type(hty).layout {
+                let hty = gc_type(ty)?;
+                let fields: Vec<(u32, FieldKind)> = match &store.heap().heap_type(hty).layout {
                     Layout::Struct(l) => l.fields.to_vec(),
                     _ => return Err(bad()),
                 };
@@ -156,20 +159,17 @@ pub(crate) fn eval_const(
                 };
                 let off = store.alloc_struct_no_gc(hty)?;
                 for ((o, k), v) in fields.iter().zip(values) {
-                    store.heap.write_wide(off + HEADER + *o as usize, *k, v);
+                    store
+                        .heap_mut()
+                        .write_wide(off + HEADER + *o as usize, *k, v);
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u128
             }
             ConstOp::ArrayNew(ty)
             | ConstOp::ArrayNewDefault(ty)
             | ConstOp::ArrayNewFixed(ty, _) => {
-                let hty = inst
-                    .gc_types
-                    .get(ty as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(bad)?;
-                let kind = match store.heap.heap_type(hty).layout {
+                let hty = gc_type(ty)?;
+                let kind = match store.heap().heap_type(hty).layout {
                     Layout::Array(k) => k,
                     _ => return Err(bad()),
                 };
@@ -196,12 +196,12 @@ pub(crate) fn eval_const(
                     // The instruction path's bulk fill (memset speed for
                     // bytes and zero; new arrays are already zero).
                     if fill != 0 {
-                        fill_elems(&mut store.heap, off + HEADER, kind, fill, len as usize);
+                        fill_elems(store.heap_mut(), off + HEADER, kind, fill, len as usize);
                     }
                 } else {
                     for (i, v) in fixed.iter().enumerate() {
                         store
-                            .heap
+                            .heap_mut()
                             .write_wide(off + HEADER + i * kind.size(), kind, *v);
                     }
                 }

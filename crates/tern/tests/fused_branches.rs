@@ -3,6 +3,8 @@
 //! including NaN operands: the negation of `f64.lt` is not `f64.ge`.
 //! (`ref.eq` is not fused; its test guards the translation around it.)
 
+mod common;
+
 use tern::{Engine, Linker, Module, Store, Val};
 
 /// A float compare's meaning.
@@ -113,12 +115,7 @@ fn fused_null_branches_agree_with_ref_is_null() {
         (local.get $r))
       (func (export "null") (result i32) (call $check (ref.null func)))
       (func (export "func") (result i32) (call $check (ref.func $f))))"#;
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = common::instance(&Engine::default(), wat);
     let null = instance
         .get_typed_func::<(), i32>(&mut store, "null")
         .unwrap();
@@ -149,15 +146,7 @@ fn fused_ref_eq_branches_agree_with_ref_eq() {
         (if (ref.eq (local.get $a) (local.get $b))
           (then (local.set $r (i32.or (local.get $r) (i32.const 4)))))
         (local.get $r)))"#;
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = instance
-        .get_typed_func::<i32, i32>(&mut store, "run")
-        .unwrap();
+    let (mut store, run) = common::typed_func::<i32, i32>(wat, "run");
     assert_eq!(run.call(&mut store, 1).unwrap(), 2 | 4, "same object");
     assert_eq!(run.call(&mut store, 0).unwrap(), 1, "different objects");
 }
@@ -187,15 +176,7 @@ fn fused_and_branches_agree_with_i32_and() {
           (then)
           (else (local.set $r (i32.or (local.get $r) (i32.const 16)))))
         (local.get $r)))"#;
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = instance
-        .get_typed_func::<(i32, i32), i32>(&mut store, "run")
-        .unwrap();
+    let (mut store, run) = common::typed_func::<(i32, i32), i32>(wat, "run");
     let values = [0, 1, 2, 3, -1, i32::MIN, 0x100, 0x7fff_fffe];
     for a in values {
         for b in values {

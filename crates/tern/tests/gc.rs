@@ -2,6 +2,8 @@
 //! cap, cycles, long-lived structures, host rooting, heap exhaustion, and a
 //! real Kotlin/Wasm program.
 
+mod common;
+
 use std::path::PathBuf;
 use tern::{Config, Engine, ErrorKind, Linker, Module, Store, StructRef, StructType, Trap, Val};
 use tern_wasi::{DirPerms, FilePerms, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
@@ -12,14 +14,7 @@ fn engine(heap_cap: usize) -> Engine {
     Engine::new(&config).unwrap()
 }
 
-fn instance(engine: &Engine, wat: &str) -> (Store<()>, tern::Instance) {
-    let module = Module::new(engine, wat).unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    (store, instance)
-}
+use common::instance;
 
 const GC_PROGRAMS: &str = r#"
 (module

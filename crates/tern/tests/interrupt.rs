@@ -623,3 +623,52 @@ fn piecewise_bulk_operations_keep_memmove_semantics() {
         assert_eq!(f.call(&mut store, n).unwrap(), want, "{name}");
     }
 }
+
+/// A function that holds its externref parameter in a local while it
+/// loops until it runs out of fuel.
+const HOLDS_WHILE_SPINNING: &str = r#"(module
+  (func (export "hold") (param $x externref) (result externref)
+    (loop $l (br $l))
+    (local.get $x)))"#;
+
+#[test]
+fn abandoned_resumable_calls_release_their_references() {
+    let engine = engine(true, false);
+    let (mut store, inst) = instance(&engine, HOLDS_WHILE_SPINNING);
+    let hold = inst.get_func(&mut store, "hold").unwrap();
+    let token = Arc::new(());
+    let park = |store: &mut Store<()>| {
+        store.set_fuel(1_000).unwrap();
+        let x = tern::ExternRef::new(&mut *store, token.clone()).unwrap();
+        let mut out = [tern::Val::ExternRef(None)];
+        match hold
+            .call_resumable(&mut *store, &[tern::Val::ExternRef(Some(x))], &mut out)
+            .unwrap()
+        {
+            tern::ResumableCall::OutOfFuel(inv) => inv,
+            other => panic!("expected OutOfFuel, got {other:?}"),
+        }
+    };
+    // A parked call keeps its reference through collections.
+    let inv = park(&mut store);
+    store.gc().unwrap();
+    assert_eq!(Arc::strong_count(&token), 2);
+    // Dropping the handle abandons the call: the next collection frees it.
+    drop(inv);
+    store.gc().unwrap();
+    assert_eq!(Arc::strong_count(&token), 1);
+    // A resumption that fails before running (no room for the result)
+    // abandons the call too.
+    let inv = park(&mut store);
+    assert_eq!(Arc::strong_count(&token), 2);
+    let err = inv.resume(&mut store, &mut []).unwrap_err();
+    assert!(err.to_string().contains("expected 1 results"), "{err}");
+    store.gc().unwrap();
+    assert_eq!(Arc::strong_count(&token), 1);
+    // Many abandoned calls do not accumulate.
+    for _ in 0..100 {
+        drop(park(&mut store));
+    }
+    store.gc().unwrap();
+    assert_eq!(Arc::strong_count(&token), 1);
+}

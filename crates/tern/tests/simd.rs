@@ -2,6 +2,8 @@
 //! typed and host calls), globals, GC fields and elements, exception
 //! payloads, and vectors flowing through blocks, branches and `select`.
 
+mod common;
+
 use tern::{
     Caller, Config, Engine, ExnRef, FieldType, Func, GlobalType, Linker, Module, Mutability,
     StorageType, Store, StructRef, StructType, V128, Val, ValType,
@@ -289,15 +291,7 @@ fn relaxed_simd_is_a_config_switch() {
 
     // On (the default): deterministic, as `i8x16.swizzle` (out-of-range
     // indices give 0).
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let f = instance
-        .get_typed_func::<(V128, V128), V128>(&mut store, "f")
-        .unwrap();
+    let (mut store, f) = common::typed_func::<(V128, V128), V128>(wat, "f");
     let idx = V128::from(0x80_20_10_0f_00_01u128);
     let out = f.call(&mut store, (V128::from(LANES), idx)).unwrap();
     assert_eq!(out.as_u128(), 0x00_00_00_0f_00_01);

@@ -1,18 +1,12 @@
 //! Regression tests for the translator's slot optimizations, each reduced
 //! from a module on which Tern disagreed with V8 and wasmi.
 
+mod common;
+
 use tern::{Engine, Linker, Module, Store};
 
 fn run_i32(wat: &str) -> i32 {
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = instance
-        .get_typed_func::<(), i32>(&mut store, "run")
-        .unwrap();
+    let (mut store, run) = common::typed_func::<(), i32>(wat, "run");
     run.call(&mut store, ()).unwrap()
 }
 

@@ -252,6 +252,14 @@ impl Heap {
     /// Allocation while collection is disabled: the nursery grows (at the
     /// end of the space) to fit, up to the limit.
     fn alloc_uncollected(&mut self, size: usize) -> Result<usize, Trap> {
+        // An empty nursery is laid out as collections leave it, with room
+        // for the old generation below it: otherwise the first minor
+        // collection after collection is enabled again (instantiation
+        // allocates with it disabled) finds no room to promote into and
+        // runs a major collection instead.
+        if self.ntop == self.nursery_start && self.mem.len() - self.nursery_start < size {
+            self.relayout(0);
+        }
         let end = self
             .ntop
             .checked_add(size)

@@ -31,16 +31,16 @@ pub(crate) trait Space: Sized {
 }
 
 /// Implements [`Space`] for a store entry: its item type, its trap, the
-/// store's vector of such entries, the instance's list of their store
+/// store's split borrow of such entries beside the instances, the instance's list of their store
 /// indices, its segment list, its items and its address width.
 macro_rules! space {
-    ($entry:ident: $item:ty, $trap:ident, store.$all:ident, instance.$ids:ident,
+    ($entry:ident: $item:ty, $trap:ident, store.$split:ident, instance.$ids:ident,
         segments $segs:ident, items $items:ident, is64 |$e:ident| $is64:expr) => {
         impl Space for $entry {
             type Item = $item;
             const OUT_OF_BOUNDS: Trap = Trap::$trap;
             fn split(store: &mut StoreInner) -> (&mut [Self], &[InstanceEntry]) {
-                (&mut store.$all, &store.instances)
+                store.$split()
             }
             fn store_index(instance: &InstanceEntry, index: u32) -> Option<usize> {
                 instance.$ids.get(index as usize).map(|i| *i as usize)
@@ -59,14 +59,14 @@ macro_rules! space {
     };
 }
 
-space!(MemoryEntry: u8, MemoryOutOfBounds, store.memories, instance.memories,
+space!(MemoryEntry: u8, MemoryOutOfBounds, store.memories_and_instances, instance.memories,
     segments datas, items data, is64 |e| e.ty.is64);
-space!(TableEntry: u32, TableOutOfBounds, store.tables, instance.tables,
+space!(TableEntry: u32, TableOutOfBounds, store.tables_and_instances, instance.tables,
     segments elems, items elems, is64 |e| e.is64);
 
 /// The store index of space `index` of instance `inst`.
 fn space_index<S: Space>(store: &StoreInner, inst: InstanceId, index: u32) -> Result<usize, Trap> {
-    S::store_index(&store.instances[inst.index()], index).ok_or(S::OUT_OF_BOUNDS)
+    S::store_index(&store.instances()[inst.index()], index).ok_or(S::OUT_OF_BOUNDS)
 }
 
 fn mem_index(store: &StoreInner, inst: InstanceId, mem: u32) -> Result<usize, Trap> {
@@ -103,8 +103,8 @@ const PIECE: usize = 1 << 22;
 /// code, after the operation). Small operations, nearly all of them, pay
 /// no engine clone.
 fn watch(store: &StoreInner, len: usize) -> Option<(crate::Engine, u64)> {
-    (len > PIECE && store.interrupts.epoch_traps)
-        .then(|| (store.engine.clone(), store.interrupts.epoch_deadline))
+    (len > PIECE && store.interrupts().epoch_traps)
+        .then(|| (store.engine().clone(), store.interrupts().epoch_deadline))
 }
 
 /// Runs `f` on `0..len` in pieces of [`PIECE`] (last piece first if
@@ -223,7 +223,7 @@ pub(crate) fn init<S: Space>(
 
 /// `memory.size` in pages.
 pub(crate) fn memory_size(store: &StoreInner, inst: InstanceId, mem: u32) -> u64 {
-    mem_index(store, inst, mem).map_or(0, |m| store.memories[m].pages())
+    mem_index(store, inst, mem).map_or(0, |m| store.memories()[m].pages())
 }
 
 /// `memory.grow`: the old size in pages, or -1 (see `Store::grow_memory`).
@@ -239,7 +239,7 @@ pub(crate) fn memory_grow<T>(
     let Ok(m) = mem_index(&store.inner, inst, mem) else {
         return Ok(u64::MAX);
     };
-    let is64 = store.inner.memories[m].ty.is64;
+    let is64 = store.inner.memories()[m].ty.is64;
     let failed = if is64 { u64::MAX } else { u32::MAX as u64 };
     Ok(store
         .grow_memory(m, addr(delta, is64), true)?
@@ -253,7 +253,7 @@ pub(crate) fn table_get(
     table: u32,
     i: u64,
 ) -> Result<u32, Trap> {
-    let t = &store.tables[table_index(store, inst, table)?];
+    let t = &store.tables()[table_index(store, inst, table)?];
     let i = addr(i, t.is64);
     usize::try_from(i)
         .ok()
@@ -270,7 +270,7 @@ pub(crate) fn table_set(
     (i, val): (u64, u32),
 ) -> Result<(), Trap> {
     let ti = table_index(store, inst, table)?;
-    let t = &mut store.tables[ti];
+    let t = &mut store.tables_mut()[ti];
     let i = addr(i, t.is64);
     let slot = usize::try_from(i)
         .ok()
@@ -282,7 +282,7 @@ pub(crate) fn table_set(
 
 /// `table.size`.
 pub(crate) fn table_size(store: &StoreInner, inst: InstanceId, table: u32) -> u64 {
-    table_index(store, inst, table).map_or(0, |t| store.tables[t].elems.len() as u64)
+    table_index(store, inst, table).map_or(0, |t| store.tables()[t].elems.len() as u64)
 }
 
 /// `table.grow`: the old size, or -1 (see `Store::grow_table`).
@@ -298,71 +298,34 @@ pub(crate) fn table_grow<T>(
     let Ok(ti) = table_index(&store.inner, inst, table) else {
         return Ok(u64::MAX);
     };
-    let is64 = store.inner.tables[ti].is64;
+    let is64 = store.inner.tables()[ti].is64;
     let failed = if is64 { u64::MAX } else { u32::MAX as u64 };
     Ok(store
         .grow_table(ti, addr(delta, is64), init, true)?
         .unwrap_or(failed))
 }
 
-/// The view and effective address of a generic access: any memory of the
-/// instance, memory64 addresses, 64-bit static offsets.
-fn ext_access(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-) -> Result<(MemView, u64), Trap> {
-    let mi = mem_index(store, inst, m.mem)?;
-    let e = &mut store.memories[mi];
-    let ea = addr(a, e.ty.is64)
-        .checked_add(m.offset)
-        .ok_or(Trap::MemoryOutOfBounds)?;
-    Ok((MemView::of(&mut e.data), ea))
-}
-
-/// `LoadExt`: a load through a `MemArgs` side-table entry.
-pub(crate) fn load_ext(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-) -> Result<u64, Trap> {
-    let MemKind::Load(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    view.load(kind, ea)
-}
-
-/// `StoreExt`: a store through a `MemArgs` side-table entry.
-pub(crate) fn store_ext(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    m: MemArgs,
-    a: u64,
-    x: u64,
-) -> Result<(), Trap> {
-    let MemKind::Store(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    view.store(kind, ea, x)
-}
-
-/// `SimdMem`: a SIMD access through a `MemArgs` side-table entry; `x` is
-/// the vector operand (stored, or updated by a lane load), the result the
-/// vector to write back (loads) or `x` (stores).
-pub(crate) fn simd_ext(
+/// `LoadExt`, `StoreExt` and `SimdMem`: an access through a `MemArgs`
+/// side-table entry (any memory of the instance, memory64 addresses,
+/// 64-bit static offsets). `x` is the value stored (a store), or the
+/// vector operand (SIMD: stored, or updated by a lane load); returns the
+/// value loaded, or the vector to write back (SIMD), or `x` (a store).
+pub(crate) fn access_ext(
     store: &mut StoreInner,
     inst: InstanceId,
     m: MemArgs,
     a: u64,
     x: u128,
 ) -> Result<u128, Trap> {
-    let MemKind::Simd(kind) = m.kind else {
-        return Err(Trap::MemoryOutOfBounds);
-    };
-    let (view, ea) = ext_access(store, inst, m, a)?;
-    super::simd::access(view, kind, ea, x)
+    let mi = mem_index(store, inst, m.mem)?;
+    let e = &mut store.memories_mut()[mi];
+    let ea = addr(a, e.ty.is64)
+        .checked_add(m.offset)
+        .ok_or(Trap::MemoryOutOfBounds)?;
+    let view = MemView::of(&mut e.data);
+    match m.kind {
+        MemKind::Load(kind) => view.load(kind, ea).map(u128::from),
+        MemKind::Store(kind) => view.store(kind, ea, x as u64).map(|()| x),
+        MemKind::Simd(kind) => super::simd::access(view, kind, ea, x),
+    }
 }

@@ -12,7 +12,7 @@ use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field}
 use super::mem::{compact_ea, compact_end};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 use super::thread;
 use super::{CHECKED, backtrace, bulk, call_host, enter_frame, exn, num, simd};
 use crate::error::{Error, ErrorKind, Result, Trap};
@@ -206,7 +206,7 @@ macro_rules! family {
     };
 }
 
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 pub(super) use family;
 
 /// A trap raised in the current function, with its backtrace.
@@ -218,7 +218,7 @@ fn trap_error(
     frames_base: usize,
     code: Trap,
 ) -> Error {
-    let frames = &store.stack.frames[frames_base.min(store.stack.frames.len())..];
+    let frames = &store.stack().frames[frames_base.min(store.stack().frames.len())..];
     Error::trap(code, backtrace(store, (inst, def), frames))
 }
 
@@ -241,7 +241,7 @@ fn surfaced(
     frames_base: usize,
     mut e: Error,
 ) -> Error {
-    let frames = &store.stack.frames[frames_base.min(store.stack.frames.len())..];
+    let frames = &store.stack().frames[frames_base.min(store.stack().frames.len())..];
     e.set_backtrace_if_empty(backtrace(store, current, frames));
     e
 }
@@ -270,7 +270,7 @@ fn call_func<T>(
     tail: bool,
     (max_depth, frames_base): (usize, usize),
 ) -> Result<Flow> {
-    let entry = &store.inner.funcs[f.index()];
+    let entry = &store.inner.funcs()[f.index()];
     let (kind, counts) = (entry.kind, entry.slots);
     match kind {
         FuncKind::Wasm { instance, code, .. } => {
@@ -315,7 +315,7 @@ fn call_func<T>(
             if !tail {
                 return Ok(Flow::Next);
             }
-            r.move_results_down(&mut store.inner.stack, bases, counts.1);
+            r.move_results_down(store.inner.stack_mut(), bases, counts.1);
             Ok(if r.ret(&mut store.inner, frames_base) {
                 Flow::Jumped
             } else {
@@ -337,8 +337,8 @@ fn indirect_target(
     let Callee::Table { table, ty, type_id } = r.site(site_index).callee else {
         return Err(Trap::UnreachableCodeReached);
     };
-    let instance = &store.instances[r.inst().index()];
-    let t = &store.tables[instance.tables[table as usize] as usize];
+    let instance = &store.instances()[r.inst().index()];
+    let t = &store.tables()[instance.tables[table as usize] as usize];
     let i = if t.is64 { index } else { index as u32 as u64 };
     let raw_ref = usize::try_from(i)
         .ok()
@@ -347,7 +347,7 @@ fn indirect_target(
     let f = store
         .func_of_raw(*raw_ref)
         .ok_or(Trap::IndirectCallToNull)?;
-    let actual = &store.funcs[f.index()];
+    let actual = &store.funcs()[f.index()];
     if actual.type_id != type_id {
         let expected = &instance.module.0.types[ty.index()];
         if !actual
@@ -464,7 +464,10 @@ macro_rules! loop_macros {
         // The $store indices of the current instance's entities.
         macro_rules! instance {
             () => {
-                $store.inner.instances[$r.inst().index()]
+                $store.inner.instances()[$r.inst().index()]
+            };
+            (mut) => {
+                $store.inner.instances_mut()[$r.inst().index()]
             };
         }
     };
@@ -486,7 +489,7 @@ fn start(
     let mut r = unsafe { Regs::start(store, cold, def, vfp, rfp) };
     match resume {
         None => {
-            if let Err(t) = enter_frame(&mut store.stack, r.function(), vfp, rfp) {
+            if let Err(t) = enter_frame(store.stack_mut(), r.function(), vfp, rfp) {
                 return Err(trap_error(store, (inst, def), frames_base, t));
             }
         }
@@ -514,9 +517,9 @@ pub(super) fn run<T>(
     let frames_base = if resume.is_some() {
         0
     } else {
-        store.inner.stack.frames.len()
+        store.inner.stack().frames.len()
     };
-    let max_depth = store.inner.engine.config().max_call_depth;
+    let max_depth = store.inner.engine().config().max_call_depth;
     let limits = (max_depth, frames_base);
     let mut cold = Cold::new(inst);
     // The address escapes, so that the cold registers stay in memory (see
@@ -534,10 +537,10 @@ pub(super) fn run<T>(
     // Threaded dispatch (see `thread.rs`): the chain runs the instructions
     // it covers and returns the first one it does not, which the loop
     // then runs.
-    #[cfg(all(tern_threaded, not(debug_assertions)))]
+    #[cfg(tern_threaded)]
     let mut cx = thread::Cx::new(cold, max_depth, frames_base);
     loop {
-        #[cfg(all(tern_threaded, not(debug_assertions)))]
+        #[cfg(tern_threaded)]
         thread::run_chain(&mut r, &mut store.inner, &mut cx);
         if CHECKED {
             r.assert_current(&store.inner);
@@ -547,7 +550,7 @@ pub(super) fn run<T>(
         // non-branching instruction (never past the final `Return`/`Trap`),
         // and jumps only to translated branch targets.
         let instr = unsafe { &*r.ip };
-        match_instr!(*instr, family, (r, store.inner.heap, trap, taken), {
+        match_instr!(*instr, family, (r, store.inner.heap_mut(), trap, taken), {
             Instr::Const32 { dst, imm } => v!(dst, imm as u64),
             Instr::Const64 { dst, imm } => v!(dst, imm),
             Instr::Copy { dst, src } => v!(dst, v!(src)),
@@ -574,34 +577,34 @@ pub(super) fn run<T>(
             Instr::SimdMem { x, addr, site } => {
                 let m = r.function().mem_args[site as usize];
                 let xv = w!(x);
-                let y = tri!(bulk::simd_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
+                let y = tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), xv));
                 r.refresh(&mut store.inner);
                 w!(x, y)
             }
             Instr::GlobalGet128 { dst, index } => {
                 let g = instance!().globals[index as usize];
-                w!(dst, store.inner.globals[g as usize].bits)
+                w!(dst, store.inner.globals()[g as usize].bits)
             }
             Instr::GlobalSet128 { src, index } => {
                 let g = instance!().globals[index as usize];
-                store.inner.globals[g as usize].bits = w!(src);
+                store.inner.globals_mut()[g as usize].bits = w!(src);
             }
             Instr::StructGet128 { dst, obj, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                w!(dst, store.inner.heap.read_v128(at))
+                w!(dst, store.inner.heap().read_v128(at))
             }
             Instr::StructSet128 { obj, val, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                store.inner.heap.write_v128(at, w!(val));
+                store.inner.heap_mut().write_v128(at, w!(val));
             }
             Instr::ArrayGet128 { dst, arr, index } => {
-                let heap = &store.inner.heap;
+                let heap = store.inner.heap();
                 let at = tri!(array_elem(heap, rf!(arr), v!(index), FieldKind::V128));
                 w!(dst, heap.read_v128(at))
             }
             Instr::ArraySet128 { arr, index, val } => {
-                let at = tri!(array_elem(&store.inner.heap, rf!(arr), v!(index), FieldKind::V128));
-                store.inner.heap.write_v128(at, w!(val));
+                let at = tri!(array_elem(store.inner.heap(), rf!(arr), v!(index), FieldKind::V128));
+                store.inner.heap_mut().write_v128(at, w!(val));
             }
             Instr::RefSelect { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
@@ -642,13 +645,13 @@ pub(super) fn run<T>(
                 }
             }
             Instr::ConsumeFuel { amount } => {
-                if store.inner.interrupts.consume(u64::from(amount)).is_err() {
+                if store.inner.interrupts_mut().consume(u64::from(amount)).is_err() {
                     let t = out_of_fuel(&mut store.inner, r.position(), amount);
                     trap!(t);
                 }
             }
             Instr::CheckEpoch => {
-                if store.inner.engine.current_epoch() >= store.inner.interrupts.epoch_deadline {
+                if store.inner.engine().current_epoch() >= store.inner.interrupts().epoch_deadline {
                     fail!(epoch_deadline_reached(store));
                     r.refresh(&mut store.inner);
                 }
@@ -716,19 +719,19 @@ pub(super) fn run<T>(
 
             Instr::GlobalGet { dst, index } => {
                 let g = instance!().globals[index as usize];
-                v!(dst, store.inner.globals[g as usize].bits as u64);
+                v!(dst, store.inner.globals()[g as usize].bits as u64);
             }
             Instr::GlobalSet { src, index } => {
                 let g = instance!().globals[index as usize];
-                store.inner.globals[g as usize].bits = v!(src) as u128;
+                store.inner.globals_mut()[g as usize].bits = v!(src) as u128;
             }
             Instr::RefGlobalGet { dst, index } => {
                 let g = instance!().globals[index as usize];
-                rf!(dst, store.inner.globals[g as usize].bits as u32);
+                rf!(dst, store.inner.globals()[g as usize].bits as u32);
             }
             Instr::RefGlobalSet { src, index } => {
                 let g = instance!().globals[index as usize];
-                store.inner.globals[g as usize].bits = rf!(src) as u128;
+                store.inner.globals_mut()[g as usize].bits = rf!(src) as u128;
             }
 
             Instr::MemorySize { dst, mem } => {
@@ -756,17 +759,17 @@ pub(super) fn run<T>(
                 r.refresh(&mut store.inner);
             }
             Instr::DataDrop { seg } => {
-                instance!().datas[seg as usize] = std::sync::Arc::from([]);
+                instance!(mut).datas[seg as usize] = std::sync::Arc::from([]);
             }
             Instr::LoadExt { dst, addr, site } => {
                 let m = r.function().mem_args[site as usize];
-                let x = tri!(bulk::load_ext(&mut store.inner, r.inst(), m, v!(addr)));
+                let x = tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), 0)) as u64;
                 r.refresh(&mut store.inner);
                 v!(dst, x);
             }
             Instr::StoreExt { addr, val, site } => {
                 let m = r.function().mem_args[site as usize];
-                tri!(bulk::store_ext(&mut store.inner, r.inst(), m, v!(addr), v!(val)));
+                tri!(bulk::access_ext(&mut store.inner, r.inst(), m, v!(addr), u128::from(v!(val))));
                 r.refresh(&mut store.inner);
             }
 
@@ -799,7 +802,7 @@ pub(super) fn run<T>(
                 tri!(bulk::init::<TableEntry>(&mut store.inner, r.inst(), (table, seg), (d, s, n), true));
             }
             Instr::ElemDrop { seg } => {
-                instance!().elems[seg as usize] = Vec::new();
+                instance!(mut).elems[seg as usize] = Vec::new();
             }
 
             Instr::RefNull { dst } => rf!(dst, raw::NULL),
@@ -825,11 +828,11 @@ pub(super) fn run<T>(
             }
             Instr::StructGetRef { dst, obj, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                rf!(dst, store.inner.heap.read(at, FieldKind::Ref) as u32);
+                rf!(dst, store.inner.heap().read(at, FieldKind::Ref) as u32);
             }
             Instr::StructSetRef { obj, val, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
-                gc_ops::set_ref(&mut store.inner.heap, rf!(obj), at, rf!(val));
+                gc_ops::set_ref(store.inner.heap_mut(), rf!(obj), at, rf!(val));
             }
             Instr::ArrayNew { site }
             | Instr::ArrayNewFixed { site }
@@ -846,15 +849,15 @@ pub(super) fn run<T>(
                 rf!(dst, x);
             }
             Instr::ArrayGetRef { dst, arr, index } => {
-                let heap = &store.inner.heap;
+                let heap = store.inner.heap();
                 let at = tri!(array_elem(heap, rf!(arr), v!(index), FieldKind::Ref));
                 rf!(dst, heap.read(at, FieldKind::Ref) as u32);
             }
             Instr::ArraySetRef { arr, index, val } => {
-                let at = tri!(array_elem(&store.inner.heap, rf!(arr), v!(index), FieldKind::Ref));
-                gc_ops::set_ref(&mut store.inner.heap, rf!(arr), at, rf!(val));
+                let at = tri!(array_elem(store.inner.heap(), rf!(arr), v!(index), FieldKind::Ref));
+                gc_ops::set_ref(store.inner.heap_mut(), rf!(arr), at, rf!(val));
             }
-            Instr::ArrayLen { dst, arr } => v!(dst, tri!(array_len(&store.inner.heap, rf!(arr)))),
+            Instr::ArrayLen { dst, arr } => v!(dst, tri!(array_len(store.inner.heap(), rf!(arr)))),
             Instr::ArrayFill { vargs, rargs } => {
                 let (va, ra) = (r.vfp + vargs as usize, r.rfp + rargs as usize);
                 tri!(gc_ops::array_fill(&mut store.inner, va, ra));

@@ -51,11 +51,11 @@ pub(super) fn new_exception(
     (vbase, rbase): (Slot, Slot),
     f: &GcFrame,
 ) -> Result<u32, Trap> {
-    let tag = store.instances[inst.index()].tags[tag as usize];
-    let hty = store.tags[tag as usize].heap_type;
+    let tag = store.instances()[inst.index()].tags[tag as usize];
+    let hty = store.tags()[tag as usize].heap_type;
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_exn(hty, tag, &mut roots)?;
-    let fields: *const [(u32, FieldKind)] = match &store.heap.heap_type(hty).layout {
+    let fields: *const [(u32, FieldKind)] = match &store.heap().heap_type(hty).layout {
         crate::gc::Layout::Exn(l) => &*l.fields,
         _ => return Err(Trap::CastFailure),
     };
@@ -66,7 +66,9 @@ pub(super) fn new_exception(
     let (mut vi, mut ri) = (f.vfp + vbase as usize, f.rfp + rbase as usize);
     for &(o, k) in fields {
         let bits = super::gc_ops::take_operand(store, k, &mut vi, &mut ri);
-        store.heap.write_wide(off + HEADER + o as usize, k, bits);
+        store
+            .heap_mut()
+            .write_wide(off + HEADER + o as usize, k, bits);
     }
     crate::gc::raw_of_offset(off).ok_or(Trap::AllocationTooLarge)
 }
@@ -82,7 +84,7 @@ fn find_handler(store: &StoreInner, pos: &Position, tag: u32) -> Option<crate::i
     }
     let pc = (pos.ip as usize).wrapping_sub(f.code.as_ptr() as usize) / size_of::<Instr>();
     let pc = u32::try_from(pc).ok()?;
-    let tags = &store.instances.get(pos.inst.index())?.tags;
+    let tags = &store.instances().get(pos.inst.index())?.tags;
     let mut limit = u32::MAX;
     for h in f.handlers.iter() {
         if h.depth > limit || pc < h.start || pc >= h.end {
@@ -127,11 +129,11 @@ pub(super) fn unwind(
     exn: u32,
     skip_current: bool,
 ) -> Result<Position, Error> {
-    let Some((tag, _)) = store.heap.exn_of_raw(exn) else {
+    let Some((tag, _)) = store.heap().exn_of_raw(exn) else {
         return Err(Error::trap(Trap::NullExceptionReference, Vec::new()));
     };
-    let frames_base = frames_base.min(store.stack.frames.len());
-    let mut depth = store.stack.frames.len();
+    let frames_base = frames_base.min(store.stack().frames.len());
+    let mut depth = store.stack().frames.len();
     let mut pos = at;
     let mut check = !skip_current;
     let found = loop {
@@ -143,27 +145,27 @@ pub(super) fn unwind(
             break None;
         }
         depth -= 1;
-        pos = frame_position(&store.stack.frames[depth]);
+        pos = frame_position(&store.stack().frames[depth]);
     };
     // The walk is work that grows with the stack: one unit of fuel per
     // frame left, like other proportional work (Wasmtime charges none).
-    let walked = (store.stack.frames.len() - depth) as u64;
+    let walked = (store.stack().frames.len() - depth) as u64;
     store
         .charge_fuel(walked)
         .map_err(|t| Error::trap(t, Vec::new()))?;
     let Some(h) = found else {
-        let frames = &store.stack.frames[frames_base..];
+        let frames = &store.stack().frames[frames_base..];
         let mut bt = backtrace(store, (at.inst, at.def()), frames);
         if skip_current && !bt.is_empty() {
             bt.remove(0);
         }
         let exn = ExnRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(exn),
         };
         return Err(Error::exception_with_backtrace(exn, bt));
     };
-    store.stack.frames.truncate(depth);
+    store.stack_mut().frames.truncate(depth);
     let HandlerKind::Catch {
         tag: catch_tag,
         target,
@@ -183,7 +185,7 @@ pub(super) fn unwind(
         );
     }
     if let Some(s) = exn_slot {
-        store.stack.refs[pos.rfp + s as usize] = exn;
+        store.stack_mut().refs[pos.rfp + s as usize] = exn;
     }
     // SAFETY: see `find_handler`.
     let f = unsafe { &*pos.func };
@@ -197,25 +199,26 @@ pub(super) fn unwind(
 /// Copies the payload of exception `exn` to the stack slots from
 /// `vb`/`rb` (value fields in order, reference fields in order).
 fn deliver_payload(store: &mut StoreInner, exn: u32, vb: usize, rb: usize) {
-    let Some((_, layout)) = store.heap.exn_of_raw(exn) else {
+    let (heap, stack) = store.heap_and_stack();
+    let Some((_, layout)) = heap.exn_of_raw(exn) else {
         return;
     };
     let off = Heap::offset(exn) + HEADER;
     let (mut vi, mut ri) = (vb, rb);
     for &(o, k) in layout.fields.iter() {
-        let bits = store.heap.read_wide(off + o as usize, k);
+        let bits = heap.read_wide(off + o as usize, k);
         match k {
             FieldKind::Ref => {
-                store.stack.refs[ri] = bits as u32;
+                stack.refs[ri] = bits as u32;
                 ri += 1;
             }
             FieldKind::V128 => {
-                store.stack.vals[vi] = bits as u64;
-                store.stack.vals[vi + 1] = (bits >> 64) as u64;
+                stack.vals[vi] = bits as u64;
+                stack.vals[vi + 1] = (bits >> 64) as u64;
                 vi += 2;
             }
             _ => {
-                store.stack.vals[vi] = bits as u64;
+                stack.vals[vi] = bits as u64;
                 vi += 1;
             }
         }

@@ -21,7 +21,15 @@ pub(crate) struct GcFrame {
 /// type; a function type reads as the host type, whose layout fails the
 /// callers' layout checks).
 fn heap_type(store: &StoreInner, inst: InstanceId, ty: TypeIdx) -> HeapTypeIdx {
-    store.instances[inst.index()].gc_types[ty.index()].unwrap_or(HOST_TYPE)
+    store.instances()[inst.index()].gc_types[ty.index()].unwrap_or(HOST_TYPE)
+}
+
+/// Runs `f` out of line: the slow paths of the allocation fast paths
+/// (taken when the nursery is full), kept out of their callers' code.
+#[cold]
+#[inline(never)]
+fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 fn finish(off: usize) -> Result<u32, Trap> {
@@ -36,11 +44,11 @@ pub(crate) fn take_operand(
     vi: &mut usize,
     ri: &mut usize,
 ) -> u128 {
-    let vals = &store.stack.vals;
+    let vals = &store.stack().vals;
     match k {
         FieldKind::Ref => {
             *ri += 1;
-            store.stack.refs[*ri - 1] as u128
+            store.stack().refs[*ri - 1] as u128
         }
         FieldKind::V128 => {
             *vi += 2;
@@ -70,12 +78,12 @@ pub(crate) fn struct_new(
 ) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.ty);
     let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
-    let stack = &mut store.stack;
+    let (heap, stack) = store.heap_and_stack();
     let (vals, refs) = (
         stack.vals.get(vb..).unwrap_or(&[]),
         stack.refs.get(rb..).unwrap_or(&[]),
     );
-    if let Some(off) = store.heap.new_struct_fast(hty, vals, refs)
+    if let Some(off) = heap.new_struct_fast(hty, vals, refs)
         && let Some(r) = crate::gc::raw_of_offset(off)
         && let Some(slot) = stack.refs.get_mut(rb)
     {
@@ -98,7 +106,7 @@ fn struct_new_slow(
 ) -> Result<(), Trap> {
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
-    let fields: *const [(u32, FieldKind)] = match &store.heap.heap_type(hty).layout {
+    let fields: *const [(u32, FieldKind)] = match &store.heap().heap_type(hty).layout {
         Layout::Struct(l) => &*l.fields,
         _ => return Err(Trap::CastFailure),
     };
@@ -109,9 +117,11 @@ fn struct_new_slow(
     let (mut vi, mut ri) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
     for &(o, k) in fields {
         let bits = take_operand(store, k, &mut vi, &mut ri);
-        store.heap.write_wide(off + HEADER + o as usize, k, bits);
+        store
+            .heap_mut()
+            .write_wide(off + HEADER + o as usize, k, bits);
     }
-    store.stack.refs[f.rfp + site.rbase as usize] = finish(off)?;
+    store.stack_mut().refs[f.rfp + site.rbase as usize] = finish(off)?;
     Ok(())
 }
 
@@ -124,27 +134,19 @@ pub(crate) fn struct_new_default(
     f: &GcFrame,
 ) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
-    if let Some(off) = store.heap.new_default_fast(hty, 0)
+    if let Some(off) = store.heap_mut().new_default_fast(hty, 0)
         && let Some(r) = crate::gc::raw_of_offset(off)
     {
         return Ok(r);
     }
-    struct_new_default_slow(store, hty, f)
-}
-
-#[cold]
-#[inline(never)]
-fn struct_new_default_slow(
-    store: &mut StoreInner,
-    hty: HeapTypeIdx,
-    f: &GcFrame,
-) -> Result<u32, Trap> {
-    let (heap, mut roots) = store.split_for_gc(f.live_refs);
-    finish(heap.alloc_struct(hty, &mut roots)?)
+    cold(|| {
+        let (heap, mut roots) = store.split_for_gc(f.live_refs);
+        finish(heap.alloc_struct(hty, &mut roots)?)
+    })
 }
 
 fn array_kind(store: &StoreInner, hty: HeapTypeIdx) -> Result<FieldKind, Trap> {
-    match store.heap.heap_type(hty).layout {
+    match store.heap().heap_type(hty).layout {
         Layout::Array(k) => Ok(k),
         _ => Err(Trap::CastFailure),
     }
@@ -178,21 +180,22 @@ pub(crate) fn array_new(
         AllocSource::Operands => {
             let kind = array_kind(store, heap_type(store, inst, site.ty))?;
             let len_slot = vb + kind.slot_width();
-            let len = store.stack.vals[len_slot] as u32;
+            let len = store.stack().vals[len_slot] as u32;
             store.charge_fuel(u64::from(len))?;
             let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
             let init = take_operand(store, kind, &mut { vb }, &mut { rb });
-            fill_elems(&mut store.heap, off + HEADER, kind, init, len as usize);
+            fill_elems(store.heap_mut(), off + HEADER, kind, init, len as usize);
             off
         }
         AllocSource::Fixed(n) => {
             let hty = heap_type(store, inst, site.ty);
+            let (heap, stack) = store.heap_and_stack();
             let (vals, refs) = (
-                store.stack.vals.get(vb..).unwrap_or(&[]),
-                store.stack.refs.get(rb..).unwrap_or(&[]),
+                stack.vals.get(vb..).unwrap_or(&[]),
+                stack.refs.get(rb..).unwrap_or(&[]),
             );
-            if let Some(off) = store.heap.new_array_fixed_fast(hty, n, vals, refs) {
-                store.stack.refs[rb] = finish(off)?;
+            if let Some(off) = heap.new_array_fixed_fast(hty, n, vals, refs) {
+                stack.refs[rb] = finish(off)?;
                 return Ok(());
             }
             let (off, kind) = alloc_array(store, inst, site.ty, n, f)?;
@@ -200,7 +203,7 @@ pub(crate) fn array_new(
             for i in 0..n as usize {
                 let bits = take_operand(store, kind, &mut vi, &mut ri);
                 store
-                    .heap
+                    .heap_mut()
                     .write_wide(off + HEADER + i * kind.size(), kind, bits);
             }
             off
@@ -208,7 +211,7 @@ pub(crate) fn array_new(
         AllocSource::Data(seg) => array_from_segment(store, inst, site, f, Segment::Data(seg))?,
         AllocSource::Elem(seg) => array_from_segment(store, inst, site, f, Segment::Elem(seg))?,
     };
-    store.stack.refs[rb] = finish(off)?;
+    store.stack_mut().refs[rb] = finish(off)?;
     Ok(())
 }
 
@@ -257,33 +260,20 @@ pub(crate) fn array_new_default(
 ) -> Result<u32, Trap> {
     store.charge_fuel(u64::from(len))?;
     let hty = heap_type(store, inst, ty);
-    if let Some(off) = store.heap.new_default_fast(hty, len)
+    if let Some(off) = store.heap_mut().new_default_fast(hty, len)
         && let Some(r) = crate::gc::raw_of_offset(off)
     {
         return Ok(r);
     }
-    array_new_default_slow(store, inst, ty, len, f)
-}
-
-#[cold]
-#[inline(never)]
-fn array_new_default_slow(
-    store: &mut StoreInner,
-    inst: InstanceId,
-    ty: TypeIdx,
-    len: u32,
-    f: &GcFrame,
-) -> Result<u32, Trap> {
-    let (off, _) = alloc_array(store, inst, ty, len, f)?;
-    finish(off)
+    cold(|| finish(alloc_array(store, inst, ty, len, f)?.0))
 }
 
 /// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.
 fn segment_operands(store: &StoreInner, site: &AllocSite, f: &GcFrame) -> (usize, u32) {
     let vb = f.vfp + site.vbase as usize;
     (
-        store.stack.vals[vb] as u32 as usize,
-        store.stack.vals[vb + 1] as u32,
+        store.stack().vals[vb] as u32 as usize,
+        store.stack().vals[vb + 1] as u32,
     )
 }
 
@@ -299,7 +289,7 @@ fn array_from_segment(
 ) -> Result<usize, Trap> {
     let (src, len) = segment_operands(store, site, f);
     let kind = array_kind(store, heap_type(store, inst, site.ty))?;
-    let instance = &store.instances[inst.index()];
+    let instance = &store.instances()[inst.index()];
     let end = match seg {
         Segment::Data(s) => {
             let bytes = (len as usize)
@@ -323,17 +313,16 @@ fn array_from_segment(
     };
     store.charge_fuel(u64::from(len))?;
     let (off, kind) = alloc_array(store, inst, site.ty, len, f)?;
-    let instance = &store.instances[inst.index()];
+    let (instances, heap) = store.instances_and_heap();
+    let instance = &instances[inst.index()];
     match seg {
         Segment::Data(s) => {
             let data = &instance.datas[s as usize][src..end];
-            store.heap.bytes_mut()[off + HEADER..off + HEADER + data.len()].copy_from_slice(data);
+            heap.bytes_mut()[off + HEADER..off + HEADER + data.len()].copy_from_slice(data);
         }
         Segment::Elem(s) => {
             for (i, r) in instance.elems[s as usize][src..end].iter().enumerate() {
-                store
-                    .heap
-                    .write(off + HEADER + i * kind.size(), kind, *r as u64);
+                heap.write(off + HEADER + i * kind.size(), kind, *r as u64);
             }
         }
     }
@@ -355,39 +344,39 @@ pub(crate) fn array_info(heap: &Heap, r: u32) -> Result<(usize, u32, FieldKind),
 
 /// `array.fill`.
 pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> Result<(), Trap> {
-    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
-    let d = store.stack.vals[vargs] as u32 as u64;
+    let (off, len, kind) = array_info(store.heap(), store.stack().refs[rargs])?;
+    let d = store.stack().vals[vargs] as u32 as u64;
     let (mut vi, mut ri) = (vargs + 1, rargs + 1);
     let val = take_operand(store, kind, &mut vi, &mut ri);
-    let n = store.stack.vals[vi] as u32 as u64;
+    let n = store.stack().vals[vi] as u32 as u64;
     if d + n > len as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
     store.charge_fuel(n)?;
     if kind == FieldKind::Ref {
         let at = off + HEADER + d as usize * kind.size();
-        store.heap.satb_range(off, at, n as usize);
+        store.heap_mut().satb_range(off, at, n as usize);
     }
     fill_elems(
-        &mut store.heap,
+        store.heap_mut(),
         off + HEADER + d as usize * kind.size(),
         kind,
         val,
         n as usize,
     );
     if kind == FieldKind::Ref && n > 0 {
-        store.heap.barrier(off, val as u32);
+        store.heap_mut().barrier(off, val as u32);
     }
     Ok(())
 }
 
 /// `array.copy` (memmove semantics for overlapping ranges).
 pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> Result<(), Trap> {
-    let (doff, dlen, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
-    let (soff, slen, _) = array_info(&store.heap, store.stack.refs[rargs + 1])?;
-    let d = store.stack.vals[vargs] as u32 as u64;
-    let s = store.stack.vals[vargs + 1] as u32 as u64;
-    let n = store.stack.vals[vargs + 2] as u32 as u64;
+    let (doff, dlen, kind) = array_info(store.heap(), store.stack().refs[rargs])?;
+    let (soff, slen, _) = array_info(store.heap(), store.stack().refs[rargs + 1])?;
+    let d = store.stack().vals[vargs] as u32 as u64;
+    let s = store.stack().vals[vargs + 1] as u32 as u64;
+    let n = store.stack().vals[vargs + 2] as u32 as u64;
     if d + n > dlen as u64 || s + n > slen as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
@@ -396,14 +385,14 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     let from = soff + HEADER + s as usize * size;
     let to = doff + HEADER + d as usize * size;
     if kind == FieldKind::Ref {
-        store.heap.satb_range(doff, to, n as usize);
+        store.heap_mut().satb_range(doff, to, n as usize);
     }
     store
-        .heap
+        .heap_mut()
         .bytes_mut()
         .copy_within(from..from + n as usize * size, to);
     if kind == FieldKind::Ref {
-        store.heap.barrier_range(doff, to, n as usize);
+        store.heap_mut().barrier_range(doff, to, n as usize);
     }
     Ok(())
 }
@@ -416,10 +405,10 @@ fn init_operands(
     vargs: usize,
     rargs: usize,
 ) -> Result<(usize, FieldKind, usize, usize), Trap> {
-    let (off, len, kind) = array_info(&store.heap, store.stack.refs[rargs])?;
-    let d = store.stack.vals[vargs] as u32 as u64;
-    let s = store.stack.vals[vargs + 1] as u32 as usize;
-    let n = store.stack.vals[vargs + 2] as u32 as u64;
+    let (off, len, kind) = array_info(store.heap(), store.stack().refs[rargs])?;
+    let d = store.stack().vals[vargs] as u32 as u64;
+    let s = store.stack().vals[vargs + 1] as u32 as usize;
+    let n = store.stack().vals[vargs + 2] as u32 as u64;
     if d + n > len as u64 {
         return Err(Trap::ArrayOutOfBounds);
     }
@@ -444,7 +433,7 @@ pub(crate) fn array_init(
     seg: Segment,
 ) -> Result<(), Trap> {
     let (at, kind, s, n) = init_operands(store, vargs, rargs)?;
-    let instance = &store.instances[inst.index()];
+    let instance = &store.instances()[inst.index()];
     let end = match seg {
         Segment::Data(seg) => {
             let end = s
@@ -464,20 +453,20 @@ pub(crate) fn array_init(
         }
     };
     store.charge_fuel(n as u64)?;
-    let instance = &store.instances[inst.index()];
+    let obj = Heap::offset(store.stack().refs[rargs]);
+    let (instances, heap) = store.instances_and_heap();
+    let instance = &instances[inst.index()];
     match seg {
         Segment::Data(seg) => {
             let data = &instance.datas[seg as usize][s..end];
-            store.heap.bytes_mut()[at..at + data.len()].copy_from_slice(data);
+            heap.bytes_mut()[at..at + data.len()].copy_from_slice(data);
         }
         Segment::Elem(seg) => {
-            let obj = Heap::offset(store.stack.refs[rargs]);
-            store.heap.satb_range(obj, at, n);
-            let instance = &store.instances[inst.index()];
+            heap.satb_range(obj, at, n);
             for (i, r) in instance.elems[seg as usize][s..end].iter().enumerate() {
-                store.heap.write(at + i * kind.size(), kind, *r as u64);
+                heap.write(at + i * kind.size(), kind, *r as u64);
             }
-            store.heap.barrier_range(obj, at, n);
+            heap.barrier_range(obj, at, n);
         }
     }
     Ok(())
@@ -496,20 +485,20 @@ pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
         CastKind::Eq => {
             raw::is_i31(r)
                 || matches!(
-                    store.heap.layout_of_raw(r),
+                    store.heap().layout_of_raw(r),
                     Some(Layout::Struct(_) | Layout::Array(_))
                 )
         }
-        CastKind::Struct => matches!(store.heap.layout_of_raw(r), Some(Layout::Struct(_))),
-        CastKind::Array => matches!(store.heap.layout_of_raw(r), Some(Layout::Array(_))),
+        CastKind::Struct => matches!(store.heap().layout_of_raw(r), Some(Layout::Struct(_))),
+        CastKind::Array => matches!(store.heap().layout_of_raw(r), Some(Layout::Array(_))),
         CastKind::Func { id, depth } => match store.func_of_raw(r) {
             Some(f) => {
-                let t = &store.funcs[f.index()].ty;
+                let t = &store.funcs()[f.index()].ty;
                 t.id() == id || t.info().is_subtype_of(id, depth as usize)
             }
             None => false,
         },
-        CastKind::Object { id, depth } => match store.heap.type_ref_of_raw(r) {
+        CastKind::Object { id, depth } => match store.heap().type_ref_of_raw(r) {
             Some(t) => t.id() == id || t.info().is_subtype_of(id, depth as usize),
             None => false,
         },

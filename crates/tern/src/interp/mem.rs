@@ -31,14 +31,14 @@ impl MemView {
 
     /// The base pointer and length (for passing the view in two machine
     /// registers, see `thread.rs`).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn parts(self) -> (*mut u8, usize) {
         (self.ptr, self.len)
     }
 
     /// The view `parts` came from.
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn from_parts(ptr: *mut u8, len: usize) -> MemView {
         MemView { ptr, len }

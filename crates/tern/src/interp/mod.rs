@@ -15,13 +15,13 @@ pub(crate) mod num;
 mod regs;
 mod resume;
 mod simd;
-#[cfg(all(tern_threaded, not(debug_assertions)))]
+#[cfg(tern_threaded)]
 mod thread;
 
 pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
-pub(crate) use resume::{Ended, Parked, Suspension, resume};
+pub(crate) use resume::{Activations, Ended, ParkToken, Parked, resume};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
@@ -110,7 +110,7 @@ fn signature_counts(
     func: StoreFunc,
 ) -> Result<((usize, usize), (usize, usize))> {
     store
-        .funcs
+        .funcs()
         .get(func.index())
         .map(|e| e.slots)
         .ok_or_else(|| Error::usage("invalid function"))
@@ -141,37 +141,37 @@ pub(crate) fn activate<T, R>(
     resumable: bool,
 ) -> Result<Ended<R>> {
     let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
-    if !native_stack_allows(store.inner.activations) {
+    if !native_stack_allows(store.inner.activations().depth) {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
-    let (vb, rb) = if store.inner.activations == 0 {
-        store.inner.stack.frames.clear();
+    let (vb, rb) = if store.inner.activations().depth == 0 {
+        store.inner.stack_mut().frames.clear();
         (0, 0)
     } else {
-        (store.inner.stack.vtop, store.inner.stack.rtop)
+        (store.inner.stack().vtop, store.inner.stack().rtop)
     };
-    let stack = &mut store.inner.stack;
+    let stack = store.inner.stack_mut();
     if vb + pv.max(rv) > MAX_STACK_SLOTS || rb + pr.max(rr) > MAX_STACK_SLOTS {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
     grow(&mut stack.vals, vb + pv.max(rv), 0);
     grow(&mut stack.refs, rb + pr.max(rr), raw::NULL);
     put(&mut store.inner, vb, rb)?;
-    store.inner.activations += 1;
+    store.inner.activations_mut().depth += 1;
     // Only the outermost activation may park: nothing native is between it
     // and the host.
-    let resumable = resumable && store.inner.activations == 1;
-    store.inner.interrupts.resumable |= resumable;
-    let frames_base = store.inner.stack.frames.len();
-    let r = match store.inner.funcs[func.index()].kind {
+    let resumable = resumable && store.inner.activations().depth == 1;
+    store.inner.interrupts_mut().resumable |= resumable;
+    let frames_base = store.inner.stack().frames.len();
+    let r = match store.inner.funcs()[func.index()].kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
         FuncKind::Wasm { instance, def, .. } => exec::run(store, instance, def, (vb, rb), None),
     };
     if resumable {
         return resume::end_outermost(store, r, take);
     }
-    store.inner.stack.frames.truncate(frames_base);
-    store.inner.activations -= 1;
+    store.inner.stack_mut().frames.truncate(frames_base);
+    store.inner.activations_mut().depth -= 1;
     r.map(|()| Ended::Finished(take(&mut store.inner, vb, rb)))
 }
 
@@ -195,7 +195,7 @@ fn call_host<T>(
     if vend > MAX_STACK_SLOTS || rend > MAX_STACK_SLOTS {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
-    let stack = &mut store.inner.stack;
+    let stack = store.inner.stack_mut();
     grow(&mut stack.vals, vend, 0);
     grow(&mut stack.refs, rend, raw::NULL);
     // A nested activation starts above the host function's slots.
@@ -214,8 +214,8 @@ fn call_host<T>(
         Some(f) => unsafe { (*f)(Caller { store, instance }, vbase, rbase) },
         None => Err(Error::usage("invalid host function")),
     };
-    store.inner.stack.vtop = saved.0;
-    store.inner.stack.rtop = saved.1;
+    store.inner.stack_mut().vtop = saved.0;
+    store.inner.stack_mut().rtop = saved.1;
     r
 }
 
@@ -230,7 +230,7 @@ fn backtrace(
     funcs
         .take(100)
         .filter_map(|(instance, def)| {
-            let m = &store.instances.get(instance.index())?.module.0;
+            let m = &store.instances().get(instance.index())?.module.0;
             let index = m.num_imported_funcs + def.0;
             Some(FrameInfo {
                 func_index: index,
@@ -243,7 +243,7 @@ fn backtrace(
 
 /// The store index of instance `inst`'s memory 0, if it has one.
 fn first_memory(store: &StoreInner, inst: InstanceId) -> Option<usize> {
-    store.instances[inst.index()]
+    store.instances()[inst.index()]
         .memories
         .first()
         .map(|m| *m as usize)

@@ -43,7 +43,7 @@ impl<T: Copy> Slots<T> {
 
     /// The first slot (for passing the slots in a machine register, see
     /// `thread.rs`).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn base(self) -> *mut T {
         self.base
@@ -51,7 +51,7 @@ impl<T: Copy> Slots<T> {
 
     /// The slots from `base` to the end of the stack (checked builds; 0
     /// otherwise).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn window(self) -> usize {
         #[cfg(any(debug_assertions, feature = "checked"))]
@@ -61,7 +61,7 @@ impl<T: Copy> Slots<T> {
     }
 
     /// The slots `base()` and `window()` came from.
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) fn from_parts(base: *mut T, window: usize) -> Slots<T> {
         let _ = window;
@@ -129,7 +129,7 @@ impl Cold {
     ///
     /// # Safety
     /// `cold` is the live cold registers of a run (`Regs::start`'s contract).
-    #[cfg_attr(not(all(tern_threaded, not(debug_assertions))), allow(dead_code))]
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) unsafe fn inst_of(cold: *const Cold) -> InstanceId {
         // SAFETY: the caller's contract.
@@ -215,7 +215,7 @@ impl Regs {
     ) -> Regs {
         // SAFETY: the caller's contract.
         let inst = unsafe { (*cold).inst };
-        let m = &*store.instances[inst.index()].module.0;
+        let m = &*store.instances()[inst.index()].module.0;
         let (module, func): (*const ModuleInner, *const CompiledFunc) = (m, &m.code[def.index()]);
         Regs {
             // SAFETY: `func` was just taken from the live module.
@@ -344,8 +344,8 @@ impl Regs {
     /// Recomputes the slot bases after the stacks may have moved.
     #[inline(always)]
     pub(super) fn refresh_stack(&mut self, store: &mut StoreInner) {
-        self.vals = Slots::of(&mut store.stack.vals, self.vfp);
-        self.refs = Slots::of(&mut store.stack.refs, self.rfp);
+        self.vals = Slots::of(&mut store.stack_mut().vals, self.vfp);
+        self.refs = Slots::of(&mut store.stack_mut().refs, self.rfp);
     }
 
     /// Recomputes the slot bases and the memory view after anything that
@@ -353,7 +353,7 @@ impl Regs {
     #[inline(always)]
     pub(super) fn refresh(&mut self, store: &mut StoreInner) {
         self.refresh_stack(store);
-        self.mem = match self.mem0().and_then(|m| store.memories.get_mut(m)) {
+        self.mem = match self.mem0().and_then(|m| store.memories_mut().get_mut(m)) {
             Some(m) => MemView::of(&mut m.data),
             None => MemView::EMPTY,
         };
@@ -363,14 +363,14 @@ impl Regs {
     /// current (a missing `refresh` would otherwise read freed memory).
     pub(super) fn assert_current(&self, store: &StoreInner) {
         assert!(
-            self.vals.is_current(&store.stack.vals, self.vfp),
+            self.vals.is_current(&store.stack().vals, self.vfp),
             "stale value slots"
         );
         assert!(
-            self.refs.is_current(&store.stack.refs, self.rfp),
+            self.refs.is_current(&store.stack().refs, self.rfp),
             "stale reference slots"
         );
-        let mem = self.mem0().and_then(|m| store.memories.get(m));
+        let mem = self.mem0().and_then(|m| store.memories().get(m));
         let mem = mem.map_or(&[][..], |m| &m.data[..]);
         assert!(self.mem.describes(mem), "stale memory view");
     }
@@ -396,7 +396,7 @@ impl Regs {
     fn switch_instance(&mut self, store: &mut StoreInner, inst: InstanceId) {
         if self.inst() != inst {
             self.set_inst(inst);
-            self.module = &*store.instances[inst.index()].module.0;
+            self.module = &*store.instances()[inst.index()].module.0;
             self.set_mem0(first_memory(store, inst));
             self.refresh(store);
         } else {
@@ -423,7 +423,7 @@ impl Regs {
         // SAFETY: see `function`.
         let c = unsafe { &*callee };
         let (vbase, rbase) = (vbase as usize, rbase as usize);
-        let stack = &mut store.stack;
+        let stack = store.stack_mut();
         if tail {
             let (np, nr) = (c.value_params as usize, c.ref_params as usize);
             let (vfp, rfp) = (self.vfp, self.rfp);
@@ -470,10 +470,10 @@ impl Regs {
     /// Returns to the caller's frame; `false` if the activation is done.
     #[inline(always)]
     pub(super) fn ret(&mut self, store: &mut StoreInner, frames_base: usize) -> bool {
-        if store.stack.frames.len() <= frames_base {
+        if store.stack().frames.len() <= frames_base {
             return false;
         }
-        let Some(fr) = store.stack.frames.pop() else {
+        let Some(fr) = store.stack_mut().frames.pop() else {
             return false;
         };
         // (`resume` refreshes memory 0, which may have grown in the callee.)
@@ -498,7 +498,7 @@ impl Regs {
         self.func = p.func;
         if self.inst() != p.inst {
             self.set_inst(p.inst);
-            self.module = &*store.instances[p.inst.index()].module.0;
+            self.module = &*store.instances()[p.inst.index()].module.0;
             self.set_mem0(first_memory(store, p.inst));
         }
         self.refresh(store);

@@ -55,10 +55,18 @@ unsafe impl Send for Suspension {}
 // SAFETY: as for `Send`; shared access never dereferences them.
 unsafe impl Sync for Suspension {}
 
+/// Held by the host's handle to a parked activation
+/// ([`crate::ResumableInvocation`]) and by the parked activation: once the
+/// handle is gone (the host dropped the call, or a resumption failed before
+/// it ran), the store drops the activation and its references stop being
+/// GC roots.
+pub(crate) type ParkToken = std::sync::Arc<()>;
+
 /// A parked activation: its interpreter stack and where it stopped.
 pub(crate) struct Parked {
     pub(super) stack: Stack,
     pub(super) at: Suspension,
+    token: ParkToken,
 }
 
 impl Parked {
@@ -76,16 +84,16 @@ impl Parked {
 #[cold]
 #[inline(never)]
 pub(super) fn out_of_fuel(store: &mut StoreInner, at: Position, amount: u32) -> Trap {
-    let (left, amount) = (store.interrupts.fuel, u64::from(amount));
-    if store.interrupts.resumable && store.activations == 1 {
-        store.suspension = Some(Suspension {
+    let (left, amount) = (store.interrupts().fuel, u64::from(amount));
+    if store.interrupts().resumable && store.activations().depth == 1 {
+        store.activations_mut().suspension = Some(Suspension {
             at,
             live_refs: at.live_refs(),
             required: amount - left.min(amount),
             host: None,
         });
     } else {
-        store.interrupts.fuel = 0;
+        store.interrupts_mut().fuel = 0;
     }
     Trap::OutOfFuel
 }
@@ -96,8 +104,8 @@ pub(super) fn out_of_fuel(store: &mut StoreInner, at: Position, amount: u32) -> 
 #[cold]
 #[inline(never)]
 pub(super) fn host_failed(store: &mut StoreInner, at: Position, call: HostCall) {
-    if store.interrupts.resumable && store.activations == 1 {
-        store.suspension = Some(Suspension {
+    if store.interrupts().resumable && store.activations().depth == 1 {
+        store.activations_mut().suspension = Some(Suspension {
             at: Position {
                 // The call is never a function's last instruction.
                 ip: at.ip.wrapping_add(1),
@@ -114,11 +122,12 @@ pub(super) fn host_failed(store: &mut StoreInner, at: Position, call: HostCall) 
 pub(crate) enum Ended<R> {
     /// It returned these results.
     Finished(R),
-    /// It was parked in slot `slot` of `StoreInner::parked`, needing
-    /// `required` more fuel, or (`host`) after the host call that failed
-    /// with `error`.
+    /// It was parked in slot `slot` of the store's parked activations
+    /// (kept while `token` is held), needing `required` more fuel, or
+    /// (`host`) after the host call that failed with `error`.
     Parked {
         slot: usize,
+        token: ParkToken,
         required: u64,
         host: Option<(StoreFunc, Error)>,
     },
@@ -132,32 +141,34 @@ pub(crate) fn resume<T, R>(
     put: impl FnOnce(&mut StoreInner, usize, usize) -> Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
-    if store.inner.activations > 0 {
+    if store.inner.activations().depth > 0 {
         return Err(Error::usage(
             "a resumable call can only be resumed by the host, not from inside wasm",
         ));
     }
     let parked = store
         .inner
+        .activations_mut()
         .parked
         .get_mut(slot)
         .and_then(Option::take)
         .ok_or_else(|| Error::usage("this call was already resumed"))?;
-    store.inner.stack = parked.stack;
+    *store.inner.stack_mut() = parked.stack;
     if let Some(h) = parked.at.host
         && let Err(e) = put(&mut store.inner, h.vbase, h.rbase)
     {
         // Wrong results: the call stays parked.
-        let stack = std::mem::take(&mut store.inner.stack);
-        store.inner.parked[slot] = Some(Parked {
+        let stack = std::mem::take(store.inner.stack_mut());
+        store.inner.activations_mut().parked[slot] = Some(Parked {
             stack,
             at: parked.at,
+            token: parked.token,
         });
         return Err(e);
     }
     let at = parked.at.at;
-    store.inner.activations = 1;
-    store.inner.interrupts.resumable = true;
+    store.inner.activations_mut().depth = 1;
+    store.inner.interrupts_mut().resumable = true;
     let result = exec::run(store, at.inst, at.def(), (at.vfp, at.rfp), Some(at));
     end_outermost(store, result, take)
 }
@@ -170,38 +181,89 @@ pub(super) fn end_outermost<T, R>(
     result: Result<()>,
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
 ) -> Result<Ended<R>> {
-    store.inner.interrupts.resumable = false;
-    store.inner.activations = 0;
-    if let Some(at) = store.inner.suspension.take() {
+    store.inner.interrupts_mut().resumable = false;
+    store.inner.activations_mut().depth = 0;
+    if let Some(at) = store.inner.activations_mut().suspension.take() {
         let (required, host) = (at.required, at.host.map(|h| h.func));
         let host = match (host, result) {
             (Some(f), Err(e)) => Some((f, e)),
             _ => None,
         };
-        let stack = std::mem::take(&mut store.inner.stack);
-        let slot = store.inner.park(Parked { stack, at });
+        let stack = std::mem::take(store.inner.stack_mut());
+        let (slot, token) = store.inner.activations_mut().park(stack, at);
         return Ok(Ended::Parked {
             slot,
+            token,
             required,
             host,
         });
     }
-    store.inner.stack.frames.clear();
+    store.inner.stack_mut().frames.clear();
     result.map(|()| Ended::Finished(take(&mut store.inner, 0, 0)))
 }
 
-impl StoreInner {
-    /// Keeps a parked activation (reusing a free slot) and returns its slot.
-    fn park(&mut self, p: Parked) -> usize {
-        match self.parked.iter().position(Option::is_none) {
+/// A store's activations: how deeply wasm and host calls nest, and the
+/// resumable activations that parked. Owned by the interpreter; the store
+/// reads only the depth and the parked activations' GC roots.
+#[derive(Default)]
+pub(crate) struct Activations {
+    /// Nested wasm activations (host -> wasm -> host -> wasm ...).
+    pub(super) depth: usize,
+    /// Set by the executor when the running resumable activation parks.
+    pub(super) suspension: Option<Suspension>,
+    /// Parked resumable activations (their references are GC roots).
+    pub(super) parked: Vec<Option<Parked>>,
+}
+
+impl Activations {
+    /// How many wasm activations are running (0: the host is not inside
+    /// any call into wasm).
+    #[inline(always)]
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The parked activations whose handles the host still holds (their
+    /// live reference slots are GC roots); the others are dropped first.
+    pub(crate) fn parked_mut(&mut self) -> &mut [Option<Parked>] {
+        self.drop_abandoned();
+        &mut self.parked
+    }
+
+    /// Drops the parked activations whose handle is gone.
+    fn drop_abandoned(&mut self) {
+        for p in &mut self.parked {
+            if p.as_ref()
+                .is_some_and(|p| std::sync::Arc::strong_count(&p.token) == 1)
+            {
+                *p = None;
+            }
+        }
+        while matches!(self.parked.last(), Some(None)) {
+            self.parked.pop();
+        }
+    }
+
+    /// Keeps a parked activation (reusing a free slot); returns its slot
+    /// and the token its handle holds.
+    fn park(&mut self, stack: Stack, at: Suspension) -> (usize, ParkToken) {
+        self.drop_abandoned();
+        let token = ParkToken::default();
+        let p = Some(Parked {
+            stack,
+            at,
+            token: token.clone(),
+        });
+        let slot = match self.parked.iter().position(Option::is_none) {
             Some(i) => {
-                self.parked[i] = Some(p);
+                self.parked[i] = p;
                 i
             }
             None => {
-                self.parked.push(Some(p));
+                self.parked.push(p);
                 self.parked.len() - 1
             }
-        }
+        };
+        (slot, token)
     }
 }

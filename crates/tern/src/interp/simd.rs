@@ -20,7 +20,7 @@
 use super::mem::MemView;
 use super::num;
 use crate::error::Trap;
-use crate::ir::{SimdKind, SimdLoad};
+use crate::ir::{SimdKind, match_simd_load};
 
 /// Splits a vector into lanes and joins lanes into a vector.
 macro_rules! lanes {
@@ -53,37 +53,31 @@ lanes! {
     u64s from_u64s: u64 as u64, 2;
 }
 
+/// One function built lane by lane: `$name($args)` splits each operand
+/// into lanes with `$split` and joins `[$e for each lane $i]` with `$join`.
+/// The lane families below are rows of this.
+macro_rules! lane_fn {
+    ($name:ident($($arg:ident),+) $split:ident $join:ident |$i:ident| $e:expr) => {
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[inline(always)]
+        pub(crate) fn $name($($arg: u128),+) -> u128 {
+            $(let $arg = $split($arg);)+
+            $join(std::array::from_fn(|$i| $e))
+        }
+    };
+}
+
 /// Lane-wise binary ops: `name(a, b) = join(zip(split(a), split(b), f))`.
 macro_rules! lanewise2 {
     ($($name:ident: $split:ident $join:ident |$x:ident, $y:ident| $e:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128, b: u128) -> u128 {
-                let (a, b) = ($split(a), $split(b));
-                $join(std::array::from_fn(|i| {
-                    let ($x, $y) = (a[i], b[i]);
-                    $e
-                }))
-            }
-        )*
+        $(lane_fn!($name(a, b) $split $join |i| { let ($x, $y) = (a[i], b[i]); $e });)*
     };
 }
 
 /// Lane-wise unary ops.
 macro_rules! lanewise1 {
     ($($name:ident: $split:ident $join:ident |$x:ident| $e:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128) -> u128 {
-                let a = $split(a);
-                $join(std::array::from_fn(|i| {
-                    let $x = a[i];
-                    $e
-                }))
-            }
-        )*
+        $(lane_fn!($name(a) $split $join |i| { let $x = a[i]; $e });)*
     };
 }
 
@@ -94,40 +88,54 @@ macro_rules! compares {
     };
 }
 
+/// The integer compares without an SSE2 fast path, for one lane width
+/// per line: `ne`, the unsigned orderings and the signed `le`/`ge` (named
+/// in that order), over the signed then the unsigned lanes.
+macro_rules! int_compares {
+    ($($ne:ident $lt_u:ident $gt_u:ident $le_s:ident $le_u:ident $ge_s:ident $ge_u:ident:
+        $s:ident $from_s:ident $st:ty, $u:ident $from_u:ident $ut:ty;)*) => {
+        compares! {
+            $(
+                $ne: $s $from_s $st |x, y| x != y;
+                $lt_u: $u $from_u $ut |x, y| x < y;
+                $gt_u: $u $from_u $ut |x, y| x > y;
+                $le_s: $s $from_s $st |x, y| x <= y;
+                $le_u: $u $from_u $ut |x, y| x <= y;
+                $ge_s: $s $from_s $st |x, y| x >= y;
+                $ge_u: $u $from_u $ut |x, y| x >= y;
+            )*
+        }
+    };
+}
+
+int_compares! {
+    i8x16_ne i8x16_lt_u i8x16_gt_u i8x16_le_s i8x16_le_u i8x16_ge_s i8x16_ge_u:
+        i8s from_i8s i8, u8s from_u8s u8;
+    i16x8_ne i16x8_lt_u i16x8_gt_u i16x8_le_s i16x8_le_u i16x8_ge_s i16x8_ge_u:
+        i16s from_i16s i16, u16s from_u16s u16;
+    i32x4_ne i32x4_lt_u i32x4_gt_u i32x4_le_s i32x4_le_u i32x4_ge_s i32x4_ge_u:
+        i32s from_i32s i32, u32s from_u32s u32;
+}
+
+/// A float compare of two `f32` lanes through the scalar semantics.
+#[inline(always)]
+fn f32c(f: fn(u64, u64) -> u64, x: u32, y: u32) -> bool {
+    f(x as u64, y as u64) != 0
+}
+
 compares! {
-    i8x16_ne: i8s from_i8s i8 |x, y| x != y;
-    i8x16_lt_u: u8s from_u8s u8 |x, y| x < y;
-    i8x16_gt_u: u8s from_u8s u8 |x, y| x > y;
-    i8x16_le_s: i8s from_i8s i8 |x, y| x <= y;
-    i8x16_le_u: u8s from_u8s u8 |x, y| x <= y;
-    i8x16_ge_s: i8s from_i8s i8 |x, y| x >= y;
-    i8x16_ge_u: u8s from_u8s u8 |x, y| x >= y;
-    i16x8_ne: i16s from_i16s i16 |x, y| x != y;
-    i16x8_lt_u: u16s from_u16s u16 |x, y| x < y;
-    i16x8_gt_u: u16s from_u16s u16 |x, y| x > y;
-    i16x8_le_s: i16s from_i16s i16 |x, y| x <= y;
-    i16x8_le_u: u16s from_u16s u16 |x, y| x <= y;
-    i16x8_ge_s: i16s from_i16s i16 |x, y| x >= y;
-    i16x8_ge_u: u16s from_u16s u16 |x, y| x >= y;
-    i32x4_ne: i32s from_i32s i32 |x, y| x != y;
-    i32x4_lt_u: u32s from_u32s u32 |x, y| x < y;
-    i32x4_gt_u: u32s from_u32s u32 |x, y| x > y;
-    i32x4_le_s: i32s from_i32s i32 |x, y| x <= y;
-    i32x4_le_u: u32s from_u32s u32 |x, y| x <= y;
-    i32x4_ge_s: i32s from_i32s i32 |x, y| x >= y;
-    i32x4_ge_u: u32s from_u32s u32 |x, y| x >= y;
     i64x2_eq: i64s from_i64s i64 |x, y| x == y;
     i64x2_ne: i64s from_i64s i64 |x, y| x != y;
     i64x2_lt_s: i64s from_i64s i64 |x, y| x < y;
     i64x2_gt_s: i64s from_i64s i64 |x, y| x > y;
     i64x2_le_s: i64s from_i64s i64 |x, y| x <= y;
     i64x2_ge_s: i64s from_i64s i64 |x, y| x >= y;
-    f32x4_eq: u32s from_u32s u32 |x, y| num::f32_eq(x as u64, y as u64) != 0;
-    f32x4_ne: u32s from_u32s u32 |x, y| num::f32_ne(x as u64, y as u64) != 0;
-    f32x4_lt: u32s from_u32s u32 |x, y| num::f32_lt(x as u64, y as u64) != 0;
-    f32x4_gt: u32s from_u32s u32 |x, y| num::f32_gt(x as u64, y as u64) != 0;
-    f32x4_le: u32s from_u32s u32 |x, y| num::f32_le(x as u64, y as u64) != 0;
-    f32x4_ge: u32s from_u32s u32 |x, y| num::f32_ge(x as u64, y as u64) != 0;
+    f32x4_eq: u32s from_u32s u32 |x, y| f32c(num::f32_eq, x, y);
+    f32x4_ne: u32s from_u32s u32 |x, y| f32c(num::f32_ne, x, y);
+    f32x4_lt: u32s from_u32s u32 |x, y| f32c(num::f32_lt, x, y);
+    f32x4_gt: u32s from_u32s u32 |x, y| f32c(num::f32_gt, x, y);
+    f32x4_le: u32s from_u32s u32 |x, y| f32c(num::f32_le, x, y);
+    f32x4_ge: u32s from_u32s u32 |x, y| f32c(num::f32_ge, x, y);
     f64x2_eq: u64s from_u64s u64 |x, y| num::f64_eq(x, y) != 0;
     f64x2_ne: u64s from_u64s u64 |x, y| num::f64_ne(x, y) != 0;
     f64x2_lt: u64s from_u64s u64 |x, y| num::f64_lt(x, y) != 0;
@@ -136,21 +144,23 @@ compares! {
     f64x2_ge: u64s from_u64s u64 |x, y| num::f64_ge(x, y) != 0;
 }
 
-#[inline(always)]
-fn sat_i8(x: i16) -> i8 {
-    x.clamp(i8::MIN as i16, i8::MAX as i16) as i8
+/// Saturating lane narrowings: `x` clamped to the narrower type's range.
+macro_rules! saturate {
+    ($($name:ident: $from:ty => $to:ty;)*) => {
+        $(
+            #[inline(always)]
+            fn $name(x: $from) -> $to {
+                x.clamp(<$to>::MIN as $from, <$to>::MAX as $from) as $to
+            }
+        )*
+    };
 }
-#[inline(always)]
-fn sat_u8(x: i16) -> u8 {
-    x.clamp(0, u8::MAX as i16) as u8
-}
-#[inline(always)]
-fn sat_i16(x: i32) -> i16 {
-    x.clamp(i16::MIN as i32, i16::MAX as i32) as i16
-}
-#[inline(always)]
-fn sat_u16(x: i32) -> u16 {
-    x.clamp(0, u16::MAX as i32) as u16
+
+saturate! {
+    sat_i8: i16 => i8;
+    sat_u8: i16 => u8;
+    sat_i16: i32 => i16;
+    sat_u16: i32 => u16;
 }
 #[inline(always)]
 fn q15mulr(x: i16, y: i16) -> i16 {
@@ -222,16 +232,7 @@ lanewise1! {
 /// Narrowing with saturation: `a`'s lanes, then `b`'s.
 macro_rules! narrow {
     ($($name:ident: $split:ident $join:ident $sat:ident, $n:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128, b: u128) -> u128 {
-                let (a, b) = ($split(a), $split(b));
-                $join(std::array::from_fn(|i| {
-                    $sat(if i < $n { a[i] } else { b[i - $n] })
-                }))
-            }
-        )*
+        $(lane_fn!($name(a, b) $split $join |i| $sat(if i < $n { a[i] } else { b[i - $n] }));)*
     };
 }
 
@@ -242,14 +243,7 @@ narrow! {
 /// Widening of the low or high half (`$off` is 0 or the half's length).
 macro_rules! extend {
     ($($name:ident: $split:ident $join:ident $t:ty, $off:expr;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128) -> u128 {
-                let a = $split(a);
-                $join(std::array::from_fn(|i| a[i + $off] as $t))
-            }
-        )*
+        $(lane_fn!($name(a) $split $join |i| a[i + $off] as $t);)*
     };
 }
 
@@ -258,48 +252,39 @@ extend! {
     i64x2_extend_high_i32x4_s: i32s from_i64s i64, 2;
 }
 
-/// Widening multiplication of the low or high halves.
+/// Widening multiplication of the low or high halves: as the spec
+/// defines it, both operands' halves extended, then multiplied lane-wise.
 macro_rules! ext_mul {
-    ($($name:ident: $split:ident $join:ident $t:ty, $off:expr;)*) => {
+    ($($name:ident = $extend:ident, $mul:ident;)*) => {
         $(
             #[doc = concat!("`", stringify!($name), "`.")]
             #[inline(always)]
             pub(crate) fn $name(a: u128, b: u128) -> u128 {
-                let (a, b) = ($split(a), $split(b));
-                $join(std::array::from_fn(|i| {
-                    (a[i + $off] as $t).wrapping_mul(b[i + $off] as $t)
-                }))
+                $mul($extend(a), $extend(b))
             }
         )*
     };
 }
 
 ext_mul! {
-    i16x8_ext_mul_low_i8x16_s: i8s from_i16s i16, 0;
-    i16x8_ext_mul_high_i8x16_s: i8s from_i16s i16, 8;
-    i16x8_ext_mul_low_i8x16_u: u8s from_u16s u16, 0;
-    i16x8_ext_mul_high_i8x16_u: u8s from_u16s u16, 8;
-    i32x4_ext_mul_low_i16x8_s: i16s from_i32s i32, 0;
-    i32x4_ext_mul_high_i16x8_s: i16s from_i32s i32, 4;
-    i32x4_ext_mul_low_i16x8_u: u16s from_u32s u32, 0;
-    i32x4_ext_mul_high_i16x8_u: u16s from_u32s u32, 4;
-    i64x2_ext_mul_low_i32x4_s: i32s from_i64s i64, 0;
-    i64x2_ext_mul_high_i32x4_s: i32s from_i64s i64, 2;
-    i64x2_ext_mul_low_i32x4_u: u32s from_u64s u64, 0;
-    i64x2_ext_mul_high_i32x4_u: u32s from_u64s u64, 2;
+    i16x8_ext_mul_low_i8x16_s = i16x8_extend_low_i8x16_s, i16x8_mul;
+    i16x8_ext_mul_high_i8x16_s = i16x8_extend_high_i8x16_s, i16x8_mul;
+    i16x8_ext_mul_low_i8x16_u = i16x8_extend_low_i8x16_u, i16x8_mul;
+    i16x8_ext_mul_high_i8x16_u = i16x8_extend_high_i8x16_u, i16x8_mul;
+    i32x4_ext_mul_low_i16x8_s = i32x4_extend_low_i16x8_s, i32x4_mul;
+    i32x4_ext_mul_high_i16x8_s = i32x4_extend_high_i16x8_s, i32x4_mul;
+    i32x4_ext_mul_low_i16x8_u = i32x4_extend_low_i16x8_u, i32x4_mul;
+    i32x4_ext_mul_high_i16x8_u = i32x4_extend_high_i16x8_u, i32x4_mul;
+    i64x2_ext_mul_low_i32x4_s = i64x2_extend_low_i32x4_s, i64x2_mul;
+    i64x2_ext_mul_high_i32x4_s = i64x2_extend_high_i32x4_s, i64x2_mul;
+    i64x2_ext_mul_low_i32x4_u = i64x2_extend_low_i32x4_u, i64x2_mul;
+    i64x2_ext_mul_high_i32x4_u = i64x2_extend_high_i32x4_u, i64x2_mul;
 }
 
 /// Pairwise widening addition.
 macro_rules! ext_add_pairwise {
     ($($name:ident: $split:ident $join:ident $t:ty;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "`.")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128) -> u128 {
-                let a = $split(a);
-                $join(std::array::from_fn(|i| a[2 * i] as $t + a[2 * i + 1] as $t))
-            }
-        )*
+        $(lane_fn!($name(a) $split $join |i| a[2 * i] as $t + a[2 * i + 1] as $t);)*
     };
 }
 
@@ -530,14 +515,7 @@ lane_access! {
 /// high two are zero), lane by lane like the scalar instruction.
 macro_rules! narrow_f64x2_zero {
     ($($name:ident = $scalar:ident;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "` (each lane as `", stringify!($scalar), "`).")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128) -> u128 {
-                let a = u64s(a);
-                from_u32s([num::$scalar(a[0]) as u32, num::$scalar(a[1]) as u32, 0, 0])
-            }
-        )*
+        $(lane_fn!($name(a) u64s from_u32s |i| if i < 2 { num::$scalar(a[i]) as u32 } else { 0 });)*
     };
 }
 
@@ -551,14 +529,7 @@ narrow_f64x2_zero! {
 /// lane like the scalar instruction.
 macro_rules! widen_low_to_f64x2 {
     ($($name:ident = $scalar:ident;)*) => {
-        $(
-            #[doc = concat!("`", stringify!($name), "` (each lane as `", stringify!($scalar), "`).")]
-            #[inline(always)]
-            pub(crate) fn $name(a: u128) -> u128 {
-                let a = u32s(a);
-                from_u64s([num::$scalar(a[0] as u64), num::$scalar(a[1] as u64)])
-            }
-        )*
+        $(lane_fn!($name(a) u32s from_u64s |i| num::$scalar(a[i] as u64));)*
     };
 }
 
@@ -611,35 +582,27 @@ pub(crate) fn store128(m: MemView, ea: u64, x: u128) -> Result<(), Trap> {
     m.write_u128(ea, x)
 }
 
-/// `v128.load8_splat` at `ea`.
-#[inline(always)]
-pub(crate) fn load8_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(i8x16_splat(u8::from_le_bytes(m.read_at(ea)?) as u64))
+/// Loads of one scalar: splatted into every lane, or zero-extended.
+macro_rules! load_scalar {
+    ($($name:ident: $t:ty => |$x:ident| $e:expr;)*) => {
+        $(
+            #[doc = concat!("`v128.", stringify!($name), "` at `ea`.")]
+            #[inline(always)]
+            pub(crate) fn $name(m: MemView, ea: u64) -> Result<u128, Trap> {
+                let $x = <$t>::from_le_bytes(m.read_at(ea)?);
+                Ok($e)
+            }
+        )*
+    };
 }
-/// `v128.load16_splat` at `ea`.
-#[inline(always)]
-pub(crate) fn load16_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(i16x8_splat(u16::from_le_bytes(m.read_at(ea)?) as u64))
-}
-/// `v128.load32_splat` at `ea`.
-#[inline(always)]
-pub(crate) fn load32_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(i32x4_splat(u32::from_le_bytes(m.read_at(ea)?) as u64))
-}
-/// `v128.load64_splat` at `ea`.
-#[inline(always)]
-pub(crate) fn load64_splat(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(i64x2_splat(u64::from_le_bytes(m.read_at(ea)?)))
-}
-/// `v128.load32_zero` at `ea`.
-#[inline(always)]
-pub(crate) fn load32_zero(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(u32::from_le_bytes(m.read_at(ea)?) as u128)
-}
-/// `v128.load64_zero` at `ea`.
-#[inline(always)]
-pub(crate) fn load64_zero(m: MemView, ea: u64) -> Result<u128, Trap> {
-    Ok(u64::from_le_bytes(m.read_at(ea)?) as u128)
+
+load_scalar! {
+    load8_splat: u8 => |x| i8x16_splat(x as u64);
+    load16_splat: u16 => |x| i16x8_splat(x as u64);
+    load32_splat: u32 => |x| i32x4_splat(x as u64);
+    load64_splat: u64 => |x| i64x2_splat(x);
+    load32_zero: u32 => |x| x as u128;
+    load64_zero: u64 => |x| x as u128;
 }
 
 /// The lane of `bytes` bytes at index `lane` (masked into range).
@@ -655,23 +618,8 @@ fn lane_bits(bytes: u8, lane: u8) -> (u32, u128) {
 /// Any SIMD memory access of `kind` at `ea` (the generic path): `x` is the
 /// vector operand; returns the loaded or updated vector (or `x` for stores).
 pub(crate) fn access(m: MemView, kind: SimdKind, ea: u64, x: u128) -> Result<u128, Trap> {
-    use SimdLoad as L;
     Ok(match kind {
-        SimdKind::Load(l) => match l {
-            L::V128Load => load128(m, ea)?,
-            L::V128Load8x8S => load8x8_s(m, ea)?,
-            L::V128Load8x8U => load8x8_u(m, ea)?,
-            L::V128Load16x4S => load16x4_s(m, ea)?,
-            L::V128Load16x4U => load16x4_u(m, ea)?,
-            L::V128Load32x2S => load32x2_s(m, ea)?,
-            L::V128Load32x2U => load32x2_u(m, ea)?,
-            L::V128Load8Splat => load8_splat(m, ea)?,
-            L::V128Load16Splat => load16_splat(m, ea)?,
-            L::V128Load32Splat => load32_splat(m, ea)?,
-            L::V128Load64Splat => load64_splat(m, ea)?,
-            L::V128Load32Zero => load32_zero(m, ea)?,
-            L::V128Load64Zero => load64_zero(m, ea)?,
-        },
+        SimdKind::Load(l) => match_simd_load!(l, (m, ea))?,
         SimdKind::Store => {
             store128(m, ea, x)?;
             x
@@ -974,6 +922,22 @@ pub(crate) use portable::*;
 mod tests {
     use super::*;
 
+    /// `[(f, portable::f), ...]`: each fast path beside its portable
+    /// definition.
+    macro_rules! with_portable {
+        ($($f:ident),* $(,)?) => {
+            [$(($f, portable::$f)),*]
+        };
+    }
+
+    /// The next number of a xorshift sequence (test inputs).
+    fn xorshift(r: &mut u64) -> u64 {
+        *r ^= *r << 13;
+        *r ^= *r >> 7;
+        *r ^= *r << 17;
+        *r
+    }
+
     #[test]
     fn lanes_round_trip() {
         let v = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
@@ -1027,51 +991,51 @@ mod tests {
             0x7fef_ffff_ffff_ffff,
         ];
         type Op = fn(u128, u128) -> u128;
-        let ops: [(Op, Op); 44] = [
-            (f32x4_add, portable::f32x4_add),
-            (f32x4_div, portable::f32x4_div),
-            (f32x4_mul, portable::f32x4_mul),
-            (f32x4_sub, portable::f32x4_sub),
-            (f64x2_add, portable::f64x2_add),
-            (f64x2_div, portable::f64x2_div),
-            (f64x2_mul, portable::f64x2_mul),
-            (f64x2_sub, portable::f64x2_sub),
-            (i16x8_add, portable::i16x8_add),
-            (i16x8_add_sat_s, portable::i16x8_add_sat_s),
-            (i16x8_add_sat_u, portable::i16x8_add_sat_u),
-            (i16x8_avgr_u, portable::i16x8_avgr_u),
-            (i16x8_eq, portable::i16x8_eq),
-            (i16x8_gt_s, portable::i16x8_gt_s),
-            (i16x8_lt_s, portable::i16x8_lt_s),
-            (i16x8_max_s, portable::i16x8_max_s),
-            (i16x8_min_s, portable::i16x8_min_s),
-            (i16x8_mul, portable::i16x8_mul),
-            (i16x8_narrow_i32x4_s, portable::i16x8_narrow_i32x4_s),
-            (i16x8_sub, portable::i16x8_sub),
-            (i16x8_sub_sat_s, portable::i16x8_sub_sat_s),
-            (i16x8_sub_sat_u, portable::i16x8_sub_sat_u),
-            (i32x4_add, portable::i32x4_add),
-            (i32x4_dot_i16x8_s, portable::i32x4_dot_i16x8_s),
-            (i32x4_eq, portable::i32x4_eq),
-            (i32x4_gt_s, portable::i32x4_gt_s),
-            (i32x4_lt_s, portable::i32x4_lt_s),
-            (i32x4_sub, portable::i32x4_sub),
-            (i64x2_add, portable::i64x2_add),
-            (i64x2_sub, portable::i64x2_sub),
-            (i8x16_add, portable::i8x16_add),
-            (i8x16_add_sat_s, portable::i8x16_add_sat_s),
-            (i8x16_add_sat_u, portable::i8x16_add_sat_u),
-            (i8x16_avgr_u, portable::i8x16_avgr_u),
-            (i8x16_eq, portable::i8x16_eq),
-            (i8x16_gt_s, portable::i8x16_gt_s),
-            (i8x16_lt_s, portable::i8x16_lt_s),
-            (i8x16_max_u, portable::i8x16_max_u),
-            (i8x16_min_u, portable::i8x16_min_u),
-            (i8x16_narrow_i16x8_s, portable::i8x16_narrow_i16x8_s),
-            (i8x16_narrow_i16x8_u, portable::i8x16_narrow_i16x8_u),
-            (i8x16_sub, portable::i8x16_sub),
-            (i8x16_sub_sat_s, portable::i8x16_sub_sat_s),
-            (i8x16_sub_sat_u, portable::i8x16_sub_sat_u),
+        let ops: [(Op, Op); 44] = with_portable![
+            f32x4_add,
+            f32x4_div,
+            f32x4_mul,
+            f32x4_sub,
+            f64x2_add,
+            f64x2_div,
+            f64x2_mul,
+            f64x2_sub,
+            i16x8_add,
+            i16x8_add_sat_s,
+            i16x8_add_sat_u,
+            i16x8_avgr_u,
+            i16x8_eq,
+            i16x8_gt_s,
+            i16x8_lt_s,
+            i16x8_max_s,
+            i16x8_min_s,
+            i16x8_mul,
+            i16x8_narrow_i32x4_s,
+            i16x8_sub,
+            i16x8_sub_sat_s,
+            i16x8_sub_sat_u,
+            i32x4_add,
+            i32x4_dot_i16x8_s,
+            i32x4_eq,
+            i32x4_gt_s,
+            i32x4_lt_s,
+            i32x4_sub,
+            i64x2_add,
+            i64x2_sub,
+            i8x16_add,
+            i8x16_add_sat_s,
+            i8x16_add_sat_u,
+            i8x16_avgr_u,
+            i8x16_eq,
+            i8x16_gt_s,
+            i8x16_lt_s,
+            i8x16_max_u,
+            i8x16_min_u,
+            i8x16_narrow_i16x8_s,
+            i8x16_narrow_i16x8_u,
+            i8x16_sub,
+            i8x16_sub_sat_s,
+            i8x16_sub_sat_u,
         ];
         let mut vectors = Vec::new();
         for (i, a) in f32s.iter().enumerate() {
@@ -1098,13 +1062,7 @@ mod tests {
         }
         let mut r = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..24 {
-            let mut next = || {
-                r ^= r << 13;
-                r ^= r >> 7;
-                r ^= r << 17;
-                r
-            };
-            vectors.push(from_u64s([next(), next()]));
+            vectors.push(from_u64s([xorshift(&mut r), xorshift(&mut r)]));
         }
         for (fast, slow) in ops {
             for a in &vectors {
@@ -1119,47 +1077,29 @@ mod tests {
     #[test]
     fn fast_shifts_and_extends_match_portable() {
         type Shift = fn(u128, u64) -> u128;
-        let shifts: [(Shift, Shift); 8] = [
-            (i16x8_shl, portable::i16x8_shl),
-            (i16x8_shr_s, portable::i16x8_shr_s),
-            (i16x8_shr_u, portable::i16x8_shr_u),
-            (i32x4_shl, portable::i32x4_shl),
-            (i32x4_shr_s, portable::i32x4_shr_s),
-            (i32x4_shr_u, portable::i32x4_shr_u),
-            (i64x2_shl, portable::i64x2_shl),
-            (i64x2_shr_u, portable::i64x2_shr_u),
+        let shifts: [(Shift, Shift); 8] = with_portable![
+            i16x8_shl,
+            i16x8_shr_s,
+            i16x8_shr_u,
+            i32x4_shl,
+            i32x4_shr_s,
+            i32x4_shr_u,
+            i64x2_shl,
+            i64x2_shr_u,
         ];
         type Un = fn(u128) -> u128;
-        let unary: [(Un, Un); 11] = [
-            (i16x8_extend_low_i8x16_s, portable::i16x8_extend_low_i8x16_s),
-            (
-                i16x8_extend_high_i8x16_s,
-                portable::i16x8_extend_high_i8x16_s,
-            ),
-            (i16x8_extend_low_i8x16_u, portable::i16x8_extend_low_i8x16_u),
-            (
-                i16x8_extend_high_i8x16_u,
-                portable::i16x8_extend_high_i8x16_u,
-            ),
-            (i32x4_extend_low_i16x8_s, portable::i32x4_extend_low_i16x8_s),
-            (
-                i32x4_extend_high_i16x8_s,
-                portable::i32x4_extend_high_i16x8_s,
-            ),
-            (i32x4_extend_low_i16x8_u, portable::i32x4_extend_low_i16x8_u),
-            (
-                i32x4_extend_high_i16x8_u,
-                portable::i32x4_extend_high_i16x8_u,
-            ),
-            (i64x2_extend_low_i32x4_u, portable::i64x2_extend_low_i32x4_u),
-            (
-                i64x2_extend_high_i32x4_u,
-                portable::i64x2_extend_high_i32x4_u,
-            ),
-            (
-                i32x4_ext_add_pairwise_i16x8_s,
-                portable::i32x4_ext_add_pairwise_i16x8_s,
-            ),
+        let unary: [(Un, Un); 11] = with_portable![
+            i16x8_extend_low_i8x16_s,
+            i16x8_extend_high_i8x16_s,
+            i16x8_extend_low_i8x16_u,
+            i16x8_extend_high_i8x16_u,
+            i32x4_extend_low_i16x8_s,
+            i32x4_extend_high_i16x8_s,
+            i32x4_extend_low_i16x8_u,
+            i32x4_extend_high_i16x8_u,
+            i64x2_extend_low_i32x4_u,
+            i64x2_extend_high_i32x4_u,
+            i32x4_ext_add_pairwise_i16x8_s,
         ];
         let mut r = 0x2545_f491_4f6c_dd1du64;
         let mut vectors = vec![
@@ -1171,13 +1111,7 @@ mod tests {
             i16x8_splat(0x8000),
         ];
         for _ in 0..32 {
-            let mut next = || {
-                r ^= r << 13;
-                r ^= r >> 7;
-                r ^= r << 17;
-                r
-            };
-            vectors.push(from_u64s([next(), next()]));
+            vectors.push(from_u64s([xorshift(&mut r), xorshift(&mut r)]));
         }
         for v in &vectors {
             for (fast, slow) in shifts {

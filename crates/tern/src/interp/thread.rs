@@ -5,7 +5,7 @@
 //!
 //! Only built where that optimisation is known to happen (`tern_threaded`,
 //! set by `build.rs`: x86-64 or AArch64 at `opt-level` 2, 3, `s` or `z`,
-//! without the `portable-dispatch` feature) and without debug assertions;
+//! without the `portable-dispatch` feature, without debug assertions);
 //! elsewhere `exec::run`'s loop runs every instruction.
 //!
 //! The handlers cover the *simple* instructions: every family of the table
@@ -216,7 +216,7 @@ unsafe fn enter(
 #[inline(always)]
 fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> bool {
     // SAFETY: see `enter`.
-    let stack = unsafe { &mut (*cx.store).stack };
+    let stack = unsafe { (*cx.store).stack_mut() };
     let (vbase, rbase) = (vbase as usize, rbase as usize);
     let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
     if stack.frames.len() >= cx.max_depth
@@ -464,16 +464,16 @@ macro_rules! other_handler {
         handler!(r, cx, GlobalGet { dst, index } => {
             // SAFETY: see `enter`; `cold` lives as long as the run.
             let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
-            let g = store.instances[inst.index()].globals[index as usize];
-            v!(r, dst, store.globals[g as usize].bits as u64)
+            let g = store.instances()[inst.index()].globals[index as usize];
+            v!(r, dst, store.globals()[g as usize].bits as u64)
         });
     };
     (GlobalSet) => {
         handler!(r, cx, GlobalSet { src, index } => {
             // SAFETY: as for `GlobalGet`.
             let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
-            let g = store.instances[inst.index()].globals[index as usize];
-            store.globals[g as usize].bits = v!(r, src) as u128;
+            let g = store.instances()[inst.index()].globals[index as usize];
+            store.globals_mut()[g as usize].bits = v!(r, src) as u128;
         });
     };
     (RefNull) => {
@@ -505,11 +505,11 @@ macro_rules! other_handler {
             let (store, func, inst) = unsafe { (&*cx.store, &*cx.func, Cold::inst_of(cx.cold)) };
             let s = func.call_sites[site as usize];
             let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
-            let t = &store.tables[store.instances[inst.index()].tables[table as usize] as usize];
+            let t = &store.tables()[store.instances()[inst.index()].tables[table as usize] as usize];
             let i = if t.is64 { v!(r, index) } else { v!(r, index) as u32 as u64 };
             let Some(&f) = usize::try_from(i).ok().and_then(|i| t.elems.get(i)) else { bail!() };
             let Some(f) = store.func_of_raw(f) else { bail!() };
-            let entry = &store.funcs[f.index()];
+            let entry = &store.funcs()[f.index()];
             // Only the common case: a wasm function of this instance whose
             // type is the expected one (the subtype check is the loop's).
             let FuncKind::Wasm { instance, code, .. } = entry.kind else { bail!() };
@@ -530,7 +530,7 @@ macro_rules! other_handler {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
             // Out of fuel leaves the tank as it is: the loop charges again.
-            if store.interrupts.consume(u64::from(amount)).is_err() {
+            if store.interrupts_mut().consume(u64::from(amount)).is_err() {
                 bail!()
             }
         });
@@ -539,7 +539,7 @@ macro_rules! other_handler {
         handler!(r, cx, CheckEpoch {} => {
             // SAFETY: see `enter`.
             let store = unsafe { &*cx.store };
-            if store.engine.current_epoch() >= store.interrupts.epoch_deadline {
+            if store.engine().current_epoch() >= store.interrupts().epoch_deadline {
                 bail!()
             }
         });
@@ -548,7 +548,7 @@ macro_rules! other_handler {
         handler!(r, cx, Return {} => {
             // SAFETY: see `enter`; `cold` lives as long as the run.
             let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
-            let frames = &mut store.stack.frames;
+            let frames = &mut store.stack_mut().frames;
             if frames.len() <= cx.frames_base {
                 bail!()
             }
@@ -627,7 +627,7 @@ macro_rules! handlers {
     (@one $name:ident { $($field:ident),* } $family:ident $($rule:tt)*) => {
         handler!(r, cx, $name { $($field),* } => {
             // SAFETY: see `enter`: the store is the chain's while it runs.
-            let heap = unsafe { &mut (*cx.store).heap };
+            let heap = unsafe { (*cx.store).heap_mut() };
             family!((r, *heap, bail, taken) $family $($rule)*);
         });
     };

@@ -79,31 +79,11 @@ pub(crate) enum MemKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SimdKind {
     /// A `v128_load` row of the instruction table, by operator name.
-    Load(SimdLoad),
+    Load(super::SimdLoad),
     /// `v128.store`.
     Store,
     /// `v128.loadN_lane`: `bytes` (1, 2, 4 or 8) into lane `lane`.
     LoadLane { bytes: u8, lane: u8 },
     /// `v128.storeN_lane`.
     StoreLane { bytes: u8, lane: u8 },
-}
-
-/// The whole-vector, extending, splatting and zero-filling loads (named as
-/// the operators and the `v128_load` rows of the table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)]
-pub(crate) enum SimdLoad {
-    V128Load,
-    V128Load8x8S,
-    V128Load8x8U,
-    V128Load16x4S,
-    V128Load16x4U,
-    V128Load32x2S,
-    V128Load32x2U,
-    V128Load8Splat,
-    V128Load16Splat,
-    V128Load32Splat,
-    V128Load64Splat,
-    V128Load32Zero,
-    V128Load64Zero,
 }

@@ -17,7 +17,7 @@ mod access;
 use crate::index::{DefFunc, TypeIdx};
 use crate::registry::TypeId;
 
-pub(crate) use access::{LoadKind, MemKind, SimdKind, SimdLoad, StoreKind};
+pub(crate) use access::{LoadKind, MemKind, SimdKind, StoreKind};
 
 /// A frame-relative slot index (value frame or reference frame, as the
 /// instruction says).
@@ -94,6 +94,32 @@ pub(crate) enum AllocSource {
 ///
 /// This is the only place that knows the table's grammar. `$d` is a `$`
 /// token, so that the generated macros can have metavariables of their own.
+/// Defines `Op`, the opcode of each instruction (`Instr`'s variants
+/// without their operands, in the same order, so `Instr::op` is the enum's
+/// tag), from `for_each_instr!`'s list.
+macro_rules! define_opcodes {
+    ($($name:ident { $($field:ident),* } ($($family:tt)*);)*) => {
+        /// The opcode of each instruction.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u16)]
+        #[allow(dead_code)]
+        pub(crate) enum Op {
+            $($name,)*
+        }
+
+        impl Instr {
+            /// This instruction's opcode (its variant's position in `Instr`).
+            #[inline(always)]
+            #[allow(dead_code)]
+            pub(crate) fn op(&self) -> Op {
+                match self {
+                    $(Instr::$name { .. } => Op::$name,)*
+                }
+            }
+        }
+    };
+}
+
 macro_rules! define_isa {
     (
         ($d:tt)
@@ -291,65 +317,6 @@ macro_rules! define_isa {
         }
         pub(crate) use match_instr;
 
-        /// The opcode of each instruction: `Instr`'s variants without their
-        /// operands, in the same order (so `Instr::op` is the enum's tag).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(u16)]
-        #[allow(dead_code)]
-        pub(crate) enum Op {
-            $(
-                $bin, $($bt,)? $($imm, $($bti,)?)?
-            )*
-            $($bint,)*
-            $($un, $($ut,)?)*
-            $($unt,)*
-            $($bru,)*
-            $($brb,)*
-            $($bri,)*
-            $($ld,)*
-            $($st,)*
-            $($sget, $aget,)*
-            $($sset, $aset,)*
-            $($vb,)* $($vu,)* $($vt,)* $($vs,)* $($vsp,)* $($vr,)* $($vx,)* $($vrp,)* $($vl,)*
-            $($name,)*
-        }
-
-        impl Instr {
-            /// This instruction's opcode (its variant, as a number below
-            /// `Op::COUNT`).
-            #[inline(always)]
-            #[allow(dead_code)]
-            pub(crate) fn op(&self) -> Op {
-                match self {
-                    $(
-                        Instr::$bin { .. } => Op::$bin,
-                        $(Instr::$bt { .. } => Op::$bt,)?
-                        $(Instr::$imm { .. } => Op::$imm, $(Instr::$bti { .. } => Op::$bti,)?)?
-                    )*
-                    $(Instr::$bint { .. } => Op::$bint,)*
-                    $(Instr::$un { .. } => Op::$un, $(Instr::$ut { .. } => Op::$ut,)?)*
-                    $(Instr::$unt { .. } => Op::$unt,)*
-                    $(Instr::$bru { .. } => Op::$bru,)*
-                    $(Instr::$brb { .. } => Op::$brb,)*
-                    $(Instr::$bri { .. } => Op::$bri,)*
-                    $(Instr::$ld { .. } => Op::$ld,)*
-                    $(Instr::$st { .. } => Op::$st,)*
-                    $(Instr::$sget { .. } => Op::$sget, Instr::$aget { .. } => Op::$aget,)*
-                    $(Instr::$sset { .. } => Op::$sset, Instr::$aset { .. } => Op::$aset,)*
-                    $(Instr::$vb { .. } => Op::$vb,)*
-                    $(Instr::$vu { .. } => Op::$vu,)*
-                    $(Instr::$vt { .. } => Op::$vt,)*
-                    $(Instr::$vs { .. } => Op::$vs,)*
-                    $(Instr::$vsp { .. } => Op::$vsp,)*
-                    $(Instr::$vr { .. } => Op::$vr,)*
-                    $(Instr::$vx { .. } => Op::$vx,)*
-                    $(Instr::$vrp { .. } => Op::$vrp,)*
-                    $(Instr::$vl { .. } => Op::$vl,)*
-                    $(Instr::$name { .. } => Op::$name,)*
-                }
-            }
-        }
-
         /// Every instruction in `Op` order, for generating one item per
         /// instruction: `for_each_instr!(h)` expands to
         /// `h! { Name { fields } (family operands...); ... }` with the same
@@ -402,6 +369,8 @@ macro_rules! define_isa {
         #[allow(unused_imports)]
         pub(crate) use for_each_instr;
 
+        for_each_instr!(define_opcodes);
+
         /// A `match` over a wasmparser `Operator`: each numeric operator of
         /// the table calls `$h!($ctx family Name ...)`.
         macro_rules! match_operator {
@@ -427,6 +396,27 @@ macro_rules! define_isa {
             };
         }
         pub(crate) use match_operator;
+
+        /// The whole-vector, extending, splatting and zero-filling loads
+        /// (the `v128_load` rows of the table), for the generic access path
+        /// (`SimdMem`) that reaches any memory.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)]
+        pub(crate) enum SimdLoad {
+            $($vl,)*
+        }
+
+        /// `match_simd_load!(load, (mem, ea))` calls the semantic function
+        /// of `load` (a `SimdLoad`), named as in the table and resolved
+        /// where the macro is used.
+        macro_rules! match_simd_load {
+            ($d load:expr, ($d ($d arg:expr),*)) => {
+                match $d load {
+                    $($crate::ir::SimdLoad::$vl => $vlsem($d ($d arg),*),)*
+                }
+            };
+        }
+        pub(crate) use match_simd_load;
     };
 }
 
@@ -434,7 +424,9 @@ macro_rules! define_isa {
 mod isa;
 
 #[allow(unused_imports)]
-pub(crate) use isa::{Instr, Op, for_each_instr, match_instr, match_operator};
+pub(crate) use isa::{
+    Instr, Op, SimdLoad, for_each_instr, match_instr, match_operator, match_simd_load,
+};
 
 /// The target of a cast or test, resolved at translation time.
 #[derive(Clone, Copy, Debug)]

@@ -17,7 +17,7 @@ use crate::values::{ExnRef, Val};
 /// The payload types of the tag of store index `tag`.
 fn payload_types(store: &StoreInner, tag: u32) -> Result<Vec<CVal>> {
     let e = store
-        .tags
+        .tags()
         .get(tag as usize)
         .ok_or_else(|| Error::usage("invalid tag"))?;
     let (params, _) =
@@ -51,19 +51,19 @@ impl ExnRef {
         let off = heap
             .alloc_exn(hty, tag.index, &mut roots)
             .map_err(|t| Error::trap(t, Vec::new()))?;
-        let layout = match &store.heap.heap_type(hty).layout {
+        let layout = match &store.heap().heap_type(hty).layout {
             Layout::Exn(l) => l.fields.clone(),
             _ => return Err(Error::usage("invalid tag")),
         };
         for ((v, ty), (o, kind)) in fields.iter().zip(&types).zip(layout.iter()) {
             let bits = val_to_raw(store, v, *ty)?.bits();
             store
-                .heap
+                .heap_mut()
                 .write_wide(off + HEADER + *o as usize, *kind, bits);
         }
         let raw = crate::gc::raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))?;
         Ok(ExnRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(raw),
         })
     }
@@ -77,11 +77,11 @@ impl ExnRef {
         let store = &store.as_context_mut().0.inner;
         let raw = self.raw(store)?;
         let (index, _) = store
-            .heap
+            .heap()
             .exn_of_raw(raw)
             .ok_or_else(|| Error::usage("not an exception"))?;
         Ok(Tag {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
@@ -91,7 +91,7 @@ impl ExnRef {
         let store = &mut store.as_context_mut().0.inner;
         let raw = self.raw(store)?;
         let (tag, layout) = store
-            .heap
+            .heap()
             .exn_of_raw(raw)
             .ok_or_else(|| Error::usage("not an exception"))?;
         let fields = layout.fields.clone();
@@ -99,7 +99,7 @@ impl ExnRef {
         let off = Heap::offset(raw);
         let mut out = Vec::with_capacity(types.len());
         for (ty, (o, kind)) in types.iter().zip(fields.iter()) {
-            let bits = store.heap.read_wide(off + HEADER + *o as usize, *kind);
+            let bits = store.heap().read_wide(off + HEADER + *o as usize, *kind);
             let r = Raw::of_bits(bits, *ty);
             out.push(raw_to_val(store, r, *ty));
         }

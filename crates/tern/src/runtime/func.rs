@@ -131,7 +131,7 @@ impl<T> Caller<'_, T> {
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
         let index = self.instance?;
         let instance = Instance {
-            store: self.store.inner.id,
+            store: self.store.inner.id(),
             index,
         };
         instance.get_export(&mut *self.store, name)
@@ -164,16 +164,16 @@ pub(crate) fn read_slots(store: &mut StoreInner, tys: &[CVal], vb: usize, rb: us
     let (mut vi, mut ri) = (vb, rb);
     tys.iter()
         .map(|t| {
-            let val = |i: usize| store.stack.vals.get(i).copied().unwrap_or(0);
+            let val = |i: usize| store.stack().vals.get(i).copied().unwrap_or(0);
             let r = if matches!(t, CVal::Ref(_)) {
                 ri += 1;
-                Raw::R(store.stack.refs.get(ri - 1).copied().unwrap_or(0))
+                Raw::R(store.stack().refs.get(ri - 1).copied().unwrap_or(0))
             } else if matches!(t, CVal::V128) {
                 vi += 2;
                 Raw::W(val(vi - 2) as u128 | (val(vi - 1) as u128) << 64)
             } else {
                 vi += 1;
-                Raw::V(store.stack.vals.get(vi - 1).copied().unwrap_or(0))
+                Raw::V(store.stack().vals.get(vi - 1).copied().unwrap_or(0))
             };
             raw_to_val(store, r, *t)
         })
@@ -200,7 +200,7 @@ pub(crate) fn write_slots(
         match val_to_raw(store, v, *t)? {
             Raw::V(x) => {
                 *store
-                    .stack
+                    .stack_mut()
                     .vals
                     .get_mut(vi)
                     .ok_or_else(|| Error::usage("too many values"))? = x;
@@ -208,7 +208,7 @@ pub(crate) fn write_slots(
             }
             Raw::W(x) => {
                 let slots = store
-                    .stack
+                    .stack_mut()
                     .vals
                     .get_mut(vi..vi + 2)
                     .ok_or_else(|| Error::usage("too many values"))?;
@@ -218,7 +218,7 @@ pub(crate) fn write_slots(
             }
             Raw::R(x) => {
                 *store
-                    .stack
+                    .stack_mut()
                     .refs
                     .get_mut(ri)
                     .ok_or_else(|| Error::usage("too many values"))? = x;
@@ -233,7 +233,7 @@ impl Func {
     pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s FuncEntry> {
         store.check(self.store)?;
         store
-            .funcs
+            .funcs()
             .get(self.index.index())
             .ok_or_else(|| Error::usage("invalid function handle"))
     }
@@ -249,12 +249,12 @@ impl Func {
     }
 
     pub(crate) fn push_entry(store: &mut StoreInner, entry: FuncEntry) -> Result<Func> {
-        let index = StoreFunc::of_len(store.funcs.len())
-            .filter(|i| i.0 <= crate::values::raw::MAX_INDEX)
-            .ok_or_else(|| Error::usage("too many functions in store"))?;
-        store.funcs.push(entry);
+        if store.funcs().len() > crate::values::raw::MAX_INDEX as usize {
+            return Err(Error::usage("too many functions in store"));
+        }
+        let index = StoreFunc(store.push_func_entry(entry)?);
         Ok(Func {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
@@ -297,8 +297,8 @@ impl Func {
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let store = &store.as_context().0.inner;
         match self.entry(store) {
-            Ok(e) => FuncType::from_type_ref(&store.engine, e.ty.clone()),
-            Err(_) => FuncType::new(&store.engine, [], []),
+            Ok(e) => FuncType::from_type_ref(store.engine(), e.ty.clone()),
+            Err(_) => FuncType::new(store.engine(), [], []),
         }
     }
 
@@ -306,7 +306,7 @@ impl Func {
     /// A type of another engine never matches.
     pub fn matches_ty(&self, store: impl AsContext, ty: &FuncType) -> bool {
         let store = &store.as_context().0.inner;
-        Engine::same(ty.engine(), &store.engine)
+        Engine::same(ty.engine(), store.engine())
             && self.entry(store).is_ok_and(|e| {
                 e.ty.info()
                     .is_subtype_of(ty.type_ref().id(), ty.type_ref().info().depth())

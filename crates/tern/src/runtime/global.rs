@@ -1,6 +1,6 @@
 //! Globals: [`Global`] handles and their store entries.
 
-use super::store::{AsContext, AsContextMut, StoreId, push_entity};
+use super::store::{AsContext, AsContextMut, StoreId};
 use super::{GlobalType, StoreInner};
 use crate::error::{Error, Result};
 use crate::registry::{CVal, TypeRef};
@@ -43,7 +43,7 @@ impl Global {
             _ => None,
         };
         if let Some(h) = heap {
-            check_engine(&store.engine, h)?;
+            check_engine(store.engine(), h)?;
         }
         let keep = heap
             .and_then(|h| h.concrete_parts())
@@ -62,15 +62,15 @@ impl Global {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: GlobalEntry) -> Result<Global> {
-        let index = push_entity(&mut store.globals, entry, "globals")?;
+        let index = store.push_global(entry)?;
         Ok(Global {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
 
     pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s GlobalEntry> {
-        store.entity(self.store, &store.globals, self.index, "global")
+        store.entity(self.store, store.globals(), self.index, "global")
     }
 
     /// The global's type.
@@ -78,7 +78,7 @@ impl Global {
         let store = &store.as_context().0.inner;
         let e = self.entry(store)?;
         Ok(GlobalType::new(
-            ValType::from_cval(&store.engine, e.ty),
+            ValType::from_cval(store.engine(), e.ty),
             if e.mutable {
                 Mutability::Var
             } else {
@@ -108,7 +108,7 @@ impl Global {
             return Err(Error::usage("cannot set an immutable global"));
         }
         let bits = val_to_raw(store, &val, e.ty)?.bits();
-        store.globals[self.index as usize].bits = bits;
+        store.globals_mut()[self.index as usize].bits = bits;
         Ok(())
     }
 }

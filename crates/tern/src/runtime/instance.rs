@@ -146,10 +146,10 @@ impl Instance {
     }
 
     fn entry<'s>(&self, store: &'s StoreInner) -> Option<&'s InstanceEntry> {
-        if store.id != self.store {
+        if store.id() != self.store {
             return None;
         }
-        store.instances.get(self.index.index())
+        store.instances().get(self.index.index())
     }
 
     /// The module this instance was created from.
@@ -167,7 +167,7 @@ impl Instance {
         let e = self.entry(store)?;
         let i = *e.module.0.export_index.get(name)?;
         let (_, kind, index) = e.module.0.exports[i];
-        let id = store.id;
+        let id = store.id();
         Some(match kind {
             ExportKind::Func => Extern::Func(Func {
                 store: id,
@@ -247,7 +247,7 @@ impl Instance {
 }
 
 fn check_import(store: &StoreInner, imp: &crate::module::ImportDecl, ext: &Extern) -> Result<u32> {
-    let engine = &store.engine;
+    let engine = store.engine();
     let reg = engine.registry();
     match (&imp.kind, ext) {
         (ImportKind::Func(_), Extern::Func(f)) => {
@@ -276,7 +276,7 @@ fn check_import(store: &StoreInner, imp: &crate::module::ImportDecl, ext: &Exter
         (ImportKind::Table(t), Extern::Table(h)) => {
             store.check(h.store)?;
             let e = store
-                .tables
+                .tables()
                 .get(h.index as usize)
                 .ok_or_else(|| Error::usage("invalid table handle"))?;
             let size = e.elems.len() as u64;
@@ -306,7 +306,7 @@ fn check_import(store: &StoreInner, imp: &crate::module::ImportDecl, ext: &Exter
         (ImportKind::Memory(m), Extern::Memory(h)) => {
             store.check(h.store)?;
             let e = store
-                .memories
+                .memories()
                 .get(h.index as usize)
                 .ok_or_else(|| Error::usage("invalid memory handle"))?;
             let pages = e.pages();
@@ -389,7 +389,7 @@ pub(crate) fn instantiate<T>(
         inst.gc_types.push(if t.info().as_func().is_some() {
             None
         } else {
-            Some(store.inner.heap.type_index(t)?)
+            Some(store.inner.heap_mut().type_index(t)?)
         });
     }
     for (imp, ext) in m.imports.iter().zip(imports) {
@@ -398,13 +398,13 @@ pub(crate) fn instantiate<T>(
             ImportKind::Func(ty) => {
                 let expected = &m.types[*ty as usize];
                 let index = StoreFunc(index);
-                let e = &store.inner.funcs[index.index()];
+                let e = &store.inner.funcs()[index.index()];
                 if !e
                     .ty
                     .info()
                     .is_subtype_of(expected.id(), expected.info().depth())
                 {
-                    let engine = &store.inner.engine;
+                    let engine = store.inner.engine();
                     return Err(incompatible(
                         imp,
                         format!(
@@ -421,9 +421,9 @@ pub(crate) fn instantiate<T>(
             ImportKind::Memory(_) => inst.memories.push(index),
             ImportKind::Tag(ty) => {
                 let expected = &m.types[*ty as usize];
-                let actual = &store.inner.tags[index as usize].ty;
+                let actual = &store.inner.tags()[index as usize].ty;
                 if actual.id() != expected.id() {
-                    let engine = &store.inner.engine;
+                    let engine = store.inner.engine();
                     return Err(incompatible(
                         imp,
                         format!(
@@ -441,13 +441,13 @@ pub(crate) fn instantiate<T>(
         let ty = m.types[*ty as usize].clone();
         inst.tags.push(Tag::push(&mut store.inner, ty)?.index);
     }
-    let inst_index = InstanceId::of_len(store.inner.instances.len())
+    let inst_index = InstanceId::of_len(store.inner.instances().len())
         .ok_or_else(|| Error::usage("too many instances"))?;
     // Raw references live in local vectors until the instance joins the
     // store: no collection may run before then.
-    store.inner.heap.set_collection_enabled(false);
+    store.inner.heap_mut().set_collection_enabled(false);
     let r = instantiate_inner(store, module, inst, inst_index);
-    store.inner.heap.set_collection_enabled(true);
+    store.inner.heap_mut().set_collection_enabled(true);
     r
 }
 
@@ -545,9 +545,10 @@ fn instantiate_inner<T>(
             DataMode::Passive => None,
         });
     }
-    store.inner.instances.push(inst);
+    let pushed = store.inner.push_instance(inst)?;
+    debug_assert_eq!(pushed, inst_index.0);
     let instance = Instance {
-        store: store.inner.id,
+        store: store.inner.id(),
         index: inst_index,
     };
     // Active segments, in order; a trap leaves earlier writes in place.
@@ -555,7 +556,7 @@ fn instantiate_inner<T>(
         match &seg.mode {
             ElemMode::Active { table, .. } => {
                 let offset = elem_offsets[i].unwrap_or(0);
-                let n = store.inner.instances[inst_index.index()].elems[i].len() as u64;
+                let n = store.inner.instances()[inst_index.index()].elems[i].len() as u64;
                 crate::interp::segment_init::<TableEntry>(
                     &mut store.inner,
                     inst_index,
@@ -563,10 +564,10 @@ fn instantiate_inner<T>(
                     (offset, 0, n),
                     false,
                 )?;
-                store.inner.instances[inst_index.index()].elems[i] = Vec::new();
+                store.inner.instances_mut()[inst_index.index()].elems[i] = Vec::new();
             }
             ElemMode::Declared => {
-                store.inner.instances[inst_index.index()].elems[i] = Vec::new();
+                store.inner.instances_mut()[inst_index.index()].elems[i] = Vec::new();
             }
             ElemMode::Passive => {}
         }
@@ -582,12 +583,12 @@ fn instantiate_inner<T>(
                 (offset, 0, n),
                 false,
             )?;
-            store.inner.instances[inst_index.index()].datas[i] = Arc::from([]);
+            store.inner.instances_mut()[inst_index.index()].datas[i] = Arc::from([]);
         }
     }
-    store.inner.heap.set_collection_enabled(true);
+    store.inner.heap_mut().set_collection_enabled(true);
     if let Some(start) = m.start {
-        let f = store.inner.instances[inst_index.index()].funcs[start as usize];
+        let f = store.inner.instances()[inst_index.index()].funcs[start as usize];
         crate::interp::invoke(store, f, |_, _, _| Ok(()), |_, _, _| ())?;
     }
     Ok(instance)

@@ -63,10 +63,10 @@ impl StoreInner {
     /// operation's bounds checks and before its work.
     #[inline]
     pub(crate) fn charge_fuel(&mut self, n: u64) -> Result<(), Trap> {
-        if self.interrupts.metered {
-            self.interrupts
+        if self.interrupts().metered {
+            self.interrupts_mut()
                 .consume(n)
-                .inspect_err(|_| self.interrupts.fuel = 0)
+                .inspect_err(|_| self.interrupts_mut().fuel = 0)
         } else {
             Ok(())
         }
@@ -97,7 +97,7 @@ pub(crate) fn epoch_deadline_reached<T>(store: &mut Store<T>) -> Result<()> {
 
 impl<T> Store<T> {
     fn fuel_check(&self) -> Result<()> {
-        if self.inner.engine.config().consume_fuel {
+        if self.inner.engine().config().consume_fuel {
             Ok(())
         } else {
             Err(Error::usage("fuel is not configured in this store"))
@@ -108,7 +108,7 @@ impl<T> Store<T> {
     /// was configured with [`Config::consume_fuel`](crate::Config::consume_fuel).
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.fuel_check()?;
-        self.inner.interrupts.fuel = fuel;
+        self.inner.interrupts_mut().fuel = fuel;
         Ok(())
     }
 
@@ -116,22 +116,22 @@ impl<T> Store<T> {
     /// [`Config::consume_fuel`](crate::Config::consume_fuel).
     pub fn get_fuel(&self) -> Result<u64> {
         self.fuel_check()?;
-        Ok(self.inner.interrupts.fuel)
+        Ok(self.inner.interrupts().fuel)
     }
 
     /// Sets the epoch deadline to `ticks_beyond_current` ticks after the
     /// engine's current epoch (see
     /// [`Config::epoch_interruption`](crate::Config::epoch_interruption)).
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
-        let now = self.inner.engine.current_epoch();
-        self.inner.interrupts.epoch_deadline = now.saturating_add(ticks_beyond_current);
+        let now = self.inner.engine().current_epoch();
+        self.inner.interrupts_mut().epoch_deadline = now.saturating_add(ticks_beyond_current);
     }
 
     /// Reaching the epoch deadline traps with [`Trap::Interrupt`] (the
     /// default): removes any callback.
     pub fn epoch_deadline_trap(&mut self) {
         self.epoch_callback = None;
-        self.inner.interrupts.epoch_traps = self.inner.engine.config().epoch_interruption;
+        self.inner.interrupts_mut().epoch_traps = self.inner.engine().config().epoch_interruption;
     }
 
     /// Reaching the epoch deadline calls `callback`, which decides whether
@@ -142,7 +142,7 @@ impl<T> Store<T> {
         callback: impl FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline> + Send + Sync + 'static,
     ) {
         self.epoch_callback = Some(Box::new(callback));
-        self.inner.interrupts.epoch_traps = false;
+        self.inner.interrupts_mut().epoch_traps = false;
     }
 }
 

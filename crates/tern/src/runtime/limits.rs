@@ -218,9 +218,9 @@ impl<T> Store<T> {
         + Sync
         + 'static,
     ) {
-        let ceiling = self.inner.engine.config().max_gc_heap_size;
+        let ceiling = self.inner.engine().config().max_gc_heap_size;
         let gc_limit = limiter(&mut self.data).gc_heap_size().unwrap_or(ceiling);
-        self.inner.heap.set_limit(gc_limit, ceiling);
+        self.inner.heap_mut().set_limit(gc_limit, ceiling);
         self.limiter = Some(Box::new(limiter));
     }
 
@@ -235,7 +235,7 @@ impl<T> Store<T> {
         delta: u64,
         metered: bool,
     ) -> Result<Option<u64>> {
-        let e = &self.inner.memories[index];
+        let e = &self.inner.memories()[index];
         if !e.fits(delta) {
             return Ok(None);
         }
@@ -248,7 +248,7 @@ impl<T> Store<T> {
                 .charge_fuel(delta)
                 .map_err(|t| Error::trap(t, Vec::new()))?;
         }
-        Ok(self.inner.memories[index].grow(delta))
+        Ok(self.inner.memories_mut()[index].grow(delta))
     }
 
     /// Grows store table `index` by `delta` elements set to raw `init`; as
@@ -261,7 +261,7 @@ impl<T> Store<T> {
         init: u32,
         metered: bool,
     ) -> Result<Option<u64>> {
-        let t = &self.inner.tables[index];
+        let t = &self.inner.tables()[index];
         if !t.fits(delta) {
             return Ok(None);
         }
@@ -275,7 +275,7 @@ impl<T> Store<T> {
                 .charge_fuel(delta)
                 .map_err(|t| Error::trap(t, Vec::new()))?;
         }
-        Ok(self.inner.tables[index].grow(delta, init))
+        Ok(self.inner.tables_mut()[index].grow(delta, init))
     }
 
     /// Asks the limiter (if any) whether a memory or table may grow from
@@ -314,17 +314,17 @@ impl<T> Store<T> {
         let checks = [
             (
                 "instance",
-                self.inner.instances.len(),
+                self.inner.instances().len(),
                 instances,
                 limiter.instances(),
             ),
             (
                 "memory",
-                self.inner.memories.len(),
+                self.inner.memories().len(),
                 memories,
                 limiter.memories(),
             ),
-            ("table", self.inner.tables.len(), tables, limiter.tables()),
+            ("table", self.inner.tables().len(), tables, limiter.tables()),
         ];
         for (what, have, adding, limit) in checks {
             if adding > 0 && have.saturating_add(adding) > limit {

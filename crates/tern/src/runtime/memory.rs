@@ -1,6 +1,6 @@
 //! Linear memories: [`Memory`] handles and their store entries.
 
-use super::store::{AsContext, AsContextMut, StoreId, push_entity};
+use super::store::{AsContext, AsContextMut, StoreId};
 use super::{Growth, MemoryType, Store, StoreInner};
 use crate::error::{Error, Result};
 
@@ -108,16 +108,16 @@ impl Memory {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: MemoryEntry) -> Result<Memory> {
-        let index = push_entity(&mut store.memories, entry, "memories")?;
+        let index = store.push_memory(entry)?;
         Ok(Memory {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
 
     fn entry<'s>(&self, store: &'s StoreInner) -> Option<&'s MemoryEntry> {
         store
-            .entity(self.store, &store.memories, self.index, "memory")
+            .entity(self.store, store.memories(), self.index, "memory")
             .ok()
     }
 
@@ -157,10 +157,10 @@ impl Memory {
         store: impl Into<super::StoreContextMut<'a, T>>,
     ) -> &'a mut [u8] {
         let store = store.into().0;
-        if store.inner.id != self.store {
+        if store.inner.id() != self.store {
             return &mut [];
         }
-        match store.inner.memories.get_mut(self.index as usize) {
+        match store.inner.memories_mut().get_mut(self.index as usize) {
             Some(e) => &mut e.data,
             None => &mut [],
         }
@@ -170,7 +170,7 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let store = store.as_context_mut().0;
         let inner = &store.inner;
-        inner.entity(self.store, &inner.memories, self.index, "memory")?;
+        inner.entity(self.store, inner.memories(), self.index, "memory")?;
         store
             .grow_memory(self.index as usize, delta, false)?
             .ok_or_else(|| Error::usage("failed to grow memory"))
@@ -194,7 +194,7 @@ impl Memory {
         let store = &mut store.as_context_mut().0.inner;
         store.check(self.store)?;
         let e = store
-            .memories
+            .memories_mut()
             .get_mut(self.index as usize)
             .ok_or_else(|| Error::usage("invalid memory handle"))?;
         let dst = offset

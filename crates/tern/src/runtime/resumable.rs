@@ -12,7 +12,7 @@ use super::func::{read_slots, write_slots};
 use super::store::{AsContextMut, Store, StoreId};
 use crate::error::{Error, Result};
 use crate::index::StoreFunc;
-use crate::interp::{self, Ended};
+use crate::interp::{self, Ended, ParkToken};
 use crate::registry::CVal;
 use crate::values::Val;
 
@@ -31,13 +31,17 @@ pub enum ResumableCall {
     HostError(ResumableInvocation),
 }
 
-/// A call stopped for lack of fuel, resumable with
+/// A call stopped for lack of fuel or by a host error, resumable with
 /// [`ResumableInvocation::resume`]. Its state (stack and references) stays
-/// in the store until it is resumed to the end.
+/// in the store while this handle lives; dropping the handle abandons the
+/// call, and the store frees its state (at its next collection or parked
+/// call at the latest).
 #[derive(Debug)]
 pub struct ResumableInvocation {
     store: StoreId,
     slot: usize,
+    /// Keeps the parked state in the store (see `interp::ParkToken`).
+    _token: ParkToken,
     func: StoreFunc,
     required: u64,
     host: Option<(StoreFunc, Error)>,
@@ -78,8 +82,9 @@ impl ResumableInvocation {
 
     /// Goes on with a call stopped by a host error, as if the host
     /// function had returned `host_results` (checked against its result
-    /// types; if they do not fit, the call stays parked and this fails).
-    /// For a call stopped by fuel, `host_results` must be empty.
+    /// types). For a call stopped by fuel, `host_results` must be empty.
+    /// An error before the call goes on (another store, results that do
+    /// not fit) abandons the call, as dropping this handle does.
     pub fn resume_with<T>(
         self,
         mut store: impl AsContextMut<Data = T>,
@@ -107,7 +112,7 @@ impl ResumableInvocation {
 fn result_types<T>(store: &Store<T>, func: StoreFunc, space: usize) -> Result<Vec<CVal>> {
     let entry = store
         .inner
-        .funcs
+        .funcs()
         .get(func.index())
         .ok_or_else(|| Error::usage("invalid function handle"))?;
     let (_, rtys) = entry
@@ -139,13 +144,15 @@ fn finish<T>(
         }
         Ended::Parked {
             slot,
+            token,
             required,
             host,
         } => {
             let failed_host = host.is_some();
             let inv = ResumableInvocation {
-                store: store.inner.id,
+                store: store.inner.id(),
                 slot,
+                _token: token,
                 func,
                 required,
                 host,

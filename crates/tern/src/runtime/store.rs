@@ -5,12 +5,12 @@
 
 use super::interrupt::{EpochCallback, Interrupts};
 use super::limits::LimiterFn;
-use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry};
+use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry, TagEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{GcRoot, Heap, Trace};
 use crate::index::{HeapTypeIdx, StoreFunc};
-use crate::interp::{Parked, Stack, Suspension};
+use crate::interp::{Activations, Parked, Stack};
 use crate::values::raw;
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,30 +33,156 @@ impl StoreId {
 
 /// The non-generic part of a store. Public only so that sealed trait
 /// methods can name it; not reachable from outside the crate.
+///
+/// Its fields are private: entity lists are reached as slices (growing
+/// only through the `push_*` methods, which enforce the index limits),
+/// the heap and the interpreter's state through accessors, and the split
+/// borrows the interpreter and the collector need through
+/// [`StoreInner::heap_and_stack`] and [`StoreInner::split_for_gc`].
 #[doc(hidden)]
 pub struct StoreInner {
-    pub(crate) id: StoreId,
-    pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntry>,
-    pub(crate) tables: Vec<TableEntry>,
-    pub(crate) memories: Vec<MemoryEntry>,
-    pub(crate) globals: Vec<GlobalEntry>,
-    pub(crate) instances: Vec<InstanceEntry>,
+    id: StoreId,
+    engine: Engine,
+    funcs: Vec<FuncEntry>,
+    tables: Vec<TableEntry>,
+    memories: Vec<MemoryEntry>,
+    globals: Vec<GlobalEntry>,
+    instances: Vec<InstanceEntry>,
     /// Exception tags.
-    pub(crate) tags: Vec<super::TagEntry>,
+    tags: Vec<TagEntry>,
     /// The GC heap.
-    pub(crate) heap: Heap,
+    heap: Heap,
     /// The interpreter stack, shared by all nested activations (a host
     /// function that calls back into wasm runs above its caller's frame).
-    pub(crate) stack: Stack,
-    /// Nested wasm activations (host -> wasm -> host -> wasm ...).
-    pub(crate) activations: usize,
+    stack: Stack,
+    /// Nested and parked activations (owned by the interpreter).
+    activations: Activations,
     /// Fuel and epoch deadline.
-    pub(crate) interrupts: Interrupts,
-    /// Set by the executor when the running resumable activation parks.
-    pub(crate) suspension: Option<Suspension>,
-    /// Parked resumable activations (their references are GC roots).
-    pub(crate) parked: Vec<Option<Parked>>,
+    interrupts: Interrupts,
+}
+
+/// Defines the accessors of the store's entity lists: a slice, a mutable
+/// slice where entries change after creation (the list itself does not
+/// grow through it), and a `push_*` that appends within the index limit.
+macro_rules! entity_lists {
+    ($($list:ident $(/ $list_mut:ident)?, $push:ident: $entry:ty, $what:literal;)*) => {
+        impl StoreInner {
+            $(
+                #[doc = concat!("The store's ", $what, ".")]
+                #[inline(always)]
+                pub(crate) fn $list(&self) -> &[$entry] {
+                    &self.$list
+                }
+
+                $(
+                    #[doc = concat!("The store's ", $what, ", mutable.")]
+                    #[inline(always)]
+                    pub(crate) fn $list_mut(&mut self) -> &mut [$entry] {
+                        &mut self.$list
+                    }
+                )?
+
+                #[doc = concat!("Appends one of the store's ", $what, "; returns its index.")]
+                pub(crate) fn $push(&mut self, entry: $entry) -> Result<u32> {
+                    push_entity(&mut self.$list, entry, $what)
+                }
+            )*
+        }
+    };
+}
+
+entity_lists! {
+    funcs, push_func_entry: FuncEntry, "functions";
+    tables / tables_mut, push_table: TableEntry, "tables";
+    memories / memories_mut, push_memory: MemoryEntry, "memories";
+    globals / globals_mut, push_global: GlobalEntry, "globals";
+    instances / instances_mut, push_instance: InstanceEntry, "instances";
+    tags, push_tag: TagEntry, "tags";
+}
+
+impl StoreInner {
+    /// This store's identity (what its handles carry).
+    #[inline(always)]
+    pub(crate) fn id(&self) -> StoreId {
+        self.id
+    }
+
+    /// The engine this store belongs to.
+    #[inline(always)]
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The GC heap.
+    #[inline(always)]
+    pub(crate) fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    /// The GC heap, mutable.
+    #[inline(always)]
+    pub(crate) fn heap_mut(&mut self) -> &mut Heap {
+        &mut self.heap
+    }
+
+    /// The interpreter stack.
+    #[inline(always)]
+    pub(crate) fn stack(&self) -> &Stack {
+        &self.stack
+    }
+
+    /// The interpreter stack, mutable.
+    #[inline(always)]
+    pub(crate) fn stack_mut(&mut self) -> &mut Stack {
+        &mut self.stack
+    }
+
+    /// The heap and the interpreter stack at once (GC instructions read
+    /// operands from the stack while they allocate or write the heap).
+    #[inline(always)]
+    pub(crate) fn heap_and_stack(&mut self) -> (&mut Heap, &mut Stack) {
+        (&mut self.heap, &mut self.stack)
+    }
+
+    /// The memories, mutable, beside the instances that name them.
+    pub(crate) fn memories_and_instances(&mut self) -> (&mut [MemoryEntry], &[InstanceEntry]) {
+        (&mut self.memories, &self.instances)
+    }
+
+    /// The tables, mutable, beside the instances that name them.
+    pub(crate) fn tables_and_instances(&mut self) -> (&mut [TableEntry], &[InstanceEntry]) {
+        (&mut self.tables, &self.instances)
+    }
+
+    /// The instances beside the heap, mutable (segments copied into
+    /// objects).
+    pub(crate) fn instances_and_heap(&mut self) -> (&[InstanceEntry], &mut Heap) {
+        (&self.instances, &mut self.heap)
+    }
+
+    /// Nested and parked activations.
+    #[inline(always)]
+    pub(crate) fn activations(&self) -> &Activations {
+        &self.activations
+    }
+
+    /// Nested and parked activations, mutable.
+    #[inline(always)]
+    pub(crate) fn activations_mut(&mut self) -> &mut Activations {
+        &mut self.activations
+    }
+
+    /// Fuel and epoch deadline.
+    #[inline(always)]
+    pub(crate) fn interrupts(&self) -> &Interrupts {
+        &self.interrupts
+    }
+
+    /// Fuel and epoch deadline, mutable.
+    #[inline(always)]
+    pub(crate) fn interrupts_mut(&mut self) -> &mut Interrupts {
+        &mut self.interrupts
+    }
 }
 
 impl std::fmt::Debug for StoreInner {
@@ -68,7 +194,7 @@ impl std::fmt::Debug for StoreInner {
 }
 
 /// Appends `entry` to one of a store's entity lists; returns its index.
-pub(crate) fn push_entity<E>(list: &mut Vec<E>, entry: E, what: &str) -> Result<u32> {
+fn push_entity<E>(list: &mut Vec<E>, entry: E, what: &str) -> Result<u32> {
     let index =
         u32::try_from(list.len()).map_err(|_| Error::usage(format!("too many {what} in store")))?;
     list.push(entry);
@@ -119,7 +245,7 @@ impl StoreInner {
     /// How many reference slots of the stack are live when the host (not
     /// the interpreter) allocates.
     pub(crate) fn live_ref_slots(&self) -> usize {
-        if self.activations == 0 {
+        if self.activations.depth() == 0 {
             0
         } else {
             self.stack.rtop
@@ -137,7 +263,7 @@ impl StoreInner {
                 globals: &mut self.globals,
                 tables: &mut self.tables,
                 instances: &mut self.instances,
-                parked: &mut self.parked,
+                parked: self.activations.parked_mut(),
             },
         )
     }
@@ -243,14 +369,12 @@ impl<T> Store<T> {
                 tags: Vec::new(),
                 heap: Heap::new(engine.config()),
                 stack: Stack::default(),
-                activations: 0,
+                activations: Activations::default(),
                 interrupts: Interrupts {
                     metered: engine.config().consume_fuel,
                     epoch_traps: engine.config().epoch_interruption,
                     ..Interrupts::default()
                 },
-                suspension: None,
-                parked: Vec::new(),
             },
             host_funcs: Vec::new(),
             epoch_callback: None,

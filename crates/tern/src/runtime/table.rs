@@ -1,7 +1,7 @@
 //! Tables: [`Table`] handles and their store entries. Elements are raw
 //! references (see `values::raw`).
 
-use super::store::{AsContext, AsContextMut, StoreId, push_entity};
+use super::store::{AsContext, AsContextMut, StoreId};
 use super::{Growth, Store, StoreInner, TableType};
 use crate::error::{Error, Result};
 use crate::registry::{CRef, TypeRef};
@@ -67,7 +67,7 @@ fn ref_raw(store: &StoreInner, r: &Ref, elem: CRef) -> Result<u32> {
     if val_hier != hierarchy(store, elem.heap) || !raw_matches(store, raw, elem) {
         return Err(Error::usage(format!(
             "reference does not match the table's element type {}",
-            RefType::from_cref(&store.engine, elem)
+            RefType::from_cref(store.engine(), elem)
         )));
     }
     Ok(raw)
@@ -81,7 +81,7 @@ impl Table {
         limit_initial_table(store, ty.minimum(), ty.maximum())?;
         let store = &mut store.inner;
         let heap = ty.element().heap_type();
-        check_engine(&store.engine, heap)?;
+        check_engine(store.engine(), heap)?;
         let elem = ty.element().to_cref();
         let raw = ref_raw(store, &init, elem)?;
         let mut entry = TableEntry {
@@ -98,22 +98,22 @@ impl Table {
     }
 
     pub(crate) fn push(store: &mut StoreInner, entry: TableEntry) -> Result<Table> {
-        let index = push_entity(&mut store.tables, entry, "tables")?;
+        let index = store.push_table(entry)?;
         Ok(Table {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
 
     fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s TableEntry> {
-        store.entity(self.store, &store.tables, self.index, "table")
+        store.entity(self.store, store.tables(), self.index, "table")
     }
 
     /// The table's type (with its current size as minimum).
     pub fn ty(&self, store: impl AsContext) -> Result<TableType> {
         let store = &store.as_context().0.inner;
         let e = self.entry(store)?;
-        let mut t = TableType::new(RefType::from_cref(&store.engine, e.elem), 0, None);
+        let mut t = TableType::new(RefType::from_cref(store.engine(), e.elem), 0, None);
         t.set_limits(e.elems.len() as u64, e.max, e.is64);
         Ok(t)
     }
@@ -140,7 +140,7 @@ impl Table {
         let raw = ref_raw(store, &val, elem)?;
         let slot = usize::try_from(index)
             .ok()
-            .and_then(|i| store.tables[self.index as usize].elems.get_mut(i))
+            .and_then(|i| store.tables_mut()[self.index as usize].elems.get_mut(i))
             .ok_or_else(|| Error::usage("table index out of bounds"))?;
         *slot = raw;
         Ok(())
@@ -161,7 +161,7 @@ impl Table {
         let store = &mut store.as_context_mut().0.inner;
         let elem = self.entry(store)?.elem;
         let raw = ref_raw(store, &val, elem)?;
-        let elems = &mut store.tables[self.index as usize].elems;
+        let elems = &mut store.tables_mut()[self.index as usize].elems;
         let range = dst
             .checked_add(len)
             .filter(|end| *end <= elems.len() as u64)
@@ -182,18 +182,18 @@ impl Table {
         let store = &mut store.as_context_mut().0.inner;
         let de = dst_table.entry(store)?.elem;
         let se = src_table.entry(store)?.elem;
-        if !store.engine.registry().cref_matches(se, de) {
+        if !store.engine().registry().cref_matches(se, de) {
             return Err(Error::usage("table element types are incompatible"));
         }
         let items: Vec<u32> = {
-            let s = &store.tables[src_table.index as usize].elems;
+            let s = &store.tables()[src_table.index as usize].elems;
             let end = src
                 .checked_add(len)
                 .filter(|e| *e <= s.len() as u64)
                 .ok_or_else(|| Error::usage("table copy out of bounds"))?;
             s[src as usize..end as usize].to_vec()
         };
-        let d = &mut store.tables[dst_table.index as usize].elems;
+        let d = &mut store.tables_mut()[dst_table.index as usize].elems;
         let end = dst
             .checked_add(len)
             .filter(|e| *e <= d.len() as u64)

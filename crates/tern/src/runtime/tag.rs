@@ -5,7 +5,7 @@
 //! shares the exporter's entry. Exceptions record the entry's index, and a
 //! `catch` compares indices.
 
-use super::store::{AsContext, AsContextMut, StoreId, push_entity};
+use super::store::{AsContext, AsContextMut, StoreId};
 use super::{Extern, StoreInner, TagType};
 use crate::error::{Error, Result};
 use crate::index::HeapTypeIdx;
@@ -33,7 +33,7 @@ impl Tag {
     pub fn new(mut store: impl AsContextMut, ty: &TagType) -> Result<Tag> {
         let store = &mut store.as_context_mut().0.inner;
         let fty = ty.ty();
-        if !crate::Engine::same(fty.engine(), &store.engine) {
+        if !crate::Engine::same(fty.engine(), store.engine()) {
             return Err(Error::usage("tag type belongs to a different engine"));
         }
         if fty.results().len() != 0 {
@@ -44,16 +44,16 @@ impl Tag {
 
     /// Adds a tag of function type `ty` to the store.
     pub(crate) fn push(store: &mut StoreInner, ty: TypeRef) -> Result<Tag> {
-        let heap_type = store.heap.exn_type_index(&ty)?;
-        let index = push_entity(&mut store.tags, TagEntry { ty, heap_type }, "tags")?;
+        let heap_type = store.heap_mut().exn_type_index(&ty)?;
+        let index = store.push_tag(TagEntry { ty, heap_type })?;
         Ok(Tag {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
 
     pub(crate) fn entry<'s>(&self, store: &'s StoreInner) -> Result<&'s TagEntry> {
-        store.entity(self.store, &store.tags, self.index, "tag")
+        store.entity(self.store, store.tags(), self.index, "tag")
     }
 
     /// The tag's type.
@@ -61,7 +61,7 @@ impl Tag {
         let store = &store.as_context().0.inner;
         let e = self.entry(store)?;
         Ok(TagType::new(FuncType::from_type_ref(
-            &store.engine,
+            store.engine(),
             e.ty.clone(),
         )))
     }
@@ -70,7 +70,7 @@ impl Tag {
     /// compares).
     pub fn eq(a: &Tag, b: &Tag, store: impl AsContext) -> bool {
         let store = &store.as_context().0.inner;
-        a.store == store.id && b.store == store.id && a.index == b.index
+        a.store == store.id() && b.store == store.id() && a.index == b.index
     }
 }
 

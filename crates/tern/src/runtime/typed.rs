@@ -36,22 +36,22 @@ fn slot_err() -> Error {
 }
 
 fn get_v(store: &StoreInner, vi: &mut usize) -> Result<u64> {
-    let v = *store.stack.vals.get(*vi).ok_or_else(slot_err)?;
+    let v = *store.stack().vals.get(*vi).ok_or_else(slot_err)?;
     *vi += 1;
     Ok(v)
 }
 fn put_v(store: &mut StoreInner, vi: &mut usize, v: u64) -> Result<()> {
-    *store.stack.vals.get_mut(*vi).ok_or_else(slot_err)? = v;
+    *store.stack_mut().vals.get_mut(*vi).ok_or_else(slot_err)? = v;
     *vi += 1;
     Ok(())
 }
 fn get_r(store: &StoreInner, ri: &mut usize) -> Result<u32> {
-    let v = *store.stack.refs.get(*ri).ok_or_else(slot_err)?;
+    let v = *store.stack().refs.get(*ri).ok_or_else(slot_err)?;
     *ri += 1;
     Ok(v)
 }
 fn put_r(store: &mut StoreInner, ri: &mut usize, v: u32) -> Result<()> {
-    *store.stack.refs.get_mut(*ri).ok_or_else(slot_err)? = v;
+    *store.stack_mut().refs.get_mut(*ri).ok_or_else(slot_err)? = v;
     *ri += 1;
     Ok(())
 }
@@ -115,7 +115,7 @@ impl RefHandle for Func {
             .func_of_raw(r)
             .ok_or_else(|| Error::usage("expected a non-null function reference"))?;
         Ok(Func {
-            store: store.id,
+            store: store.id(),
             index,
         })
     }
@@ -134,7 +134,7 @@ impl RefHandle for ExternRef {
             return Err(Error::usage("expected a non-null externref"));
         }
         Ok(ExternRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -152,7 +152,7 @@ impl RefHandle for AnyRef {
             return Err(Error::usage("expected a non-null anyref"));
         }
         Ok(AnyRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -170,7 +170,7 @@ impl RefHandle for EqRef {
             return Err(Error::usage("expected a non-null eqref"));
         }
         Ok(EqRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -186,7 +186,7 @@ macro_rules! object_handle {
                 HeapType::$heap
             }
             fn from_raw(store: &mut StoreInner, r: u32) -> Result<Self> {
-                if !matches!(store.heap.layout_of_raw(r), Some($layout)) {
+                if !matches!(store.heap().layout_of_raw(r), Some($layout)) {
                     return Err(Error::usage(concat!(
                         "expected a non-null ",
                         $what,
@@ -194,7 +194,7 @@ macro_rules! object_handle {
                     )));
                 }
                 Ok($t {
-                    store: store.id,
+                    store: store.id(),
                     root: store.root(r),
                 })
             }
@@ -408,7 +408,7 @@ impl<P, R> Clone for TypedFunc<P, R> {
 
 impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub(crate) fn new(store: &StoreInner, func: Func, ty: &TypeRef) -> Result<Self> {
-        let reg = store.engine.registry();
+        let reg = store.engine().registry();
         let (ptys, rtys) = ty
             .info()
             .as_func()
@@ -477,11 +477,11 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             |s, vb, rb| {
                 params.store_all(s, vb, rb)?;
                 for (ri, cast, ty) in checks.iter() {
-                    let r = s.stack.refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
+                    let r = s.stack().refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
                     if !crate::interp::cast_ok(s, r, cast) {
                         return Err(Error::usage(format!(
                             "argument type mismatch: reference parameter {ri} does not match the declared type {}",
-                            RefType::from_cref(&s.engine, *ty)
+                            RefType::from_cref(s.engine(), *ty)
                         )));
                     }
                 }

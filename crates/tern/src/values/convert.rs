@@ -39,13 +39,13 @@ impl Raw {
 
 /// The abstract top of a heap type's hierarchy.
 pub(crate) fn hierarchy(store: &StoreInner, h: CHeap) -> AbsHeap {
-    store.engine.registry().top_of(h)
+    store.engine().registry().top_of(h)
 }
 
 /// Whether raw reference `r` (null or not) matches `ty`, taking `r` to be
 /// in `ty`'s hierarchy. The same check as Wasm's `ref.test`.
 pub(crate) fn raw_matches(store: &StoreInner, r: u32, ty: CRef) -> bool {
-    crate::interp::cast_ok(store, r, &CastTarget::of(store.engine.registry(), ty))
+    crate::interp::cast_ok(store, r, &CastTarget::of(store.engine().registry(), ty))
 }
 
 /// Converts `v` to a raw slot value of type `ty`, checking the type.
@@ -111,7 +111,7 @@ pub(crate) fn raw_to_val(store: &mut StoreInner, r: Raw, ty: CVal) -> Val {
 
 /// Converts a raw reference in hierarchy `hier` to a [`Val`].
 pub(crate) fn raw_ref_to_val(store: &mut StoreInner, r: u32, hier: AbsHeap) -> Val {
-    let id = store.id;
+    let id = store.id();
     if r == raw::NULL {
         return match hier {
             AbsHeap::Func => Val::FuncRef(None),

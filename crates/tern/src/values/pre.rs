@@ -38,10 +38,10 @@ fn resolve(
     engine: &Engine,
     ty: &crate::registry::TypeRef,
 ) -> Result<HeapTypeIdx> {
-    if !Engine::same(engine, &store.engine) {
+    if !Engine::same(engine, store.engine()) {
         return Err(Error::usage("GC type belongs to another engine"));
     }
-    store.heap.type_index(ty)
+    store.heap_mut().type_index(ty)
 }
 
 impl StructRefPre {
@@ -50,7 +50,7 @@ impl StructRefPre {
         let store = &mut store.as_context_mut().0.inner;
         let hty = resolve(store, ty.engine(), ty.type_ref())?;
         Ok(StructRefPre {
-            store: store.id,
+            store: store.id(),
             ty,
             hty,
         })
@@ -68,7 +68,7 @@ impl ArrayRefPre {
         let store = &mut store.as_context_mut().0.inner;
         let hty = resolve(store, ty.engine(), ty.type_ref())?;
         Ok(ArrayRefPre {
-            store: store.id,
+            store: store.id(),
             ty,
             hty,
         })
@@ -152,7 +152,7 @@ pub(crate) fn struct_heap_type(
     a: &impl StructAllocator,
 ) -> Result<HeapTypeIdx> {
     match a.pre() {
-        Some(p) if p.store == store.id => Ok(p.hty),
+        Some(p) if p.store == store.id() => Ok(p.hty),
         Some(_) => Err(Error::usage("StructRefPre used with the wrong store")),
         None => resolve(store, a.struct_type().engine(), a.struct_type().type_ref()),
     }
@@ -164,7 +164,7 @@ pub(crate) fn array_heap_type(
     a: &impl ArrayAllocator,
 ) -> Result<HeapTypeIdx> {
     match a.pre() {
-        Some(p) if p.store == store.id => Ok(p.hty),
+        Some(p) if p.store == store.id() => Ok(p.hty),
         Some(_) => Err(Error::usage("ArrayRefPre used with the wrong store")),
         None => resolve(store, a.array_type().engine(), a.array_type().type_ref()),
     }

@@ -126,7 +126,7 @@ impl Ref {
     }
 
     fn matches_inner(&self, store: &StoreInner, ty: &RefType) -> Result<bool> {
-        check_engine(&store.engine, ty.heap_type())?;
+        check_engine(store.engine(), ty.heap_type())?;
         let r = self.raw(store)?;
         if !HeapType::eq(&ty.heap_type().top(), &self.hierarchy_top()) {
             return Ok(false);
@@ -145,17 +145,17 @@ impl Ref {
         if r == raw::NULL {
             return Ok(RefType::new(true, self.hierarchy_top().bottom()));
         }
-        let engine = &store.engine;
+        let engine = store.engine();
         Ok(RefType::new(
             false,
             match self {
                 Ref::Func(_) => match store.func_of_raw(r) {
-                    Some(f) => HeapType::from_type_ref(engine, store.funcs[f.index()].ty.clone()),
+                    Some(f) => HeapType::from_type_ref(engine, store.funcs()[f.index()].ty.clone()),
                     None => HeapType::Func,
                 },
                 Ref::Extern(_) => HeapType::Extern,
                 Ref::Any(_) if raw::is_i31(r) => HeapType::I31,
-                Ref::Any(_) => match store.heap.type_ref_of_raw(r) {
+                Ref::Any(_) => match store.heap().type_ref_of_raw(r) {
                     Some(t) => HeapType::from_type_ref(engine, t.clone()),
                     None => HeapType::Any,
                 },
@@ -183,7 +183,7 @@ impl ExternRef {
         let store = &mut store.as_context_mut().0.inner;
         let raw = store.alloc_object(Box::new(data))?;
         Ok(ExternRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(raw),
         })
     }
@@ -196,7 +196,7 @@ impl ExternRef {
     ) -> Result<Option<&'a (dyn Any + Send + Sync)>> {
         let store = &store.into().0.inner;
         let r = checked(store, self.store, &self.root)?;
-        Ok(store.heap.host_data(r))
+        Ok(store.heap().host_data(r))
     }
 
     /// The host data, mutably.
@@ -206,7 +206,7 @@ impl ExternRef {
     ) -> Result<Option<&'a mut (dyn Any + Send + Sync)>> {
         let store = &mut store.into().0.inner;
         let r = checked(store, self.store, &self.root)?;
-        Ok(store.heap.host_data_mut(r))
+        Ok(store.heap_mut().host_data_mut(r))
     }
 
     /// Converts an internal reference to an external one (`extern.convert_any`).
@@ -234,14 +234,14 @@ impl AnyRef {
     /// An `i31ref`.
     pub fn from_i31(mut store: impl AsContextMut, value: I31) -> AnyRef {
         AnyRef {
-            store: store.as_context_mut().0.inner.id,
+            store: store.as_context_mut().0.inner.id(),
             root: GcRoot::Immediate(raw::i31(value.0)),
         }
     }
 
     fn layout<'s>(&self, store: &'s StoreInner) -> Result<Option<&'s Layout>> {
         let r = checked(store, self.store, &self.root)?;
-        Ok(store.heap.layout_of_raw(r))
+        Ok(store.heap().layout_of_raw(r))
     }
 
     /// Whether this is an `i31ref`.
@@ -361,7 +361,7 @@ pub struct ArrayRef {
 pub(crate) fn is_eq_raw(store: &StoreInner, r: u32) -> bool {
     raw::is_i31(r)
         || matches!(
-            store.heap.layout_of_raw(r),
+            store.heap().layout_of_raw(r),
             Some(Layout::Struct(_) | Layout::Array(_))
         )
 }
@@ -418,16 +418,18 @@ impl StructRef {
         let off = heap.alloc_struct(hty, &mut roots).map_err(alloc_trap)?;
         for (i, (f, v)) in ftys.iter().zip(fields).enumerate() {
             let bits = field_bits(store, f.storage, v)?;
-            let Layout::Struct(layout) = &store.heap.heap_type(hty).layout else {
+            let Layout::Struct(layout) = &store.heap().heap_type(hty).layout else {
                 return Err(Error::usage("not a struct type"));
             };
             let (o, k) = layout.fields[i];
-            store.heap.write_wide(off + HEADER + o as usize, k, bits);
+            store
+                .heap_mut()
+                .write_wide(off + HEADER + o as usize, k, bits);
         }
         let r = crate::gc::raw_of_offset(off)
             .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
         Ok(StructRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -435,7 +437,7 @@ impl StructRef {
     fn locate(&self, store: &StoreInner, i: usize) -> Result<(usize, FieldKind, CStorage, bool)> {
         let r = checked(store, self.store, &self.root)?;
         let tr = store
-            .heap
+            .heap()
             .type_ref_of_raw(r)
             .ok_or_else(|| Error::usage("not a struct"))?;
         let CComposite::Struct { fields } = &tr.info().composite else {
@@ -444,7 +446,7 @@ impl StructRef {
         let f = fields
             .get(i)
             .ok_or_else(|| Error::usage(format!("struct has no field {i}")))?;
-        let Some(Layout::Struct(l)) = store.heap.layout_of_raw(r) else {
+        let Some(Layout::Struct(l)) = store.heap().layout_of_raw(r) else {
             return Err(Error::usage("not a struct"));
         };
         let (o, k) = l.fields[i];
@@ -460,7 +462,7 @@ impl StructRef {
     pub fn field(&self, mut store: impl AsContextMut, i: usize) -> Result<Val> {
         let store = &mut store.as_context_mut().0.inner;
         let (at, k, st, _) = self.locate(store, i)?;
-        let bits = store.heap.read_wide(at, k);
+        let bits = store.heap().read_wide(at, k);
         Ok(field_val(store, st, bits))
     }
 
@@ -473,7 +475,7 @@ impl StructRef {
         }
         let bits = field_bits(store, st, &val)?;
         let obj = Heap::offset(store.resolve(self.store, &self.root)?);
-        store.heap.write_field(obj, at, k, bits);
+        store.heap_mut().write_field(obj, at, k, bits);
         Ok(())
     }
 
@@ -482,10 +484,10 @@ impl StructRef {
         let store = &store.as_context().0.inner;
         let r = checked(store, self.store, &self.root)?;
         let tr = store
-            .heap
+            .heap()
             .type_ref_of_raw(r)
             .ok_or_else(|| Error::usage("not a struct"))?;
-        match HeapType::from_type_ref(&store.engine, tr.clone()) {
+        match HeapType::from_type_ref(store.engine(), tr.clone()) {
             HeapType::ConcreteStruct(s) => Ok(s),
             _ => Err(Error::usage("not a struct")),
         }
@@ -495,7 +497,7 @@ impl StructRef {
     /// `ty` belongs to another engine.
     pub fn matches_ty(&self, store: impl AsContext, ty: &StructType) -> Result<bool> {
         let store = store.as_context();
-        if !Engine::same(ty.engine(), &store.0.inner.engine) {
+        if !Engine::same(ty.engine(), store.0.inner.engine()) {
             return Err(Error::usage("struct type belongs to another engine"));
         }
         Ok(self.ty(store)?.matches(ty))
@@ -541,7 +543,7 @@ impl ArrayRef {
         let r = crate::gc::raw_of_offset(off)
             .ok_or_else(|| Error::too_large("GC heap position beyond the reference encoding"))?;
         Ok(ArrayRef {
-            store: store.id,
+            store: store.id(),
             root: store.root(r),
         })
     }
@@ -559,7 +561,7 @@ impl ArrayRef {
         field_bits(store, st, elem)?;
         let (off, k) = Self::alloc(store, allocator, len)?;
         let bits = field_bits(store, st, elem)?;
-        crate::interp::fill_elems(&mut store.heap, off + HEADER, k, bits, len as usize);
+        crate::interp::fill_elems(store.heap_mut(), off + HEADER, k, bits, len as usize);
         Self::finish(store, off)
     }
 
@@ -579,7 +581,9 @@ impl ArrayRef {
         let (off, k) = Self::alloc(store, allocator, len)?;
         for (i, e) in elems.iter().enumerate() {
             let bits = field_bits(store, st, e)?;
-            store.heap.write_wide(off + HEADER + i * k.size(), k, bits);
+            store
+                .heap_mut()
+                .write_wide(off + HEADER + i * k.size(), k, bits);
         }
         Self::finish(store, off)
     }
@@ -587,19 +591,19 @@ impl ArrayRef {
     fn info(&self, store: &StoreInner) -> Result<(usize, u32, FieldKind, CStorage, bool)> {
         let r = checked(store, self.store, &self.root)?;
         let tr = store
-            .heap
+            .heap()
             .type_ref_of_raw(r)
             .ok_or_else(|| Error::usage("not an array"))?;
         let CComposite::Array { field } = &tr.info().composite else {
             return Err(Error::usage("not an array"));
         };
-        let Some(Layout::Array(k)) = store.heap.layout_of_raw(r) else {
+        let Some(Layout::Array(k)) = store.heap().layout_of_raw(r) else {
             return Err(Error::usage("not an array"));
         };
         let off = Heap::offset(r);
         Ok((
             off,
-            store.heap.len_of(off),
+            store.heap().len_of(off),
             *k,
             field.storage,
             field.mutable,
@@ -626,7 +630,7 @@ impl ArrayRef {
             )));
         }
         let bits = store
-            .heap
+            .heap()
             .read_wide(off + HEADER + i as usize * k.size(), k);
         Ok(field_val(store, st, bits))
     }
@@ -645,7 +649,7 @@ impl ArrayRef {
         }
         let bits = field_bits(store, st, &val)?;
         store
-            .heap
+            .heap_mut()
             .write_field(off, off + HEADER + i as usize * k.size(), k, bits);
         Ok(())
     }
@@ -661,7 +665,7 @@ impl ArrayRef {
             return Err(Error::usage("not an i8 array"));
         }
         let start = off + HEADER;
-        Ok(&store.heap.bytes()[start..start + len as usize])
+        Ok(&store.heap().bytes()[start..start + len as usize])
     }
 
     /// Copies `data` into a mutable `i8` array starting at element `start`.
@@ -676,7 +680,7 @@ impl ArrayRef {
             .filter(|e| *e <= len as usize)
             .ok_or_else(|| Error::usage("array write out of bounds"))?;
         let base = off + HEADER;
-        store.heap.bytes_mut()[base + start as usize..base + end].copy_from_slice(data);
+        store.heap_mut().bytes_mut()[base + start as usize..base + end].copy_from_slice(data);
         Ok(())
     }
 
@@ -685,10 +689,10 @@ impl ArrayRef {
         let store = &store.as_context().0.inner;
         let r = checked(store, self.store, &self.root)?;
         let tr = store
-            .heap
+            .heap()
             .type_ref_of_raw(r)
             .ok_or_else(|| Error::usage("not an array"))?;
-        match HeapType::from_type_ref(&store.engine, tr.clone()) {
+        match HeapType::from_type_ref(store.engine(), tr.clone()) {
             HeapType::ConcreteArray(a) => Ok(a),
             _ => Err(Error::usage("not an array")),
         }

@@ -61,7 +61,7 @@ impl<C: AsContextMut> RootScope<C> {
     /// Opens a root scope on `store` (a store, a [`crate::Caller`], a
     /// context, or another scope).
     pub fn new(mut store: C) -> RootScope<C> {
-        let depth = store.as_context_mut().0.inner.heap.enter_root_scope();
+        let depth = store.as_context_mut().0.inner.heap_mut().enter_root_scope();
         RootScope { store, depth }
     }
 }
@@ -73,7 +73,7 @@ impl<C: AsContextMut> Drop for RootScope<C> {
             .as_context_mut()
             .0
             .inner
-            .heap
+            .heap_mut()
             .exit_root_scope(depth);
     }
 }
@@ -114,7 +114,7 @@ macro_rules! to_owned_rooted {
                     let raw = inner.resolve(self.store, &self.root)?;
                     let root = match &self.root {
                         GcRoot::Immediate(r) => GcRoot::Immediate(*r),
-                        _ => inner.heap.root_owned(raw),
+                        _ => inner.heap_mut().root_owned(raw),
                     };
                     Ok($t {
                         store: self.store,
