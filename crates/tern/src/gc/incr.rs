@@ -91,12 +91,14 @@ impl Cycle {
             .is_none_or(|b| b >> (w % 64) & 1 != 0)
     }
 
-    /// The first marked object at or after `off`, or `end`.
+    /// The first marked object at or after `off`, or `end`. Past the
+    /// bitmap (which always covers the old generation) it stops at the
+    /// bitmap's end, where `marked` treats everything as marked.
     fn next_marked(&self, off: usize, end: usize) -> usize {
         let w = off / 8;
         let mut i = w / 64;
         let Some(&first) = self.marks.get(i) else {
-            return end;
+            return off.max(8 * 64 * i).min(end);
         };
         let mut word = first & (u64::MAX << (w % 64));
         loop {
@@ -109,7 +111,7 @@ impl Cycle {
             }
             match self.marks.get(i) {
                 Some(&b) => word = b,
-                None => return end,
+                None => return (8 * 64 * i).min(end),
             }
         }
     }
@@ -201,7 +203,7 @@ impl Heap {
 
     /// Bytes of old objects (free chunks excluded).
     pub(super) fn old_used(&self) -> usize {
-        self.old_top - HEADER - self.free_bytes
+        (self.old_top - HEADER).saturating_sub(self.free_bytes)
     }
 
     /// Allocation bytes between two slices while a cycle runs.
@@ -428,7 +430,11 @@ impl Heap {
                 self.cycle.sweep_at = off + size_at(&self.types, &self.mem, off);
                 done += SWEEP_OBJECT;
             } else {
-                let next = self.cycle.next_marked(off, end);
+                // (Past the unmarked object at `off` at least.)
+                let next = self
+                    .cycle
+                    .next_marked(off, end)
+                    .max(off + size_at(&self.types, &self.mem, off));
                 self.cycle.run.get_or_insert(off);
                 self.cycle.sweep_at = next;
                 done += (next - off) / 64 + SWEEP_OBJECT;

@@ -268,7 +268,7 @@ impl Heap {
     pub(crate) fn stats(&self) -> GcStats {
         let young = (self.ntop - self.nursery_start) as u64;
         self.stats.public(
-            (self.old_top - HEADER - self.free_bytes) as u64 + young,
+            (self.old_top - HEADER).saturating_sub(self.free_bytes) as u64 + young,
             young,
             self.mem.len() as u64,
         )
