@@ -86,6 +86,19 @@ const PROGRAM: &str = r#"
       (array.set $arr (global.get $ring) (i32.and (local.get $n) (i32.const 4095)) (local.get $x))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br_if $again (local.get $n))))
+
+  ;; Large objects that survive a little and die old: each iteration
+  ;; stores a fresh i8 array of $len bytes into a ring of 8 slots.
+  (type $bytes (array (mut i8)))
+  (type $ring8 (array (mut (ref null $bytes))))
+  (global $big (mut (ref null $ring8)) (ref.null $ring8))
+  (func (export "churn_big") (param $n i32) (param $len i32)
+    (global.set $big (array.new_default $ring8 (i32.const 8)))
+    (loop $again
+      (array.set $ring8 (global.get $big) (i32.and (local.get $n) (i32.const 7))
+        (array.new_default $bytes (local.get $len)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $again (local.get $n))))
 )
 "#;
 
@@ -259,4 +272,27 @@ fn cycles_run_in_slices_between_allocations() {
     assert!(s.incremental_slices >= 2, "{s:?}");
     assert_eq!(s.major_collections, 0, "{s:?}");
     store.gc().unwrap();
+}
+
+/// Survivors larger than the smallest free chunk, and objects allocated
+/// straight in the old generation, reuse the free chunks cycles find: the
+/// heap stays bounded (the compacting collector never runs).
+#[test]
+fn large_objects_reuse_free_chunks() {
+    for len in [16 << 10, 1536 << 10] {
+        let (mut store, inst) = setup(false);
+        let iterations = (256 << 20) / len;
+        call(
+            &mut store,
+            &inst,
+            "churn_big",
+            &[Val::I32(iterations), Val::I32(len)],
+        );
+        let s = store.gc_stats();
+        assert!(s.incremental_cycles >= 1, "{len}: {s:?}");
+        assert_eq!(s.major_collections, 0, "{len}: {s:?}");
+        // 256 MiB allocated, at most 12 MiB live at a time.
+        assert!(s.peak_heap_bytes < 80 << 20, "{len}: {s:?}");
+        store.gc().unwrap();
+    }
 }

@@ -34,12 +34,35 @@ impl Heap {
     }
 
     /// Bump-allocates `size` bytes in the old generation's free space.
+    /// Allocates `size` zeroed bytes in the old generation: in a listed
+    /// free chunk (the last that fits; its bytes are cleared), else at its
+    /// end (keeping room there to promote the nursery).
     fn bump_old(&mut self, size: usize) -> Option<usize> {
-        if self.nursery_start - self.old_top < size {
-            return None;
-        }
-        let off = self.old_top;
-        self.old_top += size;
+        let off = if let Some(i) = self.free_list.iter().rposition(|c| c.1 >= size) {
+            let (off, len) = self.free_list[i];
+            self.mem[off..off + size].fill(0);
+            let rest = len - size;
+            if rest > 0 {
+                super::incr::write_free(&mut self.mem, off + size, rest);
+            }
+            if rest >= super::incr::MIN_CHUNK {
+                self.free_list[i] = (off + size, rest);
+            } else {
+                self.free_list.swap_remove(i);
+            }
+            self.free_bytes = self.free_bytes.saturating_sub(size);
+            off
+        } else {
+            // Leave room for the nursery's objects, so that the next minor
+            // collection can run (rather than a compacting major one).
+            let young = self.ntop - self.nursery_start;
+            if self.nursery_start - self.old_top < size.saturating_add(young) {
+                return None;
+            }
+            let off = self.old_top;
+            self.old_top += size;
+            off
+        };
         self.stats.allocated += size as u64;
         self.mark_new(off);
         Some(off)
@@ -224,6 +247,14 @@ impl Heap {
                 }
                 return Ok(off);
             }
+        }
+        // A large object allocated in the old generation drives the
+        // incremental cycle too (it never reaches a slice point), and may
+        // start one (after a minor collection, which it needs).
+        if !small && self.cycle_active() {
+            self.slice();
+        } else if !small && self.old_used() >= self.mark_at {
+            self.minor(roots);
         }
         if let Some(off) = self.bump_old(size) {
             return Ok(off);
