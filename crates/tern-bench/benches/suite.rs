@@ -780,6 +780,18 @@ fn wasi(c: &mut Criterion) {
             "shootout-ackermann.wasm",
             "shootout-ackermann.stdout.expected",
         ),
+        (
+            "wasi/sightglass_sieve",
+            "",
+            "shootout-sieve.wasm",
+            "shootout-sieve.stdout.expected",
+        ),
+        (
+            "wasi/sightglass_nestedloop",
+            "",
+            "shootout-nestedloop.wasm",
+            "shootout-nestedloop.stdout.expected",
+        ),
     ];
     for (bench, sub, file, expected) in programs {
         if !selected(bench) {

@@ -85,3 +85,84 @@ fn nested_legacy_try_blocks_are_bounded_like_locals() {
     assert_eq!(err.kind(), tern::ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().contains("nested legacy `try`"), "{err}");
 }
+
+/// Loop inversion: `br` back to a loop whose first instruction is a fused
+/// exit test runs the negated test in its place. Each case exits through
+/// the inverted test (and, with `$after`, skips code between the loop and
+/// the exit label, which a wrong exit would run).
+#[test]
+fn inverted_loop_tests_exit_like_the_original() {
+    let wat = r#"(module
+      (func (export "count") (param $n i32) (result i32) (local $i i32)
+        (block $exit
+          (loop $l
+            (br_if $exit (i32.ge_s (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $l))
+          ;; Only reached by falling out of the loop, which never happens.
+          (local.set $i (i32.const -1000)))
+        (local.get $i))
+      (func (export "reachable_after") (param $n i32) (result i32) (local $i i32)
+        (block $exit
+          (loop $l
+            (br_if $exit (i32.ge_s (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.ne (local.get $i) (i32.const 50)) (then (br $l))))
+          ;; Reached by falling out of the loop at 50 only.
+          (local.set $i (i32.add (local.get $i) (i32.const 1000))))
+        (local.get $i))
+      (func (export "float") (param $x f64) (param $step f64) (result i32) (local $k i32)
+        (block $exit
+          (loop $l
+            ;; `!(x < 10)`: exits on NaN.
+            (br_if $exit (i32.eqz (f64.lt (local.get $x) (f64.const 10))))
+            (local.set $x (f64.add (local.get $x) (local.get $step)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (local.get $k))
+      (func (export "inner") (param $n i32) (result i32) (local $i i32)
+        (loop $l
+          (block $b
+            (br_if $b (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 3)))
+            (br $l))
+          (local.set $i (i32.add (local.get $i) (i32.const 1000))))
+        (local.get $i)))"#;
+    let (mut store, instance) = common::instance(&Engine::default(), wat);
+    let count = instance
+        .get_typed_func::<i32, i32>(&mut store, "count")
+        .unwrap();
+    for (n, want) in [(0, 0), (1, 1), (7, 7), (-5, 0)] {
+        assert_eq!(count.call(&mut store, n).unwrap(), want, "count {n}");
+    }
+    let after = instance
+        .get_typed_func::<i32, i32>(&mut store, "reachable_after")
+        .unwrap();
+    for (n, want) in [(0, 0), (7, 7), (49, 49), (50, 1050), (100, 1050)] {
+        assert_eq!(after.call(&mut store, n).unwrap(), want, "after {n}");
+    }
+    let float = instance
+        .get_typed_func::<(f64, f64), i32>(&mut store, "float")
+        .unwrap();
+    for (x, step, want) in [
+        (0.0, 1.0, 10),
+        (9.5, 1.0, 1),
+        (10.0, 1.0, 0),
+        (f64::NAN, 1.0, 0),
+        // The inverted test sees NaN after one step.
+        (0.0, f64::NAN, 1),
+        (0.0, f64::INFINITY, 1),
+    ] {
+        assert_eq!(
+            float.call(&mut store, (x, step)).unwrap(),
+            want,
+            "{x} {step}"
+        );
+    }
+    let inner = instance
+        .get_typed_func::<i32, i32>(&mut store, "inner")
+        .unwrap();
+    for (n, want) in [(0, 1000), (1, 1003), (9, 1009), (10, 1012)] {
+        assert_eq!(inner.call(&mut store, n).unwrap(), want, "inner {n}");
+    }
+}

@@ -24,6 +24,21 @@ use crate::runtime::{
 };
 use crate::values::raw;
 
+/// One SIMD operation of the `family!` rules: reads the operand slots
+/// with the given getters, calls `simd::$sem` (lane immediates after `;`)
+/// and writes the result with `$set`.
+macro_rules! simd_op {
+    ($r:ident, $set:ident $dst:ident = $sem:ident($($get:ident $x:ident),* $(; $lane:ident)?)) => {
+        // SAFETY: frame slots of the current function (the translator's
+        // slot numbers), a vector's slot pair likewise.
+        unsafe {
+            let x = simd::$sem($($r.vals.$get($x),)* $($lane)?);
+            $r.vals.$set($dst, x)
+        }
+    };
+}
+pub(super) use simd_op;
+
 /// The executor's semantics for each family of the instruction table,
 /// called by `match_instr!` as `family!((r, heap, trap, taken) family operands...)`
 /// (and by the threaded handlers, `thread.rs`, per instruction).
@@ -151,49 +166,31 @@ macro_rules! family {
             }
         }
     };
+    // The SIMD families: `dst = sem(operands)`, each operand slot read as
+    // a vector (`get128`) or a scalar (`get`), lane immediates after `;`.
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_binary $dst:ident $a:ident $b:ident $sem:ident) => {
-        // SAFETY: frame slots (see above); a vector's slot pair likewise.
-        unsafe {
-            $r.vals
-                .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get128($b)))
-        }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get128 $a, get128 $b))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_unary $dst:ident $src:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get128($src))) }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get128 $src))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_ternary $dst:ident $b:ident $c:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe {
-            let x = simd::$sem($r.vals.get128($dst), $r.vals.get128($b), $r.vals.get128($c));
-            $r.vals.set128($dst, x)
-        }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get128 $dst, get128 $b, get128 $c))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_shift $dst:ident $a:ident $b:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe {
-            $r.vals
-                .set128($dst, simd::$sem($r.vals.get128($a), $r.vals.get($b)))
-        }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get128 $a, get $b))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_splat $dst:ident $src:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe { $r.vals.set128($dst, simd::$sem($r.vals.get($src))) }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get $src))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_reduce $dst:ident $src:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src))) }
+        crate::interp::exec::simd_op!($r, set $dst = $sem(get128 $src))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_extract $dst:ident $src:ident $lane:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe { $r.vals.set($dst, simd::$sem($r.vals.get128($src), $lane)) }
+        crate::interp::exec::simd_op!($r, set $dst = $sem(get128 $src; $lane))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_replace $dst:ident $src:ident $lane:ident $sem:ident) => {
-        // SAFETY: frame slots (see above).
-        unsafe {
-            let x = simd::$sem($r.vals.get128($dst), $r.vals.get($src), $lane);
-            $r.vals.set128($dst, x)
-        }
+        crate::interp::exec::simd_op!($r, set128 $dst = $sem(get128 $dst, get $src; $lane))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_load $dst:ident $addr:ident $off:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
@@ -470,6 +467,13 @@ macro_rules! loop_macros {
                 $store.inner.instances_mut()[$r.inst().index()]
             };
         }
+        // The store's entry of the current instance's global `index`.
+        macro_rules! global {
+            ($index:expr) => {{
+                let g = instance!().globals[$index as usize] as usize;
+                &mut $store.inner.globals_mut()[g]
+            }};
+        }
     };
 }
 
@@ -581,14 +585,8 @@ pub(super) fn run<T>(
                 r.refresh(&mut store.inner);
                 w!(x, y)
             }
-            Instr::GlobalGet128 { dst, index } => {
-                let g = instance!().globals[index as usize];
-                w!(dst, store.inner.globals()[g as usize].bits)
-            }
-            Instr::GlobalSet128 { src, index } => {
-                let g = instance!().globals[index as usize];
-                store.inner.globals_mut()[g as usize].bits = w!(src);
-            }
+            Instr::GlobalGet128 { dst, index } => w!(dst, global!(index).bits),
+            Instr::GlobalSet128 { src, index } => global!(index).bits = w!(src),
             Instr::StructGet128 { dst, obj, offset } => {
                 let at = tri!(struct_field(rf!(obj), offset));
                 w!(dst, store.inner.heap().read_v128(at))
@@ -717,22 +715,10 @@ pub(super) fn run<T>(
                 throw!(x, false)
             }
 
-            Instr::GlobalGet { dst, index } => {
-                let g = instance!().globals[index as usize];
-                v!(dst, store.inner.globals()[g as usize].bits as u64);
-            }
-            Instr::GlobalSet { src, index } => {
-                let g = instance!().globals[index as usize];
-                store.inner.globals_mut()[g as usize].bits = v!(src) as u128;
-            }
-            Instr::RefGlobalGet { dst, index } => {
-                let g = instance!().globals[index as usize];
-                rf!(dst, store.inner.globals()[g as usize].bits as u32);
-            }
-            Instr::RefGlobalSet { src, index } => {
-                let g = instance!().globals[index as usize];
-                store.inner.globals_mut()[g as usize].bits = rf!(src) as u128;
-            }
+            Instr::GlobalGet { dst, index } => v!(dst, global!(index).bits as u64),
+            Instr::GlobalSet { src, index } => global!(index).bits = v!(src) as u128,
+            Instr::RefGlobalGet { dst, index } => rf!(dst, global!(index).bits as u32),
+            Instr::RefGlobalSet { src, index } => global!(index).bits = rf!(src) as u128,
 
             Instr::MemorySize { dst, mem } => {
                 v!(dst, bulk::memory_size(&store.inner, r.inst(), mem));

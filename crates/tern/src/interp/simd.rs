@@ -255,30 +255,30 @@ extend! {
 /// Widening multiplication of the low or high halves: as the spec
 /// defines it, both operands' halves extended, then multiplied lane-wise.
 macro_rules! ext_mul {
-    ($($name:ident = $extend:ident, $mul:ident;)*) => {
-        $(
+    ($($mul:ident: $($name:ident = $extend:ident),*;)*) => {
+        $($(
             #[doc = concat!("`", stringify!($name), "`.")]
             #[inline(always)]
             pub(crate) fn $name(a: u128, b: u128) -> u128 {
                 $mul($extend(a), $extend(b))
             }
-        )*
+        )*)*
     };
 }
 
 ext_mul! {
-    i16x8_ext_mul_low_i8x16_s = i16x8_extend_low_i8x16_s, i16x8_mul;
-    i16x8_ext_mul_high_i8x16_s = i16x8_extend_high_i8x16_s, i16x8_mul;
-    i16x8_ext_mul_low_i8x16_u = i16x8_extend_low_i8x16_u, i16x8_mul;
-    i16x8_ext_mul_high_i8x16_u = i16x8_extend_high_i8x16_u, i16x8_mul;
-    i32x4_ext_mul_low_i16x8_s = i32x4_extend_low_i16x8_s, i32x4_mul;
-    i32x4_ext_mul_high_i16x8_s = i32x4_extend_high_i16x8_s, i32x4_mul;
-    i32x4_ext_mul_low_i16x8_u = i32x4_extend_low_i16x8_u, i32x4_mul;
-    i32x4_ext_mul_high_i16x8_u = i32x4_extend_high_i16x8_u, i32x4_mul;
-    i64x2_ext_mul_low_i32x4_s = i64x2_extend_low_i32x4_s, i64x2_mul;
-    i64x2_ext_mul_high_i32x4_s = i64x2_extend_high_i32x4_s, i64x2_mul;
-    i64x2_ext_mul_low_i32x4_u = i64x2_extend_low_i32x4_u, i64x2_mul;
-    i64x2_ext_mul_high_i32x4_u = i64x2_extend_high_i32x4_u, i64x2_mul;
+    i16x8_mul: i16x8_ext_mul_low_i8x16_s = i16x8_extend_low_i8x16_s,
+        i16x8_ext_mul_high_i8x16_s = i16x8_extend_high_i8x16_s,
+        i16x8_ext_mul_low_i8x16_u = i16x8_extend_low_i8x16_u,
+        i16x8_ext_mul_high_i8x16_u = i16x8_extend_high_i8x16_u;
+    i32x4_mul: i32x4_ext_mul_low_i16x8_s = i32x4_extend_low_i16x8_s,
+        i32x4_ext_mul_high_i16x8_s = i32x4_extend_high_i16x8_s,
+        i32x4_ext_mul_low_i16x8_u = i32x4_extend_low_i16x8_u,
+        i32x4_ext_mul_high_i16x8_u = i32x4_extend_high_i16x8_u;
+    i64x2_mul: i64x2_ext_mul_low_i32x4_s = i64x2_extend_low_i32x4_s,
+        i64x2_ext_mul_high_i32x4_s = i64x2_extend_high_i32x4_s,
+        i64x2_ext_mul_low_i32x4_u = i64x2_extend_low_i32x4_u,
+        i64x2_ext_mul_high_i32x4_u = i64x2_extend_high_i32x4_u;
 }
 
 /// Pairwise widening addition.
@@ -922,11 +922,11 @@ pub(crate) use portable::*;
 mod tests {
     use super::*;
 
-    /// `[(f, portable::f), ...]`: each fast path beside its portable
-    /// definition.
+    /// `[(f, portable::f), ...]` as `$ty` function pointers: each fast
+    /// path beside its portable definition.
     macro_rules! with_portable {
-        ($($f:ident),* $(,)?) => {
-            [$(($f, portable::$f)),*]
+        ($ty:ty: $($f:ident),* $(,)?) => {
+            [$(($f as $ty, portable::$f as $ty)),*]
         };
     }
 
@@ -990,52 +990,15 @@ mod tests {
             1,
             0x7fef_ffff_ffff_ffff,
         ];
-        type Op = fn(u128, u128) -> u128;
-        let ops: [(Op, Op); 44] = with_portable![
-            f32x4_add,
-            f32x4_div,
-            f32x4_mul,
-            f32x4_sub,
-            f64x2_add,
-            f64x2_div,
-            f64x2_mul,
-            f64x2_sub,
-            i16x8_add,
-            i16x8_add_sat_s,
-            i16x8_add_sat_u,
-            i16x8_avgr_u,
-            i16x8_eq,
-            i16x8_gt_s,
-            i16x8_lt_s,
-            i16x8_max_s,
-            i16x8_min_s,
-            i16x8_mul,
-            i16x8_narrow_i32x4_s,
-            i16x8_sub,
-            i16x8_sub_sat_s,
-            i16x8_sub_sat_u,
-            i32x4_add,
-            i32x4_dot_i16x8_s,
-            i32x4_eq,
-            i32x4_gt_s,
-            i32x4_lt_s,
-            i32x4_sub,
-            i64x2_add,
-            i64x2_sub,
-            i8x16_add,
-            i8x16_add_sat_s,
-            i8x16_add_sat_u,
-            i8x16_avgr_u,
-            i8x16_eq,
-            i8x16_gt_s,
-            i8x16_lt_s,
-            i8x16_max_u,
-            i8x16_min_u,
-            i8x16_narrow_i16x8_s,
-            i8x16_narrow_i16x8_u,
-            i8x16_sub,
-            i8x16_sub_sat_s,
-            i8x16_sub_sat_u,
+        let ops = with_portable![fn(u128, u128) -> u128:
+            f32x4_add, f32x4_div, f32x4_mul, f32x4_sub, f64x2_add, f64x2_div, f64x2_mul,
+            f64x2_sub, i16x8_add, i16x8_add_sat_s, i16x8_add_sat_u, i16x8_avgr_u, i16x8_eq,
+            i16x8_gt_s, i16x8_lt_s, i16x8_max_s, i16x8_min_s, i16x8_mul, i16x8_narrow_i32x4_s,
+            i16x8_sub, i16x8_sub_sat_s, i16x8_sub_sat_u, i32x4_add, i32x4_dot_i16x8_s,
+            i32x4_eq, i32x4_gt_s, i32x4_lt_s, i32x4_sub, i64x2_add, i64x2_sub, i8x16_add,
+            i8x16_add_sat_s, i8x16_add_sat_u, i8x16_avgr_u, i8x16_eq, i8x16_gt_s, i8x16_lt_s,
+            i8x16_max_u, i8x16_min_u, i8x16_narrow_i16x8_s, i8x16_narrow_i16x8_u, i8x16_sub,
+            i8x16_sub_sat_s, i8x16_sub_sat_u
         ];
         let mut vectors = Vec::new();
         for (i, a) in f32s.iter().enumerate() {
@@ -1076,30 +1039,15 @@ mod tests {
     /// As above for the shifts (every count up to 130) and the widenings.
     #[test]
     fn fast_shifts_and_extends_match_portable() {
-        type Shift = fn(u128, u64) -> u128;
-        let shifts: [(Shift, Shift); 8] = with_portable![
-            i16x8_shl,
-            i16x8_shr_s,
-            i16x8_shr_u,
-            i32x4_shl,
-            i32x4_shr_s,
-            i32x4_shr_u,
-            i64x2_shl,
-            i64x2_shr_u,
+        let shifts = with_portable![fn(u128, u64) -> u128:
+            i16x8_shl, i16x8_shr_s, i16x8_shr_u, i32x4_shl, i32x4_shr_s, i32x4_shr_u,
+            i64x2_shl, i64x2_shr_u
         ];
-        type Un = fn(u128) -> u128;
-        let unary: [(Un, Un); 11] = with_portable![
-            i16x8_extend_low_i8x16_s,
-            i16x8_extend_high_i8x16_s,
-            i16x8_extend_low_i8x16_u,
-            i16x8_extend_high_i8x16_u,
-            i32x4_extend_low_i16x8_s,
-            i32x4_extend_high_i16x8_s,
-            i32x4_extend_low_i16x8_u,
-            i32x4_extend_high_i16x8_u,
-            i64x2_extend_low_i32x4_u,
-            i64x2_extend_high_i32x4_u,
-            i32x4_ext_add_pairwise_i16x8_s,
+        let unary = with_portable![fn(u128) -> u128:
+            i16x8_extend_low_i8x16_s, i16x8_extend_high_i8x16_s, i16x8_extend_low_i8x16_u,
+            i16x8_extend_high_i8x16_u, i32x4_extend_low_i16x8_s, i32x4_extend_high_i16x8_s,
+            i32x4_extend_low_i16x8_u, i32x4_extend_high_i16x8_u, i64x2_extend_low_i32x4_u,
+            i64x2_extend_high_i32x4_u, i32x4_ext_add_pairwise_i16x8_s
         ];
         let mut r = 0x2545_f491_4f6c_dd1du64;
         let mut vectors = vec![

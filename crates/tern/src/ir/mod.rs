@@ -250,6 +250,19 @@ macro_rules! define_isa {
                 })
             }
 
+            /// For a fused compare-and-branch whose row names its opposite,
+            /// the branch on the negated condition (same operands and offset).
+            pub(crate) fn negated_branch(&self) -> Option<Instr> {
+                Some(match *self {
+                    $(
+                        $(Instr::$bt { a, b, offset } => Instr::$bf { a, b, offset },)?
+                        $($(Instr::$bti { a, imm, offset } => Instr::$bfi { a, imm, offset },)?)?
+                    )*
+                    $($(Instr::$ut { a, offset } => Instr::$uf { a, offset },)?)*
+                    _ => return None,
+                })
+            }
+
             /// Sets the offset of a branch instruction; `false` if it is not one.
             pub(crate) fn set_offset(&mut self, off: Offset) -> bool {
                 match self {

@@ -116,6 +116,9 @@ impl Translator<'_> {
         }
         if self.ctrl[idx].kind == CtrlKind::Loop {
             let head = self.ctrl[idx].head;
+            if self.jump_to_loop_test(head)? {
+                return Ok(());
+            }
             let at = self.code.len();
             let offset = offset(at, head)?;
             self.emit(Instr::Br { offset });
@@ -124,6 +127,28 @@ impl Translator<'_> {
             self.ctrl[idx].fixups.push(at);
         }
         Ok(())
+    }
+
+    /// Loop inversion: a jump back to a loop whose first instruction is a
+    /// conditional branch forward (the exit test of a `while` loop) runs
+    /// that test here instead, negated: back to the instruction after the
+    /// test while the loop goes on, else on to the test's target. One
+    /// dispatch per iteration instead of two (the jump, then the test);
+    /// running the test here is running it after the jump, as nothing
+    /// happens in between. Returns whether it applied.
+    fn jump_to_loop_test(&mut self, head: usize) -> Result<bool> {
+        let Some(negated) = self.code.get(head).and_then(Instr::negated_branch) else {
+            return Ok(false);
+        };
+        // The test's target: a label not yet bound (its fixup is pending).
+        let Some(exit) = self.ctrl.iter().rposition(|c| c.fixups.contains(&head)) else {
+            return Ok(false);
+        };
+        let at = self.emit(negated);
+        self.patch(at, head + 1)?;
+        let jump = self.emit(Instr::Br { offset: 0 });
+        self.ctrl[exit].fixups.push(jump);
+        Ok(true)
     }
 
     /// A complete branch (moves + jump) to `depth`.
