@@ -167,3 +167,91 @@ fn traps_carry_a_backtrace() {
         .collect();
     assert_eq!(names, ["inner", "outer"]);
 }
+
+/// A host function called through `call`, `call_indirect` and `call_ref`
+/// re-enters wasm, which recurses deeply (the interpreter stacks grow and
+/// move) and grows memory 0; the caller's frame and memory view after the
+/// call must be the new ones (the host records what the wasm code stored
+/// at address 8 after the previous call: a store through a stale view
+/// would not reach the memory).
+#[test]
+fn host_calls_see_moved_stacks_and_grown_memory() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (type $hook (func (param i32) (result i32)))
+          (import "host" "hook" (func $hook (type $hook)))
+          (memory (export "memory") 1)
+          (table 1 funcref)
+          (elem (i32.const 0) $hook)
+          (elem declare func $hook)
+          (func $deep (export "deep") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+              (then (drop (memory.grow (i32.const 1))) (memory.size))
+              (else (i32.add (i32.const 1) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+          ;; Calls the hook three ways per round; each call grows memory by
+          ;; a page, and the result is stored in the newest page.
+          (func (export "run") (param $n i32) (result i32)
+            (local $acc i32) (local $x i32) (local $addr i32)
+            (loop $l
+              (local.set $x (call $hook (local.get $n)))
+              (i32.store (i32.const 8) (local.get $x))
+              (local.set $x (i32.add (local.get $x)
+                (call_indirect (type $hook) (local.get $n) (i32.const 0))))
+              (i32.store (i32.const 8) (local.get $x))
+              (local.set $x (i32.add (local.get $x)
+                (call_ref $hook (local.get $n) (ref.func $hook))))
+              (i32.store (i32.const 8) (local.get $x))
+              (local.set $addr (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)))
+              (i32.store (local.get $addr) (local.get $x))
+              (local.set $acc (i32.add (local.get $acc) (i32.load (local.get $addr))))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "hook",
+            |mut caller: Caller<'_, Vec<i32>>, n: i32| -> tern::Result<i32> {
+                let memory = caller
+                    .get_export("memory")
+                    .and_then(|e| e.into_memory())
+                    .ok_or_else(|| tern::Error::msg("no memory"))?;
+                let mut seen = [0; 4];
+                memory.read(&caller, 8, &mut seen)?;
+                caller.data_mut().push(i32::from_le_bytes(seen));
+                let deep = caller
+                    .get_export("deep")
+                    .and_then(|e| e.into_func())
+                    .ok_or_else(|| tern::Error::msg("no deep"))?;
+                let deep = deep.typed::<i32, i32>(&caller)?;
+                // Deep enough to grow the stacks several times.
+                let pages = deep.call(&mut caller, 20_000 + n)? - 20_000 - n;
+                Ok(pages + n)
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    // Round k (n = 5 - k + 1) makes pages 3k - 1, 3k, 3k + 1 (memory
+    // starts with 1), each hook result pages + n.
+    let (mut seen, mut stored, mut acc) = (vec![], 0, 0);
+    for k in 1..=5 {
+        let n = 6 - k;
+        let mut x = 0;
+        for page in [3 * k - 1, 3 * k, 3 * k + 1] {
+            seen.push(stored);
+            x += page + n;
+            stored = x;
+        }
+        acc += x;
+    }
+    assert_eq!(run.call(&mut store, 5).unwrap(), acc);
+    assert_eq!(*store.data(), seen);
+}

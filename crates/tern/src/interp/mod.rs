@@ -198,6 +198,21 @@ fn call_host<T>(
     let stack = store.inner.stack_mut();
     grow(&mut stack.vals, vend, 0);
     grow(&mut stack.refs, rend, raw::NULL);
+    run_host(store, index, instance, (vbase, rbase), (vend, rend))
+}
+
+/// Calls host function `index` for `call_host` (or a threaded handler),
+/// with its arguments at `vbase`/`rbase`; a nested activation starts at
+/// `vend`/`rend`, which the stacks hold.
+#[inline(always)]
+fn run_host<T>(
+    store: &mut Store<T>,
+    index: u32,
+    instance: Option<InstanceId>,
+    (vbase, rbase): (usize, usize),
+    (vend, rend): (usize, usize),
+) -> Result<()> {
+    let stack = store.inner.stack_mut();
     // A nested activation starts above the host function's slots.
     let saved = (stack.vtop, stack.rtop);
     stack.vtop = vend;

@@ -136,6 +136,17 @@ impl Cold {
         unsafe { (*cold).inst }
     }
 
+    /// The store index of memory 0 (see `inst_of`).
+    ///
+    /// # Safety
+    /// As for `inst_of`.
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
+    #[inline(always)]
+    pub(super) unsafe fn mem0_of(cold: *const Cold) -> Option<usize> {
+        // SAFETY: the caller's contract.
+        unsafe { (*cold).mem0 }
+    }
+
     /// The cold registers for running instance `inst`.
     pub(super) fn new(inst: InstanceId) -> Cold {
         Cold { inst, mem0: None }

@@ -29,11 +29,13 @@ use super::exec::family;
 use super::gc_ops::{array_elem, struct_field};
 use super::mem::{MemView, compact_ea, compact_end};
 use super::regs::{Cold, Regs, Slots};
-use super::{CHECKED, Frame, clear_frame, num, simd};
+use super::{CHECKED, Frame, num, simd};
+use crate::error::Error;
 use crate::gc::FieldKind;
+use crate::index::{InstanceId, StoreFunc};
 use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
 use crate::module::ModuleInner;
-use crate::runtime::{FuncKind, StoreInner};
+use crate::runtime::{FuncEntry, FuncKind, InstanceEntry, Store, StoreInner};
 use crate::values::raw;
 
 /// What the handlers read besides their register arguments: set by
@@ -45,6 +47,11 @@ pub(super) struct Cx {
     pub func: *const CompiledFunc,
     /// The run's cold registers (for the current instance).
     pub cold: *const Cold,
+    /// The current instance (`Cold::inst`, copied at each chain entry).
+    inst: InstanceId,
+    /// Its store entry (set at each chain entry and after host calls,
+    /// which may add instances).
+    instance: *const InstanceEntry,
     /// Checked builds: the value and reference slot windows (see
     /// `Slots::window`).
     pub windows: (usize, usize),
@@ -58,22 +65,50 @@ pub(super) struct Cx {
     pub max_depth: usize,
     /// Frames below the run's entry function (see `exec::run`).
     pub frames_base: usize,
+    /// How many frames the chain may have on the frame stack: the depth
+    /// limit, or the frame stack's capacity if lower (so that a call in
+    /// the chain pushes its frame with one comparison and never grows
+    /// the stack; set at each chain entry and after each host call).
+    pub frame_limit: usize,
+    /// The running `Store<T>`, type-erased, for host calls (`host_call`).
+    pub host: *mut (),
+    /// `host_call::<T>` for the store's data type `T`.
+    host_call: Handler,
+    /// Set when a host call in the chain may have moved the stacks or
+    /// memory 0 (the loop refreshes its registers).
+    pub hosted: bool,
+    /// A host call in the chain failed: the error, the function and its
+    /// absolute value/reference slot bases, for the loop to handle at the
+    /// call instruction (the chain bails there).
+    pub host_error: Option<(Error, StoreFunc, (usize, usize))>,
+    /// The host function a handler is calling (store function and host
+    /// function index) and its argument slots (see `host_call`).
+    pending_host: (StoreFunc, u32, (Slot, Slot)),
 }
 
 impl Cx {
     /// The context of a run (see `exec::run`); the rest is set at each
     /// chain entry.
-    pub(super) fn new(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
+    pub(super) fn new<T>(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
         Cx {
             store: std::ptr::null_mut(),
             func: std::ptr::null(),
             cold,
+            // SAFETY: `cold` is the run's cold registers (see `exec::run`).
+            inst: unsafe { Cold::inst_of(cold) },
+            instance: std::ptr::null(),
             windows: (0, 0),
             vfp: 0,
             rfp: 0,
             module: std::ptr::null(),
             max_depth,
             frames_base,
+            frame_limit: 0,
+            host: std::ptr::null_mut(),
+            host_call: host_call::<T>,
+            hosted: false,
+            host_error: None,
+            pending_host: (StoreFunc(0), 0, (0, 0)),
         }
     }
 }
@@ -83,21 +118,42 @@ impl Cx {
 /// instruction it runs itself). Inlined, like everything `Regs` is passed
 /// to (see `regs.rs`).
 #[inline(always)]
-pub(super) fn run_chain(r: &mut Regs, store: &mut StoreInner, cx: &mut Cx) {
+pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
     if CHECKED {
-        r.assert_current(store);
+        r.assert_current(&store.inner);
         cx.windows = (r.vals.window(), r.refs.window());
     }
-    cx.store = store;
+    let host: *mut Store<T> = store;
+    cx.host = host.cast();
+    // SAFETY: `host` was just made from the exclusive borrow.
+    cx.store = unsafe { &raw mut (*host).inner };
+    // SAFETY: as above; no reference into the store is live.
+    let inner = unsafe { &(*host).inner };
+    cx.frame_limit = frame_limit(inner, cx.max_depth);
+    cx.inst = r.inst();
+    cx.instance = instance_entry(inner, cx.inst);
     (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
     // SAFETY: `ip` is an instruction of the current function (see
     // `exec::run`), the slots and memory view are current (`refresh` after
     // anything that may move them; checked builds assert it), and the
     // store is not used until the chain returns.
     r.ip = unsafe { enter(r.ip, r.vals, r.refs, r.mem, cx) };
-    // Calls and returns in the chain moved the frame.
+    // Calls and returns in the chain moved the frame; host calls may have
+    // moved the stacks and memory 0.
     (r.func, r.vfp, r.rfp) = (cx.func, cx.vfp, cx.rfp);
-    r.refresh_stack(store);
+    if cx.hosted {
+        cx.hosted = false;
+        r.refresh(&mut store.inner);
+    } else {
+        r.refresh_stack(&mut store.inner);
+    }
+}
+
+/// How many frames the frame stack may hold with calls in the chain (see
+/// `Cx::frame_limit`).
+#[inline(always)]
+fn frame_limit(store: &StoreInner, max_depth: usize) -> usize {
+    max_depth.min(store.stack().frames.capacity())
 }
 
 /// A handler: runs the instruction at `ip` (an instruction of its opcode)
@@ -211,38 +267,45 @@ unsafe fn enter(
 
 /// Calls `callee`, a function of the current instance, with its frame at
 /// slots `vbase`/`rbase` of the current one (`Regs::enter` without the
-/// cases left to the loop); `false`, with nothing changed, if the call
-/// needs the loop: the depth limit or a stack to grow.
+/// cases left to the loop): `Step::Taken`, or `Step::Enter` if the callee
+/// has locals to clear; `Step::Bail`, with nothing changed, if the call
+/// needs the loop (the depth limit, a frame stack or stack to grow).
 #[inline(always)]
-fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> bool {
+fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, Slot)) -> Step {
     // SAFETY: see `enter`.
     let stack = unsafe { (*cx.store).stack_mut() };
     let (vbase, rbase) = (vbase as usize, rbase as usize);
     let (vfp, rfp) = (cx.vfp + vbase, cx.rfp + rbase);
-    if stack.frames.len() >= cx.max_depth
+    let depth = stack.frames.len();
+    if depth >= cx.frame_limit
         || vfp + callee.value_frame as usize > stack.vals.len()
         || rfp + callee.ref_frame as usize > stack.refs.len()
     {
-        return false;
+        return Step::Bail;
     }
-    stack.frames.push(Frame {
+    let frame = Frame {
         // SAFETY: the instruction after a call exists (every function ends
         // with `Return` or `Trap`).
         ret_ip: unsafe { r.ip.add(1) },
         vfp: cx.vfp,
         rfp: cx.rfp,
         func: cx.func,
-        // SAFETY: `cold` lives as long as the run.
-        inst: unsafe { Cold::inst_of(cx.cold) },
-    });
-    if callee.value_locals > callee.value_params || callee.ref_frame > callee.ref_params {
-        clear_locals(stack, callee, (vfp, rfp));
+        inst: cx.inst,
+    };
+    // SAFETY: `depth < frame_limit <= capacity` (the frame stack is not
+    // reallocated in the chain except by host calls, after which the limit
+    // is computed again), so the push needs no growth.
+    unsafe {
+        stack.frames.as_mut_ptr().add(depth).write(frame);
+        stack.frames.set_len(depth + 1);
     }
     (cx.vfp, cx.rfp, cx.func) = (vfp, rfp, callee);
-    cx.windows = (
-        cx.windows.0.wrapping_sub(vbase),
-        cx.windows.1.wrapping_sub(rbase),
-    );
+    if CHECKED {
+        cx.windows = (
+            cx.windows.0.wrapping_sub(vbase),
+            cx.windows.1.wrapping_sub(rbase),
+        );
+    }
     // SAFETY: the callee's frame starts at slot `vbase`/`rbase` of this
     // one, inside the stacks (checked above).
     unsafe {
@@ -250,14 +313,215 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
         r.refs = Slots::from_parts(r.refs.base().add(rbase), cx.windows.1);
     }
     r.ip = callee.code.as_ptr();
-    true
+    if callee.clears {
+        Step::Enter
+    } else {
+        Step::Taken
+    }
 }
 
-/// `clear_frame` out of line, so that only calls of functions with locals
-/// to clear save registers around it (shrink-wrapping).
+/// `run_host` out of line: the `Caller` it passes to the host function
+/// by reference lives in this function's frame, not in `host_call`'s,
+/// whose dispatch must stay a tail call.
 #[inline(never)]
-fn clear_locals(stack: &mut super::Stack, callee: &CompiledFunc, (vfp, rfp): (usize, usize)) {
-    clear_frame(stack, callee, vfp, rfp);
+fn run_host<T>(
+    store: &mut Store<T>,
+    index: u32,
+    inst: crate::index::InstanceId,
+    bases: (usize, usize),
+    ends: (usize, usize),
+) -> crate::error::Result<()> {
+    super::run_host(store, index, Some(inst), bases, ends)
+}
+
+/// Element `i` of `list`, unchecked (checked builds assert).
+///
+/// # Safety
+/// `i < list.len()`.
+#[inline(always)]
+unsafe fn at<X>(list: &[X], i: usize) -> &X {
+    if CHECKED {
+        assert!(i < list.len(), "index {i} out of range {}", list.len());
+    }
+    // SAFETY: the caller's contract.
+    unsafe { list.get_unchecked(i) }
+}
+
+/// The store entry of instance `inst`, the running one.
+#[inline(always)]
+fn instance_entry(store: &StoreInner, inst: InstanceId) -> *const InstanceEntry {
+    // SAFETY: the running instance is one of the store's (instances are
+    // never removed).
+    unsafe { at(store.instances(), inst.index()) }
+}
+
+/// The current instance's store entry.
+#[inline(always)]
+fn instance<'s>(_store: &'s StoreInner, cx: &Cx) -> &'s InstanceEntry {
+    // SAFETY: `cx.instance` is the current instance's entry in the store
+    // (set at chain entry and after host calls, the only times the list of
+    // instances may have grown).
+    unsafe { &*cx.instance }
+}
+
+/// Element `i` of the current instance's table `table`, if in bounds.
+#[inline(always)]
+fn table_elem(store: &StoreInner, cx: &Cx, table: u32, i: u64) -> Option<u32> {
+    // SAFETY: validation checked `table` against the module, whose tables
+    // the instance has; an instance's tables are tables of its store
+    // (never removed).
+    let t = unsafe {
+        at(
+            store.tables(),
+            *at(&instance(store, cx).tables, table as usize) as usize,
+        )
+    };
+    let i = if t.is64 { i } else { i as u32 as u64 };
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| t.elems.get(i))
+        .copied()
+}
+
+/// Call site `i` of the current function.
+#[inline(always)]
+fn call_site(cx: &Cx, i: u32) -> crate::ir::CallSite {
+    // SAFETY: `cx.func` is the current function (see `enter`).
+    let sites = unsafe { &(*cx.func).call_sites };
+    if CHECKED {
+        assert!((i as usize) < sites.len(), "call site {i} out of range");
+    }
+    // SAFETY: translation only emits call-site indices of the function's
+    // own side table.
+    unsafe { *sites.get_unchecked(i as usize) }
+}
+
+/// The end of a call whose callee has locals to clear (`Step::Enter`): a
+/// handler of its own, reached in tail position, so that only such calls
+/// save registers around the `memset`s (`clear_frame` for the frame that
+/// `call` entered: the current function `cx.func`, at `vals`/`refs`).
+#[inline(never)]
+fn enter_clearing(
+    ip: *const Instr,
+    vals: *mut u64,
+    refs: *mut u32,
+    mem: *mut u8,
+    len: usize,
+    cx: &mut Cx,
+) -> *const Instr {
+    // SAFETY: `cx.func` is the current function (see `enter`).
+    let f = unsafe { &*cx.func };
+    let (vp, vl) = (f.value_params as usize, f.value_locals as usize);
+    let (rp, rn) = (f.ref_params as usize, f.ref_frame as usize);
+    if CHECKED {
+        assert!(
+            vl <= cx.windows.0 && rn <= cx.windows.1,
+            "frame outside its window"
+        );
+    }
+    // SAFETY: `call` checked that the callee's whole frame is inside the
+    // stacks, and its locals (`vp..vl`, `rp..rn`) are inside its frame.
+    unsafe {
+        if vl > vp {
+            std::ptr::write_bytes(vals.add(vp), 0, vl - vp);
+        }
+        if rn > rp {
+            std::slice::from_raw_parts_mut(refs.add(rp), rn - rp).fill(raw::NULL);
+        }
+    }
+    dispatch_taken(Hot::of(ip, (vals, refs), (mem, len), cx), cx)
+}
+
+/// Calls store function `f` (its entry `entry`) from the call instruction
+/// at `r.ip` with arguments at slots `bases`: a function of the current
+/// instance within the chain, a host function through `host`; anything
+/// else (another instance's function) is the loop's.
+#[inline(always)]
+fn call_func(
+    r: &mut Hot,
+    cx: &mut Cx,
+    f: StoreFunc,
+    entry: &FuncEntry,
+    bases: (Slot, Slot),
+) -> Step {
+    match entry.kind {
+        FuncKind::Wasm { instance, code, .. } => {
+            if instance != cx.inst {
+                return Step::Bail;
+            }
+            // SAFETY: `code` points to a function of a live module (see
+            // `Regs::function`).
+            call(r, cx, unsafe { &*code.as_ptr() }, bases)
+        }
+        FuncKind::Host { index } => {
+            cx.pending_host = (f, index, bases);
+            Step::Host
+        }
+    }
+}
+
+/// The end of a host call (`Step::Host`): a handler of its own (for the
+/// store's data type `T`, through `Cx::host_call`), reached in tail
+/// position, so that only host calls save registers around the call.
+/// Calls store function `cx.pending_host`'s host function with its
+/// arguments at those slots of the current frame, then refreshes the
+/// registers (the host may have re-entered wasm, which may have moved the
+/// stacks or grown memory 0) and goes on after the call instruction at
+/// `ip`. On an error, returns `ip` with the error in `cx.host_error` for
+/// the loop.
+#[inline(never)]
+fn host_call<T>(
+    ip: *const Instr,
+    _vals: *mut u64,
+    _refs: *mut u32,
+    _mem: *mut u8,
+    _len: usize,
+    cx: &mut Cx,
+) -> *const Instr {
+    let (f, index, (vbase, rbase)) = cx.pending_host;
+    let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
+    // The arguments and results are inside the calling frame (the
+    // translator counts them as operands), which `enter_frame` or `call`
+    // made room for.
+    // SAFETY: `cx.func` is the current function (see `enter`).
+    let caller = unsafe { &*cx.func };
+    let ends = (
+        cx.vfp + caller.value_frame as usize,
+        cx.rfp + caller.ref_frame as usize,
+    );
+    let inst = cx.inst;
+    cx.hosted = true;
+    // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
+    // reference into it is live here.
+    let host = unsafe { &mut *cx.host.cast::<Store<T>>() };
+    let res = run_host(host, index, inst, bases, ends);
+    // SAFETY: as above: the host call has returned.
+    let store = unsafe { &mut *cx.store };
+    cx.frame_limit = frame_limit(store, cx.max_depth);
+    cx.instance = instance_entry(store, inst);
+    let stack = store.stack_mut();
+    let (vals, refs) = (&mut stack.vals, &mut stack.refs);
+    if CHECKED {
+        cx.windows = (
+            vals.len().wrapping_sub(cx.vfp),
+            refs.len().wrapping_sub(cx.rfp),
+        );
+    }
+    let vals = vals.as_mut_ptr().wrapping_add(cx.vfp);
+    let refs = refs.as_mut_ptr().wrapping_add(cx.rfp);
+    // SAFETY: `cold` lives as long as the run.
+    let mem = match unsafe { Cold::mem0_of(cx.cold) }.and_then(|m| store.memories_mut().get_mut(m))
+    {
+        Some(m) => MemView::of(&mut m.data),
+        None => MemView::EMPTY,
+    };
+    if let Err(e) = res {
+        cx.host_error = Some((e, f, bases));
+        return ip;
+    }
+    let mut hot = Hot::of(ip, (vals, refs), mem.parts(), cx);
+    hot.next();
+    dispatch(hot, cx)
 }
 
 /// How an instruction's body ends (inside a handler).
@@ -268,6 +532,10 @@ enum Step {
     Taken,
     /// Leave the chain at this instruction, nothing changed.
     Bail,
+    /// A call entered a callee with locals to clear (see `enter_clearing`).
+    Enter,
+    /// A call of a host function (see `host_call`).
+    Host,
 }
 
 /// In a handler's body: leave to the loop, which runs the instruction
@@ -356,6 +624,14 @@ macro_rules! handler {
                 }
                 Step::Taken => dispatch_taken(hot, $cx),
                 Step::Bail => hot.ip,
+                Step::Enter => {
+                    let (mem, len) = hot.mem.parts();
+                    enter_clearing(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                }
+                Step::Host => {
+                    let (mem, len) = hot.mem.parts();
+                    ($cx.host_call)(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                }
             }
         }
         }
@@ -462,17 +738,19 @@ macro_rules! other_handler {
     };
     (GlobalGet) => {
         handler!(r, cx, GlobalGet { dst, index } => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, inst) = unsafe { (&*cx.store, Cold::inst_of(cx.cold)) };
-            let g = store.instances()[inst.index()].globals[index as usize];
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            // SAFETY: as for `CallIndirect`'s table, for globals.
+            let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
             v!(r, dst, store.globals()[g as usize].bits as u64)
         });
     };
     (GlobalSet) => {
         handler!(r, cx, GlobalSet { src, index } => {
             // SAFETY: as for `GlobalGet`.
-            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
-            let g = store.instances()[inst.index()].globals[index as usize];
+            let store = unsafe { &mut *cx.store };
+            // SAFETY: as for `CallIndirect`'s table, for globals.
+            let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
             store.globals_mut()[g as usize].bits = v!(r, src) as u128;
         });
     };
@@ -492,37 +770,75 @@ macro_rules! other_handler {
         handler!(r, cx, CallInternal { vbase, rbase, def } => {
             // SAFETY: `module` is the current module (see `enter`), of which
             // translation made `def` a defined function.
-            let callee = unsafe { &(&(*cx.module).code)[def.index()] };
-            if !call(r, cx, callee, (vbase, rbase)) {
-                bail!()
+            let code = unsafe { &(*cx.module).code };
+            if CHECKED {
+                assert!(def.index() < code.len(), "function {def:?} out of range");
             }
-            taken!()
+            // SAFETY: as above.
+            let callee = unsafe { code.get_unchecked(def.index()) };
+            return call(r, cx, callee, (vbase, rbase))
         });
     };
+    // Calls through a table, a reference or an import: a function of the
+    // current instance (for `call_indirect`, of exactly the expected type:
+    // the subtype check is the loop's), or a host function; traps and
+    // other instances' functions are the loop's.
     (CallIndirect) => {
         handler!(r, cx, CallIndirect { index, site } => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, func, inst) = unsafe { (&*cx.store, &*cx.func, Cold::inst_of(cx.cold)) };
-            let s = func.call_sites[site as usize];
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &*cx.store }, cx.inst);
+            let s = call_site(cx, site);
             let Callee::Table { table, type_id, .. } = s.callee else { bail!() };
-            let t = &store.tables()[store.instances()[inst.index()].tables[table as usize] as usize];
-            let i = if t.is64 { v!(r, index) } else { v!(r, index) as u32 as u64 };
-            let Some(&f) = usize::try_from(i).ok().and_then(|i| t.elems.get(i)) else { bail!() };
-            let Some(f) = store.func_of_raw(f) else { bail!() };
-            let entry = &store.funcs()[f.index()];
-            // Only the common case: a wasm function of this instance whose
-            // type is the expected one (the subtype check is the loop's).
-            let FuncKind::Wasm { instance, code, .. } = entry.kind else { bail!() };
-            if entry.type_id != type_id || instance != inst {
+            let Some(f) = table_elem(store, cx, table, v!(r, index)) else { bail!() };
+            let Some(f) = raw::func_index(f) else { bail!() };
+            let Some(entry) = store.funcs().get(f.index()) else { bail!() };
+            if entry.call_key == FuncEntry::call_key(type_id, inst)
+                && let FuncKind::Wasm { code, .. } = entry.kind
+            {
+                // SAFETY: `code` points to a function of a live module (see
+                // `Regs::function`).
+                return call(r, cx, unsafe { &*code.as_ptr() }, (s.vbase, s.rbase));
+            }
+            if entry.type_id != type_id || !matches!(entry.kind, FuncKind::Host { .. }) {
                 bail!()
             }
-            // SAFETY: `code` points to a function of a live module (see
-            // `Regs::function`).
-            let callee = unsafe { &*code.as_ptr() };
-            if !call(r, cx, callee, (s.vbase, s.rbase)) {
-                bail!()
-            }
-            taken!()
+            return call_func(r, cx, f, entry, (s.vbase, s.rbase))
+        });
+    };
+    (CallRef) => {
+        handler!(r, cx, CallRef { func, site } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            let Some(f) = raw::func_index(rf!(r, func)) else { bail!() };
+            let Some(entry) = store.funcs().get(f.index()) else { bail!() };
+            let s = call_site(cx, site);
+            return call_func(r, cx, f, entry, (s.vbase, s.rbase))
+        });
+    };
+    (TableGet) => {
+        handler!(r, cx, TableGet { dst, index, table } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            let Some(x) = table_elem(store, cx, table, v!(r, index)) else { bail!() };
+            rf!(r, dst, x)
+        });
+    };
+    (CallImported) => {
+        handler!(r, cx, CallImported { site } => {
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &*cx.store }, cx.inst);
+            let s = call_site(cx, site);
+            let Callee::Imported(func) = s.callee else { bail!() };
+            // SAFETY: as for `CallIndirect`'s table, for the module's
+            // imported function `func` and the store's functions.
+            let f = unsafe { *at(&instance(store, cx).funcs, func as usize) };
+            // SAFETY: as above.
+            let entry = unsafe { at(store.funcs(), f.index()) };
+            // An import is a host function or another instance's (the
+            // loop's).
+            let FuncKind::Host { index } = entry.kind else { bail!() };
+            cx.pending_host = (f, index, (s.vbase, s.rbase));
+            return Step::Host
         });
     };
     (ConsumeFuel) => {
@@ -546,8 +862,8 @@ macro_rules! other_handler {
     };
     (Return) => {
         handler!(r, cx, Return {} => {
-            // SAFETY: see `enter`; `cold` lives as long as the run.
-            let (store, inst) = unsafe { (&mut *cx.store, Cold::inst_of(cx.cold)) };
+            // SAFETY: see `enter`.
+            let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
             let frames = &mut store.stack_mut().frames;
             if frames.len() <= cx.frames_base {
                 bail!()
@@ -559,7 +875,9 @@ macro_rules! other_handler {
             // inside its caller's).
             let (dv, dr) = (cx.vfp - fr.vfp, cx.rfp - fr.rfp);
             (cx.vfp, cx.rfp, cx.func) = (fr.vfp, fr.rfp, fr.func);
-            cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
+            if CHECKED {
+                cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
+            }
             // SAFETY: the caller's frame starts `dv`/`dr` slots below this
             // one, in the same stacks.
             unsafe {
@@ -741,6 +1059,23 @@ mod tests {
             // Call site 0 is the `call_indirect` of the module's `run`, of
             // element 0 (value slot 0 holds 0).
             Op::CallIndirect => vec![Instr::CallIndirect { index: 0, site: 0 }],
+            // Table 0 holds that function at 0; call site 1 is the
+            // `call_ref` of the module's `run`, site 2 its call of the
+            // imported host function.
+            Op::TableGet => vec![Instr::TableGet {
+                dst: 2,
+                index: 0,
+                table: 0,
+            }],
+            Op::CallRef => vec![
+                Instr::TableGet {
+                    dst: 2,
+                    index: 0,
+                    table: 0,
+                },
+                Instr::CallRef { func: 2, site: 1 },
+            ],
+            Op::CallImported => vec![Instr::CallImported { site: 2 }],
             Op::ConsumeFuel => vec![Instr::ConsumeFuel { amount: 0 }],
             Op::CheckEpoch => vec![Instr::CheckEpoch],
             _ => return None,
@@ -763,13 +1098,17 @@ mod tests {
         let wat = r#"(module
             (type $s (struct (field (mut i64)) (field (mut i64))))
             (type $a (array (mut i64)))
-            (memory 1)
             (type $v (func))
+            (import "host" "f" (func $h (type $v)))
+            (memory 1)
             (global (mut i64) (i64.const 0))
             (table 1 funcref)
-            (elem (i32.const 0) 1)
-            (func (export "run") (type $v) (call_indirect (type $v) (i32.const 0)))
-            (func (type $v)))"#;
+            (elem (i32.const 0) $callee)
+            (func (export "run") (type $v)
+                (call_indirect (type $v) (i32.const 0))
+                (call_ref $v (ref.func $callee))
+                (call $h))
+            (func $callee (type $v)))"#;
         let mut tested = 0;
         for (op, threaded) in OPS {
             let Some(body) = sample(op) else {
@@ -810,12 +1149,14 @@ mod tests {
             let f = &mut m.code[0];
             f.code = code.into();
             (f.value_locals, f.value_frame, f.ref_frame) = (64, 64, 8);
+            f.clears = true;
             f.v128s = Box::new([0x0123_4567_89ab_cdef_0123_4567_89ab_cdef]);
             m.code[1].code = Box::new([Instr::Return]);
             let run = move || {
                 let mut store = Store::new(&engine_of(&module), ());
                 store.set_epoch_deadline(1 << 40);
-                let inst = Instance::new(&mut store, &module, &[]).unwrap();
+                let h = crate::Func::wrap(&mut store, || ());
+                let inst = Instance::new(&mut store, &module, &[h.into()]).unwrap();
                 let f = inst.get_func(&mut store, "run").unwrap();
                 f.call(&mut store, &[], &mut []).unwrap();
             };

@@ -571,6 +571,12 @@ pub(crate) struct CompiledFunc {
     pub value_frame: u32,
     /// Reference frame size.
     pub ref_frame: u32,
+    /// Whether entering the function clears slots: value locals beyond the
+    /// parameters, or reference slots beyond them (`value_locals >
+    /// value_params || ref_frame > ref_params`, precomputed for the
+    /// threaded calls).
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
+    pub clears: bool,
     /// Call sites referenced by this function's calls.
     pub call_sites: Box<[CallSite]>,
     /// Allocation sites referenced by `StructNew` and `ArrayNew*`.

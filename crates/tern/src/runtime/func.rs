@@ -74,6 +74,12 @@ pub(crate) struct FuncEntry {
     pub slots: ((usize, usize), (usize, usize)),
     /// `ty.id()`, cached for signature checks.
     pub type_id: TypeId,
+    /// For a wasm function, its type and instance as one value
+    /// ([`FuncEntry::call_key`]); `u64::MAX` for a host function. The
+    /// threaded `call_indirect` handler checks "a function of the current
+    /// instance with exactly the expected type" with one comparison.
+    #[cfg_attr(not(tern_threaded), allow(dead_code))]
+    pub call_key: u64,
 }
 
 impl FuncEntry {
@@ -83,12 +89,24 @@ impl FuncEntry {
             None => ((0, 0), (0, 0)),
         };
         let type_id = ty.id();
+        let call_key = match kind {
+            FuncKind::Wasm { instance, .. } => FuncEntry::call_key(type_id, instance),
+            FuncKind::Host { .. } => u64::MAX,
+        };
         FuncEntry {
             ty,
             kind,
             slots,
             type_id,
+            call_key,
         }
+    }
+
+    /// The `call_key` of a wasm function of type `ty` in instance `inst`
+    /// (never `u64::MAX`: instance indices are below `u32::MAX`).
+    #[inline(always)]
+    pub(crate) fn call_key(ty: TypeId, inst: InstanceId) -> u64 {
+        (u64::from(ty.0) << 32) | u64::from(inst.0)
     }
 }
 

@@ -35,11 +35,13 @@ fn slot_err() -> Error {
     Error::usage("value slots exhausted (signature mismatch)")
 }
 
+#[inline(always)]
 fn get_v(store: &StoreInner, vi: &mut usize) -> Result<u64> {
     let v = *store.stack().vals.get(*vi).ok_or_else(slot_err)?;
     *vi += 1;
     Ok(v)
 }
+#[inline(always)]
 fn put_v(store: &mut StoreInner, vi: &mut usize, v: u64) -> Result<()> {
     *store.stack_mut().vals.get_mut(*vi).ok_or_else(slot_err)? = v;
     *vi += 1;
@@ -62,10 +64,12 @@ macro_rules! num_ty {
             fn valtype() -> ValType {
                 ValType::$vt
             }
+            #[inline(always)]
             fn load(store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
                 let f: fn(u64) -> $t = $from;
                 Ok(f(get_v(store, vi)?))
             }
+            #[inline(always)]
             fn store(self, store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<()> {
                 let f: fn($t) -> u64 = $to;
                 put_v(store, vi, f(self))
@@ -310,6 +314,7 @@ impl<R: WasmParams> WasmRet for R {
     fn valtypes() -> Vec<ValType> {
         R::valtypes()
     }
+    #[inline]
     fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
         self.store_all(store, vb, rb)
     }
@@ -319,6 +324,7 @@ impl<R: WasmParams> WasmRet for Result<R> {
     fn valtypes() -> Vec<ValType> {
         R::valtypes()
     }
+    #[inline]
     fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
         self?.store_all(store, vb, rb)
     }
@@ -328,6 +334,7 @@ impl<A: WasmTy> WasmParams for A {
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
+    #[inline]
     fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
         self.store(store, &mut { vb }, &mut { rb })
     }
@@ -349,6 +356,7 @@ macro_rules! tuple_params {
             fn valtypes() -> Vec<ValType> {
                 vec![$($p::valtype(),)*]
             }
+            #[inline]
             fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
                 let ($($p,)*) = self;
                 let (mut vi, mut ri) = (vb, rb);

@@ -557,7 +557,26 @@ impl Translator<'_> {
     pub(super) fn emit_return(&mut self) -> Result<()> {
         let depth = (self.ctrl.len() - 1) as u32;
         let (_, moves) = self.branch_moves(depth)?;
-        self.emit_moves(&moves)?;
+        // A single result that the last instruction just computed: compute
+        // it into its result slot instead (as `local.set` does; nothing
+        // reads the temporary after the `Return`).
+        let fused = match moves[..] {
+            [(kind, _, _)] => self
+                .stack
+                .last()
+                .is_some_and(|e| e.kind == kind && self.just_wrote(e)),
+            _ => false,
+        };
+        if fused {
+            if let (Some(d), [(_, dst, _)]) =
+                (self.code.last_mut().and_then(|i| i.dst_mut()), &moves[..])
+            {
+                *d = *dst;
+            }
+            self.last_write = None;
+        } else {
+            self.emit_moves(&moves)?;
+        }
         self.emit(Instr::Return);
         Ok(())
     }

@@ -283,6 +283,7 @@ pub(crate) fn translate(
     reader.finish().map_err(crate::module::malformed)?;
     t.emit_return_pad()?;
     let (nv, nr) = widths(&result_kinds);
+    let ref_frame = t.rmax.max(nr);
     Ok(CompiledFunc {
         def: DefFunc(func_index - m.num_imported_funcs),
         code: t.code.into_boxed_slice(),
@@ -290,7 +291,8 @@ pub(crate) fn translate(
         ref_params,
         value_locals,
         value_frame: t.vmax.max(nv),
-        ref_frame: t.rmax.max(nr),
+        ref_frame,
+        clears: value_locals > value_params || ref_frame > ref_params,
         call_sites: t.sites.into_boxed_slice(),
         alloc_sites: t.alloc_sites.into_boxed_slice(),
         mem_args: t.mem_args.into_boxed_slice(),
