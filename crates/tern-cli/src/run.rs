@@ -69,6 +69,10 @@ pub(crate) struct RunArgs {
     /// or `G` multiplies by 2^10, 2^20, 2^30).
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory_size: Option<usize>,
+    /// Print the GC heap's statistics (collections, pauses, peak heap) on
+    /// stderr when the program ends.
+    #[arg(long)]
+    pub gc_stats: bool,
     /// The module to run (.wasm binary or .wat text).
     pub file: PathBuf,
     /// The program's arguments (or, with `--invoke`, the function's).
@@ -306,7 +310,7 @@ fn try_run(args: &RunArgs) -> Result<(), RunError> {
         .map_err(RunError::Wasm)?;
 
     let initialize = instance.get_func(&mut store, "_initialize");
-    match &args.invoke {
+    let outcome = match &args.invoke {
         Some(name) => {
             let func = match instance.get_func(&mut store, name) {
                 Some(f) => f,
@@ -327,7 +331,33 @@ fn try_run(args: &RunArgs) -> Result<(), RunError> {
                 None => Ok(()),
             },
         },
+    };
+    if args.gc_stats {
+        print_gc_stats(&store);
     }
+    outcome
+}
+
+/// `--gc-stats`: the collector's statistics on stderr.
+fn print_gc_stats(store: &Store<Host>) {
+    let s = store.gc_stats();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    eprintln!(
+        "gc: {} minor / {} major collections, {} incremental cycles in {} slices, pauses: total {:.2} ms, max {:.3} ms, \
+         p50 {:.3} ms, p99 {:.3} ms; peak heap {:.1} MiB, allocated {:.1} MiB, \
+         promoted {:.1} MiB",
+        s.minor_collections,
+        s.major_collections,
+        s.incremental_cycles,
+        s.incremental_slices,
+        ms(s.total_pause),
+        ms(s.max_pause),
+        ms(s.pause_p50),
+        ms(s.pause_p99),
+        s.peak_heap_bytes as f64 / (1 << 20) as f64,
+        s.bytes_allocated as f64 / (1 << 20) as f64,
+        s.promoted_bytes as f64 / (1 << 20) as f64,
+    );
 }
 
 /// Calls `func` (exported as `name`) with `args` parsed by its parameter

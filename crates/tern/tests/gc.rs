@@ -260,6 +260,7 @@ fn kotlin_hello_under_gc_stress() {
     );
     assert_eq!(out, expected);
     assert!(stats.minor_collections > 100, "{stats:?}");
+    assert!(stats.incremental_cycles > 0, "{stats:?}");
 }
 
 #[test]
@@ -273,4 +274,5 @@ fn splay_tree_benchmark_under_gc_stress() {
     assert!(out.ends_with("[splay] verified\n"), "{out}");
     assert!(stats.minor_collections > 10_000, "{stats:?}");
     assert!(stats.major_collections > 0, "{stats:?}");
+    assert!(stats.incremental_cycles > 0, "{stats:?}");
 }

@@ -34,13 +34,37 @@ impl Heap {
     }
 
     /// Bump-allocates `size` bytes in the old generation's free space.
+    /// Allocates `size` zeroed bytes in the old generation: in a listed
+    /// free chunk (the last that fits; its bytes are cleared), else at its
+    /// end (keeping room there to promote the nursery).
     fn bump_old(&mut self, size: usize) -> Option<usize> {
-        if self.nursery_start - self.old_top < size {
-            return None;
-        }
-        let off = self.old_top;
-        self.old_top += size;
+        let off = if let Some(i) = self.free_list.iter().rposition(|c| c.1 >= size) {
+            let (off, len) = self.free_list[i];
+            self.mem[off..off + size].fill(0);
+            let rest = len - size;
+            if rest > 0 {
+                super::incr::write_free(&mut self.mem, off + size, rest);
+            }
+            if rest >= super::incr::MIN_CHUNK {
+                self.free_list[i] = (off + size, rest);
+            } else {
+                self.free_list.swap_remove(i);
+            }
+            self.free_bytes = self.free_bytes.saturating_sub(size);
+            off
+        } else {
+            // Leave room for the nursery's objects, so that the next minor
+            // collection can run (rather than a compacting major one).
+            let young = self.ntop - self.nursery_start;
+            if self.nursery_start - self.old_top < size.saturating_add(young) {
+                return None;
+            }
+            let off = self.old_top;
+            self.old_top += size;
+            off
+        };
         self.stats.allocated += size as u64;
+        self.mark_new(off);
         Some(off)
     }
 
@@ -200,6 +224,15 @@ impl Heap {
             return self.alloc_uncollected(size);
         }
         let small = size <= self.nominal_nursery() / 2;
+        // While an incremental cycle runs, the nursery's limit stops
+        // allocation every `slice_interval` bytes for one slice.
+        if small && self.cycle_active() && !self.stress && self.nlimit < self.mem.len() {
+            self.slice();
+            self.set_nlimit();
+            if let Some(off) = self.bump(size) {
+                return Ok(off);
+            }
+        }
         // A small object goes to an emptied nursery (if no collection could
         // run, the nursery keeps its objects and only its free space and
         // the old generation are left).
@@ -207,7 +240,7 @@ impl Heap {
             if self.mem.len() - self.nursery_start < self.nominal_nursery() {
                 self.relayout(0);
             }
-            self.nlimit = self.mem.len();
+            self.set_nlimit();
             if let Some(off) = self.bump(size) {
                 if self.stress {
                     self.nlimit = self.ntop;
@@ -215,8 +248,26 @@ impl Heap {
                 return Ok(off);
             }
         }
+        // A large object allocated in the old generation drives the
+        // incremental cycle too (it never reaches a slice point), and may
+        // start one (after a minor collection, which it needs).
+        if !small && self.cycle_active() {
+            self.slice();
+        } else if !small && self.old_used() >= self.mark_at {
+            self.minor(roots);
+        }
         if let Some(off) = self.bump_old(size) {
             return Ok(off);
+        }
+        // A large object: grow the old generation's space for it (around
+        // an emptied nursery) rather than collect the whole heap.
+        if !small && (self.ntop == self.nursery_start || self.minor(roots)) {
+            self.major_at = self.old_top.saturating_add(self.nominal_nursery());
+            self.relayout(size);
+            self.set_nlimit();
+            if let Some(off) = self.bump_old(size) {
+                return Ok(off);
+            }
         }
         self.major(roots, size);
         if let Some(off) = self.bump_old(size) {
@@ -302,10 +353,11 @@ impl Heap {
                 len
             };
         // The old generation's objects end at `old_top`, within the space.
-        self.nursery_start = old_end.min(len).max(self.old_top);
+        self.nursery_start = (old_end.min(len) & !7).max(self.old_top);
         self.ntop = self.nursery_start;
         self.nlimit = len;
         self.stats.peak = self.stats.peak.max(len as u64);
+        self.cover_marks();
     }
 
     /// Writes a fresh object's header at `off`. An object allocated in
@@ -398,8 +450,8 @@ impl Heap {
         raw_of_offset(off).ok_or_else(|| Error::usage("GC heap too large"))
     }
 
-    /// Runs a major collection now, leaving room for `need` more bytes if
-    /// the limit allows.
+    /// Runs a major (compacting) collection now, leaving room for `need`
+    /// more bytes if the limit allows.
     pub(crate) fn collect(&mut self, roots: &mut dyn Trace, need: usize) {
         // Nothing to undo if it could not run: the heap is unchanged.
         let _ = self.major(roots, need);

@@ -193,20 +193,21 @@ impl super::Heap {
         }
         self.remset.clear();
         self.young_hosts.clear();
+        // Nothing is left of the incremental cycle or the free chunks.
+        self.abort_cycle();
+        self.free_list.clear();
+        self.free_bytes = 0;
+        self.chunk = (0, 0);
         self.stats.allocated += (self.ntop - self.nursery_start) as u64;
         self.old_top = new_top;
         self.ntop = self.nursery_start;
-        // The next major collection comes after promoting twice the live
-        // data (at least a nursery's worth): its cost, proportional to the
-        // heap, is then O(1) per byte promoted.
+        // The next incremental cycle starts once the old generation holds
+        // twice the live data; the space grows as promotion needs.
         let live = new_top - super::HEADER;
-        let grow = live
-            .saturating_mul(2)
-            .max(self.nominal_nursery())
-            .max(super::MIN_CAPACITY);
-        self.major_at = new_top.saturating_add(grow);
+        self.mark_at = live.saturating_mul(2).max(super::incr::MIN_MARK_AT);
+        self.major_at = new_top.saturating_add(self.nominal_nursery());
         self.relayout(need);
-        self.stats.pause(start.elapsed(), true);
+        self.stats.pause(start.elapsed(), super::stats::Kind::Major);
         self.verify_now(roots, "after a major collection", true);
         true
     }

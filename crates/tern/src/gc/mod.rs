@@ -18,16 +18,22 @@
 //!
 //! New objects are bump-allocated in the nursery (`alloc.rs`). When it is
 //! full, a *minor* collection (`minor.rs`) copies the nursery objects
-//! reachable from the roots and from *remembered* old objects to the end
-//! of the old generation and empties the nursery. When the old generation
-//! has no room for the survivors, a *major* collection (`major.rs`) marks
-//! the whole heap and slides every live object to the bottom
-//! (mark-compact, forwarding addresses computed from the mark bitmap), then
-//! lays the nursery out again above the old generation's new free space.
+//! reachable from the roots and from *remembered* old objects into the
+//! old generation (free chunks, or its end) and empties the nursery. When the old generation
+//! has grown enough, an *incremental cycle* (`incr.rs`) marks it in slices
+//! between allocations (snapshot at the beginning) and sweeps it in
+//! slices into free chunks, which later minor collections fill; nothing
+//! old moves. When the space cannot grow for promotion (its limit), and
+//! for `Store::gc`, a *major* collection (`major.rs`) marks the whole heap
+//! and slides every live object to the bottom (mark-compact, forwarding
+//! addresses computed from the mark bitmap), then lays the nursery out
+//! again above the old generation's new free space.
 //! A write barrier (`write_ref`, `remember`) records every old object into
-//! which a reference to a young object is stored.
+//! which a reference to a young object is stored, and while marking runs
+//! marks the old object each overwritten reference names (`satb`).
 
 mod alloc;
+mod incr;
 mod layout;
 mod major;
 mod minor;
@@ -50,6 +56,12 @@ use std::collections::HashMap;
 pub(crate) const HEADER: usize = 8;
 /// The heap type index of host (`externref`) objects.
 pub(crate) const HOST_TYPE: HeapTypeIdx = HeapTypeIdx(0);
+/// The heap type index of free chunks of the old generation: filler
+/// "objects" laid out as arrays of 8-byte words (the header's second word
+/// is the payload's length in words; the payload is dead bytes, never
+/// read). Nothing refers
+/// to them; they keep the old generation tiled.
+pub(crate) const FREE_TYPE: HeapTypeIdx = HeapTypeIdx(1);
 /// Header type marking a nursery object that has been promoted (during a
 /// minor collection); the second word holds the new offset / 8.
 const FORWARDED: u32 = u32::MAX;
@@ -71,9 +83,9 @@ pub(crate) struct HeapType {
 
 /// A store's GC heap.
 ///
-/// Invariants: every byte of `mem` outside objects is zero (from `old_top`
-/// to `nursery_start` and from `ntop` to the end), so allocation never
-/// clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
+/// Invariants: objects and free chunks tile `HEADER..old_top`; every byte
+/// of `mem` from `old_top` to `nursery_start` and from `ntop` to the end
+/// is zero, so allocation never clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
 /// mem.len()`; every old object that holds a reference to a nursery object
 /// has its `REMEMBERED` flag set and is listed in `remset`.
 pub(crate) struct Heap {
@@ -96,6 +108,24 @@ pub(crate) struct Heap {
     stress: bool,
     /// Offsets of the remembered old objects.
     remset: Vec<usize>,
+    /// Incremental marking and sweeping of the old generation.
+    cycle: incr::Cycle,
+    /// Whether the cycle is marking (the snapshot-at-the-beginning
+    /// barrier is on).
+    marking: bool,
+    /// Free chunks of the old generation (offset, bytes) that promotion
+    /// may reuse, each at least `incr::MIN_CHUNK` bytes.
+    free_list: Vec<(usize, usize)>,
+    /// Scratch for minor collections (see `minor::Promoter`).
+    pending: Vec<(usize, usize)>,
+    /// Bytes in free chunks of the old generation (listed or not).
+    free_bytes: usize,
+    /// The free chunk promotion is filling: `(next, end)`; `next < end`
+    /// means `next` holds a free chunk header.
+    chunk: (usize, usize),
+    /// Once the old generation's objects (free chunks excluded) reach this
+    /// many bytes, an incremental cycle starts.
+    mark_at: usize,
     /// (offset, host data index) of the host objects in the nursery.
     young_hosts: Vec<(usize, u32)>,
     limit: usize,
@@ -202,12 +232,25 @@ impl Heap {
             major_at: HEADER + MIN_CAPACITY,
             stress: config.gc_stress,
             remset: Vec::new(),
+            cycle: incr::Cycle::default(),
+            marking: false,
+            free_list: Vec::new(),
+            pending: Vec::new(),
+            free_bytes: 0,
+            chunk: (0, 0),
+            mark_at: incr::MIN_MARK_AT,
             young_hosts: Vec::new(),
             limit,
-            types: vec![HeapType {
-                ty: None,
-                layout: Layout::Host,
-            }],
+            types: vec![
+                HeapType {
+                    ty: None,
+                    layout: Layout::Host,
+                },
+                HeapType {
+                    ty: None,
+                    layout: Layout::Array(FieldKind::I64),
+                },
+            ],
             type_index: HashMap::new(),
             exn_type_index: HashMap::new(),
             host_data: Vec::new(),
@@ -225,7 +268,7 @@ impl Heap {
     pub(crate) fn stats(&self) -> GcStats {
         let young = (self.ntop - self.nursery_start) as u64;
         self.stats.public(
-            (self.old_top - HEADER) as u64 + young,
+            (self.old_top - HEADER).saturating_sub(self.free_bytes) as u64 + young,
             young,
             self.mem.len() as u64,
         )
@@ -483,13 +526,32 @@ impl Heap {
     /// write barrier.
     #[inline(always)]
     pub(crate) fn write_ref(&mut self, obj: usize, at: usize, r: u32) {
+        if self.marking {
+            self.satb(obj, at, 1);
+        }
         wr32(&mut self.mem, at, r);
         self.barrier(obj, r);
+    }
+
+    /// The snapshot-at-the-beginning barrier, before `n` references from
+    /// byte `at` of the object at `obj` are overwritten while the old
+    /// generation is being marked: the old objects they name are marked
+    /// (and queued for scanning), so everything reachable when marking
+    /// started stays marked. Stores into young objects need nothing (the
+    /// nursery was empty when marking started).
+    #[inline]
+    pub(crate) fn satb_range(&mut self, obj: usize, at: usize, n: usize) {
+        if self.marking {
+            self.satb(obj, at, n);
+        }
     }
 
     /// Writes a field or element of any kind at byte `at` of the object at
     /// `obj` (API paths), with the write barrier for references.
     pub(crate) fn write_field(&mut self, obj: usize, at: usize, kind: FieldKind, v: u128) {
+        if kind == FieldKind::Ref {
+            self.satb_range(obj, at, 1);
+        }
         self.write_wide(at, kind, v);
         if kind == FieldKind::Ref {
             self.barrier(obj, v as u32);
@@ -498,7 +560,7 @@ impl Heap {
 
     /// The barrier after a bulk store of `n` references starting at byte
     /// `at` of the object at `obj` (`array.copy`, `array.fill`,
-    /// `array.init_elem`).
+    /// `array.init_elem`; each calls `satb_range` before it stores).
     pub(crate) fn barrier_range(&mut self, obj: usize, at: usize, n: usize) {
         // Young targets, an empty nursery and already remembered targets
         // need no scan of the stored range.

@@ -12,8 +12,15 @@ pub struct GcStats {
     pub collections: u64,
     /// Number of minor collections (of the nursery only).
     pub minor_collections: u64,
-    /// Number of major collections (of the whole heap).
+    /// Number of major collections (of the whole heap, stopping the
+    /// program: the fallback when the space cannot grow, and
+    /// `Store::gc`).
     pub major_collections: u64,
+    /// Number of incremental cycles started (marking and sweeping the old
+    /// generation in slices between allocations).
+    pub incremental_cycles: u64,
+    /// Number of incremental slices (each a pause of its own).
+    pub incremental_slices: u64,
     /// Bytes occupied by objects, headers included: after a major
     /// collection exactly the live data; otherwise the old generation
     /// (live or not since the last major collection) plus the nursery.
@@ -28,7 +35,7 @@ pub struct GcStats {
     pub peak_heap_bytes: u64,
     /// Total time spent collecting.
     pub total_pause: Duration,
-    /// The longest collection pause.
+    /// The longest pause (a collection or an incremental slice).
     pub max_pause: Duration,
     /// The median pause (from a histogram: at most 1/8 above the true
     /// value).
@@ -42,10 +49,20 @@ const SUB: u32 = 8;
 /// Buckets: every nanosecond count up to 2^64 fits.
 const BUCKETS: usize = (64 * SUB) as usize;
 
+/// What a pause was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Minor,
+    Major,
+    Slice,
+}
+
 /// The heap's running statistics.
 pub(super) struct Stats {
     pub minor: u64,
     pub major: u64,
+    pub cycles: u64,
+    pub slices: u64,
     /// Bytes allocated, not counting the current nursery contents.
     pub allocated: u64,
     pub promoted: u64,
@@ -61,6 +78,8 @@ impl Default for Stats {
         Stats {
             minor: 0,
             major: 0,
+            cycles: 0,
+            slices: 0,
             allocated: 0,
             promoted: 0,
             peak: 0,
@@ -96,11 +115,11 @@ fn bucket_max(b: usize) -> u64 {
 
 impl Stats {
     /// Records one collection's pause.
-    pub(super) fn pause(&mut self, d: Duration, major: bool) {
-        if major {
-            self.major += 1;
-        } else {
-            self.minor += 1;
+    pub(super) fn pause(&mut self, d: Duration, kind: Kind) {
+        match kind {
+            Kind::Minor => self.minor += 1,
+            Kind::Major => self.major += 1,
+            Kind::Slice => self.slices += 1,
         }
         self.total_pause += d;
         self.max_pause = self.max_pause.max(d);
@@ -110,7 +129,7 @@ impl Stats {
 
     /// The pause at quantile `q` (0..=1), from the histogram.
     fn percentile(&self, q: f64) -> Duration {
-        let n = self.minor + self.major;
+        let n = self.minor + self.major + self.slices;
         if n == 0 {
             return Duration::ZERO;
         }
@@ -133,6 +152,8 @@ impl Stats {
             collections: self.minor + self.major,
             minor_collections: self.minor,
             major_collections: self.major,
+            incremental_cycles: self.cycles,
+            incremental_slices: self.slices,
             live_bytes: live,
             bytes_allocated: self.allocated + young,
             promoted_bytes: self.promoted,
@@ -166,10 +187,11 @@ mod tests {
     fn percentiles() {
         let mut s = Stats::default();
         for i in 1..=100u64 {
-            s.pause(Duration::from_micros(i), i % 2 == 0);
+            let kind = [Kind::Minor, Kind::Major, Kind::Slice][i as usize % 3];
+            s.pause(Duration::from_micros(i), kind);
         }
         let p = s.public(0, 0, 0);
-        assert_eq!(p.collections, 100);
+        assert_eq!(p.collections + p.incremental_slices, 100);
         assert_eq!(p.max_pause, Duration::from_micros(100));
         let p50 = p.pause_p50.as_nanos() as f64;
         assert!((50_000.0..=50_000.0 * 1.13).contains(&p50), "{p50}");

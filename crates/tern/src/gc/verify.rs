@@ -1,7 +1,7 @@
 //! Heap verification (`Config::gc_verify`), run before and after every
 //! collection.
 
-use super::{FieldKind, HEADER, Heap, Layout, REMEMBERED, Trace, rd32, size_at};
+use super::{FREE_TYPE, FieldKind, HEADER, Heap, Layout, REMEMBERED, Trace, rd32, size_at};
 use crate::registry::{AbsHeap, CHeap, CRef, TypeId, TypeRef};
 use crate::values::raw;
 use std::collections::HashSet;
@@ -15,6 +15,68 @@ impl Heap {
             && let Err(e) = self.verify_heap(roots, full)
         {
             self.corruption = Some(format!("{when}: {e}"));
+        }
+    }
+
+    /// Verifies the heap (if verification is on) when an incremental
+    /// phase ends: after marking, that no marked object refers to an
+    /// unmarked old one (marking is complete); after either, the heap's
+    /// invariants (roots are not at hand: not checked).
+    pub(super) fn verify_phase_end(&mut self, phase: super::incr::Phase) {
+        if !self.verify || self.corruption.is_some() {
+            return;
+        }
+        struct NoRoots;
+        impl Trace for NoRoots {
+            fn trace(&mut self, _: &mut dyn FnMut(u32) -> u32) {}
+        }
+        let result = if phase == super::incr::Phase::Marking {
+            self.verify_marks()
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result.and_then(|()| self.verify_heap(&mut NoRoots, true)) {
+            self.corruption = Some(format!("after incremental {phase:?}: {e}"));
+        }
+    }
+
+    /// That every marked old object's old referents are marked.
+    fn verify_marks(&self) -> Result<(), String> {
+        let mut at = HEADER;
+        while at < self.old_top {
+            let size = size_at(&self.types, &self.mem, at);
+            if self.marked_now(at) {
+                let mut refs = Vec::new();
+                self.refs_of(at, &mut refs);
+                for r in refs {
+                    let off = Self::offset(r);
+                    if raw::object_index(r).is_some()
+                        && off < self.nursery_start
+                        && !self.marked_now(off)
+                    {
+                        return Err(format!("marked {at:#x} refers to unmarked {r:#x}"));
+                    }
+                }
+            }
+            at += size;
+        }
+        Ok(())
+    }
+
+    /// The references held by the object at `off`.
+    fn refs_of(&self, off: usize, out: &mut Vec<u32>) {
+        match &self.types[self.type_of(off).index()].layout {
+            Layout::Struct(s) | Layout::Exn(s) => {
+                for o in s.ref_offsets.iter() {
+                    out.push(rd32(&self.mem, off + HEADER + *o as usize));
+                }
+            }
+            Layout::Array(FieldKind::Ref) => {
+                for i in 0..self.len_of(off) as usize {
+                    out.push(rd32(&self.mem, off + HEADER + 4 * i));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -83,7 +145,9 @@ impl Heap {
             return Err("free space is not zero".into());
         }
         let check = |r: u32| -> Result<(), String> {
-            if raw::object_index(r).is_some() && !starts.contains(Self::offset(r)) {
+            if raw::object_index(r).is_some()
+                && (!starts.contains(Self::offset(r)) || self.type_of(Self::offset(r)) == FREE_TYPE)
+            {
                 return Err(format!("dangling reference {r:#x}"));
             }
             Ok(())
@@ -98,6 +162,16 @@ impl Heap {
         if let Some(e) = root_error {
             return Err(e);
         }
+        // Listed free chunks are free chunks of the old generation.
+        for &(off, size) in &self.free_list {
+            if !starts.contains(off)
+                || off >= self.old_top
+                || self.type_of(off) != FREE_TYPE
+                || size_at(&self.types, &self.mem, off) != size
+            {
+                return Err(format!("listed free chunk {off:#x} is not one"));
+            }
+        }
         let remset: HashSet<usize> = self.remset.iter().copied().collect();
         for &off in &starts.list {
             let remembered = rd32(&self.mem, off) & REMEMBERED != 0;
@@ -105,6 +179,9 @@ impl Heap {
                 return Err(format!(
                     "object {off:#x} flagged remembered but not in the set"
                 ));
+            }
+            if self.unswept_garbage(off) {
+                continue;
             }
             let mut young = false;
             match &self.types[self.type_of(off).index()].layout {

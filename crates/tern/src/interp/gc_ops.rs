@@ -353,6 +353,10 @@ pub(crate) fn array_fill(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
         return Err(Trap::ArrayOutOfBounds);
     }
     store.charge_fuel(n)?;
+    if kind == FieldKind::Ref {
+        let at = off + HEADER + d as usize * kind.size();
+        store.heap_mut().satb_range(off, at, n as usize);
+    }
     fill_elems(
         store.heap_mut(),
         off + HEADER + d as usize * kind.size(),
@@ -380,6 +384,9 @@ pub(crate) fn array_copy(store: &mut StoreInner, vargs: usize, rargs: usize) -> 
     let size = kind.size();
     let from = soff + HEADER + s as usize * size;
     let to = doff + HEADER + d as usize * size;
+    if kind == FieldKind::Ref {
+        store.heap_mut().satb_range(doff, to, n as usize);
+    }
     store
         .heap_mut()
         .bytes_mut()
@@ -455,6 +462,7 @@ pub(crate) fn array_init(
             heap.bytes_mut()[at..at + data.len()].copy_from_slice(data);
         }
         Segment::Elem(seg) => {
+            heap.satb_range(obj, at, n);
             for (i, r) in instance.elems[seg as usize][s..end].iter().enumerate() {
                 heap.write(at + i * kind.size(), kind, *r as u64);
             }

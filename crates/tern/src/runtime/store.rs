@@ -429,6 +429,31 @@ impl<T> Store<T> {
         }
     }
 
+    /// Starts an incremental cycle of the old generation now (after a
+    /// minor collection, so the nursery is empty): the roots are
+    /// snapshotted and marking proceeds in slices as the program
+    /// allocates (tests use it to store during marking). Fails only in
+    /// verification mode if the heap is found corrupt.
+    #[doc(hidden)]
+    pub fn gc_start_cycle(&mut self) -> Result<()> {
+        let live = self.inner.live_ref_slots();
+        let (heap, mut roots) = self.inner.split_for_gc(live);
+        if heap.minor(&mut roots) {
+            heap.start_cycle(&mut roots);
+        }
+        match heap.corruption() {
+            Some(e) => Err(Error::usage(format!("GC heap verification failed: {e}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the incremental cycle under way (if any) to its end: the rest
+    /// of marking, then all of sweeping.
+    #[doc(hidden)]
+    pub fn gc_finish_cycle(&mut self) {
+        self.inner.heap.finish_cycle();
+    }
+
     /// Collector statistics.
     pub fn gc_stats(&self) -> crate::GcStats {
         self.inner.heap.stats()
