@@ -306,42 +306,21 @@ impl Translator<'_> {
             self.last_write = None;
             self.code.len()
         };
-        self.ctrl.push(Ctrl {
+        self.ctrl.push(Ctrl::new(
             kind,
-            params,
-            results,
+            (params, results),
             height,
-            vbase,
-            rbase,
-            fixups: Vec::new(),
+            (vbase, rbase),
             head,
-            else_jump: None,
-            dead: false,
-            reachable_start: true,
-            saved_params: None,
-            handler_fixups: Vec::new(),
-            eh: None,
-        });
+        ));
         Ok(())
     }
 
     pub(super) fn push_dead_ctrl(&mut self, kind: CtrlKind) {
-        self.ctrl.push(Ctrl {
-            kind,
-            params: vec![],
-            results: vec![],
-            height: self.stack.len(),
-            vbase: self.vtop,
-            rbase: self.rtop,
-            fixups: vec![],
-            head: 0,
-            else_jump: None,
-            dead: true,
-            reachable_start: false,
-            saved_params: None,
-            handler_fixups: Vec::new(),
-            eh: None,
-        });
+        let height = self.stack.len();
+        let mut c = Ctrl::new(kind, (vec![], vec![]), height, (self.vtop, self.rtop), 0);
+        (c.dead, c.reachable_start) = (true, false);
+        self.ctrl.push(c);
     }
 
     pub(super) fn op_if(&mut self, bt: BlockType) -> Result<()> {

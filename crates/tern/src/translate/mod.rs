@@ -122,6 +122,35 @@ struct Ctrl {
     eh: Option<Box<exceptions::TryState>>,
 }
 
+impl Ctrl {
+    /// A live block whose start is reachable: no branches, handlers or
+    /// saved parameters yet.
+    fn new(
+        kind: CtrlKind,
+        (params, results): (Vec<Kind>, Vec<Kind>),
+        height: usize,
+        (vbase, rbase): (Slot, Slot),
+        head: usize,
+    ) -> Ctrl {
+        Ctrl {
+            kind,
+            params,
+            results,
+            height,
+            vbase,
+            rbase,
+            fixups: Vec::new(),
+            head,
+            else_jump: None,
+            dead: false,
+            reachable_start: true,
+            saved_params: None,
+            handler_fixups: Vec::new(),
+            eh: None,
+        }
+    }
+}
+
 struct Translator<'m> {
     m: &'m ModuleInner,
     code: Vec<Instr>,
@@ -253,22 +282,13 @@ pub(crate) fn translate(
         .iter()
         .map(|r| kind_of(*r))
         .collect::<Result<Vec<_>>>()?;
-    t.ctrl.push(Ctrl {
-        kind: CtrlKind::Func,
-        params: Vec::new(),
-        results: result_kinds.clone(),
-        height: 0,
-        vbase: 0,
-        rbase: 0,
-        fixups: Vec::new(),
-        head: 0,
-        else_jump: None,
-        dead: false,
-        reachable_start: true,
-        saved_params: None,
-        handler_fixups: Vec::new(),
-        eh: None,
-    });
+    t.ctrl.push(Ctrl::new(
+        CtrlKind::Func,
+        (Vec::new(), result_kinds.clone()),
+        0,
+        (0, 0),
+        0,
+    ));
     t.start_function();
     let mut reader = body
         .get_operators_reader()
