@@ -5,6 +5,8 @@
 //! collection (verified: every old object holding a nursery reference must
 //! be remembered), and checks the young object survived intact.
 
+mod common;
+
 use std::sync::Arc;
 use tern::{Config, Engine, Instance, Linker, Module, Store, Val};
 
@@ -62,13 +64,7 @@ fn setup() -> (Store<()>, Instance, Module) {
     (store, instance, module)
 }
 
-fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Option<Val> {
-    let f = inst.get_func(&mut *store, name).unwrap();
-    let n = f.ty(&*store).results().len();
-    let mut out = vec![Val::I32(0); n];
-    f.call(&mut *store, args, &mut out).unwrap();
-    out.pop()
-}
+use common::call;
 
 /// Makes the globals' objects old.
 fn make_old(store: &mut Store<()>, inst: &Instance) {

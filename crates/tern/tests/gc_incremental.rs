@@ -7,7 +7,9 @@
 //! although the global refers to it (verification fails, or the leaf's
 //! value is gone).
 
-use tern::{Config, Engine, Instance, Linker, Store, Val};
+mod common;
+
+use tern::{Config, Engine, Instance, Store, Val};
 
 const PROGRAM: &str = r#"
 (module
@@ -105,22 +107,10 @@ const PROGRAM: &str = r#"
 fn setup(stress: bool) -> (Store<()>, Instance) {
     let mut config = Config::new();
     config.gc_verify(true).gc_stress(stress);
-    let engine = Engine::new(&config).unwrap();
-    let module = tern::Module::new(&engine, PROGRAM).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    (store, instance)
+    common::instance(&Engine::new(&config).unwrap(), PROGRAM)
 }
 
-fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Option<Val> {
-    let f = inst.get_func(&mut *store, name).unwrap();
-    let n = f.ty(&*store).results().len();
-    let mut out = vec![Val::I32(0); n];
-    f.call(&mut *store, args, &mut out).unwrap();
-    out.pop()
-}
+use common::call;
 
 /// Makes the objects, makes them old, and starts a cycle.
 fn start(store: &mut Store<()>, inst: &Instance) {
@@ -225,15 +215,19 @@ fn objects_stored_during_marking_survive() {
     call(&mut store, &inst, "store_new", &[]);
     store.gc_minor().unwrap();
     store.gc_finish_cycle();
-    assert_eq!(
-        call(&mut store, &inst, "new_values", &[]).unwrap().i32(),
-        Some(15)
-    );
-    store.gc().unwrap();
-    assert_eq!(
-        call(&mut store, &inst, "new_values", &[]).unwrap().i32(),
-        Some(15)
-    );
+    new_values_survive_a_full_collection(&mut store, &inst);
+}
+
+/// The objects `store_new` stored hold their values (15 in all), before
+/// and after a full compacting collection.
+fn new_values_survive_a_full_collection(store: &mut Store<()>, inst: &Instance) {
+    for full in [false, true] {
+        if full {
+            store.gc().unwrap();
+        }
+        let sum = call(store, inst, "new_values", &[]).unwrap().i32();
+        assert_eq!(sum, Some(15), "after a full collection: {full}");
+    }
 }
 
 /// Cycles sweep garbage into free chunks that later promotion reuses,
@@ -250,15 +244,7 @@ fn cycles_run_and_reuse_free_space_under_stress() {
     assert_eq!(s.major_collections, 0, "{s:?}");
     call(&mut store, &inst, "store_new", &[]);
     call(&mut store, &inst, "churn", &[Val::I32(5_000)]);
-    assert_eq!(
-        call(&mut store, &inst, "new_values", &[]).unwrap().i32(),
-        Some(15)
-    );
-    store.gc().unwrap();
-    assert_eq!(
-        call(&mut store, &inst, "new_values", &[]).unwrap().i32(),
-        Some(15)
-    );
+    new_values_survive_a_full_collection(&mut store, &inst);
 }
 
 /// Without stress: the nursery's limit stops allocation for slices.
