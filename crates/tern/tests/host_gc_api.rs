@@ -150,6 +150,12 @@ fn values_read_and_returned_inside_a_scope_are_scoped() {
     // The array and its elements are still alive through the owned handles.
     store.gc().unwrap();
     assert_eq!(field(&s, &mut store), 5);
+    assert_eq!(arr.len(&store).unwrap(), 3);
+    let Val::AnyRef(Some(elem)) = arr.get(&mut store, 1).unwrap() else {
+        panic!("expected a struct element")
+    };
+    let elem = elem.unwrap_struct(&mut store).unwrap();
+    assert_eq!(field(&elem, &mut store), 5);
 }
 
 #[test]

@@ -157,13 +157,9 @@ pub(crate) fn resume<T, R>(
     if let Some(h) = parked.at.host
         && let Err(e) = put(&mut store.inner, h.vbase, h.rbase)
     {
-        // Wrong results: the call stays parked.
-        let stack = std::mem::take(store.inner.stack_mut());
-        store.inner.activations_mut().parked[slot] = Some(Parked {
-            stack,
-            at: parked.at,
-            token: parked.token,
-        });
+        // Wrong results: the call is abandoned (its handle was consumed),
+        // and its stack dropped.
+        drop(std::mem::take(store.inner.stack_mut()));
         return Err(e);
     }
     let at = parked.at.at;
