@@ -33,12 +33,12 @@ impl Heap {
         Some(off)
     }
 
-    /// Bump-allocates `size` bytes in the old generation's free space.
     /// Allocates `size` zeroed bytes in the old generation: in a listed
-    /// free chunk (the last that fits; its bytes are cleared), else at its
-    /// end (keeping room there to promote the nursery).
+    /// free chunk (`incr::find_chunk`, a bounded search; its bytes are
+    /// cleared), else at its end (keeping room there to promote the
+    /// nursery).
     fn bump_old(&mut self, size: usize) -> Option<usize> {
-        let off = if let Some(i) = self.free_list.iter().rposition(|c| c.1 >= size) {
+        let off = if let Some(i) = super::incr::find_chunk(&self.free_list, size) {
             let (off, len) = self.free_list[i];
             self.mem[off..off + size].fill(0);
             let rest = len - size;

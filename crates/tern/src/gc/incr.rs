@@ -36,6 +36,24 @@ use std::time::Instant;
 /// this size are promoted into free chunks, larger ones to the end of
 /// the old generation.
 pub(super) const MIN_CHUNK: usize = 256;
+
+/// How many listed chunks (from the end) are looked at for an object
+/// larger than `MIN_CHUNK` (bounding the search per allocation).
+const SEARCH: usize = 16;
+
+/// The listed free chunk to allocate `size` bytes in: for a size up to
+/// `MIN_CHUNK` the last one (every listed chunk fits), else the last
+/// fitting one among the last `SEARCH`.
+pub(super) fn find_chunk(free_list: &[(usize, usize)], size: usize) -> Option<usize> {
+    let n = free_list.len();
+    if size <= MIN_CHUNK {
+        n.checked_sub(1)
+    } else {
+        (n.saturating_sub(SEARCH)..n)
+            .rev()
+            .find(|&i| free_list[i].1 >= size)
+    }
+}
 /// The least old-generation occupancy (bytes) at which a cycle starts.
 pub(super) const MIN_MARK_AT: usize = 1 << 20;
 /// The same in stress mode (cycles all the time).
@@ -176,14 +194,6 @@ fn prefetch(p: *const u8) {
     let _ = p;
 }
 
-/// A zeroed vector of `n` words, or `None` without the memory.
-fn zeroed(n: usize) -> Option<Vec<u64>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).ok()?;
-    v.resize(n, 0);
-    Some(v)
-}
-
 impl Heap {
     /// Whether an incremental cycle (marking or sweeping) is under way.
     #[inline]
@@ -295,7 +305,7 @@ impl Heap {
             return;
         }
         let mut stack = Vec::new();
-        let Some(marks) = zeroed(self.mem.len().div_ceil(8 * 64)) else {
+        let Some(marks) = super::major::zeroed::<u64>(self.mem.len().div_ceil(8 * 64)) else {
             return;
         };
         if stack.try_reserve_exact(self.old_top / 8).is_err() {

@@ -23,7 +23,7 @@ struct Marks {
 }
 
 /// A zeroed vector of `n` items, or `None` if the memory is not available.
-fn zeroed<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
+pub(super) fn zeroed<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(n).ok()?;
     v.resize(n, T::default());

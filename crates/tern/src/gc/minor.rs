@@ -14,10 +14,6 @@ use super::{
 use crate::values::raw;
 use std::time::Instant;
 
-/// How many listed chunks (from the end) promotion looks at for an object
-/// larger than `MIN_CHUNK`.
-const SEARCH: usize = 16;
-
 /// Where survivors go during a minor collection.
 struct Promoter<'a> {
     nursery_start: usize,
@@ -43,33 +39,27 @@ impl Promoter<'_> {
     /// Room for `size` bytes in the old generation: in the chunk being
     /// filled, else in another listed chunk (for an object of at most
     /// `MIN_CHUNK` bytes the last one, which always fits; for a larger
-    /// one the last fitting one among the last `SEARCH`), else at the end.
+    /// one the last fitting one among the last few: `incr::find_chunk`), else
+    /// at the end.
     fn alloc(&mut self, mem: &mut [u8], size: usize) -> usize {
-        if self.chunk.1 - self.chunk.0 < size && self.pending.len() < self.pending.capacity() {
-            let n = self.free_list.len();
-            let found = if size <= MIN_CHUNK {
-                n.checked_sub(1)
-            } else {
-                (n.saturating_sub(SEARCH)..n)
-                    .rev()
-                    .find(|&i| self.free_list[i].1 >= size)
-            };
-            if let Some(i) = found {
-                let (c, len) = self.free_list.swap_remove(i);
-                if self.cscan < self.chunk.0 {
-                    self.pending.push((self.cscan, self.chunk.0));
-                }
-                let rest = self.chunk.1 - self.chunk.0;
-                if rest > 0 {
-                    write_free(mem, self.chunk.0, rest);
-                    // Listed again (the slot just freed: no allocation).
-                    if rest >= MIN_CHUNK && self.free_list.len() < self.free_list.capacity() {
-                        self.free_list.push((self.chunk.0, rest));
-                    }
-                }
-                self.chunk = (c, c + len);
-                self.cscan = c;
+        if self.chunk.1 - self.chunk.0 < size
+            && self.pending.len() < self.pending.capacity()
+            && let Some(i) = super::incr::find_chunk(self.free_list, size)
+        {
+            let (c, len) = self.free_list.swap_remove(i);
+            if self.cscan < self.chunk.0 {
+                self.pending.push((self.cscan, self.chunk.0));
             }
+            let rest = self.chunk.1 - self.chunk.0;
+            if rest > 0 {
+                write_free(mem, self.chunk.0, rest);
+                // Listed again (the slot just freed: no allocation).
+                if rest >= MIN_CHUNK && self.free_list.len() < self.free_list.capacity() {
+                    self.free_list.push((self.chunk.0, rest));
+                }
+            }
+            self.chunk = (c, c + len);
+            self.cscan = c;
         }
         if self.chunk.1 - self.chunk.0 >= size {
             let to = self.chunk.0;
