@@ -49,9 +49,6 @@ pub(super) struct Cx {
     pub cold: *const Cold,
     /// The current instance (`Cold::inst`, copied at each chain entry).
     inst: InstanceId,
-    /// Its store entry (set at each chain entry and after host calls,
-    /// which may add instances).
-    instance: *const InstanceEntry,
     /// Checked builds: the value and reference slot windows (see
     /// `Slots::window`).
     pub windows: (usize, usize),
@@ -96,7 +93,6 @@ impl Cx {
             cold,
             // SAFETY: `cold` is the run's cold registers (see `exec::run`).
             inst: unsafe { Cold::inst_of(cold) },
-            instance: std::ptr::null(),
             windows: (0, 0),
             vfp: 0,
             rfp: 0,
@@ -131,7 +127,6 @@ pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
     let inner = unsafe { &(*host).inner };
     cx.frame_limit = frame_limit(inner, cx.max_depth);
     cx.inst = r.inst();
-    cx.instance = instance_entry(inner, cx.inst);
     (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
     // SAFETY: `ip` is an instruction of the current function (see
     // `exec::run`), the slots and memory view are current (`refresh` after
@@ -312,6 +307,9 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     // SAFETY: `depth < frame_limit <= capacity` (the frame stack is not
     // reallocated in the chain except by host calls, after which the limit
     // is computed again), so the push needs no growth.
+    if CHECKED {
+        assert!(depth < stack.frames.capacity(), "frame push beyond capacity");
+    }
     unsafe {
         stack.frames.as_mut_ptr().add(depth).write(frame);
         stack.frames.set_len(depth + 1);
@@ -374,11 +372,10 @@ fn instance_entry(store: &StoreInner, inst: InstanceId) -> *const InstanceEntry 
 
 /// The current instance's store entry.
 #[inline(always)]
-fn instance<'s>(_store: &'s StoreInner, cx: &Cx) -> &'s InstanceEntry {
-    // SAFETY: `cx.instance` is the current instance's entry in the store
-    // (set at chain entry and after host calls, the only times the list of
-    // instances may have grown).
-    unsafe { &*cx.instance }
+fn instance<'s>(store: &'s StoreInner, cx: &Cx) -> &'s InstanceEntry {
+    // SAFETY: `instance_entry`'s pointer points into `store`'s instance
+    // list, which lives as long as the borrow.
+    unsafe { &*instance_entry(store, cx.inst) }
 }
 
 /// Element `i` of the current instance's table `table`, if in bounds.
@@ -504,7 +501,6 @@ handler_fn! {
         // SAFETY: as above: the host call has returned.
         let store = unsafe { &mut *cx.store };
         cx.frame_limit = frame_limit(store, cx.max_depth);
-        cx.instance = instance_entry(store, inst);
         let stack = store.stack_mut();
         let (vals, refs) = (&mut stack.vals, &mut stack.refs);
         if CHECKED {
