@@ -308,7 +308,10 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     // reallocated in the chain except by host calls, after which the limit
     // is computed again), so the push needs no growth.
     if CHECKED {
-        assert!(depth < stack.frames.capacity(), "frame push beyond capacity");
+        assert!(
+            depth < stack.frames.capacity(),
+            "frame push beyond capacity"
+        );
     }
     unsafe {
         stack.frames.as_mut_ptr().add(depth).write(frame);

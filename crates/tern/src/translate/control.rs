@@ -141,7 +141,13 @@ impl Translator<'_> {
             return Ok(false);
         };
         // The test's target: a label not yet bound (its fixup is pending).
-        let Some(exit) = self.ctrl.iter().rposition(|c| c.fixups.contains(&head)) else {
+        // Fixups are pushed in code order, so a binary search finds it (a
+        // list out of order could only make it miss: no inversion).
+        let Some(exit) = self
+            .ctrl
+            .iter()
+            .rposition(|c| c.fixups.binary_search(&head).is_ok())
+        else {
             return Ok(false);
         };
         let at = self.emit(negated);
