@@ -166,6 +166,62 @@ macro_rules! family {
             }
         }
     };
+    // The GC reference instructions that neither allocate nor call: `other`
+    // instructions, but the loop's arms and the chain's handlers share
+    // these rules.
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) ref_as_non_null $src:ident) => {
+        // SAFETY: frame slots (see above).
+        if unsafe { $r.refs.get($src) } == raw::NULL {
+            $trap!(crate::error::Trap::NullReference)
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) struct_get_ref $dst:ident $obj:ident $off:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match struct_field($r.refs.get($obj), $off) {
+                Ok(at) => $r.refs.set($dst, $heap.read(at, FieldKind::Ref) as u32),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) struct_set_ref $obj:ident $val:ident $off:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            let obj = $r.refs.get($obj);
+            match struct_field(obj, $off) {
+                Ok(at) => gc_ops::set_ref(&mut $heap, obj, at, $r.refs.get($val)),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) array_get_ref $dst:ident $arr:ident $i:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match array_elem(&$heap, $r.refs.get($arr), $r.vals.get($i), FieldKind::Ref) {
+                Ok(at) => $r.refs.set($dst, $heap.read(at, FieldKind::Ref) as u32),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) array_set_ref $arr:ident $i:ident $val:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            let arr = $r.refs.get($arr);
+            match array_elem(&$heap, arr, $r.vals.get($i), FieldKind::Ref) {
+                Ok(at) => gc_ops::set_ref(&mut $heap, arr, at, $r.refs.get($val)),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) array_len $dst:ident $arr:ident) => {
+        // SAFETY: frame slots (see above).
+        unsafe {
+            match array_len(&$heap, $r.refs.get($arr)) {
+                Ok(n) => $r.vals.set($dst, n),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
     // The SIMD families: `dst = sem(operands)`, each operand slot read as
     // a vector (`get128`) or a scalar (`get`), lane immediates after `;`.
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) v128_binary $dst:ident $a:ident $b:ident $sem:ident) => {
@@ -836,11 +892,7 @@ pub(super) fn run<T>(
             Instr::RefNull { dst } => rf!(dst, raw::NULL),
             Instr::RefIsNull { dst, src } => v!(dst, (rf!(src) == raw::NULL) as u64),
             Instr::RefFunc { dst, func } => rf!(dst, raw::func(instance!().funcs[func as usize])),
-            Instr::RefAsNonNull { src } => {
-                if rf!(src) == raw::NULL {
-                    trap!(Trap::NullReference);
-                }
-            }
+            Instr::RefAsNonNull { src } => family!((r, (), trap, taken) ref_as_non_null src),
             Instr::RefEq { dst, a, b } => v!(dst, (rf!(a) == rf!(b)) as u64),
 
             Instr::StructNew { site } => {
@@ -855,12 +907,10 @@ pub(super) fn run<T>(
                 rf!(dst, x);
             }
             Instr::StructGetRef { dst, obj, offset } => {
-                let at = tri!(struct_field(rf!(obj), offset));
-                rf!(dst, store.inner.heap().read(at, FieldKind::Ref) as u32);
+                family!((r, *store.inner.heap_mut(), trap, taken) struct_get_ref dst obj offset)
             }
             Instr::StructSetRef { obj, val, offset } => {
-                let at = tri!(struct_field(rf!(obj), offset));
-                gc_ops::set_ref(store.inner.heap_mut(), rf!(obj), at, rf!(val));
+                family!((r, *store.inner.heap_mut(), trap, taken) struct_set_ref obj val offset)
             }
             Instr::ArrayNew { site }
             | Instr::ArrayNewFixed { site }
@@ -877,15 +927,14 @@ pub(super) fn run<T>(
                 rf!(dst, x);
             }
             Instr::ArrayGetRef { dst, arr, index } => {
-                let heap = store.inner.heap();
-                let at = tri!(array_elem(heap, rf!(arr), v!(index), FieldKind::Ref));
-                rf!(dst, heap.read(at, FieldKind::Ref) as u32);
+                family!((r, *store.inner.heap_mut(), trap, taken) array_get_ref dst arr index)
             }
             Instr::ArraySetRef { arr, index, val } => {
-                let at = tri!(array_elem(store.inner.heap(), rf!(arr), v!(index), FieldKind::Ref));
-                gc_ops::set_ref(store.inner.heap_mut(), rf!(arr), at, rf!(val));
+                family!((r, *store.inner.heap_mut(), trap, taken) array_set_ref arr index val)
             }
-            Instr::ArrayLen { dst, arr } => v!(dst, tri!(array_len(store.inner.heap(), rf!(arr)))),
+            Instr::ArrayLen { dst, arr } => {
+                family!((r, *store.inner.heap_mut(), trap, taken) array_len dst arr)
+            }
             Instr::ArrayFill { vargs, rargs } => {
                 let (va, ra) = (r.vfp + vargs as usize, r.rfp + rargs as usize);
                 tri!(gc_ops::array_fill(&mut store.inner, va, ra));

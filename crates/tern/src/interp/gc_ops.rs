@@ -20,7 +20,8 @@ pub(crate) struct GcFrame {
 /// The heap type of module type `ty` (validation made it a struct or array
 /// type; a function type reads as the host type, whose layout fails the
 /// callers' layout checks).
-fn heap_type(store: &StoreInner, inst: InstanceId, ty: TypeIdx) -> HeapTypeIdx {
+#[inline(always)]
+pub(super) fn heap_type(store: &StoreInner, inst: InstanceId, ty: TypeIdx) -> HeapTypeIdx {
     store.instances()[inst.index()].gc_types[ty.index()].unwrap_or(HOST_TYPE)
 }
 
@@ -61,9 +62,8 @@ pub(crate) fn take_operand(
     }
 }
 
-/// `struct.new`: the fast path bump-allocates in the nursery, writes the
-/// header in one store and the fields straight from the operand slots;
-/// when the nursery is full, `struct_new_slow`.
+/// `struct.new`: the fast path (`struct_new_fast`), else
+/// `struct_new_slow`.
 ///
 /// Out of line on purpose: inlined into the dispatch loop, this path made
 /// the compute kernels 5-8% slower (callgrind: fib +4.8%, sieve +8.5%;
@@ -77,7 +77,26 @@ pub(crate) fn struct_new(
     f: &GcFrame,
 ) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.ty);
-    let (vb, rb) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
+    let bases = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
+    if struct_new_fast(store, hty, bases) {
+        return Ok(());
+    }
+    struct_new_slow(store, hty, site, f)
+}
+
+/// The fast path of `struct.new` of heap type `hty` with its operands at
+/// absolute slots `vb`/`rb` (the result goes to reference slot `rb`):
+/// bump-allocates in the nursery, writes the header in one store and the
+/// fields straight from the operand slots. False, with no object made,
+/// when the nursery has no room (always in stress mode): the allocation
+/// needs the slow path, which may collect. (Never collects: the threaded
+/// chain runs it too.)
+#[inline(always)]
+pub(super) fn struct_new_fast(
+    store: &mut StoreInner,
+    hty: HeapTypeIdx,
+    (vb, rb): (usize, usize),
+) -> bool {
     let (heap, stack) = store.heap_and_stack();
     let (vals, refs) = (
         stack.vals.get(vb..).unwrap_or(&[]),
@@ -88,9 +107,26 @@ pub(crate) fn struct_new(
         && let Some(slot) = stack.refs.get_mut(rb)
     {
         *slot = r;
-        return Ok(());
+        return true;
     }
-    struct_new_slow(store, hty, site, f)
+    false
+}
+
+/// The fast path of `struct.new_default` (`len` 0) and `array.new_default`
+/// of heap type `hty`: a zeroed object bump-allocated in the nursery, as
+/// for `struct_new_fast`; an array's elements are charged as fuel. None,
+/// with nothing changed but perhaps a dead object in the nursery, when
+/// the nursery has no room or the fuel does not cover the elements.
+#[inline(always)]
+pub(super) fn new_default_fast(store: &mut StoreInner, hty: HeapTypeIdx, len: u32) -> Option<u32> {
+    let fuel = store.interrupts();
+    if len > 0 && fuel.metered && fuel.fuel < u64::from(len) {
+        return None;
+    }
+    let r = crate::gc::raw_of_offset(store.heap_mut().new_default_fast(hty, len)?)?;
+    // Covered: checked above.
+    let _ = store.charge_fuel(u64::from(len));
+    Some(r)
 }
 
 /// `struct.new` when the nursery is full: fields are read from the frame
@@ -134,9 +170,7 @@ pub(crate) fn struct_new_default(
     f: &GcFrame,
 ) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
-    if let Some(off) = store.heap_mut().new_default_fast(hty, 0)
-        && let Some(r) = crate::gc::raw_of_offset(off)
-    {
+    if let Some(r) = new_default_fast(store, hty, 0) {
         return Ok(r);
     }
     cold(|| {
@@ -258,14 +292,13 @@ pub(crate) fn array_new_default(
     len: u32,
     f: &GcFrame,
 ) -> Result<u32, Trap> {
-    store.charge_fuel(u64::from(len))?;
-    let hty = heap_type(store, inst, ty);
-    if let Some(off) = store.heap_mut().new_default_fast(hty, len)
-        && let Some(r) = crate::gc::raw_of_offset(off)
-    {
+    if let Some(r) = new_default_fast(store, heap_type(store, inst, ty), len) {
         return Ok(r);
     }
-    cold(|| finish(alloc_array(store, inst, ty, len, f)?.0))
+    cold(|| {
+        store.charge_fuel(u64::from(len))?;
+        finish(alloc_array(store, inst, ty, len, f)?.0)
+    })
 }
 
 /// The (segment offset, length) operands of `array.new_data`/`array.new_elem`.

@@ -26,14 +26,17 @@
 //! checks that every handler runs in constant native stack).
 
 use super::exec::family;
-use super::gc_ops::{array_elem, struct_field};
+use super::gc_ops::{self, array_elem, array_len, struct_field};
 use super::mem::{MemView, compact_ea, compact_end};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
 use crate::gc::FieldKind;
 use crate::index::{InstanceId, StoreFunc};
-use crate::ir::{Callee, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind, for_each_instr};
+use crate::ir::{
+    AllocSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind,
+    for_each_instr,
+};
 use crate::module::ModuleInner;
 use crate::runtime::{FuncEntry, FuncKind, InstanceEntry, Store, StoreInner};
 use crate::values::raw;
@@ -413,6 +416,21 @@ fn call_site(cx: &Cx, i: u32) -> crate::ir::CallSite {
     unsafe { *sites.get_unchecked(i as usize) }
 }
 
+/// Allocation site `i` of the current function.
+#[inline(always)]
+fn alloc_site(cx: &Cx, i: u32) -> AllocSite {
+    // SAFETY: `cx.func` is the current function (see `enter`); translation
+    // only emits site indices of the function's own side table.
+    unsafe { *at(&(*cx.func).alloc_sites, i as usize) }
+}
+
+/// Cast target `i` of the current function.
+#[inline(always)]
+fn cast_target(cx: &Cx, i: u32) -> CastTarget {
+    // SAFETY: as for `alloc_site`, for the cast table.
+    unsafe { *at(&(*cx.func).casts, i as usize) }
+}
+
 handler_fn! {
     /// The end of a call whose callee has locals to clear (`Step::Enter`): a
     /// handler of its own, reached in tail position, so that only such calls
@@ -764,6 +782,113 @@ macro_rules! other_handler {
     (RefEq) => {
         handler!(r, cx, RefEq { dst, a, b } => { v!(r, dst, (rf!(r, a) == rf!(r, b)) as u64) });
     };
+    (RefGlobalGet) => {
+        handler!(r, cx, RefGlobalGet { dst, index } => {
+            // SAFETY: as for `GlobalGet`.
+            let store = unsafe { &*cx.store };
+            // SAFETY: as for `CallIndirect`'s table, for globals.
+            let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
+            rf!(r, dst, store.globals()[g as usize].bits as u32)
+        });
+    };
+    (RefGlobalSet) => {
+        handler!(r, cx, RefGlobalSet { src, index } => {
+            // SAFETY: as for `GlobalGet`.
+            let store = unsafe { &mut *cx.store };
+            // SAFETY: as for `CallIndirect`'s table, for globals.
+            let g = unsafe { *at(&instance(store, cx).globals, index as usize) };
+            store.globals_mut()[g as usize].bits = rf!(r, src) as u128;
+        });
+    };
+    // The GC reference instructions with a rule of `family!`.
+    (RefAsNonNull) => {
+        handler!(r, cx, RefAsNonNull { src } => {
+            family!((r, (), bail, taken) ref_as_non_null src)
+        });
+    };
+    (StructGetRef) => {
+        handler!(r, cx, StructGetRef { dst, obj, offset } => {
+            // SAFETY: see `enter`.
+            let heap = unsafe { (*cx.store).heap_mut() };
+            family!((r, *heap, bail, taken) struct_get_ref dst obj offset)
+        });
+    };
+    (StructSetRef) => {
+        handler!(r, cx, StructSetRef { obj, val, offset } => {
+            // SAFETY: see `enter`.
+            let heap = unsafe { (*cx.store).heap_mut() };
+            family!((r, *heap, bail, taken) struct_set_ref obj val offset)
+        });
+    };
+    (ArrayGetRef) => {
+        handler!(r, cx, ArrayGetRef { dst, arr, index } => {
+            // SAFETY: see `enter`.
+            let heap = unsafe { (*cx.store).heap_mut() };
+            family!((r, *heap, bail, taken) array_get_ref dst arr index)
+        });
+    };
+    (ArraySetRef) => {
+        handler!(r, cx, ArraySetRef { arr, index, val } => {
+            // SAFETY: see `enter`.
+            let heap = unsafe { (*cx.store).heap_mut() };
+            family!((r, *heap, bail, taken) array_set_ref arr index val)
+        });
+    };
+    (ArrayLen) => {
+        handler!(r, cx, ArrayLen { dst, arr } => {
+            // SAFETY: see `enter`.
+            let heap = unsafe { (*cx.store).heap_mut() };
+            family!((r, *heap, bail, taken) array_len dst arr)
+        });
+    };
+    (RefTest) => {
+        handler!(r, cx, RefTest { dst, src, cast } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            v!(r, dst, gc_ops::cast_ok(store, rf!(r, src), &cast_target(cx, cast)) as u64)
+        });
+    };
+    (RefCast) => {
+        handler!(r, cx, RefCast { src, cast } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &*cx.store };
+            if !gc_ops::cast_ok(store, rf!(r, src), &cast_target(cx, cast)) {
+                bail!()
+            }
+        });
+    };
+    // Allocation in the nursery (the fast paths, which never collect); a
+    // full nursery is the loop's.
+    (StructNew) => {
+        handler!(r, cx, StructNew { site } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &mut *cx.store };
+            let s = alloc_site(cx, site);
+            let hty = gc_ops::heap_type(store, cx.inst, s.ty);
+            let bases = (cx.vfp + s.vbase as usize, cx.rfp + s.rbase as usize);
+            if !gc_ops::struct_new_fast(store, hty, bases) {
+                bail!()
+            }
+        });
+    };
+    (StructNewDefault) => {
+        handler!(r, cx, StructNewDefault { dst, ty } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &mut *cx.store };
+            let hty = gc_ops::heap_type(store, cx.inst, ty);
+            let Some(x) = gc_ops::new_default_fast(store, hty, 0) else { bail!() };
+            rf!(r, dst, x)
+        });
+    };
+    (ArrayNewDefault) => {
+        handler!(r, cx, ArrayNewDefault { dst, len, ty } => {
+            // SAFETY: see `enter`.
+            let store = unsafe { &mut *cx.store };
+            let hty = gc_ops::heap_type(store, cx.inst, ty);
+            let Some(x) = gc_ops::new_default_fast(store, hty, v!(r, len) as u32) else { bail!() };
+            rf!(r, dst, x)
+        });
+    };
     // Calls and returns within the current instance; anything else (a
     // stack to grow, the depth limit, the end of the run, a return to
     // another instance) is the loop's.
@@ -1074,6 +1199,51 @@ mod tests {
             Op::CallImported => vec![Instr::CallImported { site: 2 }],
             Op::ConsumeFuel => vec![Instr::ConsumeFuel { amount: 0 }],
             Op::CheckEpoch => vec![Instr::CheckEpoch],
+            // Global 1 is a reference global; reference slots 5 and 6 hold a
+            // struct and an array of references.
+            Op::RefGlobalGet => vec![Instr::RefGlobalGet { dst: 7, index: 1 }],
+            Op::RefGlobalSet => vec![Instr::RefGlobalSet { src: 0, index: 1 }],
+            Op::RefAsNonNull => vec![Instr::RefAsNonNull { src: 0 }],
+            Op::StructGetRef => vec![Instr::StructGetRef {
+                dst: 7,
+                obj: 5,
+                offset: 0,
+            }],
+            Op::StructSetRef => vec![Instr::StructSetRef {
+                obj: 5,
+                val: 0,
+                offset: 0,
+            }],
+            Op::ArrayGetRef => vec![Instr::ArrayGetRef {
+                dst: 7,
+                arr: 6,
+                index: 3,
+            }],
+            Op::ArraySetRef => vec![Instr::ArraySetRef {
+                arr: 6,
+                index: 3,
+                val: 0,
+            }],
+            Op::ArrayLen => vec![Instr::ArrayLen { dst: 10, arr: 1 }],
+            // Cast 0 is "a struct".
+            Op::RefTest => vec![Instr::RefTest {
+                dst: 10,
+                src: 0,
+                cast: 0,
+            }],
+            Op::RefCast => vec![Instr::RefCast { src: 0, cast: 0 }],
+            // Allocation site 0 is a `$s` from value slots 1 and 2 into
+            // reference slot 7 (a full nursery bails to the loop).
+            Op::StructNew => vec![Instr::StructNew { site: 0 }],
+            Op::StructNewDefault => vec![Instr::StructNewDefault {
+                dst: 7,
+                ty: TypeIdx(0),
+            }],
+            Op::ArrayNewDefault => vec![Instr::ArrayNewDefault {
+                dst: 7,
+                len: 3,
+                ty: TypeIdx(1),
+            }],
             _ => return None,
         })
     }
@@ -1095,9 +1265,12 @@ mod tests {
             (type $s (struct (field (mut i64)) (field (mut i64))))
             (type $a (array (mut i64)))
             (type $v (func))
+            (type $rs (struct (field (mut anyref))))
+            (type $ra (array (mut anyref)))
             (import "host" "f" (func $h (type $v)))
             (memory 1)
             (global (mut i64) (i64.const 0))
+            (global (mut anyref) (ref.null any))
             (table 1 funcref)
             (elem (i32.const 0) $callee)
             (func (export "run") (type $v)
@@ -1135,6 +1308,15 @@ mod tests {
                     len: 1,
                     ty: TypeIdx(1),
                 },
+                Instr::StructNewDefault {
+                    dst: 5,
+                    ty: TypeIdx(3),
+                },
+                Instr::ArrayNewDefault {
+                    dst: 6,
+                    len: 1,
+                    ty: TypeIdx(4),
+                },
             ];
             for _ in 0..COPIES {
                 code.extend_from_slice(&body);
@@ -1147,6 +1329,16 @@ mod tests {
             (f.value_locals, f.value_frame, f.ref_frame) = (64, 64, 8);
             f.clears = true;
             f.v128s = Box::new([0x0123_4567_89ab_cdef_0123_4567_89ab_cdef]);
+            f.casts = Box::new([CastTarget {
+                nullable: false,
+                kind: crate::ir::CastKind::Struct,
+            }]);
+            f.alloc_sites = Box::new([AllocSite {
+                vbase: 1,
+                rbase: 7,
+                ty: TypeIdx(0),
+                source: crate::ir::AllocSource::Operands,
+            }]);
             m.code[1].code = Box::new([Instr::Return]);
             let run = move || {
                 let mut store = Store::new(&engine_of(&module), ());
