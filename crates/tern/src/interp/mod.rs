@@ -103,19 +103,6 @@ unsafe impl Send for Stack {}
 // SAFETY: as for `Send`; shared access never dereferences the pointers.
 unsafe impl Sync for Stack {}
 
-/// Value and reference slot counts of a function's (params, results).
-#[inline]
-fn signature_counts(
-    store: &StoreInner,
-    func: StoreFunc,
-) -> Result<((usize, usize), (usize, usize))> {
-    store
-        .funcs()
-        .get(func.index())
-        .map(|e| e.slots)
-        .ok_or_else(|| Error::usage("invalid function"))
-}
-
 /// Calls store function `func` from the host: `put` writes the arguments
 /// into the stack at the given value/reference slot bases, `take` reads the
 /// results from there.
@@ -140,7 +127,11 @@ pub(crate) fn activate<T, R>(
     take: impl FnOnce(&mut StoreInner, usize, usize) -> R,
     resumable: bool,
 ) -> Result<Ended<R>> {
-    let ((pv, pr), (rv, rr)) = signature_counts(&store.inner, func)?;
+    let entry = store.inner.funcs().get(func.index());
+    let (((pv, pr), (rv, rr)), kind) = match entry {
+        Some(e) => (e.slots, e.kind),
+        None => return Err(Error::usage("invalid function")),
+    };
     if !native_stack_allows(store.inner.activations().depth) {
         return Err(Error::trap(Trap::StackOverflow, Vec::new()));
     }
@@ -150,12 +141,7 @@ pub(crate) fn activate<T, R>(
     } else {
         (store.inner.stack().vtop, store.inner.stack().rtop)
     };
-    let stack = store.inner.stack_mut();
-    if vb + pv.max(rv) > MAX_STACK_SLOTS || rb + pr.max(rr) > MAX_STACK_SLOTS {
-        return Err(Error::trap(Trap::StackOverflow, Vec::new()));
-    }
-    grow(&mut stack.vals, vb + pv.max(rv), 0);
-    grow(&mut stack.refs, rb + pr.max(rr), raw::NULL);
+    make_room(store.inner.stack_mut(), vb + pv.max(rv), rb + pr.max(rr))?;
     put(&mut store.inner, vb, rb)?;
     store.inner.activations_mut().depth += 1;
     // Only the outermost activation may park: nothing native is between it
@@ -163,7 +149,7 @@ pub(crate) fn activate<T, R>(
     let resumable = resumable && store.inner.activations().depth == 1;
     store.inner.interrupts_mut().resumable |= resumable;
     let frames_base = store.inner.stack().frames.len();
-    let r = match store.inner.funcs()[func.index()].kind {
+    let r = match kind {
         FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
         FuncKind::Wasm { instance, def, .. } => exec::run(store, instance, def, (vb, rb), None),
     };
@@ -175,10 +161,15 @@ pub(crate) fn activate<T, R>(
     r.map(|()| Ended::Finished(take(&mut store.inner, vb, rb)))
 }
 
-fn grow<X: Copy>(v: &mut Vec<X>, len: usize, fill: X) {
-    if v.len() < len {
-        v.resize(len, fill);
+/// Makes the stacks hold at least `vend`/`rend` slots (for a call from
+/// the host), or reports exhaustion. (The stacks never exceed the
+/// maximum, so a call they already hold needs no other check.)
+#[inline(always)]
+fn make_room(stack: &mut Stack, vend: usize, rend: usize) -> Result<()> {
+    if vend > stack.vals.len() || rend > stack.refs.len() {
+        grow_stack(stack, vend, rend).map_err(|t| Error::trap(t, Vec::new()))?;
     }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -192,12 +183,7 @@ fn call_host<T>(
     (rv, rr): (usize, usize),
 ) -> Result<()> {
     let (vend, rend) = (vbase + pv.max(rv), rbase + pr.max(rr));
-    if vend > MAX_STACK_SLOTS || rend > MAX_STACK_SLOTS {
-        return Err(Error::trap(Trap::StackOverflow, Vec::new()));
-    }
-    let stack = store.inner.stack_mut();
-    grow(&mut stack.vals, vend, 0);
-    grow(&mut stack.refs, rend, raw::NULL);
+    make_room(store.inner.stack_mut(), vend, rend)?;
     run_host(store, index, instance, (vbase, rbase), (vend, rend))
 }
 

@@ -201,12 +201,23 @@ fn push_entity<E>(list: &mut Vec<E>, entry: E, what: &str) -> Result<u32> {
     Ok(index)
 }
 
+/// The error of a handle used with another store (out of line: the
+/// check is inlined into every call path).
+#[cold]
+#[inline(never)]
+fn wrong_store() -> Error {
+    Error::usage("object used with the wrong store")
+}
+
 impl StoreInner {
+    /// Whether a handle of store `id` belongs to this store (an error
+    /// otherwise). Inlined: every call from the host starts with it.
+    #[inline]
     pub(crate) fn check(&self, id: StoreId) -> Result<()> {
         if id == self.id {
             Ok(())
         } else {
-            Err(Error::usage("object used with the wrong store"))
+            Err(wrong_store())
         }
     }
 
