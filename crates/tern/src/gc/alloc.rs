@@ -96,29 +96,29 @@ impl Heap {
         let obj = self.mem.get_mut(off..end)?;
         self.ntop = end;
         obj[..8].copy_from_slice(&u64::from(ty.0).to_le_bytes());
-        let (mut vi, mut ri) = (0, 0);
-        for &(o, k) in l.fields.iter() {
-            let at = HEADER + o as usize;
-            let v = vals.get(vi).copied().unwrap_or(0);
+        // References and the other fields are written apart: each kind's
+        // operands come from its own slots, so each loop walks one list
+        // (missing operands, which the translator never leaves, read as
+        // zero: the nursery is zeroed).
+        let payload = &mut obj[HEADER..];
+        for (&o, &r) in l.ref_offsets.iter().zip(refs) {
+            wr32(payload, o as usize, r);
+        }
+        let mut vals = vals.iter().copied();
+        for &(o, k) in l.value_fields.iter() {
+            let v = vals.next().unwrap_or(0);
+            let at = o as usize;
             match k {
-                FieldKind::Ref => {
-                    let r = refs.get(ri).copied().unwrap_or(0);
-                    obj[at..at + 4].copy_from_slice(&r.to_le_bytes());
-                    ri += 1;
-                    continue;
-                }
-                FieldKind::I8 => obj[at] = v as u8,
-                FieldKind::I16 => obj[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
-                FieldKind::I32 => obj[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes()),
-                FieldKind::I64 => obj[at..at + 8].copy_from_slice(&v.to_le_bytes()),
+                FieldKind::I8 => payload[at] = v as u8,
+                FieldKind::I16 => payload[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+                FieldKind::I32 | FieldKind::Ref => wr32(payload, at, v as u32),
+                FieldKind::I64 => payload[at..at + 8].copy_from_slice(&v.to_le_bytes()),
                 FieldKind::V128 => {
-                    let hi = vals.get(vi + 1).copied().unwrap_or(0);
-                    obj[at..at + 8].copy_from_slice(&v.to_le_bytes());
-                    obj[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
-                    vi += 1;
+                    let hi = vals.next().unwrap_or(0);
+                    payload[at..at + 8].copy_from_slice(&v.to_le_bytes());
+                    payload[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
                 }
             }
-            vi += 1;
         }
         Some(off)
     }

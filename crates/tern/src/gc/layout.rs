@@ -60,8 +60,12 @@ pub(crate) struct StructLayout {
     pub size: u32,
     /// Byte offset (from the payload start) and kind of each field.
     pub fields: Box<[(u32, FieldKind)]>,
-    /// Offsets of the reference fields, for the collector.
+    /// Offsets of the reference fields (in field order), for the
+    /// collector and `struct.new`.
     pub ref_offsets: Box<[u32]>,
+    /// Offset and kind of the other fields (in field order), for
+    /// `struct.new`.
+    pub value_fields: Box<[(u32, FieldKind)]>,
     /// Static types of the reference fields (parallel to `ref_offsets`).
     pub ref_types: Box<[CRef]>,
 }
@@ -120,6 +124,7 @@ pub(crate) fn struct_layout(fields: &[CField]) -> Result<StructLayout> {
     let mut out = Vec::with_capacity(fields.len());
     let mut refs = Vec::new();
     let mut ref_types = Vec::new();
+    let mut values = Vec::new();
     for f in fields {
         let kind = FieldKind::of(f)?;
         let size = kind.size();
@@ -129,6 +134,8 @@ pub(crate) fn struct_layout(fields: &[CField]) -> Result<StructLayout> {
         if let CStorage::Val(CVal::Ref(r)) = f.storage {
             refs.push(at);
             ref_types.push(r);
+        } else {
+            values.push((at, kind));
         }
         out.push((at, kind));
         offset += size;
@@ -138,6 +145,7 @@ pub(crate) fn struct_layout(fields: &[CField]) -> Result<StructLayout> {
         size,
         fields: out.into(),
         ref_offsets: refs.into(),
+        value_fields: values.into(),
         ref_types: ref_types.into(),
     })
 }

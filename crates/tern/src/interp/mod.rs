@@ -268,13 +268,98 @@ fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> R
 /// `vfp`/`rfp`, which the stacks already hold (see `enter_frame`).
 #[inline(always)]
 fn clear_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) {
-    let rend = rfp + f.ref_frame as usize;
-    if f.value_locals > f.value_params {
-        stack.vals[vfp + f.value_params as usize..vfp + f.value_locals as usize].fill(0);
+    let vals = &mut stack.vals[vfp..vfp + f.value_locals as usize];
+    let refs = &mut stack.refs[rfp..rfp + f.ref_frame as usize];
+    // SAFETY: the slices hold the frame's slots up to the locals' and the
+    // frame's ends, which bound the ranges cleared.
+    unsafe { clear_locals(f, vals.as_mut_ptr(), refs.as_mut_ptr()) }
+}
+
+/// The slots that entering `f` clears: (first, count) of its value
+/// locals after its parameters, and of its reference slots after its
+/// parameters.
+#[inline(always)]
+fn locals_to_clear(f: &CompiledFunc) -> ((usize, usize), (usize, usize)) {
+    let (vp, vl) = (f.value_params as usize, f.value_locals as usize);
+    let (rp, rn) = (f.ref_params as usize, f.ref_frame as usize);
+    ((vp, vl.saturating_sub(vp)), (rp, rn.saturating_sub(rp)))
+}
+
+/// Clears `f`'s slots of `locals_to_clear` in the frame whose slots start
+/// at `vals`/`refs`: `clear_frame` and the threaded chain's calls of
+/// functions with many locals.
+///
+/// # Safety
+/// `vals` holds `f.value_locals` writable slots and `refs` `f.ref_frame`.
+#[inline(always)]
+unsafe fn clear_locals(f: &CompiledFunc, vals: *mut u64, refs: *mut u32) {
+    let ((vp, vn), (rp, rn)) = locals_to_clear(f);
+    // SAFETY: the ranges end at `f.value_locals` and `f.ref_frame`.
+    unsafe {
+        fill(vals.add(vp), vn, 0);
+        fill(refs.add(rp), rn, raw::NULL);
     }
-    if f.ref_frame > f.ref_params {
-        stack.refs[rfp + f.ref_params as usize..rend].fill(raw::NULL);
+}
+
+/// Writes `x` to the `n` slots at `p`.
+///
+/// # Safety
+/// `p` points to `n` writable slots.
+#[inline(always)]
+unsafe fn fill<X: Copy>(p: *mut X, n: usize, x: X) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if !fill_small(p, n, x) {
+            fill_many(p, n, x);
+        }
     }
+}
+
+/// `fill` for up to `SMALL_FILL` slots: written inline with overlapping
+/// stores (no loop, no call: frames are small, and a `memset` call made
+/// every call in the threaded chain save all its registers). False, with
+/// nothing written, for more.
+///
+/// # Safety
+/// As for `fill`.
+#[inline(always)]
+unsafe fn fill_small<X: Copy>(p: *mut X, n: usize, x: X) -> bool {
+    // SAFETY: every index written is below `n` (`n - k` for `k <= n` in
+    // each arm).
+    unsafe {
+        match n {
+            0 => {}
+            1..=2 => {
+                p.write(x);
+                p.add(n - 1).write(x);
+            }
+            3..=4 => {
+                p.write(x);
+                p.add(1).write(x);
+                p.add(n - 2).write(x);
+                p.add(n - 1).write(x);
+            }
+            5..=SMALL_FILL => {
+                p.cast::<[X; 4]>().write_unaligned([x; 4]);
+                p.add(n - 4).cast::<[X; 4]>().write_unaligned([x; 4]);
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The most slots `fill_small` writes.
+const SMALL_FILL: usize = 8;
+
+/// `fill` for more than eight slots (out of line).
+///
+/// # Safety
+/// As for `fill`.
+#[inline(never)]
+unsafe fn fill_many<X: Copy>(p: *mut X, n: usize, x: X) {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(p, n) }.fill(x);
 }
 
 /// Grows the stacks to at least `vend`/`rend` slots (doubling, to keep
@@ -293,4 +378,28 @@ fn grow_stack(stack: &mut Stack, vend: usize, rend: usize) -> Result<(), Trap> {
         stack.refs.resize(n, raw::NULL);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// `fill` writes exactly the slots asked for, for every count around
+    /// the inline arms' boundaries (the overlapping stores included).
+    #[test]
+    fn fill_writes_exactly_n_slots() {
+        for n in 0..=20 {
+            for start in 0..3 {
+                let mut slots = [7u64; 32];
+                // SAFETY: `start + n <= 23 < 32`.
+                unsafe { super::fill(slots.as_mut_ptr().add(start), n, 0) };
+                for (i, &x) in slots.iter().enumerate() {
+                    let inside = (start..start + n).contains(&i);
+                    assert_eq!(
+                        x,
+                        if inside { 0 } else { 7 },
+                        "n {n}, start {start}, slot {i}"
+                    );
+                }
+            }
+        }
+    }
 }

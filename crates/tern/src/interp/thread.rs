@@ -433,31 +433,42 @@ fn cast_target(cx: &Cx, i: u32) -> CastTarget {
 
 handler_fn! {
     /// The end of a call whose callee has locals to clear (`Step::Enter`): a
-    /// handler of its own, reached in tail position, so that only such calls
-    /// save registers around the `memset`s (`clear_frame` for the frame that
-    /// `call` entered: the current function `cx.func`, at `vals`/`refs`).
+    /// handler of its own, reached in tail position, so that calls of
+    /// functions without locals do not pay for the clearing's registers
+    /// (`clear_locals` for the frame that `call` entered: the current
+    /// function `cx.func`, at `vals`/`refs`).
     #[inline(never)]
     fn enter_clearing(ip, vals, refs, mem, len, cx) {
         // SAFETY: `cx.func` is the current function (see `enter`).
         let f = unsafe { &*cx.func };
-        let (vp, vl) = (f.value_params as usize, f.value_locals as usize);
-        let (rp, rn) = (f.ref_params as usize, f.ref_frame as usize);
         if CHECKED {
             assert!(
-                vl <= cx.windows.0 && rn <= cx.windows.1,
+                f.value_locals as usize <= cx.windows.0 && f.ref_frame as usize <= cx.windows.1,
                 "frame outside its window"
             );
         }
+        let ((vp, vn), (rp, rn)) = super::locals_to_clear(f);
         // SAFETY: `call` checked that the callee's whole frame is inside the
-        // stacks, and its locals (`vp..vl`, `rp..rn`) are inside its frame.
-        unsafe {
-            if vl > vp {
-                std::ptr::write_bytes(vals.add(vp), 0, vl - vp);
-            }
-            if rn > rp {
-                std::slice::from_raw_parts_mut(refs.add(rp), rn - rp).fill(raw::NULL);
-            }
+        // stacks (its locals are inside its frame).
+        let small = unsafe {
+            super::fill_small(vals.add(vp), vn, 0) && super::fill_small(refs.add(rp), rn, raw::NULL)
+        };
+        if !small {
+            return enter_clearing_many(ip, vals, refs, mem, len, cx);
         }
+        dispatch_taken(Hot::of(ip, (vals, refs), (mem, len), cx), cx)
+    }
+}
+
+handler_fn! {
+    /// `enter_clearing` for a frame with more locals than `fill_small`
+    /// writes (a handler of its own: only it saves registers around the
+    /// `memset`s).
+    #[inline(never)]
+    fn enter_clearing_many(ip, vals, refs, mem, len, cx) {
+        // SAFETY: `cx.func` is the current function (see `enter`); `call`
+        // checked that its whole frame is inside the stacks.
+        unsafe { super::clear_locals(&*cx.func, vals, refs) };
         dispatch_taken(Hot::of(ip, (vals, refs), (mem, len), cx), cx)
     }
 }
