@@ -70,16 +70,23 @@ impl Heap {
 
     /// The allocation fast path of `struct.new`: if heap type `ty`
     /// is a struct type and the nursery has room, bump-allocates it, writes
-    /// its header in one store and its fields from the operand slots
-    /// (`vals`/`refs`, in field order; a `v128` takes two value slots).
+    /// its header in one store and its fields straight from the operand
+    /// slots (`vals`/`refs`: the value operands in field order, a `v128`
+    /// taking two slots, and the reference operands in field order).
     /// `None` means take the slow path (nothing was allocated). A fresh
     /// nursery object needs no write barrier.
+    ///
+    /// # Safety
+    /// If `ty` is a struct type, `vals` points to as many readable slots as
+    /// its value fields take and `refs` to as many as it has reference
+    /// fields (the translator places a `struct.new`'s operands inside the
+    /// frame, which is inside the stacks).
     #[inline(always)]
-    pub(crate) fn new_struct_fast(
+    pub(crate) unsafe fn new_struct_fast(
         &mut self,
         ty: HeapTypeIdx,
-        vals: &[u64],
-        refs: &[u32],
+        vals: *const u64,
+        refs: *const u32,
     ) -> Option<usize> {
         let Some(super::HeapType {
             layout: Layout::Struct(l),
@@ -95,28 +102,45 @@ impl Heap {
         }
         let obj = self.mem.get_mut(off..end)?;
         self.ntop = end;
-        obj[..8].copy_from_slice(&u64::from(ty.0).to_le_bytes());
-        // References and the other fields are written apart: each kind's
-        // operands come from its own slots, so each loop walks one list
-        // (missing operands, which the translator never leaves, read as
-        // zero: the nursery is zeroed).
-        let payload = &mut obj[HEADER..];
-        for (&o, &r) in l.ref_offsets.iter().zip(refs) {
-            wr32(payload, o as usize, r);
+        let size = obj.len();
+        let p = obj.as_mut_ptr();
+        // Each store is inside `obj`: the header's 8 bytes (`size >=
+        // HEADER`), and every field's bytes (`struct_layout` places each
+        // field inside the payload, `HEADER + offset + kind.size() <=
+        // size`; checked builds assert it).
+        let store = |at: usize, bytes: &[u8]| {
+            if cfg!(any(debug_assertions, feature = "checked")) {
+                assert!(at + bytes.len() <= size, "field outside its object");
+            }
+            // SAFETY: `at + bytes.len() <= size` (above).
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.add(at), bytes.len()) }
+        };
+        store(0, &u64::from(ty.0).to_le_bytes());
+        for (i, &o) in l.ref_offsets.iter().enumerate() {
+            // SAFETY: `refs` holds a slot per reference field (the
+            // caller's contract).
+            let r = unsafe { *refs.add(i) };
+            store(HEADER + o as usize, &r.to_le_bytes());
         }
-        let mut vals = vals.iter().copied();
+        let mut v = vals;
+        let mut next = || {
+            // SAFETY: `vals` holds the slots of the value fields, one per
+            // field and two per `v128` (the caller's contract), read here
+            // in order, each once.
+            let x = unsafe { *v };
+            v = v.wrapping_add(1);
+            x
+        };
         for &(o, k) in l.value_fields.iter() {
-            let v = vals.next().unwrap_or(0);
-            let at = o as usize;
+            let (at, x) = (HEADER + o as usize, next());
             match k {
-                FieldKind::I8 => payload[at] = v as u8,
-                FieldKind::I16 => payload[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
-                FieldKind::I32 | FieldKind::Ref => wr32(payload, at, v as u32),
-                FieldKind::I64 => payload[at..at + 8].copy_from_slice(&v.to_le_bytes()),
+                FieldKind::I8 => store(at, &[x as u8]),
+                FieldKind::I16 => store(at, &(x as u16).to_le_bytes()),
+                FieldKind::I32 | FieldKind::Ref => store(at, &(x as u32).to_le_bytes()),
+                FieldKind::I64 => store(at, &x.to_le_bytes()),
                 FieldKind::V128 => {
-                    let hi = vals.next().unwrap_or(0);
-                    payload[at..at + 8].copy_from_slice(&v.to_le_bytes());
-                    payload[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+                    store(at, &x.to_le_bytes());
+                    store(at + 8, &next().to_le_bytes());
                 }
             }
         }

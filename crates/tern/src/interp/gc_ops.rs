@@ -77,39 +77,44 @@ pub(crate) fn struct_new(
     f: &GcFrame,
 ) -> Result<(), Trap> {
     let hty = heap_type(store, inst, site.ty);
-    let bases = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
-    if struct_new_fast(store, hty, bases) {
+    let stack = store.stack_mut();
+    let vals = stack.vals[f.vfp + site.vbase as usize..].as_ptr();
+    let refs = stack.refs[f.rfp + site.rbase as usize..].as_mut_ptr();
+    // SAFETY: the operands are slots of the current frame from the site's
+    // bases on (the translator's layout), which the stacks hold.
+    if unsafe { struct_new_fast(store, hty, vals, refs) } {
         return Ok(());
     }
     struct_new_slow(store, hty, site, f)
 }
 
-/// The fast path of `struct.new` of heap type `hty` with its operands at
-/// absolute slots `vb`/`rb` (the result goes to reference slot `rb`):
-/// bump-allocates in the nursery, writes the header in one store and the
-/// fields straight from the operand slots. False, with no object made,
-/// when the nursery has no room (always in stress mode): the allocation
-/// needs the slow path, which may collect. (Never collects: the threaded
-/// chain runs it too.)
+/// The fast path of `struct.new` of heap type `hty` with its value and
+/// reference operands at `vals`/`refs` (the result goes to `refs`):
+/// `Heap::new_struct_fast`. False, with no object made, when the nursery
+/// has no room (always in stress mode): the allocation needs the slow
+/// path, which may collect. (Never collects: the threaded chain runs it
+/// too.)
+///
+/// # Safety
+/// `vals` and `refs` point to the operand slots of a `struct.new` of
+/// `hty` in the current frame (`refs` at least one slot, the result's).
 #[inline(always)]
-pub(super) fn struct_new_fast(
+pub(super) unsafe fn struct_new_fast(
     store: &mut StoreInner,
     hty: HeapTypeIdx,
-    (vb, rb): (usize, usize),
+    vals: *const u64,
+    refs: *mut u32,
 ) -> bool {
-    let (heap, stack) = store.heap_and_stack();
-    let (vals, refs) = (
-        stack.vals.get(vb..).unwrap_or(&[]),
-        stack.refs.get(rb..).unwrap_or(&[]),
-    );
-    if let Some(off) = heap.new_struct_fast(hty, vals, refs)
-        && let Some(r) = crate::gc::raw_of_offset(off)
-        && let Some(slot) = stack.refs.get_mut(rb)
-    {
-        *slot = r;
-        return true;
+    // SAFETY: the caller's contract.
+    let off = unsafe { store.heap_mut().new_struct_fast(hty, vals, refs) };
+    match off.and_then(crate::gc::raw_of_offset) {
+        Some(r) => {
+            // SAFETY: the result slot (the caller's contract).
+            unsafe { *refs = r };
+            true
+        }
+        None => false,
     }
-    false
 }
 
 /// The fast path of `struct.new_default` (`len` 0) and `array.new_default`

@@ -31,8 +31,8 @@ use super::mem::{MemView, compact_ea, compact_end};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
-use crate::gc::FieldKind;
-use crate::index::{InstanceId, StoreFunc};
+use crate::gc::{FieldKind, HOST_TYPE};
+use crate::index::{HeapTypeIdx, InstanceId, StoreFunc, TypeIdx};
 use crate::ir::{
     AllocSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind,
     for_each_instr,
@@ -422,6 +422,15 @@ fn alloc_site(cx: &Cx, i: u32) -> AllocSite {
     // SAFETY: `cx.func` is the current function (see `enter`); translation
     // only emits site indices of the function's own side table.
     unsafe { *at(&(*cx.func).alloc_sites, i as usize) }
+}
+
+/// The heap type of the current instance's struct or array type `ty`.
+#[inline(always)]
+fn gc_type(store: &StoreInner, cx: &Cx, ty: TypeIdx) -> HeapTypeIdx {
+    // SAFETY: validation made `ty` a type of the module, for which the
+    // instance has an entry.
+    let t = unsafe { *at(&instance(store, cx).gc_types, ty.index()) };
+    t.unwrap_or(HOST_TYPE)
 }
 
 /// Cast target `i` of the current function.
@@ -875,9 +884,15 @@ macro_rules! other_handler {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
             let s = alloc_site(cx, site);
-            let hty = gc_ops::heap_type(store, cx.inst, s.ty);
-            let bases = (cx.vfp + s.vbase as usize, cx.rfp + s.rbase as usize);
-            if !gc_ops::struct_new_fast(store, hty, bases) {
+            let hty = gc_type(store, cx, s.ty);
+            // SAFETY: the site's operands are slots of the current frame
+            // (the translator's layout; see `family!`).
+            let made = unsafe {
+                let vals = r.vals.base().add(s.vbase as usize);
+                let refs = r.refs.base().add(s.rbase as usize);
+                gc_ops::struct_new_fast(store, hty, vals, refs)
+            };
+            if !made {
                 bail!()
             }
         });
@@ -886,7 +901,7 @@ macro_rules! other_handler {
         handler!(r, cx, StructNewDefault { dst, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_ops::heap_type(store, cx.inst, ty);
+            let hty = gc_type(store, cx, ty);
             let Some(x) = gc_ops::new_default_fast(store, hty, 0) else { bail!() };
             rf!(r, dst, x)
         });
@@ -895,7 +910,7 @@ macro_rules! other_handler {
         handler!(r, cx, ArrayNewDefault { dst, len, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_ops::heap_type(store, cx.inst, ty);
+            let hty = gc_type(store, cx, ty);
             let Some(x) = gc_ops::new_default_fast(store, hty, v!(r, len) as u32) else { bail!() };
             rf!(r, dst, x)
         });
