@@ -25,6 +25,7 @@
 //! allocation limit stops every `slice_interval` bytes, and the slow path
 //! runs one slice before it goes on bumping.
 
+use super::marks::Marks;
 use super::{
     FREE_TYPE, HEADER, HOST_TYPE, Heap, REMEMBERED, Trace, rd32, size_at, visit_refs, wr32,
 };
@@ -82,7 +83,7 @@ pub(super) enum Phase {
 pub(super) struct Cycle {
     pub(super) phase: Phase,
     /// One bit per 8-byte heap word: the marked objects' first words.
-    marks: Vec<u64>,
+    marks: Marks,
     /// Word indices of marked objects not yet scanned (grey). Its capacity
     /// (one entry per old object that existed when marking started, each
     /// pushed at most once) is reserved up front: pushing never allocates.
@@ -103,35 +104,14 @@ impl Cycle {
     /// marked, so the sweep never frees what it cannot tell about).
     #[inline]
     fn marked(&self, off: usize) -> bool {
-        let w = off / 8;
-        self.marks
-            .get(w / 64)
-            .is_none_or(|b| b >> (w % 64) & 1 != 0)
+        self.marks.get(off / 8)
     }
 
     /// The first marked object at or after `off`, or `end`. Past the
     /// bitmap (which always covers the old generation) it stops at the
     /// bitmap's end, where `marked` treats everything as marked.
     fn next_marked(&self, off: usize, end: usize) -> usize {
-        let w = off / 8;
-        let mut i = w / 64;
-        let Some(&first) = self.marks.get(i) else {
-            return off.max(8 * 64 * i).min(end);
-        };
-        let mut word = first & (u64::MAX << (w % 64));
-        loop {
-            if word != 0 {
-                return (8 * (i * 64 + word.trailing_zeros() as usize)).min(end);
-            }
-            i += 1;
-            if i * 64 * 8 >= end {
-                return end;
-            }
-            match self.marks.get(i) {
-                Some(&b) => word = b,
-                None => return (8 * 64 * i).min(end),
-            }
-        }
+        (8 * self.marks.next_set(off / 8, end.div_ceil(8))).min(end)
     }
 
     /// Marks a fresh old object (allocated black).
@@ -143,14 +123,7 @@ impl Cycle {
     /// Marks the object at `off`; returns whether it was unmarked.
     #[inline]
     fn set(&mut self, off: usize) -> bool {
-        let w = off / 8;
-        match self.marks.get_mut(w / 64) {
-            Some(b) if *b >> (w % 64) & 1 == 0 => {
-                *b |= 1 << (w % 64);
-                true
-            }
-            _ => false,
-        }
+        self.marks.set(off / 8)
     }
 
     /// Marks and queues the old object `r` names, if any and unmarked
@@ -195,6 +168,13 @@ fn prefetch(p: *const u8) {
 }
 
 impl Heap {
+    /// Whether the cycle is marking: the snapshot-at-the-beginning
+    /// barrier is on (derived from the phase, the one place it is kept).
+    #[inline(always)]
+    pub(super) fn marking(&self) -> bool {
+        self.cycle.phase == Phase::Marking
+    }
+
     /// Whether an incremental cycle (marking or sweeping) is under way.
     #[inline]
     pub(super) fn cycle_active(&self) -> bool {
@@ -246,7 +226,6 @@ impl Heap {
     /// not garbage; what it did not sweep stays until the next cycle).
     pub(super) fn abort_cycle(&mut self) {
         self.cycle = Cycle::default();
-        self.marking = false;
     }
 
     /// Keeps the mark bitmap covering the space (after it grew). Without
@@ -256,7 +235,7 @@ impl Heap {
             return;
         }
         let need = self.mem.len().div_ceil(8 * 64);
-        let marks = &mut self.cycle.marks;
+        let marks = &mut self.cycle.marks.bits;
         if marks.len() < need {
             if marks.try_reserve_exact(need - marks.len()).is_err() {
                 self.abort_cycle();
@@ -305,7 +284,7 @@ impl Heap {
             return;
         }
         let mut stack = Vec::new();
-        let Some(marks) = super::major::zeroed::<u64>(self.mem.len().div_ceil(8 * 64)) else {
+        let Some(marks) = Marks::covering(self.mem.len()) else {
             return;
         };
         if stack.try_reserve_exact(self.old_top / 8).is_err() {
@@ -317,7 +296,6 @@ impl Heap {
             stack,
             ..Cycle::default()
         };
-        self.marking = true;
         self.stats.cycles += 1;
         let base = self.mem.as_ptr();
         let (cycle, young_from) = (&mut self.cycle, self.nursery_start);
@@ -396,7 +374,6 @@ impl Heap {
             return;
         }
         if self.cycle.stack.is_empty() {
-            self.marking = false;
             self.cycle.phase = Phase::Sweeping;
             self.cycle.sweep_at = HEADER;
             self.cycle.sweep_end = self.old_top;

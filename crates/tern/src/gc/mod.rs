@@ -36,6 +36,7 @@ mod alloc;
 mod incr;
 mod layout;
 mod major;
+mod marks;
 mod minor;
 mod roots;
 mod stats;
@@ -110,9 +111,6 @@ pub(crate) struct Heap {
     remset: Vec<usize>,
     /// Incremental marking and sweeping of the old generation.
     cycle: incr::Cycle,
-    /// Whether the cycle is marking (the snapshot-at-the-beginning
-    /// barrier is on).
-    marking: bool,
     /// Free chunks of the old generation (offset, bytes) that promotion
     /// may reuse, each at least `incr::MIN_CHUNK` bytes.
     free_list: Vec<(usize, usize)>,
@@ -233,7 +231,6 @@ impl Heap {
             stress: config.gc_stress,
             remset: Vec::new(),
             cycle: incr::Cycle::default(),
-            marking: false,
             free_list: Vec::new(),
             pending: Vec::new(),
             free_bytes: 0,
@@ -526,7 +523,7 @@ impl Heap {
     /// write barrier.
     #[inline(always)]
     pub(crate) fn write_ref(&mut self, obj: usize, at: usize, r: u32) {
-        if self.marking {
+        if self.marking() {
             self.satb(obj, at, 1);
         }
         wr32(&mut self.mem, at, r);
@@ -541,7 +538,7 @@ impl Heap {
     /// nursery was empty when marking started).
     #[inline]
     pub(crate) fn satb_range(&mut self, obj: usize, at: usize, n: usize) {
-        if self.marking {
+        if self.marking() {
             self.satb(obj, at, n);
         }
     }
