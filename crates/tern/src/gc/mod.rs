@@ -124,6 +124,10 @@ pub(crate) struct Heap {
     /// Once the old generation's objects (free chunks excluded) reach this
     /// many bytes, an incremental cycle starts.
     mark_at: usize,
+    /// The most entries the collector's growable metadata (the mark
+    /// stack) may hold (`Config::gc_metadata_limit`, a test knob reaching
+    /// the overflow fallbacks; `usize::MAX` by default).
+    meta_limit: usize,
     /// (offset, host data index) of the host objects in the nursery.
     young_hosts: Vec<(usize, u32)>,
     limit: usize,
@@ -237,6 +241,7 @@ impl Heap {
             chunk: (0, 0),
             mark_at: incr::MIN_MARK_AT,
             young_hosts: Vec::new(),
+            meta_limit: config.gc_metadata_limit,
             limit,
             types: vec![
                 HeapType {
@@ -264,11 +269,13 @@ impl Heap {
     /// Collector statistics.
     pub(crate) fn stats(&self) -> GcStats {
         let young = (self.ntop - self.nursery_start) as u64;
-        self.stats.public(
+        let mut s = self.stats.public(
             (self.old_top - HEADER).saturating_sub(self.free_bytes) as u64 + young,
             young,
-            self.mem.len() as u64,
-        )
+            (self.mem.len() + self.meta_bytes()) as u64,
+        );
+        s.mark_stack_overflows += self.cycle_overflows();
+        s
     }
 
     /// Roots a raw heap object reference for a host handle.
@@ -413,6 +420,7 @@ impl Heap {
             .min(ceiling)
             .clamp(MIN_CAPACITY, ADDRESSABLE)
             .max(self.mem.len());
+        self.limit_changed();
     }
 
     /// Stores host data and returns its index.
