@@ -119,6 +119,8 @@ pub(super) struct Cycle {
     /// The start of the run of dead objects and free chunks being
     /// coalesced.
     run: Option<usize>,
+    /// How far the sweep's first part has checked `Heap::old_hosts`.
+    host_at: usize,
 }
 
 impl Cycle {
@@ -487,17 +489,21 @@ impl Heap {
     }
 
     /// Sweeps about `budget / SWEEP_OBJECT` objects of the old
-    /// generation. Only marked objects are visited one by one: the dead
-    /// space up to the next marked object is found in the mark bitmap and
-    /// becomes (part of) one free chunk, unless host objects exist (then
-    /// dead objects are visited too, to drop the dead ones' host data).
+    /// generation. First the listed old host objects (`sweep_hosts`);
+    /// then only marked objects are visited one by one: the dead space up
+    /// to the next marked object is found in the mark bitmap and becomes
+    /// (part of) one free chunk (unless the host objects are untracked:
+    /// then dead objects are visited too, to drop dead host data).
     /// Dead bytes are not cleared: a free chunk's payload is never read
     /// (promotion copies whole objects over it, and allocation that needs
     /// zeroed memory takes it from the end of the old generation or the
     /// nursery).
     fn sweep_step(&mut self, budget: usize) {
-        let mut done = 0;
-        let hosts = self.host_data.len() > self.free_host.len();
+        let mut done = self.sweep_hosts(budget);
+        if done >= budget {
+            return;
+        }
+        let hosts = self.hosts_untracked && self.host_data.len() > self.free_host.len();
         let end = self.cycle.sweep_end;
         while done < budget && self.cycle.sweep_at < end {
             let off = self.cycle.sweep_at;
@@ -548,6 +554,34 @@ impl Heap {
             self.note_meta();
             self.cycle = Cycle::default();
         }
+    }
+
+    /// The sweep's first part: drops the data of the listed old host
+    /// objects that are not marked, turns each into an empty free chunk
+    /// (so no stale host data index stays in the heap) and unlists it.
+    /// It ends before the sweep makes its first free chunk, so no listed
+    /// object's place has been reused. Returns the work done (`budget`
+    /// or more if the part is not finished).
+    fn sweep_hosts(&mut self, budget: usize) -> usize {
+        if self.hosts_untracked {
+            return 0;
+        }
+        let mut done = 0;
+        while self.cycle.host_at < self.old_hosts.len() {
+            if done >= budget {
+                return done;
+            }
+            let (off, i) = self.old_hosts[self.cycle.host_at];
+            if self.cycle.marked(off) {
+                self.cycle.host_at += 1;
+            } else {
+                self.free_host_data(i);
+                write_free(&mut self.mem, off, HEADER);
+                self.old_hosts.swap_remove(self.cycle.host_at);
+            }
+            done += SWEEP_OBJECT;
+        }
+        done
     }
 
     /// Ends the run of dead objects at `end`: one free chunk.

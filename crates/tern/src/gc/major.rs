@@ -118,6 +118,11 @@ impl super::Heap {
         };
         roots.trace(&mut |r| f.forward(r));
         self.roots.for_each_live(|r| f.forward(r));
+        // Every live host object ends in the old generation: list them all
+        // again as they slide (see `Heap::old_hosts`).
+        let hosts = m.live_host.iter().filter(|l| **l).count();
+        self.old_hosts.clear();
+        self.hosts_untracked = self.old_hosts.try_reserve_exact(hosts).is_err();
         // Slide: rewrite each live object's references (at its old place),
         // then move it down. Objects move in address order, so a move never
         // overwrites an object not yet moved.
@@ -132,6 +137,9 @@ impl super::Heap {
             let size = visit_refs(types, mem, off, &mut |_, r| f.forward(r));
             let ty = rd32(mem, off);
             wr32(mem, off, ty & !REMEMBERED);
+            if ty & !REMEMBERED == HOST_TYPE.0 && !self.hosts_untracked {
+                self.old_hosts.push((new_top, rd32(mem, off + 4)));
+            }
             if off != new_top {
                 mem.copy_within(off..off + size, new_top);
             }

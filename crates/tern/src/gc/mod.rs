@@ -130,6 +130,15 @@ pub(crate) struct Heap {
     meta_limit: usize,
     /// (offset, host data index) of the host objects in the nursery.
     young_hosts: Vec<(usize, u32)>,
+    /// (offset, host data index) of the host objects in the old
+    /// generation: every one of them, live or not yet swept, unless
+    /// `hosts_untracked`. The sweep checks them against the marks
+    /// instead of visiting every dead object to find the dead ones.
+    old_hosts: Vec<(usize, u32)>,
+    /// Set when `old_hosts` could not grow (no memory): the list is then
+    /// incomplete and unused, and the sweep visits every dead object,
+    /// until a compacting collection lists the host objects again.
+    hosts_untracked: bool,
     limit: usize,
     types: Vec<HeapType>,
     type_index: HashMap<TypeId, HeapTypeIdx>,
@@ -241,6 +250,8 @@ impl Heap {
             chunk: (0, 0),
             mark_at: incr::MIN_MARK_AT,
             young_hosts: Vec::new(),
+            old_hosts: Vec::new(),
+            hosts_untracked: false,
             meta_limit: config.gc_metadata_limit,
             limit,
             types: vec![
