@@ -15,6 +15,7 @@ pub struct Config {
     pub(crate) gc_verify: bool,
     pub(crate) gc_nursery_size: usize,
     pub(crate) gc_stress: bool,
+    pub(crate) gc_metadata_limit: usize,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
 }
@@ -51,6 +52,7 @@ impl Config {
             gc_verify: false,
             gc_nursery_size: crate::gc::DEFAULT_NURSERY_SIZE,
             gc_stress: false,
+            gc_metadata_limit: usize::MAX,
             consume_fuel: false,
             epoch_interruption: false,
         }
@@ -148,6 +150,15 @@ impl Config {
     #[doc(hidden)]
     pub fn gc_stress(&mut self, enable: bool) -> &mut Self {
         self.gc_stress = enable;
+        self
+    }
+
+    /// Caps the collector's growable metadata (the incremental mark
+    /// stack) at `entries` entries (for tests: a small cap reaches the
+    /// fallback taken when memory for it runs out).
+    #[doc(hidden)]
+    pub fn gc_metadata_limit(&mut self, entries: usize) -> &mut Self {
+        self.gc_metadata_limit = entries;
         self
     }
 }

@@ -25,8 +25,10 @@
 //! allocation limit stops every `slice_interval` bytes, and the slow path
 //! runs one slice before it goes on bumping.
 
+use super::marks::Marks;
 use super::{
-    FREE_TYPE, HEADER, HOST_TYPE, Heap, REMEMBERED, Trace, rd32, size_at, visit_refs, wr32,
+    FREE_TYPE, HEADER, HOST_TYPE, Heap, HeapType, REMEMBERED, Trace, rd32, size_at, visit_refs,
+    wr32,
 };
 use crate::values::raw;
 use std::time::Instant;
@@ -58,6 +60,10 @@ pub(super) fn find_chunk(free_list: &[(usize, usize)], size: usize) -> Option<us
 pub(super) const MIN_MARK_AT: usize = 1 << 20;
 /// The same in stress mode (cycles all the time).
 const STRESS_MARK_AT: usize = 16 << 10;
+/// The mark stack's first capacity (entries); past it, the stack grows
+/// only while the space, the bitmap and the stack stay within the heap's
+/// limit (`Heap::mark_stack_max`).
+const MIN_STACK: usize = 1024;
 /// Bytes of objects one marking slice scans.
 const MARK_SLICE: usize = 2 << 20;
 /// The work of one sweeping slice (see `sweep_step`).
@@ -82,12 +88,29 @@ pub(super) enum Phase {
 pub(super) struct Cycle {
     pub(super) phase: Phase,
     /// One bit per 8-byte heap word: the marked objects' first words.
-    marks: Vec<u64>,
-    /// Word indices of marked objects not yet scanned (grey). Its capacity
-    /// (one entry per old object that existed when marking started, each
-    /// pushed at most once) is reserved up front: pushing never allocates.
+    marks: Marks,
+    /// Word indices of marked objects not yet scanned (grey). It starts
+    /// empty and grows on demand (`push_slow`, `try_reserve`) up to
+    /// `stack_max` entries; a marked object that finds it full is left
+    /// unpushed and found again by a rescan (`overflow_from`).
     stack: Vec<u32>,
-    /// Bytes of objects scanned by marking (the snapshot's live data).
+    /// The most entries the stack may grow to (`Heap::mark_stack_max`).
+    stack_max: usize,
+    /// The lowest offset of a marked object that could not be pushed and
+    /// that no rescan under way will reach. When the stack runs empty, a
+    /// rescan starts there.
+    overflow_from: Option<usize>,
+    /// The rescan under way: every marked old object from this offset on
+    /// is scanned again (scanning a black object twice only re-marks what
+    /// is marked), in address order, through the bitmap.
+    rescan: Option<usize>,
+    /// How many times the stack was full (`GcStats::mark_stack_overflows`).
+    overflows: u64,
+    /// The largest capacity the stack has had in this cycle, in bytes.
+    stack_peak: usize,
+    /// Bytes of the snapshot's live data: objects popped from the stack,
+    /// and objects that could not be pushed (counted when they overflow:
+    /// a rescan cannot tell which objects it scans for the first time).
     marked_bytes: usize,
     /// The sweep's position and end (the old generation's end when
     /// marking finished).
@@ -96,6 +119,8 @@ pub(super) struct Cycle {
     /// The start of the run of dead objects and free chunks being
     /// coalesced.
     run: Option<usize>,
+    /// How far the sweep's first part has checked `Heap::old_hosts`.
+    host_at: usize,
 }
 
 impl Cycle {
@@ -103,35 +128,14 @@ impl Cycle {
     /// marked, so the sweep never frees what it cannot tell about).
     #[inline]
     fn marked(&self, off: usize) -> bool {
-        let w = off / 8;
-        self.marks
-            .get(w / 64)
-            .is_none_or(|b| b >> (w % 64) & 1 != 0)
+        self.marks.get(off / 8)
     }
 
     /// The first marked object at or after `off`, or `end`. Past the
     /// bitmap (which always covers the old generation) it stops at the
     /// bitmap's end, where `marked` treats everything as marked.
     fn next_marked(&self, off: usize, end: usize) -> usize {
-        let w = off / 8;
-        let mut i = w / 64;
-        let Some(&first) = self.marks.get(i) else {
-            return off.max(8 * 64 * i).min(end);
-        };
-        let mut word = first & (u64::MAX << (w % 64));
-        loop {
-            if word != 0 {
-                return (8 * (i * 64 + word.trailing_zeros() as usize)).min(end);
-            }
-            i += 1;
-            if i * 64 * 8 >= end {
-                return end;
-            }
-            match self.marks.get(i) {
-                Some(&b) => word = b,
-                None => return (8 * 64 * i).min(end),
-            }
-        }
+        (8 * self.marks.next_set(off / 8, end.div_ceil(8))).min(end)
     }
 
     /// Marks a fresh old object (allocated black).
@@ -143,39 +147,58 @@ impl Cycle {
     /// Marks the object at `off`; returns whether it was unmarked.
     #[inline]
     fn set(&mut self, off: usize) -> bool {
-        let w = off / 8;
-        match self.marks.get_mut(w / 64) {
-            Some(b) if *b >> (w % 64) & 1 == 0 => {
-                *b |= 1 << (w % 64);
-                true
-            }
-            _ => false,
-        }
+        self.marks.set(off / 8)
     }
 
     /// Marks and queues the old object `r` names, if any and unmarked
     /// (`young_from`: the nursery's start; young objects are not part of
-    /// the snapshot). Returns `false` if the queue is full (cannot happen
-    /// while its capacity bound holds; the caller then abandons the
-    /// cycle).
+    /// the snapshot). Never fails: when the stack cannot grow, the object
+    /// stays marked but unqueued and a later rescan scans it.
     #[inline]
-    fn grey(&mut self, r: u32, young_from: usize, heap: *const u8) -> bool {
+    fn grey(&mut self, r: u32, young_from: usize, mem: &[u8], types: &[HeapType]) {
         if raw::object_index(r).is_none() {
-            return true;
+            return;
         }
         let off = Heap::offset(r);
         if off >= young_from || !self.set(off) {
-            return true;
+            return;
         }
         if self.stack.len() == self.stack.capacity() {
-            return false;
+            self.push_slow(off, mem, types);
+            return;
         }
         // Word indices of referenceable objects fit a u32 (`raw`).
         self.stack.push((off / 8) as u32);
         // Its header will be read when it is scanned: start the load now
         // (marking is bound by these cache misses).
-        prefetch(heap.wrapping_add(off));
-        true
+        prefetch(mem.as_ptr().wrapping_add(off));
+    }
+
+    /// Queues the marked object at `off` when the stack is full: grows it
+    /// (doubling, within `stack_max`), or, if it cannot grow, records the
+    /// overflow so that a rescan scans the object.
+    #[cold]
+    #[inline(never)]
+    fn push_slow(&mut self, off: usize, mem: &[u8], types: &[HeapType]) {
+        let len = self.stack.len();
+        let want = len.max(MIN_STACK / 2).saturating_mul(2).min(self.stack_max);
+        if want > len && self.stack.try_reserve_exact(want - len).is_ok() {
+            self.stack_peak = self.stack_peak.max(self.stack.capacity() * 4);
+            self.stack.push((off / 8) as u32);
+            return;
+        }
+        self.overflows += 1;
+        // Never popped: its bytes count now.
+        self.marked_bytes += size_at(types, mem, off);
+        // A rescan under way reaches it if it lies ahead of its cursor.
+        if self.rescan.is_none_or(|at| off < at) {
+            self.overflow_from = Some(self.overflow_from.map_or(off, |o| o.min(off)));
+        }
+    }
+
+    /// The collector's metadata now: the bitmap and the stack, in bytes.
+    fn meta_bytes(&self) -> usize {
+        self.marks.bits.len() * 8 + self.stack.capacity() * 4
     }
 }
 
@@ -195,6 +218,13 @@ fn prefetch(p: *const u8) {
 }
 
 impl Heap {
+    /// Whether the cycle is marking: the snapshot-at-the-beginning
+    /// barrier is on (derived from the phase, the one place it is kept).
+    #[inline(always)]
+    pub(super) fn marking(&self) -> bool {
+        self.cycle.phase == Phase::Marking
+    }
+
     /// Whether an incremental cycle (marking or sweeping) is under way.
     #[inline]
     pub(super) fn cycle_active(&self) -> bool {
@@ -245,8 +275,45 @@ impl Heap {
     /// Abandons the cycle (always safe: nothing has been freed that was
     /// not garbage; what it did not sweep stays until the next cycle).
     pub(super) fn abort_cycle(&mut self) {
+        self.note_meta();
         self.cycle = Cycle::default();
-        self.marking = false;
+    }
+
+    /// Records the cycle's metadata in the statistics before it is
+    /// dropped: the peak (space, bitmap and the stack's largest capacity:
+    /// all three only grow while marking, so their sum is largest now)
+    /// and the stack overflows.
+    fn note_meta(&mut self) {
+        let c = &mut self.cycle;
+        let meta = c.marks.bits.len() * 8 + c.stack_peak;
+        self.stats.peak = self.stats.peak.max((self.mem.len() + meta) as u64);
+        self.stats.overflows += std::mem::take(&mut c.overflows);
+    }
+
+    /// The collector's metadata now (bitmap and mark stack), in bytes.
+    pub(super) fn meta_bytes(&self) -> usize {
+        self.cycle.meta_bytes()
+    }
+
+    /// The overflows of the mark stack in the cycle under way.
+    pub(super) fn cycle_overflows(&self) -> u64 {
+        self.cycle.overflows
+    }
+
+    /// Bounds the mark stack again after the heap's limit changed.
+    pub(super) fn limit_changed(&mut self) {
+        self.cycle.stack_max = self.mark_stack_max();
+    }
+
+    /// The most entries the mark stack may hold: `MIN_STACK`, and past
+    /// it only as many as keep the space, the bitmap and the stack within
+    /// the heap's limit (and within `Config::gc_metadata_limit`, a test
+    /// knob).
+    pub(super) fn mark_stack_max(&self) -> usize {
+        let used = self.mem.len() + self.cycle.marks.bits.len() * 8;
+        (self.limit.saturating_sub(used) / 4)
+            .max(MIN_STACK)
+            .min(self.meta_limit)
     }
 
     /// Keeps the mark bitmap covering the space (after it grew). Without
@@ -256,7 +323,7 @@ impl Heap {
             return;
         }
         let need = self.mem.len().div_ceil(8 * 64);
-        let marks = &mut self.cycle.marks;
+        let marks = &mut self.cycle.marks.bits;
         if marks.len() < need {
             if marks.try_reserve_exact(need - marks.len()).is_err() {
                 self.abort_cycle();
@@ -264,6 +331,7 @@ impl Heap {
             }
             marks.resize(need, 0);
         }
+        self.cycle.stack_max = self.mark_stack_max();
     }
 
     /// The snapshot barrier's slow part (see `satb_range`).
@@ -273,13 +341,9 @@ impl Heap {
         if obj >= self.nursery_start {
             return;
         }
-        let base = self.mem.as_ptr();
+        let (cycle, mem, types) = (&mut self.cycle, &self.mem[..], &self.types[..]);
         for i in 0..n {
-            let r = rd32(&self.mem, at + 4 * i);
-            if !self.cycle.grey(r, self.nursery_start, base) {
-                self.abort_cycle();
-                return;
-            }
+            cycle.grey(rd32(mem, at + 4 * i), self.nursery_start, mem, types);
         }
     }
 
@@ -298,41 +362,33 @@ impl Heap {
     }
 
     /// Starts marking: the snapshot of the roots. Without memory for the
-    /// bitmap and the queue, no cycle starts (the space grows instead, and
-    /// at its limit the compacting collector runs).
+    /// bitmap, no cycle starts (the space grows instead, and at its limit
+    /// the compacting collector runs); the mark stack grows as marking
+    /// needs, and marking goes on without it (rescans) when it cannot.
     pub(crate) fn start_cycle(&mut self, roots: &mut dyn Trace) {
         if self.cycle_active() || self.gc_disabled || self.ntop != self.nursery_start {
             return;
         }
-        let mut stack = Vec::new();
-        let Some(marks) = super::major::zeroed::<u64>(self.mem.len().div_ceil(8 * 64)) else {
+        let Some(marks) = Marks::covering(self.mem.len()) else {
             return;
         };
-        if stack.try_reserve_exact(self.old_top / 8).is_err() {
-            return;
-        }
         self.cycle = Cycle {
             phase: Phase::Marking,
             marks,
-            stack,
             ..Cycle::default()
         };
-        self.marking = true;
+        self.cycle.stack_max = self.mark_stack_max();
         self.stats.cycles += 1;
-        let base = self.mem.as_ptr();
         let (cycle, young_from) = (&mut self.cycle, self.nursery_start);
-        let mut full = false;
+        let (mem, types) = (&self.mem[..], &self.types[..]);
         roots.trace(&mut |r| {
-            full |= !cycle.grey(r, young_from, base);
+            cycle.grey(r, young_from, mem, types);
             r
         });
         self.roots.for_each_live(|r| {
-            full |= !cycle.grey(r, young_from, base);
+            cycle.grey(r, young_from, mem, types);
             r
         });
-        if full {
-            self.abort_cycle();
-        }
     }
 
     /// Runs one slice of the cycle (timed as an incremental pause).
@@ -374,29 +430,49 @@ impl Heap {
         self.cycle.marked(off)
     }
 
-    /// Scans grey objects until about `budget` bytes are scanned; when
-    /// none is left, marking is over and sweeping starts.
+    /// Scans grey objects until about `budget` bytes are scanned: those
+    /// on the stack, and when it is empty after an overflow, every marked
+    /// object from the lowest unpushed one on (a rescan, the classic
+    /// mark-stack-overflow fallback). When none is left, marking is over
+    /// and sweeping starts.
     fn mark_step(&mut self, budget: usize) {
-        let base = self.mem.as_ptr();
         let (types, mem) = (&self.types[..], &mut self.mem[..]);
-        let (cycle, young_from) = (&mut self.cycle, self.nursery_start);
+        let (cycle, young_from, old_top) = (&mut self.cycle, self.nursery_start, self.old_top);
         let mut done = 0;
-        let mut full = false;
         while done < budget {
-            let Some(w) = cycle.stack.pop() else { break };
-            let size = visit_refs(types, mem, w as usize * 8, &mut |_, r| {
-                full |= !cycle.grey(r, young_from, base);
+            let (off, popped) = if let Some(w) = cycle.stack.pop() {
+                (w as usize * 8, true)
+            } else if let Some(at) = cycle.rescan {
+                let off = cycle.next_marked(at, old_top);
+                done += off.saturating_sub(at) / 64;
+                if off >= old_top {
+                    cycle.rescan = None;
+                    continue;
+                }
+                // What this scan cannot push from here on, the rescan
+                // reaches (objects start at least a header apart).
+                cycle.rescan = Some(off + HEADER);
+                (off, false)
+            } else if let Some(from) = cycle.overflow_from.take() {
+                cycle.rescan = Some(from);
+                continue;
+            } else {
+                break;
+            };
+            let size = visit_refs(types, mem, off, &mut |m, r| {
+                cycle.grey(r, young_from, m, types);
                 r
             });
+            if popped {
+                cycle.marked_bytes += size;
+            } else {
+                cycle.rescan = Some(off + size);
+            }
             done += size;
         }
-        cycle.marked_bytes += done;
-        if full {
-            self.abort_cycle();
-            return;
-        }
-        if self.cycle.stack.is_empty() {
-            self.marking = false;
+        let c = &self.cycle;
+        if c.stack.is_empty() && c.rescan.is_none() && c.overflow_from.is_none() {
+            self.note_meta();
             self.cycle.phase = Phase::Sweeping;
             self.cycle.sweep_at = HEADER;
             self.cycle.sweep_end = self.old_top;
@@ -413,17 +489,21 @@ impl Heap {
     }
 
     /// Sweeps about `budget / SWEEP_OBJECT` objects of the old
-    /// generation. Only marked objects are visited one by one: the dead
-    /// space up to the next marked object is found in the mark bitmap and
-    /// becomes (part of) one free chunk, unless host objects exist (then
-    /// dead objects are visited too, to drop the dead ones' host data).
+    /// generation. First the listed old host objects (`sweep_hosts`);
+    /// then only marked objects are visited one by one: the dead space up
+    /// to the next marked object is found in the mark bitmap and becomes
+    /// (part of) one free chunk (unless the host objects are untracked:
+    /// then dead objects are visited too, to drop dead host data).
     /// Dead bytes are not cleared: a free chunk's payload is never read
     /// (promotion copies whole objects over it, and allocation that needs
     /// zeroed memory takes it from the end of the old generation or the
     /// nursery).
     fn sweep_step(&mut self, budget: usize) {
-        let mut done = 0;
-        let hosts = self.host_data.len() > self.free_host.len();
+        let mut done = self.sweep_hosts(budget);
+        if done >= budget {
+            return;
+        }
+        let hosts = self.hosts_untracked && self.host_data.len() > self.free_host.len();
         let end = self.cycle.sweep_end;
         while done < budget && self.cycle.sweep_at < end {
             let off = self.cycle.sweep_at;
@@ -471,8 +551,37 @@ impl Heap {
                 .div_ceil(2)
                 .max(self.old_used().saturating_add(live / 4))
                 .max(MIN_MARK_AT);
+            self.note_meta();
             self.cycle = Cycle::default();
         }
+    }
+
+    /// The sweep's first part: drops the data of the listed old host
+    /// objects that are not marked, turns each into an empty free chunk
+    /// (so no stale host data index stays in the heap) and unlists it.
+    /// It ends before the sweep makes its first free chunk, so no listed
+    /// object's place has been reused. Returns the work done (`budget`
+    /// or more if the part is not finished).
+    fn sweep_hosts(&mut self, budget: usize) -> usize {
+        if self.hosts_untracked {
+            return 0;
+        }
+        let mut done = 0;
+        while self.cycle.host_at < self.old_hosts.len() {
+            if done >= budget {
+                return done;
+            }
+            let (off, i) = self.old_hosts[self.cycle.host_at];
+            if self.cycle.marked(off) {
+                self.cycle.host_at += 1;
+            } else {
+                self.free_host_data(i);
+                write_free(&mut self.mem, off, HEADER);
+                self.old_hosts.swap_remove(self.cycle.host_at);
+            }
+            done += SWEEP_OBJECT;
+        }
+        done
     }
 
     /// Ends the run of dead objects at `end`: one free chunk.

@@ -11,59 +11,12 @@
 //! again (`relayout`). Extra memory: the bitmap (1/64 of the heap) and the
 //! prefix sums (1/64 more), for the collection only.
 
+use super::marks::{Marks, zeroed};
 use super::{
     HOST_TYPE, HeapType, REMEMBERED, Trace, raw_of_offset, rd32, size_at, visit_refs, wr32,
 };
 use crate::values::raw;
 use std::time::Instant;
-
-/// One bit per 8-byte word of the heap.
-struct Marks {
-    bits: Vec<u64>,
-}
-
-/// A zeroed vector of `n` items, or `None` if the memory is not available.
-pub(super) fn zeroed<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).ok()?;
-    v.resize(n, T::default());
-    Some(v)
-}
-
-impl Marks {
-    fn get(&self, w: usize) -> bool {
-        self.bits[w / 64] >> (w % 64) & 1 != 0
-    }
-
-    /// Sets the bits of words `w..w + n`.
-    fn set_range(&mut self, w: usize, n: usize) {
-        let (mut i, end) = (w, w + n);
-        while i < end {
-            let bit = i % 64;
-            let take = (64 - bit).min(end - i);
-            let mask = if take == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << take) - 1) << bit
-            };
-            self.bits[i / 64] |= mask;
-            i += take;
-        }
-    }
-
-    /// The first set bit at or after word `w`.
-    fn next_set(&self, w: usize) -> Option<usize> {
-        let mut i = w / 64;
-        let mut word = *self.bits.get(i)? & (u64::MAX << (w % 64));
-        loop {
-            if word != 0 {
-                return Some(i * 64 + word.trailing_zeros() as usize);
-            }
-            i += 1;
-            word = *self.bits.get(i)?;
-        }
-    }
-}
 
 /// The marking state.
 struct Marker {
@@ -165,16 +118,28 @@ impl super::Heap {
         };
         roots.trace(&mut |r| f.forward(r));
         self.roots.for_each_live(|r| f.forward(r));
+        // Every live host object ends in the old generation: list them all
+        // again as they slide (see `Heap::old_hosts`).
+        let hosts = m.live_host.iter().filter(|l| **l).count();
+        self.old_hosts.clear();
+        self.hosts_untracked = self.old_hosts.try_reserve_exact(hosts).is_err();
         // Slide: rewrite each live object's references (at its old place),
         // then move it down. Objects move in address order, so a move never
         // overwrites an object not yet moved.
         let mut new_top = super::HEADER;
-        let mut w = 0;
-        while let Some(s) = m.marks.next_set(w) {
+        let (mut w, words) = (0, m.marks.bits.len() * 64);
+        loop {
+            let s = m.marks.next_set(w, words);
+            if s == words {
+                break;
+            }
             let off = s * 8;
             let size = visit_refs(types, mem, off, &mut |_, r| f.forward(r));
             let ty = rd32(mem, off);
             wr32(mem, off, ty & !REMEMBERED);
+            if ty & !REMEMBERED == HOST_TYPE.0 && !self.hosts_untracked {
+                self.old_hosts.push((new_top, rd32(mem, off + 4)));
+            }
             if off != new_top {
                 mem.copy_within(off..off + size, new_top);
             }
@@ -210,26 +175,5 @@ impl super::Heap {
         self.stats.pause(start.elapsed(), super::stats::Kind::Major);
         self.verify_now(roots, "after a major collection", true);
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mark_ranges_and_scan() {
-        let mut m = Marks { bits: vec![0; 4] };
-        m.set_range(3, 1);
-        m.set_range(60, 70);
-        m.set_range(200, 56);
-        assert!(m.get(3) && !m.get(4) && m.get(60) && m.get(129) && !m.get(130));
-        assert_eq!(m.next_set(0), Some(3));
-        assert_eq!(m.next_set(4), Some(60));
-        assert_eq!(m.next_set(130), Some(200));
-        assert_eq!(m.next_set(255), Some(255));
-        m.bits[3] = 0;
-        assert_eq!(m.next_set(130), None);
-        assert_eq!(m.next_set(1000), None);
     }
 }

@@ -116,6 +116,10 @@ impl super::Heap {
             // Without it, survivors only go to the old generation's end.
             let _ = self.pending.try_reserve_exact(256);
         }
+        if !self.hosts_untracked && self.old_hosts.try_reserve(self.young_hosts.len()).is_err() {
+            // No room to list the promoted host objects (see `old_hosts`).
+            self.hosts_untracked = true;
+        }
         let first = self.old_top;
         let active = self.cycle_active();
         let mut p = Promoter {
@@ -172,10 +176,16 @@ impl super::Heap {
         self.chunk = chunk;
         self.free_bytes = self.free_bytes.saturating_sub(from_chunks);
         self.old_top = old_top;
-        // Host objects left behind are dead.
+        // Host objects left behind are dead; the promoted ones join the
+        // old generation's list (its room was reserved above).
         let young_hosts = std::mem::take(&mut self.young_hosts);
         for &(off, i) in &young_hosts {
-            if rd32(&self.mem, off) != FORWARDED {
+            if rd32(&self.mem, off) == FORWARDED {
+                if !self.hosts_untracked {
+                    self.old_hosts
+                        .push((rd32(&self.mem, off + 4) as usize * 8, i));
+                }
+            } else {
                 debug_assert_eq!(rd32(&self.mem, off), HOST_TYPE.0);
                 self.free_host_data(i);
             }

@@ -36,6 +36,7 @@ mod alloc;
 mod incr;
 mod layout;
 mod major;
+mod marks;
 mod minor;
 mod roots;
 mod stats;
@@ -110,9 +111,6 @@ pub(crate) struct Heap {
     remset: Vec<usize>,
     /// Incremental marking and sweeping of the old generation.
     cycle: incr::Cycle,
-    /// Whether the cycle is marking (the snapshot-at-the-beginning
-    /// barrier is on).
-    marking: bool,
     /// Free chunks of the old generation (offset, bytes) that promotion
     /// may reuse, each at least `incr::MIN_CHUNK` bytes.
     free_list: Vec<(usize, usize)>,
@@ -126,8 +124,21 @@ pub(crate) struct Heap {
     /// Once the old generation's objects (free chunks excluded) reach this
     /// many bytes, an incremental cycle starts.
     mark_at: usize,
+    /// The most entries the collector's growable metadata (the mark
+    /// stack) may hold (`Config::gc_metadata_limit`, a test knob reaching
+    /// the overflow fallbacks; `usize::MAX` by default).
+    meta_limit: usize,
     /// (offset, host data index) of the host objects in the nursery.
     young_hosts: Vec<(usize, u32)>,
+    /// (offset, host data index) of the host objects in the old
+    /// generation: every one of them, live or not yet swept, unless
+    /// `hosts_untracked`. The sweep checks them against the marks
+    /// instead of visiting every dead object to find the dead ones.
+    old_hosts: Vec<(usize, u32)>,
+    /// Set when `old_hosts` could not grow (no memory): the list is then
+    /// incomplete and unused, and the sweep visits every dead object,
+    /// until a compacting collection lists the host objects again.
+    hosts_untracked: bool,
     limit: usize,
     types: Vec<HeapType>,
     type_index: HashMap<TypeId, HeapTypeIdx>,
@@ -233,13 +244,15 @@ impl Heap {
             stress: config.gc_stress,
             remset: Vec::new(),
             cycle: incr::Cycle::default(),
-            marking: false,
             free_list: Vec::new(),
             pending: Vec::new(),
             free_bytes: 0,
             chunk: (0, 0),
             mark_at: incr::MIN_MARK_AT,
             young_hosts: Vec::new(),
+            old_hosts: Vec::new(),
+            hosts_untracked: false,
+            meta_limit: config.gc_metadata_limit,
             limit,
             types: vec![
                 HeapType {
@@ -267,11 +280,13 @@ impl Heap {
     /// Collector statistics.
     pub(crate) fn stats(&self) -> GcStats {
         let young = (self.ntop - self.nursery_start) as u64;
-        self.stats.public(
+        let mut s = self.stats.public(
             (self.old_top - HEADER).saturating_sub(self.free_bytes) as u64 + young,
             young,
-            self.mem.len() as u64,
-        )
+            (self.mem.len() + self.meta_bytes()) as u64,
+        );
+        s.mark_stack_overflows += self.cycle_overflows();
+        s
     }
 
     /// Roots a raw heap object reference for a host handle.
@@ -416,6 +431,7 @@ impl Heap {
             .min(ceiling)
             .clamp(MIN_CAPACITY, ADDRESSABLE)
             .max(self.mem.len());
+        self.limit_changed();
     }
 
     /// Stores host data and returns its index.
@@ -526,7 +542,7 @@ impl Heap {
     /// write barrier.
     #[inline(always)]
     pub(crate) fn write_ref(&mut self, obj: usize, at: usize, r: u32) {
-        if self.marking {
+        if self.marking() {
             self.satb(obj, at, 1);
         }
         wr32(&mut self.mem, at, r);
@@ -541,7 +557,7 @@ impl Heap {
     /// nursery was empty when marking started).
     #[inline]
     pub(crate) fn satb_range(&mut self, obj: usize, at: usize, n: usize) {
-        if self.marking {
+        if self.marking() {
             self.satb(obj, at, n);
         }
     }

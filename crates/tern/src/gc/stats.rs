@@ -31,8 +31,14 @@ pub struct GcStats {
     /// collections.
     pub promoted_bytes: u64,
     /// The largest size the heap's space (both generations, free space
-    /// included) has had, in bytes.
+    /// included) has had, in bytes, with the incremental collector's
+    /// metadata at the time (its mark bitmap, 1/64 of the space, and mark
+    /// stack; the compacting collector's tables are not counted).
     pub peak_heap_bytes: u64,
+    /// How many times incremental marking found its mark stack full and
+    /// could not grow it (within the heap's limit or the memory
+    /// available), leaving the object to a rescan of the old generation.
+    pub mark_stack_overflows: u64,
     /// Total time spent collecting.
     pub total_pause: Duration,
     /// The longest pause (a collection or an incremental slice).
@@ -67,6 +73,8 @@ pub(super) struct Stats {
     pub allocated: u64,
     pub promoted: u64,
     pub peak: u64,
+    /// Mark stack overflows of finished cycles.
+    pub overflows: u64,
     pub total_pause: Duration,
     pub max_pause: Duration,
     /// Pause counts by `bucket` of their nanoseconds.
@@ -83,6 +91,7 @@ impl Default for Stats {
             allocated: 0,
             promoted: 0,
             peak: 0,
+            overflows: 0,
             total_pause: Duration::ZERO,
             max_pause: Duration::ZERO,
             hist: Box::new([0; BUCKETS]),
@@ -158,6 +167,7 @@ impl Stats {
             bytes_allocated: self.allocated + young,
             promoted_bytes: self.promoted,
             peak_heap_bytes: self.peak.max(space),
+            mark_stack_overflows: self.overflows,
             total_pause: self.total_pause,
             max_pause: self.max_pause,
             pause_p50: self.percentile(0.5),

@@ -1,7 +1,9 @@
 //! Heap verification (`Config::gc_verify`), run before and after every
 //! collection.
 
-use super::{FREE_TYPE, FieldKind, HEADER, Heap, Layout, REMEMBERED, Trace, rd32, size_at};
+use super::{
+    FREE_TYPE, FieldKind, HEADER, HOST_TYPE, Heap, Layout, REMEMBERED, Trace, rd32, size_at,
+};
 use crate::registry::{AbsHeap, CHeap, CRef, TypeId, TypeRef};
 use crate::values::raw;
 use std::collections::HashSet;
@@ -170,6 +172,25 @@ impl Heap {
                 || size_at(&self.types, &self.mem, off) != size
             {
                 return Err(format!("listed free chunk {off:#x} is not one"));
+            }
+        }
+        // The list of old host objects holds each of them (unless the
+        // list is off: `hosts_untracked`), and only them.
+        if !self.hosts_untracked {
+            let listed: HashSet<usize> = self.old_hosts.iter().map(|h| h.0).collect();
+            for &(off, i) in &self.old_hosts {
+                if !starts.contains(off)
+                    || off >= self.old_top
+                    || self.type_of(off) != HOST_TYPE
+                    || self.len_of(off) != i
+                {
+                    return Err(format!("listed old host object {off:#x} is not one"));
+                }
+            }
+            if let Some(off) = starts.list.iter().find(|&&off| {
+                off < self.old_top && self.type_of(off) == HOST_TYPE && !listed.contains(&off)
+            }) {
+                return Err(format!("old host object {off:#x} is not listed"));
             }
         }
         let remset: HashSet<usize> = self.remset.iter().copied().collect();
