@@ -11,9 +11,11 @@
 //! The handlers cover the *simple* instructions: every family of the table
 //! (numbers, fused branches, memory 0, packed GC fields, SIMD) and the hot
 //! `other` instructions below (constants, copies, selects, branches,
-//! globals). They never allocate, call the host, resize the stacks or
-//! memory, or leave the current frame; on anything else, including every
-//! trap condition, a handler *bails*: it returns its own instruction
+//! globals, GC references, nursery allocation, calls within the instance
+//! and of host functions). They never collect, resize the stacks or
+//! memory themselves (a host function may: `host_call` refreshes after
+//! it), or switch instances; on anything else, including every trap
+//! condition, a handler *bails*: it returns its own instruction
 //! pointer without having changed anything, and `exec::run`'s loop
 //! executes that instruction with the full semantics (the same `family!`
 //! rules and arms as the portable loop) and enters the chain again at the
