@@ -637,6 +637,10 @@ pub(super) fn run<T>(
         #[cfg(tern_threaded)]
         {
             thread::run_chain(&mut r, store, &mut cx);
+            // The chain ran the entry function's `Return`.
+            if r.ip == thread::FINISHED {
+                return Ok(());
+            }
             // A host call in the chain failed; `ip` is its call.
             if let Some((e, f, (vb, rb))) = cx.host_error.take() {
                 let at = (r.position(), r.def());

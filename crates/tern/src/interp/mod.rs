@@ -268,6 +268,9 @@ fn enter_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) -> R
 /// `vfp`/`rfp`, which the stacks already hold (see `enter_frame`).
 #[inline(always)]
 fn clear_frame(stack: &mut Stack, f: &CompiledFunc, vfp: usize, rfp: usize) {
+    if !f.clears {
+        return;
+    }
     let vals = &mut stack.vals[vfp..vfp + f.value_locals as usize];
     let refs = &mut stack.refs[rfp..rfp + f.ref_frame as usize];
     // SAFETY: the slices hold the frame's slots up to the locals' and the

@@ -582,7 +582,13 @@ enum Step {
     Enter,
     /// A call of a host function (see `host_call`).
     Host,
+    /// The run's entry function returned (see `FINISHED`).
+    Finished,
 }
+
+/// What the chain returns instead of an instruction when the run's entry
+/// function has returned (its results are in place): the run is over.
+pub(super) const FINISHED: *const Instr = std::ptr::null();
 
 /// In a handler's body: leave to the loop, which runs the instruction
 /// (and, for a trap condition, traps). The argument (a trap code) is
@@ -664,6 +670,7 @@ macro_rules! handler {
                     }
                     Step::Taken => dispatch_taken(hot, $cx),
                     Step::Bail => hot.ip,
+                    Step::Finished => FINISHED,
                     Step::Enter => {
                         let (mem, len) = hot.mem.parts();
                         enter_clearing(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
@@ -1020,7 +1027,7 @@ macro_rules! other_handler {
             let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
             let frames = &mut store.stack_mut().frames;
             if frames.len() <= cx.frames_base {
-                bail!()
+                return Step::Finished
             }
             let Some(fr) = frames.pop_if(|fr| fr.inst == inst) else {
                 bail!()
