@@ -1,6 +1,6 @@
 //! Calls of host functions made with `Func::wrap`, through every path the
-//! interpreter has: from the threaded chain (`call` of an import calls a
-//! pure function in its handler; `call_indirect` and `call_ref` go
+//! interpreter has: from the threaded chain (`call` of an import runs a
+//! pure function in its own handler; `call_indirect` and `call_ref` go
 //! through the generic host call), from the loop (`return_call` of an
 //! import, and every call in portable builds) and from the host. Pure
 //! functions (no `Caller`) and functions with a `Caller` that re-enter
@@ -117,6 +117,46 @@ fn pure_host_function_in_a_loop() {
         sum = sum.wrapping_add(acc);
     }
     assert_eq!(run.call(&mut store, 1000).unwrap(), acc.wrapping_add(sum));
+}
+
+/// A pure host function whose inlined body takes the address of a local
+/// (which can keep its handler's dispatch from being a tail call), called
+/// 200,000 times in one loop on a thread with a small native stack: the
+/// chain must not grow the native stack per call.
+#[test]
+fn pure_host_calls_in_a_chain_run_in_bounded_stack() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (import "host" "f" (func $f (param i32) (result i32)))
+          (func (export "run") (param $n i32) (result i32)
+            (local $acc i32)
+            (loop $l
+              (local.set $acc (call $f (local.get $acc)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))"#,
+    )
+    .unwrap();
+    let run = move || {
+        let mut store = Store::new(&engine, ());
+        let f = Func::wrap(&mut store, |x: i32| {
+            let mut buf = [x as u8; 256];
+            std::hint::black_box(&mut buf);
+            x + 1 + i32::from(buf[255] != x as u8)
+        });
+        let instance = tern::Instance::new(&mut store, &module, &[f.into()]).unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        assert_eq!(run.call(&mut store, 200_000).unwrap(), 200_000);
+    };
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 /// Errors of pure host functions propagate unchanged every way (also

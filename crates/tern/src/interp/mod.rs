@@ -22,6 +22,8 @@ pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
 pub(crate) use resume::{Activations, Ended, ParkToken, Parked, resume};
+#[cfg(tern_threaded)]
+pub(crate) use thread::{Handler, pure_handler};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};

@@ -11,15 +11,14 @@
 //! The handlers cover the *simple* instructions: every family of the table
 //! (numbers, fused branches, memory 0, packed GC fields, SIMD) and the hot
 //! `other` instructions below (constants, copies, selects, branches,
-//! globals), calls within the current instance and host calls (see
-//! `call_host` and `host_call`). Otherwise they never allocate,
+//! globals), calls within the current instance and host calls (the latter
+//! through `host_call` and `pure_handler`). Otherwise they never allocate,
 //! resize the stacks or memory, or leave the current frame; on anything
-//! else, including every
-//! trap condition, a handler *bails*: it returns its own instruction
-//! pointer without having changed anything, and `exec::run`'s loop
-//! executes that instruction with the full semantics (the same `family!`
-//! rules and arms as the portable loop) and enters the chain again at the
-//! next one. So the chain needs no error, call or unwinding paths of its
+//! else, including every trap condition, a handler *bails*: it returns its
+//! own instruction pointer without having changed anything, and
+//! `exec::run`'s loop executes that instruction with the full semantics
+//! (the same `family!` rules and arms as the portable loop) and enters the
+//! chain again at the next one. So the chain needs no error, call or unwinding paths of its
 //! own, and the instructions it runs cannot tell the two modes apart.
 //!
 //! Why the native stack stays flat: see "Dispatch" in
@@ -41,13 +40,13 @@ use crate::ir::{
 };
 use crate::module::ModuleInner;
 use crate::runtime::{
-    FuncEntry, FuncKind, HostCallee, HostThunk, InstanceEntry, Store, StoreInner,
+    FuncEntry, FuncKind, HostCallee, HostThunk, InstanceEntry, PureCall, Store, StoreInner,
 };
 use crate::values::raw;
 
 /// What the handlers read besides their register arguments: set by
 /// `exec::run` before it enters a chain, constant while the chain runs.
-pub(super) struct Cx {
+pub(crate) struct Cx {
     /// The running store (exclusively the chain's while it runs).
     pub(super) store: *mut StoreInner,
     /// The current function.
@@ -87,6 +86,33 @@ pub(super) struct Cx {
     /// The host function a handler is calling (store function and how
     /// to call it) and its argument slots (see `host_call`).
     pending_host: (StoreFunc, Option<HostCallee>, (Slot, Slot)),
+    /// The closure of the pure host function whose handler `CallImported`
+    /// reaches, and its argument slots (see `pure_handler`).
+    pending_pure: (*const (), (Slot, Slot)),
+    /// The lowest native stack pointer at which `pure_handler` goes on in
+    /// the chain (see there).
+    native_floor: usize,
+}
+
+/// Native stack that the frames of `pure_handler`s whose dispatch was not
+/// compiled as a tail call may take below the run's entry before the chain
+/// ends (see `pure_handler`); well within the native stack an activation
+/// starts with (`MIN_NATIVE_STACK`).
+const PURE_HANDLER_STACK: usize = 32 * 1024;
+
+/// The native stack pointer.
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: copies the stack pointer register to a general one; touches
+    // no memory, the stack or the flags.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        #[cfg(target_arch = "aarch64")]
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    sp
 }
 
 impl Cx {
@@ -110,6 +136,15 @@ impl Cx {
             hosted: false,
             host_error: None,
             pending_host: (StoreFunc(0), None, (0, 0)),
+            pending_pure: (std::ptr::null(), (0, 0)),
+            // Unit tests run without the guard, so that
+            // `tests::chains_run_in_constant_stack` catches a pure handler
+            // whose dispatch is not a tail call.
+            native_floor: if cfg!(test) {
+                0
+            } else {
+                stack_pointer().saturating_sub(PURE_HANDLER_STACK)
+            },
         }
     }
 }
@@ -160,7 +195,7 @@ fn frame_limit(store: &StoreInner, max_depth: usize) -> usize {
 /// and what follows it, in the frame whose value and reference slots start
 /// at `vals`/`refs`, with memory 0 at `mem`/`len`. Returns the instruction
 /// the loop must run (one the chain does not cover, or one that may trap).
-type Handler = fn(
+pub(crate) type Handler = fn(
     ip: *const Instr,
     vals: *mut u64,
     refs: *mut u32,
@@ -527,6 +562,53 @@ fn check_host_slots(cx: &Cx, f: StoreFunc, (vbase, rbase): (Slot, Slot)) {
     );
 }
 
+/// The threaded handler of a pure host function (see `PureThunk`) whose
+/// trampoline is `Th`, reached in tail position from `CallImported`
+/// (`Step::Pure`), which left the closure and the argument slots in
+/// `cx.pending_pure`: calls the closure in place (inlined where the
+/// optimiser does: then the call costs no more than an instruction) and
+/// goes on after the call at `ip`, with nothing to refresh (a pure host
+/// function cannot move the stacks or memory). On an error, returns `ip`
+/// with the error in `cx.host_error` for the loop.
+///
+/// Unlike the table's handlers, this one runs code it does not control: a
+/// closure whose inlined body passes the address of a local to a call
+/// (formatting, say) keeps the optimiser from making the dispatch a tail
+/// call, so each such call in a chain would leave a native frame behind.
+/// Hence the guard: below `Cx::native_floor` (`PURE_HANDLER_STACK` under
+/// the run's entry) the chain ends after the call instead, and the loop
+/// enters a fresh one at the next instruction.
+pub(crate) fn pure_handler<Th: PureCall>(
+    ip: *const Instr,
+    vals: *mut u64,
+    refs: *mut u32,
+    mem: *mut u8,
+    len: usize,
+    cx: &mut Cx,
+) -> *const Instr {
+    let (data, (vbase, rbase)) = cx.pending_pure;
+    let args = (
+        vals.wrapping_add(vbase as usize),
+        refs.wrapping_add(rbase as usize),
+    );
+    // SAFETY: `CallImported` found this handler in the store entry of a
+    // pure host function whose trampoline is `Th` and whose closure is
+    // `data`; its arguments and results are operands of the calling frame
+    // (the translator counts them in its frame size), so these slots are
+    // inside the stacks; no reference into the store is live (see `enter`).
+    let res = unsafe { Th::call(data, &mut *cx.store, args.0, args.1) };
+    if let Err(e) = res {
+        imported_failed(cx, ip, e);
+        return ip;
+    }
+    let mut hot = Hot::of(ip, (vals, refs), (mem, len), cx);
+    hot.next();
+    if stack_pointer() < cx.native_floor {
+        return hot.ip;
+    }
+    dispatch(hot, cx)
+}
+
 /// The `call_host` failure of the `CallImported` at `ip`: finds its
 /// function and slots again (a pure host function cannot have changed
 /// them) for `host_failed`.
@@ -642,6 +724,9 @@ enum Step {
     Enter,
     /// A call of a host function (see `host_call`).
     Host,
+    /// A call of a pure host function through its handler (see
+    /// `pure_handler`).
+    Pure(Handler),
 }
 
 /// In a handler's body: leave to the loop, which runs the instruction
@@ -731,6 +816,10 @@ macro_rules! handler {
                     Step::Host => {
                         let (mem, len) = hot.mem.parts();
                         host_call(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                    }
+                    Step::Pure(h) => {
+                        let (mem, len) = hot.mem.parts();
+                        h(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
                     }
                 }
             }
@@ -1045,8 +1134,15 @@ macro_rules! other_handler {
             // An import is a host function or another instance's (the
             // loop's).
             let FuncKind::Host { callee } = entry.kind else { bail!() };
-            let ip = r.ip;
-            return call_host(r, cx, f, callee, (s.vbase, s.rbase), |cx, e| imported_failed(cx, ip, e))
+            let Some(h) = callee.handler else {
+                cx.pending_host = (f, Some(callee), (s.vbase, s.rbase));
+                return Step::Host
+            };
+            if CHECKED {
+                check_host_slots(cx, f, (s.vbase, s.rbase));
+            }
+            cx.pending_pure = (callee.data, (s.vbase, s.rbase));
+            return Step::Pure(h)
         });
     };
     (ConsumeFuel) => {
@@ -1422,7 +1518,7 @@ mod tests {
                 source: crate::ir::AllocSource::Operands,
             }]);
             m.code[1].code = Box::new([Instr::Return]);
-            // The imported function is a pure host function (called in the
+            // The imported function is a pure host function (its own
             // handler), and for `CallImported` also one that takes a
             // `Caller` (`host_call`).
             let kinds: &[bool] = if op == Op::CallImported {

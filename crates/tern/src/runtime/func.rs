@@ -54,7 +54,8 @@ pub(crate) type CallerThunk = unsafe fn(
     rbase: usize,
 ) -> Result<()>;
 
-/// A pure host function's typed call (the body of its [`PureThunk`]).
+/// A pure host function's typed call (the body of its [`PureThunk`]),
+/// for the function's threaded handler to inline.
 pub(crate) trait PureCall {
     /// See [`PureThunk`].
     ///
@@ -93,6 +94,10 @@ pub(crate) struct HostCallee {
     pub data: *const (),
     /// Its trampoline.
     pub thunk: HostThunk,
+    /// For a pure function, its threaded handler (`thread::pure_handler`,
+    /// the trampoline's body inlined into a handler).
+    #[cfg(tern_threaded)]
+    pub handler: Option<crate::interp::Handler>,
 }
 
 // SAFETY: `data` points to a closure that is `Send + Sync` (the bounds of
@@ -143,6 +148,8 @@ impl<T> HostFunc<T> {
         HostFunc::new(data, |data| HostCallee {
             data,
             thunk: HostThunk::Caller(thunk),
+            #[cfg(tern_threaded)]
+            handler: None,
         })
     }
 
@@ -152,6 +159,8 @@ impl<T> HostFunc<T> {
         HostFunc::new(data, |data| HostCallee {
             data,
             thunk: HostThunk::Pure(Th::call),
+            #[cfg(tern_threaded)]
+            handler: Some(crate::interp::pure_handler::<Th>),
         })
     }
 

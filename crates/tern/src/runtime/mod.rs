@@ -36,6 +36,8 @@ pub use table::Table;
 pub use tag::Tag;
 pub use typed::{TypedFunc, WasmParams, WasmResults, WasmTy};
 
+#[cfg(tern_threaded)]
+pub(crate) use func::PureCall;
 pub(crate) use func::{FuncEntry, FuncKind, HostCallee, HostFunc, HostThunk};
 pub(crate) use global::GlobalEntry;
 pub(crate) use instance::InstanceEntry;
