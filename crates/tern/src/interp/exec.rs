@@ -338,11 +338,11 @@ fn call_func<T>(
                 )),
             }
         }
-        FuncKind::Host { index } => {
+        FuncKind::Host { callee } => {
             let (vbase, rbase) = (r.vfp + bases.0 as usize, r.rfp + bases.1 as usize);
             let res = call_host(
                 store,
-                index,
+                callee,
                 Some(r.inst()),
                 vbase,
                 rbase,
@@ -632,7 +632,7 @@ pub(super) fn run<T>(
     // it covers and returns the first one it does not, which the loop
     // then runs.
     #[cfg(tern_threaded)]
-    let mut cx = thread::Cx::new::<T>(cold, max_depth, frames_base);
+    let mut cx = thread::Cx::new(cold, max_depth, frames_base);
     loop {
         #[cfg(tern_threaded)]
         {

@@ -22,11 +22,13 @@ pub(crate) use bulk::init as segment_init;
 pub(crate) use gc_ops::cast_ok;
 pub(crate) use gc_ops::fill_elems;
 pub(crate) use resume::{Activations, Ended, ParkToken, Parked, resume};
+#[cfg(tern_threaded)]
+pub(crate) use thread::{Handler, pure_handler};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
 use crate::index::{DefFunc, InstanceId, StoreFunc};
 use crate::ir::{CompiledFunc, Instr};
-use crate::runtime::{Caller, FuncKind, HostFnDyn, Store, StoreInner};
+use crate::runtime::{FuncKind, HostCallee, HostThunk, Store, StoreInner};
 use crate::values::raw;
 
 /// Whether every slot access, memory view and call-site lookup of the
@@ -150,7 +152,7 @@ pub(crate) fn activate<T, R>(
     store.inner.interrupts_mut().resumable |= resumable;
     let frames_base = store.inner.stack().frames.len();
     let r = match kind {
-        FuncKind::Host { index } => call_host(store, index, None, vb, rb, (pv, pr), (rv, rr)),
+        FuncKind::Host { callee } => call_host(store, callee, None, vb, rb, (pv, pr), (rv, rr)),
         FuncKind::Wasm { instance, def, .. } => exec::run(store, instance, def, (vb, rb), None),
     };
     if resumable {
@@ -172,10 +174,13 @@ fn make_room(stack: &mut Stack, vend: usize, rend: usize) -> Result<()> {
     Ok(())
 }
 
+/// Calls host function `callee` with its parameters at slots
+/// `vbase`/`rbase` (whose counts are `(pv, pr)`, and of its results
+/// `(rv, rr)`), growing the stacks to hold them.
 #[allow(clippy::too_many_arguments)]
 fn call_host<T>(
     store: &mut Store<T>,
-    index: u32,
+    callee: HostCallee,
     instance: Option<InstanceId>,
     vbase: usize,
     rbase: usize,
@@ -184,40 +189,68 @@ fn call_host<T>(
 ) -> Result<()> {
     let (vend, rend) = (vbase + pv.max(rv), rbase + pr.max(rr));
     make_room(store.inner.stack_mut(), vend, rend)?;
-    run_host(store, index, instance, (vbase, rbase), (vend, rend))
+    let host: *mut Store<T> = store;
+    // SAFETY: `host` is the store `callee` belongs to (a function of its
+    // own, whose `Caller` trampoline is made for its `T`), just made from
+    // the exclusive borrow; the stacks hold `vend`/`rend` slots.
+    unsafe {
+        run_host(
+            host.cast(),
+            &raw mut (*host).inner,
+            callee,
+            instance,
+            (vbase, rbase),
+            (vend, rend),
+        )
+    }
 }
 
-/// Calls host function `index` for `call_host` (or a threaded handler),
+/// Calls host function `callee` for `call_host` (or a threaded handler),
 /// with its arguments at `vbase`/`rbase`; a nested activation starts at
-/// `vend`/`rend`, which the stacks hold.
+/// `vend`/`rend`. A `Caller` trampoline gets the store (`host`); a pure
+/// one only the slots.
+///
+/// # Safety
+/// `host` is the running `Store<T>`, `store` its `inner`, neither
+/// otherwise borrowed; `callee` is a function of that store (so its
+/// trampoline is made for that `T`); the stacks hold `vend`/`rend` slots,
+/// which are at least the function's parameter and result slots from
+/// `vbase`/`rbase`.
 #[inline(always)]
-fn run_host<T>(
-    store: &mut Store<T>,
-    index: u32,
+unsafe fn run_host(
+    host: *mut (),
+    store: *mut StoreInner,
+    callee: HostCallee,
     instance: Option<InstanceId>,
     (vbase, rbase): (usize, usize),
     (vend, rend): (usize, usize),
 ) -> Result<()> {
-    let stack = store.inner.stack_mut();
-    // A nested activation starts above the host function's slots.
-    let saved = (stack.vtop, stack.rtop);
-    stack.vtop = vend;
-    stack.rtop = rend;
-    let f: Option<*const HostFnDyn<T>> = store
-        .host_funcs
-        .get(index as usize)
-        .map(|f| &**f as *const _);
-    let r = match f {
-        // SAFETY: host functions are never removed from a store, and each
-        // lives in its own `Arc` allocation, which stays put when the
-        // `host_funcs` vector grows (e.g. when the host function itself
-        // creates functions). So the pointee outlives this call.
-        Some(f) => unsafe { (*f)(Caller { store, instance }, vbase, rbase) },
-        None => Err(Error::usage("invalid host function")),
-    };
-    store.inner.stack_mut().vtop = saved.0;
-    store.inner.stack_mut().rtop = saved.1;
-    r
+    // SAFETY: the caller's contract: nothing else borrows the store.
+    let stack = unsafe { (*store).stack_mut() };
+    match callee.thunk {
+        HostThunk::Pure(thunk) => {
+            let vals = stack.vals.as_mut_ptr().wrapping_add(vbase);
+            let refs = stack.refs.as_mut_ptr().wrapping_add(rbase);
+            // SAFETY: the function's slots from `vbase`/`rbase` are inside
+            // the stacks (the caller's contract), and `callee.data` is the
+            // closure of its trampoline (`HostCallee`).
+            unsafe { thunk(callee.data, &mut *store, vals, refs) }
+        }
+        HostThunk::Caller(thunk) => {
+            // A nested activation starts above the host function's slots.
+            let saved = (stack.vtop, stack.rtop);
+            stack.vtop = vend;
+            stack.rtop = rend;
+            // SAFETY: `host` is the store of `callee`'s `T`, not otherwise
+            // borrowed (the caller's contract; `stack` is not used again).
+            let r = unsafe { thunk(callee.data, host, instance, vbase, rbase) };
+            // SAFETY: the call has returned: nothing else borrows the store.
+            let stack = unsafe { (*store).stack_mut() };
+            stack.vtop = saved.0;
+            stack.rtop = saved.1;
+            r
+        }
+    }
 }
 
 /// Builds the backtrace of a trap: the current function, then its callers.

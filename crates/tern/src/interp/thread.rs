@@ -11,15 +11,16 @@
 //! The handlers cover the *simple* instructions: every family of the table
 //! (numbers, fused branches, memory 0, packed GC fields, SIMD) and the hot
 //! `other` instructions below (constants, copies, selects, branches,
-//! globals, GC references, nursery allocation, calls within the instance
-//! and of host functions). They never collect, resize the stacks or
-//! memory themselves (a host function may: `host_call` refreshes after
-//! it), or switch instances; on anything else, including every trap
-//! condition, a handler *bails*: it returns its own instruction
-//! pointer without having changed anything, and `exec::run`'s loop
-//! executes that instruction with the full semantics (the same `family!`
-//! rules and arms as the portable loop) and enters the chain again at the
-//! next one. So the chain needs no error, call or unwinding paths of its
+//! globals, GC references, nursery allocation), calls within the current
+//! instance and host calls (the latter through `host_call` and
+//! `pure_handler`). They never collect, resize the stacks or memory
+//! themselves (a host function with a `Caller` may: `host_call` refreshes
+//! after it), or switch instances; on anything else, including every trap
+//! condition, a handler *bails*: it returns its own instruction pointer
+//! without having changed anything, and `exec::run`'s loop executes that
+//! instruction with the full semantics (the same `family!` rules and arms
+//! as the portable loop) and enters the chain again at the next one. So
+//! the chain needs no error, call or unwinding paths of its
 //! own, and the instructions it runs cannot tell the two modes apart.
 //!
 //! Why the native stack stays flat: see "Dispatch" in
@@ -40,58 +41,86 @@ use crate::ir::{
     for_each_instr,
 };
 use crate::module::ModuleInner;
-use crate::runtime::{FuncEntry, FuncKind, InstanceEntry, Store, StoreInner};
+use crate::runtime::{
+    FuncEntry, FuncKind, HostCallee, HostThunk, InstanceEntry, PureCall, Store, StoreInner,
+};
 use crate::values::raw;
 
 /// What the handlers read besides their register arguments: set by
 /// `exec::run` before it enters a chain, constant while the chain runs.
-pub(super) struct Cx {
+pub(crate) struct Cx {
     /// The running store (exclusively the chain's while it runs).
-    pub store: *mut StoreInner,
+    pub(super) store: *mut StoreInner,
     /// The current function.
-    pub func: *const CompiledFunc,
+    pub(super) func: *const CompiledFunc,
     /// The run's cold registers (for the current instance).
-    pub cold: *const Cold,
+    pub(super) cold: *const Cold,
     /// The current instance (`Cold::inst`, copied at each chain entry).
     inst: InstanceId,
     /// Checked builds: the value and reference slot windows (see
     /// `Slots::window`).
-    pub windows: (usize, usize),
+    pub(super) windows: (usize, usize),
     /// The current frame's stack indices (`Regs::vfp`/`rfp`); calls and
     /// returns in the chain move them, and the loop takes them back.
-    pub vfp: usize,
-    pub rfp: usize,
+    pub(super) vfp: usize,
+    pub(super) rfp: usize,
     /// The current module (calls in the chain stay in it).
-    pub module: *const ModuleInner,
+    pub(super) module: *const ModuleInner,
     /// `Config::max_call_depth`.
-    pub max_depth: usize,
+    pub(super) max_depth: usize,
     /// Frames below the run's entry function (see `exec::run`).
-    pub frames_base: usize,
+    pub(super) frames_base: usize,
     /// How many frames the chain may have on the frame stack: the depth
     /// limit, or the frame stack's capacity if lower (so that a call in
     /// the chain pushes its frame with one comparison and never grows
     /// the stack; set at each chain entry and after each host call).
-    pub frame_limit: usize,
-    /// The running `Store<T>`, type-erased, for host calls (`host_call`).
-    pub host: *mut (),
-    /// `host_call::<T>` for the store's data type `T`.
-    host_call: Handler,
+    pub(super) frame_limit: usize,
+    /// The running `Store<T>`, type-erased, for calls of host functions
+    /// that take a `Caller` (`host_call`).
+    pub(super) host: *mut (),
     /// Set when a host call in the chain may have moved the stacks or
     /// memory 0 (the loop refreshes its registers).
-    pub hosted: bool,
+    pub(super) hosted: bool,
     /// A host call in the chain failed: the error, the function and its
     /// absolute value/reference slot bases, for the loop to handle at the
     /// call instruction (the chain bails there).
-    pub host_error: Option<(Error, StoreFunc, (usize, usize))>,
-    /// The host function a handler is calling (store function and host
-    /// function index) and its argument slots (see `host_call`).
-    pending_host: (StoreFunc, u32, (Slot, Slot)),
+    pub(super) host_error: Option<(Error, StoreFunc, (usize, usize))>,
+    /// The host function a handler is calling (store function and how
+    /// to call it) and its argument slots (see `host_call`).
+    pending_host: (StoreFunc, Option<HostCallee>, (Slot, Slot)),
+    /// The closure of the pure host function whose handler `CallImported`
+    /// reaches, and its argument slots (see `pure_handler`).
+    pending_pure: (*const (), (Slot, Slot)),
+    /// The lowest native stack pointer at which `pure_handler` goes on in
+    /// the chain (see there).
+    native_floor: usize,
+}
+
+/// Native stack that the frames of `pure_handler`s whose dispatch was not
+/// compiled as a tail call may take below the run's entry before the chain
+/// ends (see `pure_handler`); well within the native stack an activation
+/// starts with (`MIN_NATIVE_STACK`).
+const PURE_HANDLER_STACK: usize = 32 * 1024;
+
+/// The native stack pointer.
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: copies the stack pointer register to a general one; touches
+    // no memory, the stack or the flags.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        #[cfg(target_arch = "aarch64")]
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    sp
 }
 
 impl Cx {
     /// The context of a run (see `exec::run`); the rest is set at each
     /// chain entry.
-    pub(super) fn new<T>(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
+    pub(super) fn new(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
         Cx {
             store: std::ptr::null_mut(),
             func: std::ptr::null(),
@@ -106,10 +135,18 @@ impl Cx {
             frames_base,
             frame_limit: 0,
             host: std::ptr::null_mut(),
-            host_call: host_call::<T>,
             hosted: false,
             host_error: None,
-            pending_host: (StoreFunc(0), 0, (0, 0)),
+            pending_host: (StoreFunc(0), None, (0, 0)),
+            pending_pure: (std::ptr::null(), (0, 0)),
+            // Unit tests run without the guard, so that
+            // `tests::chains_run_in_constant_stack` catches a pure handler
+            // whose dispatch is not a tail call.
+            native_floor: if cfg!(test) {
+                0
+            } else {
+                stack_pointer().saturating_sub(PURE_HANDLER_STACK)
+            },
         }
     }
 }
@@ -160,7 +197,7 @@ fn frame_limit(store: &StoreInner, max_depth: usize) -> usize {
 /// and what follows it, in the frame whose value and reference slots start
 /// at `vals`/`refs`, with memory 0 at `mem`/`len`. Returns the instruction
 /// the loop must run (one the chain does not cover, or one that may trap).
-type Handler = fn(
+pub(crate) type Handler = fn(
     ip: *const Instr,
     vals: *mut u64,
     refs: *mut u32,
@@ -309,15 +346,15 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
         func: cx.func,
         inst: cx.inst,
     };
-    // SAFETY: `depth < frame_limit <= capacity` (the frame stack is not
-    // reallocated in the chain except by host calls, after which the limit
-    // is computed again), so the push needs no growth.
     if CHECKED {
         assert!(
             depth < stack.frames.capacity(),
             "frame push beyond capacity"
         );
     }
+    // SAFETY: `depth < frame_limit <= capacity` (the frame stack is not
+    // reallocated in the chain except by host calls, after which the limit
+    // is computed again), so the push needs no growth.
     unsafe {
         stack.frames.as_mut_ptr().add(depth).write(frame);
         stack.frames.set_len(depth + 1);
@@ -341,20 +378,6 @@ fn call(r: &mut Hot, cx: &mut Cx, callee: &CompiledFunc, (vbase, rbase): (Slot, 
     } else {
         Step::Taken
     }
-}
-
-/// `run_host` out of line: the `Caller` it passes to the host function
-/// by reference lives in this function's frame, not in `host_call`'s,
-/// whose dispatch must stay a tail call.
-#[inline(never)]
-fn run_host<T>(
-    store: &mut Store<T>,
-    index: u32,
-    inst: crate::index::InstanceId,
-    bases: (usize, usize),
-    ends: (usize, usize),
-) -> crate::error::Result<()> {
-    super::run_host(store, index, Some(inst), bases, ends)
 }
 
 /// Element `i` of `list`, unchecked (checked builds assert).
@@ -505,26 +528,168 @@ fn call_func(
             // `Regs::function`).
             call(r, cx, unsafe { &*code.as_ptr() }, bases)
         }
-        FuncKind::Host { index } => {
-            cx.pending_host = (f, index, bases);
+        FuncKind::Host { callee } => {
+            cx.pending_host = (f, Some(callee), bases);
             Step::Host
         }
     }
 }
 
+/// Calls host function `f` (`callee`) from the call instruction at `r.ip`
+/// with its arguments at slots `bases` of the current frame: a pure one
+/// (see `PureThunk`) right here, in place, after which nothing needs a
+/// refresh (`Step::Next`; on an error `failed` records it in
+/// `cx.host_error`, and `Step::Bail`); one that takes a `Caller` through
+/// `host_call` (`Step::Host`). `failed` finds the function and slots
+/// itself (a cold path), so that only the handler's registers live across
+/// the call.
+#[inline(always)]
+fn call_host(
+    r: &mut Hot,
+    cx: &mut Cx,
+    f: StoreFunc,
+    callee: HostCallee,
+    (vbase, rbase): (Slot, Slot),
+    failed: impl FnOnce(&mut Cx, Error),
+) -> Step {
+    let HostThunk::Pure(thunk) = callee.thunk else {
+        cx.pending_host = (f, Some(callee), (vbase, rbase));
+        return Step::Host;
+    };
+    if CHECKED {
+        check_host_slots(cx, f, (vbase, rbase));
+    }
+    let vals = r.vals.base().wrapping_add(vbase as usize);
+    let refs = r.refs.base().wrapping_add(rbase as usize);
+    // SAFETY: the arguments and results are operands of the calling frame
+    // (the translator counts them in its frame size), so these slots are
+    // inside the stacks; `callee.data` is its trampoline's closure
+    // (`HostCallee`); no reference into the store is live (see `enter`).
+    let res = unsafe { thunk(callee.data, &mut *cx.store, vals, refs) };
+    if let Err(e) = res {
+        failed(cx, e);
+        return Step::Bail;
+    }
+    Step::Next
+}
+
+/// Checked builds: asserts that host function `f`'s parameter and result
+/// slots from `vbase`/`rbase` are inside the current frame's windows.
+fn check_host_slots(cx: &Cx, f: StoreFunc, (vbase, rbase): (Slot, Slot)) {
+    // SAFETY: see `enter`.
+    let ((pv, pr), (rv, rr)) = unsafe { at((*cx.store).funcs(), f.index()) }.slots;
+    assert!(
+        vbase as usize + pv.max(rv) <= cx.windows.0 && rbase as usize + pr.max(rr) <= cx.windows.1,
+        "host call slots outside the frame"
+    );
+}
+
+/// The threaded handler of a pure host function (see `PureThunk`) whose
+/// trampoline is `Th`, reached in tail position from `CallImported`
+/// (`Step::Pure`), which left the closure and the argument slots in
+/// `cx.pending_pure`: calls the closure in place (inlined where the
+/// optimiser does: then the call costs no more than an instruction) and
+/// goes on after the call at `ip`, with nothing to refresh (a pure host
+/// function cannot move the stacks or memory). On an error, returns `ip`
+/// with the error in `cx.host_error` for the loop.
+///
+/// Unlike the table's handlers, this one runs code it does not control: a
+/// closure whose inlined body passes the address of a local to a call
+/// (formatting, say) keeps the optimiser from making the dispatch a tail
+/// call, so each such call in a chain would leave a native frame behind.
+/// Hence the guard: below `Cx::native_floor` (`PURE_HANDLER_STACK` under
+/// the run's entry) the chain ends after the call instead, and the loop
+/// enters a fresh one at the next instruction.
+pub(crate) fn pure_handler<Th: PureCall>(
+    ip: *const Instr,
+    vals: *mut u64,
+    refs: *mut u32,
+    mem: *mut u8,
+    len: usize,
+    cx: &mut Cx,
+) -> *const Instr {
+    let (data, (vbase, rbase)) = cx.pending_pure;
+    let args = (
+        vals.wrapping_add(vbase as usize),
+        refs.wrapping_add(rbase as usize),
+    );
+    // SAFETY: `CallImported` found this handler in the store entry of a
+    // pure host function whose trampoline is `Th` and whose closure is
+    // `data`; its arguments and results are operands of the calling frame
+    // (the translator counts them in its frame size), so these slots are
+    // inside the stacks; no reference into the store is live (see `enter`).
+    let res = unsafe { Th::call(data, &mut *cx.store, args.0, args.1) };
+    if let Err(e) = res {
+        imported_failed(cx, ip, e);
+        return ip;
+    }
+    let mut hot = Hot::of(ip, (vals, refs), (mem, len), cx);
+    hot.next();
+    if stack_pointer() < cx.native_floor {
+        return hot.ip;
+    }
+    dispatch(hot, cx)
+}
+
+/// The `call_host` failure of the `CallImported` at `ip`: finds its
+/// function and slots again (a pure host function cannot have changed
+/// them) for `host_failed`.
+#[cold]
+#[inline(never)]
+fn imported_failed(cx: &mut Cx, ip: *const Instr, e: Error) {
+    // SAFETY: `ip` is the `CallImported` whose handler called the host
+    // function.
+    let Instr::CallImported { site } = (unsafe { *ip }) else {
+        unreachable!("not a CallImported")
+    };
+    let s = call_site(cx, site);
+    let Callee::Imported(func) = s.callee else {
+        unreachable!("not an imported callee")
+    };
+    // SAFETY: see `enter`.
+    let store = unsafe { &*cx.store };
+    let f = instance(store, cx).funcs[func as usize];
+    host_failed(cx, e, f, (s.vbase, s.rbase));
+}
+
+/// A host call in the chain failed with `e`: records it for the loop
+/// (`Cx::host_error`) with the call's absolute slot bases; the handler
+/// bails at the call.
+#[cold]
+#[inline(never)]
+fn host_failed(cx: &mut Cx, e: Error, f: StoreFunc, (vbase, rbase): (Slot, Slot)) {
+    let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
+    cx.host_error = Some((e, f, bases));
+}
+
 handler_fn! {
-    /// The end of a host call (`Step::Host`): a handler of its own (for the
-    /// store's data type `T`, through `Cx::host_call`), reached in tail
-    /// position, so that only host calls save registers around the call.
-    /// Calls store function `cx.pending_host`'s host function with its
-    /// arguments at those slots of the current frame, then refreshes the
+    /// The end of a host call (`Step::Host`): a handler of its own, reached
+    /// in tail position, so that only host calls save registers around the
+    /// call. Calls store function `cx.pending_host` with its arguments at
+    /// those slots of the current frame: a pure one through `call_host`; one
+    /// that takes a `Caller` with the store, after which it refreshes the
     /// registers (the host may have re-entered wasm, which may have moved the
-    /// stacks or grown memory 0) and goes on after the call instruction at
-    /// `ip`. On an error, returns `ip` with the error in `cx.host_error` for
+    /// stacks or grown memory 0). Then goes on after the call instruction at
+    /// `ip`; on an error, returns `ip` with the error in `cx.host_error` for
     /// the loop.
     #[inline(never)]
-    fn host_call<T>(ip, _vals, _refs, _mem, _len, cx) {
-        let (f, index, (vbase, rbase)) = cx.pending_host;
+    fn host_call(ip, vals, refs, mem, len, cx) {
+        let (f, callee, (vbase, rbase)) = cx.pending_host;
+        let Some(callee) = callee else { return ip };
+        if let HostThunk::Pure(_) = callee.thunk {
+            let mut hot = Hot::of(ip, (vals, refs), (mem, len), cx);
+            let failed = |cx: &mut Cx, e| {
+                let (f, _, bases) = cx.pending_host;
+                host_failed(cx, e, f, bases)
+            };
+            return match call_host(&mut hot, cx, f, callee, (vbase, rbase), failed) {
+                Step::Next => {
+                    hot.next();
+                    dispatch(hot, cx)
+                }
+                _ => ip,
+            };
+        }
         let bases = (cx.vfp + vbase as usize, cx.rfp + rbase as usize);
         // The arguments and results are inside the calling frame (the
         // translator counts them as operands), which `enter_frame` or `call`
@@ -535,12 +700,11 @@ handler_fn! {
             cx.vfp + caller.value_frame as usize,
             cx.rfp + caller.ref_frame as usize,
         );
-        let inst = cx.inst;
         cx.hosted = true;
-        // SAFETY: `cx.host` is the running `Store<T>` (see `run_chain`); no
-        // reference into it is live here.
-        let host = unsafe { &mut *cx.host.cast::<Store<T>>() };
-        let res = run_host(host, index, inst, bases, ends);
+        // SAFETY: `cx.host` is the running `Store<T>` and `cx.store` its
+        // `inner` (see `run_chain`), of which `callee` is a function; no
+        // reference into it is live here; the stacks hold the calling frame.
+        let res = unsafe { super::run_host(cx.host, cx.store, callee, Some(cx.inst), bases, ends) };
         // SAFETY: as above: the host call has returned.
         let store = unsafe { &mut *cx.store };
         cx.frame_limit = frame_limit(store, cx.max_depth);
@@ -561,7 +725,7 @@ handler_fn! {
             None => MemView::EMPTY,
         };
         if let Err(e) = res {
-            cx.host_error = Some((e, f, bases));
+            host_failed(cx, e, f, (vbase, rbase));
             return ip;
         }
         let mut hot = Hot::of(ip, (vals, refs), mem.parts(), cx);
@@ -584,6 +748,9 @@ enum Step {
     Host,
     /// The run's entry function returned (see `FINISHED`).
     Finished,
+    /// A call of a pure host function through its handler (see
+    /// `pure_handler`).
+    Pure(Handler),
 }
 
 /// What the chain returns instead of an instruction when the run's entry
@@ -677,7 +844,11 @@ macro_rules! handler {
                     }
                     Step::Host => {
                         let (mem, len) = hot.mem.parts();
-                        ($cx.host_call)(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                        host_call(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
+                    }
+                    Step::Pure(h) => {
+                        let (mem, len) = hot.mem.parts();
+                        h(hot.ip, hot.vals.base(), hot.refs.base(), mem, len, $cx)
                     }
                 }
             }
@@ -987,7 +1158,7 @@ macro_rules! other_handler {
     (CallImported) => {
         handler!(r, cx, CallImported { site } => {
             // SAFETY: see `enter`.
-            let (store, inst) = (unsafe { &*cx.store }, cx.inst);
+            let store = unsafe { &*cx.store };
             let s = call_site(cx, site);
             let Callee::Imported(func) = s.callee else { bail!() };
             // SAFETY: as for `CallIndirect`'s table, for the module's
@@ -997,9 +1168,16 @@ macro_rules! other_handler {
             let entry = unsafe { at(store.funcs(), f.index()) };
             // An import is a host function or another instance's (the
             // loop's).
-            let FuncKind::Host { index } = entry.kind else { bail!() };
-            cx.pending_host = (f, index, (s.vbase, s.rbase));
-            return Step::Host
+            let FuncKind::Host { callee } = entry.kind else { bail!() };
+            let Some(h) = callee.handler else {
+                cx.pending_host = (f, Some(callee), (s.vbase, s.rbase));
+                return Step::Host
+            };
+            if CHECKED {
+                check_host_slots(cx, f, (s.vbase, s.rbase));
+            }
+            cx.pending_pure = (callee.data, (s.vbase, s.rbase));
+            return Step::Pure(h)
         });
     };
     (ConsumeFuel) => {
@@ -1375,21 +1553,36 @@ mod tests {
                 source: crate::ir::AllocSource::Operands,
             }]);
             m.code[1].code = Box::new([Instr::Return]);
-            let run = move || {
-                let mut store = Store::new(&engine_of(&module), ());
-                store.set_epoch_deadline(1 << 40);
-                let h = crate::Func::wrap(&mut store, || ());
-                let inst = Instance::new(&mut store, &module, &[h.into()]).unwrap();
-                let f = inst.get_func(&mut store, "run").unwrap();
-                f.call(&mut store, &[], &mut []).unwrap();
+            // The imported function is a pure host function (its own
+            // handler), and for `CallImported` also one that takes a
+            // `Caller` (`host_call`).
+            let kinds: &[bool] = if op == Op::CallImported {
+                &[false, true]
+            } else {
+                &[false]
             };
-            std::thread::Builder::new()
-                .name(format!("{op:?}"))
-                .stack_size(STACK)
-                .spawn(run)
-                .unwrap()
-                .join()
-                .unwrap();
+            for &with_caller in kinds {
+                let module = module.clone();
+                let run = move || {
+                    let mut store = Store::new(&engine_of(&module), ());
+                    store.set_epoch_deadline(1 << 40);
+                    let h = if with_caller {
+                        crate::Func::wrap(&mut store, |_: crate::Caller<'_, ()>| ())
+                    } else {
+                        crate::Func::wrap(&mut store, || ())
+                    };
+                    let inst = Instance::new(&mut store, &module, &[h.into()]).unwrap();
+                    let f = inst.get_func(&mut store, "run").unwrap();
+                    f.call(&mut store, &[], &mut []).unwrap();
+                };
+                std::thread::Builder::new()
+                    .name(format!("{op:?}"))
+                    .stack_size(STACK)
+                    .spawn(run)
+                    .unwrap()
+                    .join()
+                    .unwrap();
+            }
             tested += 1;
         }
         assert!(tested > 500, "only {tested} handlers tested");

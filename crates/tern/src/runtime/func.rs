@@ -2,7 +2,7 @@
 //! [`Func::wrap`]), calls from the host, and [`Caller`].
 
 use super::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, StoreId};
-use super::typed::{TypedFunc, WasmParams, WasmResults};
+use super::typed::{IndexedSlots, RawSlots, TypedFunc, WasmParams, WasmResults};
 use super::{Extern, Instance, StoreInner};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -12,16 +12,173 @@ use crate::registry::{CVal, TypeId, TypeRef};
 use crate::types::FuncType;
 use crate::values::Val;
 use crate::values::convert::{Raw, raw_to_val, val_to_raw};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A host function as the interpreter calls it: parameters are read from,
-/// and results written to, the store's stack at the given value and
-/// reference slot bases.
-pub(crate) type HostFn<T> = Arc<HostFnDyn<T>>;
+/// The typed trampoline of a host function that cannot reach the store (a
+/// [`Func::wrap`] closure without a [`Caller`]): calls closure `data`
+/// with its parameters read from the value and reference slots at
+/// `vals`/`refs` on, and writes its results there. It cannot re-enter
+/// wasm, grow a memory or move the stacks (`store` only roots and
+/// resolves reference arguments and results), so its callers refresh
+/// nothing after it.
+///
+/// # Safety
+/// `data` is the closure the trampoline was made for (see [`HostCallee`]),
+/// and `vals`/`refs` are valid for reads and writes of the function's
+/// parameter and result slots (as many as the larger of the two, per
+/// stack).
+pub(crate) type PureThunk = unsafe fn(
+    data: *const (),
+    store: &mut StoreInner,
+    vals: *mut u64,
+    refs: *mut u32,
+) -> Result<()>;
 
-/// The unsized function type behind [`HostFn`].
-pub(crate) type HostFnDyn<T> =
-    dyn Fn(Caller<'_, T>, usize, usize) -> Result<()> + Send + Sync + 'static;
+/// The trampoline of a host function that takes a [`Caller`] (or works on
+/// [`Val`]s): calls closure `data` with the `Store<T>` `store` and the
+/// calling instance, its parameters in the store's stack at slot indices
+/// `vbase`/`rbase` on, and writes its results there (the closure may
+/// re-enter wasm, which may move the stacks: the results go to the same
+/// slot indices).
+///
+/// # Safety
+/// `data` is the closure the trampoline was made for, and `store` is a
+/// `Store<T>` for the trampoline's `T`, not otherwise borrowed (see
+/// [`HostCallee`]).
+pub(crate) type CallerThunk = unsafe fn(
+    data: *const (),
+    store: *mut (),
+    instance: Option<InstanceId>,
+    vbase: usize,
+    rbase: usize,
+) -> Result<()>;
+
+/// A pure host function's typed call (the body of its [`PureThunk`]),
+/// for the function's threaded handler to inline.
+pub(crate) trait PureCall {
+    /// See [`PureThunk`].
+    ///
+    /// # Safety
+    /// See [`PureThunk`].
+    unsafe fn call(
+        data: *const (),
+        store: &mut StoreInner,
+        vals: *mut u64,
+        refs: *mut u32,
+    ) -> Result<()>;
+}
+
+/// The [`PureCall`] of closure type `F` with parameters `P` (a tuple of
+/// [`crate::WasmTy`]s) and results `R`.
+pub(crate) struct PureFn<F, P, R>(PhantomData<fn(P) -> (F, R)>);
+
+/// How the interpreter calls a host function.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum HostThunk {
+    /// A closure without a [`Caller`] (see [`PureThunk`]).
+    Pure(PureThunk),
+    /// A closure with a [`Caller`] (see [`CallerThunk`]).
+    Caller(CallerThunk),
+}
+
+/// A host function as the interpreter calls it: its trampoline and the
+/// closure the trampoline calls, cached in the function's store entry
+/// (one indirect call, no lookup of the closure). Made only by
+/// [`HostFunc`], whose store keeps the closure alive and is the only
+/// store whose entries hold it; `Caller` trampolines are made for the
+/// store's data type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HostCallee {
+    /// The closure (owned by the [`HostFunc`]s of the function).
+    pub data: *const (),
+    /// Its trampoline.
+    pub thunk: HostThunk,
+    /// For a pure function, its threaded handler (`thread::pure_handler`,
+    /// the trampoline's body inlined into a handler).
+    #[cfg(tern_threaded)]
+    pub handler: Option<crate::interp::Handler>,
+}
+
+// SAFETY: `data` points to a closure that is `Send + Sync` (the bounds of
+// `Func::wrap`, `Func::new` and the linker's definitions), only called
+// through `thunk`.
+unsafe impl Send for HostCallee {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for HostCallee {}
+
+/// A host function not yet bound to a store, or the store's hold on one:
+/// the closure (shared by every store the function is defined in) and how
+/// to call it, for stores with data type `T`.
+///
+/// Public only so that the sealed [`IntoFunc`] method can name it; not
+/// reachable from outside the crate.
+#[doc(hidden)]
+pub struct HostFunc<T> {
+    /// Keeps `callee.data` alive.
+    _owner: Arc<dyn Send + Sync>,
+    /// The trampoline and the closure.
+    pub(crate) callee: HostCallee,
+    _store: PhantomData<fn(&mut Store<T>)>,
+}
+
+impl<T> std::fmt::Debug for HostFunc<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFunc")
+            .field("callee", &self.callee)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for HostFunc<T> {
+    fn clone(&self) -> Self {
+        HostFunc {
+            _owner: self._owner.clone(),
+            callee: self.callee,
+            _store: PhantomData,
+        }
+    }
+}
+
+impl<T> HostFunc<T> {
+    /// The host function calling closure `data` through `thunk`, which
+    /// must be a `Caller` trampoline made for `X` and stores of data type
+    /// `T`.
+    fn with_caller<X: Send + Sync + 'static>(data: X, thunk: CallerThunk) -> HostFunc<T> {
+        HostFunc::new(data, |data| HostCallee {
+            data,
+            thunk: HostThunk::Caller(thunk),
+            #[cfg(tern_threaded)]
+            handler: None,
+        })
+    }
+
+    /// The pure host function calling closure `data` through `Th`, which
+    /// must be the [`PureCall`] of `X`.
+    fn pure<X: Send + Sync + 'static, Th: PureCall>(data: X) -> HostFunc<T> {
+        HostFunc::new(data, |data| HostCallee {
+            data,
+            thunk: HostThunk::Pure(Th::call),
+            #[cfg(tern_threaded)]
+            handler: Some(crate::interp::pure_handler::<Th>),
+        })
+    }
+
+    /// The host function owning closure `data`, called as `callee` says
+    /// given the closure's address.
+    fn new<X: Send + Sync + 'static>(
+        data: X,
+        callee: impl FnOnce(*const ()) -> HostCallee,
+    ) -> HostFunc<T> {
+        let owner = Arc::new(data);
+        let callee = callee(Arc::as_ptr(&owner).cast());
+        HostFunc {
+            _owner: owner,
+            callee,
+            _store: PhantomData,
+        }
+    }
+}
 
 /// What a store function is.
 #[derive(Clone, Copy, Debug)]
@@ -33,8 +190,9 @@ pub(crate) enum FuncKind {
         def: DefFunc,
         code: CodePtr,
     },
-    /// Host function `index` in the store's host function list.
-    Host { index: u32 },
+    /// A host function (its closure is kept by the store's host function
+    /// list).
+    Host { callee: HostCallee },
 }
 
 /// The compiled code of a defined function, cached in its store entry so
@@ -256,14 +414,14 @@ impl Func {
             .ok_or_else(|| Error::usage("invalid function handle"))
     }
 
-    pub(crate) fn add_host<T>(store: &mut Store<T>, ty: TypeRef, f: HostFn<T>) -> Result<Func> {
-        let index = u32::try_from(store.host_funcs.len())
-            .map_err(|_| Error::usage("too many host functions"))?;
-        store.host_funcs.push(f);
-        Func::push_entry(
+    pub(crate) fn add_host<T>(store: &mut Store<T>, ty: TypeRef, f: HostFunc<T>) -> Result<Func> {
+        let callee = f.callee;
+        let func = Func::push_entry(
             &mut store.inner,
-            FuncEntry::new(ty, FuncKind::Host { index }),
-        )
+            FuncEntry::new(ty, FuncKind::Host { callee }),
+        )?;
+        store.host_funcs.push(f);
+        Ok(func)
     }
 
     pub(crate) fn push_entry(store: &mut StoreInner, entry: FuncEntry) -> Result<Func> {
@@ -377,34 +535,59 @@ impl Func {
     }
 }
 
-/// Builds the slot-level host function for a [`Val`]-based closure.
-pub(crate) fn host_fn_from_vals<T: 'static>(
-    ty: &TypeRef,
-    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
-) -> Result<HostFn<T>> {
+/// A [`Val`]-based host closure and its signature (see
+/// [`host_fn_from_vals`]).
+struct ValsHost<G> {
+    ptys: Box<[CVal]>,
+    rtys: Box<[CVal]>,
+    func: G,
+}
+
+/// Builds the host function for a [`Val`]-based closure.
+pub(crate) fn host_fn_from_vals<T: 'static, G>(ty: &TypeRef, func: G) -> Result<HostFunc<T>>
+where
+    G: Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+{
     let (ptys, rtys) = ty
         .info()
         .as_func()
         .ok_or_else(|| Error::usage("not a function type"))?;
-    let ptys: Arc<[CVal]> = ptys.into();
-    let rtys: Arc<[CVal]> = rtys.into();
-    Ok(Arc::new(
-        move |caller: Caller<'_, T>, vb: usize, rb: usize| {
-            let params = read_slots(&mut caller.store.inner, &ptys, vb, rb);
-            let mut results = vec![Val::I32(0); rtys.len()];
-            let store = &mut *caller.store;
-            let instance = caller.instance;
-            func(Caller { store, instance }, &params, &mut results)?;
-            write_slots(&mut store.inner, &rtys, &results, vb, rb)
-                .map_err(|e| Error::usage(format!("host function returned a wrong result: {e}")))
-        },
-    ))
+    /// The [`CallerThunk`] of a `ValsHost<G>`: converts the parameters to
+    /// [`Val`]s and the results back, checked against the signature.
+    ///
+    /// # Safety
+    /// See [`CallerThunk`].
+    unsafe fn thunk<T: 'static, G>(
+        data: *const (),
+        store: *mut (),
+        instance: Option<InstanceId>,
+        vb: usize,
+        rb: usize,
+    ) -> Result<()>
+    where
+        G: Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()>,
+    {
+        // SAFETY: `data` is a `ValsHost<G>` and `store` a `Store<T>`, not
+        // otherwise borrowed (the trampoline's contract).
+        let (h, store) = unsafe { (&*data.cast::<ValsHost<G>>(), &mut *store.cast::<Store<T>>()) };
+        let params = read_slots(&mut store.inner, &h.ptys, vb, rb);
+        let mut results = vec![Val::I32(0); h.rtys.len()];
+        (h.func)(Caller { store, instance }, &params, &mut results)?;
+        write_slots(&mut store.inner, &h.rtys, &results, vb, rb)
+            .map_err(|e| Error::usage(format!("host function returned a wrong result: {e}")))
+    }
+    let host = ValsHost {
+        ptys: ptys.into(),
+        rtys: rtys.into(),
+        func,
+    };
+    Ok(HostFunc::with_caller(host, thunk::<T, G>))
 }
 
 /// Closures usable with [`Func::wrap`] and [`crate::Linker::func_wrap`].
 pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>);
+    fn into_func(self, engine: &Engine) -> (FuncType, HostFunc<T>);
 }
 
 macro_rules! impl_into_func {
@@ -416,16 +599,35 @@ macro_rules! impl_into_func {
             $($p: super::WasmTy,)*
             R: super::typed::WasmRet,
         {
-            fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
+            fn into_func(self, engine: &Engine) -> (FuncType, HostFunc<T>) {
                 let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
                 let ty = FuncType::new(engine, params, R::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
-                    let (mut vi, mut ri) = (vb, rb);
-                    $(let $p = <$p as super::WasmTy>::load(&mut caller.store.inner, &mut vi, &mut ri)?;)*
-                    let r = (self)($($p),*);
-                    r.store_ret(&mut caller.store.inner, vb, rb)
-                });
-                (ty, f)
+                (ty, HostFunc::pure::<F, PureFn<F, ($($p,)*), R>>(self))
+            }
+        }
+
+        #[allow(non_snake_case, unused_variables, unused_mut)]
+        impl<F, R, $($p,)*> PureCall for PureFn<F, ($($p,)*), R>
+        where
+            F: Fn($($p),*) -> R,
+            $($p: super::WasmTy,)*
+            R: super::typed::WasmRet,
+        {
+            /// Parameters straight from the slots, results straight back.
+            #[inline]
+            unsafe fn call(
+                data: *const (),
+                store: &mut StoreInner,
+                vals: *mut u64,
+                refs: *mut u32,
+            ) -> Result<()> {
+                // SAFETY: `data` is an `F`, and the slots are the
+                // signature's (the trampoline's contract; the signature is
+                // `F`'s).
+                let (f, at) = unsafe { (&*data.cast::<F>(), RawSlots::new(vals, refs)) };
+                let mut params = at;
+                $(let $p = <$p as super::WasmTy>::load(store, &mut params)?;)*
+                f($($p),*).store_ret(store, at)
             }
         }
 
@@ -436,18 +638,34 @@ macro_rules! impl_into_func {
             $($p: super::WasmTy,)*
             R: super::typed::WasmRet,
         {
-            fn into_func(self, engine: &Engine) -> (FuncType, HostFn<T>) {
+            fn into_func(self, engine: &Engine) -> (FuncType, HostFunc<T>) {
+                /// The [`CallerThunk`] of closure type `F`.
+                ///
+                /// # Safety
+                /// See [`CallerThunk`].
+                unsafe fn thunk<T: 'static, F, R, $($p,)*>(
+                    data: *const (),
+                    store: *mut (),
+                    instance: Option<InstanceId>,
+                    vb: usize,
+                    rb: usize,
+                ) -> Result<()>
+                where
+                    F: Fn(Caller<'_, T>, $($p),*) -> R,
+                    $($p: super::WasmTy,)*
+                    R: super::typed::WasmRet,
+                {
+                    // SAFETY: `data` is an `F` and `store` a `Store<T>`,
+                    // not otherwise borrowed (the trampoline's contract).
+                    let (f, store) = unsafe { (&*data.cast::<F>(), &mut *store.cast::<Store<T>>()) };
+                    let mut params = IndexedSlots { vi: vb, ri: rb };
+                    $(let $p = <$p as super::WasmTy>::load(&mut store.inner, &mut params)?;)*
+                    let r = f(Caller { store: &mut *store, instance }, $($p),*);
+                    r.store_ret(&mut store.inner, IndexedSlots { vi: vb, ri: rb })
+                }
                 let params = vec![$(<$p as super::WasmTy>::valtype(),)*];
                 let ty = FuncType::new(engine, params, R::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, vb: usize, rb: usize| {
-                    let (mut vi, mut ri) = (vb, rb);
-                    $(let $p = <$p as super::WasmTy>::load(&mut caller.store.inner, &mut vi, &mut ri)?;)*
-                    let store = caller.store;
-                    let instance = caller.instance;
-                    let r = (self)(Caller { store: &mut *store, instance }, $($p),*);
-                    r.store_ret(&mut store.inner, vb, rb)
-                });
-                (ty, f)
+                (ty, HostFunc::with_caller(self, thunk::<T, F, R, $($p,)*>))
             }
         }
     };

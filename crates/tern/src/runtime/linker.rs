@@ -1,7 +1,7 @@
 //! The [`Linker`]: resolves a module's imports by name, from host
 //! functions and from other instances' exports.
 
-use super::func::{Func, HostFn, IntoFunc};
+use super::func::{Func, HostFunc, IntoFunc};
 use super::instance::{Extern, Instance, instantiate};
 use super::store::{AsContext, AsContextMut};
 use crate::engine::Engine;
@@ -15,7 +15,7 @@ enum Definition<T> {
     Extern(Extern),
     /// A host function not yet bound to a store: created in the store on
     /// first use.
-    Host(FuncType, HostFn<T>),
+    Host(FuncType, HostFunc<T>),
 }
 
 impl<T> Clone for Definition<T> {

@@ -36,7 +36,9 @@ pub use table::Table;
 pub use tag::Tag;
 pub use typed::{TypedFunc, WasmParams, WasmResults, WasmTy};
 
-pub(crate) use func::{FuncEntry, FuncKind, HostFn, HostFnDyn};
+#[cfg(tern_threaded)]
+pub(crate) use func::PureCall;
+pub(crate) use func::{FuncEntry, FuncKind, HostCallee, HostFunc, HostThunk};
 pub(crate) use global::GlobalEntry;
 pub(crate) use instance::InstanceEntry;
 pub(crate) use interrupt::epoch_deadline_reached;

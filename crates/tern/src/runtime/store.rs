@@ -5,7 +5,7 @@
 
 use super::interrupt::{EpochCallback, Interrupts};
 use super::limits::LimiterFn;
-use super::{FuncEntry, GlobalEntry, HostFn, InstanceEntry, MemoryEntry, TableEntry, TagEntry};
+use super::{FuncEntry, GlobalEntry, HostFunc, InstanceEntry, MemoryEntry, TableEntry, TagEntry};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::gc::{GcRoot, Heap, Trace};
@@ -349,7 +349,8 @@ impl Trace for StoreRoots<'_> {
 /// created in a store lives until the store is dropped.
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
-    pub(crate) host_funcs: Vec<HostFn<T>>,
+    /// Keeps the closures of the store's host functions alive.
+    pub(crate) host_funcs: Vec<HostFunc<T>>,
     /// What reaching the epoch deadline does (`None`: trap).
     pub(crate) epoch_callback: Option<EpochCallback<T>>,
     /// The resource limiter, if any.

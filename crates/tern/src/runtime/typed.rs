@@ -26,36 +26,127 @@ pub trait WasmTy: Sized + Send + 'static {
     /// The (most precise) Wasm type of values of this Rust type.
     fn valtype() -> ValType;
     #[doc(hidden)]
-    fn load(store: &mut StoreInner, vi: &mut usize, ri: &mut usize) -> Result<Self>;
+    fn load<S: SlotAccess>(store: &mut StoreInner, at: &mut S) -> Result<Self>;
     #[doc(hidden)]
-    fn store(self, store: &mut StoreInner, vi: &mut usize, ri: &mut usize) -> Result<()>;
+    fn store<S: SlotAccess>(self, store: &mut StoreInner, at: &mut S) -> Result<()>;
+}
+
+/// Sequential access to the value and reference slots of a signature's
+/// values (parameters or results), in order: each [`WasmTy`] takes the
+/// slots of its own value. Public only so that the sealed [`WasmTy`]
+/// methods can name it; not reachable from outside the crate.
+#[doc(hidden)]
+pub trait SlotAccess {
+    /// The next value slot.
+    fn get_v(&mut self, store: &StoreInner) -> Result<u64>;
+    /// Writes the next value slot.
+    fn put_v(&mut self, store: &mut StoreInner, v: u64) -> Result<()>;
+    /// The next reference slot.
+    fn get_r(&mut self, store: &StoreInner) -> Result<u32>;
+    /// Writes the next reference slot.
+    fn put_r(&mut self, store: &mut StoreInner, r: u32) -> Result<()>;
+}
+
+/// [`SlotAccess`] to the store's stack from slot indices `vi`/`ri` on,
+/// checked against the stacks' lengths (calls from the host, and
+/// [`crate::Func::new`]-style host functions).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IndexedSlots {
+    /// The next value slot's index.
+    pub vi: usize,
+    /// The next reference slot's index.
+    pub ri: usize,
 }
 
 fn slot_err() -> Error {
     Error::usage("value slots exhausted (signature mismatch)")
 }
 
-#[inline(always)]
-fn get_v(store: &StoreInner, vi: &mut usize) -> Result<u64> {
-    let v = *store.stack().vals.get(*vi).ok_or_else(slot_err)?;
-    *vi += 1;
-    Ok(v)
+impl SlotAccess for IndexedSlots {
+    #[inline(always)]
+    fn get_v(&mut self, store: &StoreInner) -> Result<u64> {
+        let v = *store.stack().vals.get(self.vi).ok_or_else(slot_err)?;
+        self.vi += 1;
+        Ok(v)
+    }
+    #[inline(always)]
+    fn put_v(&mut self, store: &mut StoreInner, v: u64) -> Result<()> {
+        *store
+            .stack_mut()
+            .vals
+            .get_mut(self.vi)
+            .ok_or_else(slot_err)? = v;
+        self.vi += 1;
+        Ok(())
+    }
+    fn get_r(&mut self, store: &StoreInner) -> Result<u32> {
+        let r = *store.stack().refs.get(self.ri).ok_or_else(slot_err)?;
+        self.ri += 1;
+        Ok(r)
+    }
+    fn put_r(&mut self, store: &mut StoreInner, r: u32) -> Result<()> {
+        *store
+            .stack_mut()
+            .refs
+            .get_mut(self.ri)
+            .ok_or_else(slot_err)? = r;
+        self.ri += 1;
+        Ok(())
+    }
 }
-#[inline(always)]
-fn put_v(store: &mut StoreInner, vi: &mut usize, v: u64) -> Result<()> {
-    *store.stack_mut().vals.get_mut(*vi).ok_or_else(slot_err)? = v;
-    *vi += 1;
-    Ok(())
+
+/// [`SlotAccess`] through raw pointers to the next value and reference
+/// slot, unchecked: the typed trampolines of [`crate::Func::wrap`]
+/// closures, whose callers (the interpreter) guarantee the slots.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawSlots {
+    vals: *mut u64,
+    refs: *mut u32,
 }
-fn get_r(store: &StoreInner, ri: &mut usize) -> Result<u32> {
-    let v = *store.stack().refs.get(*ri).ok_or_else(slot_err)?;
-    *ri += 1;
-    Ok(v)
+
+impl RawSlots {
+    /// Access from `vals`/`refs` on.
+    ///
+    /// # Safety
+    /// `vals` and `refs` are valid for reads and writes of the value and
+    /// reference slots of the signature accessed through the result (each
+    /// [`WasmTy`] takes exactly its own slots), and those slots are not
+    /// accessed otherwise while it is in use.
+    #[inline(always)]
+    pub(crate) unsafe fn new(vals: *mut u64, refs: *mut u32) -> RawSlots {
+        RawSlots { vals, refs }
+    }
 }
-fn put_r(store: &mut StoreInner, ri: &mut usize, v: u32) -> Result<()> {
-    *store.stack_mut().refs.get_mut(*ri).ok_or_else(slot_err)? = v;
-    *ri += 1;
-    Ok(())
+
+impl SlotAccess for RawSlots {
+    #[inline(always)]
+    fn get_v(&mut self, _: &StoreInner) -> Result<u64> {
+        // SAFETY: a slot of the signature (`RawSlots::new`'s contract).
+        let v = unsafe { *self.vals };
+        self.vals = self.vals.wrapping_add(1);
+        Ok(v)
+    }
+    #[inline(always)]
+    fn put_v(&mut self, _: &mut StoreInner, v: u64) -> Result<()> {
+        // SAFETY: as above.
+        unsafe { *self.vals = v };
+        self.vals = self.vals.wrapping_add(1);
+        Ok(())
+    }
+    #[inline(always)]
+    fn get_r(&mut self, _: &StoreInner) -> Result<u32> {
+        // SAFETY: as above.
+        let r = unsafe { *self.refs };
+        self.refs = self.refs.wrapping_add(1);
+        Ok(r)
+    }
+    #[inline(always)]
+    fn put_r(&mut self, _: &mut StoreInner, r: u32) -> Result<()> {
+        // SAFETY: as above.
+        unsafe { *self.refs = r };
+        self.refs = self.refs.wrapping_add(1);
+        Ok(())
+    }
 }
 
 macro_rules! num_ty {
@@ -65,14 +156,14 @@ macro_rules! num_ty {
                 ValType::$vt
             }
             #[inline(always)]
-            fn load(store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
+            fn load<S: SlotAccess>(store: &mut StoreInner, at: &mut S) -> Result<Self> {
                 let f: fn(u64) -> $t = $from;
-                Ok(f(get_v(store, vi)?))
+                Ok(f(at.get_v(store)?))
             }
             #[inline(always)]
-            fn store(self, store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<()> {
+            fn store<S: SlotAccess>(self, store: &mut StoreInner, at: &mut S) -> Result<()> {
                 let f: fn($t) -> u64 = $to;
-                put_v(store, vi, f(self))
+                at.put_v(store, f(self))
             }
         }
     };
@@ -91,15 +182,17 @@ impl WasmTy for V128 {
     fn valtype() -> ValType {
         ValType::V128
     }
-    fn load(store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<Self> {
-        let lo = get_v(store, vi)?;
-        let hi = get_v(store, vi)?;
+    #[inline]
+    fn load<S: SlotAccess>(store: &mut StoreInner, at: &mut S) -> Result<Self> {
+        let lo = at.get_v(store)?;
+        let hi = at.get_v(store)?;
         Ok(V128::from(lo as u128 | (hi as u128) << 64))
     }
-    fn store(self, store: &mut StoreInner, vi: &mut usize, _: &mut usize) -> Result<()> {
+    #[inline]
+    fn store<S: SlotAccess>(self, store: &mut StoreInner, at: &mut S) -> Result<()> {
         let x = self.as_u128();
-        put_v(store, vi, x as u64)?;
-        put_v(store, vi, (x >> 64) as u64)
+        at.put_v(store, x as u64)?;
+        at.put_v(store, (x >> 64) as u64)
     }
 }
 
@@ -258,25 +351,26 @@ macro_rules! ref_ty {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(false, <$t as RefHandle>::heap()))
             }
-            fn load(store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
-                <$t as RefHandle>::from_raw(store, get_r(store, ri)?)
+            fn load<S: SlotAccess>(store: &mut StoreInner, at: &mut S) -> Result<Self> {
+                let r = at.get_r(store)?;
+                <$t as RefHandle>::from_raw(store, r)
             }
-            fn store(self, store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<()> {
+            fn store<S: SlotAccess>(self, store: &mut StoreInner, at: &mut S) -> Result<()> {
                 let r = self.to_raw(store)?;
-                put_r(store, ri, r)
+                at.put_r(store, r)
             }
         }
         impl WasmTy for Option<$t> {
             fn valtype() -> ValType {
                 ValType::Ref(RefType::new(true, <$t as RefHandle>::heap()))
             }
-            fn load(store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<Self> {
-                let r = get_r(store, ri)?;
+            fn load<S: SlotAccess>(store: &mut StoreInner, at: &mut S) -> Result<Self> {
+                let r = at.get_r(store)?;
                 if r == raw::NULL { Ok(None) } else { <$t as RefHandle>::from_raw(store, r).map(Some) }
             }
-            fn store(self, store: &mut StoreInner, _: &mut usize, ri: &mut usize) -> Result<()> {
+            fn store<S: SlotAccess>(self, store: &mut StoreInner, at: &mut S) -> Result<()> {
                 let r = match self { None => raw::NULL, Some(h) => h.to_raw(store)? };
-                put_r(store, ri, r)
+                at.put_r(store, r)
             }
         }
     )*};
@@ -291,7 +385,7 @@ pub trait WasmParams: Send + 'static {
     /// The Wasm types.
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()>;
+    fn store_all<S: SlotAccess>(self, store: &mut StoreInner, at: S) -> Result<()>;
 }
 
 /// A list of result types: `()`, a single [`WasmTy`], or a tuple.
@@ -299,7 +393,7 @@ pub trait WasmResults: Sized + Send + 'static {
     /// The Wasm types.
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self>;
+    fn load_all<S: SlotAccess>(store: &mut StoreInner, at: S) -> Result<Self>;
 }
 
 /// What a host closure may return: results, or `Result` of them.
@@ -307,7 +401,7 @@ pub trait WasmRet: Send + 'static {
     #[doc(hidden)]
     fn valtypes() -> Vec<ValType>;
     #[doc(hidden)]
-    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()>;
+    fn store_ret<S: SlotAccess>(self, store: &mut StoreInner, at: S) -> Result<()>;
 }
 
 impl<R: WasmParams> WasmRet for R {
@@ -315,8 +409,8 @@ impl<R: WasmParams> WasmRet for R {
         R::valtypes()
     }
     #[inline]
-    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
-        self.store_all(store, vb, rb)
+    fn store_ret<S: SlotAccess>(self, store: &mut StoreInner, at: S) -> Result<()> {
+        self.store_all(store, at)
     }
 }
 
@@ -325,8 +419,8 @@ impl<R: WasmParams> WasmRet for Result<R> {
         R::valtypes()
     }
     #[inline]
-    fn store_ret(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
-        self?.store_all(store, vb, rb)
+    fn store_ret<S: SlotAccess>(self, store: &mut StoreInner, at: S) -> Result<()> {
+        self?.store_all(store, at)
     }
 }
 
@@ -335,8 +429,8 @@ impl<A: WasmTy> WasmParams for A {
         vec![A::valtype()]
     }
     #[inline]
-    fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
-        self.store(store, &mut { vb }, &mut { rb })
+    fn store_all<S: SlotAccess>(self, store: &mut StoreInner, mut at: S) -> Result<()> {
+        self.store(store, &mut at)
     }
 }
 
@@ -344,8 +438,9 @@ impl<A: WasmTy> WasmResults for A {
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
-    fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self> {
-        A::load(store, &mut { vb }, &mut { rb })
+    #[inline]
+    fn load_all<S: SlotAccess>(store: &mut StoreInner, mut at: S) -> Result<Self> {
+        A::load(store, &mut at)
     }
 }
 
@@ -357,10 +452,9 @@ macro_rules! tuple_params {
                 vec![$($p::valtype(),)*]
             }
             #[inline]
-            fn store_all(self, store: &mut StoreInner, vb: usize, rb: usize) -> Result<()> {
+            fn store_all<S: SlotAccess>(self, store: &mut StoreInner, mut at: S) -> Result<()> {
                 let ($($p,)*) = self;
-                let (mut vi, mut ri) = (vb, rb);
-                $($p.store(store, &mut vi, &mut ri)?;)*
+                $($p.store(store, &mut at)?;)*
                 Ok(())
             }
         }
@@ -369,9 +463,9 @@ macro_rules! tuple_params {
             fn valtypes() -> Vec<ValType> {
                 vec![$($p::valtype(),)*]
             }
-            fn load_all(store: &mut StoreInner, vb: usize, rb: usize) -> Result<Self> {
-                let (mut vi, mut ri) = (vb, rb);
-                Ok(($($p::load(store, &mut vi, &mut ri)?,)*))
+            #[inline]
+            fn load_all<S: SlotAccess>(store: &mut StoreInner, mut at: S) -> Result<Self> {
+                Ok(($($p::load(store, &mut at)?,)*))
             }
         }
     };
@@ -483,7 +577,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             store,
             self.func.index,
             |s, vb, rb| {
-                params.store_all(s, vb, rb)?;
+                params.store_all(s, IndexedSlots { vi: vb, ri: rb })?;
                 for (ri, cast, ty) in checks.iter() {
                     let r = s.stack().refs.get(rb + *ri).copied().unwrap_or(raw::NULL);
                     if !crate::interp::cast_ok(s, r, cast) {
@@ -495,7 +589,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
                 }
                 Ok(())
             },
-            |s, vb, rb| R::load_all(s, vb, rb),
+            |s, vb, rb| R::load_all(s, IndexedSlots { vi: vb, ri: rb }),
         )?
     }
 }
