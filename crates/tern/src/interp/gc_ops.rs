@@ -90,10 +90,11 @@ pub(crate) fn struct_new(
 
 /// The fast path of `struct.new` of heap type `hty` with its value and
 /// reference operands at `vals`/`refs` (the result goes to `refs`):
-/// `Heap::new_struct_fast`. False, with no object made, when the nursery
-/// has no room (always in stress mode): the allocation needs the slow
-/// path, which may collect. (Never collects: the threaded chain runs it
-/// too.)
+/// `Heap::new_struct_fast`. False when the nursery has no room (always in
+/// stress mode; nothing was made) or the object's offset does not fit a
+/// reference (a dead object is left in the nursery): the allocation needs
+/// the slow path, which may collect. (Never collects: the threaded chain
+/// runs it too.)
 ///
 /// # Safety
 /// `vals` and `refs` point to the operand slots of a `struct.new` of
