@@ -632,13 +632,12 @@ pub(super) fn run<T>(
     // it covers and returns the first one it does not, which the loop
     // then runs.
     #[cfg(tern_threaded)]
-    let mut cx = thread::Cx::new(cold, max_depth, frames_base);
+    let (mut cx, mut sync) = (thread::Cx::new(&r, store, cold, limits), false);
     loop {
         #[cfg(tern_threaded)]
         {
-            thread::run_chain(&mut r, store, &mut cx);
-            // The chain ran the entry function's `Return`.
-            if r.ip == thread::FINISHED {
+            // True when the chain ran the entry function's `Return`.
+            if thread::run_chain(&mut r, store, &mut cx, std::mem::replace(&mut sync, true)) {
                 return Ok(());
             }
             // A host call in the chain failed; `ip` is its call.

@@ -124,22 +124,11 @@ pub(super) struct Cold {
 }
 
 impl Cold {
-    /// The current instance (for the threaded handlers, which see the cold
-    /// registers through a pointer).
+    /// The store index of memory 0 (for the threaded handlers, which see
+    /// the cold registers through a pointer).
     ///
     /// # Safety
     /// `cold` is the live cold registers of a run (`Regs::start`'s contract).
-    #[cfg_attr(not(tern_threaded), allow(dead_code))]
-    #[inline(always)]
-    pub(super) unsafe fn inst_of(cold: *const Cold) -> InstanceId {
-        // SAFETY: the caller's contract.
-        unsafe { (*cold).inst }
-    }
-
-    /// The store index of memory 0 (see `inst_of`).
-    ///
-    /// # Safety
-    /// As for `inst_of`.
     #[cfg_attr(not(tern_threaded), allow(dead_code))]
     #[inline(always)]
     pub(super) unsafe fn mem0_of(cold: *const Cold) -> Option<usize> {

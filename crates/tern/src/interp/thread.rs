@@ -118,19 +118,24 @@ fn stack_pointer() -> usize {
 }
 
 impl Cx {
-    /// The context of a run (see `exec::run`); the rest is set at each
-    /// chain entry.
-    pub(super) fn new(cold: *const Cold, max_depth: usize, frames_base: usize) -> Cx {
-        Cx {
+    /// The context of a run (see `exec::run`), at the registers `r` of
+    /// its start: ready for the first chain entry.
+    #[inline(always)]
+    pub(super) fn new<T>(
+        r: &Regs,
+        store: &mut Store<T>,
+        cold: *const Cold,
+        (max_depth, frames_base): (usize, usize),
+    ) -> Cx {
+        let mut cx = Cx {
             store: std::ptr::null_mut(),
-            func: std::ptr::null(),
+            func: r.func,
             cold,
-            // SAFETY: `cold` is the run's cold registers (see `exec::run`).
-            inst: unsafe { Cold::inst_of(cold) },
+            inst: r.inst(),
             windows: (0, 0),
-            vfp: 0,
-            rfp: 0,
-            module: std::ptr::null(),
+            vfp: r.vfp,
+            rfp: r.rfp,
+            module: r.module,
             max_depth,
             frames_base,
             frame_limit: 0,
@@ -147,34 +152,58 @@ impl Cx {
             } else {
                 stack_pointer().saturating_sub(PURE_HANDLER_STACK)
             },
-        }
+        };
+        cx.sync_store(store);
+        cx
+    }
+
+    /// Takes the frame the loop is in (`r`) and the store, before a chain
+    /// entry (the loop may have called, returned or switched instances).
+    #[inline(always)]
+    fn sync<T>(&mut self, r: &Regs, store: &mut Store<T>) {
+        self.sync_store(store);
+        self.inst = r.inst();
+        (self.func, self.module, self.vfp, self.rfp) = (r.func, r.module, r.vfp, r.rfp);
+    }
+
+    /// Takes the store (derived from the exclusive borrow anew for each
+    /// chain entry) and the frame limit (the loop may have grown the frame
+    /// stack).
+    #[inline(always)]
+    fn sync_store<T>(&mut self, store: &mut Store<T>) {
+        let host: *mut Store<T> = store;
+        self.host = host.cast();
+        // SAFETY: `host` was just made from the exclusive borrow.
+        self.store = unsafe { &raw mut (*host).inner };
+        // SAFETY: as above; no reference into the store is live.
+        self.frame_limit = frame_limit(unsafe { &(*host).inner }, self.max_depth);
     }
 }
 
 /// Runs the chain from the loop's registers `r` and leaves them at the
 /// first instruction the chain does not cover (the loop's step before each
-/// instruction it runs itself). Inlined, like everything `Regs` is passed
+/// instruction it runs itself); true if the chain ended the run instead
+/// (the entry function returned; `r` is then stale). `sync`: take the
+/// frame and the store from `r` and `store` first (false only right after
+/// `Cx::new`, which took them). Inlined, like everything `Regs` is passed
 /// to (see `regs.rs`).
 #[inline(always)]
-pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
+pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx, sync: bool) -> bool {
     if CHECKED {
         r.assert_current(&store.inner);
         cx.windows = (r.vals.window(), r.refs.window());
     }
-    let host: *mut Store<T> = store;
-    cx.host = host.cast();
-    // SAFETY: `host` was just made from the exclusive borrow.
-    cx.store = unsafe { &raw mut (*host).inner };
-    // SAFETY: as above; no reference into the store is live.
-    let inner = unsafe { &(*host).inner };
-    cx.frame_limit = frame_limit(inner, cx.max_depth);
-    cx.inst = r.inst();
-    (cx.func, cx.module, cx.vfp, cx.rfp) = (r.func, r.module, r.vfp, r.rfp);
+    if sync {
+        cx.sync(r, store);
+    }
     // SAFETY: `ip` is an instruction of the current function (see
     // `exec::run`), the slots and memory view are current (`refresh` after
     // anything that may move them; checked builds assert it), and the
     // store is not used until the chain returns.
     r.ip = unsafe { enter(r.ip, r.vals, r.refs, r.mem, cx) };
+    if r.ip == FINISHED {
+        return true;
+    }
     // Calls and returns in the chain moved the frame; host calls may have
     // moved the stacks and memory 0.
     (r.func, r.vfp, r.rfp) = (cx.func, cx.vfp, cx.rfp);
@@ -184,6 +213,7 @@ pub(super) fn run_chain<T>(r: &mut Regs, store: &mut Store<T>, cx: &mut Cx) {
     } else {
         r.refresh_stack(&mut store.inner);
     }
+    false
 }
 
 /// How many frames the frame stack may hold with calls in the chain (see
