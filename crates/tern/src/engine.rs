@@ -154,8 +154,8 @@ impl Config {
     }
 
     /// Caps the collector's growable metadata (the incremental mark
-    /// stack) at `entries` entries (for tests: a small cap reaches the
-    /// fallback taken when memory for it runs out).
+    /// stack, the remembered set) at `entries` entries (for tests: a
+    /// small cap reaches the fallbacks taken when memory for it runs out).
     #[doc(hidden)]
     pub fn gc_metadata_limit(&mut self, entries: usize) -> &mut Self {
         self.gc_metadata_limit = entries;

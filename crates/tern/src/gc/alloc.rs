@@ -463,6 +463,13 @@ impl Heap {
         data: Box<dyn Any + Send + Sync>,
         roots: &mut dyn Trace,
     ) -> Result<u32> {
+        // Room to list it and its data first: nothing is allocated if
+        // there is none (collections never shrink these tables).
+        let no_room = |_| Error::trap(Trap::AllocationTooLarge, Vec::new());
+        self.young_hosts.try_reserve(1).map_err(no_room)?;
+        if self.free_host.is_empty() {
+            self.host_data.try_reserve(1).map_err(no_room)?;
+        }
         let off = self
             .alloc_with(HEADER, roots)
             .map_err(|t| Error::trap(t, Vec::new()))?;

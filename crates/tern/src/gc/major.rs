@@ -157,6 +157,7 @@ impl super::Heap {
             }
         }
         self.remset.clear();
+        self.remset_overflow = false;
         self.young_hosts.clear();
         // Nothing is left of the incremental cycle or the free chunks.
         self.abort_cycle();

@@ -8,8 +8,8 @@
 
 use super::incr::{Cycle, MIN_CHUNK, write_free};
 use super::{
-    FORWARDED, HOST_TYPE, HeapType, REMEMBERED, Trace, raw_of_offset, rd32, size_at, visit_refs,
-    wr32,
+    FORWARDED, HEADER, HOST_TYPE, HeapType, REMEMBERED, Trace, raw_of_offset, rd32, size_at,
+    visit_refs, wr32,
 };
 use crate::values::raw;
 use std::time::Instant;
@@ -33,6 +33,9 @@ struct Promoter<'a> {
     cycle: Option<&'a mut Cycle>,
     /// Bytes taken from free chunks.
     from_chunks: usize,
+    /// Whether survivors may go to free chunks (not while the old
+    /// generation is walked for remembered objects: it must stay tiled).
+    use_chunks: bool,
 }
 
 impl Promoter<'_> {
@@ -42,6 +45,11 @@ impl Promoter<'_> {
     /// one the last fitting one among the last few: `incr::find_chunk`), else
     /// at the end.
     fn alloc(&mut self, mem: &mut [u8], size: usize) -> usize {
+        if !self.use_chunks {
+            let to = self.old_top;
+            self.old_top += size;
+            return to;
+        }
         if self.chunk.1 - self.chunk.0 < size
             && self.pending.len() < self.pending.capacity()
             && let Some(i) = super::incr::find_chunk(self.free_list, size)
@@ -131,18 +139,35 @@ impl super::Heap {
             pending: &mut self.pending,
             cycle: if active { Some(&mut self.cycle) } else { None },
             from_chunks: 0,
+            use_chunks: !self.remset_overflow,
         };
         let (types, mem) = (&self.types[..], &mut self.mem[..]);
         roots.trace(&mut |r| p.promote(types, mem, r));
         self.roots.for_each_live(|r| p.promote(types, mem, r));
         // Remembered objects: forward their nursery references and forget
         // them (after this collection nothing refers to the nursery).
-        for &obj in &self.remset {
-            let ty = rd32(mem, obj);
-            wr32(mem, obj, ty & !REMEMBERED);
-            visit_refs(types, mem, obj, &mut |mem, r| p.promote(types, mem, r));
+        if self.remset_overflow {
+            // The list is incomplete, the flags are not: walk the old
+            // generation (tiled, since survivors go to its end only).
+            let mut at = HEADER;
+            while at < first {
+                let ty = rd32(mem, at);
+                at += if ty & REMEMBERED != 0 {
+                    wr32(mem, at, ty & !REMEMBERED);
+                    visit_refs(types, mem, at, &mut |mem, r| p.promote(types, mem, r))
+                } else {
+                    size_at(types, mem, at)
+                };
+            }
+        } else {
+            for &obj in &self.remset {
+                let ty = rd32(mem, obj);
+                wr32(mem, obj, ty & !REMEMBERED);
+                visit_refs(types, mem, obj, &mut |mem, r| p.promote(types, mem, r));
+            }
         }
         self.remset.clear();
+        self.remset_overflow = false;
         // Cheney scan of the promoted objects: at the end, in the chunk
         // being filled, and in the filled parts of earlier chunks.
         let mut wscan = first;

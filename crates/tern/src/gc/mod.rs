@@ -88,7 +88,8 @@ pub(crate) struct HeapType {
 /// of `mem` from `old_top` to `nursery_start` and from `ntop` to the end
 /// is zero, so allocation never clears memory; `HEADER <= old_top <= nursery_start <= ntop <= nlimit <=
 /// mem.len()`; every old object that holds a reference to a nursery object
-/// has its `REMEMBERED` flag set and is listed in `remset`.
+/// has its `REMEMBERED` flag set and is listed in `remset` (unless
+/// `remset_overflow`).
 pub(crate) struct Heap {
     mem: Vec<u8>,
     /// End of the old generation's objects.
@@ -107,8 +108,14 @@ pub(crate) struct Heap {
     major_at: usize,
     /// Collect the nursery before every allocation.
     stress: bool,
-    /// Offsets of the remembered old objects.
+    /// Offsets of the remembered old objects (all of them unless
+    /// `remset_overflow`).
     remset: Vec<usize>,
+    /// Set when `remset` could not grow (no memory, or
+    /// `Config::gc_metadata_limit`): the list is incomplete, the
+    /// `REMEMBERED` flags are not, and the next minor collection walks the
+    /// old generation for flagged objects instead of reading the list.
+    remset_overflow: bool,
     /// Incremental marking and sweeping of the old generation.
     cycle: incr::Cycle,
     /// Free chunks of the old generation (offset, bytes) that promotion
@@ -125,7 +132,7 @@ pub(crate) struct Heap {
     /// many bytes, an incremental cycle starts.
     mark_at: usize,
     /// The most entries the collector's growable metadata (the mark
-    /// stack) may hold (`Config::gc_metadata_limit`, a test knob reaching
+    /// stack, the remembered set) may hold (`Config::gc_metadata_limit`, a test knob reaching
     /// the overflow fallbacks; `usize::MAX` by default).
     meta_limit: usize,
     /// (offset, host data index) of the host objects in the nursery.
@@ -243,6 +250,7 @@ impl Heap {
             major_at: HEADER + MIN_CAPACITY,
             stress: config.gc_stress,
             remset: Vec::new(),
+            remset_overflow: false,
             cycle: incr::Cycle::default(),
             free_list: Vec::new(),
             pending: Vec::new(),
@@ -434,7 +442,8 @@ impl Heap {
         self.limit_changed();
     }
 
-    /// Stores host data and returns its index.
+    /// Stores host data and returns its index (an allocation trap if no
+    /// memory is left for the table).
     fn add_host_data(&mut self, data: Box<dyn Any + Send + Sync>) -> Result<u32> {
         if let Some(i) = self.free_host.pop() {
             self.host_data[i as usize] = Some(data);
@@ -442,14 +451,19 @@ impl Heap {
         }
         let i = u32::try_from(self.host_data.len())
             .map_err(|_| Error::usage("too many host objects"))?;
+        self.host_data
+            .try_reserve(1)
+            .map_err(|_| Error::trap(crate::Trap::AllocationTooLarge, Vec::new()))?;
         self.host_data.push(Some(data));
         Ok(i)
     }
 
-    /// Drops the host data at index `i`.
+    /// Drops the host data at index `i`. (Its index is reused later; if
+    /// there is no memory to list it, it is not, which wastes one entry.)
     fn free_host_data(&mut self, i: u32) {
         if let Some(d) = self.host_data.get_mut(i as usize)
             && d.take().is_some()
+            && self.free_host.try_reserve(1).is_ok()
         {
             self.free_host.push(i);
         }
@@ -527,14 +541,21 @@ impl Heap {
         }
     }
 
-    /// Adds the old object at `obj` to the remembered set (once).
+    /// Adds the old object at `obj` to the remembered set (once). If the
+    /// set cannot grow, the object is only flagged and the next minor
+    /// collection finds it by walking the old generation
+    /// (`remset_overflow`): a barrier never allocates infallibly.
     #[cold]
     #[inline(never)]
     pub(crate) fn remember(&mut self, obj: usize) {
         let ty = rd32(&self.mem, obj);
         if ty & REMEMBERED == 0 {
             wr32(&mut self.mem, obj, ty | REMEMBERED);
-            self.remset.push(obj);
+            if self.remset.len() < self.meta_limit && self.remset.try_reserve(1).is_ok() {
+                self.remset.push(obj);
+            } else {
+                self.remset_overflow = true;
+            }
         }
     }
 

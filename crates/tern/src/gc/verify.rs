@@ -196,7 +196,9 @@ impl Heap {
         let remset: HashSet<usize> = self.remset.iter().copied().collect();
         for &off in &starts.list {
             let remembered = rd32(&self.mem, off) & REMEMBERED != 0;
-            if remembered && (off >= self.nursery_start || !remset.contains(&off)) {
+            if remembered
+                && (off >= self.nursery_start || !(self.remset_overflow || remset.contains(&off)))
+            {
                 return Err(format!(
                     "object {off:#x} flagged remembered but not in the set"
                 ));
