@@ -267,10 +267,12 @@ impl StoreInner {
     /// first `live_refs` stack reference slots live.
     pub(crate) fn split_for_gc(&mut self, live_refs: usize) -> (&mut Heap, StoreRoots<'_>) {
         let live = live_refs.min(self.stack.refs.len());
+        let (stack, dead) = self.stack.refs.split_at_mut(live);
         (
             &mut self.heap,
             StoreRoots {
-                stack: &mut self.stack.refs[..live],
+                stack,
+                dead,
                 globals: &mut self.globals,
                 tables: &mut self.tables,
                 instances: &mut self.instances,
@@ -313,6 +315,9 @@ impl StoreInner {
 /// reference globals, table elements and element segments.
 pub(crate) struct StoreRoots<'a> {
     stack: &'a mut [u32],
+    /// The reference slots above the live ones: dead, and cleared when the
+    /// collector traces the roots (see `trace`).
+    dead: &'a mut [u32],
     globals: &'a mut [GlobalEntry],
     tables: &'a mut [TableEntry],
     instances: &'a mut [InstanceEntry],
@@ -321,6 +326,13 @@ pub(crate) struct StoreRoots<'a> {
 
 impl Trace for StoreRoots<'_> {
     fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32) {
+        // Slots above the live ones still hold what returned calls left
+        // there. A collection does not trace them, so what they point to
+        // may be freed or moved; a later frame that covers them again
+        // (callers' operand slots above a call's arguments are not cleared
+        // on return) would then hold a dangling reference. Clearing them
+        // here keeps every reference slot null or valid across collections.
+        self.dead.fill(raw::NULL);
         let parked = self.parked.iter_mut().flatten();
         for r in self
             .stack
