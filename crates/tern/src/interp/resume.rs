@@ -70,10 +70,15 @@ pub(crate) struct Parked {
 }
 
 impl Parked {
-    /// The live reference slots of the parked stack (GC roots).
-    pub(crate) fn live_refs_mut(&mut self) -> &mut [u32] {
-        let live = self.at.live_refs.min(self.stack.refs.len());
-        &mut self.stack.refs[..live]
+    /// The live reference slots of the parked stack (GC roots), after
+    /// clearing the dead ones above them that its frames may still cover
+    /// (those within `max_ref_frame`; see `StoreRoots::trace`).
+    pub(crate) fn roots_mut(&mut self, max_ref_frame: usize) -> &mut [u32] {
+        let refs = &mut self.stack.refs[..];
+        let live = self.at.live_refs.min(refs.len());
+        let reach = live.saturating_add(max_ref_frame).min(refs.len());
+        refs[live..reach].fill(crate::values::raw::NULL);
+        &mut refs[..live]
     }
 }
 

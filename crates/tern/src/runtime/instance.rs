@@ -458,6 +458,9 @@ fn instantiate_inner<T>(
     inst_index: InstanceId,
 ) -> Result<Instance> {
     let m = &module.0;
+    for code in &m.code {
+        store.inner.note_ref_frame(code.ref_frame);
+    }
     for def in (0..m.code.len() as u32).map(DefFunc) {
         let func_index = m.num_imported_funcs + def.0;
         let ty = m

@@ -59,6 +59,11 @@ pub struct StoreInner {
     activations: Activations,
     /// Fuel and epoch deadline.
     interrupts: Interrupts,
+    /// The largest reference frame of any function instantiated in the
+    /// store: no active frame reaches further than this above the
+    /// innermost frame's start, which bounds the dead slots a collection
+    /// clears (see `StoreRoots::trace`).
+    max_ref_frame: usize,
 }
 
 /// Defines the accessors of the store's entity lists: a slice, a mutable
@@ -266,13 +271,16 @@ impl StoreInner {
     /// Splits the store into the heap and the collector's roots, with the
     /// first `live_refs` stack reference slots live.
     pub(crate) fn split_for_gc(&mut self, live_refs: usize) -> (&mut Heap, StoreRoots<'_>) {
-        let live = live_refs.min(self.stack.refs.len());
-        let (stack, dead) = self.stack.refs.split_at_mut(live);
+        let refs = &mut self.stack.refs[..];
+        let live = live_refs.min(refs.len());
+        let reach = live.saturating_add(self.max_ref_frame).min(refs.len());
+        let (stack, above) = refs[..reach].split_at_mut(live);
         (
             &mut self.heap,
             StoreRoots {
                 stack,
-                dead,
+                dead: above,
+                max_ref_frame: self.max_ref_frame,
                 globals: &mut self.globals,
                 tables: &mut self.tables,
                 instances: &mut self.instances,
@@ -295,6 +303,12 @@ impl StoreInner {
             .map_err(|t| Error::trap(t, Vec::new()))
     }
 
+    /// Records that a function with `ref_frame` reference slots may run
+    /// in this store (at instantiation).
+    pub(crate) fn note_ref_frame(&mut self, ref_frame: u32) {
+        self.max_ref_frame = self.max_ref_frame.max(ref_frame as usize);
+    }
+
     /// Roots a raw reference for a host handle.
     pub(crate) fn root(&mut self, r: u32) -> GcRoot {
         if raw::object_index(r).is_some() {
@@ -315,9 +329,12 @@ impl StoreInner {
 /// reference globals, table elements and element segments.
 pub(crate) struct StoreRoots<'a> {
     stack: &'a mut [u32],
-    /// The reference slots above the live ones: dead, and cleared when the
-    /// collector traces the roots (see `trace`).
+    /// The reference slots above the live ones that an active frame may
+    /// still cover: dead, and cleared when the collector traces the roots
+    /// (see `trace`).
     dead: &'a mut [u32],
+    /// `StoreInner::max_ref_frame`, for parked stacks' dead slots.
+    max_ref_frame: usize,
     globals: &'a mut [GlobalEntry],
     tables: &'a mut [TableEntry],
     instances: &'a mut [InstanceEntry],
@@ -328,16 +345,24 @@ impl Trace for StoreRoots<'_> {
     fn trace(&mut self, f: &mut dyn FnMut(u32) -> u32) {
         // Slots above the live ones still hold what returned calls left
         // there. A collection does not trace them, so what they point to
-        // may be freed or moved; a later frame that covers them again
-        // (callers' operand slots above a call's arguments are not cleared
-        // on return) would then hold a dangling reference. Clearing them
-        // here keeps every reference slot null or valid across collections.
+        // may be freed or moved; a caller's frame that still covers them
+        // (its operand slots above a call's arguments are not cleared on
+        // return) would then hold a dangling reference when it is traced
+        // again. Clearing them here keeps every slot of every active frame
+        // null or valid across collections. Only slots an active frame
+        // covers need it: every frame starts at or below the innermost one
+        // (the live slots end at its end), so none reaches further than the
+        // largest frame above the live slots; slots further up are cleared
+        // by the frame entry that next covers them (entering a function
+        // clears all its reference slots but the parameters, which its
+        // caller wrote).
         self.dead.fill(raw::NULL);
+        let max_ref_frame = self.max_ref_frame;
         let parked = self.parked.iter_mut().flatten();
         for r in self
             .stack
             .iter_mut()
-            .chain(parked.flat_map(Parked::live_refs_mut))
+            .chain(parked.flat_map(|p| p.roots_mut(max_ref_frame)))
         {
             *r = f(*r);
         }
@@ -394,6 +419,7 @@ impl<T> Store<T> {
                 heap: Heap::new(engine.config()),
                 stack: Stack::default(),
                 activations: Activations::default(),
+                max_ref_frame: 0,
                 interrupts: Interrupts {
                     metered: engine.config().consume_fuel,
                     epoch_traps: engine.config().epoch_interruption,
