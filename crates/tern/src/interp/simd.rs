@@ -317,19 +317,34 @@ pub(crate) fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> 
 
 /// `i8x16.swizzle` (and `i8x16.relaxed_swizzle`): lanes of `a` selected
 /// by `b`, 0 where out of range.
+///
+/// Lanes are picked by shifting rather than by indexing an array: a
+/// variably indexed local array lives in the threaded handler's stack
+/// frame, which can keep LLVM from turning the handler's call of the next
+/// one into a jump (the native stack would then grow per instruction).
 #[inline(always)]
 pub(crate) fn i8x16_swizzle(a: u128, b: u128) -> u128 {
-    let (a, b) = (u8s(a), u8s(b));
-    from_u8s(b.map(|j| a.get(j as usize).copied().unwrap_or(0)))
+    from_u8s(u8s(b).map(|j| lane_u8(a, j)))
 }
 
-/// `i8x16.shuffle` with lane indices `lanes` (each below 32, validated).
+/// Byte `j` of `v` (lane `j` of an `i8x16`), 0 for `j >= 16`.
+#[inline(always)]
+fn lane_u8(v: u128, j: u8) -> u8 {
+    v.checked_shr(8 * u32::from(j)).map_or(0, |x| x as u8)
+}
+
+/// `i8x16.shuffle` with lane indices `lanes` (each below 32, validated):
+/// lane `j` of `a` for `j < 16`, else lane `j - 16` of `b` (by shifting,
+/// as in `i8x16_swizzle`).
 #[inline(always)]
 pub(crate) fn i8x16_shuffle(a: u128, b: u128, lanes: u128) -> u128 {
-    let (a, b, l) = (u8s(a), u8s(b), u8s(lanes));
-    from_u8s(l.map(|j| {
-        let j = (j & 31) as usize;
-        if j < 16 { a[j] } else { b[j - 16] }
+    from_u8s(u8s(lanes).map(|j| {
+        let j = j & 31;
+        if j < 16 {
+            lane_u8(a, j)
+        } else {
+            lane_u8(b, j - 16)
+        }
     }))
 }
 
@@ -477,38 +492,45 @@ reductions! {
 }
 
 /// Lane reads (validated lane indices; masked so that none can be out of
-/// range) and writes; 32-bit results zero-extended in the slot.
+/// range) and writes; 32-bit results zero-extended in the slot. Lanes are
+/// reached by shifting, not by indexing an array with the lane number (see
+/// `i8x16_swizzle` for why).
 macro_rules! lane_access {
-    ($($get:ident $(/ $set:ident = $join:ident)?: $split:ident $t:ty => |$x:ident| $e:expr, $n:expr;)*) => {
+    ($($get:ident $(/ $set:ident)?: $t:ty => |$x:ident| $e:expr, $n:expr;)*) => {
         $(
             #[doc = concat!("`", stringify!($get), "`.")]
             #[inline(always)]
             pub(crate) fn $get(a: u128, lane: u32) -> u64 {
-                let $x = $split(a)[lane as usize % $n];
+                let $x = (a >> (lane_shift($n, lane))) as $t;
                 $e
             }
             $(
                 #[doc = concat!("`", stringify!($set), "`.")]
                 #[inline(always)]
                 pub(crate) fn $set(a: u128, x: u64, lane: u32) -> u128 {
-                    let mut l = $split(a);
-                    l[lane as usize % $n] = x as $t;
-                    $join(l)
+                    let (shift, ones) = (lane_shift($n, lane), u128::MAX >> (128 - 128 / $n));
+                    (a & !(ones << shift)) | ((u128::from(x) & ones) << shift)
                 }
             )?
         )*
     };
 }
 
+/// The bit offset of lane `lane % n` of a vector of `n` lanes.
+#[inline(always)]
+fn lane_shift(n: u32, lane: u32) -> u32 {
+    (lane % n) * (128 / n)
+}
+
 lane_access! {
-    i8x16_extract_lane_s / i8x16_replace_lane = from_i8s: i8s i8 => |x| x as i32 as u32 as u64, 16;
-    i8x16_extract_lane_u: u8s u8 => |x| x as u64, 16;
-    i16x8_extract_lane_s / i16x8_replace_lane = from_i16s: i16s i16 => |x| x as i32 as u32 as u64, 8;
-    i16x8_extract_lane_u: u16s u16 => |x| x as u64, 8;
-    i32x4_extract_lane / i32x4_replace_lane = from_u32s: u32s u32 => |x| x as u64, 4;
-    i64x2_extract_lane / i64x2_replace_lane = from_u64s: u64s u64 => |x| x, 2;
-    f32x4_extract_lane / f32x4_replace_lane = from_u32s: u32s u32 => |x| x as u64, 4;
-    f64x2_extract_lane / f64x2_replace_lane = from_u64s: u64s u64 => |x| x, 2;
+    i8x16_extract_lane_s / i8x16_replace_lane: i8 => |x| x as i32 as u32 as u64, 16;
+    i8x16_extract_lane_u: u8 => |x| x as u64, 16;
+    i16x8_extract_lane_s / i16x8_replace_lane: i16 => |x| x as i32 as u32 as u64, 8;
+    i16x8_extract_lane_u: u16 => |x| x as u64, 8;
+    i32x4_extract_lane / i32x4_replace_lane: u32 => |x| x as u64, 4;
+    i64x2_extract_lane / i64x2_replace_lane: u64 => |x| x, 2;
+    f32x4_extract_lane / f32x4_replace_lane: u32 => |x| x as u64, 4;
+    f64x2_extract_lane / f64x2_replace_lane: u64 => |x| x, 2;
 }
 
 /// Conversions of the two 64-bit lanes into the low two 32-bit lanes (the
