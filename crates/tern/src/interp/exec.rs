@@ -9,7 +9,7 @@
 
 use super::exn::Position;
 use super::gc_ops::{self, Segment, array_elem, array_len, i31_get, struct_field};
-use super::mem::{compact_ea, compact_end};
+use super::mem::{compact_ea, compact_end, indexed_addr};
 use super::regs::{Cold, Regs};
 use super::resume::{HostCall, host_failed, out_of_fuel};
 #[cfg(tern_threaded)]
@@ -125,6 +125,30 @@ macro_rules! family {
         // SAFETY: as for `load`.
         unsafe {
             let end = compact_end($r.vals.get($addr), $end);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, $r.vals.get($val)) {
+                $trap!(t)
+            }
+        }
+    };
+    // The indexed forms: address `base + (index << shift)`, wrapping in 32
+    // bits like the `i32.shl`/`i32.add` they replace; static offset 0, so
+    // the end is the access size.
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_idx $dst:ident $base:ident $index:ident $kind:ident $sh:literal) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let addr = indexed_addr($r.vals.get($base), $r.vals.get($index), $sh);
+            let end = compact_end(addr, LoadKind::$kind.size() as u32);
+            match $r.mem.load_end(LoadKind::$kind, end) {
+                Ok(x) => $r.vals.set($dst, x),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_idx $base:ident $index:ident $val:ident $kind:ident $sh:literal) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let addr = indexed_addr($r.vals.get($base), $r.vals.get($index), $sh);
+            let end = compact_end(addr, StoreKind::$kind.size() as u32);
             if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, $r.vals.get($val)) {
                 $trap!(t)
             }

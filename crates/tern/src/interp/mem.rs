@@ -217,6 +217,14 @@ pub(super) fn compact_end(addr: u64, end: u32) -> u64 {
     addr as u32 as u64 + end as u64
 }
 
+/// The address of an indexed access (`load_idx`/`store_idx`):
+/// `(base + (index << shift)) mod 2^32`, what the `i32.shl` and `i32.add`
+/// it replaces computed.
+#[inline(always)]
+pub(super) fn indexed_addr(base: u64, index: u64, shift: u32) -> u64 {
+    (base as u32).wrapping_add((index as u32) << shift) as u64
+}
+
 /// The effective address of a compact SIMD access: a 32-bit address plus
 /// a 32-bit static offset, which cannot overflow a `u64` (SIMD accesses
 /// carry the offset, not the end: their width varies by instruction).

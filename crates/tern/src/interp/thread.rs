@@ -30,7 +30,7 @@
 
 use super::exec::family;
 use super::gc_ops::{self, array_elem, array_len, struct_field};
-use super::mem::{MemView, compact_ea, compact_end};
+use super::mem::{MemView, compact_ea, compact_end, indexed_addr};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
@@ -1349,6 +1349,8 @@ mod tests {
         (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
         (@one $n:ident load) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
         (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
+        (@one $n:ident load_idx) => { Some(Instr::$n { dst: 10, base: 1, index: 3 }) };
+        (@one $n:ident store_idx) => { Some(Instr::$n { base: 1, index: 3, val: 2 }) };
         (@one $n:ident struct_get) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };
         (@one $n:ident array_get) => { Some(Instr::$n { dst: 10, arr: 1, index: 3 }) };
         (@one $n:ident struct_set) => { Some(Instr::$n { obj: 0, val: 2, offset: 0 }) };

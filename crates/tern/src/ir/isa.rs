@@ -14,7 +14,7 @@
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
 //! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
-//! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size |
+//! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size; optional indexed form (below) |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `v128_binary` | `{ dst, a, b }` (slot pairs) | `dst = sem(a, b)` over `u128` (`interp/simd.rs`) |
 //! | `v128_unary` | `{ dst, src }` (slot pairs) | `dst = sem(src)` |
@@ -37,6 +37,13 @@
 //!   compare is its exact negation, as for the float orderings and NaN).
 //! - `imm I: width`: the immediate-operand form `I { dst, a, imm }`, the
 //!   immediate sign-extended to `width`; it may have its own `br T / F`.
+
+//!
+//! A `load` or `store` row may add `idx X: shift`, the indexed form
+//! `X { dst, base, index }` / `X { base, index, val }` of an access with
+//! static offset 0 at address `base + (index << shift)` (32-bit wrapping):
+//! the `i32.shl`/`i32.add` that compiled C computes for `array[i]`, fused
+//! into the access (`shift` is the log2 of the access size).
 
 use super::{Offset, Slot};
 use crate::index::{DefFunc, TypeIdx};
@@ -190,10 +197,10 @@ define_isa! {
         BrI32NotAndImm = i32_and_eqz: i32;
     }
     load {
-        I32Load = I32;
-        I64Load = I64;
-        F32Load = I32;
-        F64Load = I64;
+        I32Load = I32, idx I32LoadIdx: 2;
+        I64Load = I64, idx I64LoadIdx: 3;
+        F32Load = I32, idx F32LoadIdx: 2;
+        F64Load = I64, idx F64LoadIdx: 3;
         I32Load8S = I32S8;
         I32Load8U = U8;
         I32Load16S = I32S16;
@@ -206,10 +213,10 @@ define_isa! {
         I64Load32U = I32;
     }
     store {
-        I32Store = B32;
-        I64Store = B64;
-        F32Store = B32;
-        F64Store = B64;
+        I32Store = B32, idx I32StoreIdx: 2;
+        I64Store = B64, idx I64StoreIdx: 3;
+        F32Store = B32, idx F32StoreIdx: 2;
+        F64Store = B64, idx F64StoreIdx: 3;
         I32Store8 = B8;
         I32Store16 = B16;
         I64Store8 = B8;

@@ -134,8 +134,8 @@ macro_rules! define_isa {
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
-        load { $( $ld:ident = $ldk:ident ; )* }
-        store { $( $st:ident = $stk:ident ; )* }
+        load { $( $ld:ident = $ldk:ident $(, idx $ldx:ident : $lsh:literal)? ; )* }
+        store { $( $st:ident = $stk:ident $(, idx $stx:ident : $ssh:literal)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
         field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
         v128_binary { $( $vb:ident = $vbsem:ident ; )* }
@@ -173,8 +173,14 @@ macro_rules! define_isa {
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
-            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },)*
-            $(#[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },)*
+            $(
+                #[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },
+                $(#[doc = concat!("`vals[dst] = mem0[vals[base] + (vals[index] << ", stringify!($lsh), ")]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $ldx { dst: Slot, base: Slot, index: Slot },)?
+            )*
+            $(
+                #[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },
+                $(#[doc = concat!("`mem0[vals[base] + (vals[index] << ", stringify!($ssh), ")] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $stx { base: Slot, index: Slot, val: Slot },)?
+            )*
             $(
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(field)`: a `", stringify!($gk), "` field at byte `offset` of the struct `refs[obj]`.")] $sget { dst: Slot, obj: Slot, offset: u32 },
                 #[doc = concat!("`vals[dst] = ", stringify!($gsem), "(elem)`: element `vals[index]` of the `", stringify!($gk), "` array `refs[arr]`.")] $aget { dst: Slot, arr: Slot, index: Slot },
@@ -204,7 +210,7 @@ macro_rules! define_isa {
                     $(Instr::$bint { dst, .. } => Some(dst),)*
                     $(Instr::$un { dst, .. } => Some(dst),)*
                     $(Instr::$unt { dst, .. } => Some(dst),)*
-                    $(Instr::$ld { dst, .. } => Some(dst),)*
+                    $(Instr::$ld { dst, .. } $(| Instr::$ldx { dst, .. })? => Some(dst),)*
                     $(Instr::$sget { dst, .. } | Instr::$aget { dst, .. } => Some(dst),)*
                     // Not `v128_ternary`/`v128_replace`: their `dst` is an input too.
                     $(Instr::$vb { dst, .. } => Some(dst),)*
@@ -224,6 +230,18 @@ macro_rules! define_isa {
             pub(crate) fn with_imm(&self, imm: i32) -> Option<Instr> {
                 match *self {
                     $($(Instr::$bin { dst, a, .. } => Some(Instr::$imm { dst, a, imm }),)?)*
+                    _ => None,
+                }
+            }
+
+            /// The indexed form of a compact load or store with static
+            /// offset 0 (`self`, as the translator built it) at address
+            /// `vals[base] + (vals[index] << shift)`, if its row has one
+            /// with that shift.
+            pub(crate) fn indexed(&self, base: Slot, index: Slot, shift: i32) -> Option<Instr> {
+                match *self {
+                    $($(Instr::$ld { dst, .. } if shift == $lsh => Some(Instr::$ldx { dst, base, index }),)?)*
+                    $($(Instr::$st { val, .. } if shift == $ssh => Some(Instr::$stx { base, index, val }),)?)*
                     _ => None,
                 }
             }
@@ -305,8 +323,14 @@ macro_rules! define_isa {
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
                     $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
                     $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
-                    $(Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),)*
-                    $(Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),)*
+                    $(
+                        Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),
+                        $(Instr::$ldx { dst, base, index } => $d h!($d ctx load_idx dst base index $ldk $lsh),)?
+                    )*
+                    $(
+                        Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),
+                        $(Instr::$stx { base, index, val } => $d h!($d ctx store_idx base index val $stk $ssh),)?
+                    )*
                     $(
                         Instr::$sget { dst, obj, offset } => $d h!($d ctx struct_get dst obj offset $gk $gsem),
                         Instr::$aget { dst, arr, index } => $d h!($d ctx array_get dst arr index $gk $gsem),
@@ -356,8 +380,14 @@ macro_rules! define_isa {
                     $($bru { a, offset } (branch_unary a offset $brusem);)*
                     $($brb { a, b, offset } (branch_binary a b offset $brbsem);)*
                     $($bri { a, imm, offset } (branch_imm a imm offset $brisem $briw);)*
-                    $($ld { dst, addr, end } (load dst addr end $ldk);)*
-                    $($st { addr, val, end } (store addr val end $stk);)*
+                    $(
+                        $ld { dst, addr, end } (load dst addr end $ldk);
+                        $($ldx { dst, base, index } (load_idx dst base index $ldk $lsh);)?
+                    )*
+                    $(
+                        $st { addr, val, end } (store addr val end $stk);
+                        $($stx { base, index, val } (store_idx base index val $stk $ssh);)?
+                    )*
                     $(
                         $sget { dst, obj, offset } (struct_get dst obj offset $gk $gsem);
                         $aget { dst, arr, index } (array_get dst arr index $gk $gsem);

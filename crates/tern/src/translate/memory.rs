@@ -1,7 +1,7 @@
 //! Linear memory and tables: loads and stores (compact memory-0 forms or a
 //! `MemArgs` side-table entry), and the bulk memory and table instructions.
 
-use super::{Kind, Translator, internal, pack16, slot_overflow};
+use super::{Entry, Kind, Translator, internal, pack16, slot_overflow};
 use crate::error::{Error, Result};
 use crate::ir::{Instr, LoadKind, MemArgs, MemKind, Slot, StoreKind};
 use wasmparser::Operator;
@@ -49,7 +49,11 @@ impl Translator<'_> {
         let addr = self.pop_kind(Kind::V)?;
         let dst = self.push(Kind::V)?;
         match self.compact(memarg, kind.size()) {
-            Some(end) => self.emit_result(f(dst, addr.src(), end)),
+            Some(end) => {
+                let op = f(dst, addr.src(), end);
+                let op = self.take_scaled_add(&addr, memarg, &op).unwrap_or(op);
+                self.emit_result(op);
+            }
             None => {
                 let site = self.mem_site(memarg, MemKind::Load(kind))?;
                 self.emit_result(Instr::LoadExt {
@@ -72,7 +76,9 @@ impl Translator<'_> {
         let addr = self.pop_kind(Kind::V)?;
         match self.compact(memarg, kind.size()) {
             Some(end) => {
-                self.emit(f(addr.src(), val.src(), end));
+                let op = f(addr.src(), val.src(), end);
+                let op = self.take_scaled_add(&addr, memarg, &op).unwrap_or(op);
+                self.emit(op);
             }
             None => {
                 let site = self.mem_site(memarg, MemKind::Store(kind))?;
@@ -84,6 +90,39 @@ impl Translator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// If `addr` is the fresh sum of an `i32.add` whose other operand is
+    /// the fresh result of the `i32.shl` right before it (`scaled_add`),
+    /// and `op`, the compact access at `addr` with static offset 0, has an
+    /// indexed form for that shift: removes both and returns the indexed
+    /// access, which computes the same address from their operands. Both
+    /// results were temporaries read only by their consumer (`just_wrote`),
+    /// and nothing ran between them to change the operands it reads.
+    fn take_scaled_add(
+        &mut self,
+        addr: &Entry,
+        memarg: &wasmparser::MemArg,
+        op: &Instr,
+    ) -> Option<Instr> {
+        let n = self.code.len();
+        if memarg.offset != 0 || self.scaled_add != n.checked_sub(1) || !self.just_wrote(addr) {
+            return None;
+        }
+        let (Instr::I32Add { a, b, .. }, Instr::I32ShlImm { dst, a: index, imm }) =
+            (self.code[n - 1], *self.code.get(n.checked_sub(2)?)?)
+        else {
+            return None;
+        };
+        let base = match (a == dst, b == dst) {
+            (false, true) => a,
+            (true, false) => b,
+            _ => return None,
+        };
+        let fused = op.indexed(base, index, imm & 31)?;
+        self.code.truncate(n - 2);
+        self.last_write = None;
+        Some(fused)
     }
 
     /// Pops `n` value operands that must sit in consecutive slots; returns

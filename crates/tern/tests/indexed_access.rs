@@ -1,0 +1,168 @@
+//! Indexed loads and stores: the translator fuses `i32.shl` by a constant,
+//! `i32.add` and a load or store with offset 0 into one access at
+//! `base + (index << shift)`. Each fused form must agree with the same
+//! access on an address computed through a local (never fused), including
+//! 32-bit wrap-around of the address, out-of-bounds traps, either operand
+//! order of the add, a shift count above 31, and a shifted index that
+//! `local.tee` also keeps.
+
+use tern::{Engine, Instance, Module, Store, Val};
+
+/// (value type, access size log2) of each access with an indexed form.
+const TYPES: [(&str, u32); 4] = [("i32", 2), ("i64", 3), ("f32", 2), ("f64", 3)];
+
+/// Bases and indices around the memory's end and the 32-bit wrap.
+const BASES: [u32; 7] = [0, 8, 65_528, 65_532, 65_536, 0xFFFF_FFF8, 0x8000_0000];
+const INDICES: [u32; 7] = [0, 1, 2, 0x1FFF, 0xFFFF_FFFF, 0x2000_0000, 0x4000_0000];
+
+/// The integer type with `ty`'s bits.
+fn bits(ty: &str) -> &'static str {
+    if ty.ends_with("32") { "i32" } else { "i64" }
+}
+
+/// Per type: `load_fused`/`load_plain` return the loaded bits,
+/// `load_swapped` the same with the add's operands swapped, `load_shift35`
+/// with a shift count of 35 (35 & 31 = 3), `load_tee` the bits plus the
+/// shifted index kept by `local.tee`; `store_fused`/`store_plain` store.
+fn module(ty: &str, shift: u32) -> String {
+    let b = bits(ty);
+    let as_bits = |e: &str| {
+        if ty.starts_with('f') {
+            format!("({b}.reinterpret_{ty} {e})")
+        } else {
+            e.to_string()
+        }
+    };
+    let of_bits = |e: &str| {
+        if ty.starts_with('f') {
+            format!("({ty}.reinterpret_{b} {e})")
+        } else {
+            e.to_string()
+        }
+    };
+    let fused = as_bits(&format!(
+        "({ty}.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))"
+    ));
+    let swapped = as_bits(&format!(
+        "({ty}.load (i32.add (i32.shl (local.get 1) (i32.const {shift})) (local.get 0)))"
+    ));
+    let shift35 = as_bits(&format!(
+        "({ty}.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {}))))",
+        shift + 32
+    ));
+    let plain = as_bits(&format!("({ty}.load (local.get 2))"));
+    let tee = as_bits(&format!(
+        "({ty}.load (i32.add (local.get 0) (local.tee 2 (i32.shl (local.get 1) (i32.const {shift})))))"
+    ));
+    let value = of_bits("(local.get 2)");
+    format!(
+        r#"(module
+          (memory (export "mem") 1)
+          (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+          (data (i32.const 65520) "\f1\f2\f3\f4\f5\f6\f7\f8\f9\fa\fb\fc\fd\fe\ff\ee")
+          (func (export "load_fused") (param i32 i32) (result {b}) {fused})
+          (func (export "load_swapped") (param i32 i32) (result {b}) {swapped})
+          (func (export "load_shift35") (param i32 i32) (result {b}) {shift35})
+          (func (export "load_plain") (param i32 i32) (result {b}) (local i32)
+            (local.set 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))
+            {plain})
+          (func (export "load_tee") (param i32 i32) (result {b} i32) (local i32)
+            {tee} (local.get 2))
+          (func (export "store_fused") (param i32 i32 {b})
+            ({ty}.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift})))
+              {value}))
+          (func (export "store_plain") (param i32 i32 {b}) (local i32)
+            (local.set 3 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))
+            ({ty}.store (local.get 3) {value})))"#
+    )
+}
+
+/// Calls `name` with `args`: its results, or `None` if it trapped.
+fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Option<Vec<Val>> {
+    let f = inst.get_func(&mut *store, name).unwrap();
+    let mut results = vec![Val::I32(0); f.ty(&*store).results().len()];
+    f.call(&mut *store, args, &mut results)
+        .ok()
+        .map(|()| results)
+}
+
+/// Comparable form of a result list.
+fn show(r: &Option<Vec<Val>>) -> String {
+    format!("{r:?}")
+}
+
+#[test]
+fn indexed_loads_agree_with_plain_loads() {
+    let engine = Engine::default();
+    for (ty, shift) in TYPES {
+        let module = Module::new(&engine, module(ty, shift)).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let mut in_bounds = 0;
+        for base in BASES {
+            for index in INDICES {
+                let args = [Val::I32(base as i32), Val::I32(index as i32)];
+                let plain = call(&mut store, &inst, "load_plain", &args);
+                in_bounds += usize::from(plain.is_some());
+                for name in ["load_fused", "load_swapped", "load_shift35"] {
+                    let fused = call(&mut store, &inst, name, &args);
+                    assert_eq!(
+                        show(&fused),
+                        show(&plain),
+                        "{ty} {name}({base:#x}, {index:#x})"
+                    );
+                }
+                let addr = base.wrapping_add(index << shift);
+                let tee = call(&mut store, &inst, "load_tee", &args);
+                match (&tee, &plain) {
+                    (Some(t), Some(p)) => {
+                        assert_eq!(show(&Some(t[..1].to_vec())), show(&Some(p.clone())));
+                        assert_eq!(t[1].i32().unwrap() as u32, index << shift, "{ty} tee");
+                    }
+                    (None, None) => {}
+                    _ => panic!("{ty} load_tee({base:#x}, {index:#x}) at {addr:#x}"),
+                }
+            }
+        }
+        // Both the wrapped and the plain in-bounds cases occur.
+        assert!(in_bounds > 8, "{ty}: only {in_bounds} in-bounds cases");
+    }
+}
+
+#[test]
+fn indexed_stores_agree_with_plain_stores() {
+    let engine = Engine::default();
+    for (ty, shift) in TYPES {
+        let module = Module::new(&engine, module(ty, shift)).unwrap();
+        let mut fused = Store::new(&engine, ());
+        let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
+        let mut plain = Store::new(&engine, ());
+        let plain_inst = Instance::new(&mut plain, &module, &[]).unwrap();
+        let mut stored = 0;
+        for base in BASES {
+            for index in INDICES {
+                let value = if bits(ty) == "i32" {
+                    Val::I32((base ^ index.rotate_left(7)) as i32 | 1)
+                } else {
+                    Val::I64(((base as i64) << 32 | index as i64) | 1)
+                };
+                let args = [Val::I32(base as i32), Val::I32(index as i32), value];
+                let a = call(&mut fused, &fused_inst, "store_fused", &args);
+                let b = call(&mut plain, &plain_inst, "store_plain", &args);
+                assert_eq!(
+                    a.is_some(),
+                    b.is_some(),
+                    "{ty} store({base:#x}, {index:#x})"
+                );
+                stored += usize::from(a.is_some());
+                let mem_a = fused_inst.get_memory(&mut fused, "mem").unwrap();
+                let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
+                assert!(
+                    mem_a.data(&fused) == mem_b.data(&plain),
+                    "{ty} store({base:#x}, {index:#x}): memories differ"
+                );
+            }
+        }
+        assert!(stored > 8, "{ty}: only {stored} stores in bounds");
+    }
+}
