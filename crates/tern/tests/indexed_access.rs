@@ -1,15 +1,30 @@
-//! Indexed loads and stores: the translator fuses `i32.shl` by a constant,
-//! `i32.add` and a load or store with offset 0 into one access at
-//! `base + (index << shift)`. Each fused form must agree with the same
-//! access on an address computed through a local (never fused), including
-//! 32-bit wrap-around of the address, out-of-bounds traps, either operand
-//! order of the add, a shift count above 31, and a shifted index that
-//! `local.tee` also keeps.
+//! Indexed loads and stores: the translator fuses an `i32.add` (and an
+//! `i32.shl` by a constant producing one of its operands) and a load or
+//! store with offset 0 into one access at `base + (index << shift)`. Each
+//! fused form must agree with the same access on an address computed
+//! through a local (never fused), for every access width and extension,
+//! with and without the shift, including 32-bit wrap-around of the
+//! address, out-of-bounds traps, either operand order of the add, a shift
+//! count above 31, and a shifted index that `local.tee` also keeps.
 
 use tern::{Engine, Instance, Module, Store, Val};
 
-/// (value type, access size log2) of each access with an indexed form.
-const TYPES: [(&str, u32); 4] = [("i32", 2), ("i64", 3), ("f32", 2), ("f64", 3)];
+/// (value type, load, store) of each access width and extension.
+const ACCESSES: [(&str, &str, &str); 10] = [
+    ("i32", "i32.load", "i32.store"),
+    ("i64", "i64.load", "i64.store"),
+    ("f32", "f32.load", "f32.store"),
+    ("f64", "f64.load", "f64.store"),
+    ("i32", "i32.load8_s", "i32.store8"),
+    ("i32", "i32.load16_u", "i32.store16"),
+    ("i64", "i64.load8_u", "i64.store8"),
+    ("i64", "i64.load16_s", "i64.store16"),
+    ("i64", "i64.load32_s", "i64.store32"),
+    ("i64", "i64.load32_u", "i64.store32"),
+];
+
+/// The index expressions: the index itself, or shifted by a constant.
+const SHIFTS: [Option<u32>; 6] = [None, Some(0), Some(1), Some(2), Some(3), Some(4)];
 
 /// Bases and indices around the memory's end and the 32-bit wrap.
 const BASES: [u32; 7] = [0, 8, 65_528, 65_532, 65_536, 0xFFFF_FFF8, 0x8000_0000];
@@ -20,11 +35,11 @@ fn bits(ty: &str) -> &'static str {
     if ty.ends_with("32") { "i32" } else { "i64" }
 }
 
-/// Per type: `load_fused`/`load_plain` return the loaded bits,
+/// Per access: `load_fused`/`load_plain` return the loaded bits,
 /// `load_swapped` the same with the add's operands swapped, `load_shift35`
-/// with a shift count of 35 (35 & 31 = 3), `load_tee` the bits plus the
-/// shifted index kept by `local.tee`; `store_fused`/`store_plain` store.
-fn module(ty: &str, shift: u32) -> String {
+/// with the shift count plus 32, `load_tee` the bits plus the (shifted)
+/// index kept by `local.tee`; `store_fused`/`store_plain` store.
+fn module((ty, load, store): (&str, &str, &str), shift: Option<u32>) -> String {
     let b = bits(ty);
     let as_bits = |e: &str| {
         if ty.starts_with('f') {
@@ -40,19 +55,17 @@ fn module(ty: &str, shift: u32) -> String {
             e.to_string()
         }
     };
-    let fused = as_bits(&format!(
-        "({ty}.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))"
-    ));
-    let swapped = as_bits(&format!(
-        "({ty}.load (i32.add (i32.shl (local.get 1) (i32.const {shift})) (local.get 0)))"
-    ));
-    let shift35 = as_bits(&format!(
-        "({ty}.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {}))))",
-        shift + 32
-    ));
-    let plain = as_bits(&format!("({ty}.load (local.get 2))"));
+    let index = |plus: u32| match shift {
+        Some(k) => format!("(i32.shl (local.get 1) (i32.const {}))", k + plus),
+        None => "(local.get 1)".to_string(),
+    };
+    let i = index(0);
+    let fused = as_bits(&format!("({load} (i32.add (local.get 0) {i}))"));
+    let swapped = as_bits(&format!("({load} (i32.add {i} (local.get 0)))"));
+    let shift35 = as_bits(&format!("({load} (i32.add (local.get 0) {}))", index(32)));
+    let plain = as_bits(&format!("({load} (local.get 2))"));
     let tee = as_bits(&format!(
-        "({ty}.load (i32.add (local.get 0) (local.tee 2 (i32.shl (local.get 1) (i32.const {shift})))))"
+        "({load} (i32.add (local.get 0) (local.tee 2 {i})))"
     ));
     let value = of_bits("(local.get 2)");
     format!(
@@ -64,16 +77,15 @@ fn module(ty: &str, shift: u32) -> String {
           (func (export "load_swapped") (param i32 i32) (result {b}) {swapped})
           (func (export "load_shift35") (param i32 i32) (result {b}) {shift35})
           (func (export "load_plain") (param i32 i32) (result {b}) (local i32)
-            (local.set 2 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))
+            (local.set 2 (i32.add (local.get 0) {i}))
             {plain})
           (func (export "load_tee") (param i32 i32) (result {b} i32) (local i32)
             {tee} (local.get 2))
           (func (export "store_fused") (param i32 i32 {b})
-            ({ty}.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift})))
-              {value}))
+            ({store} (i32.add (local.get 0) {i}) {value}))
           (func (export "store_plain") (param i32 i32 {b}) (local i32)
-            (local.set 3 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {shift}))))
-            ({ty}.store (local.get 3) {value})))"#
+            (local.set 3 (i32.add (local.get 0) {i}))
+            ({store} (local.get 3) {value})))"#
     )
 }
 
@@ -94,8 +106,9 @@ fn show(r: &Option<Vec<Val>>) -> String {
 #[test]
 fn indexed_loads_agree_with_plain_loads() {
     let engine = Engine::default();
-    for (ty, shift) in TYPES {
-        let module = Module::new(&engine, module(ty, shift)).unwrap();
+    for (access, shift) in ACCESSES.into_iter().flat_map(|a| SHIFTS.map(|s| (a, s))) {
+        let ty = access.1;
+        let module = Module::new(&engine, module(access, shift)).unwrap();
         let mut store = Store::new(&engine, ());
         let inst = Instance::new(&mut store, &module, &[]).unwrap();
         let mut in_bounds = 0;
@@ -104,7 +117,12 @@ fn indexed_loads_agree_with_plain_loads() {
                 let args = [Val::I32(base as i32), Val::I32(index as i32)];
                 let plain = call(&mut store, &inst, "load_plain", &args);
                 in_bounds += usize::from(plain.is_some());
-                for name in ["load_fused", "load_swapped", "load_shift35"] {
+                let names = if shift.is_some() {
+                    &["load_fused", "load_swapped", "load_shift35"][..]
+                } else {
+                    &["load_fused", "load_swapped"][..]
+                };
+                for &name in names {
                     let fused = call(&mut store, &inst, name, &args);
                     assert_eq!(
                         show(&fused),
@@ -112,28 +130,32 @@ fn indexed_loads_agree_with_plain_loads() {
                         "{ty} {name}({base:#x}, {index:#x})"
                     );
                 }
-                let addr = base.wrapping_add(index << shift);
+                let shifted = index << shift.unwrap_or(0);
                 let tee = call(&mut store, &inst, "load_tee", &args);
                 match (&tee, &plain) {
                     (Some(t), Some(p)) => {
                         assert_eq!(show(&Some(t[..1].to_vec())), show(&Some(p.clone())));
-                        assert_eq!(t[1].i32().unwrap() as u32, index << shift, "{ty} tee");
+                        assert_eq!(t[1].i32().unwrap() as u32, shifted, "{ty} tee");
                     }
                     (None, None) => {}
-                    _ => panic!("{ty} load_tee({base:#x}, {index:#x}) at {addr:#x}"),
+                    _ => panic!("{ty} {shift:?} load_tee({base:#x}, {index:#x})"),
                 }
             }
         }
         // Both the wrapped and the plain in-bounds cases occur.
-        assert!(in_bounds > 8, "{ty}: only {in_bounds} in-bounds cases");
+        assert!(
+            in_bounds > 4,
+            "{ty} {shift:?}: only {in_bounds} in-bounds cases"
+        );
     }
 }
 
 #[test]
 fn indexed_stores_agree_with_plain_stores() {
     let engine = Engine::default();
-    for (ty, shift) in TYPES {
-        let module = Module::new(&engine, module(ty, shift)).unwrap();
+    for (access, shift) in ACCESSES.into_iter().flat_map(|a| SHIFTS.map(|s| (a, s))) {
+        let ty = access.0;
+        let module = Module::new(&engine, module(access, shift)).unwrap();
         let mut fused = Store::new(&engine, ());
         let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
         let mut plain = Store::new(&engine, ());
@@ -159,10 +181,10 @@ fn indexed_stores_agree_with_plain_stores() {
                 let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
                 assert!(
                     mem_a.data(&fused) == mem_b.data(&plain),
-                    "{ty} store({base:#x}, {index:#x}): memories differ"
+                    "{ty} {shift:?} store({base:#x}, {index:#x}): memories differ"
                 );
             }
         }
-        assert!(stored > 8, "{ty}: only {stored} stores in bounds");
+        assert!(stored > 4, "{ty} {shift:?}: only {stored} stores in bounds");
     }
 }

@@ -133,7 +133,7 @@ macro_rules! family {
     // The indexed forms: address `base + (index << shift)`, wrapping in 32
     // bits like the `i32.shl`/`i32.add` they replace; static offset 0, so
     // the end is the access size.
-    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_idx $dst:ident $base:ident $index:ident $kind:ident $sh:literal) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_idx $dst:ident $base:ident $index:ident $sh:literal $kind:ident) => {
         // SAFETY: as for `load`.
         unsafe {
             let addr = indexed_addr($r.vals.get($base), $r.vals.get($index), $sh);
@@ -144,7 +144,7 @@ macro_rules! family {
             }
         }
     };
-    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_idx $base:ident $index:ident $val:ident $kind:ident $sh:literal) => {
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_idx $base:ident $index:ident $val:ident $sh:literal $kind:ident) => {
         // SAFETY: as for `load`.
         unsafe {
             let addr = indexed_addr($r.vals.get($base), $r.vals.get($index), $sh);

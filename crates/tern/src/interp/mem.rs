@@ -219,10 +219,10 @@ pub(super) fn compact_end(addr: u64, end: u32) -> u64 {
 
 /// The address of an indexed access (`load_idx`/`store_idx`):
 /// `(base + (index << shift)) mod 2^32`, what the `i32.shl` and `i32.add`
-/// it replaces computed.
+/// it replaces computed (the shift count taken mod 32, as `i32.shl` does).
 #[inline(always)]
 pub(super) fn indexed_addr(base: u64, index: u64, shift: u32) -> u64 {
-    (base as u32).wrapping_add((index as u32) << shift) as u64
+    (base as u32).wrapping_add((index as u32).wrapping_shl(shift)) as u64
 }
 
 /// The effective address of a compact SIMD access: a 32-bit address plus

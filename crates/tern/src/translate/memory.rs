@@ -92,35 +92,42 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// If `addr` is the fresh sum of an `i32.add` whose other operand is
-    /// the fresh result of the `i32.shl` right before it (`scaled_add`),
-    /// and `op`, the compact access at `addr` with static offset 0, has an
-    /// indexed form for that shift: removes both and returns the indexed
-    /// access, which computes the same address from their operands. Both
-    /// results were temporaries read only by their consumer (`just_wrote`),
-    /// and nothing ran between them to change the operands it reads.
+    /// If `addr` is the fresh sum of an `i32.add` and `op` (the compact
+    /// access at `addr`, static offset 0) has an indexed form: removes the
+    /// add, and the `i32.shl` by a constant right before it that produced
+    /// one of its operands (`scaled_add`) if `op` has a form with that
+    /// shift, and returns the indexed access, which computes the same
+    /// address from their operands. The results removed were temporaries
+    /// read only by their consumer (`just_wrote`), and nothing ran between
+    /// them and the access to change the operands it reads instead.
     fn take_scaled_add(
         &mut self,
         addr: &Entry,
         memarg: &wasmparser::MemArg,
         op: &Instr,
     ) -> Option<Instr> {
-        let n = self.code.len();
-        if memarg.offset != 0 || self.scaled_add != n.checked_sub(1) || !self.just_wrote(addr) {
+        if memarg.offset != 0 || !self.just_wrote(addr) {
             return None;
         }
-        let (Instr::I32Add { a, b, .. }, Instr::I32ShlImm { dst, a: index, imm }) =
-            (self.code[n - 1], *self.code.get(n.checked_sub(2)?)?)
-        else {
+        let n = self.code.len();
+        let Instr::I32Add { a, b, .. } = self.code[n - 1] else {
             return None;
         };
-        let base = match (a == dst, b == dst) {
-            (false, true) => a,
-            (true, false) => b,
-            _ => return None,
-        };
-        let fused = op.indexed(base, index, imm & 31)?;
-        self.code.truncate(n - 2);
+        if self.scaled_add == Some(n - 1)
+            && let Some(&Instr::I32ShlImm { dst, a: index, imm }) = self.code.get(n.wrapping_sub(2))
+            && let Some(base) = match (a == dst, b == dst) {
+                (false, true) => Some(a),
+                (true, false) => Some(b),
+                _ => None,
+            }
+            && let Some(fused) = op.indexed(base, index, (imm & 31) as u32)
+        {
+            self.code.truncate(n - 2);
+            self.last_write = None;
+            return Some(fused);
+        }
+        let fused = op.indexed(a, b, 0)?;
+        self.code.truncate(n - 1);
         self.last_write = None;
         Some(fused)
     }
