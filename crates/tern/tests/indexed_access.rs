@@ -98,6 +98,15 @@ fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Opt
         .map(|()| results)
 }
 
+/// An access and an index expression.
+type Case = ((&'static str, &'static str, &'static str), Option<u32>);
+
+/// Every access with every index expression, and its module.
+fn cases() -> impl Iterator<Item = (Case, String)> {
+    let cases = ACCESSES.into_iter().flat_map(|a| SHIFTS.map(|s| (a, s)));
+    cases.map(|(access, shift)| ((access, shift), module(access, shift)))
+}
+
 /// Comparable form of a result list.
 fn show(r: &Option<Vec<Val>>) -> String {
     format!("{r:?}")
@@ -106,9 +115,9 @@ fn show(r: &Option<Vec<Val>>) -> String {
 #[test]
 fn indexed_loads_agree_with_plain_loads() {
     let engine = Engine::default();
-    for (access, shift) in ACCESSES.into_iter().flat_map(|a| SHIFTS.map(|s| (a, s))) {
+    for ((access, shift), wat) in cases() {
         let ty = access.1;
-        let module = Module::new(&engine, module(access, shift)).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, ());
         let inst = Instance::new(&mut store, &module, &[]).unwrap();
         let mut in_bounds = 0;
@@ -153,9 +162,9 @@ fn indexed_loads_agree_with_plain_loads() {
 #[test]
 fn indexed_stores_agree_with_plain_stores() {
     let engine = Engine::default();
-    for (access, shift) in ACCESSES.into_iter().flat_map(|a| SHIFTS.map(|s| (a, s))) {
+    for ((access, shift), wat) in cases() {
         let ty = access.0;
-        let module = Module::new(&engine, module(access, shift)).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
         let mut fused = Store::new(&engine, ());
         let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
         let mut plain = Store::new(&engine, ());
