@@ -306,11 +306,23 @@ fn dispatch(r: Hot, cx: &mut Cx) -> *const Instr {
 /// table, LLVM merges the taken and fall-through dispatches of a branch
 /// handler into one jump whose target it selects with a `cmov`, which
 /// turns the branch into a data dependency of the indirect jump (sieve
-/// took 1.7x the time of the loop on AMD Zen 5).
+/// took 1.7x the time of the loop on AMD Zen 5). Two tables alone do not
+/// prevent it when both addresses are plain `lea`s: LLVM then selects
+/// between the two tables with a `cmov` (session 22, when `HANDLERS`
+/// stopped being reached through the GOT: heapsort 1.6x, sieve 1.4x
+/// slower). So the taken path reads its table's address with a volatile
+/// load (`TAKEN_TABLE`), which LLVM must not move onto the other path.
 #[inline(always)]
 fn dispatch_taken(r: Hot, cx: &mut Cx) -> *const Instr {
-    dispatch_with(&TAKEN, r, cx)
+    // SAFETY: a read of a static that is never written.
+    let table = unsafe { std::ptr::read_volatile(&raw const TAKEN_TABLE) };
+    dispatch_with(table, r, cx)
 }
+
+/// `TAKEN`, read with a volatile load by `dispatch_taken`: a volatile load
+/// happens only on the path that performs it, so LLVM cannot compute the
+/// taken dispatch's table on both paths and select it with a `cmov`.
+static TAKEN_TABLE: &[Handler; COUNT] = &TAKEN;
 
 #[inline(always)]
 fn dispatch_with(table: &[Handler; COUNT], r: Hot, cx: &mut Cx) -> *const Instr {
@@ -338,7 +350,13 @@ unsafe fn enter(
     mem: MemView,
     cx: &mut Cx,
 ) -> *const Instr {
-    dispatch(
+    // Through a table of its own: `enter` is inlined into `run_chain<T>`,
+    // which other crates instantiate (as they do `pure_handler`), so the
+    // table it names is exported and reached through the GOT; `HANDLERS`,
+    // named only by this crate's handlers, stays local and is addressed
+    // directly (one dependent load fewer per dispatch).
+    dispatch_with(
+        &ENTRY,
         Hot {
             ip,
             vals,
@@ -658,7 +676,8 @@ pub(crate) fn pure_handler<Th: PureCall>(
     if stack_pointer() < cx.native_floor {
         return hot.ip;
     }
-    dispatch(hot, cx)
+    // Other crates instantiate this handler: see `enter` for the table.
+    dispatch_with(&ENTRY, hot, cx)
 }
 
 /// The `call_host` failure of the `CallImported` at `ip`: finds its
@@ -1297,6 +1316,10 @@ macro_rules! handlers {
         /// The same, for dispatching after a taken branch (see
         /// `dispatch_taken`).
         static TAKEN: [Handler; COUNT] = [$(ops::$name::run),*];
+
+        /// The same, for code that other crates instantiate: entering a
+        /// chain (`enter`) and `pure_handler`.
+        static ENTRY: [Handler; COUNT] = [$(ops::$name::run),*];
 
         /// The opcodes in table order, and whether each one's handler is
         /// more than a bail (for the tests).
