@@ -197,3 +197,78 @@ fn indexed_stores_agree_with_plain_stores() {
         assert!(stored > 4, "{ty} {shift:?}: only {stored} stores in bounds");
     }
 }
+
+/// Addends around the memory's end and the 32-bit wrap (negative ones as
+/// their `u32` bits).
+const ADDENDS: [u32; 6] = [0, 8, 65_528, 0xFFFF_FFF8, 0x8000_0000, 0xFFFF_FFFF];
+
+/// Per access and addend `c`: `load_fused(p)` loads at `p + c` (the add
+/// fuses into the access), `load_plain(p)` the same through a local;
+/// `store_fused`/`store_plain` likewise.
+fn addend_module((ty, load, store): (&str, &str, &str), c: u32) -> String {
+    let b = bits(ty);
+    let (to_bits, of_bits) = if ty.starts_with('f') {
+        (
+            format!("{b}.reinterpret_{ty}"),
+            format!("{ty}.reinterpret_{b}"),
+        )
+    } else {
+        ("nop".to_string(), "nop".to_string())
+    };
+    let addr = format!("(i32.add (local.get 0) (i32.const {}))", c as i32);
+    format!(
+        r#"(module
+          (memory (export "mem") 1)
+          (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+          (data (i32.const 65520) "\f1\f2\f3\f4\f5\f6\f7\f8\f9\fa\fb\fc\fd\fe\ff\ee")
+          (func (export "load_fused") (param i32) (result {b}) ({load} {addr}) {to_bits})
+          (func (export "load_plain") (param i32) (result {b}) (local i32)
+            (local.set 1 {addr}) ({load} (local.get 1)) {to_bits})
+          (func (export "store_fused") (param i32 {b})
+            ({store} {addr} (local.get 1) {of_bits}))
+          (func (export "store_plain") (param i32 {b}) (local i32)
+            (local.set 2 {addr}) ({store} (local.get 2) (local.get 1) {of_bits})))"#
+    )
+}
+
+#[test]
+fn immediate_addend_accesses_agree_with_plain_accesses() {
+    let engine = Engine::default();
+    for access in ACCESSES {
+        for c in ADDENDS {
+            let ty = access.0;
+            let module = Module::new(&engine, addend_module(access, c)).unwrap();
+            let mut fused = Store::new(&engine, ());
+            let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
+            let mut plain = Store::new(&engine, ());
+            let plain_inst = Instance::new(&mut plain, &module, &[]).unwrap();
+            let (mut loaded, mut stored) = (0, 0);
+            for base in BASES {
+                let arg = [Val::I32(base as i32)];
+                let a = call(&mut fused, &fused_inst, "load_fused", &arg);
+                let b = call(&mut plain, &plain_inst, "load_plain", &arg);
+                let what = format!("{} + {c:#x} at {base:#x}", access.1);
+                assert_eq!(show(&a), show(&b), "{what}");
+                loaded += usize::from(a.is_some());
+                let value = if bits(ty) == "i32" {
+                    Val::I32((base ^ c) as i32 | 1)
+                } else {
+                    Val::I64(((base as i64) << 32 | c as i64) | 1)
+                };
+                let args = [Val::I32(base as i32), value];
+                let a = call(&mut fused, &fused_inst, "store_fused", &args);
+                let b = call(&mut plain, &plain_inst, "store_plain", &args);
+                assert_eq!(a.is_some(), b.is_some(), "store {what}");
+                stored += usize::from(a.is_some());
+                let mem_a = fused_inst.get_memory(&mut fused, "mem").unwrap();
+                let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
+                assert!(mem_a.data(&fused) == mem_b.data(&plain), "store {what}");
+            }
+            assert!(
+                loaded > 0 && stored > 0,
+                "{} + {c:#x}: all trapped",
+                access.1
+            );
+        }
+    }
+}

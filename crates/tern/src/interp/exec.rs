@@ -154,6 +154,29 @@ macro_rules! family {
             }
         }
     };
+    // The immediate-addend forms: address `base + imm`, wrapping in 32
+    // bits like the `i32.add` they replace; static offset 0.
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_imm $dst:ident $base:ident $imm:ident $kind:ident) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let addr = u64::from(($r.vals.get($base) as u32).wrapping_add($imm));
+            let end = compact_end(addr, LoadKind::$kind.size() as u32);
+            match $r.mem.load_end(LoadKind::$kind, end) {
+                Ok(x) => $r.vals.set($dst, x),
+                Err(t) => $trap!(t),
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_imm $base:ident $val:ident $imm:ident $kind:ident) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let addr = u64::from(($r.vals.get($base) as u32).wrapping_add($imm));
+            let end = compact_end(addr, StoreKind::$kind.size() as u32);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, $r.vals.get($val)) {
+                $trap!(t)
+            }
+        }
+    };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) struct_get $dst:ident $obj:ident $off:ident $k:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         unsafe {

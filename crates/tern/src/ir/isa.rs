@@ -46,7 +46,11 @@
 //! and then `scaled S: shift`, the same at `base + (index << shift)`, with
 //! the `i32.shl` by the access size's log2 fused too (a fixed shift per
 //! instruction: a shift count read from the instruction costs more than
-//! it saves on x86-64).
+//! it saves on x86-64). `imm I` names the immediate-addend form
+//! `I { dst, base, imm }` / `I { base, val, imm }` at `base + imm` (32-bit
+//! wrapping): an `i32.add` of a constant fused into the access (the
+//! constant cannot go into the static offset: the add wraps, the offset
+//! does not).
 
 use super::{Offset, Slot};
 use crate::index::{DefFunc, TypeIdx};
@@ -200,31 +204,31 @@ define_isa! {
         BrI32NotAndImm = i32_and_eqz: i32;
     }
     load {
-        I32Load = I32, idx I32LoadIdx, scaled I32LoadScaled: 2;
-        I64Load = I64, idx I64LoadIdx, scaled I64LoadScaled: 3;
-        F32Load = I32, idx F32LoadIdx, scaled F32LoadScaled: 2;
-        F64Load = I64, idx F64LoadIdx, scaled F64LoadScaled: 3;
-        I32Load8S = I32S8, idx I32Load8SIdx;
-        I32Load8U = U8, idx I32Load8UIdx;
-        I32Load16S = I32S16, idx I32Load16SIdx, scaled I32Load16SScaled: 1;
-        I32Load16U = U16, idx I32Load16UIdx, scaled I32Load16UScaled: 1;
-        I64Load8S = I64S8, idx I64Load8SIdx;
-        I64Load8U = U8, idx I64Load8UIdx;
-        I64Load16S = I64S16, idx I64Load16SIdx, scaled I64Load16SScaled: 1;
-        I64Load16U = U16, idx I64Load16UIdx, scaled I64Load16UScaled: 1;
-        I64Load32S = I64S32, idx I64Load32SIdx, scaled I64Load32SScaled: 2;
-        I64Load32U = I32, idx I64Load32UIdx, scaled I64Load32UScaled: 2;
+        I32Load = I32, imm I32LoadImm, idx I32LoadIdx, scaled I32LoadScaled: 2;
+        I64Load = I64, imm I64LoadImm, idx I64LoadIdx, scaled I64LoadScaled: 3;
+        F32Load = I32, imm F32LoadImm, idx F32LoadIdx, scaled F32LoadScaled: 2;
+        F64Load = I64, imm F64LoadImm, idx F64LoadIdx, scaled F64LoadScaled: 3;
+        I32Load8S = I32S8, imm I32Load8SImm, idx I32Load8SIdx;
+        I32Load8U = U8, imm I32Load8UImm, idx I32Load8UIdx;
+        I32Load16S = I32S16, imm I32Load16SImm, idx I32Load16SIdx, scaled I32Load16SScaled: 1;
+        I32Load16U = U16, imm I32Load16UImm, idx I32Load16UIdx, scaled I32Load16UScaled: 1;
+        I64Load8S = I64S8, imm I64Load8SImm, idx I64Load8SIdx;
+        I64Load8U = U8, imm I64Load8UImm, idx I64Load8UIdx;
+        I64Load16S = I64S16, imm I64Load16SImm, idx I64Load16SIdx, scaled I64Load16SScaled: 1;
+        I64Load16U = U16, imm I64Load16UImm, idx I64Load16UIdx, scaled I64Load16UScaled: 1;
+        I64Load32S = I64S32, imm I64Load32SImm, idx I64Load32SIdx, scaled I64Load32SScaled: 2;
+        I64Load32U = I32, imm I64Load32UImm, idx I64Load32UIdx, scaled I64Load32UScaled: 2;
     }
     store {
-        I32Store = B32, idx I32StoreIdx, scaled I32StoreScaled: 2;
-        I64Store = B64, idx I64StoreIdx, scaled I64StoreScaled: 3;
-        F32Store = B32, idx F32StoreIdx, scaled F32StoreScaled: 2;
-        F64Store = B64, idx F64StoreIdx, scaled F64StoreScaled: 3;
-        I32Store8 = B8, idx I32Store8Idx;
-        I32Store16 = B16, idx I32Store16Idx, scaled I32Store16Scaled: 1;
-        I64Store8 = B8, idx I64Store8Idx;
-        I64Store16 = B16, idx I64Store16Idx, scaled I64Store16Scaled: 1;
-        I64Store32 = B32, idx I64Store32Idx, scaled I64Store32Scaled: 2;
+        I32Store = B32, imm I32StoreImm, idx I32StoreIdx, scaled I32StoreScaled: 2;
+        I64Store = B64, imm I64StoreImm, idx I64StoreIdx, scaled I64StoreScaled: 3;
+        F32Store = B32, imm F32StoreImm, idx F32StoreIdx, scaled F32StoreScaled: 2;
+        F64Store = B64, imm F64StoreImm, idx F64StoreIdx, scaled F64StoreScaled: 3;
+        I32Store8 = B8, imm I32Store8Imm, idx I32Store8Idx;
+        I32Store16 = B16, imm I32Store16Imm, idx I32Store16Idx, scaled I32Store16Scaled: 1;
+        I64Store8 = B8, imm I64Store8Imm, idx I64Store8Idx;
+        I64Store16 = B16, imm I64Store16Imm, idx I64Store16Idx, scaled I64Store16Scaled: 1;
+        I64Store32 = B32, imm I64Store32Imm, idx I64Store32Idx, scaled I64Store32Scaled: 2;
     }
     field_get {
         StructGetI8S / ArrayGetI8S = I8, i32_extend8_s;

@@ -134,8 +134,8 @@ macro_rules! define_isa {
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
-        load { $( $ld:ident = $ldk:ident $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
-        store { $( $st:ident = $stk:ident $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
+        load { $( $ld:ident = $ldk:ident $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
+        store { $( $st:ident = $stk:ident $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
         field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
         v128_binary { $( $vb:ident = $vbsem:ident ; )* }
@@ -175,6 +175,7 @@ macro_rules! define_isa {
             $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
             $(
                 #[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },
+                $(#[doc = concat!("`vals[dst] = mem0[vals[base] + imm]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $ldi { dst: Slot, base: Slot, imm: u32 },)?
                 $(
                     #[doc = concat!("`vals[dst] = mem0[vals[base] + vals[index]]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $ldx { dst: Slot, base: Slot, index: Slot },
                     $(#[doc = concat!("`vals[dst] = mem0[vals[base] + (vals[index] << ", stringify!($lsh), ")]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $lds { dst: Slot, base: Slot, index: Slot },)?
@@ -182,6 +183,7 @@ macro_rules! define_isa {
             )*
             $(
                 #[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },
+                $(#[doc = concat!("`mem0[vals[base] + imm] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $sti { base: Slot, val: Slot, imm: u32 },)?
                 $(
                     #[doc = concat!("`mem0[vals[base] + vals[index]] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $stx { base: Slot, index: Slot, val: Slot },
                     $(#[doc = concat!("`mem0[vals[base] + (vals[index] << ", stringify!($ssh), ")] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $sts { base: Slot, index: Slot, val: Slot },)?
@@ -216,7 +218,7 @@ macro_rules! define_isa {
                     $(Instr::$bint { dst, .. } => Some(dst),)*
                     $(Instr::$un { dst, .. } => Some(dst),)*
                     $(Instr::$unt { dst, .. } => Some(dst),)*
-                    $(Instr::$ld { dst, .. } $(| Instr::$ldx { dst, .. } $(| Instr::$lds { dst, .. })?)? => Some(dst),)*
+                    $(Instr::$ld { dst, .. } $(| Instr::$ldi { dst, .. })? $(| Instr::$ldx { dst, .. } $(| Instr::$lds { dst, .. })?)? => Some(dst),)*
                     $(Instr::$sget { dst, .. } | Instr::$aget { dst, .. } => Some(dst),)*
                     // Not `v128_ternary`/`v128_replace`: their `dst` is an input too.
                     $(Instr::$vb { dst, .. } => Some(dst),)*
@@ -254,6 +256,17 @@ macro_rules! define_isa {
                         Instr::$st { val, .. } if shift == 0 => Some(Instr::$stx { base, index, val }),
                         $(Instr::$st { val, .. } if shift == $ssh => Some(Instr::$sts { base, index, val }),)?
                     )?)*
+                    _ => None,
+                }
+            }
+
+            /// The immediate-addend form of a compact load or store with
+            /// static offset 0 (`self`, as the translator built it) at
+            /// address `vals[base] + imm`, if its row has one.
+            pub(crate) fn at_addend(&self, base: Slot, imm: u32) -> Option<Instr> {
+                match *self {
+                    $($(Instr::$ld { dst, .. } => Some(Instr::$ldi { dst, base, imm }),)?)*
+                    $($(Instr::$st { val, .. } => Some(Instr::$sti { base, val, imm }),)?)*
                     _ => None,
                 }
             }
@@ -337,6 +350,7 @@ macro_rules! define_isa {
                     $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
                     $(
                         Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),
+                        $(Instr::$ldi { dst, base, imm } => $d h!($d ctx load_imm dst base imm $ldk),)?
                         $(
                             Instr::$ldx { dst, base, index } => $d h!($d ctx load_idx dst base index 0 $ldk),
                             $(Instr::$lds { dst, base, index } => $d h!($d ctx load_idx dst base index $lsh $ldk),)?
@@ -344,6 +358,7 @@ macro_rules! define_isa {
                     )*
                     $(
                         Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),
+                        $(Instr::$sti { base, val, imm } => $d h!($d ctx store_imm base val imm $stk),)?
                         $(
                             Instr::$stx { base, index, val } => $d h!($d ctx store_idx base index val 0 $stk),
                             $(Instr::$sts { base, index, val } => $d h!($d ctx store_idx base index val $ssh $stk),)?
@@ -400,6 +415,7 @@ macro_rules! define_isa {
                     $($bri { a, imm, offset } (branch_imm a imm offset $brisem $briw);)*
                     $(
                         $ld { dst, addr, end } (load dst addr end $ldk);
+                        $($ldi { dst, base, imm } (load_imm dst base imm $ldk);)?
                         $(
                             $ldx { dst, base, index } (load_idx dst base index 0 $ldk);
                             $($lds { dst, base, index } (load_idx dst base index $lsh $ldk);)?
@@ -407,6 +423,7 @@ macro_rules! define_isa {
                     )*
                     $(
                         $st { addr, val, end } (store addr val end $stk);
+                        $($sti { base, val, imm } (store_imm base val imm $stk);)?
                         $(
                             $stx { base, index, val } (store_idx base index val 0 $stk);
                             $($sts { base, index, val } (store_idx base index val $ssh $stk);)?

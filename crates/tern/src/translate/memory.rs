@@ -93,8 +93,8 @@ impl Translator<'_> {
     }
 
     /// If `addr` is the fresh sum of an `i32.add` and `op` (the compact
-    /// access at `addr`, static offset 0) has an indexed form: removes the
-    /// add, and the `i32.shl` by a constant right before it that produced
+    /// access at `addr`, static offset 0) has an indexed form (or, for an
+    /// add of a constant, an immediate-addend form): removes the add, and the `i32.shl` by a constant right before it that produced
     /// one of its operands (`scaled_add`) if `op` has a form with that
     /// shift, and returns the indexed access, which computes the same
     /// address from their operands. The results removed were temporaries
@@ -110,8 +110,15 @@ impl Translator<'_> {
             return None;
         }
         let n = self.code.len();
-        let Instr::I32Add { a, b, .. } = self.code[n - 1] else {
-            return None;
+        let (a, b) = match self.code[n - 1] {
+            Instr::I32Add { a, b, .. } => (a, b),
+            Instr::I32AddImm { a, imm, .. } => {
+                let fused = op.at_addend(a, imm as u32)?;
+                self.code.truncate(n - 1);
+                self.last_write = None;
+                return Some(fused);
+            }
+            _ => return None,
         };
         if self.scaled_add == Some(n - 1)
             && let Some(&Instr::I32ShlImm { dst, a: index, imm }) = self.code.get(n.wrapping_sub(2))
