@@ -51,7 +51,7 @@ impl Translator<'_> {
         match self.compact(memarg, kind.size()) {
             Some(end) => {
                 let op = f(dst, addr.src(), end);
-                let op = self.take_scaled_add(&addr, memarg, &op).unwrap_or(op);
+                let op = self.take_address_add(&addr, memarg, &op).unwrap_or(op);
                 self.emit_result(op);
             }
             None => {
@@ -77,7 +77,7 @@ impl Translator<'_> {
         match self.compact(memarg, kind.size()) {
             Some(end) => {
                 let op = f(addr.src(), val.src(), end);
-                let op = self.take_scaled_add(&addr, memarg, &op).unwrap_or(op);
+                let op = self.take_address_add(&addr, memarg, &op).unwrap_or(op);
                 self.emit(op);
             }
             None => {
@@ -92,51 +92,92 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// If `addr` is the fresh sum of an `i32.add` and `op` (the compact
-    /// access at `addr`, static offset 0) has an indexed form (or, for an
-    /// add of a constant, an immediate-addend form): removes the add, and the `i32.shl` by a constant right before it that produced
-    /// one of its operands (`scaled_add`) if `op` has a form with that
-    /// shift, and returns the indexed access, which computes the same
-    /// address from their operands. The results removed were temporaries
-    /// read only by their consumer (`just_wrote`), and nothing ran between
-    /// them and the access to change the operands it reads instead.
-    fn take_scaled_add(
+    /// If `addr` is the sum of an `i32.add` and `op` (the compact access
+    /// at `addr`, static offset 0) has an indexed form (or, for an add of a
+    /// constant, an immediate-addend form): removes the add, and the
+    /// `i32.shl` by a constant right before it that produced one of its
+    /// operands if `op` has a form with that shift, and returns the fused
+    /// access, which computes the same address from their operands.
+    ///
+    /// The add need not be the last instruction (a store's value is
+    /// computed after its address): `address_add` finds it only if every
+    /// instruction after it writes one slot and none of the operands the
+    /// fused access reads instead, with no label in between.
+    fn take_address_add(
         &mut self,
         addr: &Entry,
         memarg: &wasmparser::MemArg,
         op: &Instr,
     ) -> Option<Instr> {
-        if memarg.offset != 0 || !self.just_wrote(addr) {
+        if memarg.offset != 0 || addr.local.is_some() {
             return None;
         }
-        let n = self.code.len();
-        let (a, b) = match self.code[n - 1] {
-            Instr::I32Add { a, b, .. } => (a, b),
-            Instr::I32AddImm { a, imm, .. } => {
-                let fused = op.at_addend(a, imm as u32)?;
-                self.code.truncate(n - 1);
-                self.last_write = None;
-                return Some(fused);
+        let (k, written) = self.address_add(addr.slot)?;
+        let clear = |s: Slot| !written.iter().any(|&w| w == s || w.wrapping_add(1) == s);
+        let fused = match self.code[k] {
+            Instr::I32AddImm { a, imm, .. } if clear(a) => (op.at_addend(a, imm as u32)?, k),
+            Instr::I32Add { a, b, .. } if clear(a) && clear(b) => {
+                match self.scaled_index(k, (a, b)) {
+                    Some((base, index, shift)) if clear(index) => {
+                        match op.indexed(base, index, shift) {
+                            Some(fused) => (fused, k - 1),
+                            None => (op.indexed(a, b, 0)?, k),
+                        }
+                    }
+                    _ => (op.indexed(a, b, 0)?, k),
+                }
             }
             _ => return None,
         };
-        if self.scaled_add == Some(n - 1)
-            && let Some(&Instr::I32ShlImm { dst, a: index, imm }) = self.code.get(n.wrapping_sub(2))
-            && let Some(base) = match (a == dst, b == dst) {
-                (false, true) => Some(a),
-                (true, false) => Some(b),
-                _ => None,
-            }
-            && let Some(fused) = op.indexed(base, index, (imm & 31) as u32)
-        {
-            self.code.truncate(n - 2);
-            self.last_write = None;
-            return Some(fused);
-        }
-        let fused = op.indexed(a, b, 0)?;
-        self.code.truncate(n - 1);
+        let (fused, first) = fused;
+        self.code.drain(first..=k);
         self.last_write = None;
+        self.negation = None;
         Some(fused)
+    }
+
+    /// The last instruction that wrote value slot `slot`, if every
+    /// instruction after it (at most `LOOKBACK`) has one result (a slot, or
+    /// for a `v128` a slot pair) and no label was bound after it; with
+    /// those instructions' result slots (each also covering the next slot:
+    /// see `take_address_add`).
+    fn address_add(&self, slot: Slot) -> Option<(usize, Vec<Slot>)> {
+        const LOOKBACK: usize = 24;
+        let mut written = Vec::new();
+        for k in (0..self.code.len()).rev().take(LOOKBACK) {
+            if k < self.label_at {
+                return None;
+            }
+            let dst = { self.code[k] }.dst_mut().map(|d| *d)?;
+            if dst == slot {
+                return Some((k, written));
+            }
+            if dst.wrapping_add(1) == slot {
+                // A `v128` result's second slot may be `slot`.
+                return None;
+            }
+            written.push(dst);
+        }
+        None
+    }
+
+    /// For the add at `k` with operands `(a, b)`: `(base, index, shift)`
+    /// if one operand is the result of the `i32.shl` by a constant right
+    /// before it, a temporary (not a local) only the add read, with no
+    /// label between them.
+    fn scaled_index(&self, k: usize, (a, b): (Slot, Slot)) -> Option<(Slot, Slot, u32)> {
+        let &Instr::I32ShlImm { dst, a: index, imm } = self.code.get(k.checked_sub(1)?)? else {
+            return None;
+        };
+        if k - 1 < self.label_at || dst < self.locals_top.0 {
+            return None;
+        }
+        let base = match (a == dst, b == dst) {
+            (false, true) => a,
+            (true, false) => b,
+            _ => return None,
+        };
+        Some((base, index, (imm & 31) as u32))
     }
 
     /// Pops `n` value operands that must sit in consecutive slots; returns

@@ -178,11 +178,10 @@ struct Translator<'m> {
     /// `eqz`) that produced its operand, overwriting that operand: a branch
     /// on it fuses the compare with the opposite polarity.
     negation: Option<usize>,
-    /// An `i32.add` (by position) emitted right after the `i32.shl` by a
-    /// constant that produced one of its operands: a load or store of the
-    /// sum with offset 0 fuses both into its indexed form
-    /// (`take_scaled_add`). Any later emission clears it.
-    scaled_add: Option<usize>,
+    /// Where the last label was bound (`here`): the instruction at this
+    /// index may be reached by a branch, so nothing before it may be moved
+    /// or removed by a fusion that spans it.
+    label_at: usize,
     /// Exception handlers, innermost first (see `exceptions`).
     handlers: Vec<Handler>,
     /// Handlers that target the function's label (bound to a final `Return`).
@@ -242,7 +241,7 @@ pub(crate) fn translate(
         locals_top: (0, 0),
         last_write: None,
         negation: None,
-        scaled_add: None,
+        label_at: 0,
         handlers: Vec::new(),
         return_pads: Vec::new(),
         legacy_base: 0,
@@ -387,7 +386,6 @@ impl<'m> Translator<'m> {
     }
 
     fn emit(&mut self, i: Instr) -> usize {
-        self.scaled_add = None;
         self.code.push(i);
         self.code.len() - 1
     }
@@ -415,6 +413,7 @@ impl<'m> Translator<'m> {
         // A label is bound here: the previous instruction's result may be
         // consumed on another path, so it can no longer be retargeted.
         self.last_write = None;
+        self.label_at = self.code.len();
         self.start_segment()
     }
 
@@ -456,7 +455,6 @@ impl<'m> Translator<'m> {
     fn binary(&mut self, wide: bool, f: impl FnOnce(Slot, Slot, Slot) -> Instr) -> Result<()> {
         let b = self.pop()?;
         let a = self.pop()?;
-        let fresh_operand = self.just_wrote(&a) || self.just_wrote(&b);
         let dst = self.push(Kind::V)?;
         let op = f(dst, a.src(), b.src());
         if let Some(imm) = self.take_imm(&b, wide)
@@ -468,9 +466,6 @@ impl<'m> Translator<'m> {
             return Ok(());
         }
         self.emit_result(op);
-        if fresh_operand && matches!(op, Instr::I32Add { .. }) {
-            self.scaled_add = Some(self.code.len() - 1);
-        }
         Ok(())
     }
 
