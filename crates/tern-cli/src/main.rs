@@ -6,6 +6,8 @@
 //!   print its results).
 //! - `tern wast FILE...`: run `.wast` spec scripts and summarize.
 //! - `tern validate FILE`: check that a module is well-formed and valid.
+//! - `tern explore FILE [--func N]`: print the interpreter code Tern
+//!   translates a module's functions into.
 //!
 //! All work happens on a spawned thread with a 256 MiB stack so that deeply
 //! recursive scripts and modules have room to run.
@@ -43,6 +45,14 @@ enum Command {
         /// The module to check.
         file: PathBuf,
     },
+    /// Print the interpreter code of a module's functions (format not stable).
+    Explore {
+        /// The module (.wasm or .wat).
+        file: PathBuf,
+        /// Only this function (module function index, imports first).
+        #[arg(long)]
+        func: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +61,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Wast { files } => script::run_scripts(&files),
         Command::Validate { file } => validate(&file),
+        Command::Explore { file, func } => explore(&file, func),
     });
     match outcome {
         Ok(code) => code,
@@ -64,18 +75,10 @@ fn main() -> ExitCode {
 /// `tern validate FILE`: exit 0 if valid, else print the error (with its
 /// byte offset for binary modules, line and column for text) and exit 1.
 fn validate(file: &std::path::Path) -> ExitCode {
-    let bytes = match std::fs::read(file) {
+    let binary = match read_module(file) {
         Ok(b) => b,
-        Err(e) => {
-            eprintln!("Error: cannot read {}: {e}", file.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    let binary = match wat::parse_bytes(&bytes) {
-        Ok(b) => b,
-        Err(mut e) => {
-            e.set_path(file);
-            eprintln!("Error: {e}");
+        Err(msg) => {
+            eprintln!("Error: {msg}");
             return ExitCode::FAILURE;
         }
     };
@@ -90,4 +93,45 @@ fn validate(file: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The binary of a `.wasm` or `.wat` file, or a message naming the file
+/// (with line and column for text).
+fn read_module(file: &std::path::Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    match wat::parse_bytes(&bytes) {
+        Ok(b) => Ok(b.into_owned()),
+        Err(mut e) => {
+            e.set_path(file);
+            Err(e.to_string())
+        }
+    }
+}
+
+/// `tern explore FILE [--func N]`: compile the module and print the
+/// interpreter code of its defined functions (or of function `N`).
+fn explore(file: &std::path::Path, func: Option<u32>) -> ExitCode {
+    let module = read_module(file).and_then(|binary| {
+        tern::Module::new(&tern::Engine::default(), &binary)
+            .map_err(|e| format!("{}: {e}", file.display()))
+    });
+    let module = match module {
+        Ok(m) => m,
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listing = match func {
+        None => module.explain(),
+        Some(i) => match module.explain_func(i) {
+            Some(l) => l,
+            None => {
+                eprintln!("Error: {}: no defined function {i}", file.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    print!("{listing}");
+    ExitCode::SUCCESS
 }

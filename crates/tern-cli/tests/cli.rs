@@ -196,6 +196,26 @@ fn validate_reports_validity() {
 }
 
 #[test]
+fn explore_lists_interpreter_code() {
+    let o = tern(&["explore", "examples/fib.wat"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("func[0] $fib:\n"), "stdout: {out}");
+    // The compare fuses with the `if`; both recursive calls are internal.
+    assert!(out.contains("BrI32"), "stdout: {out}");
+    assert_eq!(out.matches("CallInternal").count(), 2, "stdout: {out}");
+    assert!(out.trim_end().ends_with("Return"), "stdout: {out}");
+
+    let o = tern(&["explore", "examples/fib.wat", "--func", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no defined function 1"),
+        "stderr: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn wast_output_format() {
     let dir = scratch("wast");
     let good = write(

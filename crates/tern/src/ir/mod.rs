@@ -13,6 +13,7 @@
 //! from it.
 
 mod access;
+mod listing;
 
 use crate::index::{DefFunc, TypeIdx};
 use crate::registry::TypeId;
@@ -302,6 +303,22 @@ macro_rules! define_isa {
                         $($(Instr::$bti { a, imm, offset } => Instr::$bfi { a, imm, offset },)?)?
                     )*
                     $($(Instr::$ut { a, offset } => Instr::$uf { a, offset },)?)*
+                    _ => return None,
+                })
+            }
+
+            /// The offset of a branch instruction, relative to itself.
+            pub(crate) fn offset(&self) -> Option<Offset> {
+                Some(match self {
+                    $(
+                        $(Instr::$bt { offset, .. } => *offset,)?
+                        $($(Instr::$bti { offset, .. } => *offset,)?)?
+                    )*
+                    $($(Instr::$ut { offset, .. } => *offset,)?)*
+                    $(Instr::$bru { offset, .. } => *offset,)*
+                    $(Instr::$brb { offset, .. } => *offset,)*
+                    $(Instr::$bri { offset, .. } => *offset,)*
+                    $($(Instr::$name { $off, .. } => *$off,)?)*
                     _ => return None,
                 })
             }

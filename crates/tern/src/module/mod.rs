@@ -304,6 +304,30 @@ impl Module {
         Ok(Module(Arc::new(b.m)))
     }
 
+    /// The interpreter code Tern translated function `index` (a module
+    /// function index, imports first) into, one instruction per line with
+    /// its slots and branch targets; `None` for an imported or unknown
+    /// function. For performance work and toolchain authors: the format is
+    /// not stable.
+    pub fn explain_func(&self, index: u32) -> Option<String> {
+        let def = index.checked_sub(self.0.num_imported_funcs)?;
+        let f = self.0.code.get(def as usize)?;
+        let name = match self.0.func_names.get(&index) {
+            Some(n) => format!(" ${n}"),
+            None => String::new(),
+        };
+        Some(format!("func[{index}]{name}:\n{}", f.listing()))
+    }
+
+    /// `explain_func` for every function the module defines, in order.
+    pub fn explain(&self) -> String {
+        let first = self.0.num_imported_funcs;
+        (first..first + self.0.code.len() as u32)
+            .filter_map(|i| self.explain_func(i))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The module's name from the name section, if any.
     pub fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
