@@ -166,3 +166,50 @@ fn inverted_loop_tests_exit_like_the_original() {
         assert_eq!(inner.call(&mut store, n).unwrap(), want, "inner {n}");
     }
 }
+
+/// `select` reads its first operand where it is and writes a result that
+/// `local.set` retargets (no copies); when `b` or the condition sits in a
+/// slot beyond 16 bits it falls back to the in-place form. Both forms, both
+/// outcomes, with the result written over an operand's own local.
+#[test]
+fn select_forms_pick_the_right_operand() {
+    let near = r#"(module
+      (func (export "run") (param $c i32) (result i32)
+        (local $a i32) (local $b i32)
+        (local.set $a (i32.const 11))
+        (local.set $b (i32.const 22))
+        (local.set $a (select (local.get $a) (local.get $b) (local.get $c)))
+        (local.set $b (select (local.get $b) (i32.const 33) (i32.eqz (local.get $c))))
+        (i32.add (i32.mul (local.get $a) (i32.const 100)) (local.get $b))))"#;
+    // Far: 49,990 locals and 16,000 stack values put `b` and `cond` beyond
+    // slot 65,535.
+    let far = format!(
+        r#"(module
+      (func (export "run") (param $c i32) (result i32)
+        (local{})
+        {}
+        (select (i32.const 11) (i32.const 22) (local.get $c))
+        return))"#,
+        " i32".repeat(49_990),
+        "i32.const 0\n".repeat(16_000)
+    );
+    for (wat, form) in [(near.to_string(), "Select {"), (far, "SelectFar {")] {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat.as_bytes()).unwrap();
+        assert!(module.explain().contains(form), "expected {form}");
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        let (yes, no) = if form == "Select {" {
+            (1133, 2222)
+        } else {
+            (11, 22)
+        };
+        assert_eq!(run.call(&mut store, 1).unwrap(), yes, "{form} cond 1");
+        assert_eq!(run.call(&mut store, 0).unwrap(), no, "{form} cond 0");
+    }
+}

@@ -707,7 +707,11 @@ pub(super) fn run<T>(
             Instr::Const64 { dst, imm } => v!(dst, imm),
             Instr::Copy { dst, src } => v!(dst, v!(src)),
             Instr::RefCopy { dst, src } => rf!(dst, rf!(src)),
-            Instr::Select { dst, b, cond } => {
+            Instr::Select { dst, a, b, cond } => {
+                let pick = if v!(Slot::from(cond)) as u32 != 0 { a } else { Slot::from(b) };
+                v!(dst, v!(pick));
+            }
+            Instr::SelectFar { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
                     v!(dst, v!(b));
                 }

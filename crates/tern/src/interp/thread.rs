@@ -925,7 +925,13 @@ macro_rules! other_handler {
         handler!(r, cx, Copy128 { dst, src } => { w!(r, dst, w!(r, src)) });
     };
     (Select) => {
-        handler!(r, cx, Select { dst, b, cond } => {
+        handler!(r, cx, Select { dst, a, b, cond } => {
+            let pick = if v!(r, Slot::from(cond)) as u32 != 0 { a } else { Slot::from(b) };
+            v!(r, dst, v!(r, pick));
+        });
+    };
+    (SelectFar) => {
+        handler!(r, cx, SelectFar { dst, b, cond } => {
             if v!(r, cond) as u32 == 0 {
                 v!(r, dst, v!(r, b));
             }
@@ -1406,6 +1412,12 @@ mod tests {
             Op::RefCopy => vec![Instr::RefCopy { dst: 3, src: 0 }],
             Op::Copy128 => vec![Instr::Copy128 { dst: 20, src: 4 }],
             Op::Select => vec![Instr::Select {
+                dst: 10,
+                a: 2,
+                b: 1,
+                cond: 3,
+            }],
+            Op::SelectFar => vec![Instr::SelectFar {
                 dst: 10,
                 b: 1,
                 cond: 3,

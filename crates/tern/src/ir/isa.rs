@@ -517,9 +517,12 @@ define_isa! {
         Copy { dst: Slot, src: Slot } => dst;
         /// Reference slot copy: `refs[dst] = refs[src]`.
         RefCopy { dst: Slot, src: Slot };
-        /// `dst = cond != 0 ? a : b` (value slots; the result overwrites `dst`
-        /// which holds `a` on entry — see the translator).
-        Select { dst: Slot, b: Slot, cond: Slot };
+        /// `dst = cond != 0 ? a : b` (value slots; `b` and `cond` below
+        /// slot 65536, which leaves room for `a` in 16 bytes).
+        Select { dst: Slot, a: Slot, b: u16, cond: u16 } => dst;
+        /// `dst = cond != 0 ? dst : b`: `select` when `b` or `cond` is slot
+        /// 65536 or beyond (`dst` holds `a` on entry — see the translator).
+        SelectFar { dst: Slot, b: Slot, cond: Slot };
         /// Reference select: `refs[dst] = cond != 0 ? refs[dst] : refs[b]`.
         RefSelect { dst: Slot, b: Slot, cond: Slot };
 

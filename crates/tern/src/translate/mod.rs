@@ -658,10 +658,18 @@ impl<'m> Translator<'m> {
                 if dst != a.slot {
                     return Err(internal("select slot"));
                 }
-                self.copy(a.kind, dst, a.src());
                 let (b, cond) = (b.src(), cond.src());
+                if let (Kind::V, Ok(b), Ok(cond)) = (a.kind, u16::try_from(b), u16::try_from(cond))
+                {
+                    // Reads `a` where it is (a local, say) and writes a
+                    // result that `local.set` can retarget: no copies.
+                    let a = a.src();
+                    self.emit_result(Instr::Select { dst, a, b, cond });
+                    return Ok(());
+                }
+                self.copy(a.kind, dst, a.src());
                 self.emit(match a.kind {
-                    Kind::V => Instr::Select { dst, b, cond },
+                    Kind::V => Instr::SelectFar { dst, b, cond },
                     Kind::R => Instr::RefSelect { dst, b, cond },
                     Kind::W => Instr::Select128 { dst, b, cond },
                 });
