@@ -347,3 +347,109 @@ fn stores_of_computed_values_agree_with_plain_stores() {
         );
     }
 }
+
+/// Constants per value type: (literal, bits). Some fit the constant-value
+/// store forms (an `i32` sign-extended to 64 bits), some do not.
+fn constants(ty: &str) -> &'static [(&'static str, i64)] {
+    match ty {
+        "i32" => &[
+            ("0", 0),
+            ("-1", -1),
+            ("0x7fffffff", 0x7fff_ffff),
+            ("0x80000001", 0x8000_0001),
+            ("0xdeadbeef", 0xdead_beef),
+        ],
+        "i64" => &[
+            ("0", 0),
+            ("-1", -1),
+            ("-0x80000000", -0x8000_0000),
+            ("0x80000000", 0x8000_0000),
+            ("0x123456789", 0x1_2345_6789),
+        ],
+        "f32" => &[
+            ("0", 0),
+            ("-0", 0x8000_0000),
+            ("1.5", 0x3fc0_0000),
+            ("nan:0x200001", 0x7fa0_0001),
+        ],
+        _ => &[("0", 0), ("-0", i64::MIN), ("1.5", 0x3ff8_0000_0000_0000)],
+    }
+}
+
+/// `store_const(p)` stores a constant at an address expression over `p`
+/// (local 0); `store_arg(p, bits)` stores the same value passed as bits.
+/// The address: `p` + offset 8, `p + 24` (an add of a constant), or
+/// `p + p` (an add of two slots: the indexed form keeps its constant).
+#[test]
+fn constant_value_stores_agree_with_stores_of_arguments() {
+    let engine = Engine::default();
+    let addrs = [
+        "(local.get 0)",
+        "(i32.add (local.get 0) (i32.const 24))",
+        "(i32.add (local.get 0) (local.get 0))",
+    ];
+    let mut const_forms = 0;
+    for (ty, _, store) in ACCESSES {
+        let b = bits(ty);
+        let of_bits = |e: &str| match ty {
+            "f32" | "f64" => format!("({ty}.reinterpret_{b} {e})"),
+            _ => e.to_string(),
+        };
+        for &(literal, value) in constants(ty) {
+            for (n, addr) in addrs.iter().enumerate() {
+                let offset = if n == 0 { "offset=8" } else { "" };
+                let wat = format!(
+                    r#"(module
+                      (memory (export "mem") 1)
+                      (func (export "store_const") (param i32)
+                        ({store} {offset} {addr} ({ty}.const {literal})))
+                      (func (export "store_arg") (param i32 {b})
+                        ({store} {offset} {addr} {})))"#,
+                    of_bits("(local.get 1)")
+                );
+                let module = Module::new(&engine, &wat).unwrap();
+                const_forms += usize::from(module.explain().contains("Const {"))
+                    + usize::from(module.explain().contains("ConstImm {"));
+                let mut konst = Store::new(&engine, ());
+                let konst_inst = Instance::new(&mut konst, &module, &[]).unwrap();
+                let mut arg = Store::new(&engine, ());
+                let arg_inst = Instance::new(&mut arg, &module, &[]).unwrap();
+                let bits_val = if b == "i32" {
+                    Val::I32(value as i32)
+                } else {
+                    Val::I64(value)
+                };
+                let mut stored = 0;
+                for p in BASES.into_iter().chain([16, 32_760, 65_500]) {
+                    let a = call(
+                        &mut konst,
+                        &konst_inst,
+                        "store_const",
+                        &[Val::I32(p as i32)],
+                    );
+                    let args = [Val::I32(p as i32), bits_val.clone()];
+                    let r = call(&mut arg, &arg_inst, "store_arg", &args);
+                    let what = format!("{store} {offset} {addr} {literal} at {p:#x}");
+                    assert_eq!(a.is_some(), r.is_some(), "{what}");
+                    stored += usize::from(a.is_some());
+                    let mem_a = konst_inst.get_memory(&mut konst, "mem").unwrap();
+                    let mem_b = arg_inst.get_memory(&mut arg, "mem").unwrap();
+                    assert!(
+                        mem_a.data(&konst) == mem_b.data(&arg),
+                        "{what}: memories differ"
+                    );
+                }
+                assert!(
+                    stored > 2,
+                    "{store} {addr} {literal}: only {stored} stores in bounds"
+                );
+            }
+        }
+    }
+    // Every access has constants that fit, at the plain and the addend
+    // address (one form each).
+    assert!(
+        const_forms >= 2 * 10 * 2,
+        "only {const_forms} constant-value forms"
+    );
+}

@@ -130,6 +130,27 @@ macro_rules! family {
             }
         }
     };
+    // The constant-value forms: the value is the instruction's `i32`,
+    // sign-extended to 64 bits (the store keeps its low bytes).
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_const $addr:ident $val:ident $end:ident $kind:ident) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let end = compact_end($r.vals.get($addr), $end);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, i64::from($val) as u64) {
+                $trap!(t)
+            }
+        }
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_const_imm $base:ident $val:ident $imm:ident $kind:ident) => {
+        // SAFETY: as for `load`.
+        unsafe {
+            let addr = u64::from(($r.vals.get($base) as u32).wrapping_add($imm));
+            let end = compact_end(addr, StoreKind::$kind.size() as u32);
+            if let Err(t) = $r.mem.store_end(StoreKind::$kind, end, i64::from($val) as u64) {
+                $trap!(t)
+            }
+        }
+    };
     // The indexed forms: address `base + (index << shift)`, wrapping in 32
     // bits like the `i32.shl`/`i32.add` they replace; static offset 0, so
     // the end is the access size.

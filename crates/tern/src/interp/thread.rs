@@ -1380,6 +1380,8 @@ mod tests {
         (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
         (@one $n:ident load_imm) => { Some(Instr::$n { dst: 10, base: 1, imm: 8 }) };
         (@one $n:ident store_imm) => { Some(Instr::$n { base: 1, val: 2, imm: 8 }) };
+        (@one $n:ident store_const) => { Some(Instr::$n { addr: 1, val: -7, end: 8 }) };
+        (@one $n:ident store_const_imm) => { Some(Instr::$n { base: 1, val: -7, imm: 8 }) };
         (@one $n:ident load_idx) => { Some(Instr::$n { dst: 10, base: 1, index: 3 }) };
         (@one $n:ident store_idx) => { Some(Instr::$n { base: 1, index: 3, val: 2 }) };
         (@one $n:ident struct_get) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };

@@ -50,7 +50,11 @@
 //! `I { dst, base, imm }` / `I { base, val, imm }` at `base + imm` (32-bit
 //! wrapping): an `i32.add` of a constant fused into the access (the
 //! constant cannot go into the static offset: the add wraps, the offset
-//! does not).
+//! does not). A store row's `const C CI` names the constant-value forms
+//! `C { addr, val, end }` and `CI { base, val, imm }` of the plain and
+//! immediate-addend forms: `val` is an `i32` constant (sign-extended to 64
+//! bits) in place of the value slot, for the `i32.const`/`i64.const` that
+//! feeds a store (`p[i] = 0`).
 
 use super::{Offset, Slot};
 use crate::index::{DefFunc, TypeIdx};
@@ -220,15 +224,15 @@ define_isa! {
         I64Load32U = I32, imm I64Load32UImm, idx I64Load32UIdx, scaled I64Load32UScaled: 2;
     }
     store {
-        I32Store = B32, imm I32StoreImm, idx I32StoreIdx, scaled I32StoreScaled: 2;
-        I64Store = B64, imm I64StoreImm, idx I64StoreIdx, scaled I64StoreScaled: 3;
-        F32Store = B32, imm F32StoreImm, idx F32StoreIdx, scaled F32StoreScaled: 2;
-        F64Store = B64, imm F64StoreImm, idx F64StoreIdx, scaled F64StoreScaled: 3;
-        I32Store8 = B8, imm I32Store8Imm, idx I32Store8Idx;
-        I32Store16 = B16, imm I32Store16Imm, idx I32Store16Idx, scaled I32Store16Scaled: 1;
-        I64Store8 = B8, imm I64Store8Imm, idx I64Store8Idx;
-        I64Store16 = B16, imm I64Store16Imm, idx I64Store16Idx, scaled I64Store16Scaled: 1;
-        I64Store32 = B32, imm I64Store32Imm, idx I64Store32Idx, scaled I64Store32Scaled: 2;
+        I32Store = B32, const I32StoreConst I32StoreConstImm, imm I32StoreImm, idx I32StoreIdx, scaled I32StoreScaled: 2;
+        I64Store = B64, const I64StoreConst I64StoreConstImm, imm I64StoreImm, idx I64StoreIdx, scaled I64StoreScaled: 3;
+        F32Store = B32, const F32StoreConst F32StoreConstImm, imm F32StoreImm, idx F32StoreIdx, scaled F32StoreScaled: 2;
+        F64Store = B64, const F64StoreConst F64StoreConstImm, imm F64StoreImm, idx F64StoreIdx, scaled F64StoreScaled: 3;
+        I32Store8 = B8, const I32Store8Const I32Store8ConstImm, imm I32Store8Imm, idx I32Store8Idx;
+        I32Store16 = B16, const I32Store16Const I32Store16ConstImm, imm I32Store16Imm, idx I32Store16Idx, scaled I32Store16Scaled: 1;
+        I64Store8 = B8, const I64Store8Const I64Store8ConstImm, imm I64Store8Imm, idx I64Store8Idx;
+        I64Store16 = B16, const I64Store16Const I64Store16ConstImm, imm I64Store16Imm, idx I64Store16Idx, scaled I64Store16Scaled: 1;
+        I64Store32 = B32, const I64Store32Const I64Store32ConstImm, imm I64Store32Imm, idx I64Store32Idx, scaled I64Store32Scaled: 2;
     }
     field_get {
         StructGetI8S / ArrayGetI8S = I8, i32_extend8_s;

@@ -136,7 +136,7 @@ macro_rules! define_isa {
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
         load { $( $ld:ident = $ldk:ident $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
-        store { $( $st:ident = $stk:ident $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
+        store { $( $st:ident = $stk:ident $(, const $stc:ident $stci:ident)? $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
         field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
         v128_binary { $( $vb:ident = $vbsem:ident ; )* }
@@ -184,6 +184,10 @@ macro_rules! define_isa {
             )*
             $(
                 #[doc = concat!("`mem0[vals[addr] + end - size] = vals[val]` as `StoreKind::", stringify!($stk), "` (`end`: static offset plus access size).")] $st { addr: Slot, val: Slot, end: u32 },
+                $(
+                    #[doc = concat!("`mem0[vals[addr] + end - size] = val` (a constant, sign-extended to 64 bits) as `StoreKind::", stringify!($stk), "`.")] $stc { addr: Slot, val: i32, end: u32 },
+                    #[doc = concat!("`mem0[vals[base] + imm] = val` (32-bit address; a constant, sign-extended to 64 bits) as `StoreKind::", stringify!($stk), "`.")] $stci { base: Slot, val: i32, imm: u32 },
+                )?
                 $(#[doc = concat!("`mem0[vals[base] + imm] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $sti { base: Slot, val: Slot, imm: u32 },)?
                 $(
                     #[doc = concat!("`mem0[vals[base] + vals[index]] = vals[val]` (32-bit address) as `StoreKind::", stringify!($stk), "`.")] $stx { base: Slot, index: Slot, val: Slot },
@@ -268,6 +272,19 @@ macro_rules! define_isa {
                 match *self {
                     $($(Instr::$ld { dst, .. } => Some(Instr::$ldi { dst, base, imm }),)?)*
                     $($(Instr::$st { val, .. } => Some(Instr::$sti { base, val, imm }),)?)*
+                    _ => None,
+                }
+            }
+
+            /// The constant-value form of a compact store (`self`, plain
+            /// or immediate-addend) storing `val` sign-extended to 64 bits,
+            /// if its row has one (a row with `const` needs `imm` too).
+            pub(crate) fn with_const_val(&self, val: i32) -> Option<Instr> {
+                match *self {
+                    $($(
+                        Instr::$st { addr, end, .. } => Some(Instr::$stc { addr, val, end }),
+                        Instr::$sti { base, imm, .. } => Some(Instr::$stci { base, val, imm }),
+                    )?)*
                     _ => None,
                 }
             }
@@ -375,6 +392,10 @@ macro_rules! define_isa {
                     )*
                     $(
                         Instr::$st { addr, val, end } => $d h!($d ctx store addr val end $stk),
+                        $(
+                            Instr::$stc { addr, val, end } => $d h!($d ctx store_const addr val end $stk),
+                            Instr::$stci { base, val, imm } => $d h!($d ctx store_const_imm base val imm $stk),
+                        )?
                         $(Instr::$sti { base, val, imm } => $d h!($d ctx store_imm base val imm $stk),)?
                         $(
                             Instr::$stx { base, index, val } => $d h!($d ctx store_idx base index val 0 $stk),
@@ -440,6 +461,10 @@ macro_rules! define_isa {
                     )*
                     $(
                         $st { addr, val, end } (store addr val end $stk);
+                        $(
+                            $stc { addr, val, end } (store_const addr val end $stk);
+                            $stci { base, val, imm } (store_const_imm base val imm $stk);
+                        )?
                         $($sti { base, val, imm } (store_imm base val imm $stk);)?
                         $(
                             $stx { base, index, val } (store_idx base index val 0 $stk);

@@ -76,9 +76,31 @@ impl Translator<'_> {
         let addr = self.pop_kind(Kind::V)?;
         match self.compact(memarg, kind.size()) {
             Some(end) => {
+                // A constant value (`p[i] = 0`): its `i32.const` or
+                // `i64.const` is the last instruction, and stays so through
+                // the address fusion (which removes code before it).
+                let konst = self
+                    .take_imm(&val, false)
+                    .or_else(|| self.take_imm(&val, true));
                 let op = f(addr.src(), val.src(), end);
                 let op = self.take_address_add(&addr, memarg, &op).unwrap_or(op);
-                self.emit(op);
+                let konst_last = matches!(
+                    self.code.last(),
+                    Some(Instr::Const32 { dst, .. } | Instr::Const64 { dst, .. }) if *dst == val.slot
+                );
+                // The plain and immediate-addend forms take the constant
+                // into the instruction instead (the indexed ones have no
+                // constant forms: the fused add already saved as much).
+                match konst.and_then(|v| op.with_const_val(v)) {
+                    Some(c) if konst_last => {
+                        self.code.pop();
+                        self.last_write = None;
+                        self.emit(c);
+                    }
+                    _ => {
+                        self.emit(op);
+                    }
+                }
             }
             None => {
                 let site = self.mem_site(memarg, MemKind::Store(kind))?;
