@@ -453,3 +453,71 @@ fn constant_value_stores_agree_with_stores_of_arguments() {
         "only {const_forms} constant-value forms"
     );
 }
+
+/// A load through a pointer just loaded (`p->next->field`) fuses the
+/// pointer load in when both static offsets (plus access sizes) fit in 16
+/// bits. Each must agree with the same two loads through a local, for
+/// every load, with pointers in and out of bounds and around the 32-bit
+/// wrap, and the pointer load itself out of bounds.
+#[test]
+fn pointer_chasing_loads_agree_with_loads_through_a_local() {
+    let engine = Engine::default();
+    // Little-endian pointers at 0..32 and at the memory's end.
+    let data = r#"(data (i32.const 0) "\08\00\00\00\f8\ff\00\00\f8\ff\ff\ff\00\00\00\80\10\00\00\00\fc\ff\00\00\04\00\00\00\f0\ff\00\00")
+          (data (i32.const 65528) "\f9\ff\00\00\00\00\00\00")"#;
+    let mut via_forms = 0;
+    for (ty, load, _) in ACCESSES {
+        let b = bits(ty);
+        let to_bits = if ty.starts_with('f') {
+            format!("{b}.reinterpret_{ty}")
+        } else {
+            "nop".to_string()
+        };
+        // (pointer offset, access offset, fuses)
+        for (o1, o2, fuses) in [
+            (0, 0, true),
+            (4, 8, true),
+            (65_531, 65_520, true),
+            (65_532, 0, false),
+            (0, 70_000, false),
+        ] {
+            let wat = format!(
+                r#"(module
+                  (memory (export "mem") 1)
+                  {data}
+                  (func (export "fused") (param i32) (result {b})
+                    ({load} offset={o2} (i32.load offset={o1} (local.get 0))) {to_bits})
+                  (func (export "plain") (param i32) (result {b}) (local i32)
+                    (local.set 1 (i32.load offset={o1} (local.get 0)))
+                    ({load} offset={o2} (local.get 1)) {to_bits}))"#
+            );
+            let module = Module::new(&engine, &wat).unwrap();
+            let fused_here = module.explain().contains("Via {");
+            assert_eq!(fused_here, fuses, "{load} {o1} {o2}");
+            via_forms += usize::from(fused_here);
+            let mut store = Store::new(&engine, ());
+            let inst = Instance::new(&mut store, &module, &[]).unwrap();
+            let mut loaded = 0;
+            for p in BASES
+                .into_iter()
+                .chain([4, 12, 16, 20, 24, 28, 65_532, 0xFFFF_0005])
+            {
+                let arg = [Val::I32(p.wrapping_sub(o1) as i32)];
+                let a = call(&mut store, &inst, "fused", &arg);
+                let r = call(&mut store, &inst, "plain", &arg);
+                assert_eq!(
+                    show(&a),
+                    show(&r),
+                    "{load} offset={o2} via offset={o1} at {p:#x}"
+                );
+                loaded += usize::from(a.is_some());
+            }
+            // (An access offset beyond the one page traps for every pointer.)
+            assert!(
+                loaded > 0 || o2 > 65_536,
+                "{load} {o1} {o2}: every load out of bounds"
+            );
+        }
+    }
+    assert_eq!(via_forms, 3 * ACCESSES.len());
+}

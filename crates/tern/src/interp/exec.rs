@@ -130,6 +130,20 @@ macro_rules! family {
             }
         }
     };
+    // The pointer-chasing forms: the address is a pointer loaded first.
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_via $dst:ident $addr:ident $first:ident $end:ident $kind:ident) => {
+        // SAFETY: as for `load`; both ends are at least their access sizes.
+        unsafe {
+            let first = compact_end($r.vals.get($addr), u32::from($first));
+            match $r.mem.load_end(LoadKind::I32, first) {
+                Ok(p) => match $r.mem.load_end(LoadKind::$kind, compact_end(p, u32::from($end))) {
+                    Ok(x) => $r.vals.set($dst, x),
+                    Err(t) => $trap!(t),
+                },
+                Err(t) => $trap!(t),
+            }
+        }
+    };
     // The constant-value forms: the value is the instruction's `i32`,
     // sign-extended to 64 bits (the store keeps its low bytes).
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) store_const $addr:ident $val:ident $end:ident $kind:ident) => {

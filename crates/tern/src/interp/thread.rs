@@ -1378,6 +1378,7 @@ mod tests {
         (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
         (@one $n:ident load) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
         (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
+        (@one $n:ident load_via) => { Some(Instr::$n { dst: 10, addr: 1, first: 8, end: 8 }) };
         (@one $n:ident load_imm) => { Some(Instr::$n { dst: 10, base: 1, imm: 8 }) };
         (@one $n:ident store_imm) => { Some(Instr::$n { base: 1, val: 2, imm: 8 }) };
         (@one $n:ident store_const) => { Some(Instr::$n { addr: 1, val: -7, end: 8 }) };

@@ -208,20 +208,20 @@ define_isa! {
         BrI32NotAndImm = i32_and_eqz: i32;
     }
     load {
-        I32Load = I32, imm I32LoadImm, idx I32LoadIdx, scaled I32LoadScaled: 2;
-        I64Load = I64, imm I64LoadImm, idx I64LoadIdx, scaled I64LoadScaled: 3;
-        F32Load = I32, imm F32LoadImm, idx F32LoadIdx, scaled F32LoadScaled: 2;
-        F64Load = I64, imm F64LoadImm, idx F64LoadIdx, scaled F64LoadScaled: 3;
-        I32Load8S = I32S8, imm I32Load8SImm, idx I32Load8SIdx;
-        I32Load8U = U8, imm I32Load8UImm, idx I32Load8UIdx;
-        I32Load16S = I32S16, imm I32Load16SImm, idx I32Load16SIdx, scaled I32Load16SScaled: 1;
-        I32Load16U = U16, imm I32Load16UImm, idx I32Load16UIdx, scaled I32Load16UScaled: 1;
-        I64Load8S = I64S8, imm I64Load8SImm, idx I64Load8SIdx;
-        I64Load8U = U8, imm I64Load8UImm, idx I64Load8UIdx;
-        I64Load16S = I64S16, imm I64Load16SImm, idx I64Load16SIdx, scaled I64Load16SScaled: 1;
-        I64Load16U = U16, imm I64Load16UImm, idx I64Load16UIdx, scaled I64Load16UScaled: 1;
-        I64Load32S = I64S32, imm I64Load32SImm, idx I64Load32SIdx, scaled I64Load32SScaled: 2;
-        I64Load32U = I32, imm I64Load32UImm, idx I64Load32UIdx, scaled I64Load32UScaled: 2;
+        I32Load = I32, via I32LoadVia, imm I32LoadImm, idx I32LoadIdx, scaled I32LoadScaled: 2;
+        I64Load = I64, via I64LoadVia, imm I64LoadImm, idx I64LoadIdx, scaled I64LoadScaled: 3;
+        F32Load = I32, via F32LoadVia, imm F32LoadImm, idx F32LoadIdx, scaled F32LoadScaled: 2;
+        F64Load = I64, via F64LoadVia, imm F64LoadImm, idx F64LoadIdx, scaled F64LoadScaled: 3;
+        I32Load8S = I32S8, via I32Load8SVia, imm I32Load8SImm, idx I32Load8SIdx;
+        I32Load8U = U8, via I32Load8UVia, imm I32Load8UImm, idx I32Load8UIdx;
+        I32Load16S = I32S16, via I32Load16SVia, imm I32Load16SImm, idx I32Load16SIdx, scaled I32Load16SScaled: 1;
+        I32Load16U = U16, via I32Load16UVia, imm I32Load16UImm, idx I32Load16UIdx, scaled I32Load16UScaled: 1;
+        I64Load8S = I64S8, via I64Load8SVia, imm I64Load8SImm, idx I64Load8SIdx;
+        I64Load8U = U8, via I64Load8UVia, imm I64Load8UImm, idx I64Load8UIdx;
+        I64Load16S = I64S16, via I64Load16SVia, imm I64Load16SImm, idx I64Load16SIdx, scaled I64Load16SScaled: 1;
+        I64Load16U = U16, via I64Load16UVia, imm I64Load16UImm, idx I64Load16UIdx, scaled I64Load16UScaled: 1;
+        I64Load32S = I64S32, via I64Load32SVia, imm I64Load32SImm, idx I64Load32SIdx, scaled I64Load32SScaled: 2;
+        I64Load32U = I32, via I64Load32UVia, imm I64Load32UImm, idx I64Load32UIdx, scaled I64Load32UScaled: 2;
     }
     store {
         I32Store = B32, const I32StoreConst I32StoreConstImm, imm I32StoreImm, idx I32StoreIdx, scaled I32StoreScaled: 2;

@@ -135,7 +135,7 @@ macro_rules! define_isa {
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
-        load { $( $ld:ident = $ldk:ident $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
+        load { $( $ld:ident = $ldk:ident $(, via $ldv:ident)? $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
         store { $( $st:ident = $stk:ident $(, const $stc:ident $stci:ident)? $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
         field_set { $( $sset:ident / $aset:ident = $sk:ident ; )* }
@@ -176,6 +176,7 @@ macro_rules! define_isa {
             $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
             $(
                 #[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },
+                $(#[doc = concat!("`vals[dst] = mem0[p + end - size]` as `LoadKind::", stringify!($ldk), "`, where `p` is the `i32` at `mem0[vals[addr] + first - 4]` (a pointer load fused in; `first`: its static offset plus 4).")] $ldv { dst: Slot, addr: Slot, first: u16, end: u16 },)?
                 $(#[doc = concat!("`vals[dst] = mem0[vals[base] + imm]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $ldi { dst: Slot, base: Slot, imm: u32 },)?
                 $(
                     #[doc = concat!("`vals[dst] = mem0[vals[base] + vals[index]]` (32-bit address) as `LoadKind::", stringify!($ldk), "`.")] $ldx { dst: Slot, base: Slot, index: Slot },
@@ -223,7 +224,7 @@ macro_rules! define_isa {
                     $(Instr::$bint { dst, .. } => Some(dst),)*
                     $(Instr::$un { dst, .. } => Some(dst),)*
                     $(Instr::$unt { dst, .. } => Some(dst),)*
-                    $(Instr::$ld { dst, .. } $(| Instr::$ldi { dst, .. })? $(| Instr::$ldx { dst, .. } $(| Instr::$lds { dst, .. })?)? => Some(dst),)*
+                    $(Instr::$ld { dst, .. } $(| Instr::$ldv { dst, .. })? $(| Instr::$ldi { dst, .. })? $(| Instr::$ldx { dst, .. } $(| Instr::$lds { dst, .. })?)? => Some(dst),)*
                     $(Instr::$sget { dst, .. } | Instr::$aget { dst, .. } => Some(dst),)*
                     // Not `v128_ternary`/`v128_replace`: their `dst` is an input too.
                     $(Instr::$vb { dst, .. } => Some(dst),)*
@@ -272,6 +273,18 @@ macro_rules! define_isa {
                 match *self {
                     $($(Instr::$ld { dst, .. } => Some(Instr::$ldi { dst, base, imm }),)?)*
                     $($(Instr::$st { val, .. } => Some(Instr::$sti { base, val, imm }),)?)*
+                    _ => None,
+                }
+            }
+
+            /// The pointer-chasing form of a compact load (`self`, static
+            /// end `end`) whose address is the `i32` loaded from
+            /// `vals[addr]` with static end `first`, if its row has one and
+            /// both ends fit in 16 bits.
+            pub(crate) fn via(&self, addr: Slot, first: u32) -> Option<Instr> {
+                let first = u16::try_from(first).ok()?;
+                match *self {
+                    $($(Instr::$ld { dst, end, .. } => Some(Instr::$ldv { dst, addr, first, end: u16::try_from(end).ok()? }),)?)*
                     _ => None,
                 }
             }
@@ -384,6 +397,7 @@ macro_rules! define_isa {
                     $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
                     $(
                         Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),
+                        $(Instr::$ldv { dst, addr, first, end } => $d h!($d ctx load_via dst addr first end $ldk),)?
                         $(Instr::$ldi { dst, base, imm } => $d h!($d ctx load_imm dst base imm $ldk),)?
                         $(
                             Instr::$ldx { dst, base, index } => $d h!($d ctx load_idx dst base index 0 $ldk),
@@ -453,6 +467,7 @@ macro_rules! define_isa {
                     $($bri { a, imm, offset } (branch_imm a imm offset $brisem $briw);)*
                     $(
                         $ld { dst, addr, end } (load dst addr end $ldk);
+                        $($ldv { dst, addr, first, end } (load_via dst addr first end $ldk);)?
                         $($ldi { dst, base, imm } (load_imm dst base imm $ldk);)?
                         $(
                             $ldx { dst, base, index } (load_idx dst base index 0 $ldk);

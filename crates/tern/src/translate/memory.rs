@@ -51,7 +51,10 @@ impl Translator<'_> {
         match self.compact(memarg, kind.size()) {
             Some(end) => {
                 let op = f(dst, addr.src(), end);
-                let op = self.take_address_add(&addr, memarg, &op).unwrap_or(op);
+                let op = self
+                    .take_address_add(&addr, memarg, &op)
+                    .or_else(|| self.take_pointer_load(&addr, &op))
+                    .unwrap_or(op);
                 self.emit_result(op);
             }
             None => {
@@ -112,6 +115,31 @@ impl Translator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// If `addr` was just loaded by an `i32.load` (a pointer in a
+    /// temporary slot only this access reads) and `op` (the compact load
+    /// at `addr`) has a pointer-chasing form: removes the pointer load and
+    /// returns that form, which loads the pointer itself.
+    fn take_pointer_load(&mut self, addr: &Entry, op: &Instr) -> Option<Instr> {
+        if !self.just_wrote(addr) {
+            return None;
+        }
+        let Instr::I32Load {
+            dst,
+            addr: from,
+            end,
+        } = *self.code.last()?
+        else {
+            return None;
+        };
+        if dst != addr.slot {
+            return None;
+        }
+        let fused = op.via(from, end)?;
+        self.code.pop();
+        self.last_write = None;
+        Some(fused)
     }
 
     /// If `addr` is the sum of an `i32.add` and `op` (the compact access
