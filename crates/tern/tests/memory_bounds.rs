@@ -77,3 +77,35 @@ fn compact_accesses_trap_exactly_past_the_end() {
         }
     }
 }
+
+/// Growing a memory page by page (as `sbrk`-style allocators do) keeps
+/// every byte written so far and gives zeroed pages, across the
+/// reallocations that growth by doubling makes and the grows that only
+/// extend into spare room; growth stops at the maximum.
+#[test]
+fn page_by_page_growth_keeps_contents_and_zeroes_new_pages() {
+    use tern::{Memory, MemoryType};
+    const PAGE: usize = 65_536;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mem = Memory::new(&mut store, MemoryType::new(1, Some(300))).unwrap();
+    mem.data_mut(&mut store)[..PAGE].fill(0xA5);
+    for n in 1..300u64 {
+        assert_eq!(mem.grow(&mut store, 1).unwrap(), n);
+        let data = mem.data_mut(&mut store);
+        assert_eq!(data.len(), (n as usize + 1) * PAGE);
+        let new = &mut data[n as usize * PAGE..];
+        assert!(new.iter().all(|&b| b == 0), "page {n} not zeroed");
+        new.fill(n as u8);
+    }
+    assert!(mem.grow(&mut store, 1).is_err(), "grew past the maximum");
+    let data = mem.data(&store);
+    assert!(data[..PAGE].iter().all(|&b| b == 0xA5));
+    for n in 1..300usize {
+        let page = &data[n * PAGE..(n + 1) * PAGE];
+        assert!(
+            page.iter().all(|&b| b == n as u8),
+            "page {n} lost its contents"
+        );
+    }
+}

@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 /// A linear memory in a store.
 #[derive(Debug)]
 pub(crate) struct MemoryEntry {
+    /// The memory's bytes. Invariant: the spare capacity beyond `len` is
+    /// zero (allocated zeroed, and only ever reached through `grow`), so
+    /// growing within the capacity only sets the length.
     pub data: Vec<u8>,
     pub ty: MemoryType,
 }
@@ -62,32 +65,48 @@ impl MemoryEntry {
         if !self.fits(delta) {
             return None;
         }
-        let bytes = usize::try_from(new.checked_mul(1 << self.ty.page_size_log2)?).ok()?;
-        if bytes > self.data.len() {
-            let mut grown = zeroed_bytes(bytes)?;
+        let page = 1u64 << self.ty.page_size_log2;
+        let bytes = usize::try_from(new.checked_mul(page)?).ok()?;
+        if bytes > self.data.capacity() {
+            // Double (within the limit) so that a program growing a few
+            // pages at a time (C's `sbrk`) copies its memory O(log n)
+            // times, not once per grow. The spare room costs address
+            // space only: zeroed allocations are fresh pages until touched.
+            let limit =
+                usize::try_from(self.page_limit().saturating_mul(page)).unwrap_or(usize::MAX);
+            let doubled = self.data.len().saturating_mul(2).min(limit);
+            let mut grown =
+                zeroed_bytes(bytes.max(doubled), bytes).or_else(|| zeroed_bytes(bytes, bytes))?;
             grown[..self.data.len()].copy_from_slice(&self.data);
             self.data = grown;
+        } else if bytes > self.data.len() {
+            // SAFETY: `bytes` is within the capacity, whose spare part is
+            // zero (the field's invariant): initialized bytes.
+            unsafe { self.data.set_len(bytes) };
         }
         Some(old)
     }
 }
 
-/// A zero-filled byte vector of `len` bytes, or `None` if it cannot be
+/// A zero-filled byte vector of length `len` and capacity `capacity` (at
+/// least `len`), every byte of it zero, or `None` if it cannot be
 /// allocated. Uses the allocator's zeroed allocation, so large memories are
 /// backed by fresh pages that cost nothing until they are touched.
-fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
-    if len == 0 {
+fn zeroed_bytes(capacity: usize, len: usize) -> Option<Vec<u8>> {
+    debug_assert!(len <= capacity);
+    if capacity == 0 {
         return Some(Vec::new());
     }
-    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    let layout = std::alloc::Layout::array::<u8>(capacity).ok()?;
     // SAFETY: `layout` has a non-zero size.
     let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
     if ptr.is_null() {
         return None;
     }
     // SAFETY: `ptr` was allocated by the global allocator with the layout of
-    // `[u8; len]`, and all `len` bytes are initialized (zero).
-    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
+    // `[u8; capacity]`, and the first `len <= capacity` bytes are
+    // initialized (zero).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, capacity) })
 }
 
 /// A WebAssembly linear memory in a [`crate::Store`].
