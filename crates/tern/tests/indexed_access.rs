@@ -89,8 +89,28 @@ fn module((ty, load, store): (&str, &str, &str), shift: Option<u32>) -> String {
     )
 }
 
+/// A store and an instance of a test module in it.
+type Rt = (Store<()>, Instance);
+
+/// Two instances of `module`, each in a store of its own (the fused side
+/// and the reference side of a comparison).
+fn two_instances(engine: &Engine, module: &Module) -> [Rt; 2] {
+    [(), ()].map(|()| {
+        let mut store = Store::new(engine, ());
+        let inst = Instance::new(&mut store, module, &[]).unwrap();
+        (store, inst)
+    })
+}
+
+/// Whether the memories two instances export as `mem` hold the same bytes.
+fn same_memory((sa, ia): &mut Rt, (sb, ib): &mut Rt) -> bool {
+    let ma = ia.get_memory(&mut *sa, "mem").unwrap();
+    let mb = ib.get_memory(&mut *sb, "mem").unwrap();
+    ma.data(&*sa) == mb.data(&*sb)
+}
+
 /// Calls `name` with `args`: its results, or `None` if it trapped.
-fn call(store: &mut Store<()>, inst: &Instance, name: &str, args: &[Val]) -> Option<Vec<Val>> {
+fn call((store, inst): &mut Rt, name: &str, args: &[Val]) -> Option<Vec<Val>> {
     let f = inst.get_func(&mut *store, name).unwrap();
     let mut results = vec![Val::I32(0); f.ty(&*store).results().len()];
     f.call(&mut *store, args, &mut results)
@@ -118,13 +138,12 @@ fn indexed_loads_agree_with_plain_loads() {
     for ((access, shift), wat) in cases() {
         let ty = access.1;
         let module = Module::new(&engine, wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let [mut rt, _] = two_instances(&engine, &module);
         let mut in_bounds = 0;
         for base in BASES {
             for index in INDICES {
                 let args = [Val::I32(base as i32), Val::I32(index as i32)];
-                let plain = call(&mut store, &inst, "load_plain", &args);
+                let plain = call(&mut rt, "load_plain", &args);
                 in_bounds += usize::from(plain.is_some());
                 let names = if shift.is_some() {
                     &["load_fused", "load_swapped", "load_shift35"][..]
@@ -132,7 +151,7 @@ fn indexed_loads_agree_with_plain_loads() {
                     &["load_fused", "load_swapped"][..]
                 };
                 for &name in names {
-                    let fused = call(&mut store, &inst, name, &args);
+                    let fused = call(&mut rt, name, &args);
                     assert_eq!(
                         show(&fused),
                         show(&plain),
@@ -140,7 +159,7 @@ fn indexed_loads_agree_with_plain_loads() {
                     );
                 }
                 let shifted = index << shift.unwrap_or(0);
-                let tee = call(&mut store, &inst, "load_tee", &args);
+                let tee = call(&mut rt, "load_tee", &args);
                 match (&tee, &plain) {
                     (Some(t), Some(p)) => {
                         assert_eq!(show(&Some(t[..1].to_vec())), show(&Some(p.clone())));
@@ -165,10 +184,7 @@ fn indexed_stores_agree_with_plain_stores() {
     for ((access, shift), wat) in cases() {
         let ty = access.0;
         let module = Module::new(&engine, wat).unwrap();
-        let mut fused = Store::new(&engine, ());
-        let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
-        let mut plain = Store::new(&engine, ());
-        let plain_inst = Instance::new(&mut plain, &module, &[]).unwrap();
+        let [mut fused, mut plain] = two_instances(&engine, &module);
         let mut stored = 0;
         for base in BASES {
             for index in INDICES {
@@ -178,18 +194,16 @@ fn indexed_stores_agree_with_plain_stores() {
                     Val::I64(((base as i64) << 32 | index as i64) | 1)
                 };
                 let args = [Val::I32(base as i32), Val::I32(index as i32), value];
-                let a = call(&mut fused, &fused_inst, "store_fused", &args);
-                let b = call(&mut plain, &plain_inst, "store_plain", &args);
+                let a = call(&mut fused, "store_fused", &args);
+                let b = call(&mut plain, "store_plain", &args);
                 assert_eq!(
                     a.is_some(),
                     b.is_some(),
                     "{ty} store({base:#x}, {index:#x})"
                 );
                 stored += usize::from(a.is_some());
-                let mem_a = fused_inst.get_memory(&mut fused, "mem").unwrap();
-                let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
                 assert!(
-                    mem_a.data(&fused) == mem_b.data(&plain),
+                    same_memory(&mut fused, &mut plain),
                     "{ty} {shift:?} store({base:#x}, {index:#x}): memories differ"
                 );
             }
@@ -238,15 +252,12 @@ fn immediate_addend_accesses_agree_with_plain_accesses() {
         for c in ADDENDS {
             let ty = access.0;
             let module = Module::new(&engine, addend_module(access, c)).unwrap();
-            let mut fused = Store::new(&engine, ());
-            let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
-            let mut plain = Store::new(&engine, ());
-            let plain_inst = Instance::new(&mut plain, &module, &[]).unwrap();
+            let [mut fused, mut plain] = two_instances(&engine, &module);
             let (mut loaded, mut stored) = (0, 0);
             for base in BASES {
                 let arg = [Val::I32(base as i32)];
-                let a = call(&mut fused, &fused_inst, "load_fused", &arg);
-                let b = call(&mut plain, &plain_inst, "load_plain", &arg);
+                let a = call(&mut fused, "load_fused", &arg);
+                let b = call(&mut plain, "load_plain", &arg);
                 let what = format!("{} + {c:#x} at {base:#x}", access.1);
                 assert_eq!(show(&a), show(&b), "{what}");
                 loaded += usize::from(a.is_some());
@@ -256,13 +267,11 @@ fn immediate_addend_accesses_agree_with_plain_accesses() {
                     Val::I64(((base as i64) << 32 | c as i64) | 1)
                 };
                 let args = [Val::I32(base as i32), value];
-                let a = call(&mut fused, &fused_inst, "store_fused", &args);
-                let b = call(&mut plain, &plain_inst, "store_plain", &args);
+                let a = call(&mut fused, "store_fused", &args);
+                let b = call(&mut plain, "store_plain", &args);
                 assert_eq!(a.is_some(), b.is_some(), "store {what}");
                 stored += usize::from(a.is_some());
-                let mem_a = fused_inst.get_memory(&mut fused, "mem").unwrap();
-                let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
-                assert!(mem_a.data(&fused) == mem_b.data(&plain), "store {what}");
+                assert!(same_memory(&mut fused, &mut plain), "store {what}");
             }
             assert!(
                 loaded > 0 && stored > 0,
@@ -322,23 +331,18 @@ fn stores_of_computed_values_agree_with_plain_stores() {
                 (i32.store (local.get 3) {value})))"#
         );
         let module = Module::new(&engine, wat).unwrap();
-        let mut fused = Store::new(&engine, ());
-        let fused_inst = Instance::new(&mut fused, &module, &[]).unwrap();
-        let mut plain = Store::new(&engine, ());
-        let plain_inst = Instance::new(&mut plain, &module, &[]).unwrap();
+        let [mut fused, mut plain] = two_instances(&engine, &module);
         let mut stored = 0;
         for base in BASES {
             for index in INDICES {
                 let x = (base ^ index.rotate_left(5)) | 1;
                 let args = [base, index, x].map(|v| Val::I32(v as i32));
-                let a = call(&mut fused, &fused_inst, "store_fused", &args);
-                let b = call(&mut plain, &plain_inst, "store_plain", &args);
+                let a = call(&mut fused, "store_fused", &args);
+                let b = call(&mut plain, "store_plain", &args);
                 let what = format!("{addr} = {value} at ({base:#x}, {index:#x})");
                 assert_eq!(a.is_some(), b.is_some(), "{what}");
                 stored += usize::from(a.is_some());
-                let mem_a = fused_inst.get_memory(&mut fused, "mem").unwrap();
-                let mem_b = plain_inst.get_memory(&mut plain, "mem").unwrap();
-                assert!(mem_a.data(&fused) == mem_b.data(&plain), "{what}");
+                assert!(same_memory(&mut fused, &mut plain), "{what}");
             }
         }
         assert!(
@@ -410,10 +414,7 @@ fn constant_value_stores_agree_with_stores_of_arguments() {
                 let module = Module::new(&engine, &wat).unwrap();
                 const_forms += usize::from(module.explain().contains("Const {"))
                     + usize::from(module.explain().contains("ConstImm {"));
-                let mut konst = Store::new(&engine, ());
-                let konst_inst = Instance::new(&mut konst, &module, &[]).unwrap();
-                let mut arg = Store::new(&engine, ());
-                let arg_inst = Instance::new(&mut arg, &module, &[]).unwrap();
+                let [mut konst, mut arg] = two_instances(&engine, &module);
                 let bits_val = if b == "i32" {
                     Val::I32(value as i32)
                 } else {
@@ -421,23 +422,13 @@ fn constant_value_stores_agree_with_stores_of_arguments() {
                 };
                 let mut stored = 0;
                 for p in BASES.into_iter().chain([16, 32_760, 65_500]) {
-                    let a = call(
-                        &mut konst,
-                        &konst_inst,
-                        "store_const",
-                        &[Val::I32(p as i32)],
-                    );
+                    let a = call(&mut konst, "store_const", &[Val::I32(p as i32)]);
                     let args = [Val::I32(p as i32), bits_val.clone()];
-                    let r = call(&mut arg, &arg_inst, "store_arg", &args);
+                    let r = call(&mut arg, "store_arg", &args);
                     let what = format!("{store} {offset} {addr} {literal} at {p:#x}");
                     assert_eq!(a.is_some(), r.is_some(), "{what}");
                     stored += usize::from(a.is_some());
-                    let mem_a = konst_inst.get_memory(&mut konst, "mem").unwrap();
-                    let mem_b = arg_inst.get_memory(&mut arg, "mem").unwrap();
-                    assert!(
-                        mem_a.data(&konst) == mem_b.data(&arg),
-                        "{what}: memories differ"
-                    );
+                    assert!(same_memory(&mut konst, &mut arg), "{what}: memories differ");
                 }
                 assert!(
                     stored > 2,
@@ -495,16 +486,15 @@ fn pointer_chasing_loads_agree_with_loads_through_a_local() {
             let fused_here = module.explain().contains("Via {");
             assert_eq!(fused_here, fuses, "{load} {o1} {o2}");
             via_forms += usize::from(fused_here);
-            let mut store = Store::new(&engine, ());
-            let inst = Instance::new(&mut store, &module, &[]).unwrap();
+            let [mut rt, _] = two_instances(&engine, &module);
             let mut loaded = 0;
             for p in BASES
                 .into_iter()
                 .chain([4, 12, 16, 20, 24, 28, 65_532, 0xFFFF_0005])
             {
                 let arg = [Val::I32(p.wrapping_sub(o1) as i32)];
-                let a = call(&mut store, &inst, "fused", &arg);
-                let r = call(&mut store, &inst, "plain", &arg);
+                let a = call(&mut rt, "fused", &arg);
+                let r = call(&mut rt, "plain", &arg);
                 assert_eq!(
                     show(&a),
                     show(&r),
