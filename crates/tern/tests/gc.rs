@@ -87,6 +87,66 @@ fn ten_million_short_lived_structs_fit_in_16_mib() {
     assert!(stats.live_bytes < 16 << 20, "{stats:?}");
 }
 
+/// `local.set` retargets `struct.new`'s result straight into the local.
+/// Under GC stress every allocation takes the slow path and collects
+/// first, so each new object must land in its local after the collection
+/// (and the fast path's must too, without stress): lists built through a
+/// local, and pairs read back through one.
+#[test]
+fn struct_new_results_land_in_their_locals() {
+    let wat = r#"(module
+      (type $node (struct (field $val i32) (field $next (ref null $node))))
+      (type $pair (struct (field $a i64) (field $b i64)))
+      (func (export "list") (param $n i32) (result i32)
+        (local $head (ref null $node)) (local $sum i32)
+        (loop $build
+          (local.set $head (struct.new $node (local.get $n) (local.get $head)))
+          (br_if $build (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (block $done
+          (loop $walk
+            (br_if $done (ref.is_null (local.get $head)))
+            (local.set $sum (i32.add (local.get $sum)
+              (struct.get $node $val (local.get $head))))
+            (local.set $head (struct.get $node $next (local.get $head)))
+            (br $walk)))
+        (local.get $sum))
+      (func (export "pairs") (param $n i32) (result i64)
+        (local $p (ref null $pair)) (local $q (ref null $pair)) (local $sum i64)
+        (loop $l
+          (local.set $p (struct.new $pair (i64.extend_i32_u (local.get $n)) (i64.const 2)))
+          (local.set $q (struct.new $pair (i64.const 3) (struct.get $pair $a (local.get $p))))
+          (local.set $sum (i64.add (local.get $sum)
+            (i64.mul (struct.get $pair $b (local.get $q)) (struct.get $pair $b (local.get $p)))))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $sum)))"#;
+    for stress in [false, true] {
+        let mut config = Config::new();
+        config.gc_verify(true).gc_stress(stress);
+        let engine = Engine::new(&config).unwrap();
+        let (mut store, instance) = instance(&engine, wat);
+        let list = instance
+            .get_typed_func::<i32, i32>(&mut store, "list")
+            .unwrap();
+        assert_eq!(
+            list.call(&mut store, 300).unwrap(),
+            300 * 301 / 2,
+            "stress {stress}"
+        );
+        let pairs = instance
+            .get_typed_func::<i32, i64>(&mut store, "pairs")
+            .unwrap();
+        assert_eq!(
+            pairs.call(&mut store, 300).unwrap(),
+            300 * 301,
+            "stress {stress}"
+        );
+        assert!(
+            store.gc_stats().collections > 0 || !stress,
+            "stress {stress}"
+        );
+    }
+}
+
 #[test]
 fn cyclic_garbage_is_collected() {
     let engine = engine(4 << 20);

@@ -213,3 +213,87 @@ fn select_forms_pick_the_right_operand() {
         assert_eq!(run.call(&mut store, 0).unwrap(), no, "{form} cond 0");
     }
 }
+
+/// `translate/returns.rs` shortens the paths into a function's returns:
+/// `Copy { 0, s }; Return` becomes `CopyReturn { s }`, a `Br` to a return
+/// becomes the return, and a copy into the returned slot folds into it.
+/// Each function here reaches its returns through such paths (the join of
+/// an `if`, branches out of blocks, a `br_table` whose default entry
+/// returns from the function, several results); every
+/// result must be the one the unshortened code computes.
+#[test]
+fn shortened_returns_deliver_the_results() {
+    let wat = r#"(module
+      (type $s (struct (field i32)))
+      (func $fib (export "fib") (param $n i32) (result i32)
+        (if (result i32) (i32.lt_s (local.get $n) (i32.const 2))
+          (then (local.get $n))
+          (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                         (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+      (func $pick (param $c i32) (param $a (ref null $s)) (param $b (ref null $s))
+                  (result (ref null $s))
+        (if (result (ref null $s)) (local.get $c)
+          (then (local.get $a)) (else (local.get $b))))
+      (func (export "refs") (param $c i32) (result i32)
+        (struct.get $s 0 (call $pick (local.get $c)
+          (struct.new $s (i32.const 10)) (struct.new $s (i32.const 20)))))
+      (func (export "blocks") (param $x i32) (result i32)
+        (block $out (result i32)
+          (block $mid (result i32)
+            (drop (br_if $out (i32.const 5) (i32.eqz (local.get $x))))
+            (drop (br_if $mid (i32.const 6) (i32.eq (local.get $x) (i32.const 1))))
+            (i32.const 7))
+          (i32.add (i32.const 100))))
+      (func (export "table") (param $x i32) (result i32)
+        (block $b (result i32)
+          (block $a (result i32)
+            (br_table $a $b 2 (i32.const 30) (local.get $x)))
+          (return (i32.add (i32.const 40))))
+        (i32.add (i32.const 1)))
+      (func (export "copies") (param $x i32) (result i32)
+        (local $t i32) (local $u i32)
+        (local.set $u (i32.const 3))
+        (local.set $t (local.get $x))
+        (local.get $u))
+      (func $two (param $c i32) (param $x i32) (param $y i32) (result i32 i32)
+        (if (result i32 i32) (local.get $c)
+          (then (local.get $y) (local.get $x))
+          (else (local.get $x) (i32.const 9))))
+      (func (export "two") (param $c i32) (result i32)
+        (call $two (local.get $c) (i32.const 3) (i32.const 4))
+        (i32.mul (i32.const 10))
+        (i32.add)))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    // The pass ran: `fib`'s base case returns without a branch or a copy.
+    let fib = module.explain_func(0).unwrap();
+    assert!(fib.contains("CopyReturn"), "{fib}");
+    assert!(!fib.contains("Br {") && !fib.contains("Copy {"), "{fib}");
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let mut call = |name: &str, x: i32| {
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, name)
+            .unwrap();
+        f.call(&mut store, x).unwrap()
+    };
+    assert_eq!(call("fib", 0), 0);
+    assert_eq!(call("fib", 1), 1);
+    assert_eq!(call("fib", 20), 6765);
+    assert_eq!(call("refs", 1), 10);
+    assert_eq!(call("refs", 0), 20);
+    assert_eq!(call("blocks", 0), 5);
+    assert_eq!(call("blocks", 1), 106);
+    assert_eq!(call("blocks", 2), 107);
+    assert_eq!(call("table", 0), 70);
+    assert_eq!(call("table", 1), 31);
+    assert_eq!(call("table", 2), 30);
+    // A copy into another slot just before the returned one's copy.
+    assert_eq!(call("copies", 8), 3);
+    assert_eq!(call("table", 3), 30);
+    // (4, 3) -> 43 and (3, 9) -> 39: result 0 is first.
+    assert_eq!(call("two", 1), 34);
+    assert_eq!(call("two", 0), 93);
+}

@@ -2,7 +2,10 @@
 //! collects, allocates large objects in the old generation, and lays the
 //! generations out.
 
-use super::{FieldKind, HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, Trace, raw_of_offset, wr32};
+use super::{
+    FieldKind, HEADER, HOST_TYPE, Heap, Layout, MIN_CAPACITY, StructLayout, Trace, raw_of_offset,
+    wr32,
+};
 use crate::error::{Error, Result, Trap};
 use crate::index::HeapTypeIdx;
 use std::any::Any;
@@ -95,6 +98,34 @@ impl Heap {
         else {
             return None;
         };
+        let l: *const StructLayout = l;
+        // SAFETY: the layout lives in a `Box`-backed entry of the type
+        // table, which `new_struct_with` does not change; the rest is the
+        // caller's contract.
+        unsafe { self.new_struct_with(ty, &*l, vals, refs) }
+    }
+
+    /// `new_struct_fast` with the type's layout `l` given (the threaded
+    /// chain takes it from the module, by module type index, so that it
+    /// loads while the heap type does).
+    ///
+    /// # Safety
+    /// As for `new_struct_fast`, and `l` is the layout of heap type `ty`
+    /// (a module's layout of a struct type is its canonical type's, the
+    /// same in every store: `layout::struct_layout`).
+    #[inline(always)]
+    pub(crate) unsafe fn new_struct_with(
+        &mut self,
+        ty: HeapTypeIdx,
+        l: &StructLayout,
+        vals: *const u64,
+        refs: *const u32,
+    ) -> Option<usize> {
+        if cfg!(any(debug_assertions, feature = "checked")) {
+            let same = matches!(self.types.get(ty.index()),
+                Some(super::HeapType { layout: Layout::Struct(m), .. }) if m.size == l.size);
+            assert!(same, "struct layout of another type");
+        }
         let off = self.ntop;
         let end = off + HEADER + l.size as usize;
         if end > self.nlimit {

@@ -847,6 +847,20 @@ pub(super) fn run<T>(
                 }
                 return Ok(());
             }
+            Instr::CopyReturn { src } => {
+                v!(0, v!(src));
+                if r.ret(&mut store.inner, frames_base) {
+                    continue;
+                }
+                return Ok(());
+            }
+            Instr::RefCopyReturn { src } => {
+                rf!(0, rf!(src));
+                if r.ret(&mut store.inner, frames_base) {
+                    continue;
+                }
+                return Ok(());
+            }
             Instr::Trap { code } => trap!(code),
 
             // The hottest call: a direct call within the module, with `tail`
@@ -984,10 +998,11 @@ pub(super) fn run<T>(
             Instr::RefAsNonNull { src } => family!((r, (), trap, taken) ref_as_non_null src),
             Instr::RefEq { dst, a, b } => v!(dst, (rf!(a) == rf!(b)) as u64),
 
-            Instr::StructNew { site } => {
+            Instr::StructNew { dst, site, ty } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                tri!(gc_ops::struct_new(&mut store.inner, r.inst(), &s, &fr));
+                let x = tri!(gc_ops::struct_new(&mut store.inner, (r.inst(), ty), &s, &fr));
                 r.refresh(&mut store.inner);
+                rf!(dst, x);
             }
             Instr::StructNewDefault { dst, ty } => {
                 let fr = r.gc_frame();

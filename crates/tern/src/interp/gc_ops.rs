@@ -72,50 +72,44 @@ pub(crate) fn take_operand(
 #[inline(never)]
 pub(crate) fn struct_new(
     store: &mut StoreInner,
-    inst: InstanceId,
+    (inst, ty): (InstanceId, TypeIdx),
     site: &AllocSite,
     f: &GcFrame,
-) -> Result<(), Trap> {
-    let hty = heap_type(store, inst, site.ty);
+) -> Result<u32, Trap> {
+    let hty = heap_type(store, inst, ty);
     let stack = store.stack_mut();
     let vals = stack.vals[f.vfp + site.vbase as usize..].as_ptr();
-    let refs = stack.refs[f.rfp + site.rbase as usize..].as_mut_ptr();
+    let refs = stack.refs[f.rfp + site.rbase as usize..].as_ptr();
     // SAFETY: the operands are slots of the current frame from the site's
     // bases on (the translator's layout), which the stacks hold.
-    if unsafe { struct_new_fast(store, hty, vals, refs) } {
-        return Ok(());
+    let off = unsafe { store.heap_mut().new_struct_fast(hty, vals, refs) };
+    if let Some(r) = off.and_then(crate::gc::raw_of_offset) {
+        return Ok(r);
     }
     struct_new_slow(store, hty, site, f)
 }
 
-/// The fast path of `struct.new` of heap type `hty` with its value and
-/// reference operands at `vals`/`refs` (the result goes to `refs`):
-/// `Heap::new_struct_fast`. False when the nursery has no room (always in
-/// stress mode; nothing was made) or the object's offset does not fit a
-/// reference (a dead object is left in the nursery): the allocation needs
-/// the slow path, which may collect. (Never collects: the threaded chain
-/// runs it too.)
+/// The threaded chain's fast path of `struct.new` of heap type `hty`
+/// (layout `l`) with its value and reference operands at `vals`/`refs`:
+/// `Heap::new_struct_with`, the new reference. None when the nursery has
+/// no room (always in stress mode; nothing was made) or the object's
+/// offset does not fit a reference (a dead object is left in the
+/// nursery): the allocation needs the loop's path, which may collect.
 ///
 /// # Safety
-/// `vals` and `refs` point to the operand slots of a `struct.new` of
-/// `hty` in the current frame (`refs` at least one slot, the result's).
+/// As for `Heap::new_struct_with`.
 #[inline(always)]
-pub(super) unsafe fn struct_new_fast(
+#[cfg_attr(not(tern_threaded), allow(dead_code))]
+pub(super) unsafe fn struct_new_with(
     store: &mut StoreInner,
     hty: HeapTypeIdx,
+    l: &crate::gc::StructLayout,
     vals: *const u64,
-    refs: *mut u32,
-) -> bool {
+    refs: *const u32,
+) -> Option<u32> {
     // SAFETY: the caller's contract.
-    let off = unsafe { store.heap_mut().new_struct_fast(hty, vals, refs) };
-    match off.and_then(crate::gc::raw_of_offset) {
-        Some(r) => {
-            // SAFETY: the result slot (the caller's contract).
-            unsafe { *refs = r };
-            true
-        }
-        None => false,
-    }
+    let off = unsafe { store.heap_mut().new_struct_with(hty, l, vals, refs) };
+    off.and_then(crate::gc::raw_of_offset)
 }
 
 /// The fast path of `struct.new_default` (`len` 0) and `array.new_default`
@@ -145,7 +139,7 @@ fn struct_new_slow(
     hty: HeapTypeIdx,
     site: &AllocSite,
     f: &GcFrame,
-) -> Result<(), Trap> {
+) -> Result<u32, Trap> {
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
     let fields: *const [(u32, FieldKind)] = match &store.heap().heap_type(hty).layout {
@@ -163,8 +157,7 @@ fn struct_new_slow(
             .heap_mut()
             .write_wide(off + HEADER + o as usize, k, bits);
     }
-    store.stack_mut().refs[f.rfp + site.rbase as usize] = finish(off)?;
-    Ok(())
+    finish(off)
 }
 
 /// `struct.new_default` (fast path as `struct_new`).

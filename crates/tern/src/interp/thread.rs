@@ -34,7 +34,7 @@ use super::mem::{MemView, compact_ea, compact_end, indexed_addr};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
-use crate::gc::{FieldKind, HOST_TYPE};
+use crate::gc::{FieldKind, HOST_TYPE, Layout};
 use crate::index::{HeapTypeIdx, InstanceId, StoreFunc, TypeIdx};
 use crate::ir::{
     AllocSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind,
@@ -57,6 +57,10 @@ pub(crate) struct Cx {
     pub(super) cold: *const Cold,
     /// The current instance (`Cold::inst`, copied at each chain entry).
     inst: InstanceId,
+    /// Its heap types by module type index (`InstanceEntry::gc_types`,
+    /// taken at each chain entry: an instance's list never changes, and
+    /// its buffer stays where it is when the store's instance list grows).
+    gc_types: *const [Option<HeapTypeIdx>],
     /// Checked builds: the value and reference slot windows (see
     /// `Slots::window`).
     pub(super) windows: (usize, usize),
@@ -118,6 +122,16 @@ fn stack_pointer() -> usize {
 }
 
 impl Cx {
+    /// The current instance's heap type for its module's struct or array
+    /// type `ty` (`None`: none registered, never for a type that
+    /// translation allocates).
+    #[inline(always)]
+    fn gc_type(&self, ty: TypeIdx) -> Option<HeapTypeIdx> {
+        // SAFETY: `gc_types` is the running instance's list (see there);
+        // validation made `ty` a type of the module, which has an entry.
+        unsafe { *at(&*self.gc_types, ty.index()) }
+    }
+
     /// The context of a run (see `exec::run`), at the registers `r` of
     /// its start: ready for the first chain entry.
     #[inline(always)]
@@ -132,6 +146,7 @@ impl Cx {
             func: r.func,
             cold,
             inst: r.inst(),
+            gc_types: &[],
             windows: (0, 0),
             vfp: r.vfp,
             rfp: r.rfp,
@@ -154,6 +169,7 @@ impl Cx {
             },
         };
         cx.sync_store(store);
+        cx.gc_types = &*instance(&store.inner, &cx).gc_types;
         cx
     }
 
@@ -163,6 +179,7 @@ impl Cx {
     fn sync<T>(&mut self, r: &Regs, store: &mut Store<T>) {
         self.sync_store(store);
         self.inst = r.inst();
+        self.gc_types = &*instance(&store.inner, self).gc_types;
         (self.func, self.module, self.vfp, self.rfp) = (r.func, r.module, r.vfp, r.rfp);
     }
 
@@ -499,11 +516,8 @@ fn alloc_site(cx: &Cx, i: u32) -> AllocSite {
 
 /// The heap type of the current instance's struct or array type `ty`.
 #[inline(always)]
-fn gc_type(store: &StoreInner, cx: &Cx, ty: TypeIdx) -> HeapTypeIdx {
-    // SAFETY: validation made `ty` a type of the module, for which the
-    // instance has an entry.
-    let t = unsafe { *at(&instance(store, cx).gc_types, ty.index()) };
-    t.unwrap_or(HOST_TYPE)
+fn gc_type(cx: &Cx, ty: TypeIdx) -> HeapTypeIdx {
+    cx.gc_type(ty).unwrap_or(HOST_TYPE)
 }
 
 /// Cast target `i` of the current function.
@@ -511,6 +525,37 @@ fn gc_type(store: &StoreInner, cx: &Cx, ty: TypeIdx) -> HeapTypeIdx {
 fn cast_target(cx: &Cx, i: u32) -> CastTarget {
     // SAFETY: as for `alloc_site`, for the cast table.
     unsafe { *at(&(*cx.func).casts, i as usize) }
+}
+
+/// The return of the `Return` handlers (results already in place): to
+/// the caller's frame within the chain, `Finished` when the run's entry
+/// function returns, a bail when the caller is another instance's.
+#[inline(always)]
+fn ret(r: &mut Hot, cx: &mut Cx) -> Step {
+    // SAFETY: see `enter`.
+    let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
+    let frames = &mut store.stack_mut().frames;
+    if frames.len() <= cx.frames_base {
+        return Step::Finished;
+    }
+    let Some(fr) = frames.pop_if(|fr| fr.inst == inst) else {
+        return Step::Bail;
+    };
+    // The caller's frame is below this one (a callee's frame starts
+    // inside its caller's).
+    let (dv, dr) = (cx.vfp - fr.vfp, cx.rfp - fr.rfp);
+    (cx.vfp, cx.rfp, cx.func) = (fr.vfp, fr.rfp, fr.func);
+    if CHECKED {
+        cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
+    }
+    // SAFETY: the caller's frame starts `dv`/`dr` slots below this
+    // one, in the same stacks.
+    unsafe {
+        r.vals = Slots::from_parts(r.vals.base().sub(dv), cx.windows.0);
+        r.refs = Slots::from_parts(r.refs.base().sub(dr), cx.windows.1);
+    }
+    r.ip = fr.ret_ip;
+    Step::Taken
 }
 
 handler_fn! {
@@ -1115,28 +1160,34 @@ macro_rules! other_handler {
     // Allocation in the nursery (the fast paths, which never collect); a
     // full nursery is the loop's.
     (StructNew) => {
-        handler!(r, cx, StructNew { site } => {
+        handler!(r, cx, StructNew { dst, site, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
+            // The layout by module type (translation checked that `ty` is
+            // a struct type of the module) and the heap type both load
+            // while the site does.
+            // SAFETY: `module` is the current module (see `enter`).
+            let layout = unsafe { at(&(*cx.module).layouts, ty.index()) };
+            let Some(Layout::Struct(l)) = layout else { bail!() };
+            let Some(hty) = cx.gc_type(ty) else { bail!() };
             let s = alloc_site(cx, site);
-            let hty = gc_type(store, cx, s.ty);
             // SAFETY: the site's operands are slots of the current frame
-            // (the translator's layout; see `family!`).
+            // (the translator's layout; see `family!`); `l` is `ty`'s
+            // layout, the layout of heap type `hty`.
             let made = unsafe {
                 let vals = r.vals.base().add(s.vbase as usize);
                 let refs = r.refs.base().add(s.rbase as usize);
-                gc_ops::struct_new_fast(store, hty, vals, refs)
+                gc_ops::struct_new_with(store, hty, l, vals, refs)
             };
-            if !made {
-                bail!()
-            }
+            let Some(x) = made else { bail!() };
+            rf!(r, dst, x)
         });
     };
     (StructNewDefault) => {
         handler!(r, cx, StructNewDefault { dst, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_type(store, cx, ty);
+            let hty = gc_type(cx, ty);
             let Some(x) = gc_ops::new_default_fast(store, hty, 0) else { bail!() };
             rf!(r, dst, x)
         });
@@ -1145,7 +1196,7 @@ macro_rules! other_handler {
         handler!(r, cx, ArrayNewDefault { dst, len, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_type(store, cx, ty);
+            let hty = gc_type(cx, ty);
             let Some(x) = gc_ops::new_default_fast(store, hty, v!(r, len) as u32) else { bail!() };
             rf!(r, dst, x)
         });
@@ -1255,31 +1306,20 @@ macro_rules! other_handler {
         });
     };
     (Return) => {
-        handler!(r, cx, Return {} => {
-            // SAFETY: see `enter`.
-            let (store, inst) = (unsafe { &mut *cx.store }, cx.inst);
-            let frames = &mut store.stack_mut().frames;
-            if frames.len() <= cx.frames_base {
-                return Step::Finished
-            }
-            let Some(fr) = frames.pop_if(|fr| fr.inst == inst) else {
-                bail!()
-            };
-            // The caller's frame is below this one (a callee's frame starts
-            // inside its caller's).
-            let (dv, dr) = (cx.vfp - fr.vfp, cx.rfp - fr.rfp);
-            (cx.vfp, cx.rfp, cx.func) = (fr.vfp, fr.rfp, fr.func);
-            if CHECKED {
-                cx.windows = (cx.windows.0.wrapping_add(dv), cx.windows.1.wrapping_add(dr));
-            }
-            // SAFETY: the caller's frame starts `dv`/`dr` slots below this
-            // one, in the same stacks.
-            unsafe {
-                r.vals = Slots::from_parts(r.vals.base().sub(dv), cx.windows.0);
-                r.refs = Slots::from_parts(r.refs.base().sub(dr), cx.windows.1);
-            }
-            r.ip = fr.ret_ip;
-            taken!()
+        handler!(r, cx, Return {} => { return ret(r, cx) });
+    };
+    // The copy is repeated if `ret` bails and the loop runs the
+    // instruction again: harmless, it reads and writes the same slots.
+    (CopyReturn) => {
+        handler!(r, cx, CopyReturn { src } => {
+            v!(r, 0, v!(r, src));
+            return ret(r, cx)
+        });
+    };
+    (RefCopyReturn) => {
+        handler!(r, cx, RefCopyReturn { src } => {
+            rf!(r, 0, rf!(r, src));
+            return ret(r, cx)
         });
     };
     ($name:ident) => {

@@ -582,6 +582,12 @@ define_isa! {
 
         /// Return from the function; results are already in slots 0...
         Return;
+        /// `vals[0] = vals[src]`, then return: a single value result that
+        /// is not computed straight into slot 0 (e.g. at the join of an
+        /// `if`); see `translate/returns.rs`.
+        CopyReturn { src: Slot };
+        /// `refs[0] = refs[src]`, then return (as `CopyReturn`).
+        RefCopyReturn { src: Slot };
         /// Trap with the given code.
         Trap { code: crate::Trap };
 
@@ -666,8 +672,11 @@ define_isa! {
         /// `vals[dst] = (refs[a] == refs[b])`.
         RefEq { dst: Slot, a: Slot, b: Slot } => dst;
 
-        /// `struct.new` at allocation site `site`.
-        StructNew { site: u32 };
+        /// `refs[dst] = struct.new` of module type `ty` (a struct type:
+        /// the translator checked), its fields from the operand slots of
+        /// allocation site `site` (`ty` repeats the site's, so that the
+        /// type's layout and heap type load without waiting for the site).
+        StructNew { dst: Slot, site: u32, ty: TypeIdx } => dst;
         /// `refs[dst] = struct.new_default` of module type `ty`.
         StructNewDefault { dst: Slot, ty: TypeIdx } => dst;
         /// Reference field read at byte `offset` of the payload (null traps).

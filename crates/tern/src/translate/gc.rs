@@ -146,8 +146,12 @@ impl Translator<'_> {
                 let (vbase, rbase) = self.pop_operands(&kinds)?;
                 let site =
                     self.alloc_site((vbase, rbase), struct_type_index, AllocSource::Operands)?;
-                self.push(Kind::R)?;
-                self.emit(Instr::StructNew { site });
+                let dst = self.push(Kind::R)?;
+                self.emit_result(Instr::StructNew {
+                    dst,
+                    site,
+                    ty: TypeIdx(struct_type_index),
+                });
             }
             O::StructNewDefault { struct_type_index } => {
                 self.layout(struct_type_index)?;

@@ -109,12 +109,15 @@ fn sample(op: Op) -> Option<Vec<Instr>> {
             a: 0,
             b: 1,
         }],
-        // Calls of a function whose body is `Return`: both handlers.
-        Op::CallInternal | Op::Return => vec![Instr::CallInternal {
-            vbase: 30,
-            rbase: 4,
-            def: DefFunc(1),
-        }],
+        // Calls of a function whose body is `Return` (or the copying
+        // return under test): both handlers.
+        Op::CallInternal | Op::Return | Op::CopyReturn | Op::RefCopyReturn => {
+            vec![Instr::CallInternal {
+                vbase: 30,
+                rbase: 4,
+                def: DefFunc(1),
+            }]
+        }
         // Call site 0 is the `call_indirect` of the module's `run`, of
         // element 0 (value slot 0 holds 0).
         Op::CallIndirect => vec![Instr::CallIndirect { index: 0, site: 0 }],
@@ -172,7 +175,11 @@ fn sample(op: Op) -> Option<Vec<Instr>> {
         Op::RefCast => vec![Instr::RefCast { src: 0, cast: 0 }],
         // Allocation site 0 is a `$s` from value slots 1 and 2 into
         // reference slot 7 (a full nursery bails to the loop).
-        Op::StructNew => vec![Instr::StructNew { site: 0 }],
+        Op::StructNew => vec![Instr::StructNew {
+            dst: 7,
+            site: 0,
+            ty: TypeIdx(0),
+        }],
         Op::StructNewDefault => vec![Instr::StructNewDefault {
             dst: 7,
             ty: TypeIdx(0),
@@ -277,7 +284,13 @@ fn chains_run_in_constant_stack() {
             ty: TypeIdx(0),
             source: crate::ir::AllocSource::Operands,
         }]);
-        m.code[1].code = Box::new([Instr::Return]);
+        let callee = &mut m.code[1];
+        callee.code = Box::new([match op {
+            Op::CopyReturn => Instr::CopyReturn { src: 1 },
+            Op::RefCopyReturn => Instr::RefCopyReturn { src: 1 },
+            _ => Instr::Return,
+        }]);
+        (callee.value_frame, callee.ref_frame) = (2, 2);
         // The imported function is a pure host function (its own
         // handler), and for `CallImported` also one that takes a
         // `Caller` (`host_call`).
