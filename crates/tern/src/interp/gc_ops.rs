@@ -504,6 +504,24 @@ pub(crate) fn array_init(
     Ok(())
 }
 
+/// `cast_ok` with the commonest cast, to a struct or array type (a
+/// Kotlin class), tested first: a compare where `cast_ok` jumps through a
+/// table, and the type check inlined into the threaded handlers.
+#[inline(always)]
+#[cfg_attr(not(tern_threaded), allow(dead_code))]
+pub(super) fn cast_ok_fast(store: &StoreInner, r: u32, c: &CastTarget) -> bool {
+    let CastKind::Object { id, depth } = c.kind else {
+        return cast_ok(store, r, c);
+    };
+    if r == raw::NULL {
+        return c.nullable;
+    }
+    match store.heap().type_ref_of_raw(r) {
+        Some(t) => t.id() == id || t.info().is_subtype_of(id, depth as usize),
+        None => false,
+    }
+}
+
 /// Whether raw reference `r` passes cast `c` (no lock, no allocation).
 #[inline]
 pub(crate) fn cast_ok(store: &StoreInner, r: u32, c: &CastTarget) -> bool {

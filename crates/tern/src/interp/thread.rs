@@ -1145,14 +1145,14 @@ macro_rules! other_handler {
         handler!(r, cx, RefTest { dst, src, cast } => {
             // SAFETY: see `enter`.
             let store = unsafe { &*cx.store };
-            v!(r, dst, gc_ops::cast_ok(store, rf!(r, src), &cast_target(cx, cast)) as u64)
+            v!(r, dst, gc_ops::cast_ok_fast(store, rf!(r, src), &cast_target(cx, cast)) as u64)
         });
     };
     (RefCast) => {
         handler!(r, cx, RefCast { src, cast } => {
             // SAFETY: see `enter`.
             let store = unsafe { &*cx.store };
-            if !gc_ops::cast_ok(store, rf!(r, src), &cast_target(cx, cast)) {
+            if !gc_ops::cast_ok_fast(store, rf!(r, src), &cast_target(cx, cast)) {
                 bail!()
             }
         });
