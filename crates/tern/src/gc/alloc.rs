@@ -98,9 +98,9 @@ impl Heap {
         else {
             return None;
         };
-        let l: *const StructLayout = l;
-        // SAFETY: the layout lives in a `Box`-backed entry of the type
-        // table, which `new_struct_with` does not change; the rest is the
+        let l: *const StructLayout = &**l;
+        // SAFETY: the layout lives behind an `Arc` held by the type table,
+        // which `new_struct_with` does not change; the rest is the
         // caller's contract.
         unsafe { self.new_struct_with(ty, &*l, vals, refs) }
     }

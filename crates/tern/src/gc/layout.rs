@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::registry::{CComposite, CField, CRef, CStorage, CVal, TypeInfo};
+use std::sync::Arc;
 
 /// How a field or element is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,18 +86,20 @@ impl StructLayout {
 pub(crate) enum Layout {
     /// A host object (`externref` data).
     Host,
-    Struct(StructLayout),
+    /// A struct (shared: a module computes each type's layout once, and
+    /// every store that instantiates it takes a reference).
+    Struct(Arc<StructLayout>),
     /// An array of elements of this kind.
     Array(FieldKind),
     /// An exception: the tag's parameters laid out as immutable struct
     /// fields; the header's second word holds the store tag index.
-    Exn(StructLayout),
+    Exn(Arc<StructLayout>),
 }
 
 impl Layout {
     pub(crate) fn of(info: &TypeInfo) -> Result<Layout> {
         match &info.composite {
-            CComposite::Struct { fields } => Ok(Layout::Struct(struct_layout(fields)?)),
+            CComposite::Struct { fields } => Ok(Layout::Struct(Arc::new(struct_layout(fields)?))),
             CComposite::Array { field } => Ok(Layout::Array(FieldKind::of(field)?)),
             CComposite::Func { .. } => Err(Error::usage("function types have no object layout")),
         }
@@ -114,7 +117,7 @@ impl Layout {
                 storage: CStorage::Val(*v),
             })
             .collect();
-        Ok(Layout::Exn(struct_layout(&fields)?))
+        Ok(Layout::Exn(Arc::new(struct_layout(&fields)?)))
     }
 }
 

@@ -338,18 +338,25 @@ impl Heap {
 
     /// The store-local index of heap type `ty`, registering it on first use.
     pub(crate) fn type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
-        self.register(ty, false)
+        self.register(ty, false, None)
+    }
+
+    /// `type_index` with `ty`'s layout at hand (a module's, computed when
+    /// it was compiled: instantiation shares it instead of laying the
+    /// type out again; Kotlin's unoptimised hello has ~900 struct types).
+    pub(crate) fn type_index_with(&mut self, ty: &TypeRef, layout: &Layout) -> Result<HeapTypeIdx> {
+        self.register(ty, false, Some(layout))
     }
 
     /// The store-local heap type of exceptions thrown with a tag of
     /// function type `ty`, registering it on first use.
     pub(crate) fn exn_type_index(&mut self, ty: &TypeRef) -> Result<HeapTypeIdx> {
-        self.register(ty, true)
+        self.register(ty, true, None)
     }
 
     /// Registers `ty`'s objects (or, for `exn`, the exceptions of a tag of
     /// that function type) on first use.
-    fn register(&mut self, ty: &TypeRef, exn: bool) -> Result<HeapTypeIdx> {
+    fn register(&mut self, ty: &TypeRef, exn: bool, known: Option<&Layout>) -> Result<HeapTypeIdx> {
         let map = if exn {
             &self.exn_type_index
         } else {
@@ -358,10 +365,10 @@ impl Heap {
         if let Some(i) = map.get(&ty.id()) {
             return Ok(*i);
         }
-        let layout = if exn {
-            Layout::exn_of(ty.info())?
-        } else {
-            Layout::of(ty.info())?
+        let layout = match known {
+            Some(l) => l.clone(),
+            None if exn => Layout::exn_of(ty.info())?,
+            None => Layout::of(ty.info())?,
         };
         let i = HeapTypeIdx::of_len(self.types.len())
             .filter(|i| i.0 < REMEMBERED)
@@ -671,6 +678,38 @@ impl Heap {
             }
             FieldKind::I64 => m[at..at + 8].copy_from_slice(&v.to_le_bytes()),
             FieldKind::V128 => m[at..at + 16].copy_from_slice(&(v as u128).to_le_bytes()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Layout;
+    use crate::{Engine, Instance, Module, Store};
+
+    /// Instantiation shares a module's struct layouts with the store's heap
+    /// types instead of laying each type out again (`type_index_with`):
+    /// two stores instantiating one module hold the module's own layout.
+    #[test]
+    fn instances_share_their_modules_struct_layouts() {
+        let engine = Engine::default();
+        let module = Module::new(
+            &engine,
+            "(module (type (struct (field i32) (field anyref))) (type (array i8)))",
+        )
+        .unwrap();
+        let Some(Layout::Struct(module_layout)) = &module.0.layouts[0] else {
+            panic!("type 0 is a struct type");
+        };
+        for _ in 0..2 {
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let inst = &store.inner.instances()[instance.index.index()];
+            let hty = inst.gc_types[0].unwrap();
+            let Layout::Struct(l) = &store.inner.heap().heap_type(hty).layout else {
+                panic!("heap type of a struct type");
+            };
+            assert!(std::sync::Arc::ptr_eq(l, module_layout));
         }
     }
 }

@@ -55,14 +55,12 @@ pub(super) fn new_exception(
     let hty = store.tags()[tag as usize].heap_type;
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_exn(hty, tag, &mut roots)?;
-    let fields: *const [(u32, FieldKind)] = match &store.heap().heap_type(hty).layout {
-        crate::gc::Layout::Exn(l) => &*l.fields,
+    // A reference to the layout (shared), so that the heap can be written.
+    let layout = match &store.heap().heap_type(hty).layout {
+        crate::gc::Layout::Exn(l) => l.clone(),
         _ => return Err(Trap::CastFailure),
     };
-    // SAFETY: the slice lives in a `Box` in the heap's type table, whose
-    // entries are never removed or changed once registered; no type is
-    // registered while the fields are written.
-    let fields = unsafe { &*fields };
+    let fields = &*layout.fields;
     let (mut vi, mut ri) = (f.vfp + vbase as usize, f.rfp + rbase as usize);
     for &(o, k) in fields {
         let bits = super::gc_ops::take_operand(store, k, &mut vi, &mut ri);

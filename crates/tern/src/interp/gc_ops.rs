@@ -142,14 +142,12 @@ fn struct_new_slow(
 ) -> Result<u32, Trap> {
     let (heap, mut roots) = store.split_for_gc(f.live_refs);
     let off = heap.alloc_struct(hty, &mut roots)?;
-    let fields: *const [(u32, FieldKind)] = match &store.heap().heap_type(hty).layout {
-        Layout::Struct(l) => &*l.fields,
+    // A reference to the layout (shared), so that the heap can be written.
+    let layout = match &store.heap().heap_type(hty).layout {
+        Layout::Struct(l) => l.clone(),
         _ => return Err(Trap::CastFailure),
     };
-    // SAFETY: the slice lives in a `Box` in the heap's type table, whose
-    // entries are never removed or changed once registered; no type is
-    // registered while the fields are written, so it stays valid.
-    let fields = unsafe { &*fields };
+    let fields = &*layout.fields;
     let (mut vi, mut ri) = (f.vfp + site.vbase as usize, f.rfp + site.rbase as usize);
     for &(o, k) in fields {
         let bits = take_operand(store, k, &mut vi, &mut ri);

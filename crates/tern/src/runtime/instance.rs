@@ -385,11 +385,13 @@ pub(crate) fn instantiate<T>(
         gc_types: Vec::with_capacity(m.types.len()),
         tags: Vec::with_capacity(m.tags.len()),
     };
-    for t in &m.types {
-        inst.gc_types.push(if t.info().as_func().is_some() {
-            None
-        } else {
-            Some(store.inner.heap_mut().type_index(t)?)
+    for (t, layout) in m.types.iter().zip(&m.layouts) {
+        let heap = store.inner.heap_mut();
+        inst.gc_types.push(match layout {
+            // The module's layout of the type (`ModuleInner::layouts`).
+            Some(l) => Some(heap.type_index_with(t, l)?),
+            None if t.info().as_func().is_some() => None,
+            None => Some(heap.type_index(t)?),
         });
     }
     for (imp, ext) in m.imports.iter().zip(imports) {
