@@ -3,7 +3,7 @@
 //! module is compiled, evaluated at instantiation.
 
 use crate::error::{Error, Result};
-use crate::gc::{FieldKind, HEADER, Layout};
+use crate::gc::{HEADER, Layout};
 use crate::interp::{fill_elems, num};
 use crate::registry::TypeRef;
 use crate::runtime::{InstanceEntry, StoreInner};
@@ -100,6 +100,29 @@ impl ConstExpr {
     }
 }
 
+/// The value of a leaf operator (one that takes no operands from the
+/// stack), or `None` for the others.
+fn leaf(store: &StoreInner, inst: &InstanceEntry, op: &ConstOp) -> Result<Option<u128>> {
+    let bad = || Error::invalid("malformed constant expression");
+    Ok(Some(match *op {
+        ConstOp::I32(x) => x as u32 as u128,
+        ConstOp::I64(x) => x as u64 as u128,
+        ConstOp::F32(x) => x as u128,
+        ConstOp::F64(x) => x as u128,
+        ConstOp::V128(x) => x,
+        ConstOp::RefNull => raw::NULL as u128,
+        ConstOp::RefFunc(i) => {
+            let f = *inst.funcs.get(i as usize).ok_or_else(bad)?;
+            raw::func(f) as u128
+        }
+        ConstOp::GlobalGet(i) => {
+            let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
+            store.globals().get(g as usize).ok_or_else(bad)?.bits
+        }
+        _ => return Ok(None),
+    }))
+}
+
 /// Evaluates a constant expression in the context of a (partial)
 /// instance. Collection is disabled during instantiation (see
 /// `instantiate`), so raw references on the evaluation stack stay valid.
@@ -108,6 +131,13 @@ pub(crate) fn eval_const(
     inst: &InstanceEntry,
     e: &ConstExpr,
 ) -> Result<u128> {
+    // Most expressions are one leaf (element items, offsets, most
+    // globals): no stack to allocate.
+    if let [op] = &e.ops[..]
+        && let Some(v) = leaf(store, inst, op)?
+    {
+        return Ok(v);
+    }
     let mut stack: Vec<u128> = Vec::with_capacity(4);
     let bad = || Error::invalid("malformed constant expression");
     // The store's heap type of module type `ty` (a struct or array type).
@@ -119,21 +149,20 @@ pub(crate) fn eval_const(
             .ok_or_else(bad)
     };
     for op in &e.ops {
+        if let Some(v) = leaf(store, inst, op)? {
+            stack.push(v);
+            continue;
+        }
         let v = match *op {
-            ConstOp::I32(x) => x as u32 as u128,
-            ConstOp::I64(x) => x as u64 as u128,
-            ConstOp::F32(x) => x as u128,
-            ConstOp::F64(x) => x as u128,
-            ConstOp::V128(x) => x,
-            ConstOp::RefNull => raw::NULL as u128,
-            ConstOp::RefFunc(i) => {
-                let f = *inst.funcs.get(i as usize).ok_or_else(bad)?;
-                raw::func(f) as u128
-            }
-            ConstOp::GlobalGet(i) => {
-                let g = *inst.globals.get(i as usize).ok_or_else(bad)?;
-                store.globals().get(g as usize).ok_or_else(bad)?.bits
-            }
+            // `leaf` took these.
+            ConstOp::I32(_)
+            | ConstOp::I64(_)
+            | ConstOp::F32(_)
+            | ConstOp::F64(_)
+            | ConstOp::V128(_)
+            | ConstOp::RefNull
+            | ConstOp::RefFunc(_)
+            | ConstOp::GlobalGet(_) => return Err(bad()),
             ConstOp::Binary(f) => {
                 let b = stack.pop().ok_or_else(bad)?;
                 let a = stack.pop().ok_or_else(bad)?;
@@ -147,21 +176,21 @@ pub(crate) fn eval_const(
             ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().ok_or_else(bad)?,
             ConstOp::StructNew(ty) | ConstOp::StructNewDefault(ty) => {
                 let hty = gc_type(ty)?;
-                let fields: Vec<(u32, FieldKind)> = match &store.heap().heap_type(hty).layout {
-                    Layout::Struct(l) => l.fields.to_vec(),
+                let layout = match &store.heap().heap_type(hty).layout {
+                    Layout::Struct(l) => l.clone(),
                     _ => return Err(bad()),
                 };
-                let values = if matches!(op, ConstOp::StructNew(_)) {
-                    let at = stack.len().checked_sub(fields.len()).ok_or_else(bad)?;
-                    stack.split_off(at)
-                } else {
-                    vec![0; fields.len()]
+                let at = match op {
+                    ConstOp::StructNew(_) => stack
+                        .len()
+                        .checked_sub(layout.fields.len())
+                        .ok_or_else(bad)?,
+                    // New objects are zero: nothing to write.
+                    _ => stack.len(),
                 };
                 let off = store.alloc_struct_no_gc(hty)?;
-                for ((o, k), v) in fields.iter().zip(values) {
-                    store
-                        .heap_mut()
-                        .write_wide(off + HEADER + *o as usize, *k, v);
+                for (&(o, k), v) in layout.fields.iter().zip(stack.drain(at..)) {
+                    store.heap_mut().write_wide(off + HEADER + o as usize, k, v);
                 }
                 crate::gc::raw_of_offset(off).ok_or_else(bad)? as u128
             }
