@@ -67,3 +67,33 @@ impl std::fmt::Display for TypeId {
         self.0.fmt(f)
     }
 }
+
+/// A hash map keyed by one of these indices: hashing is one
+/// multiplication (Fibonacci hashing) instead of SipHash. The keys are
+/// handed out by Tern (sequential ids, never chosen by a module or an
+/// embedder), so there is no collision flooding to defend against.
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// The hasher of `IdMap`.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    #[inline]
+    fn write_u32(&mut self, x: u32) {
+        self.0 = (self.0 ^ u64::from(x)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b));
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}

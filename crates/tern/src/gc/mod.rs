@@ -47,11 +47,10 @@ pub(crate) use roots::GcRoot;
 pub use stats::GcStats;
 
 use crate::error::{Error, Result};
-use crate::index::HeapTypeIdx;
+use crate::index::{HeapTypeIdx, IdMap};
 use crate::registry::{TypeId, TypeRef};
 use crate::values::raw;
 use std::any::Any;
-use std::collections::HashMap;
 
 /// Size of an object header in bytes.
 pub(crate) const HEADER: usize = 8;
@@ -148,9 +147,9 @@ pub(crate) struct Heap {
     hosts_untracked: bool,
     limit: usize,
     types: Vec<HeapType>,
-    type_index: HashMap<TypeId, HeapTypeIdx>,
+    type_index: IdMap<TypeId, HeapTypeIdx>,
     /// Exception layouts, by the canonical id of the tag's function type.
-    exn_type_index: HashMap<TypeId, HeapTypeIdx>,
+    exn_type_index: IdMap<TypeId, HeapTypeIdx>,
     host_data: Vec<Option<Box<dyn Any + Send + Sync>>>,
     free_host: Vec<u32>,
     roots: roots::RootSet,
@@ -272,8 +271,8 @@ impl Heap {
                     layout: Layout::Array(FieldKind::I64),
                 },
             ],
-            type_index: HashMap::new(),
-            exn_type_index: HashMap::new(),
+            type_index: IdMap::default(),
+            exn_type_index: IdMap::default(),
             host_data: Vec::new(),
             free_host: Vec::new(),
             roots: roots::RootSet::default(),
@@ -334,6 +333,13 @@ impl Heap {
     /// The first heap invariant violation found by a verifying collection.
     pub(crate) fn corruption(&self) -> Option<&str> {
         self.corruption.as_deref()
+    }
+
+    /// Makes room for `n` more heap types (an instantiation registers its
+    /// module's types one by one).
+    pub(crate) fn reserve_types(&mut self, n: usize) {
+        self.types.reserve(n);
+        self.type_index.reserve(n);
     }
 
     /// The store-local index of heap type `ty`, registering it on first use.

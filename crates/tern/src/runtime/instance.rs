@@ -385,6 +385,10 @@ pub(crate) fn instantiate<T>(
         gc_types: Vec::with_capacity(m.types.len()),
         tags: Vec::with_capacity(m.tags.len()),
     };
+    store
+        .inner
+        .heap_mut()
+        .reserve_types(m.layouts.iter().flatten().count());
     for (t, layout) in m.types.iter().zip(&m.layouts) {
         let heap = store.inner.heap_mut();
         inst.gc_types.push(match layout {
