@@ -309,9 +309,7 @@ pub(crate) fn translate(
     reader.finish().map_err(crate::module::malformed)?;
     t.emit_return_pad()?;
     let (nv, nr) = widths(&result_kinds);
-    if t.handlers.is_empty() {
-        returns::shorten_returns(&mut t.code, (nv, nr));
-    }
+    returns::shorten_returns(&mut t.code, (nv, nr));
     let ref_frame = t.rmax.max(nr);
     Ok(CompiledFunc {
         def: DefFunc(func_index - m.num_imported_funcs),

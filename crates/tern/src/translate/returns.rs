@@ -10,10 +10,12 @@
 //!
 //! Every rewrite replaces one instruction by another that has the same
 //! effect on the slots that can still be read: instructions never move,
-//! so branch offsets stay valid and a branch into the middle of a
-//! rewritten sequence still finds the original instructions there.
-//! Functions with exception handlers are left alone (their handler
-//! ranges and targets are positions too).
+//! so branch offsets, exception handlers' ranges and targets, and return
+//! addresses stay valid, and whatever jumps into the middle of a
+//! rewritten sequence (a branch, a handler, a return from a call) still
+//! finds instructions there that do what the original ones did. No rule
+//! depends on which instructions are targets, and none involves an
+//! instruction that can throw.
 
 use crate::ir::{Instr, Slot};
 
