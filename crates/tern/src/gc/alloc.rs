@@ -71,50 +71,24 @@ impl Heap {
         Some(off)
     }
 
-    /// The allocation fast path of `struct.new`: if heap type `ty`
-    /// is a struct type and the nursery has room, bump-allocates it, writes
-    /// its header in one store and its fields straight from the operand
-    /// slots (`vals`/`refs`: the value operands in field order, a `v128`
-    /// taking two slots, and the reference operands in field order).
-    /// `None` means take the slow path (nothing was allocated). A fresh
-    /// nursery object needs no write barrier.
+    /// The allocation fast path of `struct.new` of heap type `ty`, whose
+    /// layout is `l`: if the nursery has room, bump-allocates the object,
+    /// writes its header in one store and its fields straight from the
+    /// operand slots (`vals`/`refs`: the value operands in field order, a
+    /// `v128` taking two slots, and the reference operands in field
+    /// order). `None` means take the slow path (nothing was allocated). A
+    /// fresh nursery object needs no write barrier. Both dispatchers take
+    /// `l` from the module, by module type index (a module's layout of a
+    /// struct type is its canonical type's, the same in every store:
+    /// `layout::struct_layout`), so it loads while the heap type does.
     ///
     /// # Safety
-    /// If `ty` is a struct type, `vals` points to as many readable slots as
-    /// its value fields take and `refs` to as many as it has reference
-    /// fields (the translator places a `struct.new`'s operands inside the
-    /// frame, which is inside the stacks).
+    /// `l` is the layout of heap type `ty`; `vals` points to as many
+    /// readable slots as its value fields take and `refs` to as many as it
+    /// has reference fields (the translator places a `struct.new`'s
+    /// operands inside the frame, which is inside the stacks).
     #[inline(always)]
     pub(crate) unsafe fn new_struct_fast(
-        &mut self,
-        ty: HeapTypeIdx,
-        vals: *const u64,
-        refs: *const u32,
-    ) -> Option<usize> {
-        let Some(super::HeapType {
-            layout: Layout::Struct(l),
-            ..
-        }) = self.types.get(ty.index())
-        else {
-            return None;
-        };
-        let l: *const StructLayout = &**l;
-        // SAFETY: the layout lives behind an `Arc` held by the type table,
-        // which `new_struct_with` does not change; the rest is the
-        // caller's contract.
-        unsafe { self.new_struct_with(ty, &*l, vals, refs) }
-    }
-
-    /// `new_struct_fast` with the type's layout `l` given (the threaded
-    /// chain takes it from the module, by module type index, so that it
-    /// loads while the heap type does).
-    ///
-    /// # Safety
-    /// As for `new_struct_fast`, and `l` is the layout of heap type `ty`
-    /// (a module's layout of a struct type is its canonical type's, the
-    /// same in every store: `layout::struct_layout`).
-    #[inline(always)]
-    pub(crate) unsafe fn new_struct_with(
         &mut self,
         ty: HeapTypeIdx,
         l: &StructLayout,

@@ -1000,7 +1000,8 @@ pub(super) fn run<T>(
 
             Instr::StructNew { dst, site, ty } => {
                 let (s, fr) = (r.alloc_site(site), r.gc_frame());
-                let x = tri!(gc_ops::struct_new(&mut store.inner, (r.inst(), ty), &s, &fr));
+                let l = r.layout(ty);
+                let x = tri!(gc_ops::struct_new(&mut store.inner, (r.inst(), ty), l, &s, &fr));
                 r.refresh(&mut store.inner);
                 rf!(dst, x);
             }

@@ -73,34 +73,38 @@ pub(crate) fn take_operand(
 pub(crate) fn struct_new(
     store: &mut StoreInner,
     (inst, ty): (InstanceId, TypeIdx),
+    layout: Option<&Layout>,
     site: &AllocSite,
     f: &GcFrame,
 ) -> Result<u32, Trap> {
     let hty = heap_type(store, inst, ty);
+    let Some(Layout::Struct(l)) = layout else {
+        return Err(Trap::CastFailure);
+    };
     let stack = store.stack_mut();
     let vals = stack.vals[f.vfp + site.vbase as usize..].as_ptr();
     let refs = stack.refs[f.rfp + site.rbase as usize..].as_ptr();
     // SAFETY: the operands are slots of the current frame from the site's
-    // bases on (the translator's layout), which the stacks hold.
-    let off = unsafe { store.heap_mut().new_struct_fast(hty, vals, refs) };
-    if let Some(r) = off.and_then(crate::gc::raw_of_offset) {
+    // bases on (the translator's layout), which the stacks hold; `l` is
+    // the module's layout of `ty`, the layout of its heap type `hty`.
+    if let Some(r) = unsafe { struct_new_fast(store, hty, l, vals, refs) } {
         return Ok(r);
     }
     struct_new_slow(store, hty, site, f)
 }
 
-/// The threaded chain's fast path of `struct.new` of heap type `hty`
-/// (layout `l`) with its value and reference operands at `vals`/`refs`:
-/// `Heap::new_struct_with`, the new reference. None when the nursery has
+/// The fast path of `struct.new` of heap type `hty` (layout `l`) with
+/// its value and reference operands at `vals`/`refs`:
+/// `Heap::new_struct_fast`, the new reference. None when the nursery has
 /// no room (always in stress mode; nothing was made) or the object's
 /// offset does not fit a reference (a dead object is left in the
-/// nursery): the allocation needs the loop's path, which may collect.
+/// nursery): the allocation needs the slow path, which may collect.
+/// (Never collects: the threaded chain runs it too.)
 ///
 /// # Safety
-/// As for `Heap::new_struct_with`.
+/// As for `Heap::new_struct_fast`.
 #[inline(always)]
-#[cfg_attr(not(tern_threaded), allow(dead_code))]
-pub(super) unsafe fn struct_new_with(
+pub(super) unsafe fn struct_new_fast(
     store: &mut StoreInner,
     hty: HeapTypeIdx,
     l: &crate::gc::StructLayout,
@@ -108,7 +112,7 @@ pub(super) unsafe fn struct_new_with(
     refs: *const u32,
 ) -> Option<u32> {
     // SAFETY: the caller's contract.
-    let off = unsafe { store.heap_mut().new_struct_with(hty, l, vals, refs) };
+    let off = unsafe { store.heap_mut().new_struct_fast(hty, l, vals, refs) };
     off.and_then(crate::gc::raw_of_offset)
 }
 

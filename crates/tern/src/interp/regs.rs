@@ -10,7 +10,8 @@ use super::gc_ops::GcFrame;
 use super::mem::MemView;
 use super::{CHECKED, Frame, Stack, enter_frame, first_memory};
 use crate::error::Trap;
-use crate::index::{DefFunc, InstanceId};
+use crate::gc::Layout;
+use crate::index::{DefFunc, InstanceId, TypeIdx};
 use crate::ir::{AllocSite, CallSite, CastTarget, CompiledFunc, Instr, Offset, Slot};
 use crate::module::ModuleInner;
 use crate::runtime::StoreInner;
@@ -315,6 +316,15 @@ impl Regs {
     #[inline(always)]
     pub(super) fn cast(&self, i: u32) -> CastTarget {
         self.function().casts[i as usize]
+    }
+
+    /// The current module's layout of its type `ty` (`None` for a
+    /// function type).
+    #[inline(always)]
+    pub(super) fn layout<'a>(&self, ty: TypeIdx) -> Option<&'a Layout> {
+        // SAFETY: see `function`.
+        let layouts = unsafe { &(*self.module).layouts };
+        layouts.get(ty.index()).and_then(Option::as_ref)
     }
 
     /// Defined function `def` of the current module.

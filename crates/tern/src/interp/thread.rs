@@ -34,7 +34,7 @@ use super::mem::{MemView, compact_ea, compact_end, indexed_addr};
 use super::regs::{Cold, Regs, Slots};
 use super::{CHECKED, Frame, num, simd};
 use crate::error::Error;
-use crate::gc::{FieldKind, HOST_TYPE, Layout};
+use crate::gc::{FieldKind, Layout};
 use crate::index::{HeapTypeIdx, InstanceId, StoreFunc, TypeIdx};
 use crate::ir::{
     AllocSite, Callee, CastTarget, CompiledFunc, Instr, LoadKind, Op, Slot, StoreKind,
@@ -512,12 +512,6 @@ fn alloc_site(cx: &Cx, i: u32) -> AllocSite {
     // SAFETY: `cx.func` is the current function (see `enter`); translation
     // only emits site indices of the function's own side table.
     unsafe { *at(&(*cx.func).alloc_sites, i as usize) }
-}
-
-/// The heap type of the current instance's struct or array type `ty`.
-#[inline(always)]
-fn gc_type(cx: &Cx, ty: TypeIdx) -> HeapTypeIdx {
-    cx.gc_type(ty).unwrap_or(HOST_TYPE)
 }
 
 /// Cast target `i` of the current function.
@@ -1177,7 +1171,7 @@ macro_rules! other_handler {
             let made = unsafe {
                 let vals = r.vals.base().add(s.vbase as usize);
                 let refs = r.refs.base().add(s.rbase as usize);
-                gc_ops::struct_new_with(store, hty, l, vals, refs)
+                gc_ops::struct_new_fast(store, hty, l, vals, refs)
             };
             let Some(x) = made else { bail!() };
             rf!(r, dst, x)
@@ -1187,7 +1181,7 @@ macro_rules! other_handler {
         handler!(r, cx, StructNewDefault { dst, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_type(cx, ty);
+            let Some(hty) = cx.gc_type(ty) else { bail!() };
             let Some(x) = gc_ops::new_default_fast(store, hty, 0) else { bail!() };
             rf!(r, dst, x)
         });
@@ -1196,7 +1190,7 @@ macro_rules! other_handler {
         handler!(r, cx, ArrayNewDefault { dst, len, ty } => {
             // SAFETY: see `enter`.
             let store = unsafe { &mut *cx.store };
-            let hty = gc_type(cx, ty);
+            let Some(hty) = cx.gc_type(ty) else { bail!() };
             let Some(x) = gc_ops::new_default_fast(store, hty, v!(r, len) as u32) else { bail!() };
             rf!(r, dst, x)
         });

@@ -389,14 +389,12 @@ pub(crate) fn instantiate<T>(
         .inner
         .heap_mut()
         .reserve_types(m.layouts.iter().flatten().count());
+    // Struct and array types have a layout (`ModuleInner::layouts`),
+    // function types none.
     for (t, layout) in m.types.iter().zip(&m.layouts) {
         let heap = store.inner.heap_mut();
-        inst.gc_types.push(match layout {
-            // The module's layout of the type (`ModuleInner::layouts`).
-            Some(l) => Some(heap.type_index_with(t, l)?),
-            None if t.info().as_func().is_some() => None,
-            None => Some(heap.type_index(t)?),
-        });
+        let hty = layout.as_ref().map(|l| heap.type_index_with(t, l));
+        inst.gc_types.push(hty.transpose()?);
     }
     for (imp, ext) in m.imports.iter().zip(imports) {
         let index = check_import(&store.inner, imp, ext)?;

@@ -35,17 +35,18 @@ pub(super) fn shorten_returns(code: &mut [Instr], results: (u32, u32)) {
         }
     }
     // 2. A `Br` whose target (through other `Br`s) returns becomes that
-    //    return. `br_table`'s entries stay `Br`s (its contract).
-    let mut entry = vec![false; n];
-    for (i, instr) in code.iter().enumerate() {
-        if let Instr::BrTable { len, .. } = *instr {
-            for e in entry.iter_mut().skip(i + 1).take(len as usize + 1) {
-                *e = true;
-            }
+    //    return. `br_table`'s entries (the `len + 1` instructions after
+    //    it) stay `Br`s: its contract.
+    let mut entries_left = 0usize;
+    for i in 0..n {
+        if entries_left > 0 {
+            entries_left -= 1;
+            continue;
         }
-    }
-    for (i, &in_table) in entry.iter().enumerate() {
-        if !matches!(code[i], Instr::Br { .. }) || in_table {
+        if let Instr::BrTable { len, .. } = code[i] {
+            entries_left = len as usize + 1;
+        }
+        if !matches!(code[i], Instr::Br { .. }) {
             continue;
         }
         let mut at = i;
