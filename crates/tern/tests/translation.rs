@@ -214,6 +214,109 @@ fn select_forms_pick_the_right_operand() {
     }
 }
 
+/// A multiply whose temporary result only an add reads becomes one
+/// `MulAdd` instruction (`dst = acc + a * b`): for integers with the
+/// product on either side, for floats only on the right (operand order is
+/// kept), the float product rounded before the add (never a fused
+/// multiply-add: the values below differ under one rounding). Slots beyond
+/// 65,535 keep the two instructions.
+#[test]
+fn fused_multiply_adds_compute_what_the_two_instructions_compute() {
+    let wat = r#"(module
+      (func (export "i32") (param $x i32) (param $y i32) (param $z i32) (result i32)
+        (local $t i32)
+        (local.set $t (i32.add (local.get $x) (i32.mul (local.get $y) (local.get $z))))
+        (i32.add (i32.mul (local.get $t) (local.get $z)) (local.get $x)))
+      (func (export "i64") (param i64 i64 i64) (result i64)
+        (i64.add (i64.mul (local.get 1) (local.get 2)) (local.get 0)))
+      (func (export "f32") (param f32 f32 f32) (result f32)
+        (f32.add (local.get 0) (f32.mul (local.get 1) (local.get 2))))
+      (func (export "f64") (param f64 f64 f64) (result f64)
+        (f64.add (local.get 0) (f64.mul (local.get 1) (local.get 2))))
+      (func (export "f64_left") (param f64 f64 f64) (result f64)
+        (f64.add (f64.mul (local.get 1) (local.get 2)) (local.get 0))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat.as_bytes()).unwrap();
+    let code = module.explain();
+    for (form, n) in [
+        ("I32MulAdd {", 2),
+        ("I64MulAdd {", 1),
+        ("F32MulAdd {", 1),
+        ("F64MulAdd {", 1),
+        ("F64Mul {", 1),
+    ] {
+        assert_eq!(code.matches(form).count(), n, "{form} in\n{code}");
+    }
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let (x, y, z) = (7i32, 0x1_0000i32, 0x1_0001i32);
+    let t = x.wrapping_add(y.wrapping_mul(z));
+    let f = instance
+        .get_typed_func::<(i32, i32, i32), i32>(&mut store, "i32")
+        .unwrap();
+    assert_eq!(
+        f.call(&mut store, (x, y, z)).unwrap(),
+        t.wrapping_mul(z).wrapping_add(x)
+    );
+    let f = instance
+        .get_typed_func::<(i64, i64, i64), i64>(&mut store, "i64")
+        .unwrap();
+    let (x, y, z) = (-5i64, 0x1_0000_0001i64, 0x7fff_ffff_0000_0003i64);
+    assert_eq!(
+        f.call(&mut store, (x, y, z)).unwrap(),
+        y.wrapping_mul(z).wrapping_add(x)
+    );
+    // b * b is 1 + 2^-11 + 2^-24 exactly: rounded first, the sum is 0;
+    // under one rounding it would be 2^-24.
+    let b = 1.0f32 + 2f32.powi(-12);
+    let f = instance
+        .get_typed_func::<(f32, f32, f32), f32>(&mut store, "f32")
+        .unwrap();
+    assert_eq!(
+        f.call(&mut store, (-(b * b), b, b)).unwrap().to_bits(),
+        0.0f32.to_bits()
+    );
+    let b = 1.0f64 + 2f64.powi(-27);
+    for name in ["f64", "f64_left"] {
+        let f = instance
+            .get_typed_func::<(f64, f64, f64), f64>(&mut store, name)
+            .unwrap();
+        assert_eq!(
+            f.call(&mut store, (-(b * b), b, b)).unwrap().to_bits(),
+            0.0f64.to_bits(),
+            "{name}"
+        );
+        assert_eq!(
+            f.call(&mut store, (0.5, 3.0, -0.25)).unwrap(),
+            -0.25,
+            "{name}"
+        );
+    }
+    // The accumulator beyond slot 65,535 (49,990 locals, 16,000 stack values).
+    let far = format!(
+        r#"(module
+      (func (export "run") (param $c i32) (result i32)
+        (local{})
+        {}
+        (i32.add (i32.const 5) (i32.mul (local.get $c) (local.get $c)))
+        return))"#,
+        " i32".repeat(49_990),
+        "i32.const 0\n".repeat(16_000)
+    );
+    let module = Module::new(&engine, far.as_bytes()).unwrap();
+    assert!(!module.explain().contains("MulAdd"), "far slots fused");
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, 9).unwrap(), 86);
+}
+
 /// `translate/returns.rs` shortens the paths into a function's returns:
 /// `Copy { 0, s }; Return` becomes `CopyReturn { s }`, a `Br` to a return
 /// becomes the return, and a copy into the returned slot folds into it.

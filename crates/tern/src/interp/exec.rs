@@ -746,6 +746,10 @@ pub(super) fn run<T>(
                 let pick = if v!(Slot::from(cond)) as u32 != 0 { a } else { Slot::from(b) };
                 v!(dst, v!(pick));
             }
+            Instr::I32MulAdd { dst, acc, a, b } => v!(dst, num::i32_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
+            Instr::I64MulAdd { dst, acc, a, b } => v!(dst, num::i64_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
+            Instr::F32MulAdd { dst, acc, a, b } => v!(dst, num::f32_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
+            Instr::F64MulAdd { dst, acc, a, b } => v!(dst, num::f64_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
             Instr::SelectFar { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
                     v!(dst, v!(b));

@@ -173,6 +173,16 @@ float_semantics! {
         f64_sqrt f64_ceil f64_floor f64_trunc f64_nearest;
 }
 
+semantics! {
+    // A multiply whose result only an add reads, fused (`I32MulAdd`...):
+    // the two operations' exact results (floats rounded twice, never a
+    // fused multiply-add).
+    i32_mul_add(acc, a, b) = i32_add(acc, i32_mul(a, b));
+    i64_mul_add(acc, a, b) = i64_add(acc, i64_mul(a, b));
+    f32_mul_add(acc, a, b) = f32_add(acc, f32_mul(a, b));
+    f64_mul_add(acc, a, b) = f64_add(acc, f64_mul(a, b));
+}
+
 /// The negated float orderings of the fused branch-if-false forms: with a
 /// NaN operand `a < b` and `a >= b` are both false, so `!(a < b)` is an
 /// operation of its own (hence the negated comparisons clippy warns about).

@@ -969,6 +969,18 @@ macro_rules! other_handler {
             v!(r, dst, v!(r, pick));
         });
     };
+    (I32MulAdd) => {
+        handler!(r, cx, I32MulAdd { dst, acc, a, b } => { v!(r, dst, num::i32_mul_add(v!(r, Slot::from(acc)), v!(r, Slot::from(a)), v!(r, Slot::from(b)))) });
+    };
+    (I64MulAdd) => {
+        handler!(r, cx, I64MulAdd { dst, acc, a, b } => { v!(r, dst, num::i64_mul_add(v!(r, Slot::from(acc)), v!(r, Slot::from(a)), v!(r, Slot::from(b)))) });
+    };
+    (F32MulAdd) => {
+        handler!(r, cx, F32MulAdd { dst, acc, a, b } => { v!(r, dst, num::f32_mul_add(v!(r, Slot::from(acc)), v!(r, Slot::from(a)), v!(r, Slot::from(b)))) });
+    };
+    (F64MulAdd) => {
+        handler!(r, cx, F64MulAdd { dst, acc, a, b } => { v!(r, dst, num::f64_mul_add(v!(r, Slot::from(acc)), v!(r, Slot::from(a)), v!(r, Slot::from(b)))) });
+    };
     (SelectFar) => {
         handler!(r, cx, SelectFar { dst, b, cond } => {
             if v!(r, cond) as u32 == 0 {

@@ -524,6 +524,17 @@ define_isa! {
         /// `dst = cond != 0 ? a : b` (value slots; `b` and `cond` below
         /// slot 65536, which leaves room for `a` in 16 bytes).
         Select { dst: Slot, a: Slot, b: u16, cond: u16 } => dst;
+        /// `dst = acc + a * b` (i32, wrapping): a multiply whose temporary
+        /// result only an add reads, fused into it (the dot products of
+        /// matrix code); slots `acc`, `a`, `b` below 65536.
+        I32MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
+        /// `dst = acc + a * b` (i64, wrapping), as `I32MulAdd`.
+        I64MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
+        /// `dst = acc + a * b` (f32, the product rounded first: the two
+        /// instructions' exact result, never a fused multiply-add).
+        F32MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
+        /// `dst = acc + a * b` (f64, the product rounded first).
+        F64MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
         /// `dst = cond != 0 ? dst : b`: `select` when `b` or `cond` is slot
         /// 65536 or beyond (`dst` holds `a` on entry — see the translator).
         SelectFar { dst: Slot, b: Slot, cond: Slot };

@@ -467,8 +467,67 @@ impl<'m> Translator<'m> {
             self.emit_result(fused);
             return Ok(());
         }
+        if let Some(fused) = self.take_mul_add(&op, &a, &b) {
+            // The product's slot was only read by this add.
+            self.code.pop();
+            self.emit_result(fused);
+            return Ok(());
+        }
         self.emit_result(op);
         Ok(())
+    }
+
+    /// For `add` (`dst = a + b`) of a product that the last instruction
+    /// just computed into a temporary (`b`, or for integers either
+    /// operand): the fused multiply-add that replaces both, if its slots
+    /// fit (the caller removes the multiply). Float adds fuse only with the
+    /// product on the right, so the operands keep their order.
+    fn take_mul_add(&self, add: &Instr, a: &Entry, b: &Entry) -> Option<Instr> {
+        let (acc, product) = if self.just_wrote(b) {
+            (a, b)
+        } else if matches!(add, Instr::I32Add { .. } | Instr::I64Add { .. }) && self.just_wrote(a) {
+            (b, a)
+        } else {
+            return None;
+        };
+        let narrow = |s: Slot| u16::try_from(s).ok();
+        let acc = narrow(acc.src())?;
+        let fused = match (*add, *self.code.last()?) {
+            (Instr::I32Add { dst, .. }, Instr::I32Mul { dst: p, a, b }) if p == product.slot => {
+                Instr::I32MulAdd {
+                    dst,
+                    acc,
+                    a: narrow(a)?,
+                    b: narrow(b)?,
+                }
+            }
+            (Instr::I64Add { dst, .. }, Instr::I64Mul { dst: p, a, b }) if p == product.slot => {
+                Instr::I64MulAdd {
+                    dst,
+                    acc,
+                    a: narrow(a)?,
+                    b: narrow(b)?,
+                }
+            }
+            (Instr::F32Add { dst, .. }, Instr::F32Mul { dst: p, a, b }) if p == product.slot => {
+                Instr::F32MulAdd {
+                    dst,
+                    acc,
+                    a: narrow(a)?,
+                    b: narrow(b)?,
+                }
+            }
+            (Instr::F64Add { dst, .. }, Instr::F64Mul { dst: p, a, b }) if p == product.slot => {
+                Instr::F64MulAdd {
+                    dst,
+                    acc,
+                    a: narrow(a)?,
+                    b: narrow(b)?,
+                }
+            }
+            _ => return None,
+        };
+        Some(fused)
     }
 
     fn unary(&mut self, out: Kind, f: impl FnOnce(Slot, Slot) -> Instr) -> Result<()> {

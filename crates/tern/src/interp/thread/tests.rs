@@ -73,6 +73,30 @@ fn sample(op: Op) -> Option<Vec<Instr>> {
             b: 1,
             cond: 3,
         }],
+        Op::I32MulAdd => vec![Instr::I32MulAdd {
+            dst: 10,
+            acc: 1,
+            a: 2,
+            b: 3,
+        }],
+        Op::I64MulAdd => vec![Instr::I64MulAdd {
+            dst: 10,
+            acc: 1,
+            a: 2,
+            b: 3,
+        }],
+        Op::F32MulAdd => vec![Instr::F32MulAdd {
+            dst: 10,
+            acc: 1,
+            a: 2,
+            b: 3,
+        }],
+        Op::F64MulAdd => vec![Instr::F64MulAdd {
+            dst: 10,
+            acc: 1,
+            a: 2,
+            b: 3,
+        }],
         Op::SelectFar => vec![Instr::SelectFar {
             dst: 10,
             b: 1,
