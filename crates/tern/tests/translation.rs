@@ -167,6 +167,225 @@ fn inverted_loop_tests_exit_like_the_original() {
     }
 }
 
+/// A loop counter's step fuses into the compare-and-branch that tests it
+/// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`): every shape the
+/// translator fuses, run against the loop's meaning computed here. Each
+/// function returns `count << 32 | i` (iterations, final counter).
+#[test]
+fn stepped_loop_branches_count_like_the_add_and_the_branch() {
+    let wat = r#"(module
+      (func (export "up") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 3)))
+          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "down") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "until_zero") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (block $out
+          (loop $l
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (local.set $i (i32.add (local.get $i) (i32.const -2)))
+            (br_if $out (i32.eqz (local.get $i)))
+            (br $l)))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "by") (param $i i32) (param $y i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (local.get $y)))
+          (br_if $l (i32.ne (local.get $i) (i32.const 7))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "by_left_wrapping") (param $i i32) (param $y i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $y) (local.get $i)))
+          (br_if $l (i32.gt_u (local.get $i) (i32.const 100))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "wrapping") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $l (i32.gt_s (local.get $i) (i32.const 0))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "doubling") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (local.get $i)))
+          (br_if $l (i32.le_u (local.get $i) (local.get $n))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "while") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (block $out
+          (loop $l
+            (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (local.set $i (i32.sub (local.get $i) (i32.const -2)))
+            (br $l)))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "label_between") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (block $b
+            ;; Odd iterations jump to the test without the step.
+            (br_if $b (i32.and (local.get $c) (i32.const 1)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1))))
+          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func $pack (param $c i32) (param $i i32) (result i64)
+        (i64.or (i64.shl (i64.extend_i32_u (local.get $c)) (i64.const 32))
+                (i64.extend_i32_u (local.get $i)))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat.as_bytes()).unwrap();
+    let code = module.explain();
+    for form in [
+        "StepBrI32LtS {",
+        "StepBrI32NeImm {",
+        "StepBrI32EqImm {",
+        "StepByBrI32NeImm {",
+        "StepByBrI32GtUImm {",
+        "StepBrI32GtSImm {",
+        "StepByBrI32LeU {",
+    ] {
+        assert!(code.contains(form), "{form} in\n{code}");
+    }
+    // Fused where the step is the loop's last instruction, not across the
+    // block's label.
+    assert_eq!(code.matches("StepBrI32LtS {").count(), 2, "{code}");
+    assert_eq!(code.matches("StepBrI32GeS {").count(), 0, "{code}");
+    let (mut store, instance) = common::instance(&engine, wat);
+    // The loop's meaning: run `body` (returns whether to go on) until it stops.
+    fn run(mut i: i32, mut body: impl FnMut(u32, &mut i32) -> bool) -> i64 {
+        let mut c = 0u32;
+        loop {
+            c += 1;
+            if !body(c, &mut i) {
+                return (i64::from(c) << 32) | i64::from(i as u32);
+            }
+        }
+    }
+    type Case = (&'static str, i32, i32, fn(i32, i32) -> i64);
+    let cases: [Case; 16] = [
+        ("up", 0, 10, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(3);
+                *i < n
+            })
+        }),
+        ("up", 20, 10, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(3);
+                *i < n
+            })
+        }),
+        ("up", i32::MAX - 1, i32::MIN + 10, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(3);
+                *i < n
+            })
+        }),
+        ("down", 5, 0, |i, _| {
+            run(i, |_, i| {
+                *i = i.wrapping_sub(1);
+                *i != 0
+            })
+        }),
+        ("until_zero", 8, 0, |i, _| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(-2);
+                *i != 0
+            })
+        }),
+        ("by", 7 - 24, 8, |i, y| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(y);
+                *i != 7
+            })
+        }),
+        ("by", 7 - 24, 24, |i, y| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(y);
+                *i != 7
+            })
+        }),
+        ("by_left_wrapping", -16, 8, |i, y| {
+            run(i, |_, i| {
+                *i = y.wrapping_add(*i);
+                *i as u32 > 100
+            })
+        }),
+        ("wrapping", i32::MAX - 15, 0, |i, _| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(16);
+                *i > 0
+            })
+        }),
+        ("wrapping", i32::MAX - 40, 0, |i, _| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(16);
+                *i > 0
+            })
+        }),
+        ("doubling", 1, 100, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(*i);
+                *i as u32 <= n as u32
+            })
+        }),
+        ("doubling", 5, 1000, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(*i);
+                *i as u32 <= n as u32
+            })
+        }),
+        ("while", 1, 10, |i, n| {
+            // The test runs before each iteration: count and step after it.
+            let (mut i, mut c) = (i, 0u32);
+            while i < n {
+                c += 1;
+                i = i.wrapping_add(2);
+            }
+            (i64::from(c) << 32) | i64::from(i as u32)
+        }),
+        ("while", 30, 10, |i, n| {
+            let (mut i, mut c) = (i, 0u32);
+            while i < n {
+                c += 1;
+                i = i.wrapping_add(2);
+            }
+            (i64::from(c) << 32) | i64::from(i as u32)
+        }),
+        ("label_between", 0, 3, |i, n| {
+            run(i, |c, i| {
+                if c % 2 == 0 {
+                    *i += 1
+                }
+                *i < n
+            })
+        }),
+        ("label_between", 0, 1, |i, n| {
+            run(i, |c, i| {
+                if c % 2 == 0 {
+                    *i += 1
+                }
+                *i < n
+            })
+        }),
+    ];
+    for (name, i, n, want) in cases {
+        let f = instance
+            .get_typed_func::<(i32, i32), i64>(&mut store, name)
+            .unwrap();
+        assert_eq!(
+            f.call(&mut store, (i, n)).unwrap(),
+            want(i, n),
+            "{name}({i}, {n})"
+        );
+    }
+}
+
 /// `select` reads its first operand where it is and writes a result that
 /// `local.set` retargets (no copies); when `b` or the condition sits in a
 /// slot beyond 16 bits it falls back to the in-place form. Both forms, both

@@ -100,6 +100,21 @@ macro_rules! family {
             $taken!();
         }
     };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_step $x:ident $s:ident $b:ident $off:ident $sem:ident $sk:ident $bk:ident) => {
+        // SAFETY: frame slots (see above). The step is written before the
+        // compare reads its operands (`b` may be `x`).
+        unsafe {
+            let x = Slot::from($x);
+            let v = num::i32_add($r.vals.get(x), family!(@operand $r $sk $s));
+            $r.vals.set(x, v);
+            if num::$sem(v, family!(@operand $r $bk $b)) != 0 {
+                $r.jump($off);
+                $taken!();
+            }
+        }
+    };
+    (@operand $r:ident imm $i:ident) => { num::widen::i32(i32::from($i)) };
+    (@operand $r:ident slot $i:ident) => { $r.vals.get(Slot::from($i)) };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_unary $a:ident $off:ident $sem:ident) => {
         // SAFETY: frame slots (see above).
         if unsafe { num::$sem($r.vals.get($a)) } != 0 {

@@ -14,6 +14,7 @@
 //! | `branch_unary` | `{ a, offset }` | branch if `sem(a) != 0` |
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
 //! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
+//! | `branch_step` | `{ x, k, b, offset }` (four shapes) | `x += k` (or `vals[y]`), then branch if `sem(x, b)` (or `imm`) |
 //! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size; optional indexed form (below) |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `v128_binary` | `{ dst, a, b }` (slot pairs) | `dst = sem(a, b)` over `u128` (`interp/simd.rs`) |
@@ -56,7 +57,7 @@
 //! bits) in place of the value slot, for the `i32.const`/`i64.const` that
 //! feeds a store (`p[i] = 0`).
 
-use super::{Offset, Slot};
+use super::{Offset, Slot, Step};
 use crate::index::{DefFunc, TypeIdx};
 
 define_isa! {
@@ -206,6 +207,22 @@ define_isa! {
     branch_imm {
         // Immediate forms of `branch_binary`.
         BrI32NotAndImm = i32_and_eqz: i32;
+    }
+    branch_step {
+        // A loop counter's step fused into the loop's compare-and-branch:
+        // `x += k` (the constant `k: i16`) or `x += y` (`vals[y]`), i32
+        // wrapping, then branch if `sem(x, vals[b])` or `sem(x, imm)`; made
+        // from the `Br` forms named after the `=` (`translate/control.rs`).
+        StepBrI32Eq / StepBrI32EqImm / StepByBrI32Eq / StepByBrI32EqImm = i32_eq, BrI32Eq / BrI32EqImm;
+        StepBrI32Ne / StepBrI32NeImm / StepByBrI32Ne / StepByBrI32NeImm = i32_ne, BrI32Ne / BrI32NeImm;
+        StepBrI32LtS / StepBrI32LtSImm / StepByBrI32LtS / StepByBrI32LtSImm = i32_lt_s, BrI32LtS / BrI32LtSImm;
+        StepBrI32LtU / StepBrI32LtUImm / StepByBrI32LtU / StepByBrI32LtUImm = i32_lt_u, BrI32LtU / BrI32LtUImm;
+        StepBrI32GtS / StepBrI32GtSImm / StepByBrI32GtS / StepByBrI32GtSImm = i32_gt_s, BrI32GtS / BrI32GtSImm;
+        StepBrI32GtU / StepBrI32GtUImm / StepByBrI32GtU / StepByBrI32GtUImm = i32_gt_u, BrI32GtU / BrI32GtUImm;
+        StepBrI32LeS / StepBrI32LeSImm / StepByBrI32LeS / StepByBrI32LeSImm = i32_le_s, BrI32LeS / BrI32LeSImm;
+        StepBrI32LeU / StepBrI32LeUImm / StepByBrI32LeU / StepByBrI32LeUImm = i32_le_u, BrI32LeU / BrI32LeUImm;
+        StepBrI32GeS / StepBrI32GeSImm / StepByBrI32GeS / StepByBrI32GeSImm = i32_ge_s, BrI32GeS / BrI32GeSImm;
+        StepBrI32GeU / StepBrI32GeUImm / StepByBrI32GeU / StepByBrI32GeUImm = i32_ge_u, BrI32GeU / BrI32GeUImm;
     }
     load {
         I32Load = I32, via I32LoadVia, imm I32LoadImm, idx I32LoadIdx, scaled I32LoadScaled: 2;

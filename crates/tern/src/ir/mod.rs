@@ -27,6 +27,16 @@ pub(crate) type Slot = u32;
 /// A branch offset, relative to the branching instruction.
 pub(crate) type Offset = i32;
 
+/// The step of a loop counter that a `branch_step` instruction adds before
+/// its compare (see `Instr::with_step`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step {
+    /// A constant.
+    Imm(i16),
+    /// A value slot.
+    By(Slot),
+}
+
 /// A call: where the callee's frame starts in the caller's frames, and
 /// what is called.
 #[derive(Clone, Copy, Debug)]
@@ -135,6 +145,7 @@ macro_rules! define_isa {
         branch_unary { $( $bru:ident = $brusem:ident ; )* }
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
+        branch_step { $( $stpk:ident / $stpki:ident / $stpy:ident / $stpyi:ident = $ssem:ident, $sfrom:ident / $sfromi:ident ; )* }
         load { $( $ld:ident = $ldk:ident $(, via $ldv:ident)? $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
         store { $( $st:ident = $stk:ident $(, const $stc:ident $stci:ident)? $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
@@ -174,6 +185,12 @@ macro_rules! define_isa {
             $(#[doc = concat!("Branch if `", stringify!($brusem), "(vals[a])`.")] $bru { a: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brbsem), "(vals[a], vals[b])`.")] $brb { a: Slot, b: Slot, offset: Offset },)*
             $(#[doc = concat!("Branch if `", stringify!($brisem), "(vals[a], imm)` (", stringify!($briw), " immediate).")] $bri { a: Slot, imm: i32, offset: Offset },)*
+            $(
+                #[doc = concat!("`vals[x] += k` (i32), then branch if `", stringify!($ssem), "(vals[x], vals[b])`.")] $stpk { x: u16, k: i16, b: u16, offset: Offset },
+                #[doc = concat!("`vals[x] += k` (i32), then branch if `", stringify!($ssem), "(vals[x], imm)`.")] $stpki { x: u16, k: i16, imm: i32, offset: Offset },
+                #[doc = concat!("`vals[x] += vals[y]` (i32), then branch if `", stringify!($ssem), "(vals[x], vals[b])`.")] $stpy { x: u16, y: u16, b: u16, offset: Offset },
+                #[doc = concat!("`vals[x] += vals[y]` (i32), then branch if `", stringify!($ssem), "(vals[x], imm)`.")] $stpyi { x: u16, y: u16, imm: i32, offset: Offset },
+            )*
             $(
                 #[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },
                 $(#[doc = concat!("`vals[dst] = mem0[p + end - size]` as `LoadKind::", stringify!($ldk), "`, where `p` is the `i32` at `mem0[vals[addr] + first - 4]` (a pointer load fused in; `first`: its static offset plus 4).")] $ldv { dst: Slot, addr: Slot, first: u16, end: u16 },)?
@@ -337,6 +354,22 @@ macro_rules! define_isa {
                 })
             }
 
+            /// The `branch_step` form of an i32 compare-and-branch `self`
+            /// (`BrI32LtU`, ...) on slot `x` after `x += step`, if there is
+            /// one and its slots fit in 16 bits.
+            pub(crate) fn with_step(&self, x: Slot, step: Step) -> Option<Instr> {
+                let n = |s: Slot| u16::try_from(s).ok();
+                Some(match (*self, step) {
+                    $(
+                        (Instr::$sfrom { a, b, offset }, Step::Imm(k)) if a == x => Instr::$stpk { x: n(x)?, k, b: n(b)?, offset },
+                        (Instr::$sfromi { a, imm, offset }, Step::Imm(k)) if a == x => Instr::$stpki { x: n(x)?, k, imm, offset },
+                        (Instr::$sfrom { a, b, offset }, Step::By(y)) if a == x => Instr::$stpy { x: n(x)?, y: n(y)?, b: n(b)?, offset },
+                        (Instr::$sfromi { a, imm, offset }, Step::By(y)) if a == x => Instr::$stpyi { x: n(x)?, y: n(y)?, imm, offset },
+                    )*
+                    _ => return None,
+                })
+            }
+
             /// The offset of a branch instruction, relative to itself.
             pub(crate) fn offset(&self) -> Option<Offset> {
                 Some(match self {
@@ -348,6 +381,7 @@ macro_rules! define_isa {
                     $(Instr::$bru { offset, .. } => *offset,)*
                     $(Instr::$brb { offset, .. } => *offset,)*
                     $(Instr::$bri { offset, .. } => *offset,)*
+                    $(Instr::$stpk { offset, .. } | Instr::$stpki { offset, .. } | Instr::$stpy { offset, .. } | Instr::$stpyi { offset, .. } => *offset,)*
                     $($(Instr::$name { $off, .. } => *$off,)?)*
                     _ => return None,
                 })
@@ -364,6 +398,7 @@ macro_rules! define_isa {
                     $(Instr::$bru { offset, .. } => *offset = off,)*
                     $(Instr::$brb { offset, .. } => *offset = off,)*
                     $(Instr::$bri { offset, .. } => *offset = off,)*
+                    $(Instr::$stpk { offset, .. } | Instr::$stpki { offset, .. } | Instr::$stpy { offset, .. } | Instr::$stpyi { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
                 }
@@ -395,6 +430,12 @@ macro_rules! define_isa {
                     $(Instr::$bru { a, offset } => $d h!($d ctx branch_unary a offset $brusem),)*
                     $(Instr::$brb { a, b, offset } => $d h!($d ctx branch_binary a b offset $brbsem),)*
                     $(Instr::$bri { a, imm, offset } => $d h!($d ctx branch_imm a imm offset $brisem $briw),)*
+                    $(
+                        Instr::$stpk { x, k, b, offset } => $d h!($d ctx branch_step x k b offset $ssem imm slot),
+                        Instr::$stpki { x, k, imm, offset } => $d h!($d ctx branch_step x k imm offset $ssem imm imm),
+                        Instr::$stpy { x, y, b, offset } => $d h!($d ctx branch_step x y b offset $ssem slot slot),
+                        Instr::$stpyi { x, y, imm, offset } => $d h!($d ctx branch_step x y imm offset $ssem slot imm),
+                    )*
                     $(
                         Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),
                         $(Instr::$ldv { dst, addr, first, end } => $d h!($d ctx load_via dst addr first end $ldk),)?
@@ -465,6 +506,12 @@ macro_rules! define_isa {
                     $($bru { a, offset } (branch_unary a offset $brusem);)*
                     $($brb { a, b, offset } (branch_binary a b offset $brbsem);)*
                     $($bri { a, imm, offset } (branch_imm a imm offset $brisem $briw);)*
+                    $(
+                        $stpk { x, k, b, offset } (branch_step x k b offset $ssem imm slot);
+                        $stpki { x, k, imm, offset } (branch_step x k imm offset $ssem imm imm);
+                        $stpy { x, y, b, offset } (branch_step x y b offset $ssem slot slot);
+                        $stpyi { x, y, imm, offset } (branch_step x y imm offset $ssem slot imm);
+                    )*
                     $(
                         $ld { dst, addr, end } (load dst addr end $ldk);
                         $($ldv { dst, addr, first, end } (load_via dst addr first end $ldk);)?

@@ -6,7 +6,7 @@ use super::{
     slot_overflow, widths,
 };
 use crate::error::{Error, Result};
-use crate::ir::{Instr, Slot};
+use crate::ir::{Instr, Slot, Step};
 use wasmparser::BlockType;
 
 impl Translator<'_> {
@@ -150,6 +150,7 @@ impl Translator<'_> {
         else {
             return Ok(false);
         };
+        let negated = self.fuse_step(negated);
         let at = self.emit(negated);
         self.patch(at, head + 1)?;
         let jump = self.emit(Instr::Br { offset: 0 });
@@ -176,12 +177,13 @@ impl Translator<'_> {
         let trivial = moves.iter().all(|(_, d, s)| d == s);
         let target_is_jump = self.ctrl[idx].kind != CtrlKind::Func;
         if trivial && target_is_jump {
+            let branch = self.fuse_step(direct(0));
             let at = self.code.len();
             if self.ctrl[idx].kind == CtrlKind::Loop {
                 let offset = offset(at, self.ctrl[idx].head)?;
-                self.emit(direct(offset));
+                self.emit(branch.at_offset(offset));
             } else {
-                self.emit(direct(0));
+                self.emit(branch);
                 self.ctrl[idx].fixups.push(at);
             }
         } else {
@@ -194,6 +196,61 @@ impl Translator<'_> {
         // The fall-through path is a segment of its own.
         self.start_segment();
         Ok(())
+    }
+
+    /// Fuses a loop counter's step into the conditional `branch` about to
+    /// be emitted: if the last instruction adds a constant or a slot to
+    /// `x` in place (`i += 1`, `i -= 4`, `p += stride`) and `branch` tests
+    /// `x` (`BrI32LtS { a: x, .. }`, or `br_if` on `x` itself), that
+    /// instruction is removed and the `branch_step` form returned, else
+    /// `branch` unchanged. Not across a label: a branch to the test must
+    /// not take the step.
+    fn fuse_step(&mut self, branch: Instr) -> Instr {
+        if self.label_at == self.code.len() {
+            return branch;
+        }
+        let Some(&last) = self.code.last() else {
+            return branch;
+        };
+        let (x, step) = match last {
+            Instr::I32AddImm { dst, a, imm } if dst == a => {
+                (dst, i16::try_from(imm).ok().map(Step::Imm))
+            }
+            Instr::I32SubImm { dst, a, imm } if dst == a => (
+                dst,
+                imm.checked_neg()
+                    .and_then(|k| i16::try_from(k).ok())
+                    .map(Step::Imm),
+            ),
+            Instr::I32Add { dst, a, b } if dst == a => (dst, Some(Step::By(b))),
+            Instr::I32Add { dst, a, b } if dst == b => (dst, Some(Step::By(a))),
+            _ => return branch,
+        };
+        let Some(step) = step else {
+            return branch;
+        };
+        // `br_if` on the counter itself: a compare with zero.
+        let test = match branch {
+            Instr::BrIf { cond: a, offset } | Instr::BrI32Nez { a, offset } => {
+                Instr::BrI32NeImm { a, imm: 0, offset }
+            }
+            Instr::BrIfNot { cond, offset } | Instr::BrI32Eqz { a: cond, offset } => {
+                Instr::BrI32EqImm {
+                    a: cond,
+                    imm: 0,
+                    offset,
+                }
+            }
+            other => other,
+        };
+        match test.with_step(x, step) {
+            Some(fused) => {
+                self.code.pop();
+                self.last_write = None;
+                fused
+            }
+            None => branch,
+        }
     }
 
     pub(super) fn patch(&mut self, at: usize, target: usize) -> Result<()> {

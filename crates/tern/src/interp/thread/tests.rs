@@ -19,39 +19,43 @@ fn handlers_are_in_opcode_order() {
 /// slots 10 and 20).
 macro_rules! family_samples {
     ($( $name:ident { $($field:ident),* } ($family:ident $($rule:tt)*) ; )*) => {
-        [$( (Op::$name, family_samples!(@one $name $family)) ),*]
+        [$( (Op::$name, family_samples!(@one $name $family { $($field),* })) ),*]
     };
-    (@one $n:ident binary) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
-    (@one $n:ident binary_trap) => { family_samples!(@one $n binary) };
-    (@one $n:ident binary_imm) => { Some(Instr::$n { dst: 10, a: 1, imm: 3 }) };
-    (@one $n:ident unary) => { Some(Instr::$n { dst: 10, src: 1 }) };
-    (@one $n:ident unary_trap) => { family_samples!(@one $n unary) };
-    (@one $n:ident branch_binary) => { Some(Instr::$n { a: 1, b: 2, offset: 1 }) };
-    (@one $n:ident branch_imm) => { Some(Instr::$n { a: 1, imm: 3, offset: 1 }) };
-    (@one $n:ident branch_unary) => { Some(Instr::$n { a: 1, offset: 1 }) };
-    (@one $n:ident load) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
-    (@one $n:ident store) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
-    (@one $n:ident load_via) => { Some(Instr::$n { dst: 10, addr: 1, first: 8, end: 8 }) };
-    (@one $n:ident load_imm) => { Some(Instr::$n { dst: 10, base: 1, imm: 8 }) };
-    (@one $n:ident store_imm) => { Some(Instr::$n { base: 1, val: 2, imm: 8 }) };
-    (@one $n:ident store_const) => { Some(Instr::$n { addr: 1, val: -7, end: 8 }) };
-    (@one $n:ident store_const_imm) => { Some(Instr::$n { base: 1, val: -7, imm: 8 }) };
-    (@one $n:ident load_idx) => { Some(Instr::$n { dst: 10, base: 1, index: 3 }) };
-    (@one $n:ident store_idx) => { Some(Instr::$n { base: 1, index: 3, val: 2 }) };
-    (@one $n:ident struct_get) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };
-    (@one $n:ident array_get) => { Some(Instr::$n { dst: 10, arr: 1, index: 3 }) };
-    (@one $n:ident struct_set) => { Some(Instr::$n { obj: 0, val: 2, offset: 0 }) };
-    (@one $n:ident array_set) => { Some(Instr::$n { arr: 1, index: 3, val: 2 }) };
-    (@one $n:ident v128_binary) => { Some(Instr::$n { dst: 20, a: 4, b: 6 }) };
-    (@one $n:ident v128_unary) => { Some(Instr::$n { dst: 20, src: 4 }) };
-    (@one $n:ident v128_ternary) => { Some(Instr::$n { dst: 20, b: 4, c: 6 }) };
-    (@one $n:ident v128_shift) => { Some(Instr::$n { dst: 20, a: 4, b: 2 }) };
-    (@one $n:ident v128_splat) => { Some(Instr::$n { dst: 20, src: 2 }) };
-    (@one $n:ident v128_reduce) => { Some(Instr::$n { dst: 10, src: 4 }) };
-    (@one $n:ident v128_extract) => { Some(Instr::$n { dst: 10, src: 4, lane: 0 }) };
-    (@one $n:ident v128_replace) => { Some(Instr::$n { dst: 20, src: 2, lane: 0 }) };
-    (@one $n:ident v128_load) => { Some(Instr::$n { dst: 20, addr: 1, offset: 0 }) };
-    (@one $n:ident other) => { None };
+    (@one $n:ident binary $($fields:tt)*) => { Some(Instr::$n { dst: 10, a: 1, b: 2 }) };
+    (@one $n:ident binary_trap $($fields:tt)*) => { family_samples!(@one $n binary) };
+    (@one $n:ident binary_imm $($fields:tt)*) => { Some(Instr::$n { dst: 10, a: 1, imm: 3 }) };
+    (@one $n:ident unary $($fields:tt)*) => { Some(Instr::$n { dst: 10, src: 1 }) };
+    (@one $n:ident unary_trap $($fields:tt)*) => { family_samples!(@one $n unary) };
+    (@one $n:ident branch_binary $($fields:tt)*) => { Some(Instr::$n { a: 1, b: 2, offset: 1 }) };
+    (@one $n:ident branch_imm $($fields:tt)*) => { Some(Instr::$n { a: 1, imm: 3, offset: 1 }) };
+    (@one $n:ident branch_step { x, k, b, offset }) => { Some(Instr::$n { x: 10, k: -1, b: 2, offset: 1 }) };
+    (@one $n:ident branch_step { x, k, imm, offset }) => { Some(Instr::$n { x: 10, k: 2, imm: 3, offset: 1 }) };
+    (@one $n:ident branch_step { x, y, b, offset }) => { Some(Instr::$n { x: 10, y: 3, b: 2, offset: 1 }) };
+    (@one $n:ident branch_step { x, y, imm, offset }) => { Some(Instr::$n { x: 10, y: 2, imm: 3, offset: 1 }) };
+    (@one $n:ident branch_unary $($fields:tt)*) => { Some(Instr::$n { a: 1, offset: 1 }) };
+    (@one $n:ident load $($fields:tt)*) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
+    (@one $n:ident store $($fields:tt)*) => { Some(Instr::$n { addr: 1, val: 2, end: 8 }) };
+    (@one $n:ident load_via $($fields:tt)*) => { Some(Instr::$n { dst: 10, addr: 1, first: 8, end: 8 }) };
+    (@one $n:ident load_imm $($fields:tt)*) => { Some(Instr::$n { dst: 10, base: 1, imm: 8 }) };
+    (@one $n:ident store_imm $($fields:tt)*) => { Some(Instr::$n { base: 1, val: 2, imm: 8 }) };
+    (@one $n:ident store_const $($fields:tt)*) => { Some(Instr::$n { addr: 1, val: -7, end: 8 }) };
+    (@one $n:ident store_const_imm $($fields:tt)*) => { Some(Instr::$n { base: 1, val: -7, imm: 8 }) };
+    (@one $n:ident load_idx $($fields:tt)*) => { Some(Instr::$n { dst: 10, base: 1, index: 3 }) };
+    (@one $n:ident store_idx $($fields:tt)*) => { Some(Instr::$n { base: 1, index: 3, val: 2 }) };
+    (@one $n:ident struct_get $($fields:tt)*) => { Some(Instr::$n { dst: 10, obj: 0, offset: 0 }) };
+    (@one $n:ident array_get $($fields:tt)*) => { Some(Instr::$n { dst: 10, arr: 1, index: 3 }) };
+    (@one $n:ident struct_set $($fields:tt)*) => { Some(Instr::$n { obj: 0, val: 2, offset: 0 }) };
+    (@one $n:ident array_set $($fields:tt)*) => { Some(Instr::$n { arr: 1, index: 3, val: 2 }) };
+    (@one $n:ident v128_binary $($fields:tt)*) => { Some(Instr::$n { dst: 20, a: 4, b: 6 }) };
+    (@one $n:ident v128_unary $($fields:tt)*) => { Some(Instr::$n { dst: 20, src: 4 }) };
+    (@one $n:ident v128_ternary $($fields:tt)*) => { Some(Instr::$n { dst: 20, b: 4, c: 6 }) };
+    (@one $n:ident v128_shift $($fields:tt)*) => { Some(Instr::$n { dst: 20, a: 4, b: 2 }) };
+    (@one $n:ident v128_splat $($fields:tt)*) => { Some(Instr::$n { dst: 20, src: 2 }) };
+    (@one $n:ident v128_reduce $($fields:tt)*) => { Some(Instr::$n { dst: 10, src: 4 }) };
+    (@one $n:ident v128_extract $($fields:tt)*) => { Some(Instr::$n { dst: 10, src: 4, lane: 0 }) };
+    (@one $n:ident v128_replace $($fields:tt)*) => { Some(Instr::$n { dst: 20, src: 2, lane: 0 }) };
+    (@one $n:ident v128_load $($fields:tt)*) => { Some(Instr::$n { dst: 20, addr: 1, offset: 0 }) };
+    (@one $n:ident other $($fields:tt)*) => { None };
 }
 
 /// A run of instructions that executes `op`'s handler in that frame
