@@ -168,8 +168,8 @@ fn inverted_loop_tests_exit_like_the_original() {
 }
 
 /// A loop counter's step fuses into the compare-and-branch that tests it
-/// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`): every shape the
-/// translator fuses, run against the loop's meaning computed here. Each
+/// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`; a compare with `x`
+/// on the right mirrored): every shape the translator fuses, run against the loop's meaning computed here. Each
 /// function returns `count << 32 | i` (iterations, final counter).
 #[test]
 fn stepped_loop_branches_count_like_the_add_and_the_branch() {
@@ -234,6 +234,18 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
             (local.set $i (i32.add (local.get $i) (i32.const 1))))
           (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
         (call $pack (local.get $c) (local.get $i)))
+      (func (export "mirrored_ne") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br_if $l (i32.ne (local.get $n) (local.get $i))))
+        (call $pack (local.get $c) (local.get $i)))
+      (func (export "mirrored_gt_u") (param $i i32) (param $n i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 5)))
+          (br_if $l (i32.gt_u (local.get $n) (local.get $i))))
+        (call $pack (local.get $c) (local.get $i)))
       (func $pack (param $c i32) (param $i i32) (result i64)
         (i64.or (i64.shl (i64.extend_i32_u (local.get $c)) (i64.const 32))
                 (i64.extend_i32_u (local.get $i)))))"#;
@@ -248,6 +260,8 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
         "StepByBrI32GtUImm {",
         "StepBrI32GtSImm {",
         "StepByBrI32LeU {",
+        "StepBrI32Ne {",
+        "StepBrI32LtU {",
     ] {
         assert!(code.contains(form), "{form} in\n{code}");
     }
@@ -267,7 +281,7 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
         }
     }
     type Case = (&'static str, i32, i32, fn(i32, i32) -> i64);
-    let cases: [Case; 16] = [
+    let cases: [Case; 19] = [
         ("up", 0, 10, |i, n| {
             run(i, |_, i| {
                 *i = i.wrapping_add(3);
@@ -371,6 +385,24 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
                     *i += 1
                 }
                 *i < n
+            })
+        }),
+        ("mirrored_ne", -8, 12, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(4);
+                n != *i
+            })
+        }),
+        ("mirrored_gt_u", 0, 12, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(5);
+                n as u32 > *i as u32
+            })
+        }),
+        ("mirrored_gt_u", -7, 12, |i, n| {
+            run(i, |_, i| {
+                *i = i.wrapping_add(5);
+                n as u32 > *i as u32
             })
         }),
     ];

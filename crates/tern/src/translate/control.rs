@@ -241,7 +241,7 @@ impl Translator<'_> {
                     offset,
                 }
             }
-            other => other,
+            other => mirrored(other, x).unwrap_or(other),
         };
         match test.with_step(x, step) {
             Some(fused) => {
@@ -635,6 +635,26 @@ pub(super) fn fused_branches(i: &Instr) -> Option<(Instr, Instr)> {
             Instr::BrOnNonNull { src, offset: 0 },
         ),
         _ => return i.fused_branches(),
+    })
+}
+
+/// An i32 compare-and-branch whose right operand is `x` (`end != i`,
+/// `n > i`), rewritten with `x` on the left (`i != end`, `i < n`); `None`
+/// for any other instruction.
+fn mirrored(i: Instr, x: Slot) -> Option<Instr> {
+    use Instr as I;
+    Some(match i {
+        I::BrI32Eq { a, b, offset } if b == x => I::BrI32Eq { a: b, b: a, offset },
+        I::BrI32Ne { a, b, offset } if b == x => I::BrI32Ne { a: b, b: a, offset },
+        I::BrI32LtS { a, b, offset } if b == x => I::BrI32GtS { a: b, b: a, offset },
+        I::BrI32LtU { a, b, offset } if b == x => I::BrI32GtU { a: b, b: a, offset },
+        I::BrI32GtS { a, b, offset } if b == x => I::BrI32LtS { a: b, b: a, offset },
+        I::BrI32GtU { a, b, offset } if b == x => I::BrI32LtU { a: b, b: a, offset },
+        I::BrI32LeS { a, b, offset } if b == x => I::BrI32GeS { a: b, b: a, offset },
+        I::BrI32LeU { a, b, offset } if b == x => I::BrI32GeU { a: b, b: a, offset },
+        I::BrI32GeS { a, b, offset } if b == x => I::BrI32LeS { a: b, b: a, offset },
+        I::BrI32GeU { a, b, offset } if b == x => I::BrI32LeU { a: b, b: a, offset },
+        _ => return None,
     })
 }
 
