@@ -3,7 +3,7 @@
 
 mod common;
 
-use tern::{Engine, Linker, Module, Store};
+use tern::{Engine, Instance, Linker, Module, Store};
 
 fn run_i32(wat: &str) -> i32 {
     let (mut store, run) = common::typed_func::<(), i32>(wat, "run");
@@ -167,13 +167,33 @@ fn inverted_loop_tests_exit_like_the_original() {
     }
 }
 
+/// A module of the loop functions `funcs`, each returning `count << 32 |
+/// value` through `$pack`: what the translator made of it, and an instance.
+fn loop_module(funcs: &str) -> (String, Store<()>, Instance) {
+    let wat = format!(
+        r#"(module {funcs}
+      (func $pack (param $c i32) (param $i i32) (result i64)
+        (i64.or (i64.shl (i64.extend_i32_u (local.get $c)) (i64.const 32))
+                (i64.extend_i32_u (local.get $i)))))"#
+    );
+    let engine = Engine::default();
+    let code = Module::new(&engine, wat.as_bytes()).unwrap().explain();
+    let (store, instance) = common::instance(&engine, &wat);
+    (code, store, instance)
+}
+
+/// What `$pack` returns.
+fn pack(count: u32, value: i32) -> i64 {
+    (i64::from(count) << 32) | i64::from(value as u32)
+}
+
 /// A loop counter's step fuses into the compare-and-branch that tests it
 /// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`; a compare with `x`
 /// on the right mirrored): every shape the translator fuses, run against the loop's meaning computed here. Each
 /// function returns `count << 32 | i` (iterations, final counter).
 #[test]
 fn stepped_loop_branches_count_like_the_add_and_the_branch() {
-    let wat = r#"(module
+    let wat = r#"
       (func (export "up") (param $i i32) (param $n i32) (result i64) (local $c i32)
         (loop $l
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
@@ -246,12 +266,8 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
           (local.set $i (i32.add (local.get $i) (i32.const 5)))
           (br_if $l (i32.gt_u (local.get $n) (local.get $i))))
         (call $pack (local.get $c) (local.get $i)))
-      (func $pack (param $c i32) (param $i i32) (result i64)
-        (i64.or (i64.shl (i64.extend_i32_u (local.get $c)) (i64.const 32))
-                (i64.extend_i32_u (local.get $i)))))"#;
-    let engine = Engine::default();
-    let module = Module::new(&engine, wat.as_bytes()).unwrap();
-    let code = module.explain();
+"#;
+    let (code, mut store, instance) = loop_module(wat);
     for form in [
         "StepBrI32LtS {",
         "StepBrI32NeImm {",
@@ -269,14 +285,13 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
     // block's label.
     assert_eq!(code.matches("StepBrI32LtS {").count(), 2, "{code}");
     assert_eq!(code.matches("StepBrI32GeS {").count(), 0, "{code}");
-    let (mut store, instance) = common::instance(&engine, wat);
     // The loop's meaning: run `body` (returns whether to go on) until it stops.
     fn run(mut i: i32, mut body: impl FnMut(u32, &mut i32) -> bool) -> i64 {
         let mut c = 0u32;
         loop {
             c += 1;
             if !body(c, &mut i) {
-                return (i64::from(c) << 32) | i64::from(i as u32);
+                return pack(c, i);
             }
         }
     }
@@ -361,7 +376,7 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
                 c += 1;
                 i = i.wrapping_add(2);
             }
-            (i64::from(c) << 32) | i64::from(i as u32)
+            pack(c, i)
         }),
         ("while", 30, 10, |i, n| {
             let (mut i, mut c) = (i, 0u32);
@@ -369,7 +384,7 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
                 c += 1;
                 i = i.wrapping_add(2);
             }
-            (i64::from(c) << 32) | i64::from(i as u32)
+            pack(c, i)
         }),
         ("label_between", 0, 3, |i, n| {
             run(i, |c, i| {
@@ -416,6 +431,131 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
             "{name}({i}, {n})"
         );
     }
+}
+
+/// An `i32.load` whose result an i32 compare-and-branch tests right away
+/// fuses into it (`LoadBrI32LtS { dst, addr, b, end, offset }`, the
+/// partition loops of quicksort): the loaded value still lands in `dst`,
+/// the compare reads it after the write (`b == dst`), an out-of-bounds load
+/// still traps, and a label between load and branch prevents the fusion.
+/// Each function returns `count << 32 | value` as computed here.
+#[test]
+fn load_branches_test_the_value_they_load() {
+    let wat = r#"
+      (memory 1)
+      (data (i32.const 0) "\01\00\00\00\02\00\00\00\05\00\00\00\03\00\00\00\09\00\00\00")
+      (func (export "scan_lt") (param $p i32) (param $pivot i32) (result i64) (local $c i32) (local $v i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i32.lt_s (local.tee $v (i32.load (local.get $p))) (local.get $pivot))))
+        (call $pack (local.get $c) (local.get $v)))
+      (func (export "mirrored_gt_u") (param $p i32) (param $pivot i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i32.gt_u (local.get $pivot) (i32.load offset=4 (local.get $p)))))
+        (call $pack (local.get $c) (local.get $p)))
+      (func (export "against_itself") (param $p i32) (param $pivot i32) (result i64) (local $c i32) (local $v i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $l (i32.ne (local.tee $v (i32.load (local.get $p))) (local.get $v))))
+        (call $pack (local.get $c) (local.get $v)))
+      (func (export "label_between") (param $p i32) (param $pivot i32) (result i64) (local $c i32) (local $v i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (block $b
+            ;; Odd iterations test the value loaded before.
+            (br_if $b (i32.and (local.get $c) (i32.const 1)))
+            (local.set $v (i32.load (local.get $p))))
+          (br_if $l (i32.lt_s (local.get $v) (local.get $pivot))))
+        (call $pack (local.get $c) (local.get $v)))
+"#;
+    let (code, mut store, instance) = loop_module(wat);
+    for (form, n) in [
+        ("LoadBrI32LtS {", 1),
+        ("LoadBrI32LtU {", 1),
+        ("LoadBrI32Ne {", 1),
+        ("LoadBrI32", 3),
+    ] {
+        assert_eq!(code.matches(form).count(), n, "{form} in\n{code}");
+    }
+    let mut mem = vec![0u8; 65536];
+    for (k, v) in [1i32, 2, 5, 3, 9].into_iter().enumerate() {
+        mem[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    let load = |a: i32| {
+        let a = a as u32 as usize;
+        i32::from_le_bytes(mem[a..a + 4].try_into().unwrap())
+    };
+    let scan_lt = |mut p: i32, pivot: i32| {
+        let mut c = 0;
+        loop {
+            c += 1;
+            p = p.wrapping_add(4);
+            if load(p) >= pivot {
+                return pack(c, load(p));
+            }
+        }
+    };
+    let gt_u = |mut p: i32, pivot: i32| {
+        let mut c = 0;
+        loop {
+            c += 1;
+            p = p.wrapping_add(4);
+            if pivot as u32 <= load(p + 4) as u32 {
+                return pack(c, p);
+            }
+        }
+    };
+    let label_between = |mut p: i32, pivot: i32| {
+        let (mut c, mut v) = (0, 0);
+        loop {
+            c += 1;
+            p = p.wrapping_add(4);
+            if c % 2 == 0 {
+                v = load(p);
+            }
+            if v >= pivot {
+                return pack(c, v);
+            }
+        }
+    };
+    let f = |name: &str, store: &mut Store<()>| {
+        instance
+            .get_typed_func::<(i32, i32), i64>(&mut *store, name)
+            .unwrap()
+    };
+    for (p, pivot) in [(-4, 5), (-4, 1), (0, 4), (4, 4)] {
+        let want = scan_lt(p, pivot);
+        let got = f("scan_lt", &mut store)
+            .call(&mut store, (p, pivot))
+            .unwrap();
+        assert_eq!(got, want, "scan_lt({p}, {pivot})");
+    }
+    for (p, pivot) in [(-4, 1), (0, 4), (4, 3)] {
+        let want = label_between(p, pivot);
+        let got = f("label_between", &mut store)
+            .call(&mut store, (p, pivot))
+            .unwrap();
+        assert_eq!(got, want, "label_between({p}, {pivot})");
+    }
+    for (p, pivot) in [(-4, 3), (-4, 1), (-4, -1)] {
+        let got = f("mirrored_gt_u", &mut store).call(&mut store, (p, pivot));
+        if pivot == -1 {
+            // Every value is below u32::MAX: the scan runs off the memory.
+            let err = got.unwrap_err().to_string();
+            assert!(err.contains("out of bounds memory access"), "{err}");
+        } else {
+            assert_eq!(got.unwrap(), gt_u(p, pivot), "mirrored_gt_u({p}, {pivot})");
+        }
+    }
+    let got = f("against_itself", &mut store)
+        .call(&mut store, (-4, 0))
+        .unwrap();
+    assert_eq!(got, pack(1, 1));
 }
 
 /// `select` reads its first operand where it is and writes a result that

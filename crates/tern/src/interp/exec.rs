@@ -113,6 +113,27 @@ macro_rules! family {
             }
         }
     };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_branch $dst:ident $addr:ident $b:ident $end:ident $off:ident $sem:ident) => {
+        // SAFETY: as for `load`; `$end` is at least 4 (the translator took
+        // it from an `i32.load`). The result is written before the compare
+        // reads its operands (`b` may be `dst`).
+        unsafe {
+            let dst = Slot::from($dst);
+            match $r
+                .mem
+                .load_end(LoadKind::I32, compact_end($r.vals.get(Slot::from($addr)), u32::from($end)))
+            {
+                Ok(v) => {
+                    $r.vals.set(dst, v);
+                    if num::$sem(v, $r.vals.get(Slot::from($b))) != 0 {
+                        $r.jump($off);
+                        $taken!();
+                    }
+                }
+                Err(t) => $trap!(t),
+            }
+        }
+    };
     (@operand $r:ident imm $i:ident) => { num::widen::i32(i32::from($i)) };
     (@operand $r:ident slot $i:ident) => { $r.vals.get(Slot::from($i)) };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_unary $a:ident $off:ident $sem:ident) => {

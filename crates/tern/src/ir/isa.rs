@@ -15,6 +15,7 @@
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
 //! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
 //! | `branch_step` | `{ x, k, b, offset }` (four shapes) | `x += k` (or `vals[y]`), then branch if `sem(x, b)` (or `imm`) |
+//! | `load_branch` | `{ dst, addr, b, end, offset }` (`u16` slots and end) | `i32.load` into `dst`, then branch if `sem(dst, b)` |
 //! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size; optional indexed form (below) |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `v128_binary` | `{ dst, a, b }` (slot pairs) | `dst = sem(a, b)` over `u128` (`interp/simd.rs`) |
@@ -223,6 +224,22 @@ define_isa! {
         StepBrI32LeU / StepBrI32LeUImm / StepByBrI32LeU / StepByBrI32LeUImm = i32_le_u, BrI32LeU / BrI32LeUImm;
         StepBrI32GeS / StepBrI32GeSImm / StepByBrI32GeS / StepByBrI32GeSImm = i32_ge_s, BrI32GeS / BrI32GeSImm;
         StepBrI32GeU / StepBrI32GeUImm / StepByBrI32GeU / StepByBrI32GeUImm = i32_ge_u, BrI32GeU / BrI32GeUImm;
+    }
+    load_branch {
+        // An `i32.load` whose result an i32 compare-and-branch tests right
+        // away: `vals[dst] = mem0[vals[addr] + end - 4]`, then branch if
+        // `sem(vals[dst], vals[b])`; made from the `Br` form named after
+        // the `=` (`translate/control.rs`).
+        LoadBrI32Eq = i32_eq, BrI32Eq;
+        LoadBrI32Ne = i32_ne, BrI32Ne;
+        LoadBrI32LtS = i32_lt_s, BrI32LtS;
+        LoadBrI32LtU = i32_lt_u, BrI32LtU;
+        LoadBrI32GtS = i32_gt_s, BrI32GtS;
+        LoadBrI32GtU = i32_gt_u, BrI32GtU;
+        LoadBrI32LeS = i32_le_s, BrI32LeS;
+        LoadBrI32LeU = i32_le_u, BrI32LeU;
+        LoadBrI32GeS = i32_ge_s, BrI32GeS;
+        LoadBrI32GeU = i32_ge_u, BrI32GeU;
     }
     load {
         I32Load = I32, via I32LoadVia, imm I32LoadImm, idx I32LoadIdx, scaled I32LoadScaled: 2;

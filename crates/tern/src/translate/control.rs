@@ -150,7 +150,7 @@ impl Translator<'_> {
         else {
             return Ok(false);
         };
-        let negated = self.fuse_step(negated);
+        let negated = self.fuse_into_branch(negated);
         let at = self.emit(negated);
         self.patch(at, head + 1)?;
         let jump = self.emit(Instr::Br { offset: 0 });
@@ -177,7 +177,7 @@ impl Translator<'_> {
         let trivial = moves.iter().all(|(_, d, s)| d == s);
         let target_is_jump = self.ctrl[idx].kind != CtrlKind::Func;
         if trivial && target_is_jump {
-            let branch = self.fuse_step(direct(0));
+            let branch = self.fuse_into_branch(direct(0));
             let at = self.code.len();
             if self.ctrl[idx].kind == CtrlKind::Loop {
                 let offset = offset(at, self.ctrl[idx].head)?;
@@ -198,52 +198,44 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// Fuses a loop counter's step into the conditional `branch` about to
-    /// be emitted: if the last instruction adds a constant or a slot to
-    /// `x` in place (`i += 1`, `i -= 4`, `p += stride`) and `branch` tests
-    /// `x` (`BrI32LtS { a: x, .. }`, or `br_if` on `x` itself), that
-    /// instruction is removed and the `branch_step` form returned, else
-    /// `branch` unchanged. Not across a label: a branch to the test must
-    /// not take the step.
-    fn fuse_step(&mut self, branch: Instr) -> Instr {
+    /// Fuses the instruction before the conditional `branch` about to be
+    /// emitted into it, if `branch` tests that instruction's result: a loop
+    /// counter's in-place step (`i += 1`, `i -= 4`, `p += stride`; `br_if`
+    /// on the counter itself too) into a `branch_step` form, an `i32.load`
+    /// into a `load_branch` form (`while (a[i] < pivot)`). Returns the
+    /// fused branch, that instruction removed, or `branch` unchanged. Not
+    /// across a label: a branch to the test must not take the step or the
+    /// load.
+    fn fuse_into_branch(&mut self, branch: Instr) -> Instr {
         if self.label_at == self.code.len() {
             return branch;
         }
         let Some(&last) = self.code.last() else {
             return branch;
         };
-        let (x, step) = match last {
-            Instr::I32AddImm { dst, a, imm } if dst == a => {
-                (dst, i16::try_from(imm).ok().map(Step::Imm))
-            }
-            Instr::I32SubImm { dst, a, imm } if dst == a => (
-                dst,
-                imm.checked_neg()
-                    .and_then(|k| i16::try_from(k).ok())
-                    .map(Step::Imm),
-            ),
-            Instr::I32Add { dst, a, b } if dst == a => (dst, Some(Step::By(b))),
-            Instr::I32Add { dst, a, b } if dst == b => (dst, Some(Step::By(a))),
-            _ => return branch,
+        let fused = match last {
+            Instr::I32Load { dst, addr, end } => mirrored(branch, dst)
+                .unwrap_or(branch)
+                .with_load(dst, addr, end),
+            _ => counter_step(last).and_then(|(x, step)| {
+                // `br_if` on the counter itself: a compare with zero.
+                let test = match branch {
+                    Instr::BrIf { cond: a, offset } | Instr::BrI32Nez { a, offset } => {
+                        Instr::BrI32NeImm { a, imm: 0, offset }
+                    }
+                    Instr::BrIfNot { cond, offset } | Instr::BrI32Eqz { a: cond, offset } => {
+                        Instr::BrI32EqImm {
+                            a: cond,
+                            imm: 0,
+                            offset,
+                        }
+                    }
+                    other => mirrored(other, x).unwrap_or(other),
+                };
+                test.with_step(x, step)
+            }),
         };
-        let Some(step) = step else {
-            return branch;
-        };
-        // `br_if` on the counter itself: a compare with zero.
-        let test = match branch {
-            Instr::BrIf { cond: a, offset } | Instr::BrI32Nez { a, offset } => {
-                Instr::BrI32NeImm { a, imm: 0, offset }
-            }
-            Instr::BrIfNot { cond, offset } | Instr::BrI32Eqz { a: cond, offset } => {
-                Instr::BrI32EqImm {
-                    a: cond,
-                    imm: 0,
-                    offset,
-                }
-            }
-            other => mirrored(other, x).unwrap_or(other),
-        };
-        match test.with_step(x, step) {
+        match fused {
             Some(fused) => {
                 self.code.pop();
                 self.last_write = None;
@@ -635,6 +627,20 @@ pub(super) fn fused_branches(i: &Instr) -> Option<(Instr, Instr)> {
             Instr::BrOnNonNull { src, offset: 0 },
         ),
         _ => return i.fused_branches(),
+    })
+}
+
+/// The counter and step of an in-place i32 add (`x = x + k`, `k` in
+/// `i16`; `x = x - k`; `x = x + y` or `y + x`).
+fn counter_step(i: Instr) -> Option<(Slot, Step)> {
+    Some(match i {
+        Instr::I32AddImm { dst, a, imm } if dst == a => (dst, Step::Imm(i16::try_from(imm).ok()?)),
+        Instr::I32SubImm { dst, a, imm } if dst == a => {
+            (dst, Step::Imm(i16::try_from(imm.checked_neg()?).ok()?))
+        }
+        Instr::I32Add { dst, a, b } if dst == a => (dst, Step::By(b)),
+        Instr::I32Add { dst, a, b } if dst == b => (dst, Step::By(a)),
+        _ => return None,
     })
 }
 
