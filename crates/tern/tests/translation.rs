@@ -437,13 +437,28 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
 /// fuses into it (`LoadBrI32LtS { dst, addr, b, end, offset }`, the
 /// partition loops of quicksort): the loaded value still lands in `dst`,
 /// the compare reads it after the write (`b == dst`), an out-of-bounds load
-/// still traps, and a label between load and branch prevents the fusion.
+/// still traps, and a label between load and branch prevents the fusion;
+/// the unary forms walk a list (`br_if` on the value, `eqz` of it).
 /// Each function returns `count << 32 | value` as computed here.
 #[test]
 fn load_branches_test_the_value_they_load() {
     let wat = r#"
       (memory 1)
       (data (i32.const 0) "\01\00\00\00\02\00\00\00\05\00\00\00\03\00\00\00\09\00\00\00")
+      ;; A list: 100 -> 108 -> 116 -> null.
+      (data (i32.const 100) "\6c\00\00\00\00\00\00\00\74\00\00\00")
+      (func (export "walk") (param $p i32) (param $pivot i32) (result i64) (local $c i32)
+        (loop $l
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $l (local.tee $p (i32.load (local.get $p)))))
+        (call $pack (local.get $c) (local.get $p)))
+      (func (export "walk_until_null") (param $p i32) (param $pivot i32) (result i64) (local $c i32)
+        (block $out
+          (loop $l
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br_if $out (i32.eqz (local.tee $p (i32.load (local.get $p)))))
+            (br $l)))
+        (call $pack (local.get $c) (local.get $p)))
       (func (export "scan_lt") (param $p i32) (param $pivot i32) (result i64) (local $c i32) (local $v i32)
         (loop $l
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
@@ -478,13 +493,18 @@ fn load_branches_test_the_value_they_load() {
         ("LoadBrI32LtS {", 1),
         ("LoadBrI32LtU {", 1),
         ("LoadBrI32Ne {", 1),
-        ("LoadBrI32", 3),
+        ("LoadBrI32Nez {", 1),
+        ("LoadBrI32Eqz {", 1),
+        ("LoadBrI32", 5),
     ] {
         assert_eq!(code.matches(form).count(), n, "{form} in\n{code}");
     }
     let mut mem = vec![0u8; 65536];
     for (k, v) in [1i32, 2, 5, 3, 9].into_iter().enumerate() {
         mem[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    for (at, next) in [(100usize, 108i32), (108, 116)] {
+        mem[at..at + 4].copy_from_slice(&next.to_le_bytes());
     }
     let load = |a: i32| {
         let a = a as u32 as usize;
@@ -550,6 +570,22 @@ fn load_branches_test_the_value_they_load() {
             assert!(err.contains("out of bounds memory access"), "{err}");
         } else {
             assert_eq!(got.unwrap(), gt_u(p, pivot), "mirrored_gt_u({p}, {pivot})");
+        }
+    }
+    let walk = |mut p: i32| {
+        let mut c = 0;
+        loop {
+            c += 1;
+            p = load(p);
+            if p == 0 {
+                return pack(c, p);
+            }
+        }
+    };
+    for name in ["walk", "walk_until_null"] {
+        for p in [100, 108, 116] {
+            let got = f(name, &mut store).call(&mut store, (p, 0)).unwrap();
+            assert_eq!(got, walk(p), "{name}({p})");
         }
     }
     let got = f("against_itself", &mut store)

@@ -134,6 +134,24 @@ macro_rules! family {
             }
         }
     };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_branch_unary $dst:ident $addr:ident $end:ident $off:ident $sem:ident) => {
+        // SAFETY: as for `load_branch`.
+        unsafe {
+            match $r
+                .mem
+                .load_end(LoadKind::I32, compact_end($r.vals.get(Slot::from($addr)), u32::from($end)))
+            {
+                Ok(v) => {
+                    $r.vals.set(Slot::from($dst), v);
+                    if num::$sem(v) != 0 {
+                        $r.jump($off);
+                        $taken!();
+                    }
+                }
+                Err(t) => $trap!(t),
+            }
+        }
+    };
     (@operand $r:ident imm $i:ident) => { num::widen::i32(i32::from($i)) };
     (@operand $r:ident slot $i:ident) => { $r.vals.get(Slot::from($i)) };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) branch_unary $a:ident $off:ident $sem:ident) => {

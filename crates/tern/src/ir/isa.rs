@@ -15,7 +15,7 @@
 //! | `branch_binary` | `{ a, b, offset }` | branch if `sem(a, b) != 0` |
 //! | `branch_imm` | `{ a, imm, offset }` | branch if `sem(a, imm) != 0` (immediate widened as named) |
 //! | `branch_step` | `{ x, k, b, offset }` (four shapes) | `x += k` (or `vals[y]`), then branch if `sem(x, b)` (or `imm`) |
-//! | `load_branch` | `{ dst, addr, b, end, offset }` (`u16` slots and end) | `i32.load` into `dst`, then branch if `sem(dst, b)` |
+//! | `load_branch` | `{ dst, addr, b, end, offset }` (`u16` slots and end; unary rows without `b`) | `i32.load` into `dst`, then branch if `sem(dst, b)` (or `sem(dst)`) |
 //! | `load` / `store` | `{ dst, addr, end }` / `{ addr, val, end }` | memory 0, [`LoadKind`](super::LoadKind) / [`StoreKind`](super::StoreKind); `end` = static offset + access size; optional indexed form (below) |
 //! | `field_get` / `field_set` | struct `{ dst, obj, offset }`, array `{ dst, arr, index }` | packed GC field access, then `sem` (extension) |
 //! | `v128_binary` | `{ dst, a, b }` (slot pairs) | `dst = sem(a, b)` over `u128` (`interp/simd.rs`) |
@@ -229,7 +229,12 @@ define_isa! {
         // An `i32.load` whose result an i32 compare-and-branch tests right
         // away: `vals[dst] = mem0[vals[addr] + end - 4]`, then branch if
         // `sem(vals[dst], vals[b])`; made from the `Br` form named after
-        // the `=` (`translate/control.rs`).
+        // the `=` (`translate/control.rs`). The unary rows test the value
+        // alone (`while (p)`, `if (!p->next)`): `{ dst, addr, end, offset }`.
+        unary {
+            LoadBrI32Eqz = i32_eqz, BrI32Eqz;
+            LoadBrI32Nez = i32_nez, BrI32Nez;
+        }
         LoadBrI32Eq = i32_eq, BrI32Eq;
         LoadBrI32Ne = i32_ne, BrI32Ne;
         LoadBrI32LtS = i32_lt_s, BrI32LtS;

@@ -146,7 +146,7 @@ macro_rules! define_isa {
         branch_binary { $( $brb:ident = $brbsem:ident ; )* }
         branch_imm { $( $bri:ident = $brisem:ident : $briw:ident ; )* }
         branch_step { $( $stpk:ident / $stpki:ident / $stpy:ident / $stpyi:ident = $ssem:ident, $sfrom:ident / $sfromi:ident ; )* }
-        load_branch { $( $lb:ident = $lbsem:ident, $lbfrom:ident ; )* }
+        load_branch { unary { $( $lbu:ident = $lbusem:ident, $lbufrom:ident ; )* } $( $lb:ident = $lbsem:ident, $lbfrom:ident ; )* }
         load { $( $ld:ident = $ldk:ident $(, via $ldv:ident)? $(, imm $ldi:ident)? $(, idx $ldx:ident $(, scaled $lds:ident : $lsh:literal)?)? ; )* }
         store { $( $st:ident = $stk:ident $(, const $stc:ident $stci:ident)? $(, imm $sti:ident)? $(, idx $stx:ident $(, scaled $sts:ident : $ssh:literal)?)? ; )* }
         field_get { $( $sget:ident / $aget:ident = $gk:ident, $gsem:ident ; )* }
@@ -193,6 +193,7 @@ macro_rules! define_isa {
                 #[doc = concat!("`vals[x] += vals[y]` (i32), then branch if `", stringify!($ssem), "(vals[x], imm)`.")] $stpyi { x: u16, y: u16, imm: i32, offset: Offset },
             )*
             $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - 4]` (i32), then branch if `", stringify!($lbsem), "(vals[dst], vals[b])`.")] $lb { dst: u16, addr: u16, b: u16, end: u16, offset: Offset },)*
+            $(#[doc = concat!("`vals[dst] = mem0[vals[addr] + end - 4]` (i32), then branch if `", stringify!($lbusem), "(vals[dst])`.")] $lbu { dst: u16, addr: u16, end: u16, offset: Offset },)*
             $(
                 #[doc = concat!("`vals[dst] = mem0[vals[addr] + end - size]` as `LoadKind::", stringify!($ldk), "` (`end`: static offset plus access size).")] $ld { dst: Slot, addr: Slot, end: u32 },
                 $(#[doc = concat!("`vals[dst] = mem0[p + end - size]` as `LoadKind::", stringify!($ldk), "`, where `p` is the `i32` at `mem0[vals[addr] + first - 4]` (a pointer load fused in; `first`: its static offset plus 4).")] $ldv { dst: Slot, addr: Slot, first: u16, end: u16 },)?
@@ -380,6 +381,7 @@ macro_rules! define_isa {
                 let n = |s: u32| u16::try_from(s).ok();
                 Some(match *self {
                     $(Instr::$lbfrom { a, b, offset } if a == dst => Instr::$lb { dst: n(dst)?, addr: n(addr)?, b: n(b)?, end: n(end)?, offset },)*
+                    $(Instr::$lbufrom { a, offset } if a == dst => Instr::$lbu { dst: n(dst)?, addr: n(addr)?, end: n(end)?, offset },)*
                     _ => return None,
                 })
             }
@@ -397,6 +399,7 @@ macro_rules! define_isa {
                     $(Instr::$bri { offset, .. } => *offset,)*
                     $(Instr::$stpk { offset, .. } | Instr::$stpki { offset, .. } | Instr::$stpy { offset, .. } | Instr::$stpyi { offset, .. } => *offset,)*
                     $(Instr::$lb { offset, .. } => *offset,)*
+                    $(Instr::$lbu { offset, .. } => *offset,)*
                     $($(Instr::$name { $off, .. } => *$off,)?)*
                     _ => return None,
                 })
@@ -415,6 +418,7 @@ macro_rules! define_isa {
                     $(Instr::$bri { offset, .. } => *offset = off,)*
                     $(Instr::$stpk { offset, .. } | Instr::$stpki { offset, .. } | Instr::$stpy { offset, .. } | Instr::$stpyi { offset, .. } => *offset = off,)*
                     $(Instr::$lb { offset, .. } => *offset = off,)*
+                    $(Instr::$lbu { offset, .. } => *offset = off,)*
                     $($(Instr::$name { $off, .. } => *$off = off,)?)*
                     _ => return false,
                 }
@@ -453,6 +457,7 @@ macro_rules! define_isa {
                         Instr::$stpyi { x, y, imm, offset } => $d h!($d ctx branch_step x y imm offset $ssem slot imm),
                     )*
                     $(Instr::$lb { dst, addr, b, end, offset } => $d h!($d ctx load_branch dst addr b end offset $lbsem),)*
+                    $(Instr::$lbu { dst, addr, end, offset } => $d h!($d ctx load_branch_unary dst addr end offset $lbusem),)*
                     $(
                         Instr::$ld { dst, addr, end } => $d h!($d ctx load dst addr end $ldk),
                         $(Instr::$ldv { dst, addr, first, end } => $d h!($d ctx load_via dst addr first end $ldk),)?
@@ -530,6 +535,7 @@ macro_rules! define_isa {
                         $stpyi { x, y, imm, offset } (branch_step x y imm offset $ssem slot imm);
                     )*
                     $($lb { dst, addr, b, end, offset } (load_branch dst addr b end offset $lbsem);)*
+                    $($lbu { dst, addr, end, offset } (load_branch_unary dst addr end offset $lbusem);)*
                     $(
                         $ld { dst, addr, end } (load dst addr end $ldk);
                         $($ldv { dst, addr, first, end } (load_via dst addr first end $ldk);)?

@@ -214,9 +214,15 @@ impl Translator<'_> {
             return branch;
         };
         let fused = match last {
-            Instr::I32Load { dst, addr, end } => mirrored(branch, dst)
-                .unwrap_or(branch)
-                .with_load(dst, addr, end),
+            Instr::I32Load { dst, addr, end } => {
+                // `br_if` on the value itself: the fused test of nonzero.
+                let test = match branch {
+                    Instr::BrIf { cond: a, offset } => Instr::BrI32Nez { a, offset },
+                    Instr::BrIfNot { cond: a, offset } => Instr::BrI32Eqz { a, offset },
+                    other => mirrored(other, dst).unwrap_or(other),
+                };
+                test.with_load(dst, addr, end)
+            }
             _ => counter_step(last).and_then(|(x, step)| {
                 // `br_if` on the counter itself: a compare with zero.
                 let test = match branch {

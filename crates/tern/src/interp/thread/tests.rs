@@ -32,6 +32,7 @@ macro_rules! family_samples {
     (@one $n:ident branch_step { x, k, imm, offset }) => { Some(Instr::$n { x: 10, k: 2, imm: 3, offset: 1 }) };
     (@one $n:ident branch_step { x, y, b, offset }) => { Some(Instr::$n { x: 10, y: 3, b: 2, offset: 1 }) };
     (@one $n:ident branch_step { x, y, imm, offset }) => { Some(Instr::$n { x: 10, y: 2, imm: 3, offset: 1 }) };
+    (@one $n:ident load_branch_unary $($fields:tt)*) => { Some(Instr::$n { dst: 10, addr: 1, end: 8, offset: 1 }) };
     (@one $n:ident load_branch $($fields:tt)*) => { Some(Instr::$n { dst: 10, addr: 1, b: 2, end: 8, offset: 1 }) };
     (@one $n:ident branch_unary $($fields:tt)*) => { Some(Instr::$n { a: 1, offset: 1 }) };
     (@one $n:ident load $($fields:tt)*) => { Some(Instr::$n { dst: 10, addr: 1, end: 8 }) };
