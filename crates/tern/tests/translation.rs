@@ -594,6 +594,55 @@ fn load_branches_test_the_value_they_load() {
     assert_eq!(got, pack(1, 1));
 }
 
+/// A right shift by a constant whose temporary result an `and` with a
+/// constant reads fuses into `I32ShrUAndImm` (the shift count taken mod 32,
+/// the mask sign-extended as `i32.and` sees it); not when a label lies
+/// between them (a block's result that a branch may also provide).
+#[test]
+fn shift_and_mask_fuse_like_the_two_instructions() {
+    let wat = r#"(module
+      (func (export "extract") (param $x i32) (result i32)
+        (i32.xor
+          (i32.and (i32.shr_u (local.get $x) (i32.const 8)) (i32.const 0xff))
+          (i32.and (i32.shr_u (local.get $x) (i32.const 35)) (i32.const -16))))
+      (func (export "block_result") (param $x i32) (param $c i32) (result i32)
+        (i32.and
+          (block (result i32)
+            (drop (br_if 0 (i32.const 0x1234) (local.get $c)))
+            (i32.shr_u (local.get $x) (i32.const 4)))
+          (i32.const 0xf0))))"#;
+    let engine = Engine::default();
+    let code = Module::new(&engine, wat.as_bytes()).unwrap().explain();
+    assert_eq!(code.matches("I32ShrUAndImm {").count(), 2, "{code}");
+    let (mut store, instance) = common::instance(&engine, wat);
+    let extract = instance
+        .get_typed_func::<i32, i32>(&mut store, "extract")
+        .unwrap();
+    for x in [0, 1, -1, 0x1234_5678, i32::MIN, 0x0000_ff00] {
+        let want = ((x as u32 >> 8) & 0xff) as i32 ^ ((x as u32 >> 3) as i32 & -16);
+        assert_eq!(
+            extract.call(&mut store, x).unwrap(),
+            want,
+            "extract({x:#x})"
+        );
+    }
+    let block = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "block_result")
+        .unwrap();
+    for (x, c) in [(0x0abc, 0), (0x0abc, 1), (-1, 0), (-1, 1)] {
+        let want = if c != 0 {
+            0x1234 & 0xf0
+        } else {
+            (x as u32 >> 4) as i32 & 0xf0
+        };
+        assert_eq!(
+            block.call(&mut store, (x, c)).unwrap(),
+            want,
+            "block_result({x}, {c})"
+        );
+    }
+}
+
 /// `select` reads its first operand where it is and writes a result that
 /// `local.set` retargets (no copies); when `b` or the condition sits in a
 /// slot beyond 16 bits it falls back to the in-place form. Both forms, both

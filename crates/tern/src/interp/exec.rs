@@ -804,6 +804,7 @@ pub(super) fn run<T>(
             Instr::I64MulAdd { dst, acc, a, b } => v!(dst, num::i64_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
             Instr::F32MulAdd { dst, acc, a, b } => v!(dst, num::f32_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
             Instr::F64MulAdd { dst, acc, a, b } => v!(dst, num::f64_mul_add(v!(Slot::from(acc)), v!(Slot::from(a)), v!(Slot::from(b)))),
+            Instr::I32ShrUAndImm { dst, a, mask, shift } => v!(dst, num::i32_shr_u_and(v!(a), shift, mask)),
             Instr::SelectFar { dst, b, cond } => {
                 if v!(cond) as u32 == 0 {
                     v!(dst, v!(b));

@@ -183,6 +183,13 @@ semantics! {
     f64_mul_add(acc, a, b) = f64_add(acc, f64_mul(a, b));
 }
 
+/// A shift by a constant whose result only an `and` with a constant reads,
+/// fused (`I32ShrUAndImm`): the two operations' result.
+#[inline(always)]
+pub(crate) fn i32_shr_u_and(a: u64, shift: u8, mask: i32) -> u64 {
+    i32_and(i32_shr_u(a, u64::from(shift)), widen::i32(mask))
+}
+
 /// The negated float orderings of the fused branch-if-false forms: with a
 /// NaN operand `a < b` and `a >= b` are both false, so `!(a < b)` is an
 /// operation of its own (hence the negated comparisons clippy warns about).

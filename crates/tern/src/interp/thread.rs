@@ -981,6 +981,9 @@ macro_rules! other_handler {
     (F64MulAdd) => {
         handler!(r, cx, F64MulAdd { dst, acc, a, b } => { v!(r, dst, num::f64_mul_add(v!(r, Slot::from(acc)), v!(r, Slot::from(a)), v!(r, Slot::from(b)))) });
     };
+    (I32ShrUAndImm) => {
+        handler!(r, cx, I32ShrUAndImm { dst, a, mask, shift } => { v!(r, dst, num::i32_shr_u_and(v!(r, a), shift, mask)) });
+    };
     (SelectFar) => {
         handler!(r, cx, SelectFar { dst, b, cond } => {
             if v!(r, cond) as u32 == 0 {

@@ -574,6 +574,11 @@ define_isa! {
         F32MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
         /// `dst = acc + a * b` (f64, the product rounded first).
         F64MulAdd { dst: Slot, acc: u16, a: u16, b: u16 } => dst;
+        /// `dst = (a >> shift) & mask` (i32, unsigned shift, `shift` below
+        /// 32): a shift by a constant whose temporary result only an
+        /// `and` with a constant reads, fused into it (bit-field
+        /// extraction in codecs and hashes).
+        I32ShrUAndImm { dst: Slot, a: Slot, mask: i32, shift: u8 } => dst;
         /// `dst = cond != 0 ? dst : b`: `select` when `b` or `cond` is slot
         /// 65536 or beyond (`dst` holds `a` on entry — see the translator).
         SelectFar { dst: Slot, b: Slot, cond: Slot };

@@ -464,6 +464,7 @@ impl<'m> Translator<'m> {
         {
             // The constant's slot was only read by this op.
             self.code.pop();
+            let fused = self.take_shift_into_mask(fused, &a).unwrap_or(fused);
             self.emit_result(fused);
             return Ok(());
         }
@@ -475,6 +476,40 @@ impl<'m> Translator<'m> {
         }
         self.emit_result(op);
         Ok(())
+    }
+
+    /// For `and` with a constant (`I32AndImm`, its constant just removed)
+    /// of a temporary `a` that the instruction before that constant
+    /// shifted right by a constant, with no label in between: removes the
+    /// shift and returns the fused `I32ShrUAndImm`.
+    fn take_shift_into_mask(&mut self, and: Instr, a: &Entry) -> Option<Instr> {
+        let Instr::I32AndImm { dst, imm: mask, .. } = and else {
+            return None;
+        };
+        // The constant stood at `code.len()`: a label bound there or at
+        // the shift's own successor would let another path define `a`.
+        if a.local.is_some() || a.kind != Kind::V || self.label_at >= self.code.len() {
+            return None;
+        }
+        let Instr::I32ShrUImm {
+            dst: shifted,
+            a: src,
+            imm,
+        } = *self.code.last()?
+        else {
+            return None;
+        };
+        if shifted != a.slot {
+            return None;
+        }
+        self.code.pop();
+        self.last_write = None;
+        Some(Instr::I32ShrUAndImm {
+            dst,
+            a: src,
+            mask,
+            shift: (imm & 31) as u8,
+        })
     }
 
     /// For `add` (`dst = a + b`) of a product that the last instruction

@@ -79,6 +79,12 @@ fn sample(op: Op) -> Option<Vec<Instr>> {
             b: 1,
             cond: 3,
         }],
+        Op::I32ShrUAndImm => vec![Instr::I32ShrUAndImm {
+            dst: 10,
+            a: 1,
+            mask: 0xff,
+            shift: 3,
+        }],
         Op::I32MulAdd => vec![Instr::I32MulAdd {
             dst: 10,
             acc: 1,
