@@ -187,19 +187,70 @@ fn pack(count: u32, value: i32) -> i64 {
     (i64::from(count) << 32) | i64::from(value as u32)
 }
 
-/// A loop counter's step fuses into the compare-and-branch that tests it
-/// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`; a compare with `x`
-/// on the right mirrored): every shape the translator fuses, run against the loop's meaning computed here. Each
-/// function returns `count << 32 | i` (iterations, final counter).
-#[test]
-fn stepped_loop_branches_count_like_the_add_and_the_branch() {
-    let wat = r#"
-      (func (export "up") (param $i i32) (param $n i32) (result i64) (local $c i32)
+/// A loop function for `loop_module`: `(param $i i32) (param $n i32)`,
+/// each iteration counts itself, sets `$i` to `step`, and goes on while
+/// `test` holds.
+fn counted_loop(name: &str, step: &str, test: &str) -> String {
+    format!(
+        r#"
+      (func (export "{name}") (param $i i32) (param $n i32) (result i64) (local $c i32)
         (loop $l
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (i32.const 3)))
-          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
-        (call $pack (local.get $c) (local.get $i)))
+          (local.set $i {step})
+          (br_if $l {test}))
+        (call $pack (local.get $c) (local.get $i)))"#
+    )
+}
+
+/// A loop counter's step fuses into the compare-and-branch that tests it
+/// (`StepBr*`: `x += k`; `StepByBr*`: `x += vals[y]`; a compare with `x`
+/// on the right mirrored): every shape the translator fuses, run against
+/// the loop's meaning computed here. Each function returns `count << 32 |
+/// i` (iterations, final counter).
+#[test]
+fn stepped_loop_branches_count_like_the_add_and_the_branch() {
+    let counted: String = [
+        (
+            "up",
+            "(i32.add (local.get $i) (i32.const 3))",
+            "(i32.lt_s (local.get $i) (local.get $n))",
+        ),
+        (
+            "by",
+            "(i32.add (local.get $i) (local.get $n))",
+            "(i32.ne (local.get $i) (i32.const 7))",
+        ),
+        (
+            "by_left_wrapping",
+            "(i32.add (local.get $n) (local.get $i))",
+            "(i32.gt_u (local.get $i) (i32.const 100))",
+        ),
+        (
+            "wrapping",
+            "(i32.add (local.get $i) (i32.const 16))",
+            "(i32.gt_s (local.get $i) (i32.const 0))",
+        ),
+        (
+            "doubling",
+            "(i32.add (local.get $i) (local.get $i))",
+            "(i32.le_u (local.get $i) (local.get $n))",
+        ),
+        (
+            "mirrored_ne",
+            "(i32.add (local.get $i) (i32.const 4))",
+            "(i32.ne (local.get $n) (local.get $i))",
+        ),
+        (
+            "mirrored_gt_u",
+            "(i32.add (local.get $i) (i32.const 5))",
+            "(i32.gt_u (local.get $n) (local.get $i))",
+        ),
+    ]
+    .iter()
+    .map(|(name, step, test)| counted_loop(name, step, test))
+    .collect();
+    let wat = counted
+        + r#"
       (func (export "down") (param $i i32) (param $n i32) (result i64) (local $c i32)
         (loop $l
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
@@ -212,30 +263,6 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
             (local.set $i (i32.add (local.get $i) (i32.const -2)))
             (br_if $out (i32.eqz (local.get $i)))
             (br $l)))
-        (call $pack (local.get $c) (local.get $i)))
-      (func (export "by") (param $i i32) (param $y i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (local.get $y)))
-          (br_if $l (i32.ne (local.get $i) (i32.const 7))))
-        (call $pack (local.get $c) (local.get $i)))
-      (func (export "by_left_wrapping") (param $i i32) (param $y i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $y) (local.get $i)))
-          (br_if $l (i32.gt_u (local.get $i) (i32.const 100))))
-        (call $pack (local.get $c) (local.get $i)))
-      (func (export "wrapping") (param $i i32) (param $n i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (i32.const 16)))
-          (br_if $l (i32.gt_s (local.get $i) (i32.const 0))))
-        (call $pack (local.get $c) (local.get $i)))
-      (func (export "doubling") (param $i i32) (param $n i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (local.get $i)))
-          (br_if $l (i32.le_u (local.get $i) (local.get $n))))
         (call $pack (local.get $c) (local.get $i)))
       (func (export "while") (param $i i32) (param $n i32) (result i64) (local $c i32)
         (block $out
@@ -254,20 +281,8 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
             (local.set $i (i32.add (local.get $i) (i32.const 1))))
           (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
         (call $pack (local.get $c) (local.get $i)))
-      (func (export "mirrored_ne") (param $i i32) (param $n i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (i32.const 4)))
-          (br_if $l (i32.ne (local.get $n) (local.get $i))))
-        (call $pack (local.get $c) (local.get $i)))
-      (func (export "mirrored_gt_u") (param $i i32) (param $n i32) (result i64) (local $c i32)
-        (loop $l
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (i32.const 5)))
-          (br_if $l (i32.gt_u (local.get $n) (local.get $i))))
-        (call $pack (local.get $c) (local.get $i)))
 "#;
-    let (code, mut store, instance) = loop_module(wat);
+    let (code, mut store, instance) = loop_module(&wat);
     for form in [
         "StepBrI32LtS {",
         "StepBrI32NeImm {",
@@ -295,141 +310,136 @@ fn stepped_loop_branches_count_like_the_add_and_the_branch() {
             }
         }
     }
-    type Case = (&'static str, i32, i32, fn(i32, i32) -> i64);
-    let cases: [Case; 19] = [
-        ("up", 0, 10, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(3);
-                *i < n
-            })
-        }),
-        ("up", 20, 10, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(3);
-                *i < n
-            })
-        }),
-        ("up", i32::MAX - 1, i32::MIN + 10, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(3);
-                *i < n
-            })
-        }),
-        ("down", 5, 0, |i, _| {
-            run(i, |_, i| {
-                *i = i.wrapping_sub(1);
-                *i != 0
-            })
-        }),
-        ("until_zero", 8, 0, |i, _| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(-2);
-                *i != 0
-            })
-        }),
-        ("by", 7 - 24, 8, |i, y| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(y);
-                *i != 7
-            })
-        }),
-        ("by", 7 - 24, 24, |i, y| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(y);
-                *i != 7
-            })
-        }),
-        ("by_left_wrapping", -16, 8, |i, y| {
-            run(i, |_, i| {
-                *i = y.wrapping_add(*i);
-                *i as u32 > 100
-            })
-        }),
-        ("wrapping", i32::MAX - 15, 0, |i, _| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(16);
-                *i > 0
-            })
-        }),
-        ("wrapping", i32::MAX - 40, 0, |i, _| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(16);
-                *i > 0
-            })
-        }),
-        ("doubling", 1, 100, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(*i);
-                *i as u32 <= n as u32
-            })
-        }),
-        ("doubling", 5, 1000, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(*i);
-                *i as u32 <= n as u32
-            })
-        }),
-        ("while", 1, 10, |i, n| {
-            // The test runs before each iteration: count and step after it.
-            let (mut i, mut c) = (i, 0u32);
-            while i < n {
-                c += 1;
-                i = i.wrapping_add(2);
-            }
-            pack(c, i)
-        }),
-        ("while", 30, 10, |i, n| {
-            let (mut i, mut c) = (i, 0u32);
-            while i < n {
-                c += 1;
-                i = i.wrapping_add(2);
-            }
-            pack(c, i)
-        }),
-        ("label_between", 0, 3, |i, n| {
-            run(i, |c, i| {
-                if c % 2 == 0 {
-                    *i += 1
+    // Each loop's meaning once, with the `(i, n)` it runs on.
+    type Case = (&'static str, fn(i32, i32) -> i64, &'static [(i32, i32)]);
+    let cases: [Case; 11] = [
+        (
+            "up",
+            |i, n| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(3);
+                    *i < n
+                })
+            },
+            &[(0, 10), (20, 10), (i32::MAX - 1, i32::MIN + 10)],
+        ),
+        (
+            "down",
+            |i, _| {
+                run(i, |_, i| {
+                    *i = i.wrapping_sub(1);
+                    *i != 0
+                })
+            },
+            &[(5, 0)],
+        ),
+        (
+            "until_zero",
+            |i, _| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(-2);
+                    *i != 0
+                })
+            },
+            &[(8, 0)],
+        ),
+        (
+            "by",
+            |i, y| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(y);
+                    *i != 7
+                })
+            },
+            &[(7 - 24, 8), (7 - 24, 24)],
+        ),
+        (
+            "by_left_wrapping",
+            |i, y| {
+                run(i, |_, i| {
+                    *i = y.wrapping_add(*i);
+                    *i as u32 > 100
+                })
+            },
+            &[(-16, 8)],
+        ),
+        (
+            "wrapping",
+            |i, _| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(16);
+                    *i > 0
+                })
+            },
+            &[(i32::MAX - 15, 0), (i32::MAX - 40, 0)],
+        ),
+        (
+            "doubling",
+            |i, n| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(*i);
+                    *i as u32 <= n as u32
+                })
+            },
+            &[(1, 100), (5, 1000)],
+        ),
+        (
+            "while",
+            |i, n| {
+                // The test runs before each iteration: count and step after it.
+                let (mut i, mut c) = (i, 0u32);
+                while i < n {
+                    c += 1;
+                    i = i.wrapping_add(2);
                 }
-                *i < n
-            })
-        }),
-        ("label_between", 0, 1, |i, n| {
-            run(i, |c, i| {
-                if c % 2 == 0 {
-                    *i += 1
-                }
-                *i < n
-            })
-        }),
-        ("mirrored_ne", -8, 12, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(4);
-                n != *i
-            })
-        }),
-        ("mirrored_gt_u", 0, 12, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(5);
-                n as u32 > *i as u32
-            })
-        }),
-        ("mirrored_gt_u", -7, 12, |i, n| {
-            run(i, |_, i| {
-                *i = i.wrapping_add(5);
-                n as u32 > *i as u32
-            })
-        }),
+                pack(c, i)
+            },
+            &[(1, 10), (30, 10)],
+        ),
+        (
+            "label_between",
+            |i, n| {
+                run(i, |c, i| {
+                    if c % 2 == 0 {
+                        *i += 1
+                    }
+                    *i < n
+                })
+            },
+            &[(0, 3), (0, 1)],
+        ),
+        (
+            "mirrored_ne",
+            |i, n| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(4);
+                    n != *i
+                })
+            },
+            &[(-8, 12)],
+        ),
+        (
+            "mirrored_gt_u",
+            |i, n| {
+                run(i, |_, i| {
+                    *i = i.wrapping_add(5);
+                    n as u32 > *i as u32
+                })
+            },
+            &[(0, 12), (-7, 12)],
+        ),
     ];
-    for (name, i, n, want) in cases {
+    for (name, want, inputs) in cases {
         let f = instance
             .get_typed_func::<(i32, i32), i64>(&mut store, name)
             .unwrap();
-        assert_eq!(
-            f.call(&mut store, (i, n)).unwrap(),
-            want(i, n),
-            "{name}({i}, {n})"
-        );
+        for &(i, n) in inputs {
+            assert_eq!(
+                f.call(&mut store, (i, n)).unwrap(),
+                want(i, n),
+                "{name}({i}, {n})"
+            );
+        }
     }
 }
 

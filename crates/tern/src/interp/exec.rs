@@ -113,29 +113,18 @@ macro_rules! family {
             }
         }
     };
+    // `load_branch` tests `sem(dst, vals[b])`, `load_branch_unary`
+    // `sem(dst)`: one rule, the optional `b` read after the write (`b` may
+    // be `dst`).
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_branch $dst:ident $addr:ident $b:ident $end:ident $off:ident $sem:ident) => {
-        // SAFETY: as for `load`; `$end` is at least 4 (the translator took
-        // it from an `i32.load`). The result is written before the compare
-        // reads its operands (`b` may be `dst`).
-        unsafe {
-            let dst = Slot::from($dst);
-            match $r
-                .mem
-                .load_end(LoadKind::I32, compact_end($r.vals.get(Slot::from($addr)), u32::from($end)))
-            {
-                Ok(v) => {
-                    $r.vals.set(dst, v);
-                    if num::$sem(v, $r.vals.get(Slot::from($b))) != 0 {
-                        $r.jump($off);
-                        $taken!();
-                    }
-                }
-                Err(t) => $trap!(t),
-            }
-        }
+        family!(($r, $heap, $trap, $taken) @load_test $dst $addr $end $off $sem ($b))
     };
     (($r:ident, $heap:expr, $trap:ident, $taken:ident) load_branch_unary $dst:ident $addr:ident $end:ident $off:ident $sem:ident) => {
-        // SAFETY: as for `load_branch`.
+        family!(($r, $heap, $trap, $taken) @load_test $dst $addr $end $off $sem ())
+    };
+    (($r:ident, $heap:expr, $trap:ident, $taken:ident) @load_test $dst:ident $addr:ident $end:ident $off:ident $sem:ident ($($b:ident)?)) => {
+        // SAFETY: as for `load`; `$end` is at least 4 (the translator took
+        // it from an `i32.load`).
         unsafe {
             match $r
                 .mem
@@ -143,7 +132,7 @@ macro_rules! family {
             {
                 Ok(v) => {
                     $r.vals.set(Slot::from($dst), v);
-                    if num::$sem(v) != 0 {
+                    if num::$sem(v $(, $r.vals.get(Slot::from($b)))?) != 0 {
                         $r.jump($off);
                         $taken!();
                     }

@@ -213,29 +213,21 @@ impl Translator<'_> {
         let Some(&last) = self.code.last() else {
             return branch;
         };
+        // `br_if` on the value itself: its fused test of nonzero.
+        let test = match branch {
+            Instr::BrIf { cond: a, offset } => Instr::BrI32Nez { a, offset },
+            Instr::BrIfNot { cond: a, offset } => Instr::BrI32Eqz { a, offset },
+            other => other,
+        };
         let fused = match last {
-            Instr::I32Load { dst, addr, end } => {
-                // `br_if` on the value itself: the fused test of nonzero.
-                let test = match branch {
-                    Instr::BrIf { cond: a, offset } => Instr::BrI32Nez { a, offset },
-                    Instr::BrIfNot { cond: a, offset } => Instr::BrI32Eqz { a, offset },
-                    other => mirrored(other, dst).unwrap_or(other),
-                };
-                test.with_load(dst, addr, end)
-            }
+            Instr::I32Load { dst, addr, end } => mirrored(test, dst)
+                .unwrap_or(test)
+                .with_load(dst, addr, end),
             _ => counter_step(last).and_then(|(x, step)| {
-                // `br_if` on the counter itself: a compare with zero.
-                let test = match branch {
-                    Instr::BrIf { cond: a, offset } | Instr::BrI32Nez { a, offset } => {
-                        Instr::BrI32NeImm { a, imm: 0, offset }
-                    }
-                    Instr::BrIfNot { cond, offset } | Instr::BrI32Eqz { a: cond, offset } => {
-                        Instr::BrI32EqImm {
-                            a: cond,
-                            imm: 0,
-                            offset,
-                        }
-                    }
+                // The step forms compare with a constant instead.
+                let test = match test {
+                    Instr::BrI32Nez { a, offset } => Instr::BrI32NeImm { a, imm: 0, offset },
+                    Instr::BrI32Eqz { a, offset } => Instr::BrI32EqImm { a, imm: 0, offset },
                     other => mirrored(other, x).unwrap_or(other),
                 };
                 test.with_step(x, step)
